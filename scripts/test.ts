@@ -1,0 +1,89 @@
+/**
+ * The whole test suite, as README.md and .ci/run call it (`npm test`):
+ *   1. unit tests (pure logic, no Docker, no X);
+ *   2. compile dist/dockercask, which the e2e tests drive;
+ *   3. set up the test bed (scripts/testbed.sh: Docker engine, base image, Xvfb, pulse);
+ *   4. e2e tests against the real engine and X servers.
+ * Ends with one line `N passed, N failed`.
+ *
+ *   bun scripts/test.ts            everything
+ *   bun scripts/test.ts --unit     only the unit tests
+ *   bun scripts/test.ts --e2e [filter...]   only e2e (filters go to bun test)
+ */
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { compile } from "./build.ts";
+
+const root = join(import.meta.dir, "..");
+const args = process.argv.slice(2);
+const onlyUnit = args.includes("--unit");
+const onlyE2e = args.includes("--e2e");
+const filters = args.filter((a) => !a.startsWith("--"));
+// Per-test limit; [test] timeout in bunfig.toml is ignored by Bun, so it is passed here.
+const E2E_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface Totals {
+  passed: number;
+  failed: number;
+}
+
+async function bunTest(paths: string[], env: Record<string, string>, extra: string[] = []): Promise<Totals & { code: number }> {
+  const proc = Bun.spawn([process.execPath, "test", ...extra, ...paths], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  // Bun prints its summary on stderr; tee both streams and keep the text to count.
+  const tee = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      out.write(chunk);
+      text += decoder.decode(chunk, { stream: true });
+    }
+    return text;
+  };
+  const [code, out, err] = await Promise.all([proc.exited, tee(proc.stdout, process.stdout), tee(proc.stderr, process.stderr)]);
+  const text = out + err;
+  const count = (word: string) => Number(new RegExp(`^\\s*(\\d+) ${word}$`, "m").exec(text)?.[1] ?? 0);
+  const totals = { passed: count("pass"), failed: count("fail"), code };
+  // A crash before the summary (or a failing file with no tests) must not read as success.
+  if (code !== 0 && totals.failed === 0) totals.failed = 1;
+  return totals;
+}
+
+async function setUpTestBed(): Promise<Record<string, string>> {
+  const proc = Bun.spawn(["bash", join(root, "scripts/testbed.sh")], { stdout: "pipe", stderr: "inherit" });
+  const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+  if (code !== 0) throw new Error(`scripts/testbed.sh failed with exit code ${code}`);
+  const env: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
+const totals: Totals = { passed: 0, failed: 0 };
+const add = (t: Totals) => {
+  totals.passed += t.passed;
+  totals.failed += t.failed;
+};
+
+try {
+  if (!onlyE2e) add(await bunTest(["test/unit"], {}));
+  if (!onlyUnit) {
+    const started = Date.now();
+    await compile({ outfile: join(root, "dist/dockercask"), version: pkg.version, commit: "test" });
+    console.error(`compiled dist/dockercask in ${Date.now() - started} ms`);
+    const env = await setUpTestBed();
+    add(await bunTest(filters.length ? filters : ["test/e2e"], { ...env, DOCKERCASK_E2E: "1" }, ["--timeout", String(E2E_TIMEOUT_MS)]));
+  }
+} catch (error) {
+  console.error(`test harness: ${error instanceof Error ? error.message : String(error)}`);
+  totals.failed += 1;
+}
+
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exitCode = totals.failed > 0 ? 1 : 0;

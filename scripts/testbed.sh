@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# testbed.sh: set up the end-to-end test bed on a Debian 12 machine (run as root).
+#
+# Idempotent: every step checks first and only acts when something is missing, so a
+# second run takes about a second and changes nothing. It brings up:
+#   - the packages the e2e tests call (docker engine, Xvfb, Xephyr, pulseaudio, ...);
+#   - the Docker engine (dockerd, detached, log in /var/log/dockerd.log);
+#   - the base image debian:bookworm-slim (pulled, or built offline with debootstrap);
+#   - a virtual "host desktop" X display (Xvfb);
+#   - a PulseAudio daemon with a null sink the tests record from.
+# Progress goes to stderr ("testbed: ..."). stdout gets KEY=value lines for the harness:
+#   DISPLAY=:0
+#   PULSE_SERVER=unix:/run/dockercask-test/pulse/pulse/native
+#   DOCKERCASK_TEST_SINK=dockercask_test
+#
+# Environment (all optional):
+#   DOCKERCASK_TEST_DISPLAY    X display to serve        (default :0)
+#   DOCKERCASK_TEST_PULSE_DIR  XDG_RUNTIME_DIR for pulse (default /run/dockercask-test/pulse)
+#   DOCKERCASK_TEST_SINK       null sink name            (default dockercask_test)
+set -euo pipefail
+
+TEST_DISPLAY="${DOCKERCASK_TEST_DISPLAY:-:0}"
+PULSE_DIR="${DOCKERCASK_TEST_PULSE_DIR:-/run/dockercask-test/pulse}"
+SINK="${DOCKERCASK_TEST_SINK:-dockercask_test}"
+BASE_IMAGE="debian:bookworm-slim"
+DEBIAN_MIRROR="http://deb.debian.org/debian"
+
+DOCKERD_LOG=/var/log/dockerd.log
+XVFB_LOG=/var/log/dockercask-xvfb.log
+PULSE_LOG=/var/log/dockercask-pulse.log
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+die() { printf 'testbed: ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  die "run as root"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Packages: command -> Debian package. Only missing commands trigger an install.
+# dockerd, not docker: /usr/local/bin/docker may be a client-only binary.
+# ---------------------------------------------------------------------------------------
+declare -A PKG_OF=(
+  [dockerd]=docker.io
+  [Xvfb]=xvfb
+  [Xephyr]=xserver-xephyr
+  [xauth]=xauth
+  [xsel]=xsel
+  [pactl]=pulseaudio-utils
+  [parec]=pulseaudio-utils
+  [pulseaudio]=pulseaudio
+  [import]=imagemagick
+  [convert]=imagemagick
+  [xdotool]=xdotool
+  [xwininfo]=x11-utils
+  [xdpyinfo]=x11-utils
+  [wmctrl]=wmctrl
+  [debootstrap]=debootstrap
+  [sox]=sox
+)
+
+ensure_packages() {
+  local cmd
+  local -A want=()
+  for cmd in "${!PKG_OF[@]}"; do
+    # dockerd and debootstrap live in /usr/sbin, which a non-login root PATH may lack.
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
+      want[${PKG_OF[$cmd]}]=1
+    fi
+  done
+  if [ "${#want[@]}" -eq 0 ]; then
+    log "packages: all present"
+    return
+  fi
+  local pkgs
+  pkgs="$(printf '%s\n' "${!want[@]}" | sort | tr '\n' ' ')"
+  log "packages: installing ${pkgs}"
+  apt-get update -q >&2
+  # needrestart (when installed) would otherwise print a page of service checks.
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  NEEDRESTART_SUSPEND=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >&2
+}
+
+# ---------------------------------------------------------------------------------------
+# Docker engine.
+# ---------------------------------------------------------------------------------------
+docker_up() { timeout 10 docker info >/dev/null 2>&1; }
+
+ensure_docker() {
+  if docker_up; then
+    log "docker: engine answers"
+    return
+  fi
+  local pid=""
+  if [ -r /var/run/docker.pid ]; then
+    pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+  fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    log "docker: dockerd (pid ${pid}) is running but not answering yet; waiting"
+  else
+    log "docker: starting dockerd (log: ${DOCKERD_LOG})"
+    local dockerd_bin
+    dockerd_bin="$(command -v dockerd || echo /usr/sbin/dockerd)"
+    setsid nohup "$dockerd_bin" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  fi
+  local i
+  for ((i = 0; i < 120; i++)); do
+    if docker_up; then
+      log "docker: engine answers"
+      return
+    fi
+    sleep 0.5
+  done
+  die "docker engine did not answer within 60 s; see ${DOCKERD_LOG}"
+}
+
+# ---------------------------------------------------------------------------------------
+# Base image debian:bookworm-slim: pull, or build it offline.
+# ---------------------------------------------------------------------------------------
+ROOTFS=""
+
+cleanup_rootfs() {
+  [ -n "$ROOTFS" ] && [ -d "$ROOTFS" ] || return 0
+  # A failed debootstrap can leave /proc, /sys or /dev/pts mounted inside the target:
+  # unmount everything below it (deepest first) before deleting anything.
+  local mnt
+  while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null || true
+  done < <(awk -v root="$ROOTFS/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+  rm -rf --one-file-system "$ROOTFS"
+  ROOTFS=""
+}
+trap cleanup_rootfs EXIT
+
+# Trim a debootstrap minbase tree the way the official slim image is trimmed
+# (debuerreotype's minimizing config + slimify), as far as it is cheap to do.
+minimize_rootfs() {
+  local r="$1"
+
+  # apt/dpkg configuration of the official Docker images.
+  cat >"$r/etc/apt/apt.conf.d/docker-autoremove-suggests" <<'EOF'
+Apt::AutoRemove::SuggestsImportant "false";
+EOF
+  cat >"$r/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  cat >"$r/etc/apt/apt.conf.d/docker-gzip-indexes" <<'EOF'
+Acquire::GzipIndexes "true";
+EOF
+  cat >"$r/etc/apt/apt.conf.d/docker-no-languages" <<'EOF'
+Acquire::Languages "none";
+EOF
+  mkdir -p "$r/etc/dpkg/dpkg.cfg.d"
+  cat >"$r/etc/dpkg/dpkg.cfg.d/docker-apt-speedup" <<'EOF'
+force-unsafe-io
+EOF
+  # The "slim" part: packages installed later skip docs, man pages and translations.
+  cat >"$r/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+EOF
+  # ... and the same files go from what debootstrap already installed.
+  find "$r/usr/share/doc" -mindepth 1 \( -type f -o -type l \) ! -name copyright -delete 2>/dev/null || true
+  find "$r/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+  local d
+  for d in groff info linda lintian/overrides locale man; do
+    if [ -d "$r/usr/share/$d" ]; then
+      find "$r/usr/share/$d" -mindepth 1 -delete
+    fi
+  done
+
+  # Sources as in the official image: main, updates and security, deb822 format.
+  rm -f "$r/etc/apt/sources.list"
+  mkdir -p "$r/etc/apt/sources.list.d"
+  cat >"$r/etc/apt/sources.list.d/debian.sources" <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+
+  # Caches, package lists, logs and host leftovers.
+  find "$r/var/cache/apt" -type f -delete
+  find "$r/var/lib/apt/lists" -mindepth 1 -maxdepth 1 ! -name partial ! -name lock -exec rm -rf {} +
+  rm -f "$r"/var/cache/debconf/*-old "$r"/var/lib/dpkg/*-old
+  find "$r/var/log" -type f -delete
+  rm -rf "$r/tmp/"* "$r/var/tmp/"* 2>/dev/null || true
+  # debootstrap copies the host's resolv.conf and hostname; Docker mounts its own.
+  : >"$r/etc/resolv.conf"
+  : >"$r/etc/hostname"
+  # Docker mounts a fresh /dev; keep the directory, drop debootstrap's device nodes.
+  find "$r/dev" -mindepth 1 -delete
+}
+
+ensure_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "image: ${BASE_IMAGE} present"
+    return
+  fi
+  log "image: pulling ${BASE_IMAGE}"
+  if timeout 30 docker pull "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "image: pulled ${BASE_IMAGE}"
+    return
+  fi
+  log "image: pull failed (no registry?); building ${BASE_IMAGE} offline with debootstrap"
+  ROOTFS="$(mktemp -d "${TMPDIR:-/tmp}/dockercask-rootfs.XXXXXX")"
+  local debootstrap_bin
+  debootstrap_bin="$(command -v debootstrap || echo /usr/sbin/debootstrap)"
+  if ! "$debootstrap_bin" --variant=minbase bookworm "$ROOTFS" "$DEBIAN_MIRROR" >&2; then
+    die "debootstrap failed; see ${ROOTFS}/debootstrap/debootstrap.log (removed on exit)"
+  fi
+  minimize_rootfs "$ROOTFS"
+  # docker import keeps no config: give the image the Env and Cmd of the official one.
+  # PATH matters: the build step runs RUN lines with the image's Env, and ENV lines in
+  # Dockerfiles that extend PATH ("ENV PATH=/opt/x/bin:$PATH") expand it from there.
+  log "image: importing ${BASE_IMAGE}"
+  tar --numeric-owner -C "$ROOTFS" -c . |
+    docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' \
+      --message "dockercask testbed: debootstrap --variant=minbase bookworm" \
+      - "$BASE_IMAGE" >/dev/null
+  cleanup_rootfs
+  log "image: ${BASE_IMAGE} built"
+}
+
+# ---------------------------------------------------------------------------------------
+# X display (Xvfb).
+# ---------------------------------------------------------------------------------------
+display_up() { xdpyinfo -display "$TEST_DISPLAY" >/dev/null 2>&1; }
+
+ensure_display() {
+  if display_up; then
+    log "display: ${TEST_DISPLAY} answers"
+    return
+  fi
+  local n="${TEST_DISPLAY#:}"
+  n="${n%%.*}"
+  case "$n" in
+    '' | *[!0-9]*) die "DOCKERCASK_TEST_DISPLAY must look like :N, got '${TEST_DISPLAY}'" ;;
+  esac
+  local lock="/tmp/.X${n}-lock" sock="/tmp/.X11-unix/X${n}" pid=""
+  if [ -e "$lock" ]; then
+    pid="$(tr -d ' \n' <"$lock" 2>/dev/null || true)"
+  fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    log "display: an X server (pid ${pid}) holds ${TEST_DISPLAY} but is not answering yet; waiting"
+  else
+    if [ -e "$lock" ] || [ -e "$sock" ]; then
+      log "display: removing stale ${lock} and ${sock}"
+      rm -f "$lock" "$sock"
+    fi
+    log "display: starting Xvfb ${TEST_DISPLAY} (log: ${XVFB_LOG})"
+    setsid nohup Xvfb "$TEST_DISPLAY" -screen 0 1280x800x24 -nolisten tcp >>"$XVFB_LOG" 2>&1 </dev/null &
+  fi
+  local i
+  for ((i = 0; i < 50; i++)); do
+    if display_up; then
+      log "display: ${TEST_DISPLAY} answers"
+      return
+    fi
+    sleep 0.2
+  done
+  die "X display ${TEST_DISPLAY} did not answer within 10 s; see ${XVFB_LOG}"
+}
+
+# ---------------------------------------------------------------------------------------
+# PulseAudio with a null sink.
+# ---------------------------------------------------------------------------------------
+# Ignore a PULSE_SERVER the caller may have exported: talk to the daemon in PULSE_DIR.
+pa() { env -u PULSE_SERVER XDG_RUNTIME_DIR="$PULSE_DIR" pactl "$@"; }
+pulse_up() { timeout 5 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PULSE_DIR" pactl info >/dev/null 2>&1; }
+
+ensure_pulse() {
+  if pulse_up; then
+    log "pulse: daemon answers"
+  else
+    mkdir -p "$PULSE_DIR"
+    chmod 0700 "$PULSE_DIR"
+    log "pulse: starting pulseaudio in ${PULSE_DIR} (log: ${PULSE_LOG})"
+    # As root pulseaudio warns that it is "not intended to be run as root"; it works.
+    # --start daemonizes (and returns once the daemon is up); setsid keeps it out of
+    # the caller's session either way.
+    env -u PULSE_SERVER XDG_RUNTIME_DIR="$PULSE_DIR" setsid pulseaudio --start \
+      --exit-idle-time=-1 -n -F /dev/null \
+      --log-target="file:${PULSE_LOG}" \
+      --load=module-native-protocol-unix \
+      --load="module-null-sink sink_name=${SINK}" \
+      >>"$PULSE_LOG" 2>&1 </dev/null ||
+      die "pulseaudio failed to start; see ${PULSE_LOG}"
+    local i ok=0
+    for ((i = 0; i < 50; i++)); do
+      if pulse_up; then
+        ok=1
+        break
+      fi
+      sleep 0.2
+    done
+    [ "$ok" -eq 1 ] || die "pulseaudio did not answer within 10 s; see ${PULSE_LOG}"
+    log "pulse: daemon answers"
+  fi
+  # A daemon someone else started may lack the sink: add it if needed.
+  if ! pa list short sinks | awk '{ print $2 }' | grep -qxF "$SINK"; then
+    log "pulse: loading null sink ${SINK}"
+    pa load-module module-null-sink "sink_name=${SINK}" >/dev/null
+  fi
+  if [ "$(pa get-default-sink 2>/dev/null || pa info | sed -n 's/^Default Sink: //p')" != "$SINK" ]; then
+    log "pulse: default sink -> ${SINK}"
+    pa set-default-sink "$SINK"
+  fi
+}
+
+pulse_server() {
+  local s
+  s="$(pa info | sed -n 's/^Server String: //p')"
+  case "$s" in
+    unix:*) printf '%s\n' "$s" ;;
+    /*) printf 'unix:%s\n' "$s" ;;
+    *) printf 'unix:%s/pulse/native\n' "$PULSE_DIR" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------
+ensure_packages
+ensure_docker
+ensure_base_image
+ensure_display
+ensure_pulse
+
+printf 'DISPLAY=%s\n' "$TEST_DISPLAY"
+printf 'PULSE_SERVER=%s\n' "$(pulse_server)"
+printf 'DOCKERCASK_TEST_SINK=%s\n' "$SINK"
+log "ready"

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { AppFileTree } from "../core/catalog.ts";
+import { DockercaskError } from "../core/errors.ts";
+
+/** Build contexts are held in memory; a user app folder this large is almost surely a mistake. */
+const MAX_APP_BYTES = 16 * 1024 * 1024;
+
+/** Reads the user's catalog: `<dir>/<app>/Dockerfile` plus whatever else each folder holds. */
+export function readUserCatalog(dir: string): AppFileTree {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return {};
+  }
+  const tree: AppFileTree = {};
+  for (const name of names.sort()) {
+    const appDir = join(dir, name);
+    if (!statSync(appDir).isDirectory()) continue;
+    const files: Record<string, string> = {};
+    let total = 0;
+    for (const path of listFiles(appDir)) {
+      const text = readFileSync(path, "utf8");
+      total += text.length;
+      if (total > MAX_APP_BYTES) {
+        throw new DockercaskError(`user app folder ${appDir} holds more than 16 MiB`, {
+          code: "E_USER_APP",
+          hint: "Keep only the Dockerfile and the small files it COPYs there; download large things in a RUN step.",
+        });
+      }
+      files[relative(appDir, path)] = text;
+    }
+    tree[name] = files;
+  }
+  return tree;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}

@@ -1,0 +1,16 @@
+import type { ArgDef } from "citty";
+
+/** Argument fragments several commands share. */
+export const jsonArg = {
+  json: { type: "boolean", description: "Print machine-readable JSON on stdout" },
+} as const satisfies Record<string, ArgDef>;
+
+export const buildArgs = {
+  "no-cache": { type: "boolean", description: "Rebuild from scratch, ignoring Docker's layer cache" },
+  pull: { type: "boolean", description: "Pull a newer upstream base image (debian) before building" },
+  force: { type: "boolean", description: "Rebuild even when the image is up to date with its recipe" },
+} as const satisfies Record<string, ArgDef>;
+
+export const instanceArg = {
+  instance: { type: "positional", description: "Instance: <app> or <app>#<id>, for example firefox#work", required: true },
+} as const satisfies Record<string, ArgDef>;

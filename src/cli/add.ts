@@ -1,0 +1,22 @@
+import { defineCommand } from "citty";
+import { log } from "../adapters/log.ts";
+import { ensureImage } from "../services/build.ts";
+import { addInstance } from "../services/instances.ts";
+import { instanceArg } from "./_shared.ts";
+import { createContext } from "./_context.ts";
+
+export default defineCommand({
+  meta: { name: "add", description: "Add an instance of an app, with its own persistent home, building its image if missing" },
+  args: { ...instanceArg },
+  async run({ args }) {
+    const ctx = createContext();
+    const { record, created } = await addInstance(args.instance, {
+      ...ctx,
+      prepareImage: async (app) => {
+        await ensureImage(app, await ctx.buildDeps(), ctx.warnStale);
+      },
+    });
+    if (created) log.success(`added ${record.name.full} (home: ${record.home})`);
+    else log.info(`${record.name.full} was already added (home: ${record.home})`);
+  },
+});

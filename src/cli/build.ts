@@ -1,0 +1,25 @@
+import { defineCommand } from "citty";
+import { log } from "../adapters/log.ts";
+import { UsageError } from "../core/errors.ts";
+import { parseAppName } from "../core/instance-name.ts";
+import { buildApps, type BuildResult } from "../services/build.ts";
+import { buildArgs } from "./_shared.ts";
+import { createContext } from "./_context.ts";
+
+export default defineCommand({
+  meta: { name: "build", description: "Build app images (and the base they need) when missing or out of date" },
+  args: {
+    app: { type: "positional", description: "One or more apps", required: false },
+    ...buildArgs,
+  },
+  async run({ args }) {
+    const apps = args._.map(parseAppName);
+    if (apps.length === 0) throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
+    const ctx = createContext();
+    reportResults(await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args["no-cache"], pull: args.pull }));
+  },
+});
+
+export function reportResults(results: BuildResult[]): void {
+  for (const r of results) if (r.action === "up-to-date") log.info(`${r.image} is up to date`);
+}

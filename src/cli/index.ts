@@ -1,0 +1,27 @@
+import { defineCommand, type CommandDef } from "citty";
+import { VERSION } from "../version.ts";
+
+const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load().then((m) => m.default);
+
+/** The command tree. Each command loads only when it runs, so startup stays flat as commands grow. */
+export const main = defineCommand({
+  meta: {
+    name: "dockercask",
+    version: VERSION,
+    description: "Run desktop apps in hardened Docker containers, each in its own Xephyr window",
+  },
+  args: {
+    verbose: { type: "boolean", description: "Show build output and stack traces of errors" },
+  },
+  subCommands: {
+    run: lazy(() => import("./run.ts")),
+    add: lazy(() => import("./add.ts")),
+    remove: lazy(() => import("./remove.ts")),
+    list: lazy(() => import("./list.ts")),
+    build: lazy(() => import("./build.ts")),
+    "build-all": lazy(() => import("./build-all.ts")),
+    update: lazy(() => import("./update.ts")),
+  },
+});
+
+export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update"];

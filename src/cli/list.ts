@@ -1,0 +1,32 @@
+import { defineCommand } from "citty";
+import { log } from "../adapters/log.ts";
+import { describeImageState } from "../core/image-state.ts";
+import { renderTable } from "../core/table.ts";
+import { listEverything } from "../services/list.ts";
+import { jsonArg } from "./_shared.ts";
+import { createContext } from "./_context.ts";
+
+export default defineCommand({
+  meta: { name: "list", description: "List the catalog's apps with their image state, and the added instances" },
+  args: { ...jsonArg },
+  async run({ args }) {
+    const ctx = createContext();
+    const listing = await listEverything({ ...ctx, images: ctx.connect });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
+      return;
+    }
+    if (listing.dockerError) log.warn(`image states unknown: ${listing.dockerError}`);
+    const now = new Date();
+    const appRows = listing.apps.map((a) => [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description]);
+    const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home]);
+    const out = [
+      "APPS",
+      renderTable(["NAME", "SOURCE", "IMAGE", "DESCRIPTION"], appRows),
+      "",
+      "INSTANCES",
+      instanceRows.length ? renderTable(["NAME", "APP", "HOME"], instanceRows) : "  (none: dockercask add <app>)",
+    ];
+    process.stdout.write(`${out.join("\n")}\n`);
+  },
+});

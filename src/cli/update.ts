@@ -1,0 +1,27 @@
+import { defineCommand } from "citty";
+import { log } from "../adapters/log.ts";
+import { imageName, runnableApps } from "../core/catalog.ts";
+import { parseAppName } from "../core/instance-name.ts";
+import { buildApps } from "../services/build.ts";
+import { createContext } from "./_context.ts";
+
+export default defineCommand({
+  meta: {
+    name: "update",
+    description: "Rebuild images from scratch with a fresh upstream base, to pick up security updates (all built apps, or one)",
+  },
+  args: { app: { type: "positional", description: "Only this app (default: every app that has an image)", required: false } },
+  async run({ args }) {
+    const ctx = createContext();
+    const deps = await ctx.buildDeps();
+    const apps = args.app ? [parseAppName(args.app)] : [];
+    if (!args.app) {
+      for (const app of runnableApps(ctx.catalog)) if (await deps.images.inspectImage(imageName(app.name))) apps.push(app.name);
+      if (apps.length === 0) {
+        log.info('no app images are built yet; "dockercask build <app>" builds one');
+        return;
+      }
+    }
+    await buildApps(apps, deps, { noCache: true, pull: true });
+  },
+});

@@ -1,0 +1,125 @@
+/**
+ * Errors a user meets. Each carries a stable code and, where we know one, a hint that says
+ * what to do next. Only src/main.ts turns them into a message and an exit code; the stack
+ * is shown only with --verbose, because it points into a bundle the user cannot read.
+ */
+export class DockercaskError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, options: { code: string; hint?: string; exitCode?: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** Wrong arguments or names: exit 2, like other CLI tools. */
+export class UsageError extends DockercaskError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: "E_USAGE", hint, exitCode: 2 });
+  }
+}
+
+export class InvalidInstanceNameError extends DockercaskError {
+  constructor(input: string, reason: string) {
+    super(`invalid instance name ${JSON.stringify(input)}: ${reason}`, {
+      code: "E_INSTANCE_NAME",
+      hint: "An instance is <app> or <app>#<id>: lower-case ASCII letters, digits and '-', for example firefox or firefox#work.",
+      exitCode: 2,
+    });
+  }
+}
+
+export class UnknownAppError extends DockercaskError {
+  constructor(app: string, suggestion: string | undefined) {
+    super(`unknown app "${app}"`, {
+      code: "E_UNKNOWN_APP",
+      hint: suggestion
+        ? `Did you mean "${suggestion}"? "dockercask list" shows every app.`
+        : `"dockercask list" shows every app; add your own under $XDG_CONFIG_HOME/dockercask/apps/<name>/Dockerfile.`,
+      exitCode: 2,
+    });
+  }
+}
+
+export class UnknownInstanceError extends DockercaskError {
+  constructor(instance: string) {
+    super(`no instance named "${instance}"`, {
+      code: "E_UNKNOWN_INSTANCE",
+      hint: `"dockercask list" shows the instances you added; "dockercask add ${instance}" adds it.`,
+    });
+  }
+}
+
+export class InvalidPolicyError extends DockercaskError {
+  constructor(app: string, problems: string[]) {
+    super(`app "${app}" has an invalid run policy:\n  - ${problems.join("\n  - ")}`, {
+      code: "E_POLICY",
+      hint: "Fix the io.dockercask.* LABEL lines in its Dockerfile; the README lists the allowed values.",
+    });
+  }
+}
+
+export class ImageBuildError extends DockercaskError {
+  readonly step?: string;
+  readonly lastLines: string[];
+
+  constructor(app: string, message: string, step: string | undefined, lastLines: string[]) {
+    const where = step ? `\n  failing step: ${step}` : "";
+    const tail = lastLines.length ? `\n  last output:\n${lastLines.map((l) => `    | ${l}`).join("\n")}` : "";
+    super(`building image for "${app}" failed: ${message}${where}${tail}`, {
+      code: "E_BUILD",
+      hint: "Fix the step above in the app's Dockerfile, then run the build again.",
+    });
+    this.step = step;
+    this.lastLines = lastLines;
+  }
+}
+
+export class DockerUnreachableError extends DockercaskError {
+  constructor(socket: string, cause?: unknown) {
+    super(`cannot reach the Docker daemon at ${socket}`, {
+      code: "E_DOCKER_DOWN",
+      hint: "Start it: sudo systemctl start docker (or run dockerd). Set DOCKER_HOST if it listens elsewhere.",
+      cause,
+    });
+  }
+}
+
+export class DockerPermissionError extends DockercaskError {
+  constructor(socket: string, cause?: unknown) {
+    super(`permission denied on the Docker socket ${socket}`, {
+      code: "E_DOCKER_PERMISSION",
+      hint: 'Add yourself to the docker group: sudo usermod -aG docker "$USER", then log in again.',
+      cause,
+    });
+  }
+}
+
+export class ConfirmationRequiredError extends DockercaskError {
+  constructor(what: string) {
+    super(`refusing to ${what} without confirmation`, {
+      code: "E_CONFIRM",
+      hint: "Standard input is not a terminal, so there is no one to ask: pass --yes to confirm.",
+      exitCode: 2,
+    });
+  }
+}
+
+export class UnsafePathError extends DockercaskError {
+  constructor(path: string, reason: string) {
+    super(`refusing to touch ${path}: ${reason}`, {
+      code: "E_UNSAFE_PATH",
+      hint: "dockercask only ever deletes inside its own data folder, and never follows symbolic links.",
+    });
+  }
+}
+
+/** A failure in our own code or the environment that we could not classify. */
+export function isDockercaskError(error: unknown): error is DockercaskError {
+  return error instanceof DockercaskError;
+}

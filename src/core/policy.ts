@@ -1,0 +1,147 @@
+/**
+ * An app's run policy, stated as LABELs in its Dockerfile and read back from the built
+ * image's labels at run time. Parsing is strict: an unknown io.dockercask.* key is an
+ * error, so a typo cannot silently weaken an app's isolation.
+ */
+export const POLICY_PREFIX = "io.dockercask.";
+/** Labels the builder stamps on images; not part of the policy. */
+export const BUILD_LABEL = {
+  version: "io.dockercask.build.version",
+  app: "io.dockercask.build.app",
+  hash: "io.dockercask.build.hash",
+} as const;
+
+export const NETWORKS = ["none", "bridge"] as const;
+export const IPC_MODES = ["private", "shareable", "none"] as const;
+export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "off"] as const;
+
+export type Network = (typeof NETWORKS)[number];
+export type IpcMode = (typeof IPC_MODES)[number];
+export type ClipboardPolicy = (typeof CLIPBOARD_POLICIES)[number];
+
+export interface AppPolicy {
+  description: string;
+  /** argv of the app inside the container, after the session entry point. */
+  command: string[];
+  network: Network;
+  ipc: IpcMode;
+  shmSizeBytes: number;
+  clipboard: ClipboardPolicy;
+  audio: boolean;
+  /** Host devices passed through, such as /dev/dri for GPU acceleration. */
+  devices: string[];
+}
+
+export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
+  description: "",
+  // Offline unless the app asks for a network: most isolation for free.
+  network: "none",
+  ipc: "private",
+  shmSizeBytes: 64 * 1024 * 1024,
+  clipboard: "both",
+  // Off unless asked for: a pulse client can record as well as play.
+  audio: false,
+  devices: [],
+};
+
+const MIN_SHM = 1024 * 1024;
+const MAX_SHM = 16 * 1024 * 1024 * 1024;
+
+type Field = keyof AppPolicy;
+const KEYS: Record<string, Field> = {
+  description: "description",
+  command: "command",
+  network: "network",
+  ipc: "ipc",
+  "shm-size": "shmSizeBytes",
+  clipboard: "clipboard",
+  audio: "audio",
+  devices: "devices",
+};
+
+export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; problems: string[] };
+
+/**
+ * Reads the policy out of a label map. `requireCommand` is false for images such as the
+ * base, which no one runs directly.
+ */
+export function parsePolicy(labels: Record<string, string>, options: { requireCommand?: boolean } = {}): PolicyResult {
+  const problems: string[] = [];
+  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [] };
+  for (const [label, raw] of Object.entries(labels)) {
+    if (!label.startsWith(POLICY_PREFIX) || label.startsWith(`${POLICY_PREFIX}build.`)) continue;
+    const key = label.slice(POLICY_PREFIX.length);
+    const value = raw.trim();
+    const field = KEYS[key];
+    if (!field) {
+      problems.push(`unknown label ${label} (known: ${Object.keys(KEYS).map((k) => POLICY_PREFIX + k).join(", ")})`);
+      continue;
+    }
+    const problem = applyField(policy, field, value);
+    if (problem) problems.push(`${label}=${JSON.stringify(raw)}: ${problem}`);
+  }
+  if (options.requireCommand !== false && policy.command.length === 0) {
+    problems.push(`${POLICY_PREFIX}command is missing: it names the program to start`);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, policy };
+}
+
+function applyField(policy: AppPolicy, field: Field, value: string): string | undefined {
+  switch (field) {
+    case "description":
+      policy.description = value;
+      return;
+    case "command": {
+      // Whitespace-separated words, no shell quoting: what you read is what runs.
+      const words = value.split(/\s+/).filter(Boolean);
+      if (words.length === 0) return "must name a program";
+      policy.command = words;
+      return;
+    }
+    case "network":
+      if (value === "host") return "host networking is never allowed: it exposes the host's abstract X11 socket";
+      if (!isOneOf(NETWORKS, value)) return `must be one of ${NETWORKS.join(", ")}`;
+      policy.network = value;
+      return;
+    case "ipc":
+      if (value === "host") return "the host IPC namespace is never allowed; raise shm-size instead";
+      if (!isOneOf(IPC_MODES, value)) return `must be one of ${IPC_MODES.join(", ")}`;
+      policy.ipc = value;
+      return;
+    case "shmSizeBytes": {
+      const bytes = parseSize(value);
+      if (bytes === undefined) return "must be a size such as 64m or 2g";
+      if (bytes < MIN_SHM || bytes > MAX_SHM) return "must be between 1m and 16g";
+      policy.shmSizeBytes = bytes;
+      return;
+    }
+    case "clipboard":
+      if (!isOneOf(CLIPBOARD_POLICIES, value)) return `must be one of ${CLIPBOARD_POLICIES.join(", ")}`;
+      policy.clipboard = value;
+      return;
+    case "audio":
+      if (value !== "true" && value !== "false") return "must be true or false";
+      policy.audio = value === "true";
+      return;
+    case "devices": {
+      const devices = value.split(",").map((d) => d.trim()).filter(Boolean);
+      const bad = devices.find((d) => !/^\/dev\/[a-z0-9_][a-z0-9_/-]*$/.test(d) || d.includes(".."));
+      if (bad) return `"${bad}" is not a device path under /dev`;
+      policy.devices = devices;
+      return;
+    }
+  }
+}
+
+function isOneOf<T extends string>(options: readonly T[], value: string): value is T {
+  return (options as readonly string[]).includes(value);
+}
+
+/** `64m`, `2g`, `512k`, `1048576` (bytes). Binary units, as Docker uses them. */
+export function parseSize(value: string): number | undefined {
+  const match = /^(\d+)([kmg]?)b?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? "").toLowerCase();
+  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  return Number(match[1]) * scale;
+}

@@ -1,0 +1,76 @@
+/**
+ * The entry point, and the only place that turns an error into a message and an exit code.
+ * Nothing below here calls process.exit().
+ */
+import { renderUsage, runCommand, type CommandDef } from "citty";
+import { commandNames, main } from "./cli/index.ts";
+import { isDockercaskError } from "./core/errors.ts";
+import { suggestNearest } from "./core/suggest.ts";
+import { COMMIT, VERSION } from "./version.ts";
+
+async function run(rawArgs: string[]): Promise<number> {
+  // Flags after "--" belong to the app, not to us.
+  const dashDash = rawArgs.indexOf("--");
+  const ours = dashDash === -1 ? rawArgs : rawArgs.slice(0, dashDash);
+  const verbose = ours.includes("--verbose");
+  if (verbose) (await import("./adapters/log.ts")).setVerbose(true);
+  try {
+    if (ours.length === 1 && (ours[0] === "--version" || ours[0] === "-v")) {
+      process.stdout.write(`dockercask ${VERSION} (${COMMIT})\n`);
+      return 0;
+    }
+    if (ours.includes("--help") || ours.includes("-h") || ours.length === 0) {
+      const usage = await renderUsage(...(await resolveCommand(ours)));
+      process.stdout.write(`${colorEnabled(process.stdout) ? usage : stripAnsi(usage)}\n`);
+      return 0;
+    }
+    await runCommand(main, { rawArgs });
+    return 0;
+  } catch (error) {
+    return report(error, verbose);
+  }
+}
+
+async function resolveCommand(args: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
+  const name = args.find((a) => !a.startsWith("-"));
+  const subCommands = main.subCommands as Record<string, () => Promise<CommandDef<any>>>;
+  const load = name ? subCommands[name] : undefined;
+  return load ? [await load(), main] : [main];
+}
+
+function colorEnabled(stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+function report(error: unknown, verbose: boolean): number {
+  const write = (text: string) => process.stderr.write(`${text}\n`);
+  const color = colorEnabled(process.stderr);
+  const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
+  const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
+  if (isDockercaskError(error)) {
+    write(`${red("error:")} ${error.message}`);
+    if (error.hint) write(dim(`hint: ${error.hint}`));
+    if (verbose && error.cause) write(String((error.cause as Error)?.stack ?? error.cause));
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === "CLIError") {
+    const code = (error as Error & { code?: string }).code;
+    const unknown = /Unknown command (?:\x1b\[\d+m)?([^\s\x1b]+)/.exec(error.message)?.[1];
+    const suggestion = unknown ? suggestNearest(unknown, commandNames) : undefined;
+    write(`${red("error:")} ${color ? error.message : stripAnsi(error.message)}`);
+    write(dim(`hint: ${suggestion ? `did you mean "dockercask ${suggestion}"? ` : ""}"dockercask --help" lists the commands.`));
+    return code ? 2 : 1;
+  }
+  // Not ours: a bug or an environment we did not foresee. Keep it short unless asked.
+  const message = error instanceof Error ? error.message : String(error);
+  write(`${red("error:")} ${message}`);
+  if (verbose && error instanceof Error) write(error.stack ?? "");
+  else write(dim("hint: run again with --verbose for details, and report it if it looks like a bug."));
+  return 1;
+}
+
+process.exitCode = await run(process.argv.slice(2));

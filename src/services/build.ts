@@ -1,0 +1,104 @@
+import type { BuildReporter } from "../adapters/progress.ts";
+import type { ImageClient } from "../adapters/docker.ts";
+import { createBuildContext } from "../core/build-context.ts";
+import { createBuildProgress } from "../core/build-progress.ts";
+import { appPolicy, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
+import { ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
+import { imageState } from "../core/image-state.ts";
+import { BUILD_LABEL } from "../core/policy.ts";
+
+export interface BuildDeps {
+  catalog: Catalog;
+  images: ImageClient;
+  version: string;
+  reporter: (app: string) => BuildReporter;
+}
+
+export interface BuildOptions {
+  /** Rebuild the named apps even when their images are up to date (Docker's cache still applies). */
+  force?: boolean;
+  /** Rebuild the named apps and their parents from scratch, ignoring Docker's cache. */
+  noCache?: boolean;
+  /** Pull a newer upstream base (the FROM of images not built FROM another catalog app). */
+  pull?: boolean;
+}
+
+export interface BuildResult {
+  app: string;
+  image: string;
+  action: "built" | "up-to-date";
+}
+
+/**
+ * Builds `names` and whatever they are built FROM, parents first, like make: an image that is
+ * up to date with its recipe is kept unless the options say otherwise. Named apps obey
+ * force/noCache/pull; parents are rebuilt when missing or stale, or with noCache/pull.
+ */
+export async function buildApps(names: string[], deps: BuildDeps, options: BuildOptions = {}): Promise<BuildResult[]> {
+  const order = resolveBuildOrder(deps.catalog, names);
+  for (const recipe of order) assertValidPolicy(recipe);
+  const named = new Set(names);
+  const results: BuildResult[] = [];
+  for (const recipe of order) {
+    const hash = recipeHash(deps.catalog, recipe.name);
+    const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), hash);
+    const rebuildParent = options.noCache || options.pull;
+    const wanted = state.state !== "built" || (named.has(recipe.name) ? options.force || rebuildParent : rebuildParent);
+    if (!wanted) {
+      results.push({ app: recipe.name, image: imageName(recipe.name), action: "up-to-date" });
+      continue;
+    }
+    await buildOne(recipe, hash, deps, options);
+    results.push({ app: recipe.name, image: imageName(recipe.name), action: "built" });
+  }
+  return results;
+}
+
+/**
+ * Builds what `app` needs to run when something in its chain is missing. An image that exists
+ * but is stale is used as it is, and `onStale` says so: starting an app should not silently
+ * turn into a long rebuild.
+ */
+export async function ensureImage(app: string, deps: BuildDeps, onStale: (app: string) => void): Promise<BuildResult[]> {
+  let missing = false;
+  for (const recipe of resolveBuildOrder(deps.catalog, [app])) {
+    const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), recipeHash(deps.catalog, recipe.name));
+    if (state.state === "stale") onStale(recipe.name);
+    if (state.state === "missing") missing = true;
+  }
+  if (!missing) return [];
+  return (await buildApps([app], deps)).filter((r) => r.action === "built");
+}
+
+function assertValidPolicy(recipe: AppRecipe): void {
+  const policy = appPolicy(recipe);
+  if (!policy.ok) throw new InvalidPolicyError(recipe.name, policy.problems);
+}
+
+async function buildOne(recipe: AppRecipe, hash: string, deps: BuildDeps, options: BuildOptions): Promise<void> {
+  const context = await createBuildContext(recipe.files);
+  const progress = createBuildProgress();
+  const reporter = deps.reporter(recipe.name);
+  await deps.images
+    .buildImage(
+      context,
+      {
+        tag: imageName(recipe.name),
+        labels: { [BUILD_LABEL.version]: deps.version, [BUILD_LABEL.app]: recipe.name, [BUILD_LABEL.hash]: hash },
+        noCache: options.noCache,
+        // Pulling a catalog parent (dockercask/base) would ask a registry for an image that only exists here.
+        pull: options.pull && !recipe.parent,
+      },
+      (event) => progress.feed(event).forEach((update) => reporter.update(update)),
+    )
+    .catch((error: unknown) => {
+      reporter.fail();
+      throw error;
+    });
+  const outcome = progress.result();
+  if (!outcome.ok) {
+    reporter.fail();
+    throw new ImageBuildError(recipe.name, outcome.error ?? "unknown error", outcome.failedStep, outcome.lastLines);
+  }
+  reporter.done(`built ${imageName(recipe.name)}`);
+}

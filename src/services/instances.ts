@@ -1,0 +1,64 @@
+import type { InstanceRecord, InstanceStore } from "../adapters/instance-store.ts";
+import { BASE_APP, getApp, type Catalog } from "../core/catalog.ts";
+import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
+import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
+
+export interface InstanceDeps {
+  catalog: Catalog;
+  store: InstanceStore;
+}
+
+/** Validates everything about a new instance without writing anything. */
+export function checkNewInstance(input: string, catalog: Catalog): InstanceName {
+  const name = parseInstanceName(input);
+  if (name.app === BASE_APP) {
+    throw new DockercaskError(`"${BASE_APP}" is the shared base image, not an app you can run`, {
+      code: "E_NOT_RUNNABLE",
+      hint: '"dockercask list" shows the apps; try "dockercask add xeyes".',
+      exitCode: 2,
+    });
+  }
+  getApp(catalog, name.app);
+  return name;
+}
+
+/**
+ * Adds an instance. `prepareImage` runs before anything is written, so a failed build or an
+ * unreachable Docker daemon leaves no half-added instance behind.
+ */
+export async function addInstance(
+  input: string,
+  deps: InstanceDeps & { prepareImage: (app: string) => Promise<void> },
+): Promise<{ record: InstanceRecord; created: boolean }> {
+  const name = checkNewInstance(input, deps.catalog);
+  const existing = deps.store.get(name);
+  await deps.prepareImage(name.app);
+  if (existing) return { record: existing, created: false };
+  return { record: deps.store.register(name), created: true };
+}
+
+export interface RemoveOptions {
+  purge: boolean;
+  /** Asks the user; resolves false to abort. Undefined when nobody can be asked (not a TTY). */
+  confirm?: (question: string) => Promise<boolean>;
+  yes: boolean;
+}
+
+export async function removeInstance(
+  input: string,
+  deps: InstanceDeps,
+  options: RemoveOptions,
+): Promise<{ removed: InstanceName; purged: boolean; home: string }> {
+  const name = parseInstanceName(input);
+  const record = deps.store.get(name);
+  if (!record) throw new UnknownInstanceError(name.full);
+  if (options.purge && !options.yes) {
+    if (!options.confirm) throw new ConfirmationRequiredError(`delete the home of ${name.full}`);
+    const agreed = await options.confirm(`Delete ${record.home} and everything in it?`);
+    if (!agreed) throw new DockercaskError("nothing removed", { code: "E_ABORTED", exitCode: 1 });
+  }
+  // Purge first: if it fails half-way the instance stays registered and the command can be re-run.
+  if (options.purge) deps.store.purgeHome(name);
+  deps.store.unregister(name);
+  return { removed: name, purged: options.purge, home: record.home };
+}

@@ -1,0 +1,85 @@
+/**
+ * Shared by the e2e suites: they drive the compiled binary (dist/dockercask), never the
+ * sources, against the real engine and X servers that scripts/testbed.sh set up.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "../..");
+export const BIN = join(ROOT, "dist/dockercask");
+export const ARTIFACTS = join(ROOT, "test-artifacts");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A private XDG world for one test file: its own config, data and runtime folders. */
+export interface Sandbox {
+  dir: string;
+  env: Record<string, string>;
+  run(args: string[], options?: { env?: Record<string, string>; stdin?: string }): Promise<CliResult>;
+  cleanup(): void;
+}
+
+export function createSandbox(name: string): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), `dockercask-e2e-${name}-`));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+    HOME: join(dir, "home"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_DATA_HOME: join(dir, "data"),
+    NO_COLOR: "1",
+  };
+  for (const key of ["DISPLAY", "PULSE_SERVER", "DOCKER_HOST"]) if (process.env[key]) env[key] = process.env[key]!;
+  mkdirSync(env.HOME!, { recursive: true });
+  return {
+    dir,
+    env,
+    async run(args, options = {}) {
+      const proc = Bun.spawn([BIN, ...args], {
+        env: { ...env, ...options.env },
+        stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+      return { code, stdout, stderr };
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file (not directory) below `dir`, relative; [] when it does not exist. */
+export function listFilesBelow(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const path = join(dir, e);
+    return statSync(path).isDirectory() ? [`${e}/`, ...listFilesBelow(path).map((f) => `${e}/${f}`)] : [e];
+  });
+}
+
+export async function sh(command: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const proc = Bun.spawn(command, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code, stdout, stderr };
+}
+
+export async function dockerInspect(kind: "image" | "container", name: string): Promise<any | undefined> {
+  const result = await sh(["docker", kind, "inspect", name]);
+  return result.code === 0 ? JSON.parse(result.stdout)[0] : undefined;
+}
+
+/** A message for the user, not a crash: no stack frames, no bundle paths. */
+export function expectNoStackTrace(text: string): void {
+  if (/\n\s+at .*:\d+|\$bunfs|node_modules/.test(text)) throw new Error(`output contains a stack trace:\n${text}`);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_POLICY, parsePolicy, parseSize } from "../../../src/core/policy.ts";
+
+const L = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [`io.dockercask.${k}`, v]));
+
+describe("parsePolicy accepts", () => {
+  test("defaults with only a command", () => {
+    expect(parsePolicy(L({ command: "xeyes" }))).toEqual({ ok: true, policy: { ...DEFAULT_POLICY, command: ["xeyes"] } });
+  });
+  test.each([
+    [{ command: " firefox-esr   --no-remote " }, { command: ["firefox-esr", "--no-remote"] }],
+    [{ command: "a", network: "bridge" }, { network: "bridge" }],
+    [{ command: "a", ipc: "shareable" }, { ipc: "shareable" }],
+    [{ command: "a", "shm-size": "2g" }, { shmSizeBytes: 2 * 1024 ** 3 }],
+    [{ command: "a", "shm-size": "512m" }, { shmSizeBytes: 512 * 1024 ** 2 }],
+    [{ command: "a", clipboard: "from-app" }, { clipboard: "from-app" }],
+    [{ command: "a", audio: "true" }, { audio: true }],
+    [{ command: "a", devices: "/dev/dri, /dev/snd" }, { devices: ["/dev/dri", "/dev/snd"] }],
+    [{ command: "a", description: "A thing" }, { description: "A thing" }],
+  ])("%p", (labels, expected) => {
+    const result = parsePolicy(L(labels));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.policy).toMatchObject(expected);
+  });
+  test("ignores labels outside the namespace and the builder's own", () => {
+    expect(parsePolicy({ ...L({ command: "a" }), maintainer: "x", "io.dockercask.build.hash": "abc" }).ok).toBe(true);
+  });
+  test("base needs no command", () => {
+    expect(parsePolicy({}, { requireCommand: false }).ok).toBe(true);
+  });
+});
+
+describe("parsePolicy rejects", () => {
+  test.each([
+    [{}, /command is missing/],
+    [{ command: "   " }, /must name a program/],
+    [{ command: "a", network: "host" }, /never allowed.*abstract X11 socket/],
+    [{ command: "a", network: "internet" }, /one of none, bridge/],
+    [{ command: "a", ipc: "host" }, /never allowed/],
+    [{ command: "a", ipc: "weird" }, /one of private/],
+    [{ command: "a", "shm-size": "lots" }, /size such as/],
+    [{ command: "a", "shm-size": "1k" }, /between 1m and 16g/],
+    [{ command: "a", "shm-size": "99g" }, /between 1m and 16g/],
+    [{ command: "a", clipboard: "sometimes" }, /both, to-app, from-app, off/],
+    [{ command: "a", audio: "yes" }, /true or false/],
+    [{ command: "a", devices: "/etc/passwd" }, /not a device path/],
+    [{ command: "a", devices: "/dev/../etc" }, /not a device path/],
+    [{ command: "a", netwrok: "none" }, /unknown label io.dockercask.netwrok/],
+  ])("%p", (labels, problem) => {
+    const result = parsePolicy(L(labels as Record<string, string>));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toMatch(problem);
+  });
+  test("reports every problem at once", () => {
+    const result = parsePolicy(L({ network: "host", audio: "maybe" }));
+    expect(result.ok ? [] : result.problems).toHaveLength(3);
+  });
+});
+
+test.each([
+  ["64m", 64 * 1024 ** 2],
+  ["1G", 1024 ** 3],
+  ["512k", 512 * 1024],
+  ["1048576", 1048576],
+  ["64mb", 64 * 1024 ** 2],
+  ["", undefined],
+  ["-1m", undefined],
+  ["1.5g", undefined],
+])("parseSize(%p)", (input, expected) => {
+  expect(parseSize(input)).toBe(expected);
+});

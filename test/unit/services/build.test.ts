@@ -1,0 +1,114 @@
+import { describe, expect, test } from "bun:test";
+import type { BuildImageOptions, ImageClient } from "../../../src/adapters/docker.ts";
+import type { BuildEvent } from "../../../src/core/build-progress.ts";
+import { createCatalog, recipeHash } from "../../../src/core/catalog.ts";
+import { ImageBuildError, InvalidPolicyError } from "../../../src/core/errors.ts";
+import { buildApps, ensureImage, type BuildDeps } from "../../../src/services/build.ts";
+
+const tree = {
+  base: { Dockerfile: "FROM debian:bookworm-slim\n" },
+  xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes"\n' },
+  bad: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="x" io.dockercask.network="host"\n' },
+};
+
+/** A fake engine: remembers images by tag; a build of a tag listed in `failing` reports an error event. */
+function createFakeImages(failing: string[] = []) {
+  const images = new Map<string, Record<string, string>>();
+  const builds: { tag: string; options: BuildImageOptions }[] = [];
+  const client: ImageClient = {
+    async inspectImage(name) {
+      const labels = images.get(name);
+      return labels ? { id: `id-${name}`, labels, createdAt: new Date() } : undefined;
+    },
+    async buildImage(_context, options, onEvent: (e: BuildEvent) => void) {
+      builds.push({ tag: options.tag, options });
+      onEvent({ stream: "Step 1/2 : FROM something\n" });
+      onEvent({ stream: "Step 2/2 : RUN work\n" });
+      if (failing.includes(options.tag)) {
+        onEvent({ stream: "E: Unable to locate package nope\n" });
+        onEvent({ errorDetail: { message: "returned a non-zero code: 100" } });
+        return;
+      }
+      images.set(options.tag, options.labels);
+      onEvent({ aux: { ID: `sha256:${options.tag}` } });
+    },
+  };
+  return { client, builds, images };
+}
+
+function deps(images: ImageClient, catalog = createCatalog(tree)): BuildDeps {
+  return { catalog, images, version: "9.9.9", reporter: () => ({ update() {}, done() {}, fail() {} }) };
+}
+
+describe("buildApps", () => {
+  test("builds the base first, labels both images, and then treats them as up to date", async () => {
+    const fake = createFakeImages();
+    const first = await buildApps(["xeyes"], deps(fake.client));
+    expect(first.map((r) => [r.app, r.action])).toEqual([["base", "built"], ["xeyes", "built"]]);
+    expect(fake.images.get("dockercask/xeyes")).toEqual({
+      "io.dockercask.build.version": "9.9.9",
+      "io.dockercask.build.app": "xeyes",
+      "io.dockercask.build.hash": recipeHash(createCatalog(tree), "xeyes"),
+    });
+    const second = await buildApps(["xeyes"], deps(fake.client));
+    expect(second.map((r) => r.action)).toEqual(["up-to-date", "up-to-date"]);
+    expect(fake.builds).toHaveLength(2);
+  });
+
+  test("a changed base makes both stale and rebuilds both", async () => {
+    const fake = createFakeImages();
+    await buildApps(["xeyes"], deps(fake.client));
+    const changed = createCatalog({ ...tree, base: { Dockerfile: "FROM debian:bookworm-slim\nRUN true\n" } });
+    const results = await buildApps(["xeyes"], deps(fake.client, changed));
+    expect(results.map((r) => r.action)).toEqual(["built", "built"]);
+  });
+
+  test.each([
+    [{ force: true }, ["dockercask/xeyes"], {}],
+    [{ noCache: true }, ["dockercask/base", "dockercask/xeyes"], { noCache: true }],
+    [{ pull: true }, ["dockercask/base", "dockercask/xeyes"], {}],
+  ])("options %p rebuild %p", async (options, rebuilt, expectedOptions) => {
+    const fake = createFakeImages();
+    await buildApps(["xeyes"], deps(fake.client));
+    fake.builds.length = 0;
+    await buildApps(["xeyes"], deps(fake.client), options);
+    expect(fake.builds.map((b) => b.tag)).toEqual(rebuilt);
+    for (const b of fake.builds) expect(b.options).toMatchObject(expectedOptions);
+  });
+
+  test("--pull never asks a registry for a catalog parent", async () => {
+    const fake = createFakeImages();
+    await buildApps(["xeyes"], deps(fake.client), { pull: true });
+    expect(fake.builds.map((b) => [b.tag, b.options.pull])).toEqual([
+      ["dockercask/base", true],
+      ["dockercask/xeyes", false],
+    ]);
+  });
+
+  test("an error event fails loudly with the step and the last lines, and stops the chain", async () => {
+    const fake = createFakeImages(["dockercask/base"]);
+    const error = await buildApps(["xeyes"], deps(fake.client)).catch((e) => e);
+    expect(error).toBeInstanceOf(ImageBuildError);
+    expect(error.step).toBe("Step 2/2 : RUN work");
+    expect(error.lastLines).toEqual(["E: Unable to locate package nope"]);
+    expect(error.message).toContain('building image for "base" failed');
+    expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base"]);
+  });
+
+  test("an invalid run policy stops before any build", async () => {
+    const fake = createFakeImages();
+    await expect(buildApps(["bad"], deps(fake.client))).rejects.toBeInstanceOf(InvalidPolicyError);
+    expect(fake.builds).toHaveLength(0);
+  });
+});
+
+describe("ensureImage", () => {
+  test("builds only what is missing and reports stale images", async () => {
+    const fake = createFakeImages();
+    const stale: string[] = [];
+    expect((await ensureImage("xeyes", deps(fake.client), (a) => stale.push(a))).map((r) => r.app)).toEqual(["base", "xeyes"]);
+    const changed = createCatalog({ ...tree, xeyes: { Dockerfile: tree.xeyes.Dockerfile + "RUN true\n" } });
+    expect(await ensureImage("xeyes", deps(fake.client, changed), (a) => stale.push(a))).toEqual([]);
+    expect(stale).toEqual(["xeyes"]);
+  });
+});
