@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import type { ContainerCreateOptions } from "dockerode";
 import { Readable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
@@ -18,8 +19,32 @@ export interface BuildImageOptions {
   pull?: boolean;
 }
 
-export interface DockerClient extends ImageClient {
-  /** The underlying dockerode instance, for the services that need more of the API. */
+/** A container of a dockercask instance, as listed by the engine. */
+export interface InstanceContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  createdAt: Date;
+}
+
+export interface ContainerClient {
+  /**
+   * Creates and starts a container. `exited` resolves with its exit code; the wait is
+   * registered before the start, so even an app that dies at once (and is auto-removed)
+   * is seen to exit.
+   */
+  runContainer(spec: ContainerCreateOptions): Promise<{ id: string; exited: Promise<number> }>;
+  /** Kills and removes it; a container that is already gone is fine. */
+  removeContainer(id: string): Promise<void>;
+  /** Containers carrying `label`, running or not. */
+  listContainers(label: string): Promise<InstanceContainer[]>;
+  /** The container's output, demultiplexed; with `follow`, until it exits or `signal` aborts. */
+  streamLogs(id: string, options: { follow: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void>;
+}
+
+export interface DockerClient extends ImageClient, ContainerClient {
+  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
   api: Dockerode;
 }
 
@@ -65,6 +90,61 @@ export async function createDockerClient(env: Record<string, string | undefined>
       );
       await readJsonLines(stream, onEvent);
     },
+    async runContainer(spec) {
+      const container = await wrap(() => api.createContainer(spec));
+      const waiting = wrap(() => container.wait({ condition: "next-exit" }));
+      // Make sure the wait request is registered with the engine before the start.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      try {
+        await wrap(() => container.start());
+      } catch (error) {
+        await container.remove({ force: true }).catch(() => {});
+        throw error;
+      }
+      const exited = waiting.then(
+        (result: { StatusCode?: number }) => result.StatusCode ?? 0,
+        // The wait ends with an error when the container is removed from under it: it has exited.
+        () => 137,
+      );
+      return { id: container.id, exited };
+    },
+    async removeContainer(id) {
+      try {
+        await api.getContainer(id).remove({ force: true });
+      } catch (error) {
+        const status = statusOf(error);
+        // 404: already gone (AutoRemove won); 409: removal already in progress.
+        if (status !== 404 && status !== 409) throw translateDockerError(error, socket);
+      }
+    },
+    async listContainers(label) {
+      const list = await wrap(() => api.listContainers({ all: true, filters: { label: [label] } }));
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? "").replace(/^\//, ""),
+        labels: c.Labels ?? {},
+        state: c.State,
+        createdAt: new Date(c.Created * 1000),
+      }));
+    },
+    async streamLogs(id, options) {
+      const container = api.getContainer(id);
+      const info = await wrap(() => container.inspect());
+      const common = { stdout: true, stderr: true, timestamps: false };
+      if (!options.follow) {
+        const buffer = (await wrap(() => container.logs({ ...common, follow: false }))) as unknown as Buffer;
+        demux(buffer, info.Config.Tty, options);
+        return;
+      }
+      const stream = await wrap(() => container.logs({ ...common, follow: true }));
+      if (info.Config.Tty) stream.pipe(options.stdout);
+      else api.modem.demuxStream(stream, options.stdout, options.stderr);
+      await new Promise<void>((resolve) => {
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", () => resolve());
+      });
+    },
   };
 }
 
@@ -85,6 +165,22 @@ async function readJsonLines(stream: NodeJS.ReadableStream, onEvent: (event: Bui
     lines.forEach(emit);
   }
   emit(buffered);
+}
+
+/** Docker multiplexes stdout and stderr in 8-byte-headed frames when the container has no TTY. */
+function demux(buffer: Buffer, tty: boolean, out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
+  if (tty) {
+    out.stdout.write(buffer);
+    return;
+  }
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const kind = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const frame = buffer.subarray(offset + 8, offset + 8 + size);
+    (kind === 2 ? out.stderr : out.stdout).write(frame);
+    offset += 8 + size;
+  }
 }
 
 function statusOf(error: unknown): number | undefined {

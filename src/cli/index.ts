@@ -21,7 +21,12 @@ export const main = defineCommand({
     build: lazy(() => import("./build.ts")),
     "build-all": lazy(() => import("./build-all.ts")),
     update: lazy(() => import("./update.ts")),
+    ps: lazy(() => import("./ps.ts")),
+    stop: lazy(() => import("./stop.ts")),
+    logs: lazy(() => import("./logs.ts")),
+    shell: lazy(() => import("./shell.ts")),
+    doctor: lazy(() => import("./doctor.ts")),
   },
 });
 
-export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update"];
+export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "logs", "shell", "doctor"];

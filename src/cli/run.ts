@@ -1,13 +1,58 @@
 import { defineCommand } from "citty";
-import { DockercaskError } from "../core/errors.ts";
+import { existsSync } from "node:fs";
+import { log } from "../adapters/log.ts";
+import { explainInvalidSize, parseSizeSpec, settingsFor } from "../core/config.ts";
+import { DockercaskError, UsageError } from "../core/errors.ts";
+import { parseInstanceName } from "../core/instance-name.ts";
+import { NETWORKS, type Network } from "../core/policy.ts";
+import { runSession, type RunOptions } from "../services/run-session.ts";
+import { instanceArg } from "./_shared.ts";
+import { createContext } from "./_context.ts";
 
 export default defineCommand({
-  meta: { name: "run", description: "Run an instance in its own Xephyr window (coming in the next release)" },
-  args: { instance: { type: "positional", description: "Instance: <app> or <app>#<id>", required: false } },
-  run() {
-    throw new DockercaskError("run is not available in this version yet", {
-      code: "E_NOT_YET",
-      hint: '"dockercask build <app>" and "dockercask add <app>" prepare an instance for it.',
-    });
+  meta: { name: "run", description: "Run an instance in its own Xephyr window (adds it and builds its image when needed)" },
+  args: {
+    ...instanceArg,
+    size: { type: "string", valueHint: "WxH", description: "Window size (default: 90% of your screen, or the config's)" },
+    dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
+    network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
+  },
+  async run({ args, rawArgs }) {
+    const dashDash = rawArgs.indexOf("--");
+    const appArgs = dashDash === -1 ? [] : rawArgs.slice(dashDash + 1);
+    const extra = args._.slice(1, dashDash === -1 ? undefined : args._.length - appArgs.length);
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
+
+    const ctx = createContext();
+    await ctx.reap();
+    const configured = settingsFor(ctx.config(), parseInstanceName(args.instance));
+    for (const folder of configured.shared ?? []) {
+      if (!existsSync(folder.host)) {
+        throw new DockercaskError(`the shared folder ${folder.host} does not exist`, {
+          code: "E_SHARED",
+          hint: "Create it, or remove it from \"shared\" in config.toml.",
+        });
+      }
+    }
+    const options: RunOptions = { appArgs, configured, size: parseSize(args.size), dpi: parseDpi(args.dpi), network: args.network as Network | undefined };
+    const result = await runSession(args.instance, ctx.sessionDeps(), options);
+    const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
+    log.info(`${result.instance} ended: ${why}`);
+    process.exitCode = result.exitCode;
   },
 });
+
+function parseSize(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const size = parseSizeSpec(text);
+  const problem = size ? explainInvalidSize(size) : "it is not WIDTHxHEIGHT";
+  if (!size || problem) throw new UsageError(`invalid --size "${text}": ${problem}`, "For example --size 1600x900.");
+  return size;
+}
+
+function parseDpi(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const dpi = Number(text);
+  if (!Number.isInteger(dpi) || dpi < 24 || dpi > 960) throw new UsageError(`invalid --dpi "${text}"`, "A whole number from 24 to 960, for example --dpi 144.");
+  return dpi;
+}

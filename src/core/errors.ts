@@ -1,3 +1,5 @@
+import { describeInstallCommands, installCommands, type HostTool } from "./host-tools.ts";
+
 /**
  * Errors a user meets. Each carries a stable code and, where we know one, a hint that says
  * what to do next. Only src/main.ts turns them into a message and an exit code; the stack
@@ -64,6 +66,30 @@ export class InvalidPolicyError extends DockercaskError {
   }
 }
 
+/** One thing wrong in the config file; `line` is 1-based, when we could find it. */
+export interface ConfigProblem {
+  line?: number;
+  problem: string;
+}
+
+/** Every problem found in the config file at once, each as `file:line: problem`, so one edit fixes them all. */
+export class ConfigError extends DockercaskError {
+  readonly file: string;
+  readonly problems: ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[], options: { hint?: string; cause?: unknown } = {}) {
+    const lines = problems.map((p) => (p.line ? `${file}:${p.line}: ${p.problem}` : `${file}: ${p.problem}`));
+    super(lines.join("\n"), {
+      code: "E_CONFIG",
+      hint: options.hint ?? 'See "Config file" in the README for the keys each table takes.',
+      exitCode: 2,
+      cause: options.cause,
+    });
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
 export class ImageBuildError extends DockercaskError {
   readonly step?: string;
   readonly lastLines: string[];
@@ -100,6 +126,18 @@ export class DockerPermissionError extends DockercaskError {
   }
 }
 
+export class MissingToolError extends DockercaskError {
+  readonly tool: string;
+
+  constructor(tool: HostTool) {
+    super(`"${tool.command}" was not found on PATH (${tool.purpose})`, {
+      code: "E_MISSING_TOOL",
+      hint: ["Install it with your distribution's package manager:", ...describeInstallCommands(installCommands([tool]))].join("\n  "),
+    });
+    this.tool = tool.command;
+  }
+}
+
 export class ConfirmationRequiredError extends DockercaskError {
   constructor(what: string) {
     super(`refusing to ${what} without confirmation`, {
@@ -122,4 +160,29 @@ export class UnsafePathError extends DockercaskError {
 /** A failure in our own code or the environment that we could not classify. */
 export function isDockercaskError(error: unknown): error is DockercaskError {
   return error instanceof DockercaskError;
+}
+
+export class AlreadyRunningError extends DockercaskError {
+  constructor(instance: string, owner: { pid: number; display?: number }, raised: boolean) {
+    const where = owner.display === undefined ? "" : ` on display :${owner.display}`;
+    super(`${instance} is already running${where} (supervisor pid ${owner.pid})${raised ? "; its window was raised" : ""}`, {
+      code: "E_RUNNING",
+      hint: `One instance runs once. Run another with a new id (dockercask run ${instance.split("#")[0]}#2), or stop this one: dockercask stop ${instance}`,
+    });
+  }
+}
+
+export class DisplayUnsetError extends DockercaskError {
+  constructor() {
+    super("DISPLAY is not set: there is no desktop to open the window on", {
+      code: "E_NO_DISPLAY",
+      hint: "Run dockercask from a terminal in your graphical session, or set DISPLAY (for example DISPLAY=:0).",
+    });
+  }
+}
+
+export class NotRunningError extends DockercaskError {
+  constructor(instance: string) {
+    super(`${instance} is not running`, { code: "E_NOT_RUNNING", hint: '"dockercask ps" lists the running instances.' });
+  }
 }

@@ -1,0 +1,507 @@
+import { posix } from "node:path";
+import { parse, TomlDate, TomlError } from "smol-toml";
+import { CONTAINER_PATHS } from "./container-spec.ts";
+import { ConfigError, type ConfigProblem } from "./errors.ts";
+import { explainInvalid, isValidAppName } from "./instance-name.ts";
+import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "./policy.ts";
+import { suggestNearest } from "./suggest.ts";
+
+/**
+ * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
+ *
+ *   [defaults]              # applies to every instance
+ *   size = "1280x800"       # Xephyr window size WxH, each side 200..16384
+ *   dpi = 96                # 24..960
+ *   network = "bridge"      # "none" | "bridge"; overrides the app's label. "host" is refused.
+ *   clipboard = "both"      # "both" | "to-app" | "from-app" | "off"
+ *   audio = true
+ *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
+ *
+ *   [apps.firefox]          # every instance of one app; same keys
+ *   [instances."firefox#work"]   # one instance; same keys
+ *
+ * Precedence is instance > app > defaults, key by key. The caller then lays CLI flags over
+ * this and the app's labels under it. A `shared` list is replaced whole by a more specific
+ * table, never concatenated: an instance that lists its own folders must be able to drop a
+ * folder that [defaults] shares, and `shared = []` is how it shares nothing.
+ *
+ * A shared folder appears at /home/app/<its path relative to the host home>, or at
+ * /home/app/<basename> when it lies outside the home, so ~/Music is ~/Music on both sides.
+ *
+ * Parsing is strict and reports every problem at once with its line: an unknown key is an
+ * error, so a typo cannot silently drop a setting that was meant to restrict an app.
+ */
+export interface SizeSpec {
+  width: number;
+  height: number;
+}
+
+export interface SharedFolder {
+  /** Absolute, normalized, `~` expanded. Whether it exists is for the caller to check. */
+  host: string;
+  /** Absolute path inside the container, under /home/app. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface InstanceSettings {
+  size?: SizeSpec;
+  dpi?: number;
+  network?: Network;
+  clipboard?: ClipboardPolicy;
+  audio?: boolean;
+  shared?: SharedFolder[];
+}
+
+export interface DockercaskConfig {
+  defaults: InstanceSettings;
+  apps: Record<string, InstanceSettings>;
+  instances: Record<string, InstanceSettings>;
+}
+
+export interface ParseConfigOptions {
+  /** Shown in messages. */
+  file: string;
+  /** The host home, for `~`. */
+  home: string;
+}
+
+export const MIN_WINDOW_SIDE = 200;
+export const MAX_WINDOW_SIDE = 16384;
+export const MIN_DPI = 24;
+export const MAX_DPI = 960;
+
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "audio", "shared"] as const;
+const TABLES = ["defaults", "apps", "instances"] as const;
+
+export function emptyConfig(): DockercaskConfig {
+  return { defaults: {}, apps: {}, instances: {} };
+}
+
+export function parseConfig(text: string, options: ParseConfigOptions): DockercaskConfig {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      // The message repeats a code block after a blank line; the line number already points there.
+      const problem = (error.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "");
+      throw new ConfigError(options.file, [{ line: error.line, problem: `invalid TOML: ${problem}` }], { cause: error });
+    }
+    throw new ConfigError(options.file, [{ problem: `invalid TOML: ${(error as Error).message}` }], { cause: error });
+  }
+
+  const ctx: Context = { problems: [], locate: createKeyLocator(text), home: options.home };
+  const config = emptyConfig();
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === "defaults") {
+      if (isTable(value)) config.defaults = readSettings(value, ["defaults"], ctx);
+      else report(ctx, [key], `defaults must be a table, [defaults], not ${describe(value)}`);
+    } else if (key === "apps" || key === "instances") {
+      readNamedTables(value, key, config[key], ctx);
+    } else {
+      report(ctx, [key], explainUnknownTopLevel(key, value));
+    }
+  }
+  if (ctx.problems.length) {
+    // Stable sort: file order, and problems without a line last.
+    const sorted = [...ctx.problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+    throw new ConfigError(options.file, sorted);
+  }
+  return config;
+}
+
+/** The merged settings for one instance: instance > app > defaults, key by key. */
+export function settingsFor(config: DockercaskConfig, instance: { app: string; full: string }): InstanceSettings {
+  const layers = [config.defaults, own(config.apps, instance.app), own(config.instances, instance.full)];
+  const merged: InstanceSettings = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {})) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** `1280x800` (or `1280X800`); undefined when it is not two positive integers. Range is checked apart. */
+export function parseSizeSpec(text: string): SizeSpec | undefined {
+  const match = /^([1-9]\d{0,8})[xX]([1-9]\d{0,8})$/.exec(text.trim());
+  if (!match) return undefined;
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+/** Why a window size is unusable, or undefined when it is fine. */
+export function explainInvalidSize(size: SizeSpec): string | undefined {
+  const bad = [size.width, size.height].some((side) => side < MIN_WINDOW_SIDE || side > MAX_WINDOW_SIDE);
+  return bad ? `each side must be between ${MIN_WINDOW_SIDE} and ${MAX_WINDOW_SIDE} pixels` : undefined;
+}
+
+export type SharedFolderResult = { ok: true; folder: SharedFolder } | { ok: false; problem: string };
+
+/** One `shared` entry: `~/Music`, `/srv/photos:ro`, `~/Downloads:rw` (read-write is the default). */
+export function parseSharedFolder(entry: string, home: string): SharedFolderResult {
+  const fail = (problem: string): SharedFolderResult => ({ ok: false, problem });
+  let spec = entry;
+  let readOnly = false;
+  const mode = /:(ro|rw)$/.exec(spec);
+  if (mode) {
+    readOnly = mode[1] === "ro";
+    spec = spec.slice(0, -mode[0].length);
+  }
+  // A colon anywhere else would be read as a mode by anyone who writes it as a docker -v bind.
+  if (spec.includes(":")) return fail(`a ":" may only start the :ro or :rw suffix`);
+  if (/[\u0000-\u001f\u007f]/.test(spec)) return fail("it contains a control character");
+  if (spec === "") return fail("it is empty");
+  const cleanHome = cleanPath(home);
+  if (spec === "~") spec = cleanHome;
+  else if (spec.startsWith("~/")) spec = cleanHome + spec.slice(1);
+  else if (spec.startsWith("~")) return fail("only ~ and ~/... are expanded, not ~user");
+  if (!spec.startsWith("/")) return fail("it must be an absolute path or start with ~/");
+  // Checked before normalizing, which would resolve them: what is written must be what is shared.
+  if (spec.split("/").includes("..")) return fail(`".." is not allowed; write the folder's own path`);
+  const host = cleanPath(spec);
+  const refused = explainRefusedFolder(host, cleanHome);
+  if (refused) return fail(`refused: ${refused}`);
+  const relative = isInside(host, cleanHome) ? posix.relative(cleanHome, host) : posix.basename(host);
+  return { ok: true, folder: { host, target: posix.join(CONTAINER_PATHS.home, relative), readOnly } };
+}
+
+/**
+ * Why a host folder must never be shared, or undefined. Exported so the caller can ask again
+ * about the real path once it has resolved symbolic links, which this pure code cannot see.
+ */
+export function explainRefusedFolder(host: string, home: string): string | undefined {
+  const path = cleanPath(host);
+  const cleanHome = cleanPath(home);
+  if (path === "/") return "that is the host's whole file system";
+  if (path === cleanHome) return "that is your whole home folder, with your keys and browser profiles; share a folder inside it";
+  if (isInside(cleanHome, path)) return `it contains your home folder ${cleanHome}`;
+  const secrets = protectedPaths(cleanHome);
+  // Being one beats containing one: /run is refused as /run, not for the Docker socket inside it.
+  const within = secrets.find(([secret]) => path === secret || isInside(path, secret));
+  if (within) return `${within[0]} ${within[1]}`;
+  const containing = secrets.find(([secret]) => isInside(secret, path));
+  return containing ? `it contains ${containing[0]}, which ${containing[1]}` : undefined;
+}
+
+/** Most specific first, so a refusal names the thing that matters (the Docker socket, not /run). */
+function protectedPaths(home: string): [string, string][] {
+  const dockerSocket = "is the Docker socket: whoever can reach it is root on the host";
+  const runtime = "holds the host's runtime sockets, such as Docker's and your session bus";
+  return [
+    ["/run/docker.sock", dockerSocket],
+    ["/var/run/docker.sock", dockerSocket],
+    [posix.join(home, ".Xauthority"), "holds the cookies of your real X display"],
+    [posix.join(home, ".ssh"), "holds your SSH keys"],
+    [posix.join(home, ".gnupg"), "holds your GnuPG keys"],
+    // The whole point of Xephyr is that the app never reaches the real display's socket.
+    ["/tmp/.X11-unix", "holds the sockets of your real X displays"],
+    ["/etc", "holds the host's configuration and password hashes"],
+    ["/proc", "exposes the host's processes and kernel"],
+    ["/sys", "exposes the host's kernel and hardware"],
+    ["/dev", "holds the host's devices; an app gets devices through its io.dockercask.devices label"],
+    ["/run", runtime],
+    ["/var/run", runtime],
+  ];
+}
+
+// ---- validation -------------------------------------------------------------------------
+
+interface Context {
+  problems: ConfigProblem[];
+  locate: KeyLocator;
+  home: string;
+}
+
+function report(ctx: Context, path: string[], problem: string, line = lineOrAncestor(ctx.locate, path)): void {
+  ctx.problems.push(line === undefined ? { problem } : { line, problem });
+}
+
+function lineOrAncestor(locate: KeyLocator, path: string[]): number | undefined {
+  // A key set inside an inline table has no line of its own; the enclosing key's line is close enough.
+  for (let length = path.length; length > 0; length--) {
+    const line = locate.keyLine(path.slice(0, length));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
+function explainUnknownTopLevel(key: string, value: unknown): string {
+  if ((SETTING_KEYS as readonly string[]).includes(key)) {
+    return `${key} is outside any table; put it under [defaults], [apps.<app>] or [instances."<app>#<id>"]`;
+  }
+  const known = `known: [defaults], [apps.<app>], [instances."<instance>"]`;
+  const near = suggestNearest(key, [...TABLES]);
+  const mean = near ? `did you mean [${near}]? ` : "";
+  return isTable(value) ? `unknown table [${key}] (${mean}${known})` : `unknown key ${key} at the top level (${mean}${known})`;
+}
+
+function readNamedTables(value: unknown, kind: "apps" | "instances", into: Record<string, InstanceSettings>, ctx: Context): void {
+  if (!isTable(value)) {
+    report(ctx, [kind], `${kind} must hold tables such as [${kind}.<name>], not ${describe(value)}`);
+    return;
+  }
+  for (const [name, table] of Object.entries(value)) {
+    const path = [kind, name];
+    const reason = kind === "apps" ? explainInvalidAppName(name) : explainInvalid(name);
+    if (reason) {
+      report(ctx, path, `invalid ${kind === "apps" ? "app" : "instance"} name in ${formatTable(path)}: ${reason}`);
+    } else if (!isTable(table)) {
+      report(ctx, path, `${formatTable(path)} must be a table, not ${describe(table)}`);
+    } else {
+      into[name] = readSettings(table, path, ctx);
+    }
+  }
+}
+
+function explainInvalidAppName(name: string): string | undefined {
+  const reason = explainInvalid(name);
+  if (reason) return reason;
+  // explainInvalid accepts `app#id`; the only thing left that an app name may not have is the id.
+  return isValidAppName(name) ? undefined : `an app name has no '#id' part; use [instances."${name}"] for one instance`;
+}
+
+function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: Context): InstanceSettings {
+  const settings: InstanceSettings = {};
+  const where = formatTable(tablePath);
+  for (const [key, value] of Object.entries(table)) {
+    const path = [...tablePath, key];
+    const bad = (problem: string) => report(ctx, path, `${key} in ${where}: ${problem}`);
+    switch (key) {
+      case "size": {
+        const size = typeof value === "string" ? parseSizeSpec(value) : undefined;
+        if (!size) bad(`must be a string WxH such as "1280x800", not ${describe(value)}`);
+        else {
+          const problem = explainInvalidSize(size);
+          if (problem) bad(`${value}: ${problem}`);
+          else settings.size = size;
+        }
+        break;
+      }
+      case "dpi":
+        if (typeof value !== "number" || !Number.isInteger(value)) bad(`must be an integer such as 96, not ${describe(value)}`);
+        else if (value < MIN_DPI || value > MAX_DPI) bad(`${value} is out of range: must be between ${MIN_DPI} and ${MAX_DPI}`);
+        else settings.dpi = value;
+        break;
+      case "network":
+        if (value === "host") bad("host networking is never allowed: it exposes the host's abstract X11 socket");
+        else if (!isOneOf(NETWORKS, value)) bad(`must be one of ${quoteAll(NETWORKS)}, not ${describe(value)}`);
+        else settings.network = value;
+        break;
+      case "clipboard":
+        if (!isOneOf(CLIPBOARD_POLICIES, value)) bad(`must be one of ${quoteAll(CLIPBOARD_POLICIES)}, not ${describe(value)}`);
+        else settings.clipboard = value;
+        break;
+      case "audio":
+        if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
+        else settings.audio = value;
+        break;
+      case "shared": {
+        const shared = readShared(value, path, where, ctx);
+        if (shared) settings.shared = shared;
+        break;
+      }
+      default: {
+        const near = suggestNearest(key, [...SETTING_KEYS]);
+        const mean = near ? `did you mean ${near}? ` : "";
+        report(ctx, path, `unknown key ${key} in ${where} (${mean}known: ${SETTING_KEYS.join(", ")})`);
+      }
+    }
+  }
+  return settings;
+}
+
+function readShared(value: unknown, path: string[], where: string, ctx: Context): SharedFolder[] | undefined {
+  if (!Array.isArray(value)) {
+    report(ctx, path, `shared in ${where}: must be a list of folders such as ["~/Downloads"], not ${describe(value)}`);
+    return undefined;
+  }
+  const keyLine = lineOrAncestor(ctx.locate, path);
+  const folders: SharedFolder[] = [];
+  const byTarget = new Map<string, string>();
+  let ok = true;
+  for (const entry of value) {
+    const entryLine = typeof entry === "string" && keyLine !== undefined ? ctx.locate.valueLine(keyLine, entry) : keyLine;
+    const bad = (problem: string) => {
+      ok = false;
+      report(ctx, path, `shared entry ${describeEntry(entry)} in ${where}: ${problem}`, entryLine);
+    };
+    if (typeof entry !== "string") {
+      bad("must be a string");
+      continue;
+    }
+    const result = parseSharedFolder(entry, ctx.home);
+    if (!result.ok) {
+      bad(result.problem);
+      continue;
+    }
+    const clash = byTarget.get(result.folder.target);
+    if (clash !== undefined) {
+      bad(`it would appear at ${result.folder.target}, as ${JSON.stringify(clash)} already does`);
+      continue;
+    }
+    byTarget.set(result.folder.target, entry);
+    folders.push(result.folder);
+  }
+  return ok ? folders : undefined;
+}
+
+// ---- helpers ---------------------------------------------------------------------------
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof TomlDate);
+}
+
+function isOneOf<T extends string>(options: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (options as readonly string[]).includes(value);
+}
+
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function quoteAll(values: readonly string[]): string {
+  return values.map((v) => JSON.stringify(v)).join(", ");
+}
+
+/** What a TOML value is, in words, with the value itself where it is short. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "number") return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+  if (typeof value === "boolean") return `the boolean ${value}`;
+  if (value instanceof TomlDate) return "a date";
+  if (Array.isArray(value)) return "a list";
+  return "a table";
+}
+
+function describeEntry(entry: unknown): string {
+  return typeof entry === "string" ? JSON.stringify(entry) : describe(entry);
+}
+
+function formatTable(path: string[]): string {
+  return `[${path.map((part) => (/^[A-Za-z0-9_-]+$/.test(part) ? part : JSON.stringify(part))).join(".")}]`;
+}
+
+/** Without a trailing slash or `.` and `//` segments, so that comparisons mean what they say. */
+function cleanPath(path: string): string {
+  const normal = posix.normalize(path);
+  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
+}
+
+function isInside(child: string, parent: string): boolean {
+  return child !== parent && child.startsWith(parent === "/" ? "/" : `${parent}/`);
+}
+
+// ---- key lines -------------------------------------------------------------------------
+// smol-toml gives positions only for syntax errors, so this finds where a key was written.
+// It understands [table] and [[table]] headers, bare, "quoted" and 'literal' keys, dotted
+// keys (`defaults.dpi = 96`) and skips multi-line strings; a key it cannot find has no line.
+
+export interface KeyLocator {
+  /** Line of a key or table header by its full path, or of the first key written under that path. */
+  keyLine(path: string[]): number | undefined;
+  /** Line of a string value in the array that starts at `keyLine`, or `keyLine` when not found. */
+  valueLine(keyLine: number, value: string): number;
+}
+
+/** The line (1-based) where `path` (such as ["instances", "firefox#work", "dpi"]) is written. */
+export function findKeyLine(text: string, path: string[]): number | undefined {
+  return createKeyLocator(text).keyLine(path);
+}
+
+export function createKeyLocator(text: string): KeyLocator {
+  const lines = text.split(/\r?\n/);
+  const keys = indexKeys(lines);
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((part, i) => part === b[i]);
+  const startsWith = (a: string[], prefix: string[]) => prefix.every((part, i) => part === a[i]);
+  return {
+    keyLine(path) {
+      return (keys.find((k) => same(k.path, path)) ?? keys.find((k) => startsWith(k.path, path)))?.line;
+    },
+    valueLine(keyLine, value) {
+      const end = keys.find((k) => k.line > keyLine)?.line ?? lines.length + 1;
+      const quoted = [JSON.stringify(value), `'${value}'`];
+      for (let line = keyLine; line < end; line++) {
+        const text = lines[line - 1] ?? "";
+        if (quoted.some((q) => text.includes(q))) return line;
+      }
+      return keyLine;
+    },
+  };
+}
+
+function indexKeys(lines: string[]): { path: string[]; line: number }[] {
+  const keys: { path: string[]; line: number }[] = [];
+  let table: string[] = [];
+  let openString: string | undefined;
+  lines.forEach((raw, index) => {
+    if (openString) {
+      if (count(raw, openString) % 2 === 1) openString = undefined;
+      return;
+    }
+    const text = raw.trimStart();
+    if (text.startsWith("[")) {
+      const header = readKeyPath(text, text.startsWith("[[") ? 2 : 1);
+      if (header) {
+        table = header.path;
+        keys.push({ path: table, line: index + 1 });
+      }
+      return;
+    }
+    const key = readKeyPath(text, 0);
+    if (!key) return;
+    const rest = text.slice(key.end);
+    if (!rest.startsWith("=")) return;
+    keys.push({ path: [...table, ...key.path], line: index + 1 });
+    openString = ['"""', "'''"].find((quote) => count(rest, quote) % 2 === 1);
+  });
+  return keys;
+}
+
+/** Reads `a."b c".'d'` from `text` at `start`; `end` is just past it and any blanks after. */
+function readKeyPath(text: string, start: number): { path: string[]; end: number } | undefined {
+  const path: string[] = [];
+  let i = start;
+  for (;;) {
+    i = skipBlanks(text, i);
+    const char = text[i];
+    if (char === '"') {
+      let close = i + 1;
+      while (close < text.length && text[close] !== '"') close += text[close] === "\\" ? 2 : 1;
+      if (close >= text.length) return undefined;
+      path.push(unescapeBasic(text.slice(i, close + 1)));
+      i = close + 1;
+    } else if (char === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close === -1) return undefined;
+      path.push(text.slice(i + 1, close));
+      i = close + 1;
+    } else {
+      const bare = /^[A-Za-z0-9_-]+/.exec(text.slice(i));
+      if (!bare) return undefined;
+      path.push(bare[0]);
+      i += bare[0].length;
+    }
+    i = skipBlanks(text, i);
+    if (text[i] !== ".") return { path, end: i };
+    i++;
+  }
+}
+
+function unescapeBasic(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    // TOML escapes JSON lacks (\U0001F600, \e): a key spelled that way just goes unfound.
+    return quoted.slice(1, -1);
+  }
+}
+
+function skipBlanks(text: string, i: number): number {
+  while (text[i] === " " || text[i] === "\t") i++;
+  return i;
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}

@@ -1,0 +1,98 @@
+import type { ContainerCreateOptions } from "dockerode";
+import { containerName, imageName, type InstanceName } from "./instance-name.ts";
+import type { AppPolicy, Network } from "./policy.ts";
+
+/** Labels that identify a running instance's container. None of them carries a secret. */
+export const CONTAINER_LABEL = {
+  instance: "io.dockercask.instance",
+  supervisorPid: "io.dockercask.supervisor.pid",
+  /** The supervisor's start time (clock ticks since boot): tells a live supervisor from a reused pid. */
+  supervisorStart: "io.dockercask.supervisor.start",
+  display: "io.dockercask.display",
+} as const;
+
+/** Where things appear inside the container; the base image's ENV points at the same paths. */
+export const CONTAINER_PATHS = {
+  home: "/home/app",
+  xauthority: "/run/dockercask/Xauthority",
+  pulseSocket: "/run/dockercask/pulse.sock",
+} as const;
+
+/** Used when the host user is root: the app must never run as root, so it runs as the base image's `app` user. */
+export const UNPRIVILEGED_ID = 1000;
+/** Enough for a browser's process tree, far too few for a fork bomb to hurt the host. */
+export const PIDS_LIMIT = 1024;
+
+export interface ContainerSpecInput {
+  instance: InstanceName;
+  policy: AppPolicy;
+  display: number;
+  /** Host path of the family-wild client cookie file. */
+  clientAuthFile: string;
+  home: string;
+  user: { uid: number; gid: number };
+  supervisor: { pid: number; start: string };
+  /** Overrides the app's label (from config or flags). */
+  network?: Network;
+  /** Host path of this instance's pulse socket, when audio is on. */
+  pulseSocket?: string;
+  shared?: { host: string; target: string; readOnly: boolean }[];
+  appArgs?: string[];
+}
+
+export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOptions {
+  const { instance, policy, display } = input;
+  const xSocket = `/tmp/.X11-unix/X${display}`;
+  const binds = [
+    // Only this instance's X socket, not the whole /tmp/.X11-unix with the host display in it.
+    `${xSocket}:${xSocket}:ro`,
+    // The cookie for that display, read-only; it never appears in the environment.
+    `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
+    // The persistent home, owned by the user the app runs as.
+    `${input.home}:${CONTAINER_PATHS.home}`,
+    ...(input.pulseSocket ? [`${input.pulseSocket}:${CONTAINER_PATHS.pulseSocket}`] : []),
+    ...(input.shared ?? []).map((s) => `${s.host}:${s.target}:${s.readOnly ? "ro" : "rw"}`),
+  ];
+  return {
+    name: containerName(instance),
+    Image: imageName(instance.app),
+    Cmd: [...policy.command, ...(input.appArgs ?? [])],
+    // Its own hostname: nothing about the host leaks through it.
+    Hostname: instance.app,
+    User: `${input.user.uid}:${input.user.gid}`,
+    WorkingDir: CONTAINER_PATHS.home,
+    Env: [`DISPLAY=:${display}`, `HOME=${CONTAINER_PATHS.home}`, ...(input.pulseSocket ? [`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`] : [])],
+    Labels: {
+      [CONTAINER_LABEL.instance]: instance.full,
+      [CONTAINER_LABEL.supervisorPid]: String(input.supervisor.pid),
+      [CONTAINER_LABEL.supervisorStart]: input.supervisor.start,
+      [CONTAINER_LABEL.display]: String(display),
+    },
+    HostConfig: {
+      Binds: binds,
+      // No capabilities at all: an app needs none, and root inside gains nothing from them.
+      CapDrop: ["ALL"],
+      // setuid binaries cannot raise privileges (the base image also has none).
+      SecurityOpt: ["no-new-privileges"],
+      // A real PID 1 that reaps zombies and forwards signals, so the app shuts down cleanly.
+      Init: true,
+      PidsLimit: PIDS_LIMIT,
+      // The app writes only to its home and to a private /tmp.
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": "rw,nosuid,nodev,mode=1777", "/var/tmp": "rw,nosuid,nodev,mode=1777" },
+      ShmSize: policy.shmSizeBytes,
+      // A private IPC namespace unless the app's label asks otherwise (host is never allowed).
+      IpcMode: policy.ipc,
+      // From the app's label or the config; host networking is never used (it exposes the host's abstract X socket).
+      NetworkMode: input.network ?? policy.network,
+      Devices: policy.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })),
+      // The container disappears with the session; its state lives in the home.
+      AutoRemove: true,
+    },
+  };
+}
+
+/** The uid:gid the app runs as: the host user's, so files in the home are theirs; never root. */
+export function containerUser(host: { uid: number; gid: number }): { uid: number; gid: number } {
+  return host.uid === 0 ? { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID } : host;
+}

@@ -1,0 +1,126 @@
+import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
+import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
+
+export type DockerStatus =
+  | { ok: true; version: string }
+  | { ok: false; problem: "unreachable" | "permission"; socket: string; message: string };
+
+export interface PulseStatus {
+  ok: boolean;
+  /** The server's "Server String", usually its socket. */
+  server?: string;
+  message?: string;
+}
+
+/** What `doctor` asks of the host. The real one is adapters/doctor-probe.ts; tests pass plain objects. */
+export interface DoctorProbe {
+  findExecutable(name: string): string | undefined;
+  dockerStatus(): Promise<DockerStatus>;
+  /** The display variables of the session dockercask was started from. */
+  display(): { DISPLAY?: string; WAYLAND_DISPLAY?: string };
+  canConnectDisplay(display: string): Promise<boolean>;
+  pulseStatus(): Promise<PulseStatus>;
+}
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** A failed required check means apps cannot run; a failed optional one switches a feature off. */
+  required: boolean;
+  detail: string;
+  /** What to do about a failure. */
+  fix?: string;
+}
+
+export interface DoctorReport {
+  /** True when every required check passes. */
+  ok: boolean;
+  checks: DoctorCheck[];
+  /** Every missing tool, required or not, by command name. */
+  missingTools: string[];
+  /** Installs every missing tool; undefined when none is missing. */
+  install?: InstallCommands;
+}
+
+/** Checks everything `dockercask run` needs from the host, without changing anything. */
+export async function runDoctor(probe: DoctorProbe): Promise<DoctorReport> {
+  const env = probe.display();
+  const [docker, display, sound] = await Promise.all([
+    checkDocker(probe),
+    checkDisplay(probe, env),
+    checkSound(probe),
+  ]);
+  const missing: HostTool[] = [];
+  const tools = HOST_TOOLS.map((tool): DoctorCheck => {
+    const path = probe.findExecutable(tool.command);
+    if (path) return { name: tool.command, ok: true, required: tool.required, detail: path };
+    missing.push(tool);
+    return {
+      name: tool.command,
+      ok: false,
+      required: tool.required,
+      detail: `not found on PATH: ${tool.purpose}`,
+      fix: describePackages(tool),
+    };
+  });
+  const checks = [docker, display, ...tools, sound];
+  return {
+    ok: checks.every((c) => c.ok || !c.required),
+    checks,
+    missingTools: missing.map((t) => t.command),
+    install: missing.length ? installCommands(missing) : undefined,
+  };
+}
+
+function describePackages(tool: HostTool): string {
+  const { debian, arch, fedora } = tool.packages;
+  if (debian === arch && arch === fedora) return `install the ${debian} package`;
+  return `install ${debian} (Debian/Ubuntu), ${arch} (Arch) or ${fedora} (Fedora)`;
+}
+
+async function checkDocker(probe: DoctorProbe): Promise<DoctorCheck> {
+  const status = await probe.dockerStatus();
+  const name = "docker daemon";
+  if (status.ok) return { name, ok: true, required: true, detail: `Docker Engine ${status.version}` };
+  // The same advice the other commands give when they meet the problem, so it stays in one place.
+  const error = status.problem === "permission" ? new DockerPermissionError(status.socket) : new DockerUnreachableError(status.socket);
+  const why = status.message && status.message !== error.message ? ` (${status.message})` : "";
+  return { name, ok: false, required: true, detail: `${error.message}${why}`, fix: error.hint };
+}
+
+async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): Promise<DoctorCheck> {
+  const name = "display";
+  const display = env.DISPLAY;
+  if (!display) {
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: "DISPLAY is not set: there is no desktop for the windows to appear on",
+      fix: env.WAYLAND_DISPLAY
+        ? "This is a Wayland session without XWayland: enable XWayland in your compositor, then log in again."
+        : "Run dockercask from a terminal inside your graphical desktop session.",
+    };
+  }
+  if (await probe.canConnectDisplay(display)) return { name, ok: true, required: true, detail: `connected to DISPLAY=${display}` };
+  return {
+    name,
+    ok: false,
+    required: true,
+    detail: `cannot connect to the X server at DISPLAY=${display}`,
+    fix: "Check that the desktop is running and that XAUTHORITY points at its cookie file (xdpyinfo shows the same error).",
+  };
+}
+
+async function checkSound(probe: DoctorProbe): Promise<DoctorCheck> {
+  const name = "sound";
+  const status = await probe.pulseStatus();
+  if (status.ok) return { name, ok: true, required: false, detail: `PulseAudio server ${status.server ?? "answering"}` };
+  return {
+    name,
+    ok: false,
+    required: false,
+    detail: `no PulseAudio server answered${status.message ? ` (${status.message})` : ""}: apps will run silent`,
+    fix: "Start PulseAudio, or PipeWire with pipewire-pulse, in your desktop session.",
+  };
+}

@@ -1,0 +1,291 @@
+import { describe, expect, test } from "bun:test";
+import {
+  explainInvalidSize,
+  findKeyLine,
+  parseConfig,
+  parseSharedFolder,
+  parseSizeSpec,
+  settingsFor,
+  type DockercaskConfig,
+} from "../../../src/core/config.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
+
+const HOME = "/home/u";
+const OPTIONS = { file: "/c/config.toml", home: HOME };
+const parse = (text: string) => parseConfig(text, OPTIONS);
+const lines = (...text: string[]) => text.join("\n");
+
+/** The ConfigError's message, or a failure when parsing succeeded. */
+function errorOf(text: string): ConfigError {
+  try {
+    parse(text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for:\n${text}`);
+}
+
+const FULL = lines(
+  "# comment",
+  "[defaults]",
+  'size = "1280x800"',
+  "dpi = 96",
+  'network = "none"',
+  'clipboard = "both"',
+  "audio = false",
+  'shared = ["~/Downloads", "~/Music:ro"]',
+  "",
+  "[apps.firefox]",
+  'network = "bridge"',
+  "dpi = 120",
+  'shared = ["/srv/photos:ro"]',
+  "",
+  '[instances."firefox#work"]',
+  'size = "1920X1080"',
+  'clipboard = "to-app"',
+  "shared = []",
+  "",
+  '[instances."xeyes#1"]',
+  "audio = true",
+);
+
+const DOWNLOADS = { host: "/home/u/Downloads", target: "/home/app/Downloads", readOnly: false };
+const MUSIC = { host: "/home/u/Music", target: "/home/app/Music", readOnly: true };
+const PHOTOS = { host: "/srv/photos", target: "/home/app/photos", readOnly: true };
+
+describe("parseConfig accepts", () => {
+  test.each<[string, string, DockercaskConfig]>([
+    ["an empty file", "", { defaults: {}, apps: {}, instances: {} }],
+    ["only comments", "# nothing yet\n\n", { defaults: {}, apps: {}, instances: {} }],
+    [
+      "every key in every table kind",
+      FULL,
+      {
+        defaults: { size: { width: 1280, height: 800 }, dpi: 96, network: "none", clipboard: "both", audio: false, shared: [DOWNLOADS, MUSIC] },
+        apps: { firefox: { network: "bridge", dpi: 120, shared: [PHOTOS] } },
+        instances: { "firefox#work": { size: { width: 1920, height: 1080 }, clipboard: "to-app", shared: [] }, "xeyes#1": { audio: true } },
+      },
+    ],
+    [
+      "dotted keys and inline tables",
+      lines("defaults.dpi = 144", "apps = { xeyes = { audio = true } }", 'instances.firefox.clipboard = "off"'),
+      { defaults: { dpi: 144 }, apps: { xeyes: { audio: true } }, instances: { firefox: { clipboard: "off" } } },
+    ],
+    [
+      "a multi-line shared list with a literal string",
+      lines("[defaults]", "shared = [", "  '~/Downloads:rw',", '  "/mnt/data/",', "]"),
+      { defaults: { shared: [DOWNLOADS, { host: "/mnt/data", target: "/home/app/data", readOnly: false }] }, apps: {}, instances: {} },
+    ],
+  ])("%s", (_, text, expected) => {
+    expect(parse(text)).toEqual(expected);
+  });
+});
+
+describe("settingsFor merges instance > app > defaults", () => {
+  const config = parse(FULL);
+  const defaults = config.defaults;
+  test.each<[string, { app: string; full: string }, object]>([
+    ["an app with no table gets the defaults", { app: "gimp", full: "gimp" }, defaults],
+    [
+      "the app table overrides key by key",
+      { app: "firefox", full: "firefox" },
+      { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] },
+    ],
+    [
+      "an instance table overrides the app's, and shared = [] shares nothing",
+      { app: "firefox", full: "firefox#work" },
+      { ...defaults, network: "bridge", dpi: 120, size: { width: 1920, height: 1080 }, clipboard: "to-app", shared: [] },
+    ],
+    ["another instance of the app gets only the app's table", { app: "firefox", full: "firefox#home" }, { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] }],
+    ["an instance table applies to its instance only", { app: "xeyes", full: "xeyes#1" }, { ...defaults, audio: true }],
+    ["a name that is an Object.prototype key finds nothing", { app: "constructor", full: "constructor" }, defaults],
+  ])("%s", (_, instance, expected) => {
+    expect(settingsFor(config, instance)).toEqual(expected);
+  });
+  test("an empty config gives empty settings", () => {
+    expect(settingsFor(parse(""), { app: "firefox", full: "firefox" })).toEqual({});
+  });
+});
+
+describe("parseConfig rejects, naming the file and line", () => {
+  test.each<[string, string, string]>([
+    ["bad TOML", lines("[defaults]", "dpi = ", ""), "/c/config.toml:2: invalid TOML"],
+    ["a duplicate key", lines("[defaults]", "dpi = 96", "dpi = 97"), "/c/config.toml:3: invalid TOML"],
+    ["an unknown table", lines("", "[default]", "dpi = 96"), "/c/config.toml:2: unknown table [default] (did you mean [defaults]?"],
+    ["an unknown top-level key", lines("[apps.a]", "[colour]", "x = 1", "", "verbose = true"), ":2: unknown table [colour]"],
+    ["a setting outside any table", lines("# top", "dpi = 96"), ":2: dpi is outside any table; put it under [defaults]"],
+    ["an unknown key in [defaults]", lines("[defaults]", "dpi = 96", "dpy = 96"), ":3: unknown key dpy in [defaults] (did you mean dpi?"],
+    ["an unknown key in [apps.x]", lines("[apps.firefox]", "", "netwrok = 'none'"), ":3: unknown key netwrok in [apps.firefox] (did you mean network?"],
+    ["an unknown key in [instances.x]", lines('[instances."firefox#work"]', "colour = 1"), ':2: unknown key colour in [instances."firefox#work"]'],
+    ["an unknown sub-table", lines("[defaults]", "[defaults.extra]", "a = 1"), ":2: unknown key extra in [defaults]"],
+    ["a dotted unknown key", lines("defaults.sise = '1x1'"), ":1: unknown key sise in [defaults] (did you mean size?"],
+    ["dpi as a string", lines("[defaults]", 'dpi = "96"'), ':2: dpi in [defaults]: must be an integer such as 96, not the string "96"'],
+    ["dpi as a float", lines("[defaults]", "dpi = 96.5"), ":2: dpi in [defaults]: must be an integer such as 96, not the number 96.5"],
+    ["audio as a string", lines("[apps.a]", 'audio = "yes"'), ':2: audio in [apps.a]: must be true or false, not the string "yes"'],
+    ["size as a number", lines("[defaults]", "size = 1280"), ":2: size in [defaults]: must be a string WxH"],
+    ["size without a height", lines("[defaults]", 'size = "1280"'), ":2: size in [defaults]: must be a string WxH"],
+    ["shared as a string", lines("[defaults]", 'shared = "~/a"'), ":2: shared in [defaults]: must be a list of folders"],
+    ["a shared entry that is not a string", lines("[defaults]", "shared = [1]"), ":2: shared entry the integer 1 in [defaults]: must be a string"],
+    ["network as a number", lines("[defaults]", "network = 1"), ':2: network in [defaults]: must be one of "none", "bridge", not the integer 1'],
+    ["an unknown network", lines("[defaults]", "network = 'internet'"), ':2: network in [defaults]: must be one of "none", "bridge"'],
+    ["an unknown clipboard", lines("[defaults]", "clipboard = 'sometimes'"), ':2: clipboard in [defaults]: must be one of "both", "to-app", "from-app", "off"'],
+    ["dpi too low", lines("[defaults]", "dpi = 10"), ":2: dpi in [defaults]: 10 is out of range: must be between 24 and 960"],
+    ["dpi too high", lines("[apps.a]", "dpi = 961"), ":2: dpi in [apps.a]: 961 is out of range"],
+    ["a window too narrow", lines("[defaults]", "size = '100x800'"), ":2: size in [defaults]: 100x800: each side must be between 200 and 16384 pixels"],
+    ["a window too tall", lines("[defaults]", "size = '1280x16385'"), ":2: size in [defaults]: 1280x16385: each side must be between 200 and 16384"],
+    ["host network", lines("", '[instances."a#b"]', "network = 'host'"), ':3: network in [instances."a#b"]: host networking is never allowed'],
+    ["an upper-case instance name", lines("[defaults]", '[instances."Firefox#work"]', "dpi = 96"), ':2: invalid instance name in [instances."Firefox#work"]: names are lower case'],
+    ["an instance name with an empty id", lines('[instances."firefox#"]'), ':1: invalid instance name in [instances."firefox#"]: the id after \'#\' is empty'],
+    ["a path in an instance name", lines("[instances.'../etc']"), ':1: invalid instance name in [instances."../etc"]: it contains a path separator'],
+    ["an app name with an id", lines('[apps."firefox#work"]'), ':1: invalid app name in [apps."firefox#work"]: an app name has no \'#id\' part'],
+    ["an upper-case app name", lines("", "[apps.Firefox]"), ":2: invalid app name in [apps.Firefox]: names are lower case"],
+    ["an array of app tables", lines("[[apps]]", "name = 'a'"), ":1: apps must hold tables such as [apps.<name>], not a list"],
+    ["an app that is not a table", lines("[apps]", "firefox = 1"), ":2: [apps.firefox] must be a table, not the integer 1"],
+    ["defaults that is not a table", lines("defaults = 1"), ":1: defaults must be a table, [defaults], not the integer 1"],
+    ["a key in an inline table, at the enclosing line", lines("", "apps = { a = { dpi = 1 } }"), ":2: dpi in [apps.a]: 1 is out of range"],
+    ["a refused shared folder", lines("[defaults]", "shared = ['/etc']"), ':2: shared entry "/etc" in [defaults]: refused: /etc holds'],
+    ["..", lines("[defaults]", "shared = ['~/../../etc']"), ':2: shared entry "~/../../etc" in [defaults]: ".." is not allowed'],
+    [
+      "a refused entry in a multi-line list, at its own line",
+      lines("[apps.a]", "shared = [", "  '~/Downloads',", "  '~/.ssh',", "]"),
+      ':4: shared entry "~/.ssh" in [apps.a]: refused: /home/u/.ssh holds your SSH keys',
+    ],
+    [
+      "two entries that land on one target",
+      lines("[defaults]", "shared = [", "  '/mnt/a/data',", "  '/srv/data:ro',", "]"),
+      ':4: shared entry "/srv/data:ro" in [defaults]: it would appear at /home/app/data, as "/mnt/a/data" already does',
+    ],
+  ])("%s", (_, text, expected) => {
+    const error = errorOf(text);
+    expect(error.message).toContain(expected);
+    expect(error.message.startsWith("/c/config.toml:")).toBe(true);
+  });
+
+  test("reports every problem, one per line, in file order", () => {
+    const error = errorOf(lines("[instances.a]", "dpi = 1", "[defaults]", "audio = 'yes'", "bogus = 1", "[extra]"));
+    expect(error.message.split("\n").map((line) => line.split(": ")[0])).toEqual([
+      "/c/config.toml:2",
+      "/c/config.toml:4",
+      "/c/config.toml:5",
+      "/c/config.toml:6",
+    ]);
+    expect(error.problems).toHaveLength(4);
+  });
+
+  test("is a usage-style error with a hint", () => {
+    const error = errorOf("[nope]");
+    expect(error).toMatchObject({ code: "E_CONFIG", exitCode: 2, file: "/c/config.toml" });
+    expect(error.hint).toContain('"Config file" in the README');
+  });
+});
+
+describe("parseSharedFolder maps host folders into the instance's home", () => {
+  test.each<[string, string, { host: string; target: string; readOnly: boolean }]>([
+    ["~/Music:ro", HOME, { host: "/home/u/Music", target: "/home/app/Music", readOnly: true }],
+    ["~/Downloads:rw", HOME, { host: "/home/u/Downloads", target: "/home/app/Downloads", readOnly: false }],
+    ["~/work/src/", `${HOME}/`, { host: "/home/u/work/src", target: "/home/app/work/src", readOnly: false }],
+    ["~/.config/foo", HOME, { host: "/home/u/.config/foo", target: "/home/app/.config/foo", readOnly: false }],
+    ["/home/u/Pictures", HOME, { host: "/home/u/Pictures", target: "/home/app/Pictures", readOnly: false }],
+    ["/srv/photos:ro", HOME, { host: "/srv/photos", target: "/home/app/photos", readOnly: true }],
+    ["/mnt//disk/./data", HOME, { host: "/mnt/disk/data", target: "/home/app/data", readOnly: false }],
+    // A sibling whose name starts like the home is outside it.
+    ["/home/u2/share", HOME, { host: "/home/u2/share", target: "/home/app/share", readOnly: false }],
+    ["/etc-backup", HOME, { host: "/etc-backup", target: "/home/app/etc-backup", readOnly: false }],
+    ["/home/u/.sshkeys-public", HOME, { host: "/home/u/.sshkeys-public", target: "/home/app/.sshkeys-public", readOnly: false }],
+  ])("%p (home %p)", (entry, home, expected) => {
+    expect(parseSharedFolder(entry, home)).toEqual({ ok: true, folder: expected });
+  });
+});
+
+describe("parseSharedFolder refuses", () => {
+  test.each<[string, RegExp]>([
+    ["", /empty/],
+    [":ro", /empty/],
+    ["Downloads", /absolute path or start with ~\//],
+    ["~root/x", /not ~user/],
+    ["/mnt/a:b", /":" may only start the :ro or :rw suffix/],
+    ["/mnt/a:ro:rw", /":" may only start/],
+    ["/mnt/a\nb", /control character/],
+    ["~/..", /".." is not allowed/],
+    ["/srv/../etc", /".." is not allowed/],
+    ["/", /whole file system/],
+    ["~", /whole home folder/],
+    ["~/", /whole home folder/],
+    ["/home/u/.", /whole home folder/],
+    ["/home", /contains your home folder/],
+    ["/etc", /\/etc holds the host's configuration/],
+    ["/etc/ssh:ro", /\/etc holds/],
+    ["/proc", /\/proc exposes/],
+    ["/proc/1/root", /\/proc exposes/],
+    ["/sys", /\/sys exposes/],
+    ["/dev/dri", /\/dev holds the host's devices/],
+    ["/run", /\/run holds the host's runtime sockets/],
+    ["/run/user/1000", /\/run holds/],
+    ["/var/run", /\/var\/run holds/],
+    ["/var/run/docker.sock", /\/var\/run\/docker.sock is the Docker socket/],
+    ["/run/docker.sock:ro", /\/run\/docker.sock is the Docker socket/],
+    ["/var", /contains \/var\/run\/docker.sock/],
+    ["~/.Xauthority", /cookies of your real X display/],
+    ["~/.ssh", /SSH keys/],
+    ["~/.ssh/id_ed25519:ro", /SSH keys/],
+    ["~/.gnupg/private-keys-v1.d", /GnuPG keys/],
+    ["/tmp/.X11-unix", /sockets of your real X displays/],
+    ["/tmp", /contains \/tmp\/.X11-unix/],
+  ])("%p", (entry, reason) => {
+    const result = parseSharedFolder(entry, HOME);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toMatch(reason);
+  });
+});
+
+describe("findKeyLine", () => {
+  test.each<[string, string, string[], number | undefined]>([
+    ["a key in a table", "[defaults]\ndpi = 96", ["defaults", "dpi"], 2],
+    ["a table header", "\n\n[defaults]\ndpi = 96", ["defaults"], 3],
+    ["a quoted header", '[apps.a]\n[instances."firefox#work"]\n  size = "1x1"', ["instances", "firefox#work", "size"], 3],
+    ["a spaced literal header", "[ instances . 'firefox#work' ]\ndpi=1", ["instances", "firefox#work", "dpi"], 2],
+    ["a quoted key", '[defaults]\n"dpi" = 1', ["defaults", "dpi"], 2],
+    ["a dotted key at the top level", "# c\ndefaults.dpi = 96", ["defaults", "dpi"], 2],
+    ["a table made only by a dotted key", "# c\ndefaults.dpi = 96", ["defaults"], 2],
+    ["a table made only by a sub-table", "[apps.a.extra]", ["apps", "a"], 1],
+    ["the same key name in a later table", "[defaults]\ndpi = 1\n[apps.a]\ndpi = 2", ["apps", "a", "dpi"], 4],
+    ["a key after a multi-line string", '[defaults]\nx = """\n[apps.a]\ndpi = 3\n"""\ndpi = 1', ["defaults", "dpi"], 6],
+    ["nothing inside a multi-line string", '[defaults]\nx = """\n[apps.a]\n"""', ["apps", "a"], undefined],
+    ["nothing in a comment", "# [apps.a]", ["apps", "a"], undefined],
+    ["a key that is not there", "[defaults]\ndpi = 1", ["defaults", "size"], undefined],
+    ["CRLF line ends", "[defaults]\r\n\r\naudio = true", ["defaults", "audio"], 3],
+  ])("%s", (_, text, path, line) => {
+    expect(findKeyLine(text, path)).toBe(line);
+  });
+});
+
+describe("parseSizeSpec", () => {
+  test.each<[string, { width: number; height: number } | undefined]>([
+    ["1280x800", { width: 1280, height: 800 }],
+    ["1920X1080", { width: 1920, height: 1080 }],
+    [" 640x480 ", { width: 640, height: 480 }],
+    ["99999x1", { width: 99999, height: 1 }],
+    ["", undefined],
+    ["1280", undefined],
+    ["1280x", undefined],
+    ["x800", undefined],
+    ["1280*800", undefined],
+    ["1280 x 800", undefined],
+    ["0x800", undefined],
+    ["-1x800", undefined],
+    ["12.5x800", undefined],
+    ["0800x600", undefined],
+    ["1280x800x2", undefined],
+  ])("%p", (input, expected) => {
+    expect(parseSizeSpec(input)).toEqual(expected);
+  });
+
+  test.each<[{ width: number; height: number }, boolean]>([
+    [{ width: 200, height: 16384 }, true],
+    [{ width: 199, height: 800 }, false],
+    [{ width: 800, height: 16385 }, false],
+  ])("explainInvalidSize(%p) fine: %p", (size, fine) => {
+    expect(explainInvalidSize(size) === undefined).toBe(fine);
+  });
+});

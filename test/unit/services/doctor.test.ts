@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import { HOST_TOOLS } from "../../../src/core/host-tools.ts";
+import { runDoctor, type DoctorProbe } from "../../../src/services/doctor.ts";
+
+/** A host where everything is fine; each test breaks one thing. */
+function createFakeProbe(overrides: Partial<DoctorProbe> & { missing?: string[] } = {}): DoctorProbe & { connected: string[] } {
+  const connected: string[] = [];
+  const { missing = [], ...rest } = overrides;
+  return {
+    connected,
+    findExecutable: (name) => (missing.includes(name) ? undefined : `/usr/bin/${name}`),
+    dockerStatus: async () => ({ ok: true, version: "27.1.0" }),
+    display: () => ({ DISPLAY: ":0" }),
+    canConnectDisplay: async (display) => {
+      connected.push(display);
+      return true;
+    },
+    pulseStatus: async () => ({ ok: true, server: "/run/user/1000/pulse/native" }),
+    ...rest,
+  };
+}
+
+const check = (report: Awaited<ReturnType<typeof runDoctor>>, name: string) => {
+  const found = report.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no check named ${name}: ${report.checks.map((c) => c.name).join(", ")}`);
+  return found;
+};
+
+describe("runDoctor", () => {
+  test("all good: every check passes and nothing needs installing", async () => {
+    const probe = createFakeProbe();
+    const report = await runDoctor(probe);
+    expect(report.ok).toBe(true);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.missingTools).toEqual([]);
+    expect(report.install).toBeUndefined();
+    expect(check(report, "docker daemon").detail).toContain("27.1.0");
+    expect(check(report, "sound").detail).toContain("/run/user/1000/pulse/native");
+    expect(probe.connected).toEqual([":0"]);
+    // One check per tool in the table, plus docker daemon, display and sound.
+    expect(report.checks).toHaveLength(HOST_TOOLS.length + 3);
+  });
+
+  test.each([
+    ["unreachable", "cannot reach the Docker daemon at /var/run/docker.sock", "systemctl start docker"],
+    ["permission", "permission denied on the Docker socket /var/run/docker.sock", "usermod -aG docker"],
+  ] as const)("docker %s: not ok, with the matching fix", async (problem, detail, fix) => {
+    const report = await runDoctor(
+      createFakeProbe({ dockerStatus: async () => ({ ok: false, problem, socket: "/var/run/docker.sock", message: "connect ECONNREFUSED" }) }),
+    );
+    expect(report.ok).toBe(false);
+    const docker = check(report, "docker daemon");
+    expect(docker).toMatchObject({ ok: false, required: true });
+    expect(docker.detail).toContain(detail);
+    expect(docker.detail).toContain("ECONNREFUSED");
+    expect(docker.fix).toContain(fix);
+  });
+
+  test("Xephyr missing: not ok, and the install commands name its packages", async () => {
+    const report = await runDoctor(createFakeProbe({ missing: ["Xephyr"] }));
+    expect(report.ok).toBe(false);
+    expect(check(report, "Xephyr")).toMatchObject({ ok: false, required: true });
+    expect(report.missingTools).toEqual(["Xephyr"]);
+    expect(report.install).toEqual({
+      debian: "sudo apt-get install -y xserver-xephyr",
+      arch: "sudo pacman -S --needed xorg-server-xephyr",
+      fedora: "sudo dnf install -y xorg-x11-server-Xephyr",
+    });
+  });
+
+  test("xsel missing: still ok, since clipboard sharing is optional, but it is offered for install", async () => {
+    const report = await runDoctor(createFakeProbe({ missing: ["xsel"] }));
+    expect(report.ok).toBe(true);
+    expect(check(report, "xsel")).toMatchObject({ ok: false, required: false });
+    expect(report.install?.debian).toBe("sudo apt-get install -y xsel");
+  });
+
+  test("several tools missing: one install line per distribution, in table order", async () => {
+    const report = await runDoctor(createFakeProbe({ missing: ["xdotool", "pactl", "xauth"] }));
+    expect(report.ok).toBe(false);
+    expect(report.missingTools).toEqual(["xauth", "pactl", "xdotool"]);
+    expect(report.install?.arch).toBe("sudo pacman -S --needed xorg-xauth libpulse xdotool");
+  });
+
+  test("DISPLAY unset: not ok, and no connection is attempted", async () => {
+    const probe = createFakeProbe({ display: () => ({}) });
+    const report = await runDoctor(probe);
+    expect(report.ok).toBe(false);
+    expect(check(report, "display")).toMatchObject({ ok: false, required: true });
+    expect(check(report, "display").detail).toContain("DISPLAY is not set");
+    expect(probe.connected).toEqual([]);
+  });
+
+  test("DISPLAY unset in a Wayland session: the fix is about XWayland", async () => {
+    const report = await runDoctor(createFakeProbe({ display: () => ({ WAYLAND_DISPLAY: "wayland-0" }) }));
+    expect(check(report, "display").fix).toContain("XWayland");
+  });
+
+  test("DISPLAY set but the server refuses: not ok", async () => {
+    const report = await runDoctor(createFakeProbe({ canConnectDisplay: async () => false }));
+    expect(report.ok).toBe(false);
+    expect(check(report, "display").detail).toContain("DISPLAY=:0");
+  });
+
+  test("no sound server: still ok, apps run silent", async () => {
+    const report = await runDoctor(createFakeProbe({ pulseStatus: async () => ({ ok: false, message: "Connection refused" }) }));
+    expect(report.ok).toBe(true);
+    expect(check(report, "sound")).toMatchObject({ ok: false, required: false });
+    expect(check(report, "sound").detail).toContain("Connection refused");
+    expect(check(report, "sound").detail).toContain("silent");
+  });
+});
