@@ -57,6 +57,7 @@ declare -A PKG_OF=(
   [wmctrl]=wmctrl
   [debootstrap]=debootstrap
   [sox]=sox
+  [socat]=socat
 )
 
 ensure_packages() {

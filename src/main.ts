@@ -8,7 +8,8 @@ import { isDockercaskError } from "./core/errors.ts";
 import { suggestNearest } from "./core/suggest.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
-async function run(rawArgs: string[]): Promise<number> {
+/** The exit code, or undefined to keep the one the command set (run passes on the app's). */
+async function run(rawArgs: string[]): Promise<number | undefined> {
   // Flags after "--" belong to the app, not to us.
   const dashDash = rawArgs.indexOf("--");
   const ours = dashDash === -1 ? rawArgs : rawArgs.slice(0, dashDash);
@@ -25,7 +26,7 @@ async function run(rawArgs: string[]): Promise<number> {
       return 0;
     }
     await runCommand(main, { rawArgs });
-    return 0;
+    return undefined;
   } catch (error) {
     return report(error, verbose);
   }
@@ -73,4 +74,5 @@ function report(error: unknown, verbose: boolean): number {
   return 1;
 }
 
-process.exitCode = await run(process.argv.slice(2));
+const code = await run(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;

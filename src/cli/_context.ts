@@ -1,3 +1,4 @@
+import { chownSync } from "node:fs";
 import { loadConfig } from "../adapters/config-file.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { queryHostScreen } from "../adapters/host-display.ts";
@@ -69,6 +70,7 @@ export function createContext(env: Record<string, string | undefined> = process.
       await ensureImage(app, await buildDeps(), warnStale);
     },
     acquireRuntime: (name, state) => runtime.acquire(name, state),
+    claimHome: (home, owner) => chownSync(home, owner.uid, owner.gid),
     writeAuthFiles,
     startXephyr: (options) => startXephyr(options, env),
     queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),

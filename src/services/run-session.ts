@@ -29,6 +29,8 @@ export interface RunSessionDeps {
   docker: () => Promise<ImageClient & ContainerClient>;
   ensureImage: (app: string) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
+  /** Gives the instance's home to the user the app runs as (differs from ours only when we are root). */
+  claimHome: (home: string, owner: { uid: number; gid: number }) => void;
   writeAuthFiles: (files: { server: string; client: string }, cookie: string, owner?: { uid: number; gid: number }) => Promise<void>;
   startXephyr: (options: Omit<XephyrOptions, "displayFd">) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
@@ -102,6 +104,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     const cookie = generateCookie();
     const authFiles = { server: `${runtime.path}/${SERVER_AUTH_FILE}`, client: `${runtime.path}/${CLIENT_AUTH_FILE}` };
     const user = containerUser(deps.host);
+    if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
     const [screen] = await Promise.all([
       options.size && options.dpi ? undefined : deps.queryHostScreen(),
       deps.writeAuthFiles(authFiles, cookie, user.uid !== deps.host.uid ? user : undefined),

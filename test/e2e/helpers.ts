@@ -31,10 +31,12 @@ export function createSandbox(name: string): Sandbox {
     HOME: join(dir, "home"),
     XDG_CONFIG_HOME: join(dir, "config"),
     XDG_DATA_HOME: join(dir, "data"),
+    XDG_RUNTIME_DIR: join(dir, "run"),
     NO_COLOR: "1",
   };
   for (const key of ["DISPLAY", "PULSE_SERVER", "DOCKER_HOST"]) if (process.env[key]) env[key] = process.env[key]!;
   mkdirSync(env.HOME!, { recursive: true });
+  mkdirSync(env.XDG_RUNTIME_DIR!, { recursive: true, mode: 0o700 });
   return {
     dir,
     env,

@@ -1,0 +1,695 @@
+/**
+ * The startup benchmark (issue 3): the time from launching `dockercask run <app>#bench1` to the
+ * app's window being mapped (viewable) inside the instance's Xephyr, against a floor measured
+ * in the same run, interleaved run by run: this script starts Xephyr itself (the same argv,
+ * built by buildXephyrArgs) and a plain `docker run --rm` of the same image with the same
+ * mounts and hardening (translated from buildContainerSpec), and times Xephyr start to window.
+ *
+ *   bun scripts/bench.ts [--runs N] [--app xeyes] [--write] [--bin PATH] [--poll-ms N]
+ *
+ * Everything it starts lives in a private XDG sandbox and is torn down (and checked to be
+ * gone) after every run, and on Ctrl+C. Exits non-zero on errors, not on a missed target.
+ */
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import x11 from "x11";
+import { queryHostScreen } from "../src/adapters/host-display.ts";
+import { buildContainerSpec, containerUser } from "../src/core/container-spec.ts";
+import { parseInstanceName } from "../src/core/instance-name.ts";
+import { parsePolicy } from "../src/core/policy.ts";
+import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const TARGET_RATIO = 1.15;
+const MARKERS = ["<!-- bench:start -->", "<!-- bench:end -->"] as const;
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: "string", default: "7" },
+    app: { type: "string", default: "xeyes" },
+    class: { type: "string" },
+    bin: { type: "string", default: join(ROOT, "dist/dockercask") },
+    "poll-ms": { type: "string", default: "5" },
+    "timeout-ms": { type: "string", default: "30000" },
+    write: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const RUNS = Number(opts.runs);
+const POLL_MS = Number(opts["poll-ms"]);
+const TIMEOUT_MS = Number(opts["timeout-ms"]);
+const APP = opts.app!;
+const APP_CLASS = (opts.class ?? APP).toLowerCase();
+const BIN = opts.bin!;
+const INSTANCE = `${APP}#bench1`;
+if (!Number.isInteger(RUNS) || RUNS < 5) fail("--runs must be a whole number of at least 5");
+if (!(POLL_MS >= 0) || !(TIMEOUT_MS > 0)) fail("--poll-ms and --timeout-ms must be numbers");
+parseInstanceName(INSTANCE);
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: every resource registers how to tear it down; Ctrl+C tears down whatever is live.
+
+const live = new Set<() => Promise<void>>();
+let sandbox: string | undefined;
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: tearing down\n`);
+    void Promise.allSettled([...live].map((teardown) => teardown())).finally(() => {
+      if (sandbox) rmSync(sandbox, { recursive: true, force: true });
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  });
+}
+
+function fail(message: string): never {
+  throw new BenchError(message);
+}
+class BenchError extends Error {}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const now = () => performance.now();
+/** performance.now() as wall-clock ms, to compare with Docker's timestamps. */
+const wallOf = (t: number) => performance.timeOrigin + t;
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+type Proc = ReturnType<typeof Bun.spawn>;
+
+function collect(stream: ReadableStream<Uint8Array> | null | undefined): { text: () => string; done: Promise<void> } {
+  let text = "";
+  const done = (async () => {
+    if (!stream) return;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  })().catch(() => {});
+  return { text: () => text, done };
+}
+
+async function sh(argv: string[], env: Record<string, string | undefined> = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(argv, { env: env as Record<string, string>, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code, stdout, stderr };
+}
+
+async function shChecked(argv: string[]): Promise<string> {
+  const result = await sh(argv);
+  if (result.code !== 0) fail(`${argv.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/** Waits for a process to exit; SIGKILL after `ms`. */
+async function exitWithin(proc: Proc, ms: number): Promise<number> {
+  const timer = setTimeout(() => proc.kill("SIGKILL"), ms);
+  try {
+    return await proc.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BenchError(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cookies: the binary Xauthority format, one FamilyWild MIT-MAGIC-COOKIE-1 entry.
+
+const COOKIE_NAME = "MIT-MAGIC-COOKIE-1";
+
+function xauthorityEntry(cookie: Uint8Array): Buffer {
+  const field = (bytes: Uint8Array) => {
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const family = Buffer.from([0xff, 0xff]);
+  return Buffer.concat([family, field(new Uint8Array()), field(new Uint8Array()), field(Buffer.from(COOKIE_NAME)), field(cookie)]);
+}
+
+/** The MIT cookie of an Xauthority file, as the latin1 string the x11 package sends. */
+function readCookie(file: string): string {
+  const buf = readFileSync(file);
+  let offset = 0;
+  while (offset + 2 <= buf.length) {
+    offset += 2;
+    const fields: Buffer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const length = buf.readUInt16BE(offset);
+      fields.push(buf.subarray(offset + 2, offset + 2 + length));
+      offset += 2 + length;
+    }
+    if (fields[2]!.toString("latin1") === COOKIE_NAME) return fields[3]!.toString("latin1");
+  }
+  return fail(`no ${COOKIE_NAME} in ${file}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The window watcher: one X connection to the nested display. It listens for
+// SubstructureNotify on the root (and on each new top-level window, for a window manager's
+// frame) and walks the tree on every event, plus every POLL_MS as a safety net. "Mapped" is
+// the start of the first walk that finds a window of the app's class with map state Viewable.
+
+interface WatchStats {
+  walks: number;
+  events: number;
+  walkMs: number;
+}
+
+interface Watch {
+  mapped: Promise<number>;
+  stats: WatchStats;
+  close(): void;
+}
+
+// The untyped corners of the x11 client this script uses.
+interface XRequests {
+  QueryTree(wid: number, cb: (err: Error | null, tree: { children: number[] }) => void): void;
+  GetWindowAttributes(wid: number, cb: (err: Error | null, attrs: { mapState: number }) => void): void;
+  GetProperty(del: number, wid: number, prop: number, type: number, offset: number, length: number, cb: (err: Error | null, prop: { data: Buffer }) => void): void;
+  ChangeWindowAttributes(wid: number, values: { eventMask: number }, cb?: (err: Error | null) => void): void;
+}
+
+const XA_WM_CLASS = 67;
+const ANY_PROPERTY_TYPE = 0;
+const VIEWABLE = 2;
+const SUBSTRUCTURE_NOTIFY = 0x00080000;
+
+function watchForWindow(display: number, cookie: string): Watch {
+  const stats: WatchStats = { walks: 0, events: 0, walkMs: 0 };
+  let client: ReturnType<typeof x11.createClient> | undefined;
+  let timer: Timer | undefined;
+  let closed = false;
+  const close = () => {
+    closed = true;
+    clearInterval(timer);
+    try {
+      client?.terminate();
+    } catch {
+      // Not connected yet.
+    }
+  };
+  const mapped = new Promise<number>((resolve, reject) => {
+    const options = { display: `:${display}`, disableBigRequests: true, shm: false as const, auth: { name: COOKIE_NAME, data: cookie } };
+    client = x11.createClient(options, (error, dpy) => {
+      if (error) return reject(error);
+      const X = dpy.client as unknown as XRequests & typeof dpy.client;
+      const root = dpy.screen[0]!.root;
+      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
+        new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
+      const isApp = async (wid: number) => {
+        const [attrs, prop] = await Promise.all([
+          call<{ mapState: number }>((cb) => X.GetWindowAttributes(wid, cb)),
+          call<{ data: Buffer }>((cb) => X.GetProperty(0, wid, XA_WM_CLASS, ANY_PROPERTY_TYPE, 0, 64, cb)),
+        ]);
+        const names = prop.data.toString("latin1").toLowerCase().split("\0");
+        return attrs.mapState === VIEWABLE && names.includes(APP_CLASS);
+      };
+      // Top-level windows and one level below (a window manager's frame holds the app).
+      const walk = async () => {
+        const top = (await call<{ children: number[] }>((cb) => X.QueryTree(root, cb))).children;
+        const checks = top.map(async (wid) => {
+          const inner = await call<{ children: number[] }>((cb) => X.QueryTree(wid, cb)).then((t) => t.children, () => []);
+          const found = await Promise.all([wid, ...inner].map((w) => isApp(w).catch(() => false)));
+          return found.some(Boolean);
+        });
+        return (await Promise.all(checks)).some(Boolean);
+      };
+      let busy = false;
+      let again = false;
+      const trigger = async () => {
+        if (closed) return;
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        do {
+          again = false;
+          const started = now();
+          const found = await walk().catch(() => false);
+          stats.walks++;
+          stats.walkMs += now() - started;
+          if (found && !closed) {
+            resolve(started);
+            close();
+            return;
+          }
+        } while (again && !closed);
+        busy = false;
+      };
+      client!.on("event", (event: { name: string; parent?: number; wid?: number }) => {
+        stats.events++;
+        if (event.name === "CreateNotify" && event.parent === root && event.wid) X.ChangeWindowAttributes(event.wid, { eventMask: SUBSTRUCTURE_NOTIFY }, () => {});
+        void trigger();
+      });
+      // A window destroyed while we look at it answers BadWindow: expected, not a failure.
+      client!.on("error", () => {});
+      X.ChangeWindowAttributes(root, { eventMask: SUBSTRUCTURE_NOTIFY });
+      void trigger();
+      if (POLL_MS > 0) timer = setInterval(() => void trigger(), POLL_MS);
+    });
+    client.on("error", (error: Error) => reject(error));
+  });
+  return { mapped, stats, close };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One measured start of each kind
+
+interface Sample {
+  /** Launch to window mapped, ms. */
+  total: number;
+  /** Milestones since launch, ms. */
+  marks: Record<string, number>;
+  watch: WatchStats;
+  /** CPU this script used while it waited for the window, ms. */
+  benchCpuMs: number;
+}
+
+interface Setup {
+  env: Record<string, string>;
+  runtimeRoot: string;
+  screen: { width: number; height: number; dpi: number };
+  policy: ReturnType<typeof parsePolicy> & { ok: true };
+  user: { uid: number; gid: number };
+}
+
+/** Docker's Created and StartedAt of a container, as ms since `t0`. */
+async function containerMarks(id: string, t0: number): Promise<Record<string, number>> {
+  const result = await sh(["docker", "inspect", "-f", "{{.Created}} {{.State.StartedAt}}", id]);
+  if (result.code !== 0) return {};
+  const [created, started] = result.stdout.trim().split(" ").map((s) => Date.parse(s) - wallOf(t0));
+  return { "container created": created!, "container started": started! };
+}
+
+async function containersLabelled(label: string): Promise<string[]> {
+  return (await shChecked(["docker", "ps", "-aq", "--filter", `label=${label}`])).split("\n").filter(Boolean);
+}
+
+async function untilGone(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = now() + 15_000;
+  while (!(await check())) {
+    if (now() > deadline) fail(`left behind after teardown: ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+async function measureDockercask(setup: Setup): Promise<Sample> {
+  const dir = join(setup.runtimeRoot, INSTANCE);
+  const stateFile = join(dir, "state.json");
+  const readState = (): { display?: number; container?: string; xephyrPid?: number; xephyrStart?: string } | undefined => {
+    try {
+      return JSON.parse(readFileSync(stateFile, "utf8"));
+    } catch {
+      return undefined;
+    }
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const proc = Bun.spawn([BIN, "run", INSTANCE, ...(opts.verbose ? ["--verbose"] : [])], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const out = collect(proc.stdout);
+  const err = collect(proc.stderr);
+  let state: ReturnType<typeof readState>;
+  const teardown = async () => {
+    proc.kill("SIGTERM");
+    await exitWithin(proc, 15_000);
+    // A supervisor that had to be killed leaves its Xephyr and container: end them ourselves.
+    if (state?.container) await sh(["docker", "rm", "-f", state.container]);
+    if (state?.xephyrPid && state.xephyrStart && startTimeOf(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
+  };
+  live.add(teardown);
+  let exited = false;
+  const early = proc.exited.then((code) => {
+    exited = true;
+    throw new BenchError(`dockercask run exited with ${code} before the window was mapped:\n${err.text()}`);
+  });
+  early.catch(() => {});
+  const marks: Record<string, number> = {};
+  let watch: Watch | undefined;
+  // Milestones from state.json, which dockercask rewrites atomically: taken, display, container.
+  let polling = true;
+  const poller = (async () => {
+    while (polling && !exited && !state?.container) {
+      const next = readState();
+      if (next) {
+        state = next;
+        const t = now() - t0;
+        marks["runtime dir taken"] ??= t;
+        if (next.display !== undefined) marks["Xephyr ready"] ??= t;
+        if (next.container) marks["container in state.json"] ??= t;
+      }
+      await Bun.sleep(1);
+    }
+  })();
+  try {
+    while (marks["Xephyr ready"] === undefined) {
+      if (exited) await early;
+      if (now() - t0 > TIMEOUT_MS) fail(`no display in ${stateFile} after ${TIMEOUT_MS} ms:\n${err.text()}`);
+      await Bun.sleep(1);
+    }
+    watch = watchForWindow(state!.display!, readCookie(join(dir, "xauth.client")));
+    const mapped = (await withTimeout(Promise.race([watch.mapped, early]), TIMEOUT_MS, `the ${APP} window of dockercask`)) - t0;
+    const cpu = process.cpuUsage(cpu0);
+    // The window can be mapped before dockercask hears back from the engine's start call.
+    await withTimeout(poller, TIMEOUT_MS, "the container id in state.json");
+    if (!state?.container) fail(`dockercask ended before it recorded its container:\n${err.text()}`);
+    Object.assign(marks, await containerMarks(state.container, t0));
+    marks["window mapped"] = mapped;
+    return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    polling = false;
+    watch?.close();
+    await teardown();
+    live.delete(teardown);
+    await Promise.all([out.done, err.done, poller]);
+    await untilGone(`containers of ${INSTANCE}`, async () => (await containersLabelled(`io.dockercask.instance=${INSTANCE}`)).length === 0);
+    if (state?.xephyrPid) await untilGone(`Xephyr pid ${state.xephyrPid}`, () => startTimeOf(state!.xephyrPid!) !== state!.xephyrStart);
+    await untilGone(`runtime dir ${dir}`, () => !existsSync(dir));
+  }
+}
+
+let floorCount = 0;
+
+async function measureFloor(setup: Setup): Promise<Sample> {
+  const n = ++floorCount;
+  const dir = join(sandbox!, `floor-${n}`);
+  const home = join(dir, "home");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const authFile = join(dir, "xauth");
+  const clientAuthFile = join(dir, "xauth.client");
+  const cookie = crypto.getRandomValues(new Uint8Array(16));
+  writeFileSync(authFile, xauthorityEntry(cookie), { mode: 0o600 });
+  writeFileSync(clientAuthFile, xauthorityEntry(cookie), { mode: 0o600 });
+  if (setup.user.uid !== process.getuid!()) {
+    chownSync(clientAuthFile, setup.user.uid, setup.user.gid);
+    chownSync(home, setup.user.uid, setup.user.gid);
+  }
+  const name = `dockercask-bench-floor-${process.pid}-${n}`;
+  const label = `io.dockercask.bench=${process.pid}-${n}`;
+
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const xephyr = Bun.spawn(
+    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${APP}#bench-floor`, width: setup.screen.width, height: setup.screen.height, dpi: setup.screen.dpi, displayFd: 1 })],
+    { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+  );
+  const xephyrErr = collect(xephyr.stderr);
+  let docker: Proc | undefined;
+  let dockerErr: ReturnType<typeof collect> | undefined;
+  let watch: Watch | undefined;
+  const teardown = async () => {
+    await sh(["docker", "rm", "-f", name]);
+    if (docker) await exitWithin(docker, 15_000);
+    xephyr.kill("SIGTERM");
+    await exitWithin(xephyr, 5_000);
+  };
+  live.add(teardown);
+  const marks: Record<string, number> = {};
+  try {
+    const display = await withTimeout(readDisplayNumber(xephyr), TIMEOUT_MS, "Xephyr's display number");
+    if (display === undefined) fail(`Xephyr did not start:\n${xephyrErr.text()}`);
+    marks["Xephyr ready"] = now() - t0;
+    const spec = buildContainerSpec({
+      instance: parseInstanceName(`${APP}#bench-floor`),
+      policy: setup.policy.policy,
+      display,
+      clientAuthFile,
+      home,
+      user: setup.user,
+      supervisor: { pid: process.pid, start: "" },
+    });
+    docker = Bun.spawn(["docker", "run", ...dockerRunArgs(spec, name, label)], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    collect(docker.stdout as ReadableStream<Uint8Array>);
+    dockerErr = collect(docker.stderr as ReadableStream<Uint8Array>);
+    const early = docker.exited.then((code) => {
+      throw new BenchError(`docker run exited with ${code} before the window was mapped:\n${dockerErr!.text()}`);
+    });
+    early.catch(() => {});
+    watch = watchForWindow(display, Buffer.from(cookie).toString("latin1"));
+    const mapped = (await withTimeout(Promise.race([watch.mapped, early]), TIMEOUT_MS, `the ${APP} window of the floor`)) - t0;
+    const cpu = process.cpuUsage(cpu0);
+    Object.assign(marks, await containerMarks(name, t0));
+    marks["window mapped"] = mapped;
+    return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    watch?.close();
+    await teardown();
+    live.delete(teardown);
+    await untilGone(`container ${name}`, async () => (await containersLabelled(label)).length === 0);
+    await untilGone(`Xephyr pid ${xephyr.pid}`, () => xephyr.exitCode !== null || xephyr.signalCode !== null);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function readDisplayNumber(proc: Proc): Promise<number | undefined> {
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const next = await reader.read();
+    if (next.done) return undefined;
+    text += decoder.decode(next.value, { stream: true });
+  }
+  // Keep draining, so Xephyr never blocks on a full pipe.
+  void (async () => {
+    while (!(await reader.read().catch(() => ({ done: true }))).done);
+  })();
+  const match = /^\s*(\d+)\s*$/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The container spec dockercask would send to the Engine API, as `docker run` flags. */
+function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name: string, label: string): string[] {
+  const { HostConfig: host = {}, Image, Cmd, Hostname, User, WorkingDir, Env, Labels: _labels, name: _name, ...rest } = spec;
+  if (Object.keys(rest).length) fail(`the floor does not know how to pass ${Object.keys(rest).join(", ")} to docker run`);
+  const args = ["--rm", "--name", name, "--label", label];
+  if (Hostname) args.push("--hostname", Hostname);
+  if (User) args.push("--user", User);
+  if (WorkingDir) args.push("--workdir", WorkingDir);
+  for (const e of Env ?? []) args.push("--env", e);
+  for (const [key, value] of Object.entries(host)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case "Binds": for (const b of value as string[]) args.push("--volume", b); break;
+      case "CapDrop": for (const c of value as string[]) args.push("--cap-drop", c); break;
+      case "CapAdd": for (const c of value as string[]) args.push("--cap-add", c); break;
+      case "SecurityOpt": for (const s of value as string[]) args.push("--security-opt", s); break;
+      case "Init": if (value) args.push("--init"); break;
+      case "PidsLimit": args.push("--pids-limit", String(value)); break;
+      case "ReadonlyRootfs": if (value) args.push("--read-only"); break;
+      case "Tmpfs": for (const [path, o] of Object.entries(value as Record<string, string>)) args.push("--tmpfs", `${path}:${o}`); break;
+      case "ShmSize": args.push("--shm-size", String(value)); break;
+      case "IpcMode": args.push("--ipc", String(value)); break;
+      case "NetworkMode": args.push("--network", String(value)); break;
+      case "Devices": for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[]) args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`); break;
+      case "AutoRemove": break; // --rm above
+      default: fail(`the floor does not know how to pass HostConfig.${key} to docker run`);
+    }
+  }
+  // No --entrypoint: the image's own, so the window manager starts before the app, as in dockercask.
+  return [...args, Image!, ...(Cmd as string[])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the report
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+function median(xs: number[]): number {
+  const s = sorted(xs);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+/** Nearest rank. */
+const percentile = (xs: number[], p: number) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
+const ms = (x: number) => x.toFixed(1);
+
+function table(header: string[], rows: string[][]): string {
+  const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length))), ...rows];
+  const widths = header.map((_, i) => Math.max(...lines.map((r) => r[i]!.length)));
+  return lines.map((r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`).join("\n");
+}
+
+async function machineFacts() {
+  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const dockerVersion = await shChecked(["docker", "version", "--format", "{{.Server.Version}}"]).catch(() => "unknown");
+  const xephyrVersion = /X\.Org X Server ([\d.]+)/.exec((await sh(["Xephyr", "-version"])).stderr)?.[1] ?? "unknown";
+  const version = (await shChecked([BIN, "--version"])).replace(/^dockercask /, "");
+  return { nproc: cpus().length, cpuModel, kernel: release(), dockerVersion, xephyrVersion, bun: Bun.version, version };
+}
+
+async function versionWallTime(argv: string[], times: number): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = now();
+    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const code = await proc.exited;
+    walls.push(now() - t);
+    if (code !== 0) fail(`${argv.join(" ")} exited with ${code}`);
+  }
+  return median(walls);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  if (!process.env.DISPLAY) fail("DISPLAY is not set: the benchmark needs an X display (e.g. Xvfb :0)");
+  if (!existsSync(BIN)) fail(`${BIN} does not exist; build it with: npx bun scripts/build.ts`);
+  const image = `dockercask/${APP}`;
+  const labels = JSON.parse(await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() => fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`)));
+  const policy = parsePolicy(labels ?? {});
+  if (!policy.ok) fail(`the labels of ${image} are not a valid policy: ${policy.problems.join("; ")}`);
+  const hostScreen = await queryHostScreen(process.env.DISPLAY);
+  const size = defaultWindowSize(hostScreen);
+
+  sandbox = mkdtempSync(join(tmpdir(), "dockercask-bench-"));
+  const xdg = { XDG_CONFIG_HOME: join(sandbox, "config"), XDG_DATA_HOME: join(sandbox, "data"), XDG_RUNTIME_DIR: join(sandbox, "run") };
+  for (const d of Object.values(xdg)) mkdirSync(d, { mode: 0o700 });
+  const env = { ...(process.env as Record<string, string>), ...xdg, NO_COLOR: "1" };
+  const setup: Setup = {
+    env,
+    runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"),
+    screen: { ...size, dpi: hostDpi(hostScreen) },
+    policy,
+    user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }),
+  };
+
+  const results = { dockercask: [] as Sample[], floor: [] as Sample[] };
+  log(`${INSTANCE}: 1 warm-up + ${RUNS} runs each, interleaved; window watcher polls every ${POLL_MS || "-"} ms`);
+  for (let i = 0; i <= RUNS; i++) {
+    // Alternate which goes first, so neither always runs on a machine the other just warmed.
+    const order = i % 2 === 0 ? (["dockercask", "floor"] as const) : (["floor", "dockercask"] as const);
+    for (const kind of order) {
+      const sample = kind === "dockercask" ? await measureDockercask(setup) : await measureFloor(setup);
+      if (i > 0) results[kind].push(sample);
+      log(`  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(10)} ${ms(sample.total).padStart(7)} ms  (${sample.watch.walks} walks, ${sample.watch.events} events)`);
+    }
+  }
+  const versionMs = await versionWallTime([BIN, "--version"], 20);
+  const trueMs = await versionWallTime(["/bin/true"], 20);
+  const machine = await machineFacts();
+  rmSync(sandbox, { recursive: true, force: true });
+  sandbox = undefined;
+
+  const totals = (kind: keyof typeof results) => results[kind].map((s) => s.total);
+  const row = (label: string, xs: number[]) => [label, ms(median(xs)), ms(percentile(xs, 90)), ms(Math.min(...xs)), ms(Math.max(...xs))];
+  const dc = median(totals("dockercask"));
+  const floor = median(totals("floor"));
+  const ratio = dc / floor;
+  const paired = results.dockercask.map((s, i) => s.total - results.floor[i]!.total);
+  const pass = ratio <= TARGET_RATIO;
+
+  const markNames = ["runtime dir taken", "Xephyr ready", "container created", "container started", "window mapped", "container in state.json"];
+  const markMedian = (kind: keyof typeof results, mark: string) => {
+    const xs = results[kind].map((s) => s.marks[mark]).filter((x): x is number => x !== undefined);
+    return xs.length ? ms(median(xs)) : "-";
+  };
+  const allWatch = [...results.dockercask, ...results.floor];
+  const walks = allWatch.reduce((a, s) => a + s.watch.walks, 0);
+  const walkMs = allWatch.reduce((a, s) => a + s.watch.walkMs, 0);
+
+  const report = [
+    `Startup of \`${APP}\` to its window mapped, ms (median of ${RUNS} runs each, after 1 warm-up each, interleaved):`,
+    "",
+    table(["", "median", "p90", "min", "max"], [row(`dockercask run ${INSTANCE}`, totals("dockercask")), row("floor (Xephyr + docker run)", totals("floor"))]),
+    "",
+    `ratio dockercask/floor: ${ratio.toFixed(3)} (${dc - floor >= 0 ? "+" : ""}${ms(dc - floor)} ms; median of paired differences ${ms(median(paired))} ms)`,
+    `target ${APP} <= ${TARGET_RATIO} x floor: ${pass ? "PASS" : "FAIL"}`,
+    "",
+    "Milestones, median ms since launch (dockercask: from spawning `dockercask run`; floor: from spawning Xephyr):",
+    "",
+    table(["milestone", "dockercask", "floor"], markNames.map((m) => [m, markMedian("dockercask", m), markMedian("floor", m)])),
+    "",
+    `\`dockercask --version\`: ${ms(versionMs)} ms wall, median of 20 (spawning /bin/true: ${ms(trueMs)} ms).`,
+    `Window watcher: ${walks} tree walks in ${allWatch.length} runs, ${(walkMs / walks).toFixed(2)} ms each on average; ` +
+      `this script's CPU while waiting: median ${ms(median(results.dockercask.map((s) => s.benchCpuMs)))} ms per dockercask run, ` +
+      `${ms(median(results.floor.map((s) => s.benchCpuMs)))} ms per floor run.`,
+  ].join("\n");
+  process.stdout.write(`\n${report}\n`);
+
+  if (opts.write) {
+    const machineText = [
+      `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+      `- dockercask ${machine.version}, Bun ${machine.bun}`,
+      `- machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, kernel ${machine.kernel}, Docker ${machine.dockerVersion}, Xephyr ${machine.xephyrVersion}`,
+      `- command: \`npx bun scripts/bench.ts --runs ${RUNS} --app ${APP}${POLL_MS !== 5 ? ` --poll-ms ${POLL_MS}` : ""} --write\``,
+    ].join("\n");
+    writeDoc(`${MARKERS[0]}\n${machineText}\n\n${report}\n${MARKERS[1]}`);
+    log(`wrote docs/benchmarks.md`);
+  }
+  return 0;
+}
+
+function writeDoc(block: string): void {
+  const file = join(ROOT, "docs/benchmarks.md");
+  let text = existsSync(file) ? readFileSync(file, "utf8") : DOC_TEMPLATE;
+  const start = text.indexOf(MARKERS[0]);
+  const end = text.indexOf(MARKERS[1]);
+  text = start === -1 || end === -1 ? `${text.trimEnd()}\n\n${block}\n` : `${text.slice(0, start)}${block}${text.slice(end + MARKERS[1].length)}`;
+  mkdirSync(join(ROOT, "docs"), { recursive: true });
+  writeFileSync(file, text);
+}
+
+const DOC_TEMPLATE = `# Benchmarks
+
+## Startup: \`dockercask run\` to a mapped window
+
+Target (issue 3): \`dockercask run xeyes\` shows its window within 1.15 x the floor, the time the
+same work takes done by hand.
+
+### How it is measured
+
+\`npx bun scripts/bench.ts --write\` (\`--runs N\`, default 7; \`--app NAME\`, default xeyes) times
+two things, run by run in alternating order, after one warm-up of each that is not counted.
+**dockercask**: from spawning \`dist/dockercask run xeyes#bench1\` (in a private XDG sandbox, the
+instance already added by the warm-up, the image built) until the app's window is mapped in
+the instance's Xephyr. **Floor**: from spawning Xephyr, with the argv \`buildXephyrArgs\` gives
+and a cookie file the script writes itself, until the app's window is mapped after a plain
+\`docker run --rm\` of the same image with the same mounts, user and hardening flags (translated
+from \`buildContainerSpec\`, the image's own entry point so its window manager starts too).
+"Mapped" is detected without sleeps: the script learns the display number from the
+instance's \`state.json\` (read every 1 ms), connects to the Xephyr display with the x11 package
+and the instance's cookie, listens for SubstructureNotify on the root window and on each new
+top-level window, and walks the window tree on every event and every 5 ms, until a window of
+the app's WM_CLASS has map state Viewable; the time is the start of that walk. The milestones
+come from \`state.json\` (runtime dir taken, Xephyr ready) and from Docker's own \`Created\` and
+\`State.StartedAt\` of the container. Everything is torn down, and checked to be gone, after
+each run. The table shows the median, p90 (nearest rank), min and max.
+
+### Latest result
+`;
+
+main()
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    if (sandbox && !stopping) rmSync(sandbox, { recursive: true, force: true });
+  });

@@ -1,0 +1,125 @@
+/**
+ * Helpers for suites that run instances: start `dockercask run` in the background, find its
+ * display and windows, and check that nothing is left once it is over.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BIN, sh, type Sandbox } from "./helpers.ts";
+
+export const HOST_DISPLAY = process.env.DISPLAY ?? ":0";
+
+/** Waits until `check` returns a value (not undefined/false). A bound for a hang, not a timing assertion. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+export interface RunningSession {
+  instance: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  output: () => string;
+  exited: Promise<number>;
+  display: number;
+  runtimeDir: string;
+  /** Env for X clients on the instance's Xephyr display, with its cookie. */
+  xenv: Record<string, string>;
+}
+
+/** Starts `dockercask run <instance> [args]` and resolves once its container runs. */
+export async function startRun(box: Sandbox, instance: string, args: string[] = []): Promise<RunningSession> {
+  const proc = Bun.spawn([BIN, "run", instance, ...args], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  let text = "";
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text += decoder.decode(chunk);
+  };
+  void drain(proc.stdout as ReadableStream<Uint8Array>);
+  void drain(proc.stderr as ReadableStream<Uint8Array>);
+  let done = false;
+  const exited = proc.exited.then((code) => {
+    done = true;
+    return code;
+  });
+  const runtimeDir = join(box.env.XDG_RUNTIME_DIR!, "dockercask", instance);
+  const display = await waitFor(`${instance} to start`, () => {
+    if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
+    const match = /is running on display :(\d+)/.exec(text);
+    return match ? Number(match[1]) : undefined;
+  }, 300_000);
+  const xenv = { DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, "xauth.client") };
+  return { instance, proc, output: () => text, exited, display, runtimeDir, xenv };
+}
+
+/** Windows of the given class that are viewable on a display. */
+export async function visibleWindows(env: Record<string, string>, className: string): Promise<string[]> {
+  const result = await sh(["xdotool", "search", "--onlyvisible", "--class", className], env);
+  return result.stdout.split("\n").filter(Boolean);
+}
+
+export async function windowGeometry(env: Record<string, string>, id: string): Promise<{ x: number; y: number; width: number; height: number }> {
+  const result = await sh(["xdotool", "getwindowgeometry", "--shell", id], env);
+  const value = (key: string) => Number(new RegExp(`^${key}=(\\d+)`, "m").exec(result.stdout)?.[1] ?? NaN);
+  return { x: value("X"), y: value("Y"), width: value("WIDTH"), height: value("HEIGHT") };
+}
+
+/** The host-side Xephyr window of an instance (found by its exact title). */
+export async function xephyrWindow(instance: string): Promise<string> {
+  const pattern = `^${instance.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+  return waitFor(`the Xephyr window of ${instance}`, async () => {
+    const ids = (await sh(["xdotool", "search", "--name", pattern], { DISPLAY: HOST_DISPLAY })).stdout.split("\n").filter(Boolean);
+    return ids[0];
+  });
+}
+
+/** Runs a command inside the instance's container, as the app's user, like a process of the app would. */
+export async function execIn(instance: string, command: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const id = (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+  if (!id) throw new Error(`no container for ${instance}`);
+  return sh(["docker", "exec", id, ...command]);
+}
+
+/** What a finished instance must not leave: a container, an Xephyr, a runtime dir. Empty when clean. */
+export async function leftovers(box: Sandbox, instance: string): Promise<string[]> {
+  const found: string[] = [];
+  const containers = (await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+  if (containers) found.push(`container ${containers}`);
+  const xephyrs = (await sh(["pgrep", "-f", `Xephyr .*-title ${instance} `])).stdout.trim();
+  if (xephyrs) found.push(`Xephyr pid ${xephyrs}`);
+  const dir = join(box.env.XDG_RUNTIME_DIR!, "dockercask", instance);
+  if (existsSync(dir)) found.push(`runtime dir ${dir}`);
+  return found;
+}
+
+/** Waits until nothing of the instance is left; returns what is left if that never happens. */
+export async function waitUntilClean(box: Sandbox, instance: string, timeoutMs = 30_000): Promise<string[]> {
+  try {
+    await waitFor(`${instance} to be cleaned up`, async () => (await leftovers(box, instance)).length === 0, timeoutMs);
+    return [];
+  } catch {
+    return leftovers(box, instance);
+  }
+}
+
+/** Installs the e2e fixture apps (test/e2e/fixtures/apps) as the sandbox's user catalog. */
+export function installFixtureApps(box: Sandbox): void {
+  const target = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps");
+  mkdirSync(target, { recursive: true });
+  cpSync(join(import.meta.dir, "fixtures/apps"), target, { recursive: true });
+}
+
+/** Mean and standard deviation of a screenshot's pixels (0..1): a blank image has deviation 0. */
+export async function imageStats(file: string, crop?: string): Promise<{ mean: number; stddev: number }> {
+  // /usr/bin/convert: the real ImageMagick (a stand-in may shadow it earlier on PATH).
+  const args = ["/usr/bin/convert", file, ...(crop ? ["-crop", crop, "+repage"] : []), "-colorspace", "Gray", "-format", "%[fx:mean] %[fx:standard_deviation]", "info:"];
+  const [mean, stddev] = (await sh(args)).stdout.trim().split(" ").map(Number);
+  return { mean: mean ?? NaN, stddev: stddev ?? NaN };
+}
+
+export function readState(session: RunningSession): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(session.runtimeDir, "state.json"), "utf8"));
+}
