@@ -1,16 +1,19 @@
 /**
- * The startup benchmark (issue 3): the time from launching `dockercask run <app>#bench1` to the
+ * The startup benchmark (issue 3): the time from launching `dockercask run <app>#bench-<pid>` to the
  * app's window being mapped (viewable) inside the instance's Xephyr, against a floor measured
  * in the same run, interleaved run by run: this script starts Xephyr itself (the same argv,
  * built by buildXephyrArgs) and a plain `docker run --rm` of the same image with the same
  * mounts and hardening (translated from buildContainerSpec), and times Xephyr start to window.
  *
- *   bun scripts/bench.ts [--runs N] [--app xeyes] [--write] [--bin PATH] [--poll-ms N]
+ *   npx bun scripts/bench.ts [--runs N] [--app xeyes] [--write] [--bin PATH] [--poll-ms N] [--verbose]
+ *
+ * --write puts the result into docs/benchmarks.md (between its bench markers); without it the
+ * result is only printed. --verbose shows each run's milestones and what dockercask logged.
  *
  * Everything it starts lives in a private XDG sandbox and is torn down (and checked to be
  * gone) after every run, and on Ctrl+C. Exits non-zero on errors, not on a missed target.
  */
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,30 +27,55 @@ import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.
 const ROOT = join(import.meta.dir, "..");
 const TARGET_RATIO = 1.15;
 const MARKERS = ["<!-- bench:start -->", "<!-- bench:end -->"] as const;
+/** How often state.json is read while dockercask starts: milestones to the ms, at a small CPU cost. */
+const STATE_POLL_MS = 2;
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: "string", default: "7" },
-    app: { type: "string", default: "xeyes" },
-    class: { type: "string" },
-    bin: { type: "string", default: join(ROOT, "dist/dockercask") },
-    "poll-ms": { type: "string", default: "5" },
-    "timeout-ms": { type: "string", default: "30000" },
-    write: { type: "boolean", default: false },
-    verbose: { type: "boolean", default: false },
-  },
-  strict: true,
-});
-const RUNS = Number(opts.runs);
-const POLL_MS = Number(opts["poll-ms"]);
-const TIMEOUT_MS = Number(opts["timeout-ms"]);
-const APP = opts.app!;
-const APP_CLASS = (opts.class ?? APP).toLowerCase();
-const BIN = opts.bin!;
-const INSTANCE = `${APP}#bench1`;
-if (!Number.isInteger(RUNS) || RUNS < 5) fail("--runs must be a whole number of at least 5");
-if (!(POLL_MS >= 0) || !(TIMEOUT_MS > 0)) fail("--poll-ms and --timeout-ms must be numbers");
-parseInstanceName(INSTANCE);
+const USAGE = "usage: bun scripts/bench.ts [--runs N (>= 5, default 7)] [--app NAME (default xeyes)] [--class WM_CLASS] [--bin PATH] [--poll-ms N] [--timeout-ms N] [--write] [--verbose]";
+
+class BenchError extends Error {}
+
+function fail(message: string): never {
+  throw new BenchError(message);
+}
+
+function parseOptions() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        runs: { type: "string", default: "7" },
+        app: { type: "string", default: "xeyes" },
+        class: { type: "string" },
+        bin: { type: "string", default: join(ROOT, "dist/dockercask") },
+        "poll-ms": { type: "string", default: "5" },
+        "timeout-ms": { type: "string", default: "30000" },
+        write: { type: "boolean", default: false },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    const runs = Number(values.runs);
+    const pollMs = Number(values["poll-ms"]);
+    const timeoutMs = Number(values["timeout-ms"]);
+    if (!Number.isInteger(runs) || runs < 5) fail("--runs must be a whole number of at least 5");
+    if (!(pollMs >= 0) || !(timeoutMs > 0)) fail("--poll-ms and --timeout-ms must be numbers");
+    const app = values.app!;
+    parseInstanceName(`${app}#bench-${process.pid}`);
+    return { ...values, runs, pollMs, timeoutMs, app, appClass: (values.class ?? app).toLowerCase(), bin: values.bin! };
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const opts = parseOptions();
+const { runs: RUNS, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, app: APP, appClass: APP_CLASS, bin: BIN } = opts;
+// Our pid in the name: two benchmarks (or a benchmark and the e2e tests) never share a container name.
+const INSTANCE = `${APP}#bench-${process.pid}`;
 
 // ---------------------------------------------------------------------------------------------
 // Cleanup: every resource registers how to tear it down; Ctrl+C tears down whatever is live.
@@ -62,15 +90,10 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.stderr.write(`\n${signal}: tearing down\n`);
     void Promise.allSettled([...live].map((teardown) => teardown())).finally(() => {
       if (sandbox) rmSync(sandbox, { recursive: true, force: true });
-      process.exit(signal === "SIGINT" ? 130 : 143);
+      process.exit({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }[signal]);
     });
   });
 }
-
-function fail(message: string): never {
-  throw new BenchError(message);
-}
-class BenchError extends Error {}
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const now = () => performance.now();
@@ -288,9 +311,13 @@ interface Sample {
   watch: WatchStats;
   /** CPU this script used while it waited for the window, ms. */
   benchCpuMs: number;
+  /** What dockercask printed (shown with --verbose). */
+  stderr?: string;
 }
 
 interface Setup {
+  /** A private copy of the binary under test: a rebuild of dist/ during the run cannot mix versions. */
+  bin: string;
   env: Record<string, string>;
   runtimeRoot: string;
   screen: { width: number; height: number; dpi: number };
@@ -330,7 +357,7 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
   };
   const cpu0 = process.cpuUsage();
   const t0 = now();
-  const proc = Bun.spawn([BIN, "run", INSTANCE, ...(opts.verbose ? ["--verbose"] : [])], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([setup.bin, "run", INSTANCE, ...(opts.verbose ? ["--verbose"] : [])], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const out = collect(proc.stdout);
   const err = collect(proc.stderr);
   let state: ReturnType<typeof readState>;
@@ -362,14 +389,14 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
         if (next.display !== undefined) marks["Xephyr ready"] ??= t;
         if (next.container) marks["container in state.json"] ??= t;
       }
-      await Bun.sleep(1);
+      await Bun.sleep(STATE_POLL_MS);
     }
   })();
   try {
     while (marks["Xephyr ready"] === undefined) {
       if (exited) await early;
       if (now() - t0 > TIMEOUT_MS) fail(`no display in ${stateFile} after ${TIMEOUT_MS} ms:\n${err.text()}`);
-      await Bun.sleep(1);
+      await Bun.sleep(STATE_POLL_MS);
     }
     watch = watchForWindow(state!.display!, readCookie(join(dir, "xauth.client")));
     const mapped = (await withTimeout(Promise.race([watch.mapped, early]), TIMEOUT_MS, `the ${APP} window of dockercask`)) - t0;
@@ -379,7 +406,7 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
     if (!state?.container) fail(`dockercask ended before it recorded its container:\n${err.text()}`);
     Object.assign(marks, await containerMarks(state.container, t0));
     marks["window mapped"] = mapped;
-    return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000 };
+    return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000, stderr: err.text() };
   } finally {
     polling = false;
     watch?.close();
@@ -423,7 +450,11 @@ async function measureFloor(setup: Setup): Promise<Sample> {
   let watch: Watch | undefined;
   const teardown = async () => {
     await sh(["docker", "rm", "-f", name]);
-    if (docker) await exitWithin(docker, 15_000);
+    if (docker) {
+      await exitWithin(docker, 15_000);
+      // Again: a CLI interrupted between its create and our first rm may have created it since.
+      await sh(["docker", "rm", "-f", name]);
+    }
     xephyr.kill("SIGTERM");
     await exitWithin(xephyr, 5_000);
   };
@@ -533,11 +564,12 @@ function table(header: string[], rows: string[][]): string {
   return lines.map((r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`).join("\n");
 }
 
-async function machineFacts() {
+async function machineFacts(bin: string) {
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
   const dockerVersion = await shChecked(["docker", "version", "--format", "{{.Server.Version}}"]).catch(() => "unknown");
-  const xephyrVersion = /X\.Org X Server ([\d.]+)/.exec((await sh(["Xephyr", "-version"])).stderr)?.[1] ?? "unknown";
-  const version = (await shChecked([BIN, "--version"])).replace(/^dockercask /, "");
+  // Xephyr has no --version; the Debian package says which server it is.
+  const xephyrVersion = (await sh(["dpkg-query", "-W", "-f", "${Version}", "xserver-xephyr"]).catch(() => undefined))?.stdout.trim() || "unknown";
+  const version = (await shChecked([bin, "--version"])).replace(/^dockercask /, "");
   return { nproc: cpus().length, cpuModel, kernel: release(), dockerVersion, xephyrVersion, bun: Bun.version, version };
 }
 
@@ -569,7 +601,11 @@ async function main(): Promise<number> {
   const xdg = { XDG_CONFIG_HOME: join(sandbox, "config"), XDG_DATA_HOME: join(sandbox, "data"), XDG_RUNTIME_DIR: join(sandbox, "run") };
   for (const d of Object.values(xdg)) mkdirSync(d, { mode: 0o700 });
   const env = { ...(process.env as Record<string, string>), ...xdg, NO_COLOR: "1" };
+  const bin = join(sandbox, "dockercask");
+  copyFileSync(BIN, bin);
+  chmodSync(bin, 0o755);
   const setup: Setup = {
+    bin,
     env,
     runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"),
     screen: { ...size, dpi: hostDpi(hostScreen) },
@@ -586,11 +622,12 @@ async function main(): Promise<number> {
       const sample = kind === "dockercask" ? await measureDockercask(setup) : await measureFloor(setup);
       if (i > 0) results[kind].push(sample);
       log(`  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(10)} ${ms(sample.total).padStart(7)} ms  (${sample.watch.walks} walks, ${sample.watch.events} events)`);
+      if (opts.verbose) log(`      ${Object.entries(sample.marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}${sample.stderr ? `\n      ${sample.stderr.trim().split("\n").join("\n      ")}` : ""}`);
     }
   }
-  const versionMs = await versionWallTime([BIN, "--version"], 20);
+  const versionMs = await versionWallTime([setup.bin, "--version"], 20);
   const trueMs = await versionWallTime(["/bin/true"], 20);
-  const machine = await machineFacts();
+  const machine = await machineFacts(setup.bin);
   rmSync(sandbox, { recursive: true, force: true });
   sandbox = undefined;
 
@@ -614,7 +651,7 @@ async function main(): Promise<number> {
   const report = [
     `Startup of \`${APP}\` to its window mapped, ms (median of ${RUNS} runs each, after 1 warm-up each, interleaved):`,
     "",
-    table(["", "median", "p90", "min", "max"], [row(`dockercask run ${INSTANCE}`, totals("dockercask")), row("floor (Xephyr + docker run)", totals("floor"))]),
+    table(["", "median", "p90", "min", "max"], [row(`dockercask run ${APP}#bench-<pid>`, totals("dockercask")), row("floor (Xephyr + docker run)", totals("floor"))]),
     "",
     `ratio dockercask/floor: ${ratio.toFixed(3)} (${dc - floor >= 0 ? "+" : ""}${ms(dc - floor)} ms; median of paired differences ${ms(median(paired))} ms)`,
     `target ${APP} <= ${TARGET_RATIO} x floor: ${pass ? "PASS" : "FAIL"}`,
@@ -664,14 +701,14 @@ same work takes done by hand.
 
 \`npx bun scripts/bench.ts --write\` (\`--runs N\`, default 7; \`--app NAME\`, default xeyes) times
 two things, run by run in alternating order, after one warm-up of each that is not counted.
-**dockercask**: from spawning \`dist/dockercask run xeyes#bench1\` (in a private XDG sandbox, the
+**dockercask**: from spawning \`dist/dockercask run xeyes#bench-<pid>\` (in a private XDG sandbox, the
 instance already added by the warm-up, the image built) until the app's window is mapped in
 the instance's Xephyr. **Floor**: from spawning Xephyr, with the argv \`buildXephyrArgs\` gives
 and a cookie file the script writes itself, until the app's window is mapped after a plain
 \`docker run --rm\` of the same image with the same mounts, user and hardening flags (translated
 from \`buildContainerSpec\`, the image's own entry point so its window manager starts too).
 "Mapped" is detected without sleeps: the script learns the display number from the
-instance's \`state.json\` (read every 1 ms), connects to the Xephyr display with the x11 package
+instance's \`state.json\` (read every 2 ms), connects to the Xephyr display with the x11 package
 and the instance's cookie, listens for SubstructureNotify on the root window and on each new
 top-level window, and walks the window tree on every event and every 5 ms, until a window of
 the app's WM_CLASS has map state Viewable; the time is the start of that walk. The milestones
@@ -687,6 +724,8 @@ main()
     process.exitCode = code;
   })
   .catch((error: unknown) => {
+    // Interrupted: the signal handler tears down and sets the exit code.
+    if (stopping) return;
     process.stderr.write(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   })

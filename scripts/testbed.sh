@@ -46,6 +46,7 @@ declare -A PKG_OF=(
   [Xephyr]=xserver-xephyr
   [xauth]=xauth
   [xsel]=xsel
+  [xclip]=xclip
   [pactl]=pulseaudio-utils
   [parec]=pulseaudio-utils
   [pulseaudio]=pulseaudio

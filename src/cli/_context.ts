@@ -1,8 +1,13 @@
-import { chownSync } from "node:fs";
+import { chownSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { createClipboardSide } from "../adapters/clipboard.ts";
+import { createPulseClient } from "../adapters/pulse.ts";
+import { SERVER_AUTH_FILE } from "../core/runtime.ts";
+import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import { loadConfig } from "../adapters/config-file.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { queryHostScreen } from "../adapters/host-display.ts";
-import { requireTools } from "../adapters/host-tools.ts";
+import { findExecutable, requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { loadCatalog } from "../adapters/catalog.ts";
 import { log } from "../adapters/log.ts";
@@ -15,7 +20,7 @@ import { startXephyr } from "../adapters/xephyr.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
 import { resolvePaths } from "../core/paths.ts";
 import { ensureImage, type BuildDeps } from "../services/build.ts";
-import { reapOrphans } from "../services/reaper.ts";
+import { reapContainerSide, reapHostSide, reapOrphans, unloadStraySoundSockets, type ReaperDeps } from "../services/reaper.ts";
 import type { RunSessionDeps } from "../services/run-session.ts";
 import type { SessionsDeps } from "../services/sessions.ts";
 import { VERSION } from "../version.ts";
@@ -26,6 +31,7 @@ export function createContext(env: Record<string, string | undefined> = process.
   const catalog = loadCatalog(paths);
   const store = createInstanceStore(paths);
   const runtime = createRuntimeDirs(env);
+  const pulse = createPulseClient(env);
   let docker: Promise<DockerClient> | undefined;
   const connect = () => (docker ??= createDockerClient(env));
   const buildDeps = async (): Promise<BuildDeps> => ({
@@ -36,18 +42,22 @@ export function createContext(env: Record<string, string | undefined> = process.
   });
   const warnStale = (app: string) => log.warn(`the image of ${app} is stale; "dockercask build ${app}" rebuilds it`);
 
+  const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
+    runtime,
+    containers,
+    isAlive: isSameProcessAlive,
+    killProcess: (pid, start) => {
+      // Only a process that is still the Xephyr we started: pids get reused.
+      if (isSameProcessAlive(pid, start) && processCommandLine(pid)[0]?.endsWith("Xephyr")) process.kill(pid, "SIGTERM");
+    },
+    pulseSockets: async () => (findExecutable("pactl", env.PATH) ? pulse.socketsUnder(runtime.root) : []),
+    unloadPulseModule: (index) => pulse.unload(index),
+    exists: existsSync,
+    log,
+  });
   /** Cleans up after dead supervisors. Without Docker, only the host side is cleaned. */
-  const reap = async () =>
-    reapOrphans({
-      runtime,
-      containers: await connect().catch(() => undefined),
-      isAlive: isSameProcessAlive,
-      killProcess: (pid, start) => {
-        // Only a process that is still the Xephyr we started: pids get reused.
-        if (isSameProcessAlive(pid, start) && processCommandLine(pid)[0]?.endsWith("Xephyr")) process.kill(pid, "SIGTERM");
-      },
-      log,
-    });
+  const reap = async () => reapOrphans(reaperDeps(await connect().catch(() => undefined)));
+  const reported = new Set<string>();
 
   const sessionsDeps = async (): Promise<SessionsDeps> => ({
     runtime,
@@ -66,6 +76,11 @@ export function createContext(env: Record<string, string | undefined> = process.
       requireTools(["Xephyr", "xauth"], env);
     },
     docker: connect,
+    reapHost: async () => void (await reapHostSide(reaperDeps(undefined), reported)),
+    reapContainers: async () => {
+      const deps = reaperDeps(await connect());
+      await Promise.all([reapContainerSide(deps, reported), unloadStraySoundSockets(deps)]);
+    },
     ensureImage: async (app) => {
       await ensureImage(app, await buildDeps(), warnStale);
     },
@@ -75,6 +90,21 @@ export function createContext(env: Record<string, string | undefined> = process.
     startXephyr: (options) => startXephyr(options, env),
     queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),
     raiseWindow: (title) => raiseWindow(title, env),
+    pulse,
+    startClipboard: async (options) => {
+      const { xclip } = requireTools(["xclip"], env);
+      const app = { DISPLAY: `:${options.display}`, XAUTHORITY: join(options.runtimeDir, SERVER_AUTH_FILE) };
+      return startClipboardBridge({
+        policy: options.policy,
+        maxBytes: options.maxBytes,
+        selections: options.primary ? ["CLIPBOARD", "PRIMARY"] : ["CLIPBOARD"],
+        sides: {
+          host: createClipboardSide({ display: env.DISPLAY ?? "", env }, xclip),
+          app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
+        },
+        log,
+      });
+    },
     onTerminate: (handler) => {
       const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
       const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);

@@ -4,7 +4,7 @@ import { log } from "../adapters/log.ts";
 import { explainInvalidSize, parseSizeSpec, settingsFor } from "../core/config.ts";
 import { DockercaskError, UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
-import { NETWORKS, type Network } from "../core/policy.ts";
+import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -16,6 +16,8 @@ export default defineCommand({
     size: { type: "string", valueHint: "WxH", description: "Window size (default: 90% of your screen, or the config's)" },
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
+    clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
+    audio: { type: "boolean", description: "Sound through the instance's own PulseAudio socket (--no-audio: none)" },
   },
   async run({ args, rawArgs }) {
     const dashDash = rawArgs.indexOf("--");
@@ -24,7 +26,6 @@ export default defineCommand({
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
 
     const ctx = createContext();
-    await ctx.reap();
     const configured = settingsFor(ctx.config(), parseInstanceName(args.instance));
     for (const folder of configured.shared ?? []) {
       if (!existsSync(folder.host)) {
@@ -34,7 +35,15 @@ export default defineCommand({
         });
       }
     }
-    const options: RunOptions = { appArgs, configured, size: parseSize(args.size), dpi: parseDpi(args.dpi), network: args.network as Network | undefined };
+    const options: RunOptions = {
+      appArgs,
+      configured,
+      size: parseSize(args.size),
+      dpi: parseDpi(args.dpi),
+      network: args.network as Network | undefined,
+      clipboard: args.clipboard as ClipboardPolicy | undefined,
+      audio: args.audio as boolean | undefined,
+    };
     const result = await runSession(args.instance, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
     log.info(`${result.instance} ended: ${why}`);

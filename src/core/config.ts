@@ -3,7 +3,7 @@ import { parse, TomlDate, TomlError } from "smol-toml";
 import { CONTAINER_PATHS } from "./container-spec.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
-import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "./policy.ts";
+import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Network } from "./policy.ts";
 import { suggestNearest } from "./suggest.ts";
 
 /**
@@ -14,6 +14,8 @@ import { suggestNearest } from "./suggest.ts";
  *   dpi = 96                # 24..960
  *   network = "bridge"      # "none" | "bridge"; overrides the app's label. "host" is refused.
  *   clipboard = "both"      # "both" | "to-app" | "from-app" | "off"
+ *   primary = false         # also carry PRIMARY (select-to-paste)
+ *   clipboard-max = "1m"    # largest text carried
  *   audio = true
  *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
  *
@@ -49,6 +51,10 @@ export interface InstanceSettings {
   dpi?: number;
   network?: Network;
   clipboard?: ClipboardPolicy;
+  /** Also carry PRIMARY (select-to-paste); off unless asked for, since every selection would cross. */
+  primary?: boolean;
+  /** Largest clipboard text carried, in bytes. */
+  clipboardMaxBytes?: number;
   audio?: boolean;
   shared?: SharedFolder[];
 }
@@ -66,12 +72,14 @@ export interface ParseConfigOptions {
   home: string;
 }
 
+/** Clipboard texts travel through memory and pipes; past this, copying is a mistake. */
+export const MAX_CLIPBOARD_BYTES = 64 * 1024 * 1024;
 export const MIN_WINDOW_SIDE = 200;
 export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
-const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "audio", "shared"] as const;
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "shared"] as const;
 const TABLES = ["defaults", "apps", "instances"] as const;
 
 export function emptyConfig(): DockercaskConfig {
@@ -292,6 +300,17 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
         if (!isOneOf(CLIPBOARD_POLICIES, value)) bad(`must be one of ${quoteAll(CLIPBOARD_POLICIES)}, not ${describe(value)}`);
         else settings.clipboard = value;
         break;
+      case "primary":
+        if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
+        else settings.primary = value;
+        break;
+      case "clipboard-max": {
+        const bytes = typeof value === "string" ? parseSize(value) : undefined;
+        if (bytes === undefined) bad(`must be a size such as "1m" or "256k", not ${describe(value)}`);
+        else if (bytes < 1 || bytes > MAX_CLIPBOARD_BYTES) bad(`${value} is out of range: at most 64m`);
+        else settings.clipboardMaxBytes = bytes;
+        break;
+      }
       case "audio":
         if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
         else settings.audio = value;

@@ -32,10 +32,10 @@ export const HOST_TOOLS = [
     packages: { debian: "xauth", arch: "xorg-xauth", fedora: "xorg-x11-xauth" },
   },
   {
-    command: "xsel",
+    command: "xclip",
     purpose: "clipboard sharing between the desktop and app windows",
     required: false,
-    packages: { debian: "xsel", arch: "xsel", fedora: "xsel" },
+    packages: { debian: "xclip", arch: "xclip", fedora: "xclip" },
   },
   {
     command: "pactl",

@@ -12,8 +12,13 @@ export interface ReaperDeps {
   isAlive: (pid: number, start: string | undefined) => boolean;
   /** Ends a process we started, if it is still that process. */
   killProcess: (pid: number, start: string | undefined) => void;
-  /** Called for each pulse module a dead session left loaded. */
+  /**
+   * Pulse socket modules whose socket lies in our runtime root. Found by their socket path,
+   * not by the index a state file recorded: indices mean nothing after a pulse restart.
+   */
+  pulseSockets?: () => Promise<{ index: number; path: string }[]>;
   unloadPulseModule?: (index: number) => Promise<void>;
+  exists?: (path: string) => boolean;
   log: { info(message: string): void };
 }
 
@@ -24,24 +29,54 @@ export interface ReaperDeps {
  * Returns the instances it reaped.
  */
 export async function reapOrphans(deps: ReaperDeps): Promise<string[]> {
-  const reaped = new Set<string>();
+  const reported = new Set<string>();
+  await reapHostSide(deps, reported);
+  await reapContainerSide(deps, reported);
+  await unloadStraySoundSockets(deps);
+  return [...reported];
+}
+
+/** The local half: runtime dirs of dead supervisors and their Xephyr servers. Files and /proc only. */
+export async function reapHostSide(deps: ReaperDeps, reported = new Set<string>()): Promise<string[]> {
+  const reaped: string[] = [];
   for (const { name, state } of deps.runtime.list()) {
     if (state && deps.isAlive(state.pid, state.pidStart)) continue;
-    if (state?.container && deps.containers) await deps.containers.removeContainer(state.container);
+    // A container Docker will not remove now stays labelled with its dead supervisor: the next reap retries.
+    if (state?.container && deps.containers) await deps.containers.removeContainer(state.container).catch(() => {});
     if (state?.xephyrPid) deps.killProcess(state.xephyrPid, state.xephyrStart);
-    if (state?.pulseModule !== undefined && deps.unloadPulseModule) await deps.unloadPulseModule(state.pulseModule).catch(() => {});
     deps.runtime.removeDir(name);
-    reaped.add(name);
+    reaped.push(name);
   }
-  if (deps.containers) {
-    // Containers whose runtime dir is already gone, or that outlived it.
-    for (const container of await deps.containers.listContainers(CONTAINER_LABEL.instance)) {
-      const pid = Number(container.labels[CONTAINER_LABEL.supervisorPid]);
-      if (Number.isInteger(pid) && pid > 0 && deps.isAlive(pid, container.labels[CONTAINER_LABEL.supervisorStart])) continue;
-      await deps.containers.removeContainer(container.id);
-      reaped.add(container.labels[CONTAINER_LABEL.instance] ?? container.name);
-    }
+  report(deps, reaped, reported);
+  return reaped;
+}
+
+/** Sound sockets whose file is gone belong to sessions that are over (their dirs were removed). */
+export async function unloadStraySoundSockets(deps: ReaperDeps): Promise<void> {
+  if (!deps.pulseSockets || !deps.unloadPulseModule || !deps.exists) return;
+  for (const module of await deps.pulseSockets().catch(() => [])) {
+    if (!deps.exists(module.path)) await deps.unloadPulseModule(module.index).catch(() => {});
   }
-  for (const instance of reaped) deps.log.info(`cleaned up after ${instance}, whose dockercask process had died`);
-  return [...reaped];
+}
+
+/** The Docker half: containers labelled with a supervisor that is no longer alive. */
+export async function reapContainerSide(deps: ReaperDeps, reported = new Set<string>()): Promise<string[]> {
+  if (!deps.containers) return [];
+  const reaped: string[] = [];
+  for (const container of await deps.containers.listContainers(CONTAINER_LABEL.instance).catch(() => [])) {
+    const pid = Number(container.labels[CONTAINER_LABEL.supervisorPid]);
+    if (Number.isInteger(pid) && pid > 0 && deps.isAlive(pid, container.labels[CONTAINER_LABEL.supervisorStart])) continue;
+    if (!(await deps.containers.removeContainer(container.id).then(() => true, () => false))) continue;
+    reaped.push(container.labels[CONTAINER_LABEL.instance] ?? container.name);
+  }
+  report(deps, reaped, reported);
+  return reaped;
+}
+
+function report(deps: ReaperDeps, instances: string[], reported: Set<string>): void {
+  for (const instance of instances) {
+    if (reported.has(instance)) continue;
+    reported.add(instance);
+    deps.log.info(`cleaned up after ${instance}, whose dockercask process had died`);
+  }
 }

@@ -6,8 +6,9 @@ import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
-import { parsePolicy, type Network } from "../core/policy.ts";
-import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
+import { parsePolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
+import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
+import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
 import { checkNewInstance } from "./instances.ts";
@@ -17,6 +18,10 @@ export interface SessionSettings {
   dpi?: number;
   network?: Network;
   shared?: { host: string; target: string; readOnly: boolean }[];
+  clipboard?: ClipboardPolicy;
+  primary?: boolean;
+  clipboardMaxBytes?: number;
+  audio?: boolean;
 }
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
@@ -25,8 +30,12 @@ export interface RunSessionDeps {
   store: InstanceStore;
   /** Checks the host before anything starts: DISPLAY, Xephyr, xauth. Throws with a hint. */
   preflight: () => void;
-  /** Connects to Docker; builds the image when it is missing. */
+  /** Connects to Docker. */
   docker: () => Promise<ImageClient & ContainerClient>;
+  /** Cleans up after dead sessions: their runtime dirs and Xephyrs (local and cheap), then their containers. */
+  reapHost: () => Promise<void>;
+  reapContainers: () => Promise<void>;
+  /** Builds the app's image (and its base) when missing. */
   ensureImage: (app: string) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
   /** Gives the instance's home to the user the app runs as (differs from ours only when we are root). */
@@ -35,6 +44,10 @@ export interface RunSessionDeps {
   startXephyr: (options: Omit<XephyrOptions, "displayFd">) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
   raiseWindow: (title: string) => Promise<boolean>;
+  /** The host's sound server, for the instance's own socket. */
+  pulse: { available(): Promise<boolean>; loadSocket(path: string): Promise<number>; unload(index: number): Promise<void> };
+  /** Starts carrying the clipboard between the host display and the instance's display. */
+  startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; runtimeDir: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
   onTerminate: (handler: (signal: string) => void) => () => void;
   host: { uid: number; gid: number; supervisor: { pid: number; start: string } };
@@ -66,12 +79,16 @@ const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM
 export async function runSession(input: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
   const name = checkNewInstance(input, deps.catalog);
   deps.preflight();
-  const docker = await deps.docker();
-  if (!deps.store.get(name)) deps.log.info(`adding instance ${name.full}`);
-  await deps.ensureImage(name.app);
-  deps.store.register(name);
+  const { appArgs, configured, ...flags } = options;
+  const settings: SessionSettings = { ...configured, ...definedOnly(flags) };
+  // An instance that ran before almost surely has its image: its window may open while Docker is
+  // still being asked. A new one waits, so no empty window sits there during a first build.
+  const known = deps.store.get(name) !== undefined;
+  if (!known) deps.log.info(`adding instance ${name.full}`);
 
-  const policy = await readPolicy(docker, name.app);
+  // Local leftovers first (cheap, no Docker): a dead session of this very instance must give up
+  // its lock, and its Xephyr must go, before we take over.
+  await deps.reapHost();
   const state: SessionState = {
     instance: name.full,
     pid: deps.host.supervisor.pid,
@@ -85,55 +102,107 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   }
   const runtime = acquired.dir;
 
+  let docker: (ImageClient & ContainerClient) | undefined;
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
+  let pulseModule: number | undefined;
+  let clipboard: { stop(): void } | undefined;
   let signalled: string | undefined;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.onTerminate((signal) => {
     signalled ??= signal;
     wake?.();
   });
+  const recordState = () =>
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, pulseModule, container: containerId });
   const teardown = once(async () => {
     unsubscribe();
-    if (containerId) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
+    clipboard?.stop();
+    if (containerId && docker) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
     if (xephyr) await xephyr.stop();
+    if (pulseModule !== undefined) await deps.pulse.unload(pulseModule).catch((e) => deps.log.warn(`unloading the sound socket: ${String(e)}`));
     runtime.remove();
   });
 
   try {
     const cookie = generateCookie();
     const authFiles = { server: `${runtime.path}/${SERVER_AUTH_FILE}`, client: `${runtime.path}/${CLIENT_AUTH_FILE}` };
+    const pulseSocket = `${runtime.path}/${PULSE_SOCKET_FILE}`;
     const user = containerUser(deps.host);
-    if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
-    const [screen] = await Promise.all([
-      options.size && options.dpi ? undefined : deps.queryHostScreen(),
-      deps.writeAuthFiles(authFiles, cookie, user.uid !== deps.host.uid ? user : undefined),
-    ]);
-    const size = options.size ?? options.configured?.size ?? defaultWindowSize(screen);
-    const dpi = options.dpi ?? options.configured?.dpi ?? hostDpi(screen);
-    throwIfSignalled(signalled);
 
-    xephyr = await deps.startXephyr({ authFile: authFiles.server, title: name.full, width: size.width, height: size.height, dpi });
-    runtime.writeState({ ...state, display: xephyr.display, xephyrPid: xephyr.pid, xephyrStart: xephyr.pidStart });
-    deps.log.debug(`Xephyr is display :${xephyr.display} (pid ${xephyr.pid})`);
+    // Two chains run side by side; the container needs both.
+    // Docker: connect, clean up dead sessions' containers, the image (built if missing), its policy, sound.
+    const dockerSide = (async () => {
+      docker = await deps.docker();
+      await deps.reapContainers();
+      await deps.ensureImage(name.app);
+      deps.store.register(name);
+      if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+      const policy = await readPolicy(docker, name.app);
+      if (settings.audio ?? policy.audio) {
+        pulseModule = await openSoundSocket(deps, pulseSocket);
+        recordState();
+      }
+      return policy;
+    })();
+    // The window: the cookie and the host's screen size, then Xephyr.
+    const windowSide = (async () => {
+      const [screen] = await Promise.all([
+        settings.size && settings.dpi ? undefined : deps.queryHostScreen(),
+        deps.writeAuthFiles(authFiles, cookie, user.uid !== deps.host.uid ? user : undefined),
+        known ? undefined : dockerSide,
+      ]);
+      throwIfSignalled(signalled);
+      const size = settings.size ?? defaultWindowSize(screen);
+      const dpi = settings.dpi ?? hostDpi(screen);
+      xephyr = await deps.startXephyr({ authFile: authFiles.server, title: name.full, width: size.width, height: size.height, dpi });
+      recordState();
+      deps.log.debug(`Xephyr is display :${xephyr.display} (pid ${xephyr.pid})`);
+      return xephyr;
+    })();
+    // Settled, not all: whichever fails, teardown must know everything the other one started.
+    const [policyResult, windowResult] = await Promise.allSettled([dockerSide, windowSide]);
+    if (policyResult.status === "rejected") throw policyResult.reason;
+    if (windowResult.status === "rejected") throw windowResult.reason;
+    const policy = policyResult.value;
+    const display = windowResult.value.display;
     throwIfSignalled(signalled);
 
     const spec = buildContainerSpec({
       instance: name,
       policy,
-      display: xephyr.display,
+      display,
       clientAuthFile: authFiles.client,
       home: deps.store.homePath(name),
       user,
       supervisor: deps.host.supervisor,
-      network: options.network ?? options.configured?.network,
-      shared: options.shared ?? options.configured?.shared,
-      appArgs: options.appArgs,
+      network: settings.network,
+      shared: settings.shared,
+      pulseSocket: pulseModule === undefined ? undefined : pulseSocket,
+      appArgs,
     });
-    const container = await docker.runContainer(spec);
+    const container = await docker!.runContainer(spec);
     containerId = container.id;
-    runtime.writeState({ ...state, display: xephyr.display, xephyrPid: xephyr.pid, xephyrStart: xephyr.pidStart, container: container.id });
-    deps.log.info(`${name.full} is running on display :${xephyr.display}`);
+    recordState();
+    deps.log.info(`${name.full} is running on display :${display}`);
+
+    // After the start, off the path to the window: the clipboard is not needed to draw it.
+    const clipboardPolicy = settings.clipboard ?? policy.clipboard;
+    if (clipboardPolicy !== "off") {
+      clipboard = await deps
+        .startClipboard({
+          policy: clipboardPolicy,
+          primary: settings.primary ?? false,
+          maxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES,
+          display,
+          cookie,
+          runtimeDir: runtime.path,
+        })
+        .catch((e) => {
+          deps.log.warn(`the clipboard is not shared: ${String(e)}`);
+          return undefined;
+        });
+    }
 
     const signalled$ = new Promise<void>((resolve) => {
       wake = resolve;
@@ -141,7 +210,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     });
     const end = await Promise.race([
       container.exited.then((code) => ({ reason: "app-exited" as const, code })),
-      xephyr.exited.then(() => ({ reason: "window-closed" as const, code: 0 })),
+      windowResult.value.exited.then(() => ({ reason: "window-closed" as const, code: 0 })),
       signalled$.then(() => ({ reason: "signal" as const, code: SIGNAL_CODES[signalled ?? ""] ?? 1 })),
     ]);
     // The app is gone with its exit code; the container is removed anyway (AutoRemove may lag).
@@ -153,6 +222,25 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     if (error instanceof Interrupted) return { instance: name.full, reason: "signal", exitCode: SIGNAL_CODES[error.signal] ?? 1 };
     throw error;
   }
+}
+
+/** The instance's own sound socket, or undefined (said once) when the host has no sound server. */
+async function openSoundSocket(deps: RunSessionDeps, path: string): Promise<number | undefined> {
+  if (!(await deps.pulse.available())) {
+    deps.log.info("no PulseAudio or PipeWire sound server answered: running without sound");
+    return undefined;
+  }
+  try {
+    return await deps.pulse.loadSocket(path);
+  } catch (error) {
+    deps.log.warn(`running without sound: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** Only the keys that are set, so `{ ...config, ...definedOnly(flags) }` lets flags win where given. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 async function readPolicy(images: ImageClient, app: string) {

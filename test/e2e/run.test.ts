@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, createSandbox, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { ARTIFACTS, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
 import {
   HOST_DISPLAY,
   imageStats,
-  installFixtureApps,
+  createAppSandbox,
   readState,
   startRun,
   visibleWindows,
@@ -17,11 +17,8 @@ import {
 
 let box: Sandbox;
 beforeAll(async () => {
-  box = createSandbox("run");
-  installFixtureApps(box);
+  box = await createAppSandbox("run", ["xeyes", "attacker"]);
   mkdirSync(ARTIFACTS, { recursive: true });
-  const build = await box.run(["build", "xeyes", "attacker"]);
-  if (build.code !== 0) throw new Error(`building the test apps failed:\n${build.stderr}`);
 });
 afterAll(() => box.cleanup());
 

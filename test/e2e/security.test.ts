@@ -6,21 +6,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSandbox, dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { execIn, HOST_DISPLAY, installFixtureApps, startRun, waitFor, windowGeometry, xephyrWindow, type RunningSession } from "./session.ts";
+import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
+import { createAppSandbox, execIn, HOST_DISPLAY, startRun, waitFor, windowGeometry, xephyrWindow, type RunningSession } from "./session.ts";
 
 let box: Sandbox;
 let a: RunningSession;
 let b: RunningSession;
 
 beforeAll(async () => {
-  box = createSandbox("security");
-  installFixtureApps(box);
+  box = await createAppSandbox("security");
   // The user's own Xauthority, with a cookie we can look for from inside.
   box.env.XAUTHORITY = join(box.env.HOME!, ".Xauthority");
   await sh(["xauth", "-f", box.env.XAUTHORITY, "add", HOST_DISPLAY, ".", HOST_COOKIE]);
-  const build = await box.run(["build", "attacker"]);
-  if (build.code !== 0) throw new Error(`building the attacker app failed:\n${build.stderr}`);
   [a, b] = await Promise.all([startRun(box, "attacker#a"), startRun(box, "attacker#b")]);
 });
 

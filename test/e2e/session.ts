@@ -4,7 +4,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, sh, type Sandbox } from "./helpers.ts";
+import { BIN, createSandbox, sh, type Sandbox } from "./helpers.ts";
 
 export const HOST_DISPLAY = process.env.DISPLAY ?? ":0";
 
@@ -110,6 +110,15 @@ export function installFixtureApps(box: Sandbox): void {
   const target = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps");
   mkdirSync(target, { recursive: true });
   cpSync(join(import.meta.dir, "fixtures/apps"), target, { recursive: true });
+}
+
+/** A sandbox with the fixture apps installed and `apps` built (once per machine: builds are cached). */
+export async function createAppSandbox(name: string, apps: string[] = ["attacker"]): Promise<Sandbox> {
+  const box = createSandbox(name);
+  installFixtureApps(box);
+  const build = await box.run(["build", ...apps]);
+  if (build.code !== 0) throw new Error(`building ${apps.join(", ")} failed:\n${build.stderr}`);
+  return box;
 }
 
 /** Mean and standard deviation of a screenshot's pixels (0..1): a blank image has deviation 0. */

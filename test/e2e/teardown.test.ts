@@ -3,15 +3,12 @@
  * remains, and no runtime files remain"), each checked from the outside.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createSandbox, sh, type Sandbox } from "./helpers.ts";
-import { HOST_DISPLAY, installFixtureApps, leftovers, startRun, waitFor, waitUntilClean, xephyrWindow } from "./session.ts";
+import { sh, type Sandbox } from "./helpers.ts";
+import { createAppSandbox, HOST_DISPLAY, leftovers, startRun, waitFor, waitUntilClean, xephyrWindow } from "./session.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
-  box = createSandbox("teardown");
-  installFixtureApps(box);
-  const build = await box.run(["build", "attacker"]);
-  if (build.code !== 0) throw new Error(`building the attacker app failed:\n${build.stderr}`);
+  box = await createAppSandbox("teardown");
 });
 afterAll(() => box.cleanup());
 

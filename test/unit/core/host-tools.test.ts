@@ -31,8 +31,8 @@ describe("installCommands", () => {
     ],
     [
       "one optional tool",
-      ["xsel"],
-      { debian: "sudo apt-get install -y xsel", arch: "sudo pacman -S --needed xsel", fedora: "sudo dnf install -y xsel" },
+      ["xclip"],
+      { debian: "sudo apt-get install -y xclip", arch: "sudo pacman -S --needed xclip", fedora: "sudo dnf install -y xclip" },
     ],
     [
       "a tool named twice appears once",

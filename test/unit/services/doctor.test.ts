@@ -68,11 +68,11 @@ describe("runDoctor", () => {
     });
   });
 
-  test("xsel missing: still ok, since clipboard sharing is optional, but it is offered for install", async () => {
-    const report = await runDoctor(createFakeProbe({ missing: ["xsel"] }));
+  test("xclip missing: still ok, since clipboard sharing is optional, but it is offered for install", async () => {
+    const report = await runDoctor(createFakeProbe({ missing: ["xclip"] }));
     expect(report.ok).toBe(true);
-    expect(check(report, "xsel")).toMatchObject({ ok: false, required: false });
-    expect(report.install?.debian).toBe("sudo apt-get install -y xsel");
+    expect(check(report, "xclip")).toMatchObject({ ok: false, required: false });
+    expect(report.install?.debian).toBe("sudo apt-get install -y xclip");
   });
 
   test("several tools missing: one install line per distribution, in table order", async () => {

@@ -1,0 +1,77 @@
+import type { ClipboardPolicy } from "./policy.ts";
+
+/**
+ * The clipboard bridge between the host desktop and one instance's Xephyr, as a pure state
+ * machine. The adapter tells it when a side's selection changed owner (XFixes events, so
+ * nothing is polled while idle) and what the side then holds; it answers what to do.
+ *
+ * - Echoes: writing to a side makes that side report a change too. The value we last
+ *   carried is remembered, so reading it back is recognised and dropped.
+ * - Concurrent changes: when both sides changed before we got to them, the side that changed
+ *   last is read first. If it holds a new value, that is carried over and the older change on
+ *   the other side is superseded: both sides end up holding the newer value. If it was only an
+ *   echo of our own write, the other side's change is still carried.
+ * - Empty or cleared: an owner that went away (an app quit) is not carried over: it would wipe
+ *   a clipboard the user still wants.
+ */
+export type Side = "host" | "app";
+
+export const DEFAULT_MAX_CLIPBOARD_BYTES = 1024 * 1024;
+
+export function allowedDirections(policy: ClipboardPolicy): { toApp: boolean; fromApp: boolean } {
+  return { toApp: policy === "both" || policy === "to-app", fromApp: policy === "both" || policy === "from-app" };
+}
+
+export function otherSide(side: Side): Side {
+  return side === "host" ? "app" : "host";
+}
+
+export type ClipboardDecision =
+  | { action: "copy"; to: Side; text: string }
+  | { action: "ignore"; reason: "echo" | "empty" | "policy" }
+  | { action: "refuse"; reason: "too-large"; bytes: number };
+
+export interface ClipboardSync {
+  /** A side's selection changed owner at `at` (ms). */
+  changed(side: Side, at: number): void;
+  /** The side to read next: the one that changed last. */
+  next(): Side | undefined;
+  /** What `side` holds now (undefined when empty or unreadable): carry it over, or not. */
+  decide(side: Side, content: { text: string } | { tooLarge: number } | undefined): ClipboardDecision;
+}
+
+export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_MAX_CLIPBOARD_BYTES): ClipboardSync {
+  const directions = allowedDirections(policy);
+  const pending = new Map<Side, number>();
+  let carried: string | undefined;
+  let chosenAt = -Infinity;
+  return {
+    changed(side, at) {
+      // A side we may not read from is never read: its changes are not even looked at.
+      if (side === "host" ? !directions.toApp : !directions.fromApp) return;
+      pending.set(side, Math.max(at, pending.get(side) ?? -Infinity));
+    },
+    next() {
+      let newest: Side | undefined;
+      for (const [side, at] of pending) if (newest === undefined || at > pending.get(newest)!) newest = side;
+      if (newest === undefined) return undefined;
+      chosenAt = pending.get(newest)!;
+      pending.delete(newest);
+      return newest;
+    },
+    decide(side, content) {
+      const allowed = side === "host" ? directions.toApp : directions.fromApp;
+      if (!allowed) return { action: "ignore", reason: "policy" };
+      if (!content) return { action: "ignore", reason: "empty" };
+      if ("tooLarge" in content) return { action: "refuse", reason: "too-large", bytes: content.tooLarge };
+      if (content.text === "") return { action: "ignore", reason: "empty" };
+      if (content.text === carried) return { action: "ignore", reason: "echo" };
+      if (Buffer.byteLength(content.text) > maxBytes) return { action: "refuse", reason: "too-large", bytes: Buffer.byteLength(content.text) };
+      carried = content.text;
+      // What the other side held before this change is superseded; a later change there is not.
+      const other = otherSide(side);
+      if ((pending.get(other) ?? Infinity) <= chosenAt) pending.delete(other);
+      return { action: "copy", to: other, text: content.text };
+    },
+  };
+}

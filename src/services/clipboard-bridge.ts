@@ -1,0 +1,79 @@
+import type { ClipboardSide, Selection } from "../adapters/clipboard.ts";
+import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard.ts";
+import type { ClipboardPolicy } from "../core/policy.ts";
+
+export interface ClipboardBridgeOptions {
+  policy: ClipboardPolicy;
+  maxBytes: number;
+  /** CLIPBOARD always; PRIMARY (select-to-paste) only when asked for: any selection would leak. */
+  selections: Selection[];
+  sides: Record<Side, ClipboardSide>;
+  log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
+  now?: () => number;
+  /** Waits this long after a change before reading, so a burst of owner changes costs one read. */
+  settleMs?: number;
+}
+
+export interface ClipboardBridge {
+  stop(): void;
+  /** Resolves when no change is waiting or being carried (for tests and benchmarks). */
+  idle(): Promise<void>;
+}
+
+/**
+ * Carries each selection between the host and the instance, as the policy allows. Changes
+ * are handled one at a time per selection, so a read never races the write before it.
+ */
+export async function startClipboardBridge(options: ClipboardBridgeOptions): Promise<ClipboardBridge> {
+  const now = options.now ?? (() => performance.now());
+  const settleMs = options.settleMs ?? 10;
+  const syncs = new Map<Selection, ClipboardSync>(options.selections.map((s) => [s, createClipboardSync(options.policy, options.maxBytes)]));
+  const running = new Map<Selection, Promise<void>>();
+  let stopped = false;
+
+  async function carry(selection: Selection, sync: ClipboardSync): Promise<void> {
+    await Bun.sleep(settleMs);
+    for (let side = sync.next(); side && !stopped; side = sync.next()) {
+      const content = await options.sides[side].read(selection, options.maxBytes).catch(() => undefined);
+      const decision = sync.decide(side, content);
+      if (decision.action === "copy") {
+        await options.sides[decision.to].write(selection, decision.text).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
+        options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to} (${Buffer.byteLength(decision.text)} bytes)`);
+      } else if (decision.action === "refuse") {
+        options.log.warn(
+          `clipboard: not carrying ${decision.bytes > options.maxBytes ? `more than ${options.maxBytes}` : decision.bytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`,
+        );
+      }
+    }
+  }
+
+  function onChange(side: Side, selection: Selection) {
+    const sync = syncs.get(selection);
+    if (!sync || stopped) return;
+    sync.changed(side, now());
+    if (running.has(selection)) return;
+    // Changes that arrive while this runs are picked up by its loop (sync.next()).
+    const job = carry(selection, sync).finally(() => running.delete(selection));
+    running.set(selection, job);
+  }
+
+  const unwatch = await Promise.all(
+    (["host", "app"] as const).map((side) => options.sides[side].watch(options.selections, (selection) => onChange(side, selection))),
+  );
+  // What the host holds already is wanted inside too (as the policy allows): carry it once now.
+  // Watching began first, so a copy made meanwhile is seen either way.
+  for (const selection of options.selections) onChange("host", selection);
+  return {
+    stop() {
+      stopped = true;
+      unwatch.forEach((close) => close());
+    },
+    async idle() {
+      while (running.size) await Promise.all(running.values());
+    },
+  };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}

@@ -1,0 +1,83 @@
+/**
+ * Sound through each instance's own PulseAudio socket, recorded for real on the host from
+ * the test bed's null sink.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
+import { createAppSandbox, execIn, startRun, waitFor } from "./session.ts";
+
+const SINK = process.env.DOCKERCASK_TEST_SINK ?? "dockercask_test";
+let box: Sandbox;
+beforeAll(async () => {
+  box = await createAppSandbox("sound");
+});
+afterAll(() => box.cleanup());
+
+/** Records the sink's monitor for `ms` while `play` runs; returns the RMS level (0..1). */
+async function recordWhile(ms: number, play: () => Promise<unknown>): Promise<number> {
+  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, "--raw", "--format=s16le", "--channels=1", "--rate=22050"], { stdout: "pipe", stderr: "ignore" });
+  const audio = new Response(rec.stdout).arrayBuffer();
+  await Bun.sleep(200);
+  await play();
+  await Bun.sleep(ms);
+  rec.kill("SIGTERM");
+  const samples = new Int16Array(await audio);
+  let sum = 0;
+  for (const s of samples) sum += (s / 32768) ** 2;
+  return samples.length ? Math.sqrt(sum / samples.length) : 0;
+}
+
+const modulesFor = async (instance: string) => (await sh(["pactl", "list", "short", "modules"])).stdout.split("\n").filter((l) => l.includes(`/${instance}/pulse.sock`));
+const noise = "head -c 66000 /dev/urandom | pacat --raw --format=s16le --rate=22050 --channels=1";
+
+test("an instance plays through its own socket and the host hears it", async () => {
+  const s = await startRun(box, "attacker#sound", ["--audio"]);
+  try {
+    expect(await modulesFor("attacker#sound")).toHaveLength(1);
+    const silence = await recordWhile(500, async () => {});
+    const level = await recordWhile(1000, () => execIn("attacker#sound", ["sh", "-c", noise]));
+    expect(silence).toBeLessThan(0.01);
+    expect(level).toBeGreaterThan(0.1);
+    // Only the instance's socket is in the container, never the host's main one.
+    const found = await execIn("attacker#sound", ["sh", "-c", "ls /run/dockercask; find / -name native -o -name 'pulse*' -path '*pulse*' 2>/dev/null | grep -v '^/usr\\|^/etc\\|^/proc\\|^/var/lib\\|^/home/app/.config/pulse'"]);
+    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock", "/run/dockercask/pulse.sock"]);
+    // Control: on the host, the main socket the container must not see does exist.
+    expect((await sh(["sh", "-c", `test -S ${(process.env.PULSE_SERVER ?? "").replace(/^unix:/, "")} && echo present`])).stdout).toContain("present");
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.exited;
+  }
+  expect(await modulesFor("attacker#sound")).toEqual([]);
+});
+
+test("--no-audio: no socket is mounted and nothing can be played", async () => {
+  const s = await startRun(box, "attacker#mute", ["--no-audio"]);
+  try {
+    const id = (await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=attacker#mute"])).stdout.trim();
+    const binds: string[] = (await dockerInspect("container", id)).HostConfig.Binds;
+    expect(binds.some((b) => b.includes("pulse"))).toBe(false);
+    expect(binds.some((b) => b.includes("X11-unix"))).toBe(true); // control
+    const played = await execIn("attacker#mute", ["sh", "-c", `${noise}; echo exit=$?`]);
+    expect(played.stdout).not.toContain("exit=0");
+    expect(await modulesFor("attacker#mute")).toEqual([]);
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.exited;
+  }
+});
+
+test("a SIGKILLed supervisor's sound socket is unloaded by the next command's reap", async () => {
+  const s = await startRun(box, "attacker#killed", ["--audio"]);
+  s.proc.kill("SIGKILL");
+  await s.exited;
+  expect(await modulesFor("attacker#killed")).toHaveLength(1);
+  const ps = await box.run(["ps"]);
+  expect(ps.stderr).toContain("cleaned up after attacker#killed");
+  await waitFor("the module to be unloaded", async () => (await modulesFor("attacker#killed")).length === 0, 10_000);
+});
+
+test("without a pulse server the app runs, silent, and says so once", async () => {
+  const r = await box.run(["run", "attacker#nopulse", "--audio", "--", "true"], { env: { PULSE_SERVER: `unix:${box.dir}/no-pulse-here` } });
+  expect(r.code).toBe(0);
+  expect(r.stderr.match(/running without sound/g)).toHaveLength(1);
+});

@@ -1,0 +1,201 @@
+import { describe, expect, test } from "bun:test";
+import {
+  buildContainerSpec,
+  CONTAINER_LABEL,
+  CONTAINER_PATHS,
+  containerUser,
+  type ContainerSpecInput,
+} from "../../../src/core/container-spec.ts";
+import { parseInstanceName } from "../../../src/core/instance-name.ts";
+import { DEFAULT_POLICY, type AppPolicy } from "../../../src/core/policy.ts";
+
+const policy: AppPolicy = { ...DEFAULT_POLICY, command: ["xeyes"], devices: [] };
+
+const base: ContainerSpecInput = {
+  instance: parseInstanceName("xeyes"),
+  policy,
+  display: 3,
+  clientAuthFile: "/run/user/1000/dockercask/xeyes/xauth.client",
+  home: "/home/me/.local/share/dockercask/homes/xeyes",
+  user: { uid: 1000, gid: 1000 },
+  supervisor: { pid: 4242, start: "987654" },
+};
+
+interface Row {
+  name: string;
+  input: ContainerSpecInput;
+  network: string;
+  ipc: string;
+  shmSize: number;
+  devices: string[];
+  /** Binds beyond the X socket, the cookie file and the home. */
+  extraBinds: string[];
+  cmd: string[];
+  containerName: string;
+}
+
+const rows: Row[] = [
+  {
+    name: "defaults: offline, private IPC",
+    input: base,
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "policy asks for bridge",
+    input: { ...base, policy: { ...policy, network: "bridge" } },
+    network: "bridge", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "override turns a bridge app offline",
+    input: { ...base, policy: { ...policy, network: "bridge" }, network: "none" },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "override gives an offline app a network",
+    input: { ...base, network: "bridge" },
+    network: "bridge", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "shareable IPC, 2g shm, a GPU",
+    input: { ...base, policy: { ...policy, ipc: "shareable", shmSizeBytes: 2 * 1024 ** 3, devices: ["/dev/dri"] } },
+    network: "none", ipc: "shareable", shmSize: 2 * 1024 ** 3, devices: ["/dev/dri"], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "no IPC, two devices",
+    input: { ...base, policy: { ...policy, ipc: "none", devices: ["/dev/dri", "/dev/snd"] } },
+    network: "none", ipc: "none", shmSize: 64 * 1024 * 1024, devices: ["/dev/dri", "/dev/snd"], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "audio on: the pulse socket",
+    input: { ...base, pulseSocket: "/run/user/1000/dockercask/xeyes/pulse.sock" },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [],
+    extraBinds: [`/run/user/1000/dockercask/xeyes/pulse.sock:${CONTAINER_PATHS.pulseSocket}`],
+    cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "shared folders, read-only and read-write",
+    input: {
+      ...base,
+      shared: [
+        { host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: false },
+        { host: "/home/me/Music", target: "/media/music", readOnly: true },
+      ],
+    },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [],
+    extraBinds: ["/home/me/Downloads:/home/app/Downloads:rw", "/home/me/Music:/media/music:ro"],
+    cmd: ["xeyes"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "app args follow the command",
+    input: { ...base, policy: { ...policy, command: ["firefox", "--no-remote"] }, appArgs: ["https://example.org", "--private-window"] },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [],
+    cmd: ["firefox", "--no-remote", "https://example.org", "--private-window"], containerName: "dockercask-xeyes",
+  },
+  {
+    name: "an instance with an id, on display 12, running as 1000 for a root host",
+    input: { ...base, instance: parseInstanceName("xeyes#work"), display: 12, user: containerUser({ uid: 0, gid: 0 }) },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes.work",
+  },
+  {
+    name: "everything at once",
+    input: {
+      ...base,
+      instance: parseInstanceName("gimp#2"),
+      policy: { ...policy, command: ["gimp"], network: "bridge", devices: ["/dev/dri"] },
+      network: "none",
+      pulseSocket: "/run/p.sock",
+      shared: [{ host: "/srv/pics", target: "/home/app/Pictures", readOnly: true }],
+      appArgs: ["a.png"],
+      user: { uid: 1234, gid: 100 },
+    },
+    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: ["/dev/dri"],
+    extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`, "/srv/pics:/home/app/Pictures:ro"],
+    cmd: ["gimp", "a.png"], containerName: "dockercask-gimp.2",
+  },
+];
+
+describe("buildContainerSpec", () => {
+  describe.each(rows)("$name", (row) => {
+    const { input } = row;
+    const spec = buildContainerSpec(input);
+    const host = spec.HostConfig!;
+    const binds = host.Binds ?? [];
+    const xSocket = `/tmp/.X11-unix/X${input.display}`;
+
+    test("drops every capability and privilege", () => {
+      expect(host.CapDrop).toEqual(["ALL"]);
+      expect(host.CapAdd ?? []).toEqual([]);
+      expect(host.SecurityOpt).toContain("no-new-privileges");
+      expect(host.Privileged).not.toBe(true);
+      expect(host.Init).toBe(true);
+      expect(host.PidsLimit).toBeGreaterThan(0);
+      expect(host.ReadonlyRootfs).toBe(true);
+      expect(host.AutoRemove).toBe(true);
+    });
+
+    test("shares no host namespace", () => {
+      expect(host.NetworkMode).toBe(row.network);
+      expect(host.NetworkMode).not.toBe("host");
+      expect(host.IpcMode).toBe(row.ipc);
+      expect(host.IpcMode).not.toBe("host");
+      expect(host.PidMode ?? "").not.toBe("host");
+      expect(host.UsernsMode ?? "").not.toBe("host");
+      expect(host.ShmSize).toBe(row.shmSize);
+      // Each device at the same path inside, and nothing more.
+      expect(host.Devices).toEqual(row.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })));
+    });
+
+    test("binds exactly its X socket, its cookie file and its home, plus what was asked for", () => {
+      expect(binds).toEqual([
+        `${xSocket}:${xSocket}:ro`,
+        `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
+        `${input.home}:${CONTAINER_PATHS.home}`,
+        ...row.extraBinds,
+      ]);
+      const sources = binds.map((b) => b.split(":")[0]);
+      expect(sources).not.toContain("/tmp/.X11-unix");
+      expect(sources).not.toContain("/tmp/.X11-unix/");
+      expect(sources).not.toContain("/tmp");
+      expect(binds.join("\n")).not.toContain("docker.sock");
+      expect(host.Mounts ?? []).toEqual([]);
+    });
+
+    test("points DISPLAY at its display and carries no cookie", () => {
+      expect(spec.Env).toContain(`DISPLAY=:${input.display}`);
+      expect(spec.Env?.filter((e) => e.startsWith("DISPLAY="))).toHaveLength(1);
+      expect(spec.Env?.some((e) => e.startsWith("XAUTHORITY=") && !e.endsWith(CONTAINER_PATHS.xauthority))).toBe(false);
+      expect(JSON.stringify(spec)).not.toMatch(/[0-9a-f]{32}/);
+      expect(spec.Env?.includes(`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`)).toBe(input.pulseSocket !== undefined);
+    });
+
+    test("labels the instance, its supervisor and its display", () => {
+      expect(spec.Labels).toEqual({
+        [CONTAINER_LABEL.instance]: input.instance.full,
+        [CONTAINER_LABEL.supervisorPid]: "4242",
+        [CONTAINER_LABEL.supervisorStart]: "987654",
+        [CONTAINER_LABEL.display]: String(input.display),
+      });
+    });
+
+    test("runs the command with the app args as the app's user", () => {
+      expect(spec.Cmd).toEqual(row.cmd);
+      expect(spec.User).toBe(`${input.user.uid}:${input.user.gid}`);
+      expect(spec.User).not.toMatch(/^0:|^root/);
+      expect(spec.name).toBe(row.containerName);
+      expect(spec.Image).toBe(`dockercask/${input.instance.app}`);
+    });
+  });
+
+});
+
+describe("containerUser", () => {
+  test.each([
+    ["root runs the app as the image's app user", { uid: 0, gid: 0 }, { uid: 1000, gid: 1000 }],
+    ["root with another group too", { uid: 0, gid: 27 }, { uid: 1000, gid: 1000 }],
+    ["a normal user runs it as themselves", { uid: 1234, gid: 1234 }, { uid: 1234, gid: 1234 }],
+    ["uid and gid may differ", { uid: 1001, gid: 100 }, { uid: 1001, gid: 100 }],
+    ["uid 1000 stays 1000", { uid: 1000, gid: 1000 }, { uid: 1000, gid: 1000 }],
+  ])("%s", (_, host, expected) => {
+    expect(containerUser(host)).toEqual(expected);
+  });
+});

@@ -1,0 +1,667 @@
+import { parseInstanceName } from "../../../src/core/instance-name.ts";
+import { describe, expect, test } from "bun:test";
+import type { ContainerCreateOptions } from "dockerode";
+import type { ContainerClient, ImageClient } from "../../../src/adapters/docker.ts";
+import type { InstanceRecord, InstanceStore } from "../../../src/adapters/instance-store.ts";
+import type { XephyrHandle } from "../../../src/adapters/xephyr.ts";
+import { createCatalog } from "../../../src/core/catalog.ts";
+import { AlreadyRunningError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
+import type { SessionState } from "../../../src/core/runtime.ts";
+import type { XephyrOptions } from "../../../src/core/xephyr.ts";
+import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/services/run-session.ts";
+
+const catalog = createCatalog({
+  base: { Dockerfile: "FROM debian\n" },
+  xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes"\n' },
+});
+
+/** The full teardown of a session that got as far as its container, in order. */
+const TEARDOWN = ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "remove runtime dir"];
+const isTeardown = (e: string) => TEARDOWN.includes(e) || e.startsWith("unload pulse");
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+interface Harness {
+  deps: RunSessionDeps;
+  /** Every side effect, in the order it happened. */
+  events: string[];
+  logs: string[];
+  specs: ContainerCreateOptions[];
+  states: SessionState[];
+  xephyrOptions: Omit<XephyrOptions, "displayFd">[];
+  auth: { files: { server: string; client: string }; cookie: string; owner?: { uid: number; gid: number } }[];
+  claimed: { home: string; owner: { uid: number; gid: number } }[];
+  raised: string[];
+  clipboards: Parameters<RunSessionDeps["startClipboard"]>[0][];
+  /** The container's exit code, when the test decides. */
+  app: ReturnType<typeof deferred<number>>;
+  /** Xephyr's exit, when the test decides (the user closes the window). */
+  window: ReturnType<typeof deferred<number>>;
+  /** Delivers a signal the way the real onTerminate would, if someone listens. */
+  signal(name: string): void;
+}
+
+/** Plain-object fakes for every dependency; `tweak` replaces some of them and may use the harness. */
+function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({}), labels: Record<string, string> = { "io.dockercask.command": "xeyes" }): Harness {
+  const events: string[] = [];
+  const logs: string[] = [];
+  let handler: ((signal: string) => void) | undefined;
+  const h: Harness = {
+    deps: undefined as unknown as RunSessionDeps,
+    events,
+    logs,
+    specs: [],
+    states: [],
+    xephyrOptions: [],
+    auth: [],
+    claimed: [],
+    raised: [],
+    clipboards: [],
+    app: deferred<number>(),
+    window: deferred<number>(),
+    signal: (name) => handler?.(name),
+  };
+
+  const records = new Map<string, InstanceRecord>();
+  const store: InstanceStore = {
+    homePath: (n) => `/data/homes/${n.full}`,
+    get: (n) => records.get(n.full),
+    list: () => [...records.values()],
+    register(n) {
+      events.push(`register ${n.full}`);
+      const record = { name: n, createdAt: new Date(0), home: `/data/homes/${n.full}` };
+      records.set(n.full, record);
+      return record;
+    },
+    unregister: (n) => void events.push(`unregister ${n.full}`),
+    purgeHome: (n) => void events.push(`purge ${n.full}`),
+  };
+
+  const docker: ImageClient & ContainerClient = {
+    async inspectImage(name) {
+      events.push(`inspect ${name}`);
+      return { id: "sha256:1", labels, createdAt: new Date(0) };
+    },
+    async buildImage() {
+      events.push("build image");
+    },
+    async runContainer(spec) {
+      events.push("run container");
+      h.specs.push(spec);
+      return { id: "c1", exited: h.app.promise };
+    },
+    async removeContainer(id) {
+      events.push(`remove container ${id}`);
+    },
+    async listContainers() {
+      return [];
+    },
+    async streamLogs() {},
+  };
+
+  const xephyr: XephyrHandle = {
+    display: 7,
+    pid: 555,
+    pidStart: "66",
+    exited: h.window.promise,
+    async stop() {
+      events.push("stop xephyr");
+    },
+  };
+
+  h.deps = {
+    catalog,
+    store,
+    preflight: () => void events.push("preflight"),
+    docker: async () => {
+      events.push("connect docker");
+      return docker;
+    },
+    reapHost: async () => void events.push("reap host"),
+    reapContainers: async () => void events.push("reap containers"),
+    ensureImage: async (app) => void events.push(`ensure image ${app}`),
+    acquireRuntime(name, state) {
+      events.push(`acquire ${name.full}`);
+      h.states.push(state);
+      return {
+        ok: true,
+        dir: {
+          path: `/run/dc/${name.full}`,
+          writeState: (next) => void h.states.push(next),
+          remove: () => void events.push("remove runtime dir"),
+        },
+      };
+    },
+    claimHome(home, owner) {
+      events.push("claim home");
+      h.claimed.push({ home, owner });
+    },
+    async writeAuthFiles(files, cookie, owner) {
+      events.push("write auth files");
+      h.auth.push({ files, cookie, owner });
+    },
+    async startXephyr(options) {
+      events.push("start xephyr");
+      h.xephyrOptions.push(options);
+      return xephyr;
+    },
+    queryHostScreen: async () => ({ width: 1920, height: 1080, widthMm: 508, heightMm: 286 }),
+    async raiseWindow(title) {
+      h.raised.push(title);
+      return true;
+    },
+    pulse: {
+      available: async () => true,
+      async loadSocket(path) {
+        events.push(`load pulse ${path}`);
+        return 27;
+      },
+      async unload(index) {
+        events.push(`unload pulse ${index}`);
+      },
+    },
+    async startClipboard(options) {
+      events.push("start clipboard");
+      h.clipboards.push(options);
+      return { stop: () => void events.push("stop clipboard") };
+    },
+    onTerminate(next) {
+      events.push("subscribe");
+      handler = next;
+      return () => {
+        events.push("unsubscribe");
+        handler = undefined;
+      };
+    },
+    host: { uid: 1000, gid: 1000, supervisor: { pid: 4242, start: "987" } },
+    log: {
+      info: (m) => void logs.push(`info: ${m}`),
+      warn: (m) => void logs.push(`warn: ${m}`),
+      debug: (m) => void logs.push(`debug: ${m}`),
+    },
+  };
+  Object.assign(h.deps, tweak(h));
+  return h;
+}
+
+/** Lets the session run until `event` has happened (the fakes resolve at once, so a few turns suffice). */
+async function until(h: Harness, event: string): Promise<void> {
+  for (let turn = 0; turn < 50; turn++) {
+    if (h.events.includes(event)) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  throw new Error(`the session never reached "${event}"; it did: ${h.events.join(", ")}`);
+}
+
+const teardownOf = (h: Harness) => h.events.filter(isTeardown);
+/** What a user could see or what outlives a failure: a window, a container, a sound socket, a clipboard bridge. */
+const STARTS = ["load pulse", "start xephyr", "run container", "start clipboard"];
+const startedAnything = (h: Harness) =>
+  h.events.some((e) => STARTS.some((s) => e.startsWith(s))) ||
+  // A lock taken on the way must be gone again.
+  (h.events.some((e) => e.startsWith("acquire")) && !h.events.includes("remove runtime dir"));
+
+describe("runSession: how a running session ends", () => {
+  test.each([
+    ["the app exits with 3", (h: Harness) => h.app.resolve(3), { reason: "app-exited", exitCode: 3 }],
+    ["the app exits with 0", (h: Harness) => h.app.resolve(0), { reason: "app-exited", exitCode: 0 }],
+    ["the user closes the window", (h: Harness) => h.window.resolve(1), { reason: "window-closed", exitCode: 0 }],
+    ["SIGINT", (h: Harness) => h.signal("SIGINT"), { reason: "signal", exitCode: 130 }],
+    ["SIGTERM", (h: Harness) => h.signal("SIGTERM"), { reason: "signal", exitCode: 143 }],
+    ["SIGHUP", (h: Harness) => h.signal("SIGHUP"), { reason: "signal", exitCode: 129 }],
+  ])("%s: tears down container, Xephyr, runtime dir, in that order", async (_, end, expected) => {
+    const h = createHarness();
+    const session = runSession("xeyes#work", h.deps);
+    await until(h, "run container");
+    expect(h.events).not.toContain("remove runtime dir");
+    end(h);
+    expect(await session).toEqual({ instance: "xeyes#work", ...expected } as Awaited<typeof session>);
+    expect(teardownOf(h)).toEqual(TEARDOWN);
+    expect(h.events.slice(-TEARDOWN.length)).toEqual(TEARDOWN);
+  });
+
+  test("the start order: local reap and lock first; image and policy before a new instance's window; both before the container", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    const at = (event: string) => {
+      const index = h.events.indexOf(event);
+      if (index === -1) throw new Error(`no "${event}" in ${h.events.join(", ")}`);
+      return index;
+    };
+    const before = (a: string, b: string) => expect([a, at(a)]).toEqual([a, Math.min(at(a), at(b))]);
+    before("preflight", "reap host");
+    before("reap host", "acquire xeyes");
+    before("acquire xeyes", "write auth files");
+    before("connect docker", "reap containers");
+    before("reap containers", "run container");
+    before("ensure image xeyes", "register xeyes");
+    before("inspect dockercask/xeyes", "start xephyr");
+    before("write auth files", "start xephyr");
+    before("start xephyr", "run container");
+    before("run container", "start clipboard");
+  });
+
+  test("an instance that ran before opens its window without waiting for Docker", async () => {
+    const connected = deferred<void>();
+    const h = createHarness((h) => {
+      const base = h.deps.docker;
+      return {
+        docker: async () => {
+          await connected.promise;
+          return base();
+        },
+      };
+    });
+    h.deps.store.register(parseInstanceName("xeyes#known"));
+    const session = runSession("xeyes#known", h.deps);
+    await until(h, "start xephyr");
+    expect(h.events).not.toContain("connect docker");
+    connected.resolve();
+    await until(h, "run container");
+    h.app.resolve(0);
+    expect((await session).reason).toBe("app-exited");
+  });
+
+  test("the runtime state ends up naming the display, Xephyr and the container (what the reaper needs)", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes#work", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    expect(h.states[0]).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987" });
+    expect(h.states.at(-1)).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987", display: 7, xephyrPid: 555, xephyrStart: "66", container: "c1" });
+  });
+
+  test("several end conditions at once still tear down exactly once", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.signal("SIGTERM");
+    h.app.resolve(137);
+    h.window.resolve(0);
+    h.signal("SIGINT");
+    const result = await session;
+    expect(["app-exited", "window-closed", "signal"]).toContain(result.reason);
+    expect(teardownOf(h)).toEqual(TEARDOWN);
+    // The ends that lost the race settle later; nothing more happens.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(teardownOf(h)).toEqual(TEARDOWN);
+  });
+
+  test("a container that cannot be removed is logged, and the rest of the teardown still runs", async () => {
+    const h = createHarness((h) => {
+      const base = h.deps.docker;
+      return { docker: async () => ({ ...(await base()), removeContainer: async () => Promise.reject(new Error("engine hiccup")) }) };
+    });
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    expect((await session).reason).toBe("app-exited");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "stop xephyr", "remove runtime dir"]);
+    expect(h.logs.some((l) => l.startsWith("warn:") && l.includes("engine hiccup"))).toBe(true);
+  });
+});
+
+describe("runSession: a teardown step that fails", () => {
+  test("Xephyr will not stop: the error surfaces, and no teardown step runs twice", async () => {
+    const h = createHarness((h) => {
+      const base = h.deps.startXephyr;
+      return {
+        startXephyr: async (options) => ({
+          ...(await base(options)),
+          stop: async () => {
+            h.events.push("stop xephyr");
+            throw new Error("Xephyr is stuck");
+          },
+        }),
+      };
+    });
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await expect(session).rejects.toThrow("Xephyr is stuck");
+    for (const step of ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr"]) expect(h.events.filter((e) => e === step)).toEqual([step]);
+  });
+});
+
+describe("runSession: a signal while starting", () => {
+  /** Wraps one dependency so that SIGTERM arrives while it runs. */
+  const signalDuring = (h: Harness, where: "writeAuthFiles" | "startXephyr" | "startClipboard" | "runContainer"): Partial<RunSessionDeps> => {
+    const base = { ...h.deps };
+    switch (where) {
+      case "writeAuthFiles":
+        return { writeAuthFiles: async (...args) => (h.signal("SIGTERM"), base.writeAuthFiles(...args)) };
+      case "startXephyr":
+        return { startXephyr: async (...args) => (h.signal("SIGTERM"), base.startXephyr(...args)) };
+      case "startClipboard":
+        return { startClipboard: async (...args) => (h.signal("SIGTERM"), base.startClipboard(...args)) };
+      case "runContainer":
+        return {
+          docker: async () => {
+            const client = await base.docker();
+            return { ...client, runContainer: async (spec) => (h.signal("SIGTERM"), client.runContainer(spec)) };
+          },
+        };
+    }
+  };
+
+  test.each([
+    ["while the cookie is written", "writeAuthFiles" as const, [], ["unsubscribe", "remove runtime dir"]],
+    ["while Xephyr starts", "startXephyr" as const, ["start xephyr"], ["unsubscribe", "stop xephyr", "remove runtime dir"]],
+    ["while the container starts", "runContainer" as const, ["start xephyr", "run container", "start clipboard"], TEARDOWN],
+    ["while the clipboard starts", "startClipboard" as const, ["start xephyr", "run container", "start clipboard"], TEARDOWN],
+  ])("%s: tears down what was started, starts nothing more, and reports the signal", async (_, where, started, teardown) => {
+    const h = createHarness((h) => signalDuring(h, where));
+    expect(await runSession("xeyes", h.deps)).toEqual({ instance: "xeyes", reason: "signal", exitCode: 143 });
+    expect(h.events.filter((e) => ["start xephyr", "run container", "start clipboard"].includes(e))).toEqual(started);
+    expect(teardownOf(h)).toEqual(teardown);
+  });
+});
+
+describe("runSession: failures while starting", () => {
+  test("Xephyr fails to start: the error surfaces, the lock goes, no container is created", async () => {
+    const h = createHarness(() => ({ startXephyr: async () => Promise.reject(new Error("Xephyr did not start")) }));
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("Xephyr did not start");
+    expect(h.events).not.toContain("run container");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "remove runtime dir"]);
+  });
+
+  test("the container fails to start: Xephyr is stopped, the lock goes, the error surfaces", async () => {
+    const h = createHarness((h) => {
+      const base = h.deps.docker;
+      return {
+        docker: async () => ({
+          ...(await base()),
+          runContainer: async () => {
+            h.events.push("run container (fails)");
+            throw new Error("no such device /dev/dri");
+          },
+        }),
+      };
+    });
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("no such device /dev/dri");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "stop xephyr", "remove runtime dir"]);
+  });
+
+  test("writing the cookie fails: nothing else starts, the lock goes", async () => {
+    const h = createHarness(() => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }));
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("xauth failed");
+    expect(h.events).not.toContain("start xephyr");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "remove runtime dir"]);
+  });
+
+  test.each([
+    [true, /its window was raised/],
+    [false, /^(?!.*raised).*already running/],
+  ])("already running (window raised: %p): raises its window and starts nothing", async (raised, message) => {
+    const owner: SessionState = { instance: "xeyes#work", pid: 999, pidStart: "1", startedAt: "2024-01-01T00:00:00Z", display: 4 };
+    const h = createHarness((h) => ({
+      acquireRuntime: () => ({ ok: false, owner }),
+      raiseWindow: async (title) => {
+        h.raised.push(title);
+        return raised;
+      },
+    }));
+    const error = await runSession("xeyes#work", h.deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AlreadyRunningError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toContain("999");
+    expect(h.raised).toEqual(["xeyes#work"]);
+    expect(startedAnything(h)).toBe(false);
+  });
+
+  test("already running, and raising the window fails: still AlreadyRunningError", async () => {
+    const owner: SessionState = { instance: "xeyes", pid: 999, pidStart: "1", startedAt: "2024-01-01T00:00:00Z" };
+    const h = createHarness(() => ({ acquireRuntime: () => ({ ok: false, owner }), raiseWindow: async () => Promise.reject(new Error("no wmctrl")) }));
+    await expect(runSession("xeyes", h.deps)).rejects.toBeInstanceOf(AlreadyRunningError);
+    expect(startedAnything(h)).toBe(false);
+  });
+
+  test.each([
+    ["Xeyes", InvalidInstanceNameError],
+    ["xeyes#a#b", InvalidInstanceNameError],
+    ["../xeyes", InvalidInstanceNameError],
+    ["", InvalidInstanceNameError],
+    ["xeyse", UnknownAppError],
+    ["base", Error],
+  ])("%p: rejected before anything is touched, Docker included", async (input, kind) => {
+    const h = createHarness();
+    await expect(runSession(input, h.deps)).rejects.toBeInstanceOf(kind);
+    expect(h.events).toEqual([]);
+  });
+
+  test("a failed preflight (no DISPLAY, no Xephyr) starts nothing and does not even connect to Docker", async () => {
+    const h = createHarness((h) => ({
+      preflight: () => {
+        h.events.push("preflight");
+        throw new Error("DISPLAY is not set");
+      },
+    }));
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("DISPLAY is not set");
+    expect(h.events).toEqual(["preflight"]);
+  });
+
+  test.each([
+    ["host networking", { "io.dockercask.command": "xeyes", "io.dockercask.network": "host" }],
+    ["host IPC", { "io.dockercask.command": "xeyes", "io.dockercask.ipc": "host" }],
+    ["a misspelt key", { "io.dockercask.command": "xeyes", "io.dockercask.netwrok": "none" }],
+    ["no command", {}],
+  ])("an image whose labels ask for %s is refused before anything starts", async (_, labels) => {
+    const h = createHarness(undefined, labels);
+    await expect(runSession("xeyes", h.deps)).rejects.toBeInstanceOf(InvalidPolicyError);
+    expect(startedAnything(h)).toBe(false);
+  });
+
+  test("a missing image is an error with a hint, before anything starts", async () => {
+    const h = createHarness((h) => {
+      const base = h.deps.docker;
+      return { docker: async () => ({ ...(await base()), inspectImage: async () => undefined }) };
+    });
+    const error = await runSession("xeyes", h.deps).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_IMAGE", hint: expect.stringContaining("dockercask build xeyes") });
+    expect(startedAnything(h)).toBe(false);
+  });
+});
+
+describe("runSession: the cookie", () => {
+  test("is fresh, well formed, and appears nowhere but the auth files", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes#work", h.deps, { appArgs: ["--geometry", "200x200"] });
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    expect(h.auth).toHaveLength(1);
+    const { cookie, files } = h.auth[0]!;
+    expect(cookie).toMatch(/^[0-9a-f]{32}$/);
+    expect(files).toEqual({ server: "/run/dc/xeyes#work/xauth.server", client: "/run/dc/xeyes#work/xauth.client" });
+    expect(h.specs).toHaveLength(1);
+    expect(JSON.stringify(h.specs)).not.toContain(cookie);
+    expect(JSON.stringify(h.xephyrOptions)).not.toContain(cookie);
+    expect(JSON.stringify(h.states)).not.toContain(cookie);
+    expect(h.logs.length).toBeGreaterThan(0);
+    expect(h.logs.join("\n")).not.toContain(cookie);
+  });
+
+  test("differs between two sessions", async () => {
+    const cookies: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const h = createHarness();
+      const session = runSession("xeyes", h.deps);
+      await until(h, "run container");
+      h.app.resolve(0);
+      await session;
+      cookies.push(h.auth[0]!.cookie);
+    }
+    expect(cookies[0]).not.toBe(cookies[1]);
+  });
+
+  test("Xephyr gets the server file, the container the client file", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    expect(h.xephyrOptions[0]?.authFile).toBe(h.auth[0]?.files.server);
+    expect(h.specs[0]?.HostConfig?.Binds).toContain(`${h.auth[0]?.files.client}:/run/dockercask/Xauthority:ro`);
+    expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain(h.auth[0]!.files.server);
+  });
+});
+
+describe("runSession: who the app runs as", () => {
+  test.each([
+    ["root host", { uid: 0, gid: 0 }, [{ home: "/data/homes/xeyes", owner: { uid: 1000, gid: 1000 } }], { uid: 1000, gid: 1000 }, "1000:1000"],
+    ["uid 1000", { uid: 1000, gid: 1000 }, [], undefined, "1000:1000"],
+    ["uid 1234", { uid: 1234, gid: 100 }, [], undefined, "1234:100"],
+  ])("%s", async (_, ids, claimed, authOwner, user) => {
+    const h = createHarness((h) => ({ host: { ...h.deps.host, ...ids } }));
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    expect(h.claimed).toEqual(claimed);
+    expect(h.auth[0]?.owner).toEqual(authOwner);
+    expect(h.specs[0]?.User).toBe(user);
+  });
+});
+
+describe("runSession: settings", () => {
+  const screen = { width: 1920, height: 1080 };
+  test.each<[string, RunOptions, { size: string; dpi: number; network: string }]>([
+    ["defaults: from the host screen and the app's policy", {}, { size: "1728x968", dpi: 96, network: "none" }],
+    ["the config", { configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" } }, { size: "800x600", dpi: 144, network: "bridge" }],
+    [
+      "flags win over the config",
+      { size: { width: 1024, height: 768 }, dpi: 110, network: "none", configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" } },
+      { size: "1024x768", dpi: 110, network: "none" },
+    ],
+  ])("%s", async (_, options, expected) => {
+    const h = createHarness((h) => ({ queryHostScreen: async () => ({ ...screen, widthMm: 508, heightMm: 286 }) }));
+    const session = runSession("xeyes", h.deps, options);
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    const x = h.xephyrOptions[0]!;
+    expect({ size: `${x.width}x${x.height}`, dpi: x.dpi, network: h.specs[0]?.HostConfig?.NetworkMode }).toEqual(expected);
+    expect(x.title).toBe("xeyes");
+  });
+
+  test("app args and shared folders reach the container", async () => {
+    const h = createHarness();
+    const shared = [{ host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: true }];
+    const session = runSession("xeyes", h.deps, { appArgs: ["-fg", "red"], configured: { shared } });
+    await until(h, "run container");
+    h.app.resolve(0);
+    await session;
+    expect(h.specs[0]?.Cmd).toEqual(["xeyes", "-fg", "red"]);
+    expect(h.specs[0]?.HostConfig?.Binds).toContain("/home/me/Downloads:/home/app/Downloads:ro");
+    expect(h.specs[0]?.Env).toContain("DISPLAY=:7");
+  });
+});
+
+/** Runs a session to the point where the app runs, then lets the app exit with 0. */
+async function runToAppExit(h: Harness, input = "xeyes", options: RunOptions = {}) {
+  const session = runSession(input, h.deps, options);
+  await until(h, "run container");
+  h.app.resolve(0);
+  return session;
+}
+
+describe("runSession: sound", () => {
+  const audioApp = { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true" };
+
+  test("an app that asks for audio gets its own socket, mounted, recorded, and unloaded after Xephyr stops", async () => {
+    const h = createHarness(undefined, audioApp);
+    await runToAppExit(h);
+    expect(h.events).toContain("load pulse /run/dc/xeyes/pulse.sock");
+    expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
+    expect(h.specs[0]?.Env).toContain("PULSE_SERVER=unix:/run/dockercask/pulse.sock");
+    expect(h.states.at(-1)?.pulseModule).toBe(27);
+    expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "unload pulse 27", "remove runtime dir"]);
+  });
+
+  test.each<[string, Record<string, string>, RunOptions]>([
+    ["the app does not ask for it", { "io.dockercask.command": "xeyes" }, {}],
+    ["the config turns it off", audioApp, { configured: { audio: false } }],
+    ["the flag turns it off over the config", audioApp, { audio: false, configured: { audio: true } }],
+  ])("no sound when %s: pulse is not touched, nothing is mounted", async (_, labels, options) => {
+    const h = createHarness(undefined, labels);
+    await runToAppExit(h, "xeyes", options);
+    expect(h.events.some((e) => e.includes("pulse"))).toBe(false);
+    expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("pulse");
+    expect(h.specs[0]?.Env?.join("\n")).not.toContain("PULSE");
+  });
+
+  test("the config can turn sound on for an app that does not ask", async () => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", { configured: { audio: true } });
+    expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
+  });
+
+  test.each<[string, Partial<RunSessionDeps["pulse"]>, string]>([
+    ["no sound server answers", { available: async () => false }, "info: no PulseAudio"],
+    ["loading the socket fails", { loadSocket: async () => Promise.reject(new Error("Module initialization failed")) }, "warn: running without sound: Module initialization failed"],
+  ])("%s: the app runs without sound, and the user is told", async (_, pulse, said) => {
+    const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, ...pulse } }), audioApp);
+    expect((await runToAppExit(h)).reason).toBe("app-exited");
+    expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("pulse");
+    expect(h.events.some((e) => e.startsWith("unload pulse"))).toBe(false);
+    expect(h.logs.some((l) => l.startsWith(said))).toBe(true);
+  });
+
+  // BUG (src/services/run-session.ts): pulseModule is only assigned once the whole
+  // Promise.all([screen, writeAuthFiles, openSoundSocket]) resolves. When writing the cookie
+  // (or querying the screen) fails after the socket module was loaded, teardown does not know
+  // the module and leaves it loaded in the host's sound server. Marked failing until fixed.
+  test("the cookie cannot be written after the sound socket was loaded: the module is still unloaded", async () => {
+    const h = createHarness(() => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }), audioApp);
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("xauth failed");
+    expect(h.events).toContain("load pulse /run/dc/xeyes/pulse.sock");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "unload pulse 27", "remove runtime dir"]);
+  });
+});
+
+describe("runSession: the clipboard", () => {
+  test("starts after the container, on the instance's display, with the policy and the defaults", async () => {
+    const h = createHarness();
+    await runToAppExit(h);
+    expect(h.events.indexOf("start clipboard")).toBeGreaterThan(h.events.indexOf("run container"));
+    expect(h.clipboards).toEqual([{ policy: "both", primary: false, maxBytes: 1024 * 1024, display: 7, cookie: h.auth[0]!.cookie, runtimeDir: "/run/dc/xeyes" }]);
+  });
+
+  test.each<[string, Record<string, string>, RunOptions, string | undefined]>([
+    ["the app's label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, {}, "to-app"],
+    ["the config over the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, { configured: { clipboard: "from-app" } }, "from-app"],
+    ["the flag over the config", { "io.dockercask.command": "xeyes" }, { clipboard: "to-app", configured: { clipboard: "from-app" } }, "to-app"],
+    ["off in the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "off" }, {}, undefined],
+    ["off in the config", { "io.dockercask.command": "xeyes" }, { configured: { clipboard: "off" } }, undefined],
+  ])("the policy comes from %s", async (_, labels, options, policy) => {
+    const h = createHarness(undefined, labels);
+    await runToAppExit(h, "xeyes", options);
+    expect(h.clipboards.map((c): string => c.policy)).toEqual(policy ? [policy] : []);
+    expect(h.events.includes("stop clipboard")).toBe(policy !== undefined);
+  });
+
+  test("primary and the size limit come from the settings", async () => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", { configured: { primary: true, clipboardMaxBytes: 4096 } });
+    expect(h.clipboards[0]).toMatchObject({ primary: true, maxBytes: 4096 });
+  });
+
+  test("a clipboard that cannot start is a warning; the app runs on", async () => {
+    const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error('"xclip" was not found')) }));
+    expect(await runToAppExit(h)).toEqual({ instance: "xeyes", reason: "app-exited", exitCode: 0 });
+    expect(h.logs).toContain('warn: the clipboard is not shared: Error: "xclip" was not found');
+    expect(teardownOf(h)).toEqual(["unsubscribe", "remove container c1", "stop xephyr", "remove runtime dir"]);
+  });
+});
