@@ -12,6 +12,7 @@
 #   DISPLAY=:0
 #   PULSE_SERVER=unix:/run/dockercask-test/pulse/pulse/native
 #   DOCKERCASK_TEST_SINK=dockercask_test
+#   DOCKERCASK_TEST_PIPEWIRE_SERVER=unix:/run/dockercask-test/pipewire/pulse/native
 #
 # Environment (all optional):
 #   DOCKERCASK_TEST_DISPLAY    X display to serve        (default :0)
@@ -59,6 +60,10 @@ declare -A PKG_OF=(
   [debootstrap]=debootstrap
   [sox]=sox
   [socat]=socat
+  [pipewire]=pipewire
+  [pipewire-pulse]=pipewire-pulse
+  [wireplumber]=wireplumber
+  [dbus-run-session]=dbus
 )
 
 ensure_packages() {
@@ -339,13 +344,47 @@ pulse_server() {
 }
 
 # ---------------------------------------------------------------------------------------
+# PipeWire's pulse server, a second sound server beside PulseAudio: desktops that run
+# PipeWire have no per-client socket module, and dockercask relays instead. It needs a
+# session bus and a session manager (wireplumber), so all three run under dbus-run-session.
+# ---------------------------------------------------------------------------------------
+PIPEWIRE_DIR="${DOCKERCASK_TEST_PIPEWIRE_DIR:-/run/dockercask-test/pipewire}"
+PIPEWIRE_LOG=/var/log/dockercask-pipewire.log
+pw() { env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl "$@"; }
+
+ensure_pipewire() {
+  if ! timeout 5 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; then
+    mkdir -p "$PIPEWIRE_DIR"
+    chmod 0700 "$PIPEWIRE_DIR"
+    log "pipewire: starting pipewire, wireplumber and pipewire-pulse in ${PIPEWIRE_DIR} (log: ${PIPEWIRE_LOG})"
+    env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" setsid nohup dbus-run-session -- \
+      sh -c 'pipewire & sleep 0.5; wireplumber & pipewire-pulse & wait' >>"$PIPEWIRE_LOG" 2>&1 </dev/null &
+    local i ok=0
+    for ((i = 0; i < 50; i++)); do
+      if timeout 2 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; then
+        ok=1
+        break
+      fi
+      sleep 0.2
+    done
+    [ "$ok" -eq 1 ] || die "pipewire-pulse did not answer within 10 s; see ${PIPEWIRE_LOG}"
+  fi
+  log "pipewire: pulse server answers"
+  if ! pw list short sinks | awk '{ print $2 }' | grep -qxF "$SINK"; then
+    pw load-module module-null-sink "sink_name=${SINK}" >/dev/null
+  fi
+}
+
+# ---------------------------------------------------------------------------------------
 ensure_packages
 ensure_docker
 ensure_base_image
 ensure_display
 ensure_pulse
+ensure_pipewire
 
 printf 'DISPLAY=%s\n' "$TEST_DISPLAY"
 printf 'PULSE_SERVER=%s\n' "$(pulse_server)"
+printf 'DOCKERCASK_TEST_PIPEWIRE_SERVER=unix:%s/pulse/native\n' "$PIPEWIRE_DIR"
 printf 'DOCKERCASK_TEST_SINK=%s\n' "$SINK"
 log "ready"

@@ -1,5 +1,10 @@
+import { chmodSync } from "node:fs";
+import { createConnection, createServer, type Socket } from "node:net";
 import { findExecutable } from "./host-tools.ts";
 import { runProgram } from "./process.ts";
+
+/** The server has no per-client socket module: PipeWire's pipewire-pulse (0.3.65 in Debian 12) says "No such entity". */
+export class SocketModuleUnsupportedError extends Error {}
 
 /**
  * The per-instance PulseAudio socket: `pactl load-module module-native-protocol-unix` makes
@@ -12,6 +17,14 @@ export interface PulseClient {
   /** Loads a socket at `path`; returns the module index to unload it by. */
   loadSocket(path: string): Promise<number>;
   unload(index: number): Promise<void>;
+  /**
+   * The fallback where the server cannot make a socket per client: dockercask listens on
+   * `path` itself and relays each connection, byte for byte, to the server's main socket. The
+   * container still sees only its own socket, never the host's, and the relay (with every
+   * connection through it) ends with the session. Pulse's fd passing is not relayed, which is
+   * why the container's client.conf turns shared memory off.
+   */
+  relay(path: string): Promise<{ stop(): void }>;
   /** Socket modules whose socket lies under `dir`, with their socket paths. */
   socketsUnder(dir: string): Promise<{ index: number; path: string }[]>;
 }
@@ -28,10 +41,17 @@ export function createPulseClient(env: Record<string, string | undefined>): Puls
       // auth-anonymous: the socket itself is the capability; only this instance's container gets it.
       const result = await pactl(["load-module", "module-native-protocol-unix", `socket="${path}"`, "auth-anonymous=1"]);
       const index = Number(result.stdout.trim());
+      if (/No such entity/i.test(result.stderr)) throw new SocketModuleUnsupportedError("the sound server cannot make a socket per client");
       if (result.code !== 0 || !Number.isInteger(index)) {
         throw new Error(`pactl load-module module-native-protocol-unix failed: ${result.stderr.trim() || result.stdout.trim()}`);
       }
       return index;
+    },
+    async relay(path) {
+      const info = await pactl(["info"]);
+      const server = /^Server String: (.+)$/m.exec(info.stdout)?.[1]?.trim().replace(/^unix:/, "");
+      if (info.code !== 0 || !server?.startsWith("/")) throw new Error("the sound server's socket could not be found (pactl info)");
+      return startRelay(path, server);
     },
     async unload(index) {
       await pactl(["unload-module", String(index)]);
@@ -45,6 +65,37 @@ export function createPulseClient(env: Record<string, string | undefined>): Puls
         .filter(([, name]) => name === "module-native-protocol-unix")
         .map(([index, , args]) => ({ index: Number(index), path: /socket="?([^"\s]+)/.exec(args ?? "")?.[1] ?? "" }))
         .filter((m) => m.path.startsWith(`${dir}/`));
+    },
+  };
+}
+
+async function startRelay(path: string, upstream: string): Promise<{ stop(): void }> {
+  const connections = new Set<Socket>();
+  const server = createServer((client) => {
+    const host = createConnection(upstream);
+    for (const socket of [client, host]) {
+      connections.add(socket);
+      socket.on("close", () => connections.delete(socket));
+      socket.on("error", () => {
+        client.destroy();
+        host.destroy();
+      });
+    }
+    // pipe() keeps back-pressure: a slow reader slows the writer instead of filling memory.
+    client.pipe(host);
+    host.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => resolve());
+  });
+  // Like the sockets the server makes itself: anyone who can reach the file may connect. Only
+  // the instance's container can: the file sits in a 0700 dir, and only it gets it mounted.
+  chmodSync(path, 0o666);
+  return {
+    stop() {
+      server.close();
+      for (const socket of connections) socket.destroy();
     },
   };
 }

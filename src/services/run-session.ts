@@ -2,11 +2,12 @@ import type { ContainerClient, ImageClient } from "../adapters/docker.ts";
 import type { InstanceStore } from "../adapters/instance-store.ts";
 import type { AcquireResult } from "../adapters/runtime-dir.ts";
 import type { XephyrHandle } from "../adapters/xephyr.ts";
+import { SocketModuleUnsupportedError } from "../adapters/pulse.ts";
 import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
-import { parsePolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
+import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
@@ -45,7 +46,13 @@ export interface RunSessionDeps {
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
   raiseWindow: (title: string) => Promise<boolean>;
   /** The host's sound server, for the instance's own socket. */
-  pulse: { available(): Promise<boolean>; loadSocket(path: string): Promise<number>; unload(index: number): Promise<void> };
+  pulse: {
+    available(): Promise<boolean>;
+    loadSocket(path: string): Promise<number>;
+    unload(index: number): Promise<void>;
+    /** The fallback for servers without per-client sockets (PipeWire); see adapters/pulse.ts. */
+    relay(path: string): Promise<{ stop(): void }>;
+  };
   /** Starts carrying the clipboard between the host display and the instance's display. */
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; runtimeDir: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
@@ -106,6 +113,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
   let pulseModule: number | undefined;
+  let soundRelay: { stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
   let signalled: string | undefined;
   let wake: (() => void) | undefined;
@@ -121,6 +129,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     if (containerId && docker) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
     if (xephyr) await xephyr.stop();
     if (pulseModule !== undefined) await deps.pulse.unload(pulseModule).catch((e) => deps.log.warn(`unloading the sound socket: ${String(e)}`));
+    soundRelay?.stop();
     runtime.remove();
   });
 
@@ -132,20 +141,27 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
 
     // Two chains run side by side; the container needs both.
     // Docker: connect, clean up dead sessions' containers, the image (built if missing), its policy, sound.
-    const dockerSide = (async () => {
-      docker = await deps.docker();
-      await deps.reapContainers();
-      await deps.ensureImage(name.app);
-      deps.store.register(name);
-      if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
-      const policy = await readPolicy(docker, name.app);
-      if (settings.audio ?? policy.audio) {
-        pulseModule = await openSoundSocket(deps, pulseSocket);
-        recordState();
-      }
-      return policy;
-    })();
-    // The window: the cookie and the host's screen size, then Xephyr.
+    let dockerSide: Promise<AppPolicy> | undefined;
+    const startDockerSide = () =>
+      (dockerSide ??= (async () => {
+        docker = await deps.docker();
+        await deps.reapContainers();
+        await deps.ensureImage(name.app);
+        deps.store.register(name);
+        if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+        const policy = await readPolicy(docker, name.app);
+        if (settings.audio ?? policy.audio) {
+          const sound = await openSoundSocket(deps, pulseSocket);
+          pulseModule = sound?.module;
+          soundRelay = sound?.relay;
+          recordState();
+        }
+        return policy;
+      })());
+    // The window: the cookie and the host's screen size, then Xephyr. For a known instance the
+    // Docker chain starts once Xephyr is spawned: loading the Docker client takes the JS thread
+    // for a while, and Xephyr should be booting in its own process meanwhile, not waiting.
+    if (!known) startDockerSide();
     const windowSide = (async () => {
       const [screen] = await Promise.all([
         settings.size && settings.dpi ? undefined : deps.queryHostScreen(),
@@ -155,15 +171,18 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       throwIfSignalled(signalled);
       const size = settings.size ?? defaultWindowSize(screen);
       const dpi = settings.dpi ?? hostDpi(screen);
-      xephyr = await deps.startXephyr({ authFile: authFiles.server, title: name.full, width: size.width, height: size.height, dpi });
+      const starting = deps.startXephyr({ authFile: authFiles.server, title: name.full, width: size.width, height: size.height, dpi });
+      startDockerSide();
+      xephyr = await starting;
       recordState();
       deps.log.debug(`Xephyr is display :${xephyr.display} (pid ${xephyr.pid})`);
       return xephyr;
     })();
     // Settled, not all: whichever fails, teardown must know everything the other one started.
-    const [policyResult, windowResult] = await Promise.allSettled([dockerSide, windowSide]);
-    if (policyResult.status === "rejected") throw policyResult.reason;
+    const [windowResult] = await Promise.allSettled([windowSide]);
+    const [policyResult] = dockerSide ? await Promise.allSettled([dockerSide]) : [undefined];
     if (windowResult.status === "rejected") throw windowResult.reason;
+    if (policyResult?.status !== "fulfilled") throw policyResult?.reason;
     const policy = policyResult.value;
     const display = windowResult.value.display;
     throwIfSignalled(signalled);
@@ -178,7 +197,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       supervisor: deps.host.supervisor,
       network: settings.network,
       shared: settings.shared,
-      pulseSocket: pulseModule === undefined ? undefined : pulseSocket,
+      pulseSocket: pulseModule === undefined && !soundRelay ? undefined : pulseSocket,
       appArgs,
     });
     const container = await docker!.runContainer(spec);
@@ -225,14 +244,24 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
 }
 
 /** The instance's own sound socket, or undefined (said once) when the host has no sound server. */
-async function openSoundSocket(deps: RunSessionDeps, path: string): Promise<number | undefined> {
+async function openSoundSocket(deps: RunSessionDeps, path: string): Promise<{ module?: number; relay?: { stop(): void } } | undefined> {
   if (!(await deps.pulse.available())) {
     deps.log.info("no PulseAudio or PipeWire sound server answered: running without sound");
     return undefined;
   }
   try {
-    return await deps.pulse.loadSocket(path);
+    return { module: await deps.pulse.loadSocket(path) };
   } catch (error) {
+    if (error instanceof SocketModuleUnsupportedError) {
+      deps.log.debug("the sound server makes no per-client sockets (PipeWire): relaying the instance's socket");
+      return deps.pulse.relay(path).then(
+        (relay) => ({ relay }),
+        (relayError) => {
+          deps.log.warn(`running without sound: ${relayError instanceof Error ? relayError.message : String(relayError)}`);
+          return undefined;
+        },
+      );
+    }
     deps.log.warn(`running without sound: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }

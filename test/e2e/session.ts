@@ -31,8 +31,8 @@ export interface RunningSession {
 }
 
 /** Starts `dockercask run <instance> [args]` and resolves once its container runs. */
-export async function startRun(box: Sandbox, instance: string, args: string[] = []): Promise<RunningSession> {
-  const proc = Bun.spawn([BIN, "run", instance, ...args], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+export async function startRun(box: Sandbox, instance: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningSession> {
+  const proc = Bun.spawn([BIN, "run", instance, ...args], { env: { ...box.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let text = "";
   const drain = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, execIn, startRun, waitFor } from "./session.ts";
+import { createAppSandbox, execIn, leftovers, startRun, waitFor } from "./session.ts";
 
 const SINK = process.env.DOCKERCASK_TEST_SINK ?? "dockercask_test";
 let box: Sandbox;
@@ -14,8 +14,12 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 /** Records the sink's monitor for `ms` while `play` runs; returns the RMS level (0..1). */
-async function recordWhile(ms: number, play: () => Promise<unknown>): Promise<number> {
-  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, "--raw", "--format=s16le", "--channels=1", "--rate=22050"], { stdout: "pipe", stderr: "ignore" });
+async function recordWhile(ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER): Promise<number> {
+  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, "--raw", "--format=s16le", "--channels=1", "--rate=22050"], {
+    env: { ...process.env, PULSE_SERVER: server },
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const audio = new Response(rec.stdout).arrayBuffer();
   await Bun.sleep(200);
   await play();
@@ -35,7 +39,9 @@ test("an instance plays through its own socket and the host hears it", async () 
   try {
     expect(await modulesFor("attacker#sound")).toHaveLength(1);
     const silence = await recordWhile(500, async () => {});
-    const level = await recordWhile(1000, () => execIn("attacker#sound", ["sh", "-c", noise]));
+    let played = { code: -1, stdout: "", stderr: "" };
+    const level = await recordWhile(1000, async () => (played = await execIn("attacker#sound", ["sh", "-c", noise])));
+    expect(played).toMatchObject({ code: 0, stderr: "" });
     expect(silence).toBeLessThan(0.01);
     expect(level).toBeGreaterThan(0.1);
     // Only the instance's socket is in the container, never the host's main one.
@@ -48,6 +54,27 @@ test("an instance plays through its own socket and the host hears it", async () 
     await s.exited;
   }
   expect(await modulesFor("attacker#sound")).toEqual([]);
+});
+
+test("under PipeWire's pulse server (no per-client socket module), the socket is relayed and the host hears it", async () => {
+  const server = process.env.DOCKERCASK_TEST_PIPEWIRE_SERVER;
+  expect(server).toBeDefined(); // the test bed starts it
+  const env = { PULSE_SERVER: server! };
+  // Control: this server really cannot make a socket per client.
+  const refused = await sh(["pactl", "load-module", "module-native-protocol-unix", `socket=${box.dir}/probe.sock`], env);
+  expect(refused.stderr).toContain("No such entity");
+  const s = await startRun(box, "attacker#pipewire", ["--audio"], env);
+  try {
+    const level = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", noise]), server);
+    expect(level).toBeGreaterThan(0.1);
+    const found = await execIn("attacker#pipewire", ["ls", "/run/dockercask"]);
+    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock"]);
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.exited;
+  }
+  // The relay went with the session: nobody listens on that socket any more.
+  expect(await leftovers(box, "attacker#pipewire")).toEqual([]);
 });
 
 test("--no-audio: no socket is mounted and nothing can be played", async () => {

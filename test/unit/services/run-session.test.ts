@@ -1,3 +1,4 @@
+import { SocketModuleUnsupportedError } from "../../../src/adapters/pulse.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
@@ -17,7 +18,7 @@ const catalog = createCatalog({
 
 /** The full teardown of a session that got as far as its container, in order. */
 const TEARDOWN = ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "remove runtime dir"];
-const isTeardown = (e: string) => TEARDOWN.includes(e) || e.startsWith("unload pulse");
+const isTeardown = (e: string) => TEARDOWN.includes(e) || e.startsWith("unload pulse") || e === "stop relay";
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -166,6 +167,10 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
       },
       async unload(index) {
         events.push(`unload pulse ${index}`);
+      },
+      async relay(path) {
+        events.push(`relay pulse ${path}`);
+        return { stop: () => void events.push("stop relay") };
       },
     },
     async startClipboard(options) {
@@ -611,6 +616,14 @@ describe("runSession: sound", () => {
   test.each<[string, Partial<RunSessionDeps["pulse"]>, string]>([
     ["no sound server answers", { available: async () => false }, "info: no PulseAudio"],
     ["loading the socket fails", { loadSocket: async () => Promise.reject(new Error("Module initialization failed")) }, "warn: running without sound: Module initialization failed"],
+    [
+      "the server has no socket module, and the relay cannot start",
+      {
+        loadSocket: async () => Promise.reject(new SocketModuleUnsupportedError("no such entity")),
+        relay: async () => Promise.reject(new Error("the sound server's socket could not be found")),
+      },
+      "warn: running without sound: the sound server's socket could not be found",
+    ],
   ])("%s: the app runs without sound, and the user is told", async (_, pulse, said) => {
     const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, ...pulse } }), audioApp);
     expect((await runToAppExit(h)).reason).toBe("app-exited");
@@ -619,10 +632,15 @@ describe("runSession: sound", () => {
     expect(h.logs.some((l) => l.startsWith(said))).toBe(true);
   });
 
-  // BUG (src/services/run-session.ts): pulseModule is only assigned once the whole
-  // Promise.all([screen, writeAuthFiles, openSoundSocket]) resolves. When writing the cookie
-  // (or querying the screen) fails after the socket module was loaded, teardown does not know
-  // the module and leaves it loaded in the host's sound server. Marked failing until fixed.
+  test("a server without per-client sockets (PipeWire): the socket is relayed, mounted alone, and the relay stops at teardown", async () => {
+    const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, loadSocket: async () => Promise.reject(new SocketModuleUnsupportedError("no such entity")) } }), audioApp);
+    expect((await runToAppExit(h)).reason).toBe("app-exited");
+    expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock");
+    expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
+    expect(teardownOf(h).filter((e) => e.includes("relay") || e.includes("pulse"))).toEqual(["stop relay"]);
+  });
+
+  // Regression: the module was once forgotten when a sibling startup step failed.
   test("the cookie cannot be written after the sound socket was loaded: the module is still unloaded", async () => {
     const h = createHarness(() => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }), audioApp);
     await expect(runSession("xeyes", h.deps)).rejects.toThrow("xauth failed");
