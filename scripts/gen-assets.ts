@@ -7,22 +7,14 @@
  *   bun scripts/gen-assets.ts          write the index
  *   bun scripts/gen-assets.ts --check  exit 1 if it is out of date
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { listFiles } from "../src/adapters/user-catalog.ts";
 import { join, relative } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const appsDir = join(root, "apps");
 export const INDEX_PATH = join(root, "src/assets/apps.generated.ts");
 export const DECLARATIONS_PATH = join(root, "src/assets/apps-modules.generated.d.ts");
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? listFiles(path) : [path];
-    });
-}
 
 export function renderIndex(): { index: string; declarations: string } {
   const files = listFiles(appsDir).map((path) => relative(appsDir, path));

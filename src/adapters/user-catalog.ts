@@ -36,7 +36,8 @@ export function readUserCatalog(dir: string): AppFileTree {
   return tree;
 }
 
-function listFiles(dir: string): string[] {
+/** Every file below `dir`, sorted, as paths (the build context and the embedded index both use it). */
+export function listFiles(dir: string): string[] {
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {

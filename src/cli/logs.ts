@@ -1,7 +1,5 @@
 import { defineCommand } from "citty";
-import { CONTAINER_LABEL } from "../core/container-spec.ts";
-import { NotRunningError } from "../core/errors.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
+import { findRunningContainer } from "../services/sessions.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -12,11 +10,8 @@ export default defineCommand({
     follow: { type: "boolean", alias: "f", description: "Keep printing new output until the instance ends" },
   },
   async run({ args }) {
-    const name = parseInstanceName(args.instance);
-    const ctx = createContext();
-    const docker = await ctx.connect();
-    const container = (await docker.listContainers(`${CONTAINER_LABEL.instance}=${name.full}`))[0];
-    if (!container) throw new NotRunningError(name.full);
+    const docker = await createContext().connect();
+    const container = await findRunningContainer(args.instance, docker);
     await docker.streamLogs(container.id, { follow: Boolean(args.follow), stdout: process.stdout, stderr: process.stderr });
   },
 });

@@ -1,8 +1,6 @@
 import { defineCommand } from "citty";
 import { requireTools } from "../adapters/host-tools.ts";
-import { CONTAINER_LABEL } from "../core/container-spec.ts";
-import { NotRunningError } from "../core/errors.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
+import { findRunningContainer } from "../services/sessions.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -10,11 +8,8 @@ export default defineCommand({
   meta: { name: "shell", description: "Open a shell inside a running instance's container, as the app's user" },
   args: { ...instanceArg },
   async run({ args }) {
-    const name = parseInstanceName(args.instance);
     const ctx = createContext();
-    const docker = await ctx.connect();
-    const container = (await docker.listContainers(`${CONTAINER_LABEL.instance}=${name.full}`))[0];
-    if (!container) throw new NotRunningError(name.full);
+    const container = await findRunningContainer(args.instance, await ctx.connect());
     // The docker CLI handles the terminal (raw mode, resize); a hijacked stream under Bun would not.
     const { docker: dockerCli } = requireTools(["docker"], ctx.env);
     const tty = process.stdin.isTTY && process.stdout.isTTY;

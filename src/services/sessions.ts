@@ -43,6 +43,14 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
   return running.sort((a, b) => a.instance.localeCompare(b.instance));
 }
 
+/** The container of a running instance, for logs and shell. */
+export async function findRunningContainer(input: string, containers: ContainerClient): Promise<{ id: string; instance: string }> {
+  const name = parseInstanceName(input);
+  const container = (await containers.listContainers(`${CONTAINER_LABEL.instance}=${name.full}`))[0];
+  if (!container) throw new NotRunningError(name.full);
+  return { id: container.id, instance: name.full };
+}
+
 /**
  * Asks the instance's supervisor to tear down (SIGTERM) and waits until it has: the runtime
  * dir disappears last, once container and Xephyr are gone.
