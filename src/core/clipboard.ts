@@ -5,8 +5,9 @@ import type { ClipboardPolicy } from "./policy.ts";
  * machine. The adapter tells it when a side's selection changed owner (XFixes events, so
  * nothing is polled while idle) and what the side then holds; it answers what to do.
  *
- * - Echoes: writing to a side makes that side report a change too. The value we last
- *   carried is remembered, so reading it back is recognised and dropped.
+ * - Echoes: writing to a side makes that side report a change too. What we last wrote to each
+ *   side is remembered, so reading it back from that side is recognised and dropped; a value
+ *   the user copies there themselves (even the same text again, later) is not.
  * - Concurrent changes: when both sides changed before we got to them, the side that changed
  *   last is read first. If it holds a new value, that is carried over and the older change on
  *   the other side is superseded: both sides end up holding the newer value. If it was only an
@@ -43,7 +44,8 @@ export interface ClipboardSync {
 export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_MAX_CLIPBOARD_BYTES): ClipboardSync {
   const directions = allowedDirections(policy);
   const pending = new Map<Side, number>();
-  let carried: string | undefined;
+  // Per side: the text we wrote there and have not seen replaced since.
+  const written: Record<Side, string | undefined> = { host: undefined, app: undefined };
   let chosenAt = -Infinity;
   return {
     changed(side, at) {
@@ -65,11 +67,13 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
       if (!content) return { action: "ignore", reason: "empty" };
       if ("tooLarge" in content) return { action: "refuse", reason: "too-large", bytes: content.tooLarge };
       if (content.text === "") return { action: "ignore", reason: "empty" };
-      if (content.text === carried) return { action: "ignore", reason: "echo" };
+      if (content.text === written[side]) return { action: "ignore", reason: "echo" };
+      // The side holds something of its own now: a later read of our old text there is genuine.
+      written[side] = undefined;
       if (Buffer.byteLength(content.text) > maxBytes) return { action: "refuse", reason: "too-large", bytes: Buffer.byteLength(content.text) };
-      carried = content.text;
-      // What the other side held before this change is superseded; a later change there is not.
       const other = otherSide(side);
+      written[other] = content.text;
+      // What the other side held before this change is superseded; a later change there is not.
       if ((pending.get(other) ?? Infinity) <= chosenAt) pending.delete(other);
       return { action: "copy", to: other, text: content.text };
     },

@@ -7,7 +7,7 @@ import { startClipboardBridge } from "../../../src/services/clipboard-bridge.ts"
 /**
  * One X display's selections, in memory. Like a real server, a write makes the display
  * report a new owner to its watchers, so the bridge sees the echo of its own writes.
- * `failReads` makes that many reads throw (xclip dying, say).
+ * `failNextReads` makes reads throw (xclip dying, say); `slowNextWrites` makes writes take time.
  */
 function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
   const values: Partial<Record<Selection, string>> = { ...initial };
@@ -15,6 +15,7 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
   const writes: string[] = [];
   const reads: Selection[] = [];
   let failReads = 0;
+  const writeDelaysMs: number[] = [];
   const notify = (selection: Selection) => {
     for (const w of watchers) if (!w.closed && w.selections.includes(selection)) w.onChange(selection);
   };
@@ -37,6 +38,8 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
       return bytes > maxBytes ? { tooLarge: bytes } : { text };
     },
     async write(selection, text) {
+      const delay = writeDelaysMs.shift();
+      if (delay) await Bun.sleep(delay);
       writes.push(`${selection}=${text}`);
       values[selection] = text;
       notify(selection);
@@ -55,6 +58,9 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
     },
     failNextReads(n: number) {
       failReads = n;
+    },
+    slowNextWrites(...ms: number[]) {
+      writeDelaysMs.push(...ms);
     },
   };
 }
@@ -192,6 +198,16 @@ describe("startClipboardBridge", () => {
     sides[from].copy("kept");
     await bridge.idle();
     expect(to.writes).toEqual(["CLIPBOARD=kept"]);
+  });
+
+  test("a change during a slow write is carried after it, never overtaken by it", async () => {
+    const { bridge, host, app } = await start({ policy: "to-app" });
+    app.slowNextWrites(30, 0);
+    host.copy("first");
+    await Bun.sleep(5);
+    host.copy("second");
+    await bridge.idle();
+    expect([app.writes, app.values.CLIPBOARD]).toEqual([["CLIPBOARD=first", "CLIPBOARD=second"], "second"]);
   });
 
   test("stop() closes both watchers, and a change reported after it is not carried", async () => {
