@@ -60,6 +60,13 @@ declare -A PKG_OF=(
   [debootstrap]=debootstrap
   [sox]=sox
   [socat]=socat
+  # Distribution tests: build, lint and install the .deb, validate menu entries, run completions.
+  [readelf]=binutils
+  [lintian]=lintian
+  [desktop-file-validate]=desktop-file-utils
+  [file]=file
+  [zsh]=zsh
+  [fish]=fish
   [pipewire]=pipewire
   [pipewire-pulse]=pipewire-pulse
   [wireplumber]=wireplumber

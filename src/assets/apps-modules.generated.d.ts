@@ -7,7 +7,27 @@ declare module "*/client.conf" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-firefox" {
+  const text: string;
+  export default text;
+}
+declare module "*/dockercask-prefs.js" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-session" {
+  const text: string;
+  export default text;
+}
+declare module "*/dockercask-slack" {
+  const text: string;
+  export default text;
+}
+declare module "*/icon.svg" {
+  const text: string;
+  export default text;
+}
+declare module "*/keylogger.py" {
   const text: string;
   export default text;
 }

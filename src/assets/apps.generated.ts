@@ -2,7 +2,24 @@
 import f0 from "../../apps/base/Dockerfile" with { type: "text" };
 import f1 from "../../apps/base/client.conf" with { type: "text" };
 import f2 from "../../apps/base/dockercask-session" with { type: "text" };
-import f3 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f3 from "../../apps/chrome/Dockerfile" with { type: "text" };
+import f4 from "../../apps/chromium/Dockerfile" with { type: "text" };
+import f5 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f6 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f7 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f8 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f9 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f10 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f11 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f12 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f13 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f14 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f15 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f16 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f17 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f18 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f19 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f20 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   "base": {
@@ -10,7 +27,48 @@ export const builtinApps: Record<string, Record<string, string>> = {
     "client.conf": f1,
     "dockercask-session": f2,
   },
-  "xeyes": {
+  "chrome": {
     "Dockerfile": f3,
+  },
+  "chromium": {
+    "Dockerfile": f4,
+  },
+  "firefox": {
+    "Dockerfile": f5,
+    "dockercask-firefox": f6,
+    "dockercask-prefs.js": f7,
+  },
+  "gimp": {
+    "Dockerfile": f8,
+  },
+  "keepassxc": {
+    "Dockerfile": f9,
+  },
+  "keylogger": {
+    "Dockerfile": f10,
+    "keylogger.py": f11,
+  },
+  "libreoffice": {
+    "Dockerfile": f12,
+  },
+  "slack": {
+    "Dockerfile": f13,
+    "dockercask-slack": f14,
+  },
+  "spotify": {
+    "Dockerfile": f15,
+  },
+  "thunderbird": {
+    "Dockerfile": f16,
+  },
+  "vlc": {
+    "Dockerfile": f17,
+  },
+  "xeyes": {
+    "Dockerfile": f18,
+    "icon.svg": f19,
+  },
+  "xterm": {
+    "Dockerfile": f20,
   },
 };

@@ -26,7 +26,11 @@ export const main = defineCommand({
     logs: lazy(() => import("./logs.ts")),
     shell: lazy(() => import("./shell.ts")),
     doctor: lazy(() => import("./doctor.ts")),
+    desktop: lazy(() => import("./desktop.ts")),
+    completion: lazy(() => import("./completion.ts")),
+    // Hidden: the completion scripts' callback.
+    __complete: lazy(() => import("./complete.ts")),
   },
 });
 
-export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "logs", "shell", "doctor"];
+export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "logs", "shell", "doctor", "desktop", "completion"];

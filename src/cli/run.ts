@@ -17,7 +17,11 @@ export default defineCommand({
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
     clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
-    audio: { type: "boolean", description: "Sound through the instance's own PulseAudio socket (--no-audio: none)" },
+    audio: {
+      type: "boolean",
+      description: "Sound through the instance's own PulseAudio socket, even for an app that has none by default",
+      negativeDescription: "No sound for this run: no socket is mounted",
+    },
   },
   async run({ args, rawArgs }) {
     const dashDash = rawArgs.indexOf("--");

@@ -93,15 +93,24 @@ export function resolveBuildOrder(catalog: Catalog, names: string[]): AppRecipe[
   return order;
 }
 
+/** Files of an app's folder that are for the desktop, not the image: kept out of builds and hashes. */
+const DESKTOP_ONLY = new Set(["icon.svg"]);
+
+/** The files that go into the app's build context. */
+export function contextFiles(recipe: AppRecipe): Record<string, string> {
+  return Object.fromEntries(Object.entries(recipe.files).filter(([path]) => !DESKTOP_ONLY.has(path)));
+}
+
 /**
  * What an image was built from: every file of the app's folder, plus its parent's hash,
  * so an edit to the base makes every app built on it stale too.
  */
 export function recipeHash(catalog: Catalog, name: string): string {
   const recipe = getApp(catalog, name);
+  const files = contextFiles(recipe);
   const hash = createHash("sha256");
-  for (const path of Object.keys(recipe.files).sort()) {
-    hash.update(`${path}\0${recipe.files[path]}\0`);
+  for (const path of Object.keys(files).sort()) {
+    hash.update(`${path}\0${files[path]}\0`);
   }
   if (recipe.parent) hash.update(`parent\0${recipeHash(catalog, recipe.parent)}`);
   return hash.digest("hex").slice(0, 16);

@@ -1,6 +1,7 @@
 import type { ContainerCreateOptions } from "dockerode";
 import { containerName, imageName, type InstanceName } from "./instance-name.ts";
 import type { AppPolicy, Network } from "./policy.ts";
+import { seccompProfileJson } from "./seccomp.ts";
 
 /** Labels that identify a running instance's container. None of them carries a secret. */
 export const CONTAINER_LABEL = {
@@ -42,6 +43,7 @@ export interface ContainerSpecInput {
 
 export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOptions {
   const { instance, policy, display } = input;
+  const seccomp = seccompProfileJson(policy.seccomp);
   const xSocket = `/tmp/.X11-unix/X${display}`;
   const binds = [
     // Only this instance's X socket, not the whole /tmp/.X11-unix with the host display in it.
@@ -73,7 +75,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       // No capabilities at all: an app needs none, and root inside gains nothing from them.
       CapDrop: ["ALL"],
       // setuid binaries cannot raise privileges (the base image also has none).
-      SecurityOpt: ["no-new-privileges"],
+      // The engine's default seccomp profile, or an embedded one the app's label names (the
+      // profile's text itself: the API takes the JSON, not a path). Never unconfined.
+      SecurityOpt: ["no-new-privileges", ...(seccomp ? [`seccomp=${seccomp}`] : [])],
       // A real PID 1 that reaps zombies and forwards signals, so the app shuts down cleanly.
       Init: true,
       PidsLimit: PIDS_LIMIT,

@@ -3,6 +3,8 @@
  * image's labels at run time. Parsing is strict: an unknown io.dockercask.* key is an
  * error, so a typo cannot silently weaken an app's isolation.
  */
+import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
+
 export const POLICY_PREFIX = "io.dockercask.";
 /** Labels the builder stamps on images; not part of the policy. */
 export const BUILD_LABEL = {
@@ -30,6 +32,8 @@ export interface AppPolicy {
   audio: boolean;
   /** Host devices passed through, such as /dev/dri for GPU acceleration. */
   devices: string[];
+  /** The seccomp profile: the engine's default, or one dockercask embeds (see seccomp.ts). */
+  seccomp: SeccompProfileName;
 }
 
 export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
@@ -42,6 +46,7 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   // Off unless asked for: a pulse client can record as well as play.
   audio: false,
   devices: [],
+  seccomp: "default",
 };
 
 const MIN_SHM = 1024 * 1024;
@@ -57,6 +62,7 @@ const KEYS: Record<string, Field> = {
   clipboard: "clipboard",
   audio: "audio",
   devices: "devices",
+  seccomp: "seccomp",
 };
 
 export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; problems: string[] };
@@ -130,6 +136,10 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       policy.devices = devices;
       return;
     }
+    case "seccomp":
+      if (!isOneOf(SECCOMP_PROFILES, value)) return `must be one of ${SECCOMP_PROFILES.join(", ")} (unconfined is never allowed)`;
+      policy.seccomp = value;
+      return;
   }
 }
 

@@ -4,6 +4,8 @@ export interface XephyrOptions {
   authFile: string;
   /** The window title: the instance name, so the user (and wmctrl/xdotool) can tell windows apart. */
   title: string;
+  /** WM_CLASS's instance part (res_name): what a menu entry's StartupWMClass names (core/desktop-entry.ts). */
+  windowClass?: string;
   width: number;
   height: number;
   dpi: number;
@@ -24,6 +26,8 @@ export function buildXephyrArgs(options: XephyrOptions): string[] {
     // Do not grab the host keyboard and pointer on Ctrl+Shift: the host stays in charge.
     "-no-host-grab",
     "-title", options.title,
+    // The class part stays "Xephyr"; the name part tells the taskbar which menu entry this window is.
+    ...(options.windowClass ? ["-name", options.windowClass] : []),
     "-screen", `${options.width}x${options.height}`,
     "-dpi", String(options.dpi),
     // The container has its own IPC namespace, so MIT-SHM images cannot be shared with this

@@ -2,7 +2,7 @@ import type { BuildReporter } from "../adapters/progress.ts";
 import type { ImageClient } from "../adapters/docker.ts";
 import { createBuildContext } from "../core/build-context.ts";
 import { createBuildProgress } from "../core/build-progress.ts";
-import { appPolicy, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
+import { appPolicy, contextFiles, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
 import { ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
 import { imageState } from "../core/image-state.ts";
 import { BUILD_LABEL } from "../core/policy.ts";
@@ -76,7 +76,7 @@ function assertValidPolicy(recipe: AppRecipe): void {
 }
 
 async function buildOne(recipe: AppRecipe, hash: string, deps: BuildDeps, options: BuildOptions): Promise<void> {
-  const context = await createBuildContext(recipe.files);
+  const context = await createBuildContext(contextFiles(recipe));
   const progress = createBuildProgress();
   const reporter = deps.reporter(recipe.name);
   await deps.images

@@ -12,6 +12,7 @@ import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionStat
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
+import { windowClassName } from "../core/desktop-entry.ts";
 import { checkNewInstance } from "./instances.ts";
 
 export interface SessionSettings {
@@ -171,7 +172,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       throwIfSignalled(signalled);
       const size = settings.size ?? defaultWindowSize(screen);
       const dpi = settings.dpi ?? hostDpi(screen);
-      const starting = deps.startXephyr({ authFile: authFiles.server, title: name.full, width: size.width, height: size.height, dpi });
+      const starting = deps.startXephyr({ authFile: authFiles.server, title: name.full, windowClass: windowClassName(name), width: size.width, height: size.height, dpi });
       startDockerSide();
       xephyr = await starting;
       recordState();

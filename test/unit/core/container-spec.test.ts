@@ -8,6 +8,7 @@ import {
 } from "../../../src/core/container-spec.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { DEFAULT_POLICY, type AppPolicy } from "../../../src/core/policy.ts";
+import { seccompProfile } from "../../../src/core/seccomp.ts";
 
 const policy: AppPolicy = { ...DEFAULT_POLICY, command: ["xeyes"], devices: [] };
 
@@ -186,6 +187,25 @@ describe("buildContainerSpec", () => {
     });
   });
 
+});
+
+describe("the seccomp profile", () => {
+  const seccompOf = (spec: ReturnType<typeof buildContainerSpec>) => (spec.HostConfig!.SecurityOpt ?? []).filter((o: string) => o.startsWith("seccomp"));
+  test("the engine's default when the app names none: nothing is sent, never unconfined", () => {
+    const spec = buildContainerSpec(base);
+    expect(spec.HostConfig!.SecurityOpt).toEqual(["no-new-privileges"]);
+    expect(seccompOf(spec)).toEqual([]);
+  });
+  test("an embedded profile goes as its JSON, next to no-new-privileges", () => {
+    const spec = buildContainerSpec({ ...base, policy: { ...policy, seccomp: "browser" } });
+    const opts = spec.HostConfig!.SecurityOpt ?? [];
+    expect(opts[0]).toBe("no-new-privileges");
+    expect(seccompOf(spec)).toHaveLength(1);
+    expect(JSON.parse(seccompOf(spec)[0]!.slice("seccomp=".length))).toEqual(seccompProfile("browser"));
+    // Still no capabilities: the profile widens which calls may be tried, not what the process may do.
+    expect(spec.HostConfig!.CapDrop).toEqual(["ALL"]);
+    expect(spec.HostConfig!.CapAdd ?? []).toEqual([]);
+  });
 });
 
 describe("containerUser", () => {

@@ -17,6 +17,8 @@ describe("parsePolicy accepts", () => {
     [{ command: "a", audio: "true" }, { audio: true }],
     [{ command: "a", devices: "/dev/dri, /dev/snd" }, { devices: ["/dev/dri", "/dev/snd"] }],
     [{ command: "a", description: "A thing" }, { description: "A thing" }],
+    [{ command: "a", seccomp: "browser" }, { seccomp: "browser" }],
+    [{ command: "a" }, { seccomp: "default" }],
   ])("%p", (labels, expected) => {
     const result = parsePolicy(L(labels));
     expect(result.ok).toBe(true);
@@ -46,6 +48,8 @@ describe("parsePolicy rejects", () => {
     [{ command: "a", devices: "/etc/passwd" }, /not a device path/],
     [{ command: "a", devices: "/dev/../etc" }, /not a device path/],
     [{ command: "a", netwrok: "none" }, /unknown label io.dockercask.netwrok/],
+    [{ command: "a", seccomp: "unconfined" }, /one of default, browser \(unconfined is never allowed\)/],
+    [{ command: "a", seccomp: "/etc/profile.json" }, /one of default, browser/],
   ])("%p", (labels, problem) => {
     const result = parsePolicy(L(labels as Record<string, string>));
     expect(result.ok).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildXephyrArgs, defaultWindowSize, hostDpi, parseDisplayNumber } from "../../../src/core/xephyr.ts";
 
-const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
+const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", windowClass: "dockercask-xeyes.work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
 
 /** The value that follows `flag` in argv, or undefined when the flag is absent. */
 function valueOf(args: string[], flag: string): string | undefined {
@@ -17,6 +17,7 @@ describe("buildXephyrArgs", () => {
     ["-auth", options.authFile],
     ["-nolisten", "tcp"],
     ["-title", "xeyes#work"],
+    ["-name", "dockercask-xeyes.work"],
     ["-screen", "1024x768"],
     ["-dpi", "120"],
     ["-extension", "MIT-SHM"],

@@ -1,0 +1,95 @@
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { DockercaskPaths } from "../core/paths.ts";
+import { findExecutable } from "./host-tools.ts";
+
+/** Menu entries and their icons under $XDG_DATA_HOME, where desktops look for a user's own. */
+export interface DesktopFiles {
+  applicationsDir: string;
+  iconsDir: string;
+  /** Writes `<id>.desktop` atomically; returns its path. */
+  writeEntry(id: string, text: string): string;
+  readEntry(id: string): string | undefined;
+  /** Removes `<id>.desktop`; false when there was none. */
+  removeEntry(id: string): boolean;
+  /** The ids of every dockercask-*.desktop in the folder. */
+  listEntries(): string[];
+  /** Writes `<name>.svg` among the scalable hicolor icons; returns its path. */
+  writeIcon(name: string, svg: string): string;
+  removeIcon(name: string): boolean;
+}
+
+export function createDesktopFiles(paths: DockercaskPaths): DesktopFiles {
+  // paths.data is $XDG_DATA_HOME/dockercask: the menu lives beside it, in the user's data home.
+  const dataHome = dirname(paths.data);
+  const applicationsDir = join(dataHome, "applications");
+  const iconsDir = join(dataHome, "icons/hicolor/scalable/apps");
+  const entryPath = (id: string) => join(applicationsDir, `${id}.desktop`);
+  const iconPath = (name: string) => join(iconsDir, `${name}.svg`);
+  return {
+    applicationsDir,
+    iconsDir,
+    writeEntry: (id, text) => writeAtomically(entryPath(id), text),
+    readEntry(id) {
+      try {
+        return readFileSync(entryPath(id), "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    removeEntry: (id) => removeFile(entryPath(id)),
+    listEntries() {
+      try {
+        return readdirSync(applicationsDir)
+          .filter((f) => f.startsWith("dockercask-") && f.endsWith(".desktop"))
+          .map((f) => f.slice(0, -".desktop".length))
+          .sort();
+      } catch {
+        return [];
+      }
+    },
+    writeIcon: (name, svg) => writeAtomically(iconPath(name), svg),
+    removeIcon: (name) => removeFile(iconPath(name)),
+  };
+}
+
+/**
+ * How a menu entry should start this dockercask: by name when PATH finds this very binary
+ * (a .deb, the AUR, /usr/local/bin), so the entry survives an upgrade in place; otherwise by
+ * its absolute path, since a desktop session's PATH may not hold where a downloaded binary
+ * sits. Under `bun run` (no compiled binary) it is the name.
+ */
+export function resolveProgram(env: Record<string, string | undefined>, execPath: string = process.execPath): string {
+  if (/^bun(\.exe)?$/.test(basename(execPath))) return "dockercask";
+  const onPath = findExecutable("dockercask", env.PATH);
+  if (onPath && sameFile(onPath, execPath)) return "dockercask";
+  return execPath;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Menus watch these folders: a reader must never see half a file, so write aside and rename. */
+function writeAtomically(path: string, text: string): string {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temp, text, { mode: 0o644 });
+  renameSync(temp, path);
+  return path;
+}
+
+function removeFile(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
