@@ -6,7 +6,8 @@ export const jsonArg = {
 } as const satisfies Record<string, ArgDef>;
 
 export const buildArgs = {
-  "no-cache": { type: "boolean", description: "Rebuild from scratch, ignoring Docker's layer cache" },
+  // citty reads --no-cache as cache=false, so the flag is declared by its positive name.
+  cache: { type: "boolean", default: true, description: "Use Docker's layer cache", negativeDescription: "Rebuild from scratch, ignoring Docker's layer cache" },
   pull: { type: "boolean", description: "Pull a newer upstream base image (debian) before building" },
   force: { type: "boolean", description: "Rebuild even when the image is up to date with its recipe" },
 } as const satisfies Record<string, ArgDef>;

@@ -16,7 +16,7 @@ export default defineCommand({
     const apps = args._.map(parseAppName);
     if (apps.length === 0) throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
     const ctx = createContext();
-    reportResults(await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args["no-cache"], pull: args.pull }));
+    reportResults(await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args.cache === false, pull: args.pull }));
   },
 });
 
