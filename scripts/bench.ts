@@ -275,8 +275,10 @@ function watchForWindow(display: number, cookie: string): Watch {
   };
   const mapped = new Promise<number>((resolve, reject) => {
     const options = { display: `:${display}`, disableBigRequests: true, shm: false as const, auth: { name: COOKIE_NAME, data: cookie } };
+    let connected = false;
     client = x11.createClient(options, (error, dpy) => {
       if (error) return reject(error);
+      connected = true;
       const X = dpy.client as unknown as XRequests & typeof dpy.client;
       const root = dpy.screen[0]!.root;
       const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
@@ -333,7 +335,10 @@ function watchForWindow(display: number, cookie: string): Watch {
       void trigger();
       if (POLL_MS > 0) timer = setInterval(() => void trigger(), POLL_MS);
     });
-    client.on("error", (error: Error) => reject(error));
+    // Only a failure to connect fails the watch; later errors are windows that went away.
+    client.on("error", (error: Error) => {
+      if (!connected) reject(error);
+    });
   });
   return { mapped, stats, close };
 }
@@ -566,7 +571,16 @@ function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name: string
       case "Binds": for (const b of value as string[]) args.push("--volume", b); break;
       case "CapDrop": for (const c of value as string[]) args.push("--cap-drop", c); break;
       case "CapAdd": for (const c of value as string[]) args.push("--cap-add", c); break;
-      case "SecurityOpt": for (const s of value as string[]) args.push("--security-opt", s); break;
+      case "SecurityOpt":
+        for (const s of value as string[]) {
+          // The Engine API takes a seccomp profile inline; the docker CLI wants a file.
+          if (s.startsWith("seccomp={")) {
+            const file = join(tmpdir(), `dockercask-bench-seccomp-${process.pid}.json`);
+            writeFileSync(file, s.slice("seccomp=".length));
+            args.push("--security-opt", `seccomp=${file}`);
+          } else args.push("--security-opt", s);
+        }
+        break;
       case "Init": if (value) args.push("--init"); break;
       case "PidsLimit": args.push("--pids-limit", String(value)); break;
       case "ReadonlyRootfs": if (value) args.push("--read-only"); break;
