@@ -361,6 +361,8 @@ pw() { env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl "$@"; }
 
 ensure_pipewire() {
   if ! timeout 5 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; then
+    # Nothing answers, so whatever is left in the dir (sockets, locks) belongs to a dead daemon.
+    rm -rf "$PIPEWIRE_DIR"
     mkdir -p "$PIPEWIRE_DIR"
     chmod 0700 "$PIPEWIRE_DIR"
     log "pipewire: starting pipewire, wireplumber and pipewire-pulse in ${PIPEWIRE_DIR} (log: ${PIPEWIRE_LOG})"
