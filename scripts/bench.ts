@@ -404,13 +404,7 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
   const out = collect(proc.stdout);
   const err = collect(proc.stderr);
   let state: ReturnType<typeof readState>;
-  const teardown = async () => {
-    proc.kill("SIGTERM");
-    await exitWithin(proc, 15_000);
-    // A supervisor that had to be killed leaves its Xephyr and container: end them ourselves.
-    if (state?.container) await sh(["docker", "rm", "-f", state.container]);
-    if (state?.xephyrPid && state.xephyrStart && startTimeOf(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
-  };
+  const teardown = () => stopSupervisor(proc, state);
   live.add(teardown);
   let exited = false;
   const early = proc.exited.then((code) => {
@@ -554,6 +548,20 @@ async function readDisplayNumber(proc: Proc): Promise<number | undefined> {
   })();
   const match = /^\s*(\d+)\s*$/m.exec(text);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Stops a `dockercask run` this script started. A supervisor that had to be killed leaves its
+ * Xephyr and container behind: end them too, from what its state file said.
+ */
+async function stopSupervisor(
+  proc: ReturnType<typeof Bun.spawn>,
+  state: { container?: string; xephyrPid?: number; xephyrStart?: string } | undefined,
+): Promise<void> {
+  proc.kill("SIGTERM");
+  await exitWithin(proc, 15_000);
+  if (state?.container) await sh(["docker", "rm", "-f", state.container]);
+  if (state?.xephyrPid && state.xephyrStart && startTimeOf(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
 }
 
 /** The container spec dockercask would send to the Engine API, as `docker run` flags. */
@@ -942,12 +950,7 @@ async function startClipInstance(box: Sandbox): Promise<ClipInstance> {
   const out = collect(proc.stdout);
   const err = collect(proc.stderr);
   let state: { display?: number; container?: string; xephyrPid?: number; xephyrStart?: string } | undefined;
-  const teardown = async () => {
-    proc.kill("SIGTERM");
-    await exitWithin(proc, 15_000);
-    if (state?.container) await sh(["docker", "rm", "-f", state.container]);
-    if (state?.xephyrPid && state.xephyrStart && startTimeOf(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
-  };
+  const teardown = () => stopSupervisor(proc, state);
   live.add(teardown);
   const stop = async () => {
     await teardown();

@@ -33,6 +33,25 @@ PULSE_LOG=/var/log/dockercask-pulse.log
 log() { printf 'testbed: %s\n' "$*" >&2; }
 die() { printf 'testbed: ERROR: %s\n' "$*" >&2; exit 1; }
 
+# wait_until TRIES INTERVAL COMMAND...: runs COMMAND until it succeeds, at most TRIES times.
+wait_until() {
+  local tries="$1" interval="$2" i
+  shift 2
+  for ((i = 0; i < tries; i++)); do
+    "$@" && return 0
+    sleep "$interval"
+  done
+  return 1
+}
+
+# ensure_sink PACTL: the null sink the tests record from, on the server PACTL talks to.
+ensure_sink() {
+  if ! "$1" list short sinks | awk '{ print $2 }' | grep -qxF "$SINK"; then
+    log "$1: loading null sink ${SINK}"
+    "$1" load-module module-null-sink "sink_name=${SINK}" >/dev/null
+  fi
+}
+
 if [ "$(id -u)" -ne 0 ]; then
   die "run as root"
 fi
@@ -117,15 +136,8 @@ ensure_docker() {
     dockerd_bin="$(command -v dockerd || echo /usr/sbin/dockerd)"
     setsid nohup "$dockerd_bin" >>"$DOCKERD_LOG" 2>&1 </dev/null &
   fi
-  local i
-  for ((i = 0; i < 120; i++)); do
-    if docker_up; then
-      log "docker: engine answers"
-      return
-    fi
-    sleep 0.5
-  done
-  die "docker engine did not answer within 60 s; see ${DOCKERD_LOG}"
+  wait_until 120 0.5 docker_up || die "docker engine did not answer within 60 s; see ${DOCKERD_LOG}"
+  log "docker: engine answers"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -283,15 +295,8 @@ ensure_display() {
     log "display: starting Xvfb ${TEST_DISPLAY} (log: ${XVFB_LOG})"
     setsid nohup Xvfb "$TEST_DISPLAY" -screen 0 1280x800x24 -nolisten tcp >>"$XVFB_LOG" 2>&1 </dev/null &
   fi
-  local i
-  for ((i = 0; i < 50; i++)); do
-    if display_up; then
-      log "display: ${TEST_DISPLAY} answers"
-      return
-    fi
-    sleep 0.2
-  done
-  die "X display ${TEST_DISPLAY} did not answer within 10 s; see ${XVFB_LOG}"
+  wait_until 50 0.2 display_up || die "X display ${TEST_DISPLAY} did not answer within 10 s; see ${XVFB_LOG}"
+  log "display: ${TEST_DISPLAY} answers"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -318,22 +323,11 @@ ensure_pulse() {
       --load="module-null-sink sink_name=${SINK}" \
       >>"$PULSE_LOG" 2>&1 </dev/null ||
       die "pulseaudio failed to start; see ${PULSE_LOG}"
-    local i ok=0
-    for ((i = 0; i < 50; i++)); do
-      if pulse_up; then
-        ok=1
-        break
-      fi
-      sleep 0.2
-    done
-    [ "$ok" -eq 1 ] || die "pulseaudio did not answer within 10 s; see ${PULSE_LOG}"
+    wait_until 50 0.2 pulse_up || die "pulseaudio did not answer within 10 s; see ${PULSE_LOG}"
     log "pulse: daemon answers"
   fi
   # A daemon someone else started may lack the sink: add it if needed.
-  if ! pa list short sinks | awk '{ print $2 }' | grep -qxF "$SINK"; then
-    log "pulse: loading null sink ${SINK}"
-    pa load-module module-null-sink "sink_name=${SINK}" >/dev/null
-  fi
+  ensure_sink pa
   if [ "$(pa get-default-sink 2>/dev/null || pa info | sed -n 's/^Default Sink: //p')" != "$SINK" ]; then
     log "pulse: default sink -> ${SINK}"
     pa set-default-sink "$SINK"
@@ -358,9 +352,10 @@ pulse_server() {
 PIPEWIRE_DIR="${DOCKERCASK_TEST_PIPEWIRE_DIR:-/run/dockercask-test/pipewire}"
 PIPEWIRE_LOG=/var/log/dockercask-pipewire.log
 pw() { env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl "$@"; }
+pipewire_up() { timeout 2 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; }
 
 ensure_pipewire() {
-  if ! timeout 5 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; then
+  if ! pipewire_up; then
     # Nothing answers, so whatever is left in the dir (sockets, locks) belongs to a dead daemon.
     rm -rf "$PIPEWIRE_DIR"
     mkdir -p "$PIPEWIRE_DIR"
@@ -368,20 +363,10 @@ ensure_pipewire() {
     log "pipewire: starting pipewire, wireplumber and pipewire-pulse in ${PIPEWIRE_DIR} (log: ${PIPEWIRE_LOG})"
     env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" setsid nohup dbus-run-session -- \
       sh -c 'pipewire & sleep 0.5; wireplumber & pipewire-pulse & wait' >>"$PIPEWIRE_LOG" 2>&1 </dev/null &
-    local i ok=0
-    for ((i = 0; i < 50; i++)); do
-      if timeout 2 env -u PULSE_SERVER XDG_RUNTIME_DIR="$PIPEWIRE_DIR" pactl info 2>/dev/null | grep -q "on PipeWire"; then
-        ok=1
-        break
-      fi
-      sleep 0.2
-    done
-    [ "$ok" -eq 1 ] || die "pipewire-pulse did not answer within 10 s; see ${PIPEWIRE_LOG}"
+    wait_until 50 0.2 pipewire_up || die "pipewire-pulse did not answer within 10 s; see ${PIPEWIRE_LOG}"
   fi
   log "pipewire: pulse server answers"
-  if ! pw list short sinks | awk '{ print $2 }' | grep -qxF "$SINK"; then
-    pw load-module module-null-sink "sink_name=${SINK}" >/dev/null
-  fi
+  ensure_sink pw
 }
 
 # ---------------------------------------------------------------------------------------
