@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { deferModules, DOCKERODE_DEFERRALS } from "./lib/defer-modules.ts";
 import { binaryName, CHECKSUMS_FILE, RELEASE_TARGETS, renderChecksums, renderShareFiles, shareFolderName, shareTarballName } from "./lib/release.ts";
 
 const root = join(import.meta.dir, "..");
@@ -47,6 +48,7 @@ export async function compile(options: { target?: string; outfile: string; versi
     },
     minify: true,
     bytecode: true,
+    plugins: [deferModules(DOCKERODE_DEFERRALS)],
     format: "esm",
     sourcemap: "none",
     define: {
