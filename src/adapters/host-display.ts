@@ -1,70 +1,82 @@
-import { closeSync, openSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { readFileSync } from "node:fs";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
+import {
+  connectionAddress,
+  encodeSetupRequest,
+  parseDisplayName,
+  parseSetupReply,
+  parseXauthority,
+  pickCookie,
+  type DisplayTarget,
+  type HostScreen,
+  type XauthEntry,
+} from "../core/x11-setup.ts";
 
-/** Facts about the user's desktop, asked of its X server directly (no xdpyinfo needed). */
-export interface HostScreen {
-  width: number;
-  height: number;
-  widthMm: number;
-  heightMm: number;
-}
+export type { HostScreen };
 
 /** Long enough for a loaded machine, short enough that a hung server does not hang us. */
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
- * Connects to `display` as any X client would (with the user's XAUTHORITY cookie), reads the
- * first screen from the handshake and disconnects. Undefined when the display cannot be
- * reached, refuses us, or does not answer in time.
+ * Connects to `display` as any X client would (with the user's Xauthority cookie for it), reads
+ * the first screen from the connection setup reply and disconnects. Undefined when the display
+ * cannot be reached, refuses us, or does not answer in time: callers fall back to defaults.
  */
-export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<HostScreen | undefined> {
-  if (!display || !xauthorityReadable()) return undefined;
-  const mod = await import("x11");
-  const x11 = mod.default ?? mod;
+export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEOUT_MS, env: Record<string, string | undefined> = process.env): Promise<HostScreen | undefined> {
+  const target = parseDisplayName(display);
+  if (!target) return undefined;
+  const entries = readXauthority(env);
   return new Promise((resolve) => {
+    let received: Uint8Array = new Uint8Array();
+    let socket: { end(): void; write(data: Uint8Array): number } | undefined;
     let settled = false;
-    let client: ReturnType<typeof x11.createClient> | undefined;
     const finish = (screen: HostScreen | undefined) => {
       if (settled) return;
+      // Settled before end(): ending calls the close handler at once, which finishes too.
       settled = true;
       clearTimeout(timer);
-      // On a timeout the socket may still be connecting; closing what exists is the best we can do.
-      try {
-        client?.terminate();
-      } catch {
-        // Never connected, nothing to close.
-      }
       resolve(screen);
+      socket?.end();
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
-    try {
-      // A plain socket without BIG-REQUESTS: the handshake is all we want.
-      client = x11.createClient({ display, disableBigRequests: true, shm: false }, (error, connection) => {
-        const screen = connection?.screen?.[0];
-        finish(error || !screen ? undefined : { width: screen.pixel_width, height: screen.pixel_height, widthMm: screen.mm_width, heightMm: screen.mm_height });
-      });
-      // A refused handshake (wrong cookie) arrives as an 'error' event, not through the callback.
-      client.on("error", () => finish(undefined));
-    } catch {
-      finish(undefined);
-    }
+    const handlers = {
+      open(s: { write(data: Uint8Array): number; end(): void; remoteAddress?: string }) {
+        if (settled) return void s.end();
+        socket = s;
+        const cookie = pickCookie(entries, connectionAddress(target, hostname(), s.remoteAddress));
+        s.write(encodeSetupRequest(cookie));
+      },
+      data(_: unknown, chunk: Uint8Array) {
+        received = concat(received, chunk);
+        const reply = parseSetupReply(received);
+        if (reply.status !== "incomplete") finish(reply.status === "accepted" ? reply.screen : undefined);
+      },
+      close: () => finish(undefined),
+      error: () => finish(undefined),
+      connectError: () => finish(undefined),
+    };
+    connect(target, handlers).catch(() => finish(undefined));
   });
 }
 
-/**
- * x11 4.2.2 throws from an fs callback, uncatchable and fatal, when the cookie file exists but
- * cannot be read (EACCES, EISDIR); only a missing file is handled. So look first, at the same
- * file it would: $XAUTHORITY, else ~/.Xauthority.
- */
-function xauthorityReadable(): boolean {
-  // process.env, not an env passed in: it is what x11 itself reads.
-  const file = process.env.XAUTHORITY || join(homedir(), ".Xauthority");
+function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]) {
+  return target.transport === "unix" ? Bun.connect({ unix: target.path, socket }) : Bun.connect({ hostname: target.host, port: target.port, socket });
+}
+
+/** $XAUTHORITY, else ~/.Xauthority, as Xlib reads it; none (or unreadable) means no cookie to send. */
+function readXauthority(env: Record<string, string | undefined>): XauthEntry[] {
   try {
-    if (!statSync(file).isFile()) return false;
-    closeSync(openSync(file, "r"));
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOENT";
+    return parseXauthority(readFileSync(env.XAUTHORITY || join(env.HOME || homedir(), ".Xauthority")));
+  } catch {
+    return [];
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return new Uint8Array(b);
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }

@@ -64,6 +64,22 @@ describe("a window", () => {
     expect(await waitUntilClean(box, "xeyes#win")).toEqual([]);
   });
 
+  test("without --size or --dpi, the window is 90% of the desktop, at the desktop's DPI", async () => {
+    // The test desktop is 1280x800 at 325x203 mm (Xvfb's default 100 dpi), asked over the X protocol.
+    const session = await startRun(box, "xeyes#fit");
+    try {
+      const outer = await windowGeometry({ DISPLAY: HOST_DISPLAY }, await xephyrWindow("xeyes#fit"));
+      expect([outer.width, outer.height]).toEqual([1152, 720]);
+      const info = await sh(["xdpyinfo"], session.xenv);
+      expect(info.stdout).toMatch(/dimensions:\s+1152x720 pixels/);
+      expect(info.stdout).toMatch(/resolution:\s+100x100 dots per inch/);
+    } finally {
+      session.proc.kill("SIGTERM");
+      await session.exited;
+    }
+    expect(await waitUntilClean(box, "xeyes#fit")).toEqual([]);
+  });
+
   test("arguments after -- go to the app, and its exit code comes back", async () => {
     const r = await box.run(["run", "attacker#args", "--", "sh", "-c", 'echo "got: $*" > "$HOME/args.txt"; exit 7', "sh", "one", "two words"]);
     expect(r.code).toBe(7);

@@ -1,0 +1,93 @@
+/**
+ * The host-screen query (adapters/host-display.ts) against a real X server that wants a cookie:
+ * a private Xephyr on the test desktop, with Xauthority files written by xauth itself, so our
+ * reading of the file format and of libXau's matching rule is checked against the real tools.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { queryHostScreen } from "../../src/adapters/host-display.ts";
+import { wildcardAuthEntry } from "../../src/core/xauth.ts";
+import { sh } from "./helpers.ts";
+
+const COOKIE = "00112233445566778899aabbccddeeff";
+const WRONG = "ffeeddccbbaa99887766554433221100";
+let dir: string;
+let xephyr: ReturnType<typeof Bun.spawn>;
+let display: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "dockercask-e2e-host-display-"));
+  const serverAuth = join(dir, "server");
+  await xauth(serverAuth, ["add", ":0", "MIT-MAGIC-COOKIE-1", COOKIE]);
+  // TCP too (loopback only in practice: nothing else reaches this machine), for the ssh -X case.
+  xephyr = Bun.spawn(["Xephyr", "-displayfd", "1", "-auth", serverAuth, "-listen", "tcp", "-screen", "800x600", "-dpi", "96", "-noreset"], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const { value } = await (xephyr.stdout as ReadableStream<Uint8Array>).getReader().read();
+  display = new TextDecoder().decode(value).trim();
+  expect(display).toMatch(/^\d+$/);
+});
+
+afterAll(async () => {
+  xephyr?.kill();
+  await xephyr?.exited;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function xauth(file: string, args: string[]) {
+  const result = await sh(["xauth", "-q", "-f", file, ...args]);
+  expect(result.code).toBe(0);
+}
+
+/** An entry as `xauth add` writes it (FamilyLocal for "host/unix:N"), or the wild one dockercask writes. */
+type Entry = { add: string; cookie: string } | { wild: string };
+
+/** An Xauthority file made by xauth itself, entries in order. */
+async function authFile(entries: Entry[]): Promise<string> {
+  const file = join(dir, `xauth-${++files}`);
+  writeFileSync(file, "", { mode: 0o600 });
+  for (const entry of entries) {
+    if ("add" in entry) await xauth(file, ["add", entry.add, "MIT-MAGIC-COOKIE-1", entry.cookie]);
+    else expect(await Bun.spawn(["xauth", "-q", "-f", file, "nmerge", "-"], { stdin: new Blob([wildcardAuthEntry(entry.wild)]) }).exited).toBe(0);
+  }
+  return file;
+}
+let files = 0;
+
+// 800x600 at 96 dpi: 211.67 x 158.75 mm, which the server rounds.
+const SCREEN = { width: 800, height: 600, widthMm: 212, heightMm: 159 };
+
+describe("queryHostScreen", () => {
+  const ours = (n: string, cookie: string) => ({ add: `${hostname()}/unix:${n}`, cookie });
+  test.each<[string, (n: string) => string, (n: string) => Entry[], typeof SCREEN | undefined]>([
+    ["the cookie for our host and this display", (n) => `:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
+    ["the same, as unix:N", (n) => `unix:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
+    ["a wild cookie, as dockercask writes for its apps", (n) => `:${n}`, () => [{ wild: COOKIE }], SCREEN],
+    ["a wrong cookie: refused", (n) => `:${n}`, (n) => [ours(n, WRONG)], undefined],
+    ["a cookie for another display only: none sent, refused", (n) => `:${n}`, () => [ours("999", COOKIE)], undefined],
+    ["the first match wins, as in Xlib, even when wrong", (n) => `:${n}`, (n) => [ours(n, WRONG), { wild: COOKIE }], undefined],
+    ["a later match when the first is for another display", (n) => `:${n}`, (n) => [ours("999", WRONG), ours(n, COOKIE)], SCREEN],
+    ["over TCP to localhost (ssh -X): our host's local entry", (n) => `localhost:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
+  ])("%s", async (_, displayName, entries, expected) => {
+    const file = await authFile(entries(display));
+    expect(await queryHostScreen(displayName(display), 2000, { XAUTHORITY: file })).toEqual(expected as never);
+  });
+
+  test.each([
+    ["no Xauthority file at all", join("/nonexistent", "xauth")],
+    ["an Xauthority that is a directory", "/"],
+  ])("%s: nothing to send, refused, undefined", async (_, file) => {
+    expect(await queryHostScreen(`:${display}`, 2000, { XAUTHORITY: file })).toBeUndefined();
+  });
+
+  test("a display nobody serves: undefined at once", async () => {
+    expect(await queryHostScreen(":4242", 2000, {})).toBeUndefined();
+  });
+
+  test("the test desktop itself (no cookie wanted)", async () => {
+    expect(await queryHostScreen(process.env.DISPLAY!, 2000, { XAUTHORITY: "/nonexistent" })).toMatchObject({ width: 1280, height: 800 });
+  });
+});
