@@ -293,7 +293,10 @@ ensure_display() {
       rm -f "$lock" "$sock"
     fi
     log "display: starting Xvfb ${TEST_DISPLAY} (log: ${XVFB_LOG})"
-    setsid nohup Xvfb "$TEST_DISPLAY" -screen 0 1280x800x24 -nolisten tcp >>"$XVFB_LOG" 2>&1 </dev/null &
+    # -noreset: a desktop's X server never resets, since its session's clients (window manager,
+    # panel) stay connected. A bare Xvfb resets whenever its last client leaves, which would
+    # stall the next client ~25 ms (dockercask's Xephyr, right after its screen-size query).
+    setsid nohup Xvfb "$TEST_DISPLAY" -screen 0 1280x800x24 -nolisten tcp -noreset >>"$XVFB_LOG" 2>&1 </dev/null &
   fi
   wait_until 50 0.2 display_up || die "X display ${TEST_DISPLAY} did not answer within 10 s; see ${XVFB_LOG}"
   log "display: ${TEST_DISPLAY} answers"
