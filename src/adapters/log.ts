@@ -1,18 +1,39 @@
-import { createConsola, type ConsolaInstance } from "consola";
+import type { ConsolaInstance } from "consola";
 
 /**
  * The one logger. Everything it prints goes to stderr, so stdout carries only results
  * (tables, --json) and stays safe to pipe.
+ *
+ * consola is loaded at the first message, not at start-up: `run` prints nothing before its
+ * window opens, and evaluating consola took ~2 ms on that path.
  */
-export const log: ConsolaInstance = createConsola({
-  stdout: process.stderr,
-  stderr: process.stderr,
-  level: process.env.DOCKERCASK_QUIET ? 1 : 3,
-  formatOptions: { date: false },
+let instance: ConsolaInstance | undefined;
+let verbose = false;
+
+function consola(): ConsolaInstance {
+  if (!instance) {
+    const { createConsola } = require("consola") as typeof import("consola");
+    instance = createConsola({
+      stdout: process.stderr,
+      stderr: process.stderr,
+      level: verbose ? 4 : process.env.DOCKERCASK_QUIET ? 1 : 3,
+      formatOptions: { date: false },
+    });
+  }
+  return instance;
+}
+
+export const log = new Proxy({} as ConsolaInstance, {
+  get: (_, key) => {
+    const value = Reflect.get(consola(), key);
+    return typeof value === "function" ? value.bind(instance) : value;
+  },
+  set: (_, key, value) => Reflect.set(consola(), key, value),
 });
 
-export function setVerbose(verbose: boolean): void {
-  if (verbose) log.level = 4;
+export function setVerbose(on: boolean): void {
+  verbose ||= on;
+  if (on && instance) instance.level = 4;
 }
 
 /** Whether stderr is a terminal a human watches, where spinners and rewritten lines make sense. */
