@@ -23,8 +23,13 @@ function consola(): ConsolaInstance {
   return instance;
 }
 
+const quiet = () => {};
+
 export const log = new Proxy({} as ConsolaInstance, {
   get: (_, key) => {
+    // Debug lines are dropped unless --verbose, so they need not load consola (run logs one
+    // right after its Xephyr is ready, still before the container starts).
+    if ((key === "debug" || key === "trace") && !verbose && (instance?.level ?? 3) < 4) return quiet;
     const value = Reflect.get(consola(), key);
     return typeof value === "function" ? value.bind(instance) : value;
   },
