@@ -49,7 +49,7 @@ const STATE_POLL_MS = 2;
 
 const USAGE =
   "usage: bun scripts/bench.ts [--startup | --clipboard] [--write] [--bin PATH] [--verbose]\n" +
-  "  startup:   [--runs N (>= 5, default 7)] [--app NAME (default xeyes)] [--class WM_CLASS] [--poll-ms N] [--timeout-ms N]\n" +
+  "  startup:   [--runs N (>= 5, default 15)] [--app NAME (default xeyes)] [--class WM_CLASS] [--poll-ms N] [--timeout-ms N]\n" +
   "  clipboard: [--clip-app NAME (default attacker)] [--copies N each way (>= 5, default 30)] [--idle-s N (default 20)] [--settle-s N (default 3)] [--clip-poll-ms N (default 5)]";
 
 class BenchError extends Error {}
@@ -62,7 +62,7 @@ function parseOptions() {
   try {
     const { values } = parseArgs({
       options: {
-        runs: { type: "string", default: "7" },
+        runs: { type: "string", default: "15" },
         app: { type: "string", default: "xeyes" },
         class: { type: "string" },
         bin: { type: "string", default: join(ROOT, "dist/dockercask") },
@@ -1214,7 +1214,7 @@ same work takes done by hand.
 
 ### How it is measured
 
-\`npx bun scripts/bench.ts --write\` (\`--runs N\`, default 7; \`--app NAME\`, default xeyes) times
+\`npx bun scripts/bench.ts --write\` (\`--runs N\`, default 15; \`--app NAME\`, default xeyes) times
 two things, run by run in alternating order, after one warm-up of each that is not counted.
 **dockercask**: from spawning \`dist/dockercask run xeyes#bench-<pid>\` (in a private XDG sandbox, the
 instance already added by the warm-up, the image built) until the app's window is mapped in
