@@ -33,7 +33,9 @@ import { parsePolicy } from "../src/core/policy.ts";
 import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.ts";
 
 const ROOT = join(import.meta.dir, "..");
+/** Issue 3: xeyes, the smoke-test app, shows the tool's overhead as a ratio; a heavy app, in ms. */
 const TARGET_RATIO = 1.15;
+const HEAVY_TARGET_EXTRA_MS = 150;
 const MARKERS = ["<!-- bench:start -->", "<!-- bench:end -->"] as const;
 const CLIP_MARKERS = ["<!-- bench-clipboard:start -->", "<!-- bench-clipboard:end -->"] as const;
 /** Issue 4's targets: an idle instance's supervisor, % of one core; a copy's p95, ms. */
@@ -744,7 +746,8 @@ async function runStartup(box: Sandbox): Promise<string> {
   const floor = median(totals("floor"));
   const ratio = dc / floor;
   const paired = results.dockercask.map((s, i) => s.total - results.floor[i]!.total);
-  const pass = ratio <= TARGET_RATIO;
+  const heavy = APP !== "xeyes";
+  const pass = heavy ? dc - floor <= HEAVY_TARGET_EXTRA_MS : ratio <= TARGET_RATIO;
 
   const markNames = ["runtime dir taken", "Xephyr ready", "container created", "container started", "window mapped", "container in state.json"];
   const markMedian = (kind: keyof typeof results, mark: string) => {
@@ -761,7 +764,7 @@ async function runStartup(box: Sandbox): Promise<string> {
     table(["", "median", "p90", "min", "max"], [row(`dockercask run ${APP}#bench-<pid>`, totals("dockercask")), row("floor (Xephyr + docker run)", totals("floor"))]),
     "",
     `ratio dockercask/floor: ${ratio.toFixed(3)} (${dc - floor >= 0 ? "+" : ""}${ms(dc - floor)} ms; median of paired differences ${ms(median(paired))} ms)`,
-    `target ${APP} <= ${TARGET_RATIO} x floor: ${pass ? "PASS" : "FAIL"}`,
+    `target ${APP} <= ${heavy ? `floor + ${HEAVY_TARGET_EXTRA_MS} ms (a heavy app)` : `${TARGET_RATIO} x floor`}: ${pass ? "PASS" : "FAIL"}`,
     "",
     "Milestones, median ms since launch (dockercask: from spawning `dockercask run`; floor: from spawning Xephyr):",
     "",
