@@ -54,14 +54,16 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
       },
       close: () => finish(undefined),
       error: () => finish(undefined),
-      connectError: () => finish(undefined),
     };
     connect(target, handlers).catch(() => finish(undefined));
   });
 }
 
-function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]) {
-  return target.transport === "unix" ? Bun.connect({ unix: target.path, socket }) : Bun.connect({ hostname: target.host, port: target.port, socket });
+/** Rejects when nothing answers. A local display: its socket file, else the abstract socket
+ * of the same name (some sandboxes hide /tmp/.X11-unix; Xlib tries both too). */
+async function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]): Promise<void> {
+  if (target.transport === "tcp") return void (await Bun.connect({ hostname: target.host, port: target.port, socket }));
+  await Bun.connect({ unix: target.path, socket }).catch(() => Bun.connect({ unix: `\0${target.path}`, socket }));
 }
 
 /** $XAUTHORITY, else ~/.Xauthority, as Xlib reads it; none (or unreadable) means no cookie to send. */

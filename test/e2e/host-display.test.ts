@@ -17,23 +17,31 @@ let dir: string;
 let xephyr: ReturnType<typeof Bun.spawn>;
 let display: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "dockercask-e2e-host-display-"));
-  const serverAuth = join(dir, "server");
-  await xauth(serverAuth, ["add", ":0", "MIT-MAGIC-COOKIE-1", COOKIE]);
-  // TCP too (loopback only in practice: nothing else reaches this machine), for the ssh -X case.
-  xephyr = Bun.spawn(["Xephyr", "-displayfd", "1", "-auth", serverAuth, "-listen", "tcp", "-screen", "800x600", "-dpi", "96", "-noreset"], {
+/** A private Xephyr on the test desktop that wants COOKIE; TCP too, for the ssh -X case (loopback only in practice). */
+async function startXephyr(): Promise<{ proc: ReturnType<typeof Bun.spawn>; display: string }> {
+  const proc = Bun.spawn(["Xephyr", "-displayfd", "1", "-auth", join(dir, "server"), "-listen", "tcp", "-screen", "800x600", "-dpi", "96", "-noreset"], {
     stdout: "pipe",
     stderr: "ignore",
   });
-  const { value } = await (xephyr.stdout as ReadableStream<Uint8Array>).getReader().read();
-  display = new TextDecoder().decode(value).trim();
+  const { value } = await (proc.stdout as ReadableStream<Uint8Array>).getReader().read();
+  const display = new TextDecoder().decode(value).trim();
   expect(display).toMatch(/^\d+$/);
+  return { proc, display };
+}
+
+async function stop(proc: ReturnType<typeof Bun.spawn>) {
+  proc.kill();
+  await proc.exited;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "dockercask-e2e-host-display-"));
+  await xauth(join(dir, "server"), ["add", ":0", "MIT-MAGIC-COOKIE-1", COOKIE]);
+  ({ proc: xephyr, display } = await startXephyr());
 });
 
 afterAll(async () => {
-  xephyr?.kill();
-  await xephyr?.exited;
+  if (xephyr) await stop(xephyr);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -85,6 +93,17 @@ describe("queryHostScreen", () => {
 
   test("a display nobody serves: undefined at once", async () => {
     expect(await queryHostScreen(":4242", 2000, {})).toBeUndefined();
+  });
+
+  test("a display whose socket file is gone: its abstract socket, as Xlib would", async () => {
+    const own = await startXephyr();
+    try {
+      rmSync(`/tmp/.X11-unix/X${own.display}`);
+      const file = await authFile([{ wild: COOKIE }]);
+      expect(await queryHostScreen(`:${own.display}`, 2000, { XAUTHORITY: file })).toEqual(SCREEN);
+    } finally {
+      await stop(own.proc);
+    }
   });
 
   test("the test desktop itself (no cookie wanted)", async () => {
