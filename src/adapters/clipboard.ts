@@ -49,16 +49,43 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
     client.on("error", reject);
   });
   const X = display.client;
+  // The display can go away before the watch is set up (its window closed as the session
+  // starts): then a request below gets no reply, ever. Fail instead of waiting for one.
+  const gone = new Promise<never>((_, reject) => {
+    X.once("end", () => reject(new Error(`the display ${endpoint.display} went away`)));
+    X.once("error", reject);
+  });
+  gone.catch(() => {});
+  const ask = <T>(request: (callback: (error: unknown, value: T) => void) => void): Promise<T> =>
+    Promise.race([new Promise<T>((resolve, reject) => request((error, value) => (error ? reject(error) : resolve(value)))), gone]);
+  const close = () => {
+    try {
+      X.terminate();
+    } catch {
+      // Already closed.
+    }
+  };
+  try {
+    await watchOn(X, display.screen[0].root, selections, ask, onChange);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  // The display going away (Xephyr closed) is the session's business, not an error here.
+  X.on("error", () => {});
+  return close;
+}
+
+async function watchOn(X: any, root: number, selections: Selection[], ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>, onChange: (selection: Selection) => void): Promise<void> {
   // x11 4.2.2 caches interned atoms in one object shared by every connection, so a second
   // display would get the first one's CLIPBOARD id. Give this connection its own cache,
   // holding only the protocol's predefined atoms (ids 1-68, the same on every server).
   X.atoms = Object.fromEntries(Object.entries(X.atoms as Record<string, number>).filter(([, id]) => id <= 68));
   X.atom_names = Object.fromEntries(Object.entries(X.atoms as Record<string, number>).map(([name, id]) => [id, name]));
-  const root = display.screen[0].root;
-  const fixes: any = await new Promise((resolve, reject) => X.require("fixes", (error: unknown, ext: unknown) => (error ? reject(error) : resolve(ext))));
+  const fixes: any = await ask((callback) => X.require("fixes", callback));
   const atoms = new Map<number, Selection>();
   for (const selection of selections) {
-    const atom: number = await new Promise((resolve, reject) => X.InternAtom(false, selection, (error: unknown, a: number) => (error ? reject(error) : resolve(a))));
+    const atom = await ask<number>((callback) => X.InternAtom(false, selection, callback));
     atoms.set(atom, selection);
     const mask = fixes.SelectionEventMask;
     fixes.SelectSelectionInput(root, atom, mask.SetSelectionOwner | mask.SelectionWindowDestroy | mask.SelectionClientClose);
@@ -68,15 +95,6 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
     const selection = atoms.get(event.selection);
     if (selection) onChange(selection);
   });
-  // The display going away (Xephyr closed) is the session's business, not an error here.
-  X.on("error", () => {});
-  return () => {
-    try {
-      X.terminate();
-    } catch {
-      // Already closed.
-    }
-  };
 }
 
 /** The selection as UTF-8 text; stops reading (and says so) past `maxBytes`. Undefined when empty. */

@@ -57,9 +57,18 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
     running.set(selection, job);
   }
 
-  const unwatch = await Promise.all(
+  const watching = await Promise.allSettled(
     (["host", "app"] as const).map((side) => options.sides[side].watch(options.selections, (selection) => onChange(side, selection))),
   );
+  const unwatch = watching.flatMap((w) => (w.status === "fulfilled" ? [w.value] : []));
+  const failed = watching.find((w) => w.status === "rejected");
+  if (failed) {
+    // One side up and the other not (its display closed as the session began): close the one
+    // that is up, or its connection would keep this process alive after the session.
+    stopped = true;
+    unwatch.forEach((close) => close());
+    throw failed.reason;
+  }
   // What the host holds already is wanted inside too (as the policy allows): carry it once now.
   // Watching began first, so a copy made meanwhile is seen either way.
   for (const selection of options.selections) onChange("host", selection);

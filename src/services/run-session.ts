@@ -116,6 +116,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   let pulseModule: number | undefined;
   let soundRelay: { stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
+  let tornDown = false;
   let signalled: string | undefined;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.onTerminate((signal) => {
@@ -125,6 +126,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   const recordState = () =>
     runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, pulseModule, container: containerId });
   const teardown = once(async () => {
+    tornDown = true;
     unsubscribe();
     clipboard?.stop();
     if (containerId && docker) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
@@ -206,10 +208,12 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     recordState();
     deps.log.info(`${name.full} is running on display :${display}`);
 
-    // After the start, off the path to the window: the clipboard is not needed to draw it.
+    // After the start, off the path to the window: the clipboard is not needed to draw it. Not
+    // awaited either: the window may be closed while the clipboard is still connecting, and
+    // the session must end then. A bridge that comes up after the teardown stops at once.
     const clipboardPolicy = settings.clipboard ?? policy.clipboard;
     if (clipboardPolicy !== "off") {
-      clipboard = await deps
+      void deps
         .startClipboard({
           policy: clipboardPolicy,
           primary: settings.primary ?? false,
@@ -218,10 +222,10 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
           cookie,
           runtimeDir: runtime.path,
         })
-        .catch((e) => {
-          deps.log.warn(`the clipboard is not shared: ${String(e)}`);
-          return undefined;
-        });
+        .then(
+          (bridge) => (tornDown ? bridge.stop() : (clipboard = bridge)),
+          (e) => void (tornDown || deps.log.warn(`the clipboard is not shared: ${String(e)}`)),
+        );
     }
 
     const signalled$ = new Promise<void>((resolve) => {

@@ -223,6 +223,25 @@ describe("startClipboardBridge", () => {
     expect([host.writes, app.writes, host.reads, app.reads]).toEqual([[], [], [], []]);
   });
 
+  test.each<[Side, Side]>([
+    ["app", "host"],
+    ["host", "app"],
+  ])("the %s side cannot be watched: the start fails, and the %s side's watcher is closed", async (failing, other) => {
+    const sides = { host: createFakeSide(), app: createFakeSide() };
+    sides[failing].side.watch = async () => {
+      throw new Error("the display went away");
+    };
+    const starting = startClipboardBridge({
+      policy: "both",
+      maxBytes: 1024,
+      selections: ["CLIPBOARD"],
+      sides: { host: sides.host.side, app: sides.app.side },
+      log: { info() {}, debug() {}, warn() {} },
+    });
+    await expect(starting).rejects.toThrow("the display went away");
+    expect(sides[other].watchers.map((w) => w.closed)).toEqual([true]);
+  });
+
   test("stop() while a change waits to settle: it is not read", async () => {
     const { bridge, host, app } = await start({ policy: "both" });
     host.copy("in flight");

@@ -657,6 +657,39 @@ describe("runSession: the clipboard", () => {
     expect(h.clipboards).toEqual([{ policy: "both", primary: false, maxBytes: 1024 * 1024, display: 7, cookie: h.auth[0]!.cookie, runtimeDir: "/run/dc/xeyes" }]);
   });
 
+  test.each([
+    ["comes up after the teardown: it is stopped at once", "up"],
+    ["fails after the teardown (its display went away): nothing is said", "fails"],
+  ] as const)("the window closes while the clipboard is still connecting: the session ends; the clipboard %s", async (_, late) => {
+    const starting = Promise.withResolvers<{ stop(): void }>();
+    const h = createHarness((h) => ({
+      startClipboard: async () => {
+        h.events.push("start clipboard");
+        return starting.promise;
+      },
+    }));
+    const session = runSession("xeyes", h.deps);
+    await until(h, "start clipboard");
+    h.window.resolve(1);
+    expect((await session).reason).toBe("window-closed");
+    expect(teardownOf(h)).toEqual(TEARDOWN.filter((step) => step !== "stop clipboard"));
+    if (late === "up") starting.resolve({ stop: () => void h.events.push("stop clipboard") });
+    else starting.reject(new Error("the display :7 went away"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(h.events.filter((e) => e === "stop clipboard")).toEqual(late === "up" ? ["stop clipboard"] : []);
+    expect(h.logs.filter((l) => l.startsWith("warn:"))).toEqual([]);
+  });
+
+  test("fails to start while the session runs: the user is told, and the app keeps running", async () => {
+    const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error("no XFIXES")) }));
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(h.logs).toContain("warn: the clipboard is not shared: Error: no XFIXES");
+    h.app.resolve(0);
+    expect((await session).reason).toBe("app-exited");
+  });
+
   test.each<[string, Record<string, string>, RunOptions, string | undefined]>([
     ["the app's label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, {}, "to-app"],
     ["the config over the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, { configured: { clipboard: "from-app" } }, "from-app"],
