@@ -1,4 +1,5 @@
 import type { Side } from "../core/clipboard.ts";
+import { COOKIE_PROTOCOL } from "../core/xauth.ts";
 
 export type Selection = "CLIPBOARD" | "PRIMARY";
 
@@ -7,7 +8,11 @@ export interface SelectionEndpoint {
   display: string;
   /** Env for xclip: DISPLAY and XAUTHORITY for this display. */
   env: Record<string, string | undefined>;
-  /** The cookie for the X protocol connection; without it, the user's XAUTHORITY is used. */
+  /**
+   * The cookie for the X protocol connection, as hex ("" to send none). Always give it where
+   * it is known: without it the x11 package reads XAUTHORITY itself, and throws, fatally and
+   * out of reach, when that file exists but cannot be read.
+   */
   cookieHex?: string;
 }
 
@@ -41,7 +46,8 @@ export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"
 async function watchSelections(endpoint: SelectionEndpoint, selections: Selection[], onChange: (selection: Selection) => void): Promise<() => void> {
   const mod = await import("x11");
   const x11 = mod.default ?? mod;
-  const auth = endpoint.cookieHex ? { name: "MIT-MAGIC-COOKIE-1", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") } : undefined;
+  const auth =
+    endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
   const display = await new Promise<any>((resolve, reject) => {
     const client = x11.createClient({ display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never, (error, d) =>
       error ? reject(error) : resolve(d),

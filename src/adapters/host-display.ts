@@ -3,6 +3,7 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import {
   connectionAddress,
+  isLocalDisplay,
   encodeSetupRequest,
   parseDisplayName,
   parseSetupReply,
@@ -64,6 +65,18 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
 async function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]): Promise<void> {
   if (target.transport === "tcp") return void (await Bun.connect({ hostname: target.host, port: target.port, socket }));
   await Bun.connect({ unix: target.path, socket }).catch(() => Bun.connect({ unix: `\0${target.path}`, socket }));
+}
+
+/**
+ * The cookie an X client would send to a display on this machine, as hex; "" for none (no
+ * Xauthority, an unreadable one, or no entry for it). Undefined for a display elsewhere,
+ * whose entry depends on the address it answers from.
+ */
+export function localCookieHex(display: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  const target = parseDisplayName(display);
+  if (!target || !isLocalDisplay(target)) return undefined;
+  const cookie = pickCookie(readXauthority(env), connectionAddress(target, hostname()));
+  return cookie ? Buffer.from(cookie).toString("hex") : "";
 }
 
 /** $XAUTHORITY, else ~/.Xauthority, as Xlib reads it; none (or unreadable) means no cookie to send. */

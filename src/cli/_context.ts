@@ -6,7 +6,7 @@ import { SERVER_AUTH_FILE } from "../core/runtime.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import { loadConfig } from "../adapters/config-file.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
-import { queryHostScreen } from "../adapters/host-display.ts";
+import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
 import { findExecutable, requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { loadCatalog } from "../adapters/catalog.ts";
@@ -99,7 +99,7 @@ export function createContext(env: Record<string, string | undefined> = process.
         maxBytes: options.maxBytes,
         selections: options.primary ? ["CLIPBOARD", "PRIMARY"] : ["CLIPBOARD"],
         sides: {
-          host: createClipboardSide({ display: env.DISPLAY ?? "", env }, xclip),
+          host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
           app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
         },
         log,

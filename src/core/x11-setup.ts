@@ -99,6 +99,11 @@ export function connectionAddress(target: DisplayTarget, hostname: string, peerI
   return { family: FAMILY.internet6, address: ipv6Bytes(peerIp), number: target.number };
 }
 
+/** Whether the display is on this machine: its Xauthority entry is then FamilyLocal with our host name. */
+export function isLocalDisplay(target: DisplayTarget): boolean {
+  return target.transport === "unix" || target.host === "localhost" || isLoopback(target.host);
+}
+
 /** The connection setup request, little-endian, with the cookie if there is one. */
 export function encodeSetupRequest(cookie?: Uint8Array): Uint8Array {
   const name = cookie ? new TextEncoder().encode(COOKIE_PROTOCOL) : new Uint8Array();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
-import { sh, type Sandbox } from "./helpers.ts";
+import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
 import { createAppSandbox, HOST_DISPLAY, startRun, waitFor, type RunningSession } from "./session.ts";
 
 let box: Sandbox;
@@ -132,6 +132,18 @@ describe("policies", () => {
       s.proc.kill("SIGTERM");
       await s.exited;
     }
+  });
+
+  test("an unreadable XAUTHORITY on the host (a directory): no crash, the clipboard still works, stop is clean", async () => {
+    // The test desktop wants no cookie, so a user whose Xauthority cannot be read still has one.
+    const s = await startRun(box, "attacker#badauth", [], { XAUTHORITY: "/" });
+    await copy(hostEnv, "despite the Xauthority");
+    await arrives(s.xenv, "despite the Xauthority", "the copy into the instance");
+    const stop = await box.run(["stop", "attacker#badauth"]);
+    expect(stop.code).toBe(0);
+    expect(await s.exited).toBe(143);
+    expectNoStackTrace(s.output());
+    expect(s.output()).not.toContain("EISDIR");
   });
 
   test("the clipboard is off for an app whose label says so (xeyes)", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { queryHostScreen } from "../../src/adapters/host-display.ts";
+import { localCookieHex, queryHostScreen } from "../../src/adapters/host-display.ts";
 import { wildcardAuthEntry } from "../../src/core/xauth.ts";
 import { sh } from "./helpers.ts";
 
@@ -108,5 +108,21 @@ describe("queryHostScreen", () => {
 
   test("the test desktop itself (no cookie wanted)", async () => {
     expect(await queryHostScreen(process.env.DISPLAY!, 2000, { XAUTHORITY: "/nonexistent" })).toMatchObject({ width: 1280, height: 800 });
+  });
+});
+
+describe("localCookieHex: the desktop's cookie for the clipboard's own X connection", () => {
+  const ours = (n: string, cookie: string) => ({ add: `${hostname()}/unix:${n}`, cookie });
+  test.each<[string, string, Entry[] | string, string | undefined]>([
+    ["our entry for :5", ":5", [ours("5", COOKIE)], COOKIE],
+    ["ssh -X: localhost:10 takes our local entry for 10", "localhost:10.0", [ours("10", COOKIE)], COOKIE],
+    ["a wild entry", ":5", [{ wild: WRONG }], WRONG],
+    ["no entry for this display: none", ":5", [ours("6", COOKIE)], ""],
+    ["no Xauthority: none", ":5", "/nonexistent/xauth", ""],
+    ["an unreadable one (a directory): none, and no throw", ":5", "/", ""],
+    ["a display on another machine: left to the X library", "far.example:0", [ours("0", COOKIE)], undefined],
+  ])("%s", async (_, displayName, entries, expected) => {
+    const file = typeof entries === "string" ? entries : await authFile(entries);
+    expect(localCookieHex(displayName, { XAUTHORITY: file })).toBe(expected as never);
   });
 });

@@ -3,6 +3,7 @@ import {
   connectionAddress,
   encodeSetupRequest,
   FAMILY,
+  isLocalDisplay,
   parseDisplayName,
   parseSetupReply,
   parseXauthority,
@@ -102,6 +103,20 @@ describe("connectionAddress", () => {
   ])("%s", (_, target, peer, family, address) => {
     const result = connectionAddress(target!, "desk", peer);
     expect([result.family, [...result.address], result.number]).toEqual([family, address, "0"]);
+  });
+});
+
+describe("isLocalDisplay", () => {
+  test.each([
+    [":0", true],
+    ["unix:1", true],
+    ["localhost:10.0", true],
+    ["127.0.0.1:2", true],
+    ["[::1]:3", true],
+    ["192.168.1.5:0", false],
+    ["far.example:0", false],
+  ])("%p: %p", (display, local) => {
+    expect(isLocalDisplay(parseDisplayName(display)!)).toBe(local);
   });
 });
 
