@@ -3,8 +3,8 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import {
   connectionAddress,
-  isLocalDisplay,
   encodeSetupRequest,
+  isLocalDisplay,
   parseDisplayName,
   parseSetupReply,
   parseXauthority,
@@ -60,8 +60,10 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
   });
 }
 
-/** Rejects when nothing answers. A local display: its socket file, else the abstract socket
- * of the same name (some sandboxes hide /tmp/.X11-unix; Xlib tries both too). */
+/**
+ * Rejects when nothing answers. A local display: its socket file, else the abstract socket of
+ * the same name (some sandboxes hide /tmp/.X11-unix; Xlib tries both too).
+ */
 async function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]): Promise<void> {
   if (target.transport === "tcp") return void (await Bun.connect({ hostname: target.host, port: target.port, socket }));
   await Bun.connect({ unix: target.path, socket }).catch(() => Bun.connect({ unix: `\0${target.path}`, socket }));
