@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { parseSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
@@ -58,32 +58,35 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
     readState,
     acquire(name, state) {
       ensureRoot();
+      sweepDebris(root);
       const dir = pathOf(name.full);
       for (let attempt = 0; attempt < 3; attempt++) {
+        // Born whole: made under a private name with its state inside, then renamed into place.
+        // Another dockercask (its reaper, or a second run of this instance) never sees the dir
+        // without an owner, which it would take for a dead one's and remove.
+        const fresh = join(root, `.new.${process.pid}.${attempt}`);
+        removeTree(fresh);
+        mkdirSync(fresh, { mode: 0o700 });
+        writeStateAt(fresh, state);
         try {
-          mkdirSync(dir, { mode: 0o700 });
+          renameSync(fresh, dir);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+          removeTree(fresh);
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code !== "EEXIST" && code !== "ENOTEMPTY") throw error;
           const owner = readState(name.full);
           if (owner && isSameProcessAlive(owner.pid, owner.pidStart)) return { ok: false, owner };
-          // A dead owner (or one killed before it wrote its state): move its dir aside
-          // atomically, so of two racing takers exactly one wins, then try again.
-          const aside = `${dir}.stale.${process.pid}.${attempt}`;
-          try {
-            renameSync(dir, aside);
-            rmSync(aside, { recursive: true, force: true });
-          } catch {
-            // Someone else moved it first; loop and race for mkdir.
-          }
+          // A dead owner's dir: move it aside atomically, so of two racing takers exactly one
+          // wins, then try again.
+          removeAside(dir, attempt);
           continue;
         }
-        writeStateAt(dir, state);
         return {
           ok: true,
           dir: {
             path: dir,
             writeState: (next) => writeStateAt(dir, next),
-            remove: () => removeTree(dir),
+            remove: () => removeAside(dir, attempt),
           },
         };
       }
@@ -96,12 +99,36 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
       } catch {
         return [];
       }
-      return names.filter((n) => !n.includes(".stale.")).map((name) => ({ name, path: pathOf(name), state: readState(name) }));
+      // Dot names are dirs being born or removed (instance names never start with a dot).
+      return names.filter((n) => !n.startsWith(".")).map((name) => ({ name, path: pathOf(name), state: readState(name) }));
     },
     removeDir(name) {
-      removeTree(pathOf(name));
+      removeAside(pathOf(name), 0);
     },
   };
+}
+
+/** Dirs a dockercask killed mid-birth or mid-removal left under their private names. */
+function sweepDebris(root: string): void {
+  for (const name of readdirSync(root)) {
+    const pid = Number(/^\.(?:new|gone)\..*?(\d+)\.\d+$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !isSameProcessAlive(pid, undefined)) removeTree(join(root, name));
+  }
+}
+
+/**
+ * Removes an instance dir as it was born: in one step (renamed to a private name first), so its
+ * name is never seen half gone and is free at once for the next session of the instance.
+ */
+function removeAside(dir: string, attempt: number): void {
+  const aside = join(dirname(dir), `.gone.${basename(dir)}.${process.pid}.${attempt}`);
+  try {
+    renameSync(dir, aside);
+  } catch {
+    // Gone already, or another dockercask moved it first.
+    return;
+  }
+  removeTree(aside);
 }
 
 /**
