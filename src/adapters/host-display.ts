@@ -13,6 +13,7 @@ import {
   type HostScreen,
   type XauthEntry,
 } from "../core/x11-setup.ts";
+import { log } from "./log.ts";
 
 export type { HostScreen };
 
@@ -30,63 +31,115 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
   const entries = readXauthority(env);
   return new Promise((resolve) => {
     let received: Uint8Array = new Uint8Array();
-    let socket: { end(): void; write(data: Uint8Array): number } | undefined;
     let settled = false;
     const finish = (screen: HostScreen | undefined) => {
       if (settled) return;
-      // Settled before end(): ending calls the close handler at once, which finishes too.
+      // Settled before closing: closing reports the end at once, which finishes too.
       settled = true;
       clearTimeout(timer);
       resolve(screen);
-      socket?.end();
+      link.close();
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
-    const handlers = {
-      open(s: { write(data: Uint8Array): number; end(): void; remoteAddress?: string }) {
-        if (settled) return void s.end();
-        socket = s;
-        const cookie = pickCookie(entries, connectionAddress(target, hostname(), s.remoteAddress));
-        s.write(encodeSetupRequest(cookie));
+    const link = openLink(target, {
+      open(write, peerIp) {
+        write(encodeSetupRequest(pickCookie(entries, connectionAddress(target, hostname(), peerIp))));
       },
-      data(_: unknown, chunk: Uint8Array) {
+      data(chunk) {
         received = concat(received, chunk);
         const reply = parseSetupReply(received);
-        if (reply.status !== "incomplete") finish(reply.status === "accepted" ? reply.screen : undefined);
+        if (reply.status === "incomplete") return;
+        if (reply.status === "refused") log.debug(`the desktop ${display} refused us (${reply.reason}): default window size`);
+        finish(reply.status === "accepted" ? reply.screen : undefined);
       },
-      close: () => finish(undefined),
-      error: () => finish(undefined),
-    };
-    connect(target, handlers).catch(() => finish(undefined));
+      end: () => finish(undefined),
+    });
   });
 }
 
+interface LinkEvents {
+  open(write: (bytes: Uint8Array) => void, peerIp?: string): void;
+  data(chunk: Uint8Array): void;
+  /** Refused, failed or closed: called at most once, and not after close(). */
+  end(): void;
+}
+
 /**
- * Rejects when nothing answers. A local display: its socket file, else the abstract socket of
- * the same name (some sandboxes hide /tmp/.X11-unix; Xlib tries both too).
+ * A connection to the X server, closed by close() whatever state it is in. A local display:
+ * its socket file, else the abstract socket of the same name (some sandboxes hide
+ * /tmp/.X11-unix; Xlib tries both too), through Bun's own sockets, which cost nothing to load.
+ * TCP through node:net, whose connection can be dropped while still trying: an unreachable
+ * host would otherwise keep this process alive for minutes after the timeout.
  */
-async function connect(target: DisplayTarget, socket: Parameters<typeof Bun.connect>[0]["socket"]): Promise<void> {
-  if (target.transport === "tcp") return void (await Bun.connect({ hostname: target.host, port: target.port, socket }));
-  await Bun.connect({ unix: target.path, socket }).catch(() => Bun.connect({ unix: `\0${target.path}`, socket }));
+function openLink(target: DisplayTarget, on: LinkEvents): { close(): void } {
+  let closed = false;
+  const end = () => {
+    if (!closed) on.end();
+    closed = true;
+  };
+  if (target.transport === "tcp") {
+    // Required here, not imported: loading node:net costs a few ms that a local display never needs.
+    const { createConnection } = require("node:net") as typeof import("node:net");
+    const socket = createConnection({ host: target.host, port: target.port });
+    socket.on("connect", () => on.open((bytes) => void socket.write(bytes), socket.remoteAddress));
+    socket.on("data", (chunk: Buffer) => on.data(chunk));
+    socket.on("error", end);
+    socket.on("close", end);
+    return {
+      close() {
+        closed = true;
+        socket.destroy();
+      },
+    };
+  }
+  let unix: { end(): void } | undefined;
+  const socket = {
+    open(s: { write(data: Uint8Array): number; end(): void }) {
+      if (closed) return void s.end();
+      unix = s;
+      on.open((bytes) => void s.write(bytes));
+    },
+    data: (_: unknown, chunk: Uint8Array) => on.data(chunk),
+    close: end,
+    error: end,
+  };
+  Bun.connect({ unix: target.path, socket })
+    .catch(() => Bun.connect({ unix: `\0${target.path}`, socket }))
+    .catch(end);
+  return {
+    close() {
+      closed = true;
+      unix?.end();
+    },
+  };
 }
 
 /**
  * The cookie an X client would send to a display on this machine, as hex; "" for none (no
- * Xauthority, an unreadable one, or no entry for it). Undefined for a display elsewhere,
- * whose entry depends on the address it answers from.
+ * Xauthority, an unreadable one, or no entry for it). Undefined for a display elsewhere, whose
+ * entry depends on the address it answers from, unless the Xauthority cannot be read at all:
+ * then "" too, since whoever reads it next (the x11 package) would throw.
  */
 export function localCookieHex(display: string, env: Record<string, string | undefined> = process.env): string | undefined {
   const target = parseDisplayName(display);
+  const file = readXauthorityFile(env);
+  if (file === "unreadable") return "";
   if (!target || !isLocalDisplay(target)) return undefined;
-  const cookie = pickCookie(readXauthority(env), connectionAddress(target, hostname()));
+  const cookie = pickCookie(file ? parseXauthority(file) : [], connectionAddress(target, hostname()));
   return cookie ? Buffer.from(cookie).toString("hex") : "";
 }
 
 /** $XAUTHORITY, else ~/.Xauthority, as Xlib reads it; none (or unreadable) means no cookie to send. */
 function readXauthority(env: Record<string, string | undefined>): XauthEntry[] {
+  const file = readXauthorityFile(env);
+  return file instanceof Uint8Array ? parseXauthority(file) : [];
+}
+
+function readXauthorityFile(env: Record<string, string | undefined>): Uint8Array | undefined | "unreadable" {
   try {
-    return parseXauthority(readFileSync(env.XAUTHORITY || join(env.HOME || homedir(), ".Xauthority")));
-  } catch {
-    return [];
+    return readFileSync(env.XAUTHORITY || join(env.HOME || homedir(), ".Xauthority"));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "unreadable";
   }
 }
 

@@ -40,7 +40,9 @@ export interface XauthEntry {
 export function parseDisplayName(display: string): DisplayTarget | undefined {
   const match = /^(.*):(\d+)(?:\.\d+)?$/.exec(display.trim());
   if (!match) return undefined;
-  const [, host = "", number = ""] = match;
+  const [, host = "", digits = ""] = match;
+  // ":01" is display 1, as Xlib reads it: socket X1, Xauthority number "1".
+  const number = String(Number(digits));
   if (host === "" || host === "unix") return { transport: "unix", path: `/tmp/.X11-unix/X${number}`, number };
   if (host.startsWith("/") || host.endsWith(":")) return undefined;
   const port = 6000 + Number(number);
@@ -134,11 +136,14 @@ export function parseSetupReply(bytes: Uint8Array): SetupReply {
     const length = status === 0 ? bytes[1]! : total - 8;
     return { status: "refused", reason: latin1(bytes.subarray(8, 8 + length)).replace(/\0+$/, "").trim() || "refused" };
   }
+  // A success reply shorter than its fixed part has no screen to read (no real server sends one).
+  if (total < 40) return { status: "accepted", screen: undefined };
   const vendorLength = view.getUint16(24, true);
   const screens = bytes[28]!;
   const formats = bytes[29]!;
   const screen = 40 + padded(vendorLength) + 8 * formats;
-  if (screens === 0 || screen + 28 > total) return { status: "accepted", screen: undefined };
+  // A SCREEN is at least 40 bytes; the sizes are at 20-27.
+  if (screens === 0 || screen + 40 > total) return { status: "accepted", screen: undefined };
   return {
     status: "accepted",
     screen: {
@@ -152,14 +157,19 @@ export function parseSetupReply(bytes: Uint8Array): SetupReply {
 
 const padded = (length: number) => (length + 3) & ~3;
 
-const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** The loopback addresses libxcb counts as this machine (FamilyLocal) on a TCP connection. */
 function isLoopback(ip: string): boolean {
-  return ip === "::1" || /^(?:::ffff:)?127\./.test(ip);
+  return ip === "::1" || ip === "127.0.0.1" || ip === "::ffff:127.0.0.1";
 }
 
 function ipv6Bytes(ip: string): Uint8Array {

@@ -121,6 +121,7 @@ describe("localCookieHex: the desktop's cookie for the clipboard's own X connect
     ["no Xauthority: none", ":5", "/nonexistent/xauth", ""],
     ["an unreadable one (a directory): none, and no throw", ":5", "/", ""],
     ["a display on another machine: left to the X library", "far.example:0", [ours("0", COOKIE)], undefined],
+    ["a display on another machine, the Xauthority unreadable: none, so nobody reads it", "far.example:0", "/", ""],
   ])("%s", async (_, displayName, entries, expected) => {
     const file = typeof entries === "string" ? entries : await authFile(entries);
     expect(localCookieHex(displayName, { XAUTHORITY: file })).toBe(expected as never);

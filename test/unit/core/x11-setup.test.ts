@@ -32,6 +32,7 @@ describe("parseDisplayName", () => {
     ["localhost:10.0", { transport: "tcp", host: "localhost", port: 6010, number: "10" }],
     ["192.168.1.5:1", { transport: "tcp", host: "192.168.1.5", port: 6001, number: "1" }],
     ["[::1]:2", { transport: "tcp", host: "::1", port: 6002, number: "2" }],
+    [":01", { transport: "unix", path: "/tmp/.X11-unix/X1", number: "1" }],
   ])("%p", (display, expected) => {
     expect(parseDisplayName(display)).toEqual(expected as never);
   });
@@ -97,6 +98,7 @@ describe("connectionAddress", () => {
     ["a unix socket: our host name", unix, undefined, FAMILY.local, [...text("desk")]],
     ["TCP to loopback (ssh -X): our host name", tcp, "127.0.0.1", FAMILY.local, [...text("desk")]],
     ["TCP to ::1: our host name", tcp, "::1", FAMILY.local, [...text("desk")]],
+    ["TCP to another loopback address: that address, as libxcb does", tcp, "127.0.0.2", FAMILY.internet, [127, 0, 0, 2]],
     ["TCP to another machine: its IPv4 address", tcp, "192.168.1.5", FAMILY.internet, [192, 168, 1, 5]],
     ["an IPv4-mapped peer: the IPv4 address", tcp, "::ffff:10.0.0.2", FAMILY.internet, [10, 0, 0, 2]],
     ["TCP over IPv6: 16 bytes", tcp, "fe80::1:2", FAMILY.internet6, [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]],
@@ -112,6 +114,7 @@ describe("isLocalDisplay", () => {
     ["unix:1", true],
     ["localhost:10.0", true],
     ["127.0.0.1:2", true],
+    ["127.0.0.2:2", false],
     ["[::1]:3", true],
     ["192.168.1.5:0", false],
     ["far.example:0", false],
@@ -170,6 +173,19 @@ describe("parseSetupReply", () => {
     ["two screens: the first one", accepted({ screens: 2 })],
   ])("reads the first screen from %s", (_, reply) => {
     expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: first });
+  });
+
+  test.each([
+    ["a success reply with only its header", Uint8Array.from([1, 0, 11, 0, 0, 0, 0, 0])],
+    ["a success reply cut before the screen count", Uint8Array.from([1, 0, 11, 0, 0, 0, 5, 0, ...new Array(20).fill(0)])],
+    ["a screen cut short of its 40 bytes", (() => {
+      const whole = accepted({ formats: 0 });
+      const cut = whole.slice(0, whole.length - 12);
+      new DataView(cut.buffer).setUint16(6, (cut.length - 8) / 4, true);
+      return cut;
+    })()],
+  ])("%s: accepted, with no screen (and no throw)", (_, reply) => {
+    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: undefined });
   });
 
   test("a reply without screens is accepted, with no screen", () => {
