@@ -34,6 +34,7 @@ export const log = new Proxy({} as ConsolaInstance, {
     return typeof value === "function" ? value.bind(instance) : value;
   },
   set: (_, key, value) => Reflect.set(consola(), key, value),
+  has: (_, key) => Reflect.has(consola(), key),
 });
 
 export function setVerbose(on: boolean): void {
