@@ -5,7 +5,9 @@
  * thread at every `run`, while Xephyr was booting on the same two cores (docs/benchmarks.md).
  *
  * Each deferred import becomes a proxy that loads the real module on first use, so every path
- * still works, only later. If dockerode changes and a deferral no longer matches, the build fails
+ * still works, only later. The proxy forwards calls, `new`, property reads and `in`: enough for
+ * CommonJS importers that call or read what they required, which all three are. An ESM importer
+ * (which lists a module's keys) or a subclass of a deferred export would need more traps. If dockerode changes and a deferral no longer matches, the build fails
  * instead of quietly getting slow again.
  */
 import type { BunPlugin } from "bun";

@@ -223,8 +223,13 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
           runtimeDir: runtime.path,
         })
         .then(
-          (bridge) => (tornDown ? bridge.stop() : (clipboard = bridge)),
-          (e) => void (tornDown || deps.log.warn(`the clipboard is not shared: ${String(e)}`)),
+          (bridge) => {
+            if (tornDown) bridge.stop();
+            else clipboard = bridge;
+          },
+          (error) => {
+            if (!tornDown) deps.log.warn(`the clipboard is not shared: ${String(error)}`);
+          },
         );
     }
 
