@@ -51,6 +51,9 @@ export function createSandbox(name: string): Sandbox {
       return { code, stdout, stderr };
     },
     cleanup() {
+      // A test that failed half-way may leave instances running: stop them before their runtime
+      // dirs go, or their containers and Xephyrs outlive the suite and trip up the next one.
+      if (listFilesBelow(join(env.XDG_RUNTIME_DIR!, "dockercask")).length) Bun.spawnSync([BIN, "stop", "--all"], { env, stdout: "ignore", stderr: "ignore" });
       rmSync(dir, { recursive: true, force: true });
     },
   };

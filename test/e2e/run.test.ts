@@ -109,13 +109,16 @@ describe("instances", () => {
 
   test("ten instances started at once all get distinct displays, and all tear down", async () => {
     const names = Array.from({ length: 10 }, (_, i) => `xeyes#many${i}`);
-    const sessions = await Promise.all(names.map((n) => startRun(box, n)));
+    // Settled, not all: if one fails to start, the other nine must still be stopped below.
+    const started = await Promise.allSettled(names.map((n) => startRun(box, n)));
+    const sessions = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     try {
+      for (const s of started) if (s.status === "rejected") throw s.reason;
       expect(new Set(sessions.map((s) => s.display)).size).toBe(10);
     } finally {
       expect((await box.run(["stop", "--all"])).code).toBe(0);
+      await Promise.all(sessions.map((s) => s.exited));
     }
-    await Promise.all(sessions.map((s) => s.exited));
     for (const n of names) expect(await waitUntilClean(box, n)).toEqual([]);
   });
 
