@@ -22,6 +22,8 @@ export interface RuntimeDirs {
   list(): { name: string; path: string; state: SessionState | undefined }[];
   readState(name: string): SessionState | undefined;
   removeDir(name: string): void;
+  /** Removes dirs that a dockercask killed while making or removing them left under private names. */
+  sweepDebris(): void;
 }
 
 export function createRuntimeDirs(env: Env): RuntimeDirs {
@@ -38,6 +40,15 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
     const temp = join(dir, `.${STATE_FILE}.${process.pid}`);
     writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     renameSync(temp, join(dir, STATE_FILE));
+  };
+
+  /** The names in the runtime root; none before the first run made it. */
+  const entries = () => {
+    try {
+      return readdirSync(root);
+    } catch {
+      return [];
+    }
   };
 
   function ensureRoot() {
@@ -58,7 +69,6 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
     readState,
     acquire(name, state) {
       ensureRoot();
-      sweepDebris(root);
       const dir = pathOf(name.full);
       for (let attempt = 0; attempt < 3; attempt++) {
         // Born whole: made under a private name with its state inside, then renamed into place.
@@ -93,27 +103,21 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
       throw new DockercaskError(`could not take the runtime folder of ${name.full}`, { code: "E_RUNTIME_DIR" });
     },
     list() {
-      let names: string[];
-      try {
-        names = readdirSync(root);
-      } catch {
-        return [];
-      }
       // Dot names are dirs being born or removed (instance names never start with a dot).
-      return names.filter((n) => !n.startsWith(".")).map((name) => ({ name, path: pathOf(name), state: readState(name) }));
+      return entries()
+        .filter((n) => !n.startsWith("."))
+        .map((name) => ({ name, path: pathOf(name), state: readState(name) }));
     },
     removeDir(name) {
       removeAside(pathOf(name), 0);
     },
+    sweepDebris() {
+      for (const name of entries()) {
+        const pid = Number(/^\.(?:new|gone)\..*?(\d+)\.\d+$/.exec(name)?.[1]);
+        if (pid && pid !== process.pid && !isSameProcessAlive(pid, undefined)) removeTree(join(root, name));
+      }
+    },
   };
-}
-
-/** Dirs a dockercask killed mid-birth or mid-removal left under their private names. */
-function sweepDebris(root: string): void {
-  for (const name of readdirSync(root)) {
-    const pid = Number(/^\.(?:new|gone)\..*?(\d+)\.\d+$/.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !isSameProcessAlive(pid, undefined)) removeTree(join(root, name));
-  }
 }
 
 /**

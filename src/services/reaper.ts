@@ -6,6 +6,7 @@ export interface ReaperDeps {
   runtime: {
     list(): { name: string; state: SessionState | undefined }[];
     removeDir(name: string): void;
+    sweepDebris(): void;
   };
   /** Undefined when Docker cannot be reached: containers are then left for a later reap. */
   containers?: ContainerClient;
@@ -39,6 +40,7 @@ export async function reapOrphans(deps: ReaperDeps): Promise<string[]> {
 /** The local half: runtime dirs of dead supervisors and their Xephyr servers. Files and /proc only. */
 export async function reapHostSide(deps: ReaperDeps, reported = new Set<string>()): Promise<string[]> {
   const reaped: string[] = [];
+  deps.runtime.sweepDebris();
   for (const { name, state } of deps.runtime.list()) {
     if (state && deps.isAlive(state.pid, state.pidStart)) continue;
     // A container Docker will not remove now stays labelled with its dead supervisor: the next reap retries.

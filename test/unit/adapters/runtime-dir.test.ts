@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntimeDirs } from "../../../src/adapters/runtime-dir.ts";
@@ -18,6 +18,29 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 const me: SessionState = { instance: "xeyes#a", pid: process.pid, pidStart: processStartTime(process.pid)!, startedAt: "2026-11-28T00:00:00.000Z" };
 /** A pid that is surely not running: above the kernel's pid_max. */
 const DEAD_PID = 4_194_305;
+
+/**
+ * Whether the dir standing at `path` has no state.json, judged on one directory: the one opened
+ * at `path` and still there once read. (Two checks by path, "exists" then "has no state", also
+ * count a dir that was renamed away and replaced between them, which was never ownerless.)
+ */
+function standsWithoutState(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const names = readdirSync(`/proc/self/fd/${fd}`);
+    return statSync(path, { throwIfNoEntry: false })?.ino === fstatSync(fd).ino && !names.includes("state.json");
+  } catch {
+    // Removed since it was opened: it no longer stands anywhere.
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe("runtime dirs", () => {
   test("acquire makes a private dir holding the owner's state; remove leaves nothing", () => {
@@ -52,13 +75,14 @@ describe("runtime dirs", () => {
     expect(readdirSync(dirs.root)).toEqual(["xeyes#a"]);
   });
 
-  test("debris of a dockercask killed while making or removing a dir is swept at the next acquire", () => {
+  test("debris of a dockercask killed while making or removing a dir is swept (the reaper's first step)", () => {
     const dirs = createRuntimeDirs(env);
     mkdirSync(join(dirs.root, `.new.${DEAD_PID}.0`), { recursive: true });
     mkdirSync(join(dirs.root, `.gone.xeyes#b.${DEAD_PID}.1`), { recursive: true });
     // A live process's dir being born is not touched.
     mkdirSync(join(dirs.root, `.new.${process.ppid}.0`), { recursive: true });
     expect(dirs.list()).toEqual([]);
+    dirs.sweepDebris();
     dirs.acquire(parseInstanceName("xeyes#a"), me);
     expect(readdirSync(dirs.root).sort()).toEqual([`.new.${process.ppid}.0`, "xeyes#a"]);
   });
@@ -90,7 +114,7 @@ describe("runtime dirs", () => {
     while (child.exitCode === null) {
       for (const entry of dirs.list()) {
         looks++;
-        if (!entry.state && existsSync(entry.path) && !existsSync(join(entry.path, "state.json"))) ownerless++;
+        if (!entry.state && standsWithoutState(entry.path)) ownerless++;
       }
       await Bun.sleep(0);
     }

@@ -33,6 +33,7 @@ interface World {
 /** Plain-object fakes over a small world; every side effect lands in `events`, in order. */
 function createFakes(world: World, processes: Processes = LIVE) {
   const events: string[] = [];
+  const sweeps: string[] = [];
   const logs: string[] = [];
   const containers = world.containers ? [...world.containers] : undefined;
   const client: ContainerClient | undefined = containers && {
@@ -53,6 +54,7 @@ function createFakes(world: World, processes: Processes = LIVE) {
     runtime: {
       list: () => world.dirs,
       removeDir: (name) => void events.push(`remove dir ${name}`),
+      sweepDebris: () => void sweeps.push("swept"),
     },
     containers: client,
     isAlive: (pid, start) => processes[pid] !== undefined && (start === undefined || processes[pid] === start),
@@ -64,7 +66,7 @@ function createFakes(world: World, processes: Processes = LIVE) {
     deps.unloadPulseModule = async (index) => void events.push(`unload pulse ${index}`);
     deps.exists = (path) => (world.files ?? []).includes(path);
   }
-  return { deps, events, logs };
+  return { deps, events, logs, sweeps };
 }
 
 describe("reapOrphans", () => {
@@ -170,6 +172,15 @@ describe("reapOrphans", () => {
     fakes.deps.isAlive = () => true;
     expect(await reapOrphans(fakes.deps)).toEqual(["a", "b", "c"]);
     expect(fakes.events).toEqual(["remove container c1", "remove container c2", "remove container c3"]);
+  });
+
+  test.each<[string, World]>([
+    ["with Docker", { dirs: [], containers: [] }],
+    ["without Docker", { dirs: [] }],
+  ])("%s, the host side sweeps the debris of dirs a killed dockercask was making or removing", async (_, world) => {
+    const fakes = createFakes(world);
+    await reapOrphans(fakes.deps);
+    expect(fakes.sweeps).toEqual(["swept"]);
   });
 
   test("nothing to do: nothing happens, nothing is said", async () => {
