@@ -13,7 +13,7 @@ import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { parseSrcinfo } from "../../scripts/lib/aur.ts";
 import { binaryName, debName, parseChecksums, RELEASE_TARGETS, shareTarballName } from "../../scripts/lib/release.ts";
-import { unescapeString } from "../../src/core/desktop-entry.ts";
+import { parseExec } from "../support/desktop-exec.ts";
 import { BIN, createSandbox, ROOT, sh, type Sandbox } from "./helpers.ts";
 import { HOST_DISPLAY, waitUntilClean, xephyrWindow } from "./session.ts";
 
@@ -338,29 +338,3 @@ describe("shell completion", () => {
     expect(result.stderr).toContain("bash, zsh, fish");
   });
 });
-
-/** The Exec key split into argv as the Desktop Entry spec tells a launcher to. */
-function parseExec(value: string): string[] {
-  const text = unescapeString(value);
-  const args: string[] = [];
-  let current = "";
-  let quoted = false;
-  let started = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted && c === "\\" && '"`$\\'.includes(text[i + 1] ?? "")) current += text[++i];
-    else if (c === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (c === " " && !quoted) {
-      if (started) args.push(current);
-      current = "";
-      started = false;
-    } else {
-      current += c;
-      started = true;
-    }
-  }
-  if (started) args.push(current);
-  return args.map((a) => a.replace(/%%/g, "%"));
-}
