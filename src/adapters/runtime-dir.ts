@@ -88,7 +88,7 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
           if (owner && isSameProcessAlive(owner.pid, owner.pidStart)) return { ok: false, owner };
           // A dead owner's dir: move it aside atomically, so of two racing takers exactly one
           // wins, then try again.
-          removeAside(dir, attempt);
+          removeAside(dir);
           continue;
         }
         return {
@@ -96,7 +96,7 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
           dir: {
             path: dir,
             writeState: (next) => writeStateAt(dir, next),
-            remove: () => removeAside(dir, attempt),
+            remove: () => removeAside(dir),
           },
         };
       }
@@ -109,7 +109,7 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
         .map((name) => ({ name, path: pathOf(name), state: readState(name) }));
     },
     removeDir(name) {
-      removeAside(pathOf(name), 0);
+      removeAside(pathOf(name));
     },
     sweepDebris() {
       for (const name of entries()) {
@@ -120,12 +120,15 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
   };
 }
 
+/** Numbers this process's removals, so no two of them ever share a private name. */
+let removals = 0;
+
 /**
  * Removes an instance dir as it was born: in one step (renamed to a private name first), so its
  * name is never seen half gone and is free at once for the next session of the instance.
  */
-function removeAside(dir: string, attempt: number): void {
-  const aside = join(dirname(dir), `.gone.${basename(dir)}.${process.pid}.${attempt}`);
+function removeAside(dir: string): void {
+  const aside = join(dirname(dir), `.gone.${basename(dir)}.${process.pid}.${removals++}`);
   try {
     renameSync(dir, aside);
   } catch {
