@@ -10,15 +10,13 @@ import type { ConsolaInstance } from "consola";
 let instance: ConsolaInstance | undefined;
 let verbose = false;
 
+/** The level, whether consola is loaded yet or not: 4 shows debug lines, 1 only warnings. */
+const level = () => instance?.level ?? (verbose ? 4 : process.env.DOCKERCASK_QUIET ? 1 : 3);
+
 function consola(): ConsolaInstance {
   if (!instance) {
     const { createConsola } = require("consola") as typeof import("consola");
-    instance = createConsola({
-      stdout: process.stderr,
-      stderr: process.stderr,
-      level: verbose ? 4 : process.env.DOCKERCASK_QUIET ? 1 : 3,
-      formatOptions: { date: false },
-    });
+    instance = createConsola({ stdout: process.stderr, stderr: process.stderr, level: level(), formatOptions: { date: false } });
   }
   return instance;
 }
@@ -29,7 +27,7 @@ export const log = new Proxy({} as ConsolaInstance, {
   get: (_, key) => {
     // Debug lines are dropped unless --verbose, so they need not load consola (run logs one
     // right after its Xephyr is ready, still before the container starts).
-    if ((key === "debug" || key === "trace") && !verbose && (instance?.level ?? 3) < 4) return quiet;
+    if ((key === "debug" || key === "trace") && level() < 4) return quiet;
     const value = Reflect.get(consola(), key);
     return typeof value === "function" ? value.bind(instance) : value;
   },
