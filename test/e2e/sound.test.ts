@@ -13,8 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => box.cleanup());
 
-/** Records the sink's monitor for `ms` while `play` runs; returns the RMS level (0..1). */
-async function recordWhile(ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER): Promise<number> {
+/**
+ * Records the sink's monitor for `ms` while `play` runs; returns the RMS level (0..1) and how
+ * much was recorded, so that an empty recording never passes for silence.
+ */
+async function recordWhile(ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER): Promise<{ level: number; seconds: number }> {
   // --latency-msec: by default the server hands parec its data in chunks of up to 2 s, and
   // whatever is still held back when parec is stopped is lost, sometimes the whole noise.
   const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, "--raw", "--format=s16le", "--channels=1", "--rate=22050", "--latency-msec=20"], {
@@ -22,15 +25,25 @@ async function recordWhile(ms: number, play: () => Promise<unknown>, server = pr
     stdout: "pipe",
     stderr: "ignore",
   });
-  const audio = new Response(rec.stdout).arrayBuffer();
-  await Bun.sleep(200);
+  const chunks: Uint8Array[] = [];
+  const { promise: recording, resolve: started } = Promise.withResolvers<void>();
+  const drained = (async () => {
+    for await (const chunk of rec.stdout) {
+      chunks.push(chunk);
+      started();
+    }
+  })();
+  // Play only once the first samples are in: parec takes a few hundred ms to connect.
+  await Promise.race([recording, drained, Bun.sleep(10_000)]);
   await play();
   await Bun.sleep(ms);
   rec.kill("SIGTERM");
-  const samples = new Int16Array(await audio);
+  await drained;
+  const bytes = await new Blob(chunks).arrayBuffer();
+  const samples = new Int16Array(bytes, 0, bytes.byteLength >> 1);
   let sum = 0;
   for (const s of samples) sum += (s / 32768) ** 2;
-  return samples.length ? Math.sqrt(sum / samples.length) : 0;
+  return { level: samples.length ? Math.sqrt(sum / samples.length) : 0, seconds: samples.length / 22050 };
 }
 
 const modulesFor = async (instance: string) => (await sh(["pactl", "list", "short", "modules"])).stdout.split("\n").filter((l) => l.includes(`/${instance}/pulse.sock`));
@@ -42,9 +55,11 @@ test("an instance plays through its own socket and the host hears it", async () 
     expect(await modulesFor("attacker#sound")).toHaveLength(1);
     const silence = await recordWhile(500, async () => {});
     let played = { code: -1, stdout: "", stderr: "" };
-    const level = await recordWhile(1000, async () => (played = await execIn("attacker#sound", ["sh", "-c", noise])));
-    // One comparison, so a failure shows every measurement at once.
-    expect({ ...played, silence: silence < 0.01 ? "silent" : silence, level: level > 0.1 ? "heard" : level }).toMatchObject({
+    const noisy = await recordWhile(1000, async () => (played = await execIn("attacker#sound", ["sh", "-c", noise])));
+    // One comparison, so a failure shows every measurement at once. The quiet recording ran
+    // for 0.5 s: most of that must have arrived for it to count as silence.
+    const quiet = silence.seconds > 0.4 && silence.level < 0.01;
+    expect({ ...played, silence: quiet ? "silent" : silence, level: noisy.level > 0.1 ? "heard" : noisy }).toMatchObject({
       code: 0,
       stderr: "",
       silence: "silent",
@@ -71,7 +86,7 @@ test("under PipeWire's pulse server (no per-client socket module), the socket is
   expect(refused.stderr).toContain("No such entity");
   const s = await startRun(box, "attacker#pipewire", ["--audio"], env);
   try {
-    const level = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", noise]), server);
+    const { level } = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", noise]), server);
     expect(level).toBeGreaterThan(0.1);
     const found = await execIn("attacker#pipewire", ["ls", "/run/dockercask"]);
     expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock"]);
