@@ -251,23 +251,26 @@ describe("menu entries", () => {
   });
 
   test("the Exec line starts the instance, and its window carries the StartupWMClass", async () => {
-    const text = entry("dockercask-xeyes.work");
+    expect((await box.run(["desktop", "install", "xeyes#launch"])).code).toBe(0);
+    const text = entry("dockercask-xeyes.launch");
     const argv = parseExec(key(text, "Exec")!);
     const proc = Bun.spawn(argv, { env: box.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     try {
-      const window = await xephyrWindow("xeyes#work");
+      const window = await xephyrWindow("xeyes#launch");
       const wmClass = (await must(["xprop", "-id", window, "WM_CLASS"], { DISPLAY: HOST_DISPLAY })).stdout;
       // WM_CLASS(STRING) = "<res_name>", "<res_class>": launchers match StartupWMClass against either.
       const [resName, resClass] = [...wmClass.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
       expect([resName, resClass]).toContain(key(text, "StartupWMClass"));
     } finally {
-      await box.run(["stop", "xeyes#work"]);
+      await box.run(["stop", "xeyes#launch"]);
       await proc.exited;
-      expect(await waitUntilClean(box, "xeyes#work")).toEqual([]);
+      expect(await waitUntilClean(box, "xeyes#launch")).toEqual([]);
+      expect((await box.run(["desktop", "remove", "xeyes#launch"])).code).toBe(0);
     }
   });
 
   test("desktop remove removes the entry, and the icon with the last entry using it", async () => {
+    for (const instance of ["xeyes", "xeyes#work"]) expect((await box.run(["desktop", "install", instance])).code).toBe(0);
     expect((await box.run(["desktop", "remove", "xeyes"])).code).toBe(0);
     expect(existsSync(join(icons, "dockercask-xeyes.svg"))).toBe(true);
     expect((await box.run(["desktop", "remove", "xeyes#work"])).code).toBe(0);
