@@ -7,6 +7,9 @@ import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
 import { createAppSandbox, execIn, leftovers, startRun, waitFor } from "./session.ts";
 
 const SINK = process.env.DOCKERCASK_TEST_SINK ?? "dockercask_test";
+/** One format for playing and recording: 16-bit mono samples, `RATE` a second. */
+const RATE = 22050;
+const FORMAT = ["--raw", "--format=s16le", "--channels=1", `--rate=${RATE}`];
 let box: Sandbox;
 beforeAll(async () => {
   box = await createAppSandbox("sound");
@@ -20,7 +23,7 @@ afterAll(() => box.cleanup());
 async function recordWhile(ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER): Promise<{ level: number; seconds: number }> {
   // --latency-msec: by default the server hands parec its data in chunks of up to 2 s, and
   // whatever is still held back when parec is stopped is lost, sometimes the whole noise.
-  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, "--raw", "--format=s16le", "--channels=1", "--rate=22050", "--latency-msec=20"], {
+  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, ...FORMAT, "--latency-msec=20"], {
     env: { ...process.env, PULSE_SERVER: server },
     stdout: "pipe",
     stderr: "ignore",
@@ -43,11 +46,12 @@ async function recordWhile(ms: number, play: () => Promise<unknown>, server = pr
   const samples = new Int16Array(bytes, 0, bytes.byteLength >> 1);
   let sum = 0;
   for (const s of samples) sum += (s / 32768) ** 2;
-  return { level: samples.length ? Math.sqrt(sum / samples.length) : 0, seconds: samples.length / 22050 };
+  return { level: samples.length ? Math.sqrt(sum / samples.length) : 0, seconds: samples.length / RATE };
 }
 
 const modulesFor = async (instance: string) => (await sh(["pactl", "list", "short", "modules"])).stdout.split("\n").filter((l) => l.includes(`/${instance}/pulse.sock`));
-const noise = "head -c 66000 /dev/urandom | pacat --raw --format=s16le --rate=22050 --channels=1";
+// 1.5 s of white noise (2 bytes a sample).
+const noise = `head -c ${3 * RATE} /dev/urandom | pacat ${FORMAT.join(" ")}`;
 
 test("an instance plays through its own socket and the host hears it", async () => {
   const s = await startRun(box, "attacker#sound", ["--audio"]);
