@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { runnableApps } from "../core/catalog.ts";
-import { DockercaskError, isDockercaskError } from "../core/errors.ts";
+import { DockercaskError } from "../core/errors.ts";
 import { buildApps } from "../services/build.ts";
 import { buildArgs } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -12,21 +12,14 @@ export default defineCommand({
   args: { ...buildArgs },
   async run({ args }) {
     const ctx = createContext();
-    const deps = await ctx.buildDeps();
-    const options = { force: args.force, noCache: args.cache === false, pull: args.pull };
+    const apps = runnableApps(ctx.catalog).map((a) => a.name);
     // One app that cannot build (a vendor's server out of reach) must not stop the others.
-    const failed: string[] = [];
-    for (const app of runnableApps(ctx.catalog).map((a) => a.name)) {
-      try {
-        reportResults(await buildApps([app], deps, options));
-      } catch (error) {
-        if (!isDockercaskError(error) || error.code !== "E_BUILD") throw error;
-        log.error(error.message);
-        failed.push(app);
-      }
-    }
+    const results = await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args.cache === false, pull: args.pull, keepGoing: true });
+    reportResults(results);
+    const failed = results.filter((r) => r.action === "failed" || r.action === "skipped");
+    for (const r of failed) log.error(r.action === "failed" ? r.error.message : `${r.app} was not built: the image it is built FROM (${r.parent}) failed`);
     if (failed.length) {
-      throw new DockercaskError(`${failed.length} app${failed.length === 1 ? "" : "s"} did not build: ${failed.join(", ")}`, {
+      throw new DockercaskError(`${failed.length} app${failed.length === 1 ? "" : "s"} did not build: ${failed.map((r) => r.app).join(", ")}`, {
         code: "E_BUILD",
         hint: "Their errors are above. Vendor apps (chrome, spotify, slack) need their vendor's server at build time.",
       });

@@ -21,13 +21,18 @@ export interface BuildOptions {
   noCache?: boolean;
   /** Pull a newer upstream base (the FROM of images not built FROM another catalog app). */
   pull?: boolean;
+  /**
+   * Build every app that can be built: a build that fails is reported in the results (and what
+   * is built FROM it is skipped) instead of stopping the rest.
+   */
+  keepGoing?: boolean;
 }
 
-export interface BuildResult {
-  app: string;
-  image: string;
-  action: "built" | "up-to-date";
-}
+export type BuildResult =
+  | { app: string; image: string; action: "built" | "up-to-date" }
+  | { app: string; image: string; action: "failed"; error: ImageBuildError }
+  /** Not built because the image it is built FROM failed (keepGoing only). */
+  | { app: string; image: string; action: "skipped"; parent: string };
 
 /**
  * Builds `names` and whatever they are built FROM, parents first, like make: an image that is
@@ -38,18 +43,32 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
   const order = resolveBuildOrder(deps.catalog, names);
   for (const recipe of order) assertValidPolicy(recipe);
   const named = new Set(names);
+  const notBuilt = new Set<string>();
   const results: BuildResult[] = [];
   for (const recipe of order) {
+    const image = imageName(recipe.name);
+    if (recipe.parent && notBuilt.has(recipe.parent)) {
+      notBuilt.add(recipe.name);
+      results.push({ app: recipe.name, image, action: "skipped", parent: recipe.parent });
+      continue;
+    }
     const hash = recipeHash(deps.catalog, recipe.name);
-    const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), hash);
+    const state = imageState(await deps.images.inspectImage(image), hash);
     const rebuildParent = options.noCache || options.pull;
     const wanted = state.state !== "built" || (named.has(recipe.name) ? options.force || rebuildParent : rebuildParent);
     if (!wanted) {
-      results.push({ app: recipe.name, image: imageName(recipe.name), action: "up-to-date" });
+      results.push({ app: recipe.name, image, action: "up-to-date" });
       continue;
     }
-    await buildOne(recipe, hash, deps, options);
-    results.push({ app: recipe.name, image: imageName(recipe.name), action: "built" });
+    try {
+      await buildOne(recipe, hash, deps, options);
+    } catch (error) {
+      if (!options.keepGoing || !(error instanceof ImageBuildError)) throw error;
+      notBuilt.add(recipe.name);
+      results.push({ app: recipe.name, image, action: "failed", error });
+      continue;
+    }
+    results.push({ app: recipe.name, image, action: "built" });
   }
   return results;
 }

@@ -95,6 +95,49 @@ describe("buildApps", () => {
     expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base"]);
   });
 
+  describe("keepGoing (build-all)", () => {
+    const family = {
+      base: tree.base,
+      xeyes: tree.xeyes,
+      xterm: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xterm"\n' },
+      xeyes2: { Dockerfile: 'FROM dockercask/xeyes\nLABEL io.dockercask.command="xeyes"\n' },
+    };
+    const apps = ["xeyes", "xeyes2", "xterm"];
+    const outcome = (results: Awaited<ReturnType<typeof buildApps>>) => results.map((r) => [r.app, r.action]);
+
+    test("a failed build is reported, what is built FROM it is skipped, and the others are built", async () => {
+      const fake = createFakeImages(["dockercask/xeyes"]);
+      const results = await buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true });
+      expect(outcome(results)).toEqual([["base", "built"], ["xeyes", "failed"], ["xeyes2", "skipped"], ["xterm", "built"]]);
+      expect(results[1]).toMatchObject({ error: expect.any(ImageBuildError) });
+      expect(results[2]).toMatchObject({ parent: "xeyes" });
+      expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base", "dockercask/xeyes", "dockercask/xterm"]);
+    });
+
+    test("a failed base is built once, and every app on it is skipped", async () => {
+      const fake = createFakeImages(["dockercask/base"]);
+      const results = await buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true });
+      expect(outcome(results)).toEqual([["base", "failed"], ["xeyes", "skipped"], ["xeyes2", "skipped"], ["xterm", "skipped"]]);
+      expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base"]);
+    });
+
+    test("--no-cache rebuilds the shared base once, not once per app", async () => {
+      const fake = createFakeImages();
+      await buildApps(apps, deps(fake.client, createCatalog(family)));
+      fake.builds.length = 0;
+      await buildApps(apps, deps(fake.client, createCatalog(family)), { noCache: true, keepGoing: true });
+      expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base", "dockercask/xeyes", "dockercask/xeyes2", "dockercask/xterm"]);
+    });
+
+    test("anything but a failed build still stops the run", async () => {
+      const fake = createFakeImages();
+      fake.client.buildImage = async () => {
+        throw new Error("socket hang up");
+      };
+      await expect(buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true })).rejects.toThrow("socket hang up");
+    });
+  });
+
   test("an invalid run policy stops before any build", async () => {
     const fake = createFakeImages();
     await expect(buildApps(["bad"], deps(fake.client))).rejects.toBeInstanceOf(InvalidPolicyError);
