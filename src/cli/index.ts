@@ -3,7 +3,27 @@ import { VERSION } from "../version.ts";
 
 const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load().then((m) => m.default);
 
-/** The command tree. Each command loads only when it runs, so startup stays flat as commands grow. */
+/** Each command loads only when it runs, so startup stays flat as commands grow. */
+const subCommands = {
+  run: lazy(() => import("./run.ts")),
+  add: lazy(() => import("./add.ts")),
+  remove: lazy(() => import("./remove.ts")),
+  list: lazy(() => import("./list.ts")),
+  build: lazy(() => import("./build.ts")),
+  "build-all": lazy(() => import("./build-all.ts")),
+  update: lazy(() => import("./update.ts")),
+  ps: lazy(() => import("./ps.ts")),
+  stop: lazy(() => import("./stop.ts")),
+  logs: lazy(() => import("./logs.ts")),
+  shell: lazy(() => import("./shell.ts")),
+  doctor: lazy(() => import("./doctor.ts")),
+  desktop: lazy(() => import("./desktop.ts")),
+  completion: lazy(() => import("./completion.ts")),
+  // Hidden: the completion scripts' callback.
+  __complete: lazy(() => import("./complete.ts")),
+};
+
+/** The command tree. */
 export const main = defineCommand({
   meta: {
     name: "dockercask",
@@ -13,24 +33,8 @@ export const main = defineCommand({
   args: {
     verbose: { type: "boolean", description: "Show build output and stack traces of errors" },
   },
-  subCommands: {
-    run: lazy(() => import("./run.ts")),
-    add: lazy(() => import("./add.ts")),
-    remove: lazy(() => import("./remove.ts")),
-    list: lazy(() => import("./list.ts")),
-    build: lazy(() => import("./build.ts")),
-    "build-all": lazy(() => import("./build-all.ts")),
-    update: lazy(() => import("./update.ts")),
-    ps: lazy(() => import("./ps.ts")),
-    stop: lazy(() => import("./stop.ts")),
-    logs: lazy(() => import("./logs.ts")),
-    shell: lazy(() => import("./shell.ts")),
-    doctor: lazy(() => import("./doctor.ts")),
-    desktop: lazy(() => import("./desktop.ts")),
-    completion: lazy(() => import("./completion.ts")),
-    // Hidden: the completion scripts' callback.
-    __complete: lazy(() => import("./complete.ts")),
-  },
+  subCommands,
 });
 
-export const commandNames = ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "logs", "shell", "doctor", "desktop", "completion"];
+/** The commands a user types, for "did you mean": every one but the hidden callback. */
+export const commandNames = Object.keys(subCommands).filter((name) => !name.startsWith("__"));
