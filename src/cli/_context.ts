@@ -4,7 +4,9 @@ import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
 import { SERVER_AUTH_FILE } from "../core/runtime.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
+import genericIcon from "../../packaging/icons/dockercask.svg" with { type: "text" };
 import { loadConfig } from "../adapters/config-file.ts";
+import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
 import { findExecutable, requireTools } from "../adapters/host-tools.ts";
@@ -20,6 +22,7 @@ import { startXephyr } from "../adapters/xephyr.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
 import { resolvePaths } from "../core/paths.ts";
 import { ensureImage, type BuildDeps } from "../services/build.ts";
+import type { DesktopDeps } from "../services/desktop.ts";
 import { reapContainerSide, reapHostSide, reapOrphans, unloadStraySoundSockets, type ReaperDeps } from "../services/reaper.ts";
 import type { RunSessionDeps } from "../services/run-session.ts";
 import type { SessionsDeps } from "../services/sessions.ts";
@@ -40,6 +43,8 @@ export function createContext(env: Record<string, string | undefined> = process.
     version: VERSION,
     reporter: (app) => createBuildReporter(app),
   });
+  /** Menu entries: no Docker, a menu entry needs none. */
+  const desktopDeps = (): DesktopDeps => ({ catalog, files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
   const warnStale = (app: string) => log.warn(`the image of ${app} is stale; "dockercask build ${app}" rebuilds it`);
 
   const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
@@ -119,5 +124,5 @@ export function createContext(env: Record<string, string | undefined> = process.
     log,
   });
 
-  return { env, paths, catalog, store, runtime, connect, buildDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
+  return { env, paths, catalog, store, runtime, connect, buildDeps, desktopDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
 }

@@ -5,7 +5,6 @@ import { installDesktopEntry } from "../services/desktop.ts";
 import { addInstance } from "../services/instances.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
-import { createDesktopDeps } from "./_desktop.ts";
 
 export default defineCommand({
   meta: { name: "add", description: "Add an instance of an app, with its own persistent home, building its image if missing" },
@@ -23,6 +22,6 @@ export default defineCommand({
     });
     if (created) log.success(`added ${record.name.full} (home: ${record.home})`);
     else log.info(`${record.name.full} was already added (home: ${record.home})`);
-    if (args.desktop) log.success(`menu entry: ${installDesktopEntry(record.name.full, createDesktopDeps(ctx.env)).entry}`);
+    if (args.desktop) log.success(`menu entry: ${installDesktopEntry(record.name.full, ctx.desktopDeps()).entry}`);
   },
 });

@@ -2,13 +2,13 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { installDesktopEntry, removeDesktopEntry } from "../services/desktop.ts";
 import { instanceArg } from "./_shared.ts";
-import { createDesktopDeps } from "./_desktop.ts";
+import { createContext } from "./_context.ts";
 
 const install = defineCommand({
   meta: { name: "install", description: "Add a menu entry (and icon) that runs the instance in its own window" },
   args: { ...instanceArg },
   run({ args }) {
-    const result = installDesktopEntry(args.instance, createDesktopDeps());
+    const result = installDesktopEntry(args.instance, createContext().desktopDeps());
     log.success(`menu entry for ${result.name.full}: ${result.entry}`);
   },
 });
@@ -17,7 +17,7 @@ const remove = defineCommand({
   meta: { name: "remove", description: "Remove the instance's menu entry, and its icon when no other entry uses it" },
   args: { ...instanceArg },
   run({ args }) {
-    const result = removeDesktopEntry(args.instance, createDesktopDeps());
+    const result = removeDesktopEntry(args.instance, createContext().desktopDeps());
     if (result.removed) log.success(`removed the menu entry of ${result.name.full}`);
     else log.info(`${result.name.full} has no menu entry`);
   },

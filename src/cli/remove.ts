@@ -4,7 +4,6 @@ import { removeDesktopEntry } from "../services/desktop.ts";
 import { removeInstance } from "../services/instances.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
-import { createDesktopDeps } from "./_desktop.ts";
 
 export default defineCommand({
   meta: { name: "remove", description: "Remove an instance and its menu entry; its home is kept unless --purge is given" },
@@ -23,6 +22,6 @@ export default defineCommand({
     });
     if (result.purged) log.success(`removed ${result.removed.full} and deleted its home`);
     else log.success(`removed ${result.removed.full}; its home is kept at ${result.home} (--purge deletes it)`);
-    if (removeDesktopEntry(result.removed.full, createDesktopDeps(ctx.env)).removed) log.success(`removed the menu entry of ${result.removed.full}`);
+    if (removeDesktopEntry(result.removed.full, ctx.desktopDeps()).removed) log.success(`removed the menu entry of ${result.removed.full}`);
   },
 });
