@@ -30,11 +30,14 @@ export interface PulseClient {
 }
 
 export function createPulseClient(env: Record<string, string | undefined>): PulseClient {
-  // LC_ALL=C: pactl translates its messages, and we read its output.
-  const pactl = (args: string[]) => runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 });
+  // LC_ALL=C: pactl translates its messages, and we read its output. Without pactl on the
+  // host, every call fails like a command that is not found, instead of throwing from spawn.
+  const pactl = async (args: string[]) =>
+    findExecutable("pactl", env.PATH)
+      ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 })
+      : { code: 127, stdout: "", stderr: "pactl: command not found" };
   return {
     async available() {
-      if (!findExecutable("pactl", env.PATH)) return false;
       return (await pactl(["info"])).code === 0;
     },
     async loadSocket(path) {

@@ -9,7 +9,7 @@ import { loadConfig } from "../adapters/config-file.ts";
 import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
-import { findExecutable, requireTools } from "../adapters/host-tools.ts";
+import { requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { loadCatalog } from "../adapters/catalog.ts";
 import { log } from "../adapters/log.ts";
@@ -55,7 +55,7 @@ export function createContext(env: Record<string, string | undefined> = process.
       // Only a process that is still the Xephyr we started: pids get reused.
       if (isSameProcessAlive(pid, start) && processCommandLine(pid)[0]?.endsWith("Xephyr")) process.kill(pid, "SIGTERM");
     },
-    pulseSockets: async () => (findExecutable("pactl", env.PATH) ? pulse.socketsUnder(runtime.root) : []),
+    pulseSockets: () => pulse.socketsUnder(runtime.root),
     unloadPulseModule: (index) => pulse.unload(index),
     exists: existsSync,
     log,
