@@ -1,4 +1,3 @@
-import type { Side } from "../core/clipboard.ts";
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
 
 export type Selection = "CLIPBOARD" | "PRIMARY";
@@ -137,5 +136,3 @@ async function writeSelection(endpoint: SelectionEndpoint, xclip: string, select
   await proc.exited;
   clearTimeout(timer);
 }
-
-export type ClipboardSides = Record<Side, ClipboardSide>;

@@ -81,7 +81,7 @@ export function createContext(env: Record<string, string | undefined> = process.
       requireTools(["Xephyr", "xauth"], env);
     },
     docker: connect,
-    reapHost: async () => void (await reapHostSide(reaperDeps(undefined), reported)),
+    reapHost: () => reapHostSide(reaperDeps(undefined), reported),
     reapContainers: async () => {
       const deps = reaperDeps(await connect());
       await Promise.all([reapContainerSide(deps, reported), unloadStraySoundSockets(deps)]);

@@ -4,6 +4,7 @@
  * (core/completion.ts decides); it calls the same program the user typed, so a copy that is
  * not on PATH completes for itself.
  */
+import { PROGRAM } from "./command-tree.ts";
 import type { Shell } from "./completion.ts";
 
 export const COMPLETE_COMMAND = "__complete";
@@ -15,15 +16,15 @@ export const COMPLETION_INSTALL_PATHS: Record<Shell, { file: string; debian: str
   fish: { file: "dockercask.fish", debian: "share/fish/vendor_completions.d/dockercask.fish", arch: "share/fish/vendor_completions.d/dockercask.fish" },
 };
 
-export function renderCompletionScript(shell: Shell, program = "dockercask"): string {
-  const fn = `_${program.replace(/[^A-Za-z0-9_]/g, "_")}`;
+export function renderCompletionScript(shell: Shell): string {
+  const fn = `_${PROGRAM}`;
   switch (shell) {
     case "bash":
-      return bash(program, fn);
+      return bash(PROGRAM, fn);
     case "zsh":
-      return zsh(program, fn);
+      return zsh(PROGRAM, fn);
     case "fish":
-      return fish(program, fn);
+      return fish(PROGRAM, fn);
   }
 }
 

@@ -38,7 +38,7 @@ export async function reapOrphans(deps: ReaperDeps): Promise<string[]> {
 }
 
 /** The local half: runtime dirs of dead supervisors and their Xephyr servers. Files and /proc only. */
-export async function reapHostSide(deps: ReaperDeps, reported = new Set<string>()): Promise<string[]> {
+export async function reapHostSide(deps: ReaperDeps, reported: Set<string>): Promise<void> {
   const reaped: string[] = [];
   deps.runtime.sweepDebris();
   for (const { name, state } of deps.runtime.list()) {
@@ -50,7 +50,6 @@ export async function reapHostSide(deps: ReaperDeps, reported = new Set<string>(
     reaped.push(name);
   }
   report(deps, reaped, reported);
-  return reaped;
 }
 
 /** Sound sockets whose file is gone belong to sessions that are over (their dirs were removed). */
@@ -62,8 +61,8 @@ export async function unloadStraySoundSockets(deps: ReaperDeps): Promise<void> {
 }
 
 /** The Docker half: containers labelled with a supervisor that is no longer alive. */
-export async function reapContainerSide(deps: ReaperDeps, reported = new Set<string>()): Promise<string[]> {
-  if (!deps.containers) return [];
+export async function reapContainerSide(deps: ReaperDeps, reported: Set<string>): Promise<void> {
+  if (!deps.containers) return;
   const reaped: string[] = [];
   for (const container of await deps.containers.listContainers(CONTAINER_LABEL.instance).catch(() => [])) {
     const pid = Number(container.labels[CONTAINER_LABEL.supervisorPid]);
@@ -72,7 +71,6 @@ export async function reapContainerSide(deps: ReaperDeps, reported = new Set<str
     reaped.push(container.labels[CONTAINER_LABEL.instance] ?? container.name);
   }
   report(deps, reaped, reported);
-  return reaped;
 }
 
 function report(deps: ReaperDeps, instances: string[], reported: Set<string>): void {
