@@ -1,4 +1,5 @@
 import type { ArgDef } from "citty";
+import type { BuildOptions } from "../services/build.ts";
 
 /** Argument fragments several commands share. */
 export const jsonArg = {
@@ -11,6 +12,11 @@ export const buildArgs = {
   pull: { type: "boolean", description: "Pull a newer upstream base image (debian) before building" },
   force: { type: "boolean", description: "Rebuild even when the image is up to date with its recipe" },
 } as const satisfies Record<string, ArgDef>;
+
+/** The build options `buildArgs` parsed into. */
+export function buildOptions(args: { cache: boolean; pull?: boolean; force?: boolean }): BuildOptions {
+  return { force: args.force, noCache: args.cache === false, pull: args.pull };
+}
 
 export const instanceArg = {
   instance: { type: "positional", description: "Instance: <app> or <app>#<id>, for example firefox#work", required: true },

@@ -3,7 +3,7 @@ import { log } from "../adapters/log.ts";
 import { runnableApps } from "../core/catalog.ts";
 import { DockercaskError } from "../core/errors.ts";
 import { buildApps } from "../services/build.ts";
-import { buildArgs } from "./_shared.ts";
+import { buildArgs, buildOptions } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 import { reportResults } from "./build.ts";
 
@@ -14,7 +14,7 @@ export default defineCommand({
     const ctx = createContext();
     const apps = runnableApps(ctx.catalog).map((a) => a.name);
     // One app that cannot build (a vendor's server out of reach) must not stop the others.
-    const results = await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args.cache === false, pull: args.pull, keepGoing: true });
+    const results = await buildApps(apps, await ctx.buildDeps(), { ...buildOptions(args), keepGoing: true });
     reportResults(results);
     const failed = results.filter((r) => r.action === "failed" || r.action === "skipped");
     for (const r of failed) log.error(r.action === "failed" ? r.error.message : `${r.app} was not built: the image it is built FROM (${r.parent}) failed`);

@@ -3,7 +3,7 @@ import { log } from "../adapters/log.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseAppName } from "../core/instance-name.ts";
 import { buildApps, type BuildResult } from "../services/build.ts";
-import { buildArgs } from "./_shared.ts";
+import { buildArgs, buildOptions } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
 export default defineCommand({
@@ -16,7 +16,7 @@ export default defineCommand({
     const apps = args._.map(parseAppName);
     if (apps.length === 0) throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
     const ctx = createContext();
-    reportResults(await buildApps(apps, await ctx.buildDeps(), { force: args.force, noCache: args.cache === false, pull: args.pull }));
+    reportResults(await buildApps(apps, await ctx.buildDeps(), buildOptions(args)));
   },
 });
 

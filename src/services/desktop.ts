@@ -1,5 +1,5 @@
 import type { DesktopFiles } from "../adapters/desktop-files.ts";
-import { appPolicy, type Catalog } from "../core/catalog.ts";
+import { appPolicy, getApp, type Catalog } from "../core/catalog.ts";
 import { appIconName, desktopFileId, entryIcon, entryInstance, GENERIC_ICON, renderDesktopEntry } from "../core/desktop-entry.ts";
 import { DockercaskError } from "../core/errors.ts";
 import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
@@ -27,7 +27,7 @@ export interface InstallResult {
  */
 export function installDesktopEntry(input: string, deps: DesktopDeps): InstallResult {
   const name = checkNewInstance(input, deps.catalog);
-  const recipe = deps.catalog.apps.get(name.app)!;
+  const recipe = getApp(deps.catalog, name.app);
   const policy = appPolicy(recipe);
   const own = recipe.files["icon.svg"];
   const icon = own === undefined ? GENERIC_ICON : appIconName(name.app);
