@@ -6,7 +6,7 @@ import type { ContainerClient, ImageClient } from "../../../src/adapters/docker.
 import type { InstanceRecord, InstanceStore } from "../../../src/adapters/instance-store.ts";
 import type { XephyrHandle } from "../../../src/adapters/xephyr.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
-import { AlreadyRunningError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
+import { AlreadyRunningError, DockercaskError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
 import type { XephyrOptions } from "../../../src/core/xephyr.ts";
 import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/services/run-session.ts";
@@ -19,16 +19,6 @@ const catalog = createCatalog({
 /** The full teardown of a session that got as far as its container, in order. */
 const TEARDOWN = ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "remove runtime dir"];
 const isTeardown = (e: string) => TEARDOWN.includes(e) || e.startsWith("unload pulse") || e === "stop relay";
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 interface Harness {
   deps: RunSessionDeps;
@@ -43,9 +33,9 @@ interface Harness {
   raised: string[];
   clipboards: Parameters<RunSessionDeps["startClipboard"]>[0][];
   /** The container's exit code, when the test decides. */
-  app: ReturnType<typeof deferred<number>>;
+  app: PromiseWithResolvers<number>;
   /** Xephyr's exit, when the test decides (the user closes the window). */
-  window: ReturnType<typeof deferred<number>>;
+  window: PromiseWithResolvers<number>;
   /** Delivers a signal the way the real onTerminate would, if someone listens. */
   signal(name: string): void;
 }
@@ -66,8 +56,8 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
     claimed: [],
     raised: [],
     clipboards: [],
-    app: deferred<number>(),
-    window: deferred<number>(),
+    app: Promise.withResolvers<number>(),
+    window: Promise.withResolvers<number>(),
     signal: (name) => handler?.(name),
   };
 
@@ -206,6 +196,14 @@ async function until(h: Harness, event: string): Promise<void> {
   throw new Error(`the session never reached "${event}"; it did: ${h.events.join(", ")}`);
 }
 
+/** Runs a session to the point where the app runs, then lets the app exit with 0. */
+async function runToAppExit(h: Harness, input = "xeyes", options: RunOptions = {}) {
+  const session = runSession(input, h.deps, options);
+  await until(h, "run container");
+  h.app.resolve(0);
+  return session;
+}
+
 const teardownOf = (h: Harness) => h.events.filter(isTeardown);
 /** What a user could see or what outlives a failure: a window, a container, a sound socket, a clipboard bridge. */
 const STARTS = ["load pulse", "start xephyr", "run container", "start clipboard"];
@@ -235,10 +233,7 @@ describe("runSession: how a running session ends", () => {
 
   test("the start order: local reap and lock first; image and policy before a new instance's window; both before the container", async () => {
     const h = createHarness();
-    const session = runSession("xeyes", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h);
     const at = (event: string) => {
       const index = h.events.indexOf(event);
       if (index === -1) throw new Error(`no "${event}" in ${h.events.join(", ")}`);
@@ -258,7 +253,7 @@ describe("runSession: how a running session ends", () => {
   });
 
   test("an instance that ran before opens its window without waiting for Docker", async () => {
-    const connected = deferred<void>();
+    const connected = Promise.withResolvers<void>();
     const h = createHarness((h) => {
       const base = h.deps.docker;
       return {
@@ -280,10 +275,7 @@ describe("runSession: how a running session ends", () => {
 
   test("the runtime state ends up naming the display, Xephyr and the container (what the reaper needs)", async () => {
     const h = createHarness();
-    const session = runSession("xeyes#work", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h, "xeyes#work");
     expect(h.states[0]).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987" });
     expect(h.states.at(-1)).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987", display: 7, xephyrPid: 555, xephyrStart: "66", container: "c1" });
   });
@@ -309,10 +301,7 @@ describe("runSession: how a running session ends", () => {
       const base = h.deps.docker;
       return { docker: async () => ({ ...(await base()), removeContainer: async () => Promise.reject(new Error("engine hiccup")) }) };
     });
-    const session = runSession("xeyes", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    expect((await session).reason).toBe("app-exited");
+    expect((await runToAppExit(h)).reason).toBe("app-exited");
     expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "stop xephyr", "remove runtime dir"]);
     expect(h.logs.some((l) => l.startsWith("warn:") && l.includes("engine hiccup"))).toBe(true);
   });
@@ -332,10 +321,7 @@ describe("runSession: a teardown step that fails", () => {
         }),
       };
     });
-    const session = runSession("xeyes", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await expect(session).rejects.toThrow("Xephyr is stuck");
+    await expect(runToAppExit(h)).rejects.toThrow("Xephyr is stuck");
     for (const step of ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr"]) expect(h.events.filter((e) => e === step)).toEqual([step]);
   });
 });
@@ -439,7 +425,7 @@ describe("runSession: failures while starting", () => {
     ["../xeyes", InvalidInstanceNameError],
     ["", InvalidInstanceNameError],
     ["xeyse", UnknownAppError],
-    ["base", Error],
+    ["base", DockercaskError],
   ])("%p: rejected before anything is touched, Docker included", async (input, kind) => {
     const h = createHarness();
     await expect(runSession(input, h.deps)).rejects.toBeInstanceOf(kind);
@@ -482,10 +468,7 @@ describe("runSession: failures while starting", () => {
 describe("runSession: the cookie", () => {
   test("is fresh, well formed, and appears nowhere but the auth files", async () => {
     const h = createHarness();
-    const session = runSession("xeyes#work", h.deps, { appArgs: ["--geometry", "200x200"] });
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h, "xeyes#work", { appArgs: ["--geometry", "200x200"] });
     expect(h.auth).toHaveLength(1);
     const { cookie, files } = h.auth[0]!;
     expect(cookie).toMatch(/^[0-9a-f]{32}$/);
@@ -502,10 +485,7 @@ describe("runSession: the cookie", () => {
     const cookies: string[] = [];
     for (let i = 0; i < 2; i++) {
       const h = createHarness();
-      const session = runSession("xeyes", h.deps);
-      await until(h, "run container");
-      h.app.resolve(0);
-      await session;
+      await runToAppExit(h);
       cookies.push(h.auth[0]!.cookie);
     }
     expect(cookies[0]).not.toBe(cookies[1]);
@@ -513,10 +493,7 @@ describe("runSession: the cookie", () => {
 
   test("Xephyr gets the server file, the container the client file", async () => {
     const h = createHarness();
-    const session = runSession("xeyes", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h);
     expect(h.xephyrOptions[0]?.authFile).toBe(h.auth[0]?.files.server);
     expect(h.specs[0]?.HostConfig?.Binds).toContain(`${h.auth[0]?.files.client}:/run/dockercask/Xauthority:ro`);
     expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain(h.auth[0]!.files.server);
@@ -530,10 +507,7 @@ describe("runSession: who the app runs as", () => {
     ["uid 1234", { uid: 1234, gid: 100 }, [], undefined, "1234:100"],
   ])("%s", async (_, ids, claimed, authOwner, user) => {
     const h = createHarness((h) => ({ host: { ...h.deps.host, ...ids } }));
-    const session = runSession("xeyes", h.deps);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h);
     expect(h.claimed).toEqual(claimed);
     expect(h.auth[0]?.owner).toEqual(authOwner);
     expect(h.specs[0]?.User).toBe(user);
@@ -552,10 +526,7 @@ describe("runSession: settings", () => {
     ],
   ])("%s", async (_, options, expected) => {
     const h = createHarness((h) => ({ queryHostScreen: async () => ({ ...screen, widthMm: 508, heightMm: 286 }) }));
-    const session = runSession("xeyes", h.deps, options);
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h, "xeyes", options);
     const x = h.xephyrOptions[0]!;
     expect({ size: `${x.width}x${x.height}`, dpi: x.dpi, network: h.specs[0]?.HostConfig?.NetworkMode }).toEqual(expected);
     expect(x.title).toBe("xeyes");
@@ -564,23 +535,12 @@ describe("runSession: settings", () => {
   test("app args and shared folders reach the container", async () => {
     const h = createHarness();
     const shared = [{ host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: true }];
-    const session = runSession("xeyes", h.deps, { appArgs: ["-fg", "red"], configured: { shared } });
-    await until(h, "run container");
-    h.app.resolve(0);
-    await session;
+    await runToAppExit(h, "xeyes", { appArgs: ["-fg", "red"], configured: { shared } });
     expect(h.specs[0]?.Cmd).toEqual(["xeyes", "-fg", "red"]);
     expect(h.specs[0]?.HostConfig?.Binds).toContain("/home/me/Downloads:/home/app/Downloads:ro");
     expect(h.specs[0]?.Env).toContain("DISPLAY=:7");
   });
 });
-
-/** Runs a session to the point where the app runs, then lets the app exit with 0. */
-async function runToAppExit(h: Harness, input = "xeyes", options: RunOptions = {}) {
-  const session = runSession(input, h.deps, options);
-  await until(h, "run container");
-  h.app.resolve(0);
-  return session;
-}
 
 describe("runSession: sound", () => {
   const audioApp = { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true" };
@@ -680,14 +640,15 @@ describe("runSession: the clipboard", () => {
     expect(h.logs.filter((l) => l.startsWith("warn:"))).toEqual([]);
   });
 
-  test("fails to start while the session runs: the user is told, and the app keeps running", async () => {
-    const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error("no XFIXES")) }));
+  test("fails to start while the session runs: the user is told at once, the app runs on, and there is no bridge to stop", async () => {
+    const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error('"xclip" was not found')) }));
     const session = runSession("xeyes", h.deps);
     await until(h, "run container");
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(h.logs).toContain("warn: the clipboard is not shared: Error: no XFIXES");
+    expect(h.logs).toContain('warn: the clipboard is not shared: Error: "xclip" was not found');
     h.app.resolve(0);
-    expect((await session).reason).toBe("app-exited");
+    expect(await session).toEqual({ instance: "xeyes", reason: "app-exited", exitCode: 0 });
+    expect(teardownOf(h)).toEqual(["unsubscribe", "remove container c1", "stop xephyr", "remove runtime dir"]);
   });
 
   test.each<[string, Record<string, string>, RunOptions, string | undefined]>([
@@ -707,12 +668,5 @@ describe("runSession: the clipboard", () => {
     const h = createHarness();
     await runToAppExit(h, "xeyes", { configured: { primary: true, clipboardMaxBytes: 4096 } });
     expect(h.clipboards[0]).toMatchObject({ primary: true, maxBytes: 4096 });
-  });
-
-  test("a clipboard that cannot start is a warning; the app runs on", async () => {
-    const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error('"xclip" was not found')) }));
-    expect(await runToAppExit(h)).toEqual({ instance: "xeyes", reason: "app-exited", exitCode: 0 });
-    expect(h.logs).toContain('warn: the clipboard is not shared: Error: "xclip" was not found');
-    expect(teardownOf(h)).toEqual(["unsubscribe", "remove container c1", "stop xephyr", "remove runtime dir"]);
   });
 });
