@@ -1,8 +1,6 @@
 import { chownSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
-import { SERVER_AUTH_FILE } from "../core/runtime.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import genericIcon from "../../packaging/icons/dockercask.svg" with { type: "text" };
 import { loadConfig } from "../adapters/config-file.ts";
@@ -98,7 +96,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     pulse,
     startClipboard: async (options) => {
       const { xclip } = requireTools(["xclip"], env);
-      const app = { DISPLAY: `:${options.display}`, XAUTHORITY: join(options.runtimeDir, SERVER_AUTH_FILE) };
+      const app = { DISPLAY: `:${options.display}`, XAUTHORITY: options.authFile };
       return startClipboardBridge({
         policy: options.policy,
         maxBytes: options.maxBytes,

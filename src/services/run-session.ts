@@ -55,7 +55,7 @@ export interface RunSessionDeps {
     relay(path: string): Promise<{ stop(): void }>;
   };
   /** Starts carrying the clipboard between the host display and the instance's display. */
-  startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; runtimeDir: string }) => Promise<{ stop(): void }>;
+  startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
   onTerminate: (handler: (signal: string) => void) => () => void;
   host: { uid: number; gid: number; supervisor: { pid: number; start: string } };
@@ -220,7 +220,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
           maxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES,
           display,
           cookie,
-          runtimeDir: runtime.path,
+          authFile: authFiles.server,
         })
         .then(
           (bridge) => {

@@ -614,7 +614,7 @@ describe("runSession: the clipboard", () => {
     const h = createHarness();
     await runToAppExit(h);
     expect(h.events.indexOf("start clipboard")).toBeGreaterThan(h.events.indexOf("run container"));
-    expect(h.clipboards).toEqual([{ policy: "both", primary: false, maxBytes: 1024 * 1024, display: 7, cookie: h.auth[0]!.cookie, runtimeDir: "/run/dc/xeyes" }]);
+    expect(h.clipboards).toEqual([{ policy: "both", primary: false, maxBytes: 1024 * 1024, display: 7, cookie: h.auth[0]!.cookie, authFile: "/run/dc/xeyes/xauth.server" }]);
   });
 
   test.each([
