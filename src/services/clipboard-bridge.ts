@@ -40,9 +40,8 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
         await options.sides[decision.to].write(selection, decision.text).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
         options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to} (${Buffer.byteLength(decision.text)} bytes)`);
       } else if (decision.action === "refuse") {
-        options.log.warn(
-          `clipboard: not carrying ${decision.bytes > options.maxBytes ? `more than ${options.maxBytes}` : decision.bytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`,
-        );
+        // Refused texts are always over the cap; a reader stops early, so their full size is unknown.
+        options.log.warn(`clipboard: not carrying more than ${options.maxBytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`);
       }
     }
   }
