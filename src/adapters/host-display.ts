@@ -46,7 +46,7 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
         write(encodeSetupRequest(pickCookie(entries, connectionAddress(target, hostname(), peerIp))));
       },
       data(chunk) {
-        received = concat(received, chunk);
+        received = Buffer.concat([received, chunk]);
         const reply = parseSetupReply(received);
         if (reply.status === "incomplete") return;
         if (reply.status === "refused") log.debug(`the desktop ${display} refused us (${reply.reason}): default window size`);
@@ -141,12 +141,4 @@ function readXauthorityFile(env: Record<string, string | undefined>): Uint8Array
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "unreadable";
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return new Uint8Array(b);
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }
