@@ -27,9 +27,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import x11 from "x11";
 import { queryHostScreen } from "../src/adapters/host-display.ts";
-import { buildContainerSpec, containerUser } from "../src/core/container-spec.ts";
+import { processStartTime } from "../src/adapters/process.ts";
+import { buildContainerSpec, CONTAINER_LABEL, containerUser } from "../src/core/container-spec.ts";
 import { parseInstanceName } from "../src/core/instance-name.ts";
 import { parsePolicy } from "../src/core/policy.ts";
+import { CLIENT_AUTH_FILE, parseSessionState, type SessionState, STATE_FILE } from "../src/core/runtime.ts";
 import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -174,15 +176,6 @@ async function exitWithin(proc: Proc, ms: number): Promise<number> {
     return await proc.exited;
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
   }
 }
 
@@ -360,12 +353,8 @@ interface Sample {
   stderr?: string;
 }
 
-interface Setup {
-  /** A private copy of the binary under test: a rebuild of dist/ during the run cannot mix versions. */
-  bin: string;
-  env: Record<string, string>;
-  runtimeRoot: string;
-  screen: { width: number; height: number; dpi: number };
+/** The sandbox, and what the startup part learned of the app's image. */
+interface Setup extends Sandbox {
   policy: ReturnType<typeof parsePolicy> & { ok: true };
   user: { uid: number; gid: number };
 }
@@ -390,26 +379,70 @@ async function untilGone(what: string, check: () => Promise<boolean> | boolean):
   }
 }
 
-async function measureDockercask(setup: Setup): Promise<Sample> {
-  const dir = join(setup.runtimeRoot, INSTANCE);
-  const stateFile = join(dir, "state.json");
-  const readState = (): { display?: number; container?: string; xephyrPid?: number; xephyrStart?: string } | undefined => {
-    try {
-      return JSON.parse(readFileSync(stateFile, "utf8"));
-    } catch {
-      return undefined;
-    }
-  };
-  const cpu0 = process.cpuUsage();
+/** A `dockercask run` this script started, with its runtime dir and what it last wrote in its state.json. */
+interface Instance {
+  proc: Proc;
+  dir: string;
+  stateFile: string;
+  /** now() just before it was spawned. */
+  t0: number;
+  err: ReturnType<typeof collect>;
+  /** The last state that read() found. */
+  readonly state: SessionState | undefined;
+  /** Reads state.json; a state that parses becomes `state`. */
+  read(): SessionState | undefined;
+  /** Stops it (and what a killed supervisor left behind), then checks its container, Xephyr and runtime dir are gone. */
+  stop(): Promise<void>;
+}
+
+/** Spawns `dockercask run <instance> <extraArgs>` in the sandbox; it is torn down on Ctrl+C until stop(). */
+function startInstance(box: Sandbox, instance: string, extraArgs: string[]): Instance {
+  const dir = join(box.runtimeRoot, instance);
+  const stateFile = join(dir, STATE_FILE);
   const t0 = now();
-  const proc = Bun.spawn([setup.bin, "run", INSTANCE, ...(opts.verbose ? ["--verbose"] : [])], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([box.bin, "run", instance, ...extraArgs, ...(opts.verbose ? ["--verbose"] : [])], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const out = collect(proc.stdout);
   const err = collect(proc.stderr);
-  let state: ReturnType<typeof readState>;
+  let state: SessionState | undefined;
   const teardown = () => stopSupervisor(proc, state);
   live.add(teardown);
+  return {
+    proc,
+    dir,
+    stateFile,
+    t0,
+    err,
+    get state() {
+      return state;
+    },
+    read() {
+      let next: SessionState | undefined;
+      try {
+        next = parseSessionState(readFileSync(stateFile, "utf8"));
+      } catch {
+        // Not written yet, or being replaced.
+      }
+      if (next) state = next;
+      return next;
+    },
+    async stop() {
+      await teardown();
+      live.delete(teardown);
+      await Promise.all([out.done, err.done]);
+      await untilGone(`containers of ${instance}`, async () => (await containersLabelled(`${CONTAINER_LABEL.instance}=${instance}`)).length === 0);
+      const last = state;
+      if (last?.xephyrPid) await untilGone(`Xephyr pid ${last.xephyrPid}`, () => processStartTime(last.xephyrPid!) !== last.xephyrStart);
+      await untilGone(`runtime dir ${dir}`, () => !existsSync(dir));
+    },
+  };
+}
+
+async function measureDockercask(setup: Setup): Promise<Sample> {
+  const cpu0 = process.cpuUsage();
+  const instance = startInstance(setup, INSTANCE, []);
+  const { t0, err, stateFile } = instance;
   let exited = false;
-  const early = proc.exited.then((code) => {
+  const early = instance.proc.exited.then((code) => {
     exited = true;
     throw new BenchError(`dockercask run exited with ${code} before the window was mapped:\n${err.text()}`);
   });
@@ -419,10 +452,9 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
   // Milestones from state.json, which dockercask rewrites atomically: taken, display, container.
   let polling = true;
   const poller = (async () => {
-    while (polling && !exited && !state?.container) {
-      const next = readState();
+    while (polling && !exited && !instance.state?.container) {
+      const next = instance.read();
       if (next) {
-        state = next;
         const t = now() - t0;
         marks["runtime dir taken"] ??= t;
         if (next.display !== undefined) marks["Xephyr ready"] ??= t;
@@ -437,24 +469,22 @@ async function measureDockercask(setup: Setup): Promise<Sample> {
       if (now() - t0 > TIMEOUT_MS) fail(`no display in ${stateFile} after ${TIMEOUT_MS} ms:\n${err.text()}`);
       await Bun.sleep(STATE_POLL_MS);
     }
-    watch = watchForWindow(state!.display!, readCookie(join(dir, "xauth.client")));
+    watch = watchForWindow(instance.state!.display!, readCookie(join(instance.dir, CLIENT_AUTH_FILE)));
     const mapped = (await withTimeout(Promise.race([watch.mapped, early]), TIMEOUT_MS, `the ${APP} window of dockercask`)) - t0;
     const cpu = process.cpuUsage(cpu0);
     // The window can be mapped before dockercask hears back from the engine's start call.
     await withTimeout(poller, TIMEOUT_MS, "the container id in state.json");
-    if (!state?.container) fail(`dockercask ended before it recorded its container:\n${err.text()}`);
-    Object.assign(marks, await containerMarks(state.container, t0));
+    const container = instance.state?.container;
+    if (!container) fail(`dockercask ended before it recorded its container:\n${err.text()}`);
+    Object.assign(marks, await containerMarks(container, t0));
     marks["window mapped"] = mapped;
     return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000, stderr: err.text() };
   } finally {
+    // The poller reads nothing more once `polling` is false.
     polling = false;
     watch?.close();
-    await teardown();
-    live.delete(teardown);
-    await Promise.all([out.done, err.done, poller]);
-    await untilGone(`containers of ${INSTANCE}`, async () => (await containersLabelled(`io.dockercask.instance=${INSTANCE}`)).length === 0);
-    if (state?.xephyrPid) await untilGone(`Xephyr pid ${state.xephyrPid}`, () => startTimeOf(state!.xephyrPid!) !== state!.xephyrStart);
-    await untilGone(`runtime dir ${dir}`, () => !existsSync(dir));
+    await instance.stop();
+    await poller;
   }
 }
 
@@ -556,14 +586,23 @@ async function readDisplayNumber(proc: Proc): Promise<number | undefined> {
  * Stops a `dockercask run` this script started. A supervisor that had to be killed leaves its
  * Xephyr and container behind: end them too, from what its state file said.
  */
-async function stopSupervisor(
-  proc: ReturnType<typeof Bun.spawn>,
-  state: { container?: string; xephyrPid?: number; xephyrStart?: string } | undefined,
-): Promise<void> {
+async function stopSupervisor(proc: Proc, state: SessionState | undefined): Promise<void> {
   proc.kill("SIGTERM");
   await exitWithin(proc, 15_000);
   if (state?.container) await sh(["docker", "rm", "-f", state.container]);
-  if (state?.xephyrPid && state.xephyrStart && startTimeOf(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
+  if (state?.xephyrPid && state.xephyrStart && processStartTime(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
+}
+
+let seccomp: { file: string; json: string } | undefined;
+
+/** A file holding the seccomp profile `json`, in the sandbox (removed with it): written by the first floor run, reused by the next. */
+function seccompFile(json: string): string {
+  if (seccomp?.json !== json) {
+    const file = join(sandbox!, "seccomp.json");
+    writeFileSync(file, json);
+    seccomp = { file, json };
+  }
+  return seccomp.file;
 }
 
 /** The container spec dockercask would send to the Engine API, as `docker run` flags. */
@@ -584,11 +623,8 @@ function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name: string
       case "SecurityOpt":
         for (const s of value as string[]) {
           // The Engine API takes a seccomp profile inline; the docker CLI wants a file.
-          if (s.startsWith("seccomp={")) {
-            const file = join(tmpdir(), `dockercask-bench-seccomp-${process.pid}.json`);
-            writeFileSync(file, s.slice("seccomp=".length));
-            args.push("--security-opt", `seccomp=${file}`);
-          } else args.push("--security-opt", s);
+          if (s.startsWith("seccomp={")) args.push("--security-opt", `seccomp=${seccompFile(s.slice("seccomp=".length))}`);
+          else args.push("--security-opt", s);
         }
         break;
       case "Init": if (value) args.push("--init"); break;
@@ -656,6 +692,8 @@ interface Sandbox {
   env: Record<string, string>;
   runtimeRoot: string;
   configHome: string;
+  /** The size and dpi dockercask gives an instance's Xephyr on this desktop; the floor's and the baseline's get the same. */
+  screen: { width: number; height: number; dpi: number };
 }
 
 async function main(): Promise<number> {
@@ -669,7 +707,9 @@ async function main(): Promise<number> {
   const bin = join(sandbox, "dockercask");
   copyFileSync(BIN, bin);
   chmodSync(bin, 0o755);
-  const box: Sandbox = { bin, env, runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"), configHome: xdg.XDG_CONFIG_HOME };
+  const hostScreen = await queryHostScreen(process.env.DISPLAY!);
+  const screen = { ...defaultWindowSize(hostScreen), dpi: hostDpi(hostScreen) };
+  const box: Sandbox = { bin, env, runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"), configHome: xdg.XDG_CONFIG_HOME, screen };
 
   const startup = opts.sections.startup ? await runStartup(box) : undefined;
   const clipboard = opts.sections.clipboard ? await runClipboard(box) : undefined;
@@ -714,16 +754,7 @@ async function runStartup(box: Sandbox): Promise<string> {
   const labels = JSON.parse(await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() => fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`)));
   const policy = parsePolicy(labels ?? {});
   if (!policy.ok) fail(`the labels of ${image} are not a valid policy: ${policy.problems.join("; ")}`);
-  const hostScreen = await queryHostScreen(process.env.DISPLAY!);
-  const size = defaultWindowSize(hostScreen);
-  const setup: Setup = {
-    bin: box.bin,
-    env: box.env,
-    runtimeRoot: box.runtimeRoot,
-    screen: { ...size, dpi: hostDpi(hostScreen) },
-    policy,
-    user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }),
-  };
+  const setup: Setup = { ...box, policy, user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }) };
 
   const results = { dockercask: [] as Sample[], floor: [] as Sample[] };
   log(`${INSTANCE}: 1 warm-up + ${RUNS} runs each, interleaved; window watcher polls every ${POLL_MS || "-"} ms`);
@@ -856,7 +887,7 @@ function treeTicks(pid: number, exclude: ReadonlySet<number>): number {
 function descendants(pid: number, exclude: ReadonlySet<number>, into = new Set<string>()): Set<string> {
   for (const child of childPids(pid)) {
     if (exclude.has(child)) continue;
-    into.add(`${child}:${startTimeOf(child)}`);
+    into.add(`${child}:${processStartTime(child)}`);
     descendants(child, exclude, into);
   }
   return into;
@@ -947,39 +978,21 @@ interface ClipInstance {
 
 /** `dockercask run <clip-app>#bench-clip-<pid> --clipboard both`, once its container is up. */
 async function startClipInstance(box: Sandbox): Promise<ClipInstance> {
-  const dir = join(box.runtimeRoot, CLIP_INSTANCE);
-  const stateFile = join(dir, "state.json");
-  const proc = Bun.spawn([box.bin, "run", CLIP_INSTANCE, "--clipboard", "both", ...(opts.verbose ? ["--verbose"] : [])], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const out = collect(proc.stdout);
-  const err = collect(proc.stderr);
-  let state: { display?: number; container?: string; xephyrPid?: number; xephyrStart?: string } | undefined;
-  const teardown = () => stopSupervisor(proc, state);
-  live.add(teardown);
-  const stop = async () => {
-    await teardown();
-    live.delete(teardown);
-    await Promise.all([out.done, err.done]);
-    await untilGone(`containers of ${CLIP_INSTANCE}`, async () => (await containersLabelled(`io.dockercask.instance=${CLIP_INSTANCE}`)).length === 0);
-    if (state?.xephyrPid) await untilGone(`Xephyr pid ${state.xephyrPid}`, () => startTimeOf(state!.xephyrPid!) !== state!.xephyrStart);
-    await untilGone(`runtime dir ${dir}`, () => !existsSync(dir));
-  };
+  const instance = startInstance(box, CLIP_INSTANCE, ["--clipboard", "both"]);
+  const { proc, stateFile, err } = instance;
   try {
-    const t0 = now();
-    while (!state?.container) {
+    while (!instance.state?.container) {
       if (proc.exitCode !== null || proc.signalCode !== null) fail(`dockercask run ${CLIP_INSTANCE} exited early:\n${err.text()}`);
-      if (now() - t0 > TIMEOUT_MS) fail(`no container in ${stateFile} after ${TIMEOUT_MS} ms:\n${err.text()}`);
+      if (now() - instance.t0 > TIMEOUT_MS) fail(`no container in ${stateFile} after ${TIMEOUT_MS} ms:\n${err.text()}`);
       await Bun.sleep(20);
-      try {
-        state = JSON.parse(readFileSync(stateFile, "utf8"));
-      } catch {
-        // Not written yet, or being replaced.
-      }
+      instance.read();
     }
+    const state = instance.state;
     if (state.display === undefined || !state.xephyrPid) fail(`${stateFile} has no display or Xephyr pid`);
-    const app = { label: "app", env: { ...box.env, DISPLAY: `:${state.display}`, XAUTHORITY: join(dir, "xauth.client") } };
-    return { pid: proc.pid, xephyrPid: state.xephyrPid, app, stderr: err.text, stop };
+    const app = { label: "app", env: { ...box.env, DISPLAY: `:${state.display}`, XAUTHORITY: join(instance.dir, CLIENT_AUTH_FILE) } };
+    return { pid: proc.pid, xephyrPid: state.xephyrPid, app, stderr: err.text, stop: instance.stop };
   } catch (error) {
-    await stop();
+    await instance.stop();
     throw error;
   }
 }
@@ -1018,10 +1031,8 @@ async function startBaseline(box: Sandbox): Promise<Baseline> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const authFile = join(dir, "xauth");
   writeFileSync(authFile, xauthorityEntry(crypto.getRandomValues(new Uint8Array(16))), { mode: 0o600 });
-  const hostScreen = await queryHostScreen(process.env.DISPLAY!);
-  const size = defaultWindowSize(hostScreen);
   const xephyr = Bun.spawn(
-    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${opts.clipApp}#bench-clip-baseline`, width: size.width, height: size.height, dpi: hostDpi(hostScreen), displayFd: 1 })],
+    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${opts.clipApp}#bench-clip-baseline`, width: box.screen.width, height: box.screen.height, dpi: box.screen.dpi, displayFd: 1 })],
     { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   const xephyrErr = collect(xephyr.stderr);
@@ -1031,11 +1042,11 @@ async function startBaseline(box: Sandbox): Promise<Baseline> {
     if (loop) {
       if (paused) process.kill(loop.pid, "SIGCONT");
       // The loop's children (a sleep, an xclip) end by themselves, but not later than now.
-      const children = childPids(loop.pid).map((pid) => [pid, startTimeOf(pid)] as const);
+      const children = childPids(loop.pid).map((pid) => [pid, processStartTime(pid)] as const);
       loop.kill("SIGTERM");
       await exitWithin(loop, 5_000);
-      for (const [pid, start] of children) if (start && startTimeOf(pid) === start) process.kill(pid, "SIGTERM");
-      await untilGone("the polling loop's children", () => children.every(([pid, start]) => startTimeOf(pid) !== start));
+      for (const [pid, start] of children) if (start && processStartTime(pid) === start) process.kill(pid, "SIGTERM");
+      await untilGone("the polling loop's children", () => children.every(([pid, start]) => processStartTime(pid) !== start));
     }
     xephyr.kill("SIGTERM");
     await exitWithin(xephyr, 5_000);
