@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ARTIFACTS, dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { captureSettled, hostRect, MAIN_WINDOWS, VENDOR_APPS } from "../../scripts/screenshots.ts";
-import { createAppSandbox, execIn, HOST_DISPLAY, startRun, visibleWindows, waitFor, waitUntilClean, xephyrWindow, type RunningSession } from "./session.ts";
+import { captureSettled, hostRect, MAIN_WINDOWS, VENDOR_APPS, waitForMainWindow } from "../../scripts/screenshots.ts";
+import { containerId, createAppSandbox, execIn, HOST_DISPLAY, startRun, visibleWindows, waitFor, waitUntilClean, xephyrWindow, type RunningSession } from "./session.ts";
 
 const WINDOWS = MAIN_WINDOWS;
 const APPS = Object.keys(WINDOWS);
@@ -63,10 +63,7 @@ describe.each(APPS)("%s", (app) => {
     const instance = `${app}#e2e`;
     const session = await startRun(box, instance, ["--size", `${SIZE.width}x${SIZE.height}`]);
     try {
-      await waitFor(`the ${app} window inside Xephyr`, async () => {
-        const ids = await visibleWindows(session.xenv, WINDOWS[app]!);
-        return ids.length ? ids : undefined;
-      }, 120_000);
+      await waitForMainWindow(session, app);
       // What the user sees: the window on the desktop, once it has settled, and not blank.
       const stats = await captureSettled(await hostRect(instance), join(ARTIFACTS, `catalog-${app}.png`));
       expect(stats.stddev).toBeGreaterThan(0.01);
@@ -102,7 +99,7 @@ describe("the keylogger demo", () => {
     const host = { DISPLAY: HOST_DISPLAY };
     const xdotool = (...args: string[]) => sh(["xdotool", ...args], host);
     try {
-      await waitFor("the keylogger window", async () => ((await visibleWindows(session.xenv, WINDOWS.keylogger!)).length ? true : undefined));
+      await waitForMainWindow(session, "keylogger");
       const rect = await hostRect(instance);
       const xephyr = await xephyrWindow(instance);
       // Raised, never focused: the desktop's focus follows the pointer, which is the point.
@@ -281,7 +278,7 @@ describe("browser sandboxes", () => {
     const instance = "chromium#sandbox";
     const session = await startRun(box, instance, ["--size", `${SIZE.width}x${SIZE.height}`, "--clipboard", "off"]);
     try {
-      await waitFor("the Chromium window", async () => ((await visibleWindows(session.xenv, WINDOWS.chromium!)).length ? true : undefined), 120_000);
+      await waitForMainWindow(session, "chromium");
       // Chromium's own report.
       const report = await reportText(session, "chromium", "chrome://sandbox", /^Sandbox Status/, "Sandbox Status");
       for (const line of ["Layer 1 Sandbox\tNamespace", "PID namespaces\tYes", "Network namespaces\tYes", "Seccomp-BPF sandbox\tYes", "You are adequately sandboxed."]) {
@@ -300,7 +297,7 @@ describe("browser sandboxes", () => {
       }, 30_000);
       const browser = procs.find(isBrowser)!;
       expect(browser.cmd).not.toContain("--no-sandbox");
-      const container = (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+      const container = await containerId(instance);
       expect(JSON.stringify((await dockerInspect("container", container)).Config.Cmd)).not.toContain("no-sandbox");
       for (const renderer of procs.filter((p) => p.cmd.includes("--type=renderer"))) {
         expect(renderer.userns).not.toBe(browser.userns);
@@ -333,7 +330,7 @@ describe("browser sandboxes", () => {
     const instance = "firefox#sandbox";
     const session = await startRun(box, instance, ["--size", `${SIZE.width}x${SIZE.height}`, "--clipboard", "off"]);
     try {
-      await waitFor("the Firefox window", async () => ((await visibleWindows(session.xenv, WINDOWS.firefox!)).length ? true : undefined), 120_000);
+      await waitForMainWindow(session, "firefox");
       // Firefox's own report.
       const report = await reportText(session, "firefox", "about:support", /^Troubleshooting Information/, "Effective Content Process Sandbox Level");
       for (const line of ["Seccomp-BPF (System Call Filtering)\ttrue", "User Namespaces\ttrue", "Content Process Sandboxing\ttrue"]) expect(report).toContain(line);
@@ -365,7 +362,7 @@ describe("browser sandboxes", () => {
     const app = await withDockerSeccomp("firefox", "/usr/local/bin/dockercask-firefox");
     const session = await startRun(box, `${app}#ctl`, ["--size", `${SIZE.width}x${SIZE.height}`, "--clipboard", "off"]);
     try {
-      await waitFor("the Firefox window", async () => ((await visibleWindows(session.xenv, WINDOWS.firefox!)).length ? true : undefined), 120_000);
+      await waitForMainWindow(session, "firefox");
       const report = await reportText(session, "firefox", "about:support", /^Troubleshooting Information/, "Effective Content Process Sandbox Level");
       expect(report).toContain("User Namespaces\tfalse");
       expect(await logsOf(`${app}#ctl`)).toMatch(/Sandbox: CanCreateUserNamespace\(\) clone\(\) failure: EPERM/);

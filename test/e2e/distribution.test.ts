@@ -13,7 +13,8 @@ import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { parseSrcinfo } from "../../scripts/lib/aur.ts";
 import { binaryName, debName, parseChecksums, RELEASE_TARGETS, shareTarballName } from "../../scripts/lib/release.ts";
-import { parseExec } from "../support/desktop-exec.ts";
+import { bashCompletionBody } from "../support/bash-completion.ts";
+import { entryValue as key, parseExec } from "../support/desktop-exec.ts";
 import { BIN, createSandbox, ROOT, sh, type Sandbox } from "./helpers.ts";
 import { HOST_DISPLAY, waitUntilClean, xephyrWindow } from "./session.ts";
 
@@ -43,9 +44,7 @@ async function isInstalled(): Promise<boolean> {
 
 /** Bash's programmable completion of a command line, as bash runs it for a TAB (the last word is the one completed). */
 async function bashComplete(env: Record<string, string>, script: string, words: string[]): Promise<string[]> {
-  const array = words.map((w) => `'${w}'`).join(" ");
-  const body = `source ${script}; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _dockercask; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const result = await sh(["bash", "--norc", "-c", body], env);
+  const result = await sh(["bash", "--norc", "-c", bashCompletionBody(script, words)], env);
   if (result.code !== 0) throw new Error(`bash completion failed: ${result.stderr}`);
   return result.stdout.split("\n").filter(Boolean);
 }
@@ -207,23 +206,26 @@ describe("menu entries", () => {
   });
   afterAll(() => box.cleanup());
 
-  const key = (text: string, name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(text)?.[1];
   const entry = (id: string) => readFileSync(join(apps, `${id}.desktop`), "utf8");
 
   test("desktop install writes entries desktop-file-validate accepts, with the app's icon", async () => {
-    for (const instance of ["xeyes", "xeyes#work"]) expect((await box.run(["desktop", "install", instance])).code).toBe(0);
-    expect(readdirSync(apps).sort()).toEqual(["dockercask-xeyes.desktop", "dockercask-xeyes.work.desktop"]);
-    const validate = await sh(["desktop-file-validate", ...readdirSync(apps).map((f) => join(apps, f))]);
-    expect(validate.stdout + validate.stderr).toBe("");
-    expect(validate.code).toBe(0);
+    try {
+      for (const instance of ["xeyes", "xeyes#work"]) expect((await box.run(["desktop", "install", instance])).code).toBe(0);
+      expect(readdirSync(apps).sort()).toEqual(["dockercask-xeyes.desktop", "dockercask-xeyes.work.desktop"]);
+      const validate = await sh(["desktop-file-validate", ...readdirSync(apps).map((f) => join(apps, f))]);
+      expect(validate.stdout + validate.stderr).toBe("");
+      expect(validate.code).toBe(0);
 
-    const work = entry("dockercask-xeyes.work");
-    // dist/ is not on the sandbox's PATH: the entry names this binary by its path.
-    expect(key(work, "Exec")).toBe(`${BIN} run "xeyes#work"`);
-    expect(key(work, "Name")).toBe("xeyes#work");
-    expect(key(work, "Icon")).toBe("dockercask-xeyes");
-    expect(key(work, "StartupWMClass")).toBe("dockercask-xeyes.work");
-    expect(readFileSync(join(icons, "dockercask-xeyes.svg"), "utf8")).toContain("<svg");
+      const work = entry("dockercask-xeyes.work");
+      // dist/ is not on the sandbox's PATH: the entry names this binary by its path.
+      expect(key(work, "Exec")).toBe(`${BIN} run "xeyes#work"`);
+      expect(key(work, "Name")).toBe("xeyes#work");
+      expect(key(work, "Icon")).toBe("dockercask-xeyes");
+      expect(key(work, "StartupWMClass")).toBe("dockercask-xeyes.work");
+      expect(readFileSync(join(icons, "dockercask-xeyes.svg"), "utf8")).toContain("<svg");
+    } finally {
+      for (const instance of ["xeyes", "xeyes#work"]) await box.run(["desktop", "remove", instance]);
+    }
   });
 
   test("a binary in a folder with a space is quoted in Exec, and the entry still validates", async () => {

@@ -65,11 +65,13 @@ async function authFile(entries: Entry[]): Promise<string> {
 }
 let files = 0;
 
+/** An entry for display `n` of this host, as xauth writes the local ones. */
+const ours = (n: string, cookie: string) => ({ add: `${hostname()}/unix:${n}`, cookie });
+
 // 800x600 at 96 dpi: 211.67 x 158.75 mm, which the server rounds.
 const SCREEN = { width: 800, height: 600, widthMm: 212, heightMm: 159 };
 
 describe("queryHostScreen", () => {
-  const ours = (n: string, cookie: string) => ({ add: `${hostname()}/unix:${n}`, cookie });
   test.each<[string, (n: string) => string, (n: string) => Entry[], typeof SCREEN | undefined]>([
     ["the cookie for our host and this display", (n) => `:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
     ["the same, as unix:N", (n) => `unix:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
@@ -112,7 +114,6 @@ describe("queryHostScreen", () => {
 });
 
 describe("localCookieHex: the desktop's cookie for the clipboard's own X connection", () => {
-  const ours = (n: string, cookie: string) => ({ add: `${hostname()}/unix:${n}`, cookie });
   test.each<[string, string, Entry[] | string, string | undefined]>([
     ["our entry for :5", ":5", [ours("5", COOKIE)], COOKIE],
     ["ssh -X: localhost:10 takes our local entry for 10", "localhost:10.0", [ours("10", COOKIE)], COOKIE],

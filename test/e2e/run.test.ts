@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
 import {
+  cookieOf,
   HOST_DISPLAY,
   imageStats,
   createAppSandbox,
@@ -93,8 +94,7 @@ describe("instances", () => {
     const [a, b] = await Promise.all([startRun(box, "xeyes#one"), startRun(box, "xeyes#two")]);
     try {
       expect(a.display).not.toBe(b.display);
-      const cookie = async (file: string) => (await sh(["xauth", "-f", file, "nlist"])).stdout.trim().split(" ").pop();
-      expect(await cookie(a.xenv.XAUTHORITY!)).not.toBe(await cookie(b.xenv.XAUTHORITY!));
+      expect(await cookieOf(a)).not.toBe(await cookieOf(b));
       expect(readState(a).container).not.toBe(readState(b).container);
       const ps = JSON.parse((await box.run(["ps", "--json"])).stdout);
       expect(ps.map((r: { instance: string }) => r.instance).sort()).toEqual(["xeyes#one", "xeyes#two"]);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, execIn, HOST_DISPLAY, startRun, waitFor, windowGeometry, xephyrWindow, type RunningSession } from "./session.ts";
+import { containerId, cookieOf, createAppSandbox, execIn, HOST_DISPLAY, startRun, waitFor, windowGeometry, xephyrWindow, type RunningSession } from "./session.ts";
 
 let box: Sandbox;
 let a: RunningSession;
@@ -130,8 +130,6 @@ describe("privileges", () => {
 });
 
 describe("the cookie", () => {
-  const cookieOf = async (session: RunningSession) =>
-    (await sh(["xauth", "-f", join(session.runtimeDir, "xauth.client"), "nlist"])).stdout.trim().split(/\s+/).pop()!;
 
   test("its files are 0600 in a 0700 runtime dir", async () => {
     const stat = await sh(["stat", "-c", "%a %n", a.runtimeDir, join(a.runtimeDir, "xauth.server"), join(a.runtimeDir, "xauth.client")]);
@@ -141,7 +139,7 @@ describe("the cookie", () => {
   test("it appears nowhere in docker inspect, the container's env, or any host process's argv", async () => {
     const cookie = await cookieOf(a);
     expect(cookie).toMatch(/^[0-9a-f]{32}$/);
-    const id = (await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=attacker#a"])).stdout.trim();
+    const id = await containerId("attacker#a");
     const inspect = JSON.stringify(await dockerInspect("container", id));
     expect(inspect).toContain("attacker#a"); // control: we are looking at the right container
     expect(inspect.toLowerCase()).not.toContain(cookie);

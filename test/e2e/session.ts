@@ -76,11 +76,21 @@ export async function xephyrWindow(instance: string): Promise<string> {
   });
 }
 
-/** Runs a command inside the instance's container, as the app's user, like a process of the app would. */
-export async function execIn(instance: string, command: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The id of the instance's running container, found by its label. */
+export async function containerId(instance: string): Promise<string> {
   const id = (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
   if (!id) throw new Error(`no container for ${instance}`);
-  return sh(["docker", "exec", id, ...command]);
+  return id;
+}
+
+/** Runs a command inside the instance's container, as the app's user, like a process of the app would. */
+export async function execIn(instance: string, command: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return sh(["docker", "exec", await containerId(instance), ...command]);
+}
+
+/** The instance's cookie (hex), as xauth reads it from the client file the app gets. */
+export async function cookieOf(session: RunningSession): Promise<string> {
+  return (await sh(["xauth", "-f", session.xenv.XAUTHORITY!, "nlist"])).stdout.trim().split(/\s+/).pop()!;
 }
 
 /** What a finished instance must not leave: a container, an Xephyr, a runtime dir. Empty when clean. */
@@ -106,7 +116,7 @@ export async function waitUntilClean(box: Sandbox, instance: string, timeoutMs =
 }
 
 /** Installs the e2e fixture apps (test/e2e/fixtures/apps) as the sandbox's user catalog. */
-export function installFixtureApps(box: Sandbox): void {
+function installFixtureApps(box: Sandbox): void {
   const target = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps");
   mkdirSync(target, { recursive: true });
   cpSync(join(import.meta.dir, "fixtures/apps"), target, { recursive: true });

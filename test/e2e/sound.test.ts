@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, execIn, leftovers, startRun, waitFor } from "./session.ts";
+import { containerId, createAppSandbox, execIn, leftovers, startRun, waitFor } from "./session.ts";
 
 const SINK = process.env.DOCKERCASK_TEST_SINK ?? "dockercask_test";
 /** One format for playing and recording: 16-bit mono samples, `RATE` a second. */
@@ -105,7 +105,7 @@ test("under PipeWire's pulse server (no per-client socket module), the socket is
 test("--no-audio: no socket is mounted and nothing can be played", async () => {
   const s = await startRun(box, "attacker#mute", ["--no-audio"]);
   try {
-    const id = (await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=attacker#mute"])).stdout.trim();
+    const id = await containerId("attacker#mute");
     const binds: string[] = (await dockerInspect("container", id)).HostConfig.Binds;
     expect(binds.some((b) => b.includes("pulse"))).toBe(false);
     expect(binds.some((b) => b.includes("X11-unix"))).toBe(true); // control

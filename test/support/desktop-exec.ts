@@ -1,6 +1,9 @@
 /** Shared by the unit and e2e tests of menu entries. */
 import { unescapeString } from "../../src/core/desktop-entry.ts";
 
+/** The raw value of `key` in a menu entry's text (the first line that sets it). */
+export const entryValue = (text: string, key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(text)?.[1];
+
 /**
  * The Exec key read back the way the spec tells a launcher to: undo the string escapes,
  * then split on spaces outside double quotes, undoing the backslash escapes inside them,

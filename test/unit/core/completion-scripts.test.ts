@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCompletionScript } from "../../../src/core/completion-scripts.ts";
+import { bashCompletionBody } from "../../support/bash-completion.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dockercask-completion-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,11 +34,7 @@ function run(argv: string[], reply: string): { out: string; args: string[] } {
 
 describe("bash", () => {
   /** Runs the completion function the way bash's programmable completion does. */
-  const bash = (words: string[], reply: string) => {
-    const array = words.map((w) => `'${w}'`).join(" ");
-    const script = `source ${dir}/script.bash; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _dockercask; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return run(["bash", "--norc", "-c", script], reply);
-  };
+  const bash = (words: string[], reply: string) => run(["bash", "--norc", "-c", bashCompletionBody(`${dir}/script.bash`, words)], reply);
 
   test.each([
     ["a command by prefix", [program, "ru"], "run\\tRun it\\n", ["__complete", "--", "ru"], ["run"]],

@@ -12,7 +12,7 @@ import {
   windowClassName,
 } from "../../../src/core/desktop-entry.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
-import { parseExec } from "../../support/desktop-exec.ts";
+import { entryValue as key, parseExec } from "../../support/desktop-exec.ts";
 
 describe("quoteExecArg", () => {
   test.each([
@@ -85,7 +85,6 @@ describe("names", () => {
 describe("renderDesktopEntry", () => {
   const render = (instance: string, program = "dockercask", description = "A browser") =>
     renderDesktopEntry({ name: parseInstanceName(instance), description, program, icon: "dockercask-firefox" });
-  const key = (text: string, k: string) => new RegExp(`^${k}=(.*)$`, "m").exec(text)?.[1];
 
   test("has every key a menu and a taskbar need", () => {
     const text = render("firefox#work");

@@ -237,10 +237,9 @@ describe("reapOrphans: sound sockets", () => {
 });
 
 describe("reapOrphans: a container that cannot be removed", () => {
-  // BUG (src/services/reaper.ts): a removeContainer that rejects (the engine answers 500,
-  // e.g. "device or resource busy") aborts the whole reap. The orphan's Xephyr window stays
-  // open, other dead sessions are not cleaned, and since run/ps/stop reap first, every one
-  // of them fails until the engine recovers. Marked failing until fixed.
+  // A removeContainer that rejects (the engine answers 500, e.g. "device or resource busy")
+  // must not abort the whole reap: the orphan's Xephyr window would stay open, other dead
+  // sessions would not be cleaned, and since run/ps/stop reap first, each of them would fail.
   test("is left for a later reap; the rest is still cleaned up", async () => {
     const fakes = createFakes({
       dirs: [
