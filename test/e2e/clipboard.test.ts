@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
 import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, HOST_DISPLAY, startRun, waitFor, type RunningSession } from "./session.ts";
+import { cookieOf, createAppSandbox, HOST_DISPLAY, startRun, waitFor, type RunningSession } from "./session.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -72,14 +72,20 @@ describe("carrying", () => {
     for (const s of [a, b, c]) await arrives(s.xenv, "stable value", `the value in ${s.instance}`);
     await settle();
     // Count owner changes on every display for three seconds: a loop would show up here.
-    let changes = 0;
-    const endpoints = [{ display: HOST_DISPLAY, env: { ...process.env, ...hostEnv } }, ...[a, b, c].map((s) => ({ display: s.xenv.DISPLAY!, env: { ...process.env, ...s.xenv }, cookieHex: cookieOf(s) }))];
-    const closers = await Promise.all(endpoints.map((e) => createClipboardSide(e).watch(["CLIPBOARD"], () => changes++)));
-    await Bun.sleep(3000);
-    closers.forEach((close) => close());
-    expect(changes).toBe(0);
-    expect(await paste(hostEnv)).toBe("stable value");
-    for (const s of [a, b, c]) expect(await paste(s.xenv)).toBe("stable value");
+    const endpoints = [{ display: HOST_DISPLAY, env: { ...process.env, ...hostEnv } }, ...(await Promise.all([a, b, c].map(async (s) => ({ display: s.xenv.DISPLAY!, env: { ...process.env, ...s.xenv }, cookieHex: await cookieOf(s) }))))];
+    const changes = endpoints.map(() => 0);
+    const closers = await Promise.all(endpoints.map((e, i) => createClipboardSide(e).watch(["CLIPBOARD"], () => changes[i]!++)));
+    try {
+      await Bun.sleep(3000);
+      expect(changes).toEqual([0, 0, 0, 0]);
+      expect(await paste(hostEnv)).toBe("stable value");
+      for (const s of [a, b, c]) expect(await paste(s.xenv)).toBe("stable value");
+      // Control: every watcher does see an owner change, when there is one (a new copy, carried).
+      await copy(hostEnv, "a change every display sees");
+      await waitFor("every display to see the new copy", () => changes.every((n) => n > 0) || undefined, 20_000);
+    } finally {
+      closers.forEach((close) => close());
+    }
   });
 
   test("changes on both sides at about the same time: both end on one value, the newer", async () => {
@@ -158,8 +164,3 @@ describe("policies", () => {
     }
   });
 });
-
-function cookieOf(s: RunningSession): string {
-  const result = Bun.spawnSync(["xauth", "-f", s.xenv.XAUTHORITY!, "nlist"]);
-  return result.stdout.toString().trim().split(/\s+/).pop()!;
-}
