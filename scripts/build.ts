@@ -22,7 +22,7 @@ const root = join(import.meta.dir, "..");
 export const RELEASE_DIR = join(root, "dist/release");
 const STAMP_FILE = ".build-inputs";
 
-export async function gitCommit(): Promise<string> {
+async function gitCommit(): Promise<string> {
   const result = await $`git -C ${root} rev-parse --short=12 HEAD`.quiet().nothrow();
   if (result.exitCode !== 0) return "unknown";
   const dirty = (await $`git -C ${root} status --porcelain --untracked-files=no`.quiet().nothrow()).stdout.length > 0;
@@ -63,7 +63,7 @@ export async function compile(options: { target?: string; outfile: string; versi
   return options.outfile;
 }
 
-export interface ReleaseResult {
+interface ReleaseResult {
   dir: string;
   version: string;
   commit: string;
@@ -72,7 +72,7 @@ export interface ReleaseResult {
 }
 
 /** Builds dist/release unless it is up to date with its inputs. */
-export async function buildRelease(options: { force?: boolean } = {}): Promise<ReleaseResult> {
+async function buildRelease(options: { force?: boolean } = {}): Promise<ReleaseResult> {
   const version = pkg.version;
   const commit = await gitCommit();
   const stamp = inputsHash(commit);

@@ -16,9 +16,9 @@ import { srcinfoFromPkgbuild } from "./lib/aur-check.ts";
 import { CHECKSUMS_FILE, parseChecksums } from "./lib/release.ts";
 
 const root = join(import.meta.dir, "..");
-export const AUR_DIR = join(root, "packaging/aur");
+const AUR_DIR = join(root, "packaging/aur");
 
-export function generateAur(options: { out?: string; release?: string; pkgrel?: number } = {}): string[] {
+function generateAur(options: { out?: string; release?: string; pkgrel?: number } = {}): string[] {
   const out = options.out ?? AUR_DIR;
   const sums = parseChecksums(readFileSync(join(options.release ?? RELEASE_DIR, CHECKSUMS_FILE), "utf8"));
   const aur = describeAurPackage(pkg.version, sums, options.pkgrel ?? 1);

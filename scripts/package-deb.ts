@@ -23,7 +23,7 @@ import { binaryName, debName, RELEASE_TARGETS, shareFolderName, shareTarballName
 
 const root = join(import.meta.dir, "..");
 
-export async function packageDeb(): Promise<string> {
+async function packageDeb(): Promise<string> {
   const version = pkg.version;
   const target = RELEASE_TARGETS.find((t) => t.debian === "amd64")!;
   const binary = join(RELEASE_DIR, binaryName(version, target));

@@ -28,9 +28,9 @@ export const MAIN_WINDOWS: Record<string, string> = {
 };
 /** Built only with the internet at hand: their vendors' servers. */
 export const VENDOR_APPS = ["chrome", "slack", "spotify"];
-export const SHOT_SIZE = { width: 1024, height: 640 };
+const SHOT_SIZE = { width: 1024, height: 640 };
 
-export interface Rect {
+interface Rect {
   x: number;
   y: number;
   width: number;

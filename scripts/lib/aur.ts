@@ -8,7 +8,7 @@ import { SHELLS } from "../../src/core/completion.ts";
 import { DOCKER_ENGINE, HOMEPAGE, LICENSE, MAINTAINER, optionalPackages, releaseUrl, requiredPackages, SUMMARY } from "./project.ts";
 import { binaryName, RELEASE_TARGETS, shareFolderName, shareTarballName } from "./release.ts";
 
-export const AUR_PACKAGE = "dockercask-bin";
+const AUR_PACKAGE = "dockercask-bin";
 
 export interface AurSource {
   /** The file name makepkg saves it as, and its download URL. */

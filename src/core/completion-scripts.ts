@@ -7,7 +7,7 @@
 import { PROGRAM } from "./command-tree.ts";
 import type { Shell } from "./completion.ts";
 
-export const COMPLETE_COMMAND = "__complete";
+const COMPLETE_COMMAND = "__complete";
 
 /** Where each shell's packaged completion goes, relative to /usr (Debian's and Arch's paths). */
 export const COMPLETION_INSTALL_PATHS: Record<Shell, { file: string; debian: string; arch: string }> = {

@@ -73,7 +73,7 @@ export interface ParseConfigOptions {
 }
 
 /** Clipboard texts travel through memory and pipes; past this, copying is a mistake. */
-export const MAX_CLIPBOARD_BYTES = 64 * 1024 * 1024;
+const MAX_CLIPBOARD_BYTES = 64 * 1024 * 1024;
 export const MIN_WINDOW_SIDE = 200;
 export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;

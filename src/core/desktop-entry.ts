@@ -5,7 +5,7 @@
 import { containerName, type InstanceName } from "./instance-name.ts";
 
 /** The key that marks an entry as ours: `desktop remove` deletes no file without it. */
-export const INSTANCE_KEY = "X-Dockercask-Instance";
+const INSTANCE_KEY = "X-Dockercask-Instance";
 
 /** The icon every app without an icon.svg of its own gets. */
 export const GENERIC_ICON = "dockercask";
