@@ -17,6 +17,7 @@ import { dirname, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { deferModules, DOCKERODE_DEFERRALS } from "./lib/defer-modules.ts";
 import { binaryName, CHECKSUMS_FILE, RELEASE_TARGETS, renderChecksums, renderShareFiles, shareFolderName, shareTarballName } from "./lib/release.ts";
+import { listFiles } from "../src/adapters/user-catalog.ts";
 
 const root = join(import.meta.dir, "..");
 export const RELEASE_DIR = join(root, "dist/release");
@@ -141,19 +142,14 @@ function inputsHash(commit: string): string {
   const hash = createHash("sha256");
   hash.update(`bun ${Bun.version}\ncommit ${commit}\n`);
   const inputs = ["src", "apps", "packaging", "scripts/build.ts", "scripts/lib", "package.json", "package-lock.json"];
-  for (const file of inputs.flatMap((p) => listFiles(join(root, p))).sort()) {
+  const filesOf = (path: string) => (!existsSync(path) ? [] : statSync(path).isDirectory() ? listFiles(path) : [path]);
+  for (const file of inputs.flatMap((p) => filesOf(join(root, p))).sort()) {
     const path = relative(root, file);
     // The AUR files are made from the release, not the other way round.
     if (path.startsWith("packaging/aur/")) continue;
     hash.update(`${path}\0`).update(readFileSync(file)).update("\0");
   }
   return `${hash.digest("hex")}\n`;
-}
-
-function listFiles(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => listFiles(join(path, name)));
 }
 
 if (import.meta.main) {
