@@ -22,6 +22,11 @@ export default defineCommand({
       description: "Sound through the instance's own PulseAudio socket, even for an app that has none by default",
       negativeDescription: "No sound for this run: no socket is mounted",
     },
+    microphone: {
+      type: "boolean",
+      description: "Let the app record from your default sound source (never a monitor of what plays)",
+      negativeDescription: "No recording for this run, whatever the app's policy says",
+    },
   },
   async run({ args, rawArgs }) {
     const dashDash = rawArgs.indexOf("--");
@@ -47,6 +52,7 @@ export default defineCommand({
       network: args.network as Network | undefined,
       clipboard: args.clipboard as ClipboardPolicy | undefined,
       audio: args.audio as boolean | undefined,
+      microphone: args.microphone as boolean | undefined,
     };
     const result = await runSession(args.instance, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];

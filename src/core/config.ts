@@ -56,6 +56,7 @@ export interface InstanceSettings {
   /** Largest clipboard text carried, in bytes. */
   clipboardMaxBytes?: number;
   audio?: boolean;
+  microphone?: boolean;
   shared?: SharedFolder[];
 }
 
@@ -79,7 +80,7 @@ export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
-const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "shared"] as const;
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared"] as const;
 const TABLES = ["defaults", "apps", "instances"] as const;
 
 export function emptyConfig(): DockercaskConfig {
@@ -312,8 +313,9 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
         break;
       }
       case "audio":
+      case "microphone":
         if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
-        else settings.audio = value;
+        else settings[key] = value;
         break;
       case "shared": {
         const shared = readShared(value, path, where, ctx);

@@ -30,6 +30,8 @@ export interface AppPolicy {
   shmSizeBytes: number;
   clipboard: ClipboardPolicy;
   audio: boolean;
+  /** Record from the default source (never a monitor) through the sound socket: for apps whose job is calls. */
+  microphone: boolean;
   /** Host devices passed through, such as /dev/dri for GPU acceleration. */
   devices: string[];
   /** The seccomp profile: the engine's default, or one dockercask embeds (see seccomp.ts). */
@@ -45,6 +47,7 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   clipboard: "both",
   // Off unless asked for: a pulse client can record as well as play.
   audio: false,
+  microphone: false,
   devices: [],
   seccomp: "default",
 };
@@ -61,6 +64,7 @@ const KEYS: Record<string, Field> = {
   "shm-size": "shmSizeBytes",
   clipboard: "clipboard",
   audio: "audio",
+  microphone: "microphone",
   devices: "devices",
   seccomp: "seccomp",
 };
@@ -126,8 +130,9 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       policy.clipboard = value;
       return;
     case "audio":
+    case "microphone":
       if (value !== "true" && value !== "false") return "must be true or false";
-      policy.audio = value === "true";
+      policy[field] = value === "true";
       return;
     case "devices": {
       const devices = value.split(",").map((d) => d.trim()).filter(Boolean);

@@ -16,7 +16,6 @@ export interface SessionState {
   xephyrPid?: number;
   xephyrStart?: string;
   container?: string;
-  pulseModule?: number;
 }
 
 export const STATE_FILE = "state.json";

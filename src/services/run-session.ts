@@ -2,7 +2,6 @@ import type { ContainerClient, ImageClient } from "../adapters/docker.ts";
 import type { InstanceStore } from "../adapters/instance-store.ts";
 import type { AcquireResult } from "../adapters/runtime-dir.ts";
 import type { XephyrHandle } from "../adapters/xephyr.ts";
-import { SocketModuleUnsupportedError } from "../adapters/pulse.ts";
 import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
@@ -24,6 +23,8 @@ export interface SessionSettings {
   primary?: boolean;
   clipboardMaxBytes?: number;
   audio?: boolean;
+  /** Record streams from the default source (never a monitor) through the sound relay. */
+  microphone?: boolean;
 }
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
@@ -46,13 +47,10 @@ export interface RunSessionDeps {
   startXephyr: (options: Omit<XephyrOptions, "displayFd">) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
   raiseWindow: (title: string) => Promise<boolean>;
-  /** The host's sound server, for the instance's own socket. */
+  /** The host's sound server, reached through the instance's own filtered socket (adapters/pulse-relay.ts). */
   pulse: {
-    available(): Promise<boolean>;
-    loadSocket(path: string): Promise<number>;
-    unload(index: number): Promise<void>;
-    /** The fallback for servers without per-client sockets (PipeWire); see adapters/pulse.ts. */
-    relay(path: string): Promise<{ stop(): void }>;
+    serverSocket(): string | undefined;
+    relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string }; log: RunSessionDeps["log"] }): Promise<{ stop(): void }>;
   };
   /** Starts carrying the clipboard between the host display and the instance's display. */
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
@@ -113,7 +111,6 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   let docker: (ImageClient & ContainerClient) | undefined;
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
-  let pulseModule: number | undefined;
   let soundRelay: { stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
   let tornDown = false;
@@ -124,14 +121,13 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     wake?.();
   });
   const recordState = () =>
-    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, pulseModule, container: containerId });
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();
     clipboard?.stop();
     if (containerId && docker) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
     if (xephyr) await xephyr.stop();
-    if (pulseModule !== undefined) await deps.pulse.unload(pulseModule).catch((e) => deps.log.warn(`unloading the sound socket: ${String(e)}`));
     soundRelay?.stop();
     runtime.remove();
   });
@@ -153,12 +149,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
         const policy = await readPolicy(docker, name.app);
-        if (settings.audio ?? policy.audio) {
-          const sound = await openSoundSocket(deps, pulseSocket);
-          pulseModule = sound?.module;
-          soundRelay = sound?.relay;
-          recordState();
-        }
+        if (settings.audio ?? policy.audio) soundRelay = await openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone);
         return policy;
       })());
     // The window: the cookie and the host's screen size, then Xephyr. For a known instance the
@@ -200,7 +191,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       supervisor: deps.host.supervisor,
       network: settings.network,
       shared: settings.shared,
-      pulseSocket: pulseModule === undefined && !soundRelay ? undefined : pulseSocket,
+      pulseSocket: soundRelay ? pulseSocket : undefined,
       appArgs,
     });
     const container = await docker!.runContainer(spec);
@@ -254,27 +245,18 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
 }
 
 /** The instance's own sound socket, or undefined (said once) when the host has no sound server. */
-async function openSoundSocket(deps: RunSessionDeps, path: string): Promise<{ module?: number; relay?: { stop(): void } } | undefined> {
-  if (!(await deps.pulse.available())) {
+async function openSoundSocket(deps: RunSessionDeps, path: string, name: InstanceName, microphone: boolean): Promise<{ stop(): void } | undefined> {
+  const upstream = deps.pulse.serverSocket();
+  if (!upstream) {
     deps.log.info("no PulseAudio or PipeWire sound server answered: running without sound");
     return undefined;
   }
-  try {
-    return { module: await deps.pulse.loadSocket(path) };
-  } catch (error) {
-    if (error instanceof SocketModuleUnsupportedError) {
-      deps.log.debug("the sound server makes no per-client sockets (PipeWire): relaying the instance's socket");
-      return deps.pulse.relay(path).then(
-        (relay) => ({ relay }),
-        (relayError) => {
-          deps.log.warn(`running without sound: ${relayError instanceof Error ? relayError.message : String(relayError)}`);
-          return undefined;
-        },
-      );
-    }
+  // The server info names the host's user and machine; the app sees its own instead.
+  const identity = { user: "app", host: name.app };
+  return deps.pulse.relay(path, upstream, { microphone, identity, log: deps.log }).catch((error) => {
     deps.log.warn(`running without sound: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
-  }
+  });
 }
 
 /** Only the keys that are set, so `{ ...config, ...definedOnly(flags) }` lets flags win where given. */

@@ -211,7 +211,7 @@ describe("reapOrphans: sound sockets", () => {
   test("a dead session's socket goes with its dir, so its module is unloaded after the dir", async () => {
     const sock = `${root}/xeyes/pulse.sock`;
     const files = [sock];
-    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", { pulseModule: 27 }) }], containers: [], pulse: [{ index: 27, path: sock }], files });
+    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [], pulse: [{ index: 27, path: sock }], files });
     const removeDir = fakes.deps.runtime.removeDir;
     fakes.deps.runtime.removeDir = (name) => {
       removeDir(name);

@@ -1,4 +1,3 @@
-import { SocketModuleUnsupportedError } from "../../../src/adapters/pulse.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
@@ -32,6 +31,7 @@ interface Harness {
   claimed: { home: string; owner: { uid: number; gid: number } }[];
   raised: string[];
   clipboards: Parameters<RunSessionDeps["startClipboard"]>[0][];
+  relays: Parameters<RunSessionDeps["pulse"]["relay"]>[2][];
   /** The container's exit code, when the test decides. */
   app: PromiseWithResolvers<number>;
   /** Xephyr's exit, when the test decides (the user closes the window). */
@@ -56,6 +56,7 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
     claimed: [],
     raised: [],
     clipboards: [],
+    relays: [],
     app: Promise.withResolvers<number>(),
     window: Promise.withResolvers<number>(),
     signal: (name) => handler?.(name),
@@ -150,16 +151,10 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
       return true;
     },
     pulse: {
-      available: async () => true,
-      async loadSocket(path) {
-        events.push(`load pulse ${path}`);
-        return 27;
-      },
-      async unload(index) {
-        events.push(`unload pulse ${index}`);
-      },
-      async relay(path) {
-        events.push(`relay pulse ${path}`);
+      serverSocket: () => "/run/user/1000/pulse/native",
+      async relay(path, upstream, options) {
+        events.push(`relay pulse ${path} to ${upstream}`);
+        h.relays.push(options);
         return { stop: () => void events.push("stop relay") };
       },
     },
@@ -545,14 +540,25 @@ describe("runSession: settings", () => {
 describe("runSession: sound", () => {
   const audioApp = { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true" };
 
-  test("an app that asks for audio gets its own socket, mounted, recorded, and unloaded after Xephyr stops", async () => {
+  test("an app that asks for audio gets its own relayed socket, mounted alone, and the relay stops after Xephyr", async () => {
     const h = createHarness(undefined, audioApp);
     await runToAppExit(h);
-    expect(h.events).toContain("load pulse /run/dc/xeyes/pulse.sock");
+    expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock to /run/user/1000/pulse/native");
     expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
+    expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("/run/user/1000/pulse");
     expect(h.specs[0]?.Env).toContain("PULSE_SERVER=unix:/run/dockercask/pulse.sock");
-    expect(h.states.at(-1)?.pulseModule).toBe(27);
-    expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "unload pulse 27", "remove runtime dir"]);
+    expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop relay", "remove runtime dir"]);
+  });
+
+  test.each<[string, Record<string, string>, RunOptions, boolean]>([
+    ["off by default", audioApp, {}, false],
+    ["the app's label", { ...audioApp, "io.dockercask.microphone": "true" }, {}, true],
+    ["the config over the label", { ...audioApp, "io.dockercask.microphone": "true" }, { configured: { microphone: false } }, false],
+    ["the flag over the config", audioApp, { microphone: true, configured: { microphone: false } }, true],
+  ])("the microphone: %s", async (_, labels, options, microphone) => {
+    const h = createHarness(undefined, labels);
+    await runToAppExit(h, "xeyes", options);
+    expect(h.relays).toEqual([expect.objectContaining({ microphone, identity: { user: "app", host: "xeyes" } })]);
   });
 
   test.each<[string, Record<string, string>, RunOptions]>([
@@ -574,38 +580,21 @@ describe("runSession: sound", () => {
   });
 
   test.each<[string, Partial<RunSessionDeps["pulse"]>, string]>([
-    ["no sound server answers", { available: async () => false }, "info: no PulseAudio"],
-    ["loading the socket fails", { loadSocket: async () => Promise.reject(new Error("Module initialization failed")) }, "warn: running without sound: Module initialization failed"],
-    [
-      "the server has no socket module, and the relay cannot start",
-      {
-        loadSocket: async () => Promise.reject(new SocketModuleUnsupportedError("no such entity")),
-        relay: async () => Promise.reject(new Error("the sound server's socket could not be found")),
-      },
-      "warn: running without sound: the sound server's socket could not be found",
-    ],
+    ["no sound server is there", { serverSocket: () => undefined }, "info: no PulseAudio"],
+    ["the relay cannot start", { relay: async () => Promise.reject(new Error("EADDRINUSE")) }, "warn: running without sound: EADDRINUSE"],
   ])("%s: the app runs without sound, and the user is told", async (_, pulse, said) => {
     const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, ...pulse } }), audioApp);
     expect((await runToAppExit(h)).reason).toBe("app-exited");
     expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("pulse");
-    expect(h.events.some((e) => e.startsWith("unload pulse"))).toBe(false);
     expect(h.logs.some((l) => l.startsWith(said))).toBe(true);
   });
 
-  test("a server without per-client sockets (PipeWire): the socket is relayed, mounted alone, and the relay stops at teardown", async () => {
-    const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, loadSocket: async () => Promise.reject(new SocketModuleUnsupportedError("no such entity")) } }), audioApp);
-    expect((await runToAppExit(h)).reason).toBe("app-exited");
-    expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock");
-    expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
-    expect(teardownOf(h).filter((e) => e.includes("relay") || e.includes("pulse"))).toEqual(["stop relay"]);
-  });
-
-  // Regression: the module was once forgotten when a sibling startup step failed.
-  test("the cookie cannot be written after the sound socket was loaded: the module is still unloaded", async () => {
+  // Regression: the sound socket was once forgotten when a sibling startup step failed.
+  test("the cookie cannot be written after the relay started: the relay still stops", async () => {
     const h = createHarness(() => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }), audioApp);
     await expect(runSession("xeyes", h.deps)).rejects.toThrow("xauth failed");
-    expect(h.events).toContain("load pulse /run/dc/xeyes/pulse.sock");
-    expect(teardownOf(h)).toEqual(["unsubscribe", "unload pulse 27", "remove runtime dir"]);
+    expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock to /run/user/1000/pulse/native");
+    expect(teardownOf(h)).toEqual(["unsubscribe", "stop relay", "remove runtime dir"]);
   });
 });
 
