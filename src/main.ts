@@ -5,6 +5,7 @@
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import { commandNames, main } from "./cli/index.ts";
 import { isDockercaskError } from "./core/errors.ts";
+import { sanitizeTerminalText } from "./core/terminal-text.ts";
 import { suggestNearest } from "./core/suggest.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
@@ -52,10 +53,13 @@ function report(error: unknown, verbose: boolean): number {
   const color = colorEnabled(process.stderr);
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
+  // A message can quote a recipe (a label's value, a failed build's last lines): on a
+  // terminal it is shown, never interpreted. Our own colors are added after.
+  const visible = (s: string) => (process.stderr.isTTY ? sanitizeTerminalText(s) : s);
   if (isDockercaskError(error)) {
-    write(`${red("error:")} ${error.message}`);
-    if (error.hint) write(dim(`hint: ${error.hint}`));
-    if (verbose && error.cause) write(String((error.cause as Error)?.stack ?? error.cause));
+    write(`${red("error:")} ${visible(error.message)}`);
+    if (error.hint) write(dim(`hint: ${visible(error.hint)}`));
+    if (verbose && error.cause) write(visible(String((error.cause as Error)?.stack ?? error.cause)));
     return error.exitCode;
   }
   if (error instanceof Error && error.name === "CLIError") {
@@ -68,8 +72,8 @@ function report(error: unknown, verbose: boolean): number {
   }
   // Not ours: a bug or an environment we did not foresee. Keep it short unless asked.
   const message = error instanceof Error ? error.message : String(error);
-  write(`${red("error:")} ${message}`);
-  if (verbose && error instanceof Error) write(error.stack ?? "");
+  write(`${red("error:")} ${visible(message)}`);
+  if (verbose && error instanceof Error) write(visible(error.stack ?? ""));
   else write(dim("hint: run again with --verbose for details, and report it if it looks like a bug."));
   return 1;
 }

@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola";
+import { sanitizeTerminalText } from "../core/terminal-text.ts";
 
 /**
  * The one logger. Everything it prints goes to stderr, so stdout carries only results
@@ -23,13 +24,26 @@ function consola(): ConsolaInstance {
 
 const quiet = () => {};
 
+/** consola's methods that print their arguments. */
+const PRINTING = new Set<PropertyKey>(["log", "info", "success", "ready", "start", "warn", "error", "fail", "fatal", "debug", "trace", "box"]);
+
+/**
+ * A log line can quote what an app or a recipe controls (a build step, a label, an error from
+ * inside). On a terminal its text goes through the one sanitizer before consola adds its own
+ * colors, so no escape in it reaches the terminal live; a pipe gets the exact text.
+ */
+const visible = (args: unknown[]) =>
+  process.stderr.isTTY ? args.map((a) => (typeof a === "string" ? sanitizeTerminalText(a) : a)) : args;
+
 export const log = new Proxy({} as ConsolaInstance, {
   get: (_, key) => {
     // Debug lines are dropped unless --verbose, so they need not load consola (run logs one
     // right after its Xephyr is ready, still before the container starts).
     if ((key === "debug" || key === "trace") && level() < 4) return quiet;
     const value = Reflect.get(consola(), key);
-    return typeof value === "function" ? value.bind(instance) : value;
+    if (typeof value !== "function") return value;
+    const bound = value.bind(instance);
+    return PRINTING.has(key) ? (...args: unknown[]) => bound(...visible(args)) : bound;
   },
   set: (_, key, value) => Reflect.set(consola(), key, value),
   has: (_, key) => Reflect.has(consola(), key),

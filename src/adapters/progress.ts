@@ -1,4 +1,5 @@
 import type { ProgressUpdate } from "../core/build-progress.ts";
+import { sanitizeTerminalText } from "../core/terminal-text.ts";
 import { isInteractive, log } from "./log.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -23,7 +24,8 @@ export function createBuildReporter(app: string, stream: NodeJS.WriteStream = pr
   return {
     update(update) {
       if (update.kind === "step") {
-        status = `${app} [${update.step}/${update.total}] ${update.instruction}`;
+        // The instruction is the recipe's text: on the status line it is shown, never interpreted.
+        status = `${app} [${update.step}/${update.total}] ${tty ? sanitizeTerminalText(update.instruction, { singleLine: true }) : update.instruction}`;
         if (tty) draw();
         else log.info(`${app}: step ${update.step}/${update.total}: ${update.instruction}`);
       } else if (tty) {

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
+import { terminalLine } from "../adapters/terminal.ts";
 import { describeImageState } from "../core/image-state.ts";
 import { renderTable } from "../core/table.ts";
 import { listEverything } from "../services/list.ts";
@@ -18,8 +19,11 @@ export default defineCommand({
     }
     if (listing.dockerError) log.warn(`image states unknown: ${listing.dockerError}`);
     const now = new Date();
-    const appRows = listing.apps.map((a) => [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description]);
-    const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home]);
+    // A description is a recipe's label (a user recipe's, maybe a hostile one): on a terminal
+    // it is shown, never interpreted. Names are checked, homes are ours, but cost nothing to pass.
+    const cell = (text: string) => terminalLine(text, process.stdout);
+    const appRows = listing.apps.map((a) => [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description].map(cell));
+    const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home].map(cell));
     const out = [
       "APPS",
       renderTable(["NAME", "SOURCE", "IMAGE", "DESCRIPTION"], appRows),

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { safeOutput } from "../adapters/terminal.ts";
 import { findRunningContainer } from "../services/sessions.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -8,10 +9,18 @@ export default defineCommand({
   args: {
     ...instanceArg,
     follow: { type: "boolean", alias: "f", description: "Keep printing new output until the instance ends" },
+    raw: { type: "boolean", description: "Print the exact bytes, escape sequences included, even on a terminal" },
   },
   async run({ args }) {
     const docker = await createContext().connect();
     const container = await findRunningContainer(args.instance, docker);
-    await docker.streamLogs(container.id, { follow: Boolean(args.follow), stdout: process.stdout, stderr: process.stderr });
+    // The app's bytes are the app's: on a terminal they are shown, never interpreted.
+    const stdout = safeOutput(process.stdout, { raw: args.raw });
+    const stderr = safeOutput(process.stderr, { raw: args.raw });
+    try {
+      await docker.streamLogs(container.id, { follow: Boolean(args.follow), stdout: stdout.stream, stderr: stderr.stream });
+    } finally {
+      await Promise.all([stdout.finish(), stderr.finish()]);
+    }
   },
 });

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { terminalLine } from "../adapters/terminal.ts";
 import { renderTable } from "../core/table.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
@@ -19,7 +20,11 @@ export default defineCommand({
       process.stdout.write("no instance is running\n");
       return;
     }
-    const rows = running.map((r) => [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", formatUptime(r.uptimeSeconds), String(r.supervisorPid)]);
+    // Every cell is ours or checked (names, a hex id); on a terminal they still go through the
+    // one sanitizer, so a column added later cannot carry an escape to the terminal live.
+    const rows = running.map((r) =>
+      [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", formatUptime(r.uptimeSeconds), String(r.supervisorPid)].map((cell) => terminalLine(cell, process.stdout)),
+    );
     process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR"], rows)}\n`);
   },
 });
