@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { emptyConfig, parseConfig, type DockercaskConfig } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { DockercaskPaths, Env } from "../core/paths.ts";
+import { runtimeRoot } from "../core/runtime.ts";
+import { refusalRules } from "../core/shared-folders.ts";
 
 export const CONFIG_FILE_NAME = "config.toml";
 
@@ -26,5 +28,11 @@ export function loadConfig(paths: DockercaskPaths, env: Env): DockercaskConfig {
     });
   }
   // Same fallback as resolvePaths: without HOME, "~" means "/", which the shared-folder check then refuses.
-  return parseConfig(text, { file, home: env.HOME || "/" });
+  const home = env.HOME || "/";
+  return parseConfig(text, { file, home, refusals: sharedFolderRules(paths, env) });
+}
+
+/** What `shared` may not name on this host: dockercask's own folders included, wherever XDG puts them. */
+export function sharedFolderRules(paths: DockercaskPaths, env: Env) {
+  return refusalRules({ home: env.HOME || "/", config: paths.config, data: paths.data, runtime: runtimeRoot(env) });
 }

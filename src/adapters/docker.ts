@@ -98,7 +98,7 @@ export async function createDockerClient(env: Record<string, string | undefined>
       try {
         await wrap(() => container.start());
       } catch (error) {
-        await container.remove({ force: true }).catch(() => {});
+        await container.remove({ force: true, v: true }).catch(() => {});
         throw error;
       }
       const exited = waiting.then(
@@ -110,7 +110,8 @@ export async function createDockerClient(env: Record<string, string | undefined>
     },
     async removeContainer(id) {
       try {
-        await api.getContainer(id).remove({ force: true });
+        // v: with its anonymous volumes, the shared folders' mounts (core/container-spec.ts).
+        await api.getContainer(id).remove({ force: true, v: true });
       } catch (error) {
         const status = statusOf(error);
         // 404: already gone (AutoRemove won); 409: removal already in progress.

@@ -3,7 +3,8 @@ import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import genericIcon from "../../packaging/icons/dockercask.svg" with { type: "text" };
-import { loadConfig } from "../adapters/config-file.ts";
+import { loadConfig, sharedFolderRules } from "../adapters/config-file.ts";
+import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
@@ -84,6 +85,7 @@ export function createContext(env: Record<string, string | undefined> = process.
       const deps = reaperDeps(await connect());
       await Promise.all([reapContainerSide(deps, reported), unloadStraySoundSockets(deps)]);
     },
+    openSharedFolders: (folders) => openSharedFolders(folders, sharedFolderRules(paths, env)),
     ensureImage: async (app) => {
       await ensureImage(app, await buildDeps(), warnStale);
     },

@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
-import { existsSync } from "node:fs";
 import { log } from "../adapters/log.ts";
 import { explainInvalidSize, parseSizeSpec, settingsFor } from "../core/config.ts";
-import { DockercaskError, UsageError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";
@@ -36,14 +35,6 @@ export default defineCommand({
 
     const ctx = createContext();
     const configured = settingsFor(ctx.config(), parseInstanceName(args.instance));
-    for (const folder of configured.shared ?? []) {
-      if (!existsSync(folder.host)) {
-        throw new DockercaskError(`the shared folder ${folder.host} does not exist`, {
-          code: "E_SHARED",
-          hint: "Create it, or remove it from \"shared\" in config.toml.",
-        });
-      }
-    }
     const options: RunOptions = {
       appArgs,
       configured,

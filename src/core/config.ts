@@ -1,10 +1,11 @@
-import { posix } from "node:path";
 import { parse, TomlDate, TomlError } from "smol-toml";
-import { CONTAINER_PATHS } from "./container-spec.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Network } from "./policy.ts";
+import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
+
+export type { SharedFolder };
 
 /**
  * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
@@ -38,14 +39,6 @@ export interface SizeSpec {
   height: number;
 }
 
-export interface SharedFolder {
-  /** Absolute, normalized, `~` expanded. Whether it exists is for the caller to check. */
-  host: string;
-  /** Absolute path inside the container, under /home/app. */
-  target: string;
-  readOnly: boolean;
-}
-
 export interface InstanceSettings {
   size?: SizeSpec;
   dpi?: number;
@@ -71,6 +64,8 @@ export interface ParseConfigOptions {
   file: string;
   /** The host home, for `~`. */
   home: string;
+  /** Which folders `shared` may not name (core/shared-folders.ts); by default those of `home`. */
+  refusals?: RefusalRules;
 }
 
 /** Clipboard texts travel through memory and pipes; past this, copying is a mistake. */
@@ -100,7 +95,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): Dockerca
     throw new ConfigError(options.file, [{ problem: `invalid TOML: ${(error as Error).message}` }], { cause: error });
   }
 
-  const ctx: Context = { problems: [], locate: createKeyLocator(text), home: options.home };
+  const refusals = options.refusals ?? refusalRules({ home: options.home });
+  const ctx: Context = { problems: [], locate: createKeyLocator(text), home: options.home, refusals };
   const config = emptyConfig();
   for (const [key, value] of Object.entries(doc)) {
     if (key === "defaults") {
@@ -145,81 +141,13 @@ export function explainInvalidSize(size: SizeSpec): string | undefined {
   return bad ? `each side must be between ${MIN_WINDOW_SIDE} and ${MAX_WINDOW_SIDE} pixels` : undefined;
 }
 
-export type SharedFolderResult = { ok: true; folder: SharedFolder } | { ok: false; problem: string };
-
-/** One `shared` entry: `~/Music`, `/srv/photos:ro`, `~/Downloads:rw` (read-write is the default). */
-export function parseSharedFolder(entry: string, home: string): SharedFolderResult {
-  const fail = (problem: string): SharedFolderResult => ({ ok: false, problem });
-  let spec = entry;
-  let readOnly = false;
-  const mode = /:(ro|rw)$/.exec(spec);
-  if (mode) {
-    readOnly = mode[1] === "ro";
-    spec = spec.slice(0, -mode[0].length);
-  }
-  // A colon anywhere else would be read as a mode by anyone who writes it as a docker -v bind.
-  if (spec.includes(":")) return fail(`a ":" may only start the :ro or :rw suffix`);
-  if (/[\u0000-\u001f\u007f]/.test(spec)) return fail("it contains a control character");
-  if (spec === "") return fail("it is empty");
-  const cleanHome = cleanPath(home);
-  if (spec === "~") spec = cleanHome;
-  else if (spec.startsWith("~/")) spec = cleanHome + spec.slice(1);
-  else if (spec.startsWith("~")) return fail("only ~ and ~/... are expanded, not ~user");
-  if (!spec.startsWith("/")) return fail("it must be an absolute path or start with ~/");
-  // Checked before normalizing, which would resolve them: what is written must be what is shared.
-  if (spec.split("/").includes("..")) return fail(`".." is not allowed; write the folder's own path`);
-  const host = cleanPath(spec);
-  const refused = explainRefusedFolder(host, cleanHome);
-  if (refused) return fail(`refused: ${refused}`);
-  const relative = isInside(host, cleanHome) ? posix.relative(cleanHome, host) : posix.basename(host);
-  return { ok: true, folder: { host, target: posix.join(CONTAINER_PATHS.home, relative), readOnly } };
-}
-
-/**
- * Why a host folder must never be shared, or undefined. Exported so the caller can ask again
- * about the real path once it has resolved symbolic links, which this pure code cannot see.
- */
-export function explainRefusedFolder(host: string, home: string): string | undefined {
-  const path = cleanPath(host);
-  const cleanHome = cleanPath(home);
-  if (path === "/") return "that is the host's whole file system";
-  if (path === cleanHome) return "that is your whole home folder, with your keys and browser profiles; share a folder inside it";
-  if (isInside(cleanHome, path)) return `it contains your home folder ${cleanHome}`;
-  const secrets = protectedPaths(cleanHome);
-  // Being one beats containing one: /run is refused as /run, not for the Docker socket inside it.
-  const within = secrets.find(([secret]) => path === secret || isInside(path, secret));
-  if (within) return `${within[0]} ${within[1]}`;
-  const containing = secrets.find(([secret]) => isInside(secret, path));
-  return containing ? `it contains ${containing[0]}, which ${containing[1]}` : undefined;
-}
-
-/** Most specific first, so a refusal names the thing that matters (the Docker socket, not /run). */
-function protectedPaths(home: string): [string, string][] {
-  const dockerSocket = "is the Docker socket: whoever can reach it is root on the host";
-  const runtime = "holds the host's runtime sockets, such as Docker's and your session bus";
-  return [
-    ["/run/docker.sock", dockerSocket],
-    ["/var/run/docker.sock", dockerSocket],
-    [posix.join(home, ".Xauthority"), "holds the cookies of your real X display"],
-    [posix.join(home, ".ssh"), "holds your SSH keys"],
-    [posix.join(home, ".gnupg"), "holds your GnuPG keys"],
-    // The whole point of Xephyr is that the app never reaches the real display's socket.
-    ["/tmp/.X11-unix", "holds the sockets of your real X displays"],
-    ["/etc", "holds the host's configuration and password hashes"],
-    ["/proc", "exposes the host's processes and kernel"],
-    ["/sys", "exposes the host's kernel and hardware"],
-    ["/dev", "holds the host's devices; an app gets devices through its io.dockercask.devices label"],
-    ["/run", runtime],
-    ["/var/run", runtime],
-  ];
-}
-
 // ---- validation -------------------------------------------------------------------------
 
 interface Context {
   problems: ConfigProblem[];
   locate: KeyLocator;
   home: string;
+  refusals: RefusalRules;
 }
 
 function report(ctx: Context, path: string[], problem: string, line = lineOrAncestor(ctx.locate, path)): void {
@@ -351,7 +279,7 @@ function readShared(value: unknown, path: string[], where: string, ctx: Context)
       bad("must be a string");
       continue;
     }
-    const result = parseSharedFolder(entry, ctx.home);
+    const result = parseSharedFolder(entry, ctx.home, ctx.refusals);
     if (!result.ok) {
       bad(result.problem);
       continue;
@@ -401,16 +329,6 @@ function describeEntry(entry: unknown): string {
 
 function formatTable(path: string[]): string {
   return `[${path.map((part) => (/^[A-Za-z0-9_-]+$/.test(part) ? part : JSON.stringify(part))).join(".")}]`;
-}
-
-/** Without a trailing slash or `.` and `//` segments, so that comparisons mean what they say. */
-function cleanPath(path: string): string {
-  const normal = posix.normalize(path);
-  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
-}
-
-function isInside(child: string, parent: string): boolean {
-  return child !== parent && child.startsWith(parent === "/" ? "/" : `${parent}/`);
 }
 
 // ---- key lines -------------------------------------------------------------------------

@@ -37,7 +37,8 @@ export interface ContainerSpecInput {
   network?: Network;
   /** Host path of this instance's pulse socket, when audio is on. */
   pulseSocket?: string;
-  shared?: { host: string; target: string; readOnly: boolean }[];
+  /** Shared folders; `source` names the folder the supervisor checked and holds open (adapters/shared-folders.ts). */
+  shared?: { source: string; target: string; readOnly: boolean }[];
   appArgs?: string[];
 }
 
@@ -53,8 +54,20 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     // The persistent home, owned by the user the app runs as.
     `${input.home}:${CONTAINER_PATHS.home}`,
     ...(input.pulseSocket ? [`${input.pulseSocket}:${CONTAINER_PATHS.pulseSocket}`] : []),
-    ...(input.shared ?? []).map((s) => `${s.host}:${s.target}:${s.readOnly ? "ro" : "rw"}`),
   ];
+  // Shared folders are not binds by path: runc makes binds in a mount namespace of its own, where
+  // our /proc/<pid>/fd/<n> cannot be a bind source (EINVAL), and a path could be swapped for a
+  // symbolic link after we checked it. A local volume of type none is mounted by dockerd itself,
+  // in the host's namespace, from the descriptor: the very folder that was checked, whatever was
+  // renamed since. Anonymous, so it goes with the container; `ro` in its options since Docker
+  // refuses ReadOnly on anonymous volumes (dockerd remounts the bind read-only). NoCopy: the
+  // engine must never copy the image's files at the target into the user's folder.
+  const mounts = (input.shared ?? []).map((s) => ({
+    Type: "volume" as const,
+    Source: "",
+    Target: s.target,
+    VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o: s.readOnly ? "bind,ro" : "bind", device: s.source } } },
+  }));
   return {
     name: containerName(instance),
     Image: imageName(instance.app),
@@ -72,6 +85,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     },
     HostConfig: {
       Binds: binds,
+      ...(mounts.length ? { Mounts: mounts } : {}),
       // No capabilities at all: an app needs none, and root inside gains nothing from them.
       CapDrop: ["ALL"],
       // setuid binaries cannot raise privileges (the base image also has none).

@@ -186,3 +186,10 @@ export class NotRunningError extends DockercaskError {
     super(`${instance} is not running`, { code: "E_NOT_RUNNING", hint: '"dockercask ps" lists the running instances.' });
   }
 }
+
+/** A `shared` folder that cannot be mounted: missing, not a folder, or refused where it really is. */
+export class SharedFolderError extends DockercaskError {
+  constructor(message: string, hint = 'Share a folder that holds only what the app needs, or remove it from "shared" in config.toml.') {
+    super(message, { code: "E_SHARED", hint });
+  }
+}

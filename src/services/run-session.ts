@@ -3,7 +3,7 @@ import type { InstanceStore } from "../adapters/instance-store.ts";
 import type { AcquireResult } from "../adapters/runtime-dir.ts";
 import type { XephyrHandle } from "../adapters/xephyr.ts";
 import { imageName, type Catalog } from "../core/catalog.ts";
-import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
+import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
@@ -12,13 +12,14 @@ import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
 import { windowClassName } from "../core/desktop-entry.ts";
+import type { SharedFolder } from "../core/shared-folders.ts";
 import { checkNewInstance } from "./instances.ts";
 
 export interface SessionSettings {
   size?: { width: number; height: number };
   dpi?: number;
   network?: Network;
-  shared?: { host: string; target: string; readOnly: boolean }[];
+  shared?: SharedFolder[];
   clipboard?: ClipboardPolicy;
   primary?: boolean;
   clipboardMaxBytes?: number;
@@ -38,6 +39,12 @@ export interface RunSessionDeps {
   /** Cleans up after dead sessions: their runtime dirs and Xephyrs (local and cheap), then their containers. */
   reapHost: () => Promise<void>;
   reapContainers: () => Promise<void>;
+  /**
+   * Opens the shared folders and checks each where it really is (symbolic links followed);
+   * throws, having opened nothing, when one is missing or refused. The mounts name the opened
+   * folders, so they are held until the container is gone.
+   */
+  openSharedFolders: (folders: SharedFolder[]) => { mounts: { source: string; target: string; readOnly: boolean }[]; close(): void };
   /** Builds the app's image (and its base) when missing. */
   ensureImage: (app: string) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
@@ -87,6 +94,22 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   deps.preflight();
   const { appArgs, configured, ...flags } = options;
   const settings: SessionSettings = { ...configured, ...definedOnly(flags) };
+  // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
+  // The folders stay open until the container is gone: what is mounted is what was checked.
+  const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
+  try {
+    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts }, deps);
+  } finally {
+    shared?.close();
+  }
+}
+
+async function superviseSession(
+  name: InstanceName,
+  settings: SessionSettings,
+  extra: Pick<ContainerSpecInput, "appArgs" | "shared">,
+  deps: RunSessionDeps,
+): Promise<RunResult> {
   // An instance that ran before almost surely has its image: its window may open while Docker is
   // still being asked. A new one waits, so no empty window sits there during a first build.
   const known = deps.store.get(name) !== undefined;
@@ -190,9 +213,9 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       user,
       supervisor: deps.host.supervisor,
       network: settings.network,
-      shared: settings.shared,
+      shared: extra.shared,
       pulseSocket: soundRelay ? pulseSocket : undefined,
-      appArgs,
+      appArgs: extra.appArgs,
     });
     const container = await docker!.runContainer(spec);
     containerId = container.id;

@@ -3,12 +3,12 @@ import {
   explainInvalidSize,
   findKeyLine,
   parseConfig,
-  parseSharedFolder,
   parseSizeSpec,
   settingsFor,
   type DockercaskConfig,
 } from "../../../src/core/config.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
+import { refusalRules } from "../../../src/core/shared-folders.ts";
 
 const HOME = "/home/u";
 const OPTIONS = { file: "/c/config.toml", home: HOME };
@@ -180,65 +180,6 @@ describe("parseConfig rejects, naming the file and line", () => {
   });
 });
 
-describe("parseSharedFolder maps host folders into the instance's home", () => {
-  test.each<[string, string, { host: string; target: string; readOnly: boolean }]>([
-    ["~/Music:ro", HOME, { host: "/home/u/Music", target: "/home/app/Music", readOnly: true }],
-    ["~/Downloads:rw", HOME, { host: "/home/u/Downloads", target: "/home/app/Downloads", readOnly: false }],
-    ["~/work/src/", `${HOME}/`, { host: "/home/u/work/src", target: "/home/app/work/src", readOnly: false }],
-    ["~/.config/foo", HOME, { host: "/home/u/.config/foo", target: "/home/app/.config/foo", readOnly: false }],
-    ["/home/u/Pictures", HOME, { host: "/home/u/Pictures", target: "/home/app/Pictures", readOnly: false }],
-    ["/srv/photos:ro", HOME, { host: "/srv/photos", target: "/home/app/photos", readOnly: true }],
-    ["/mnt//disk/./data", HOME, { host: "/mnt/disk/data", target: "/home/app/data", readOnly: false }],
-    // A sibling whose name starts like the home is outside it.
-    ["/home/u2/share", HOME, { host: "/home/u2/share", target: "/home/app/share", readOnly: false }],
-    ["/etc-backup", HOME, { host: "/etc-backup", target: "/home/app/etc-backup", readOnly: false }],
-    ["/home/u/.sshkeys-public", HOME, { host: "/home/u/.sshkeys-public", target: "/home/app/.sshkeys-public", readOnly: false }],
-  ])("%p (home %p)", (entry, home, expected) => {
-    expect(parseSharedFolder(entry, home)).toEqual({ ok: true, folder: expected });
-  });
-});
-
-describe("parseSharedFolder refuses", () => {
-  test.each<[string, RegExp]>([
-    ["", /empty/],
-    [":ro", /empty/],
-    ["Downloads", /absolute path or start with ~\//],
-    ["~root/x", /not ~user/],
-    ["/mnt/a:b", /":" may only start the :ro or :rw suffix/],
-    ["/mnt/a:ro:rw", /":" may only start/],
-    ["/mnt/a\nb", /control character/],
-    ["~/..", /".." is not allowed/],
-    ["/srv/../etc", /".." is not allowed/],
-    ["/", /whole file system/],
-    ["~", /whole home folder/],
-    ["~/", /whole home folder/],
-    ["/home/u/.", /whole home folder/],
-    ["/home", /contains your home folder/],
-    ["/etc", /\/etc holds the host's configuration/],
-    ["/etc/ssh:ro", /\/etc holds/],
-    ["/proc", /\/proc exposes/],
-    ["/proc/1/root", /\/proc exposes/],
-    ["/sys", /\/sys exposes/],
-    ["/dev/dri", /\/dev holds the host's devices/],
-    ["/run", /\/run holds the host's runtime sockets/],
-    ["/run/user/1000", /\/run holds/],
-    ["/var/run", /\/var\/run holds/],
-    ["/var/run/docker.sock", /\/var\/run\/docker.sock is the Docker socket/],
-    ["/run/docker.sock:ro", /\/run\/docker.sock is the Docker socket/],
-    ["/var", /contains \/var\/run\/docker.sock/],
-    ["~/.Xauthority", /cookies of your real X display/],
-    ["~/.ssh", /SSH keys/],
-    ["~/.ssh/id_ed25519:ro", /SSH keys/],
-    ["~/.gnupg/private-keys-v1.d", /GnuPG keys/],
-    ["/tmp/.X11-unix", /sockets of your real X displays/],
-    ["/tmp", /contains \/tmp\/.X11-unix/],
-  ])("%p", (entry, reason) => {
-    const result = parseSharedFolder(entry, HOME);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problem).toMatch(reason);
-  });
-});
-
 describe("findKeyLine", () => {
   test.each<[string, string, string[], number | undefined]>([
     ["a key in a table", "[defaults]\ndpi = 96", ["defaults", "dpi"], 2],
@@ -287,5 +228,15 @@ describe("parseSizeSpec", () => {
     [{ width: 800, height: 16385 }, false],
   ])("explainInvalidSize(%p) fine: %p", (size, fine) => {
     expect(explainInvalidSize(size) === undefined).toBe(fine);
+  });
+});
+
+describe("parseConfig refuses by the host's own rules", () => {
+  test("dockercask's folders where XDG puts them, given as refusals", () => {
+    const refusals = refusalRules({ home: HOME, config: "/x/conf/dockercask", data: "/x/data/dockercask", runtime: "/x/run/dockercask" });
+    const text = lines("[defaults]", "shared = ['/x/data']");
+    expect(() => parseConfig(text, { ...OPTIONS, refusals })).toThrow(/:2: shared entry "\/x\/data" in \[defaults\]: refused: it contains \/x\/data\/dockercask, which holds dockercask's instance homes/);
+    // Without them, the same folder is only a folder.
+    expect(parse(text).defaults.shared?.[0]?.host).toBe("/x/data");
   });
 });

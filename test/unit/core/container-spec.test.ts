@@ -31,6 +31,8 @@ interface Row {
   devices: string[];
   /** Binds beyond the X socket, the cookie file and the home. */
   extraBinds: string[];
+  /** Shared folders: [descriptor the engine mounts, target, local volume's mount options]. */
+  sharedMounts?: [string, string, string][];
   cmd: string[];
   containerName: string;
 }
@@ -78,12 +80,13 @@ const rows: Row[] = [
     input: {
       ...base,
       shared: [
-        { host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: false },
-        { host: "/home/me/Music", target: "/media/music", readOnly: true },
+        { source: "/proc/4242/fd/20", target: "/home/app/Downloads", readOnly: false },
+        { source: "/proc/4242/fd/21", target: "/media/music", readOnly: true },
       ],
     },
     network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [],
-    extraBinds: ["/home/me/Downloads:/home/app/Downloads:rw", "/home/me/Music:/media/music:ro"],
+    extraBinds: [],
+    sharedMounts: [["/proc/4242/fd/20", "/home/app/Downloads", "bind"], ["/proc/4242/fd/21", "/media/music", "bind,ro"]],
     cmd: ["xeyes"], containerName: "dockercask-xeyes",
   },
   {
@@ -105,12 +108,13 @@ const rows: Row[] = [
       policy: { ...policy, command: ["gimp"], network: "bridge", devices: ["/dev/dri"] },
       network: "none",
       pulseSocket: "/run/p.sock",
-      shared: [{ host: "/srv/pics", target: "/home/app/Pictures", readOnly: true }],
+      shared: [{ source: "/proc/4242/fd/9", target: "/home/app/Pictures", readOnly: true }],
       appArgs: ["a.png"],
       user: { uid: 1234, gid: 100 },
     },
     network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: ["/dev/dri"],
-    extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`, "/srv/pics:/home/app/Pictures:ro"],
+    extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`],
+    sharedMounts: [["/proc/4242/fd/9", "/home/app/Pictures", "bind,ro"]],
     cmd: ["gimp", "a.png"], containerName: "dockercask-gimp.2",
   },
 ];
@@ -158,7 +162,18 @@ describe("buildContainerSpec", () => {
       expect(sources).not.toContain("/tmp/.X11-unix/");
       expect(sources).not.toContain("/tmp");
       expect(binds.join("\n")).not.toContain("docker.sock");
-      expect(host.Mounts ?? []).toEqual([]);
+      expect(binds.join("\n")).not.toContain("/proc/");
+    });
+
+    test("mounts each shared folder from its held descriptor, through dockerd, never copying into it", () => {
+      expect(host.Mounts ?? []).toEqual(
+        (row.sharedMounts ?? []).map(([device, target, o]) => ({
+          Type: "volume",
+          Source: "",
+          Target: target,
+          VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o, device } } },
+        })),
+      );
     });
 
     test("points DISPLAY at its display and carries no cookie", () => {

@@ -119,6 +119,13 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
     },
     reapHost: async () => void events.push("reap host"),
     reapContainers: async () => void events.push("reap containers"),
+    openSharedFolders(folders) {
+      events.push(`open shared ${folders.map((f) => f.host).join(" ")}`);
+      return {
+        mounts: folders.map((f, i) => ({ source: `/proc/4242/fd/${20 + i}`, target: f.target, readOnly: f.readOnly })),
+        close: () => void events.push("close shared"),
+      };
+    },
     ensureImage: async (app) => void events.push(`ensure image ${app}`),
     acquireRuntime(name, state) {
       events.push(`acquire ${name.full}`);
@@ -527,13 +534,53 @@ describe("runSession: settings", () => {
     expect(x.title).toBe("xeyes");
   });
 
-  test("app args and shared folders reach the container", async () => {
+  test("app args reach the container", async () => {
     const h = createHarness();
-    const shared = [{ host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: true }];
-    await runToAppExit(h, "xeyes", { appArgs: ["-fg", "red"], configured: { shared } });
+    await runToAppExit(h, "xeyes", { appArgs: ["-fg", "red"] });
     expect(h.specs[0]?.Cmd).toEqual(["xeyes", "-fg", "red"]);
-    expect(h.specs[0]?.HostConfig?.Binds).toContain("/home/me/Downloads:/home/app/Downloads:ro");
     expect(h.specs[0]?.Env).toContain("DISPLAY=:7");
+    expect(h.events.some((e) => e.startsWith("open shared"))).toBe(false);
+  });
+});
+
+describe("runSession: shared folders", () => {
+  const shared = [{ host: "/home/me/Downloads", target: "/home/app/Downloads", readOnly: true }];
+
+  test("are opened before anything starts, mounted from the held folder, and let go once the container is gone", async () => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", { configured: { shared } });
+    expect(h.events.slice(0, 2)).toEqual(["preflight", "open shared /home/me/Downloads"]);
+    const mount = h.specs[0]?.HostConfig?.Mounts?.[0];
+    expect(mount).toMatchObject({ Target: "/home/app/Downloads", VolumeOptions: { DriverConfig: { Options: { device: "/proc/4242/fd/20", o: "bind,ro" } } } });
+    // The path as written is never what the engine mounts.
+    expect(JSON.stringify(h.specs[0])).not.toContain("/home/me/Downloads");
+    expect(h.events.slice(-2)).toEqual(["remove runtime dir", "close shared"]);
+    expect(h.events.indexOf("close shared")).toBeGreaterThan(h.events.indexOf("remove container c1"));
+  });
+
+  test("a refused folder starts nothing at all", async () => {
+    const h = createHarness(() => ({
+      openSharedFolders: () => {
+        throw new DockercaskError("the shared folder /home/me/Downloads (it leads to /home/me/.ssh) is refused", { code: "E_SHARED" });
+      },
+    }));
+    await expect(runSession("xeyes", h.deps, { configured: { shared } })).rejects.toThrow(/leads to \/home\/me\/.ssh/);
+    expect(h.events).toEqual(["preflight"]);
+  });
+
+  test("already running: the folders are let go again", async () => {
+    const owner: SessionState = { instance: "xeyes", pid: 999, pidStart: "1", startedAt: "2024-01-01T00:00:00Z" };
+    const h = createHarness(() => ({ acquireRuntime: () => ({ ok: false, owner }) }));
+    await expect(runSession("xeyes", h.deps, { configured: { shared } })).rejects.toBeInstanceOf(AlreadyRunningError);
+    expect(h.events.at(-1)).toBe("close shared");
+    expect(startedAnything(h)).toBe(false);
+  });
+
+  test("an empty shared list opens nothing", async () => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", { configured: { shared: [] } });
+    expect(h.events.some((e) => e.includes("shared"))).toBe(false);
+    expect(h.specs[0]?.HostConfig?.Mounts).toBeUndefined();
   });
 });
 
