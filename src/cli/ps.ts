@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { formatBytes, formatCpu } from "../core/limits.ts";
 import { renderTable } from "../core/table.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
@@ -19,8 +20,17 @@ export default defineCommand({
       process.stdout.write("no instance is running\n");
       return;
     }
-    const rows = running.map((r) => [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", formatUptime(r.uptimeSeconds), String(r.supervisorPid)]);
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR"], rows)}\n`);
+    const rows = running.map((r) => [
+      r.instance,
+      r.display === undefined ? "-" : `:${r.display}`,
+      r.container ?? "-",
+      formatUptime(r.uptimeSeconds),
+      String(r.supervisorPid),
+      r.limits ? formatBytes(r.limits.memoryBytes) : "-",
+      r.limits ? formatBytes(r.limits.tmpBytes) : "-",
+      r.limits ? formatCpu(r.limits) : "-",
+    ]);
+    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
   },
 });
 

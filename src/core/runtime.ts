@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ResourceLimits } from "./limits.ts";
 import type { Env } from "./paths.ts";
 
 /**
@@ -17,6 +18,8 @@ export interface SessionState {
   xephyrStart?: string;
   container?: string;
   pulseModule?: number;
+  /** What the container runs with, for `ps`. */
+  limits?: ResourceLimits;
 }
 
 export const STATE_FILE = "state.json";

@@ -7,6 +7,7 @@ import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
+import { OutOfMemoryError, resolveLimits, type HostResources, type LimitSettings, type ResourceLimits } from "../core/limits.ts";
 import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
@@ -15,7 +16,7 @@ import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.t
 import { windowClassName } from "../core/desktop-entry.ts";
 import { checkNewInstance } from "./instances.ts";
 
-export interface SessionSettings {
+export interface SessionSettings extends LimitSettings {
   size?: { width: number; height: number };
   dpi?: number;
   network?: Network;
@@ -58,7 +59,7 @@ export interface RunSessionDeps {
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
   onTerminate: (handler: (signal: string) => void) => () => void;
-  host: { uid: number; gid: number; supervisor: { pid: number; start: string } };
+  host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
   log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
 }
 
@@ -116,6 +117,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   let pulseModule: number | undefined;
   let soundRelay: { stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
+  let limits: ResourceLimits | undefined;
   let tornDown = false;
   let signalled: string | undefined;
   let wake: (() => void) | undefined;
@@ -124,7 +126,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     wake?.();
   });
   const recordState = () =>
-    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, pulseModule, container: containerId });
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, pulseModule, container: containerId, limits });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();
@@ -190,9 +192,11 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     const display = windowResult.value.display;
     throwIfSignalled(signalled);
 
+    limits = resolveLimits({ label: policy.limits, configured: settings, host: deps.host.resources });
     const spec = buildContainerSpec({
       instance: name,
       policy,
+      limits,
       display,
       clientAuthFile: authFiles.client,
       home: deps.store.homePath(name),
@@ -244,7 +248,11 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
     ]);
     // The app is gone with its exit code; the container is removed anyway (AutoRemove may lag).
     if (end.reason === "app-exited") deps.log.debug(`the app exited with code ${end.code}`);
+    // Asked before the teardown removes the container, which is what still knows.
+    const outOfMemory = end.reason === "app-exited" && (await container.oomKilled?.().catch(() => false));
     await teardown();
+    if (outOfMemory && end.code !== 0) throw new OutOfMemoryError(name.full, limits.memoryBytes);
+    if (outOfMemory) deps.log.warn(`a process of ${name.full} was killed for passing the memory limit; the app went on and exited`);
     return { instance: name.full, reason: end.reason, exitCode: end.code };
   } catch (error) {
     await teardown();
