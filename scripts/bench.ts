@@ -22,7 +22,7 @@
  * gone) after every run, and on Ctrl+C. Exits non-zero on errors, not on a missed target.
  */
 import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir } from "node:os";
+import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import x11 from "x11";
@@ -30,6 +30,7 @@ import { queryHostScreen } from "../src/adapters/host-display.ts";
 import { processStartTime } from "../src/adapters/process.ts";
 import { buildContainerSpec, CONTAINER_LABEL, containerUser } from "../src/core/container-spec.ts";
 import { parseInstanceName } from "../src/core/instance-name.ts";
+import { resolveLimits } from "../src/core/limits.ts";
 import { parsePolicy } from "../src/core/policy.ts";
 import { CLIENT_AUTH_FILE, parseSessionState, type SessionState, STATE_FILE } from "../src/core/runtime.ts";
 import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.ts";
@@ -536,6 +537,7 @@ async function measureFloor(setup: Setup): Promise<Sample> {
     const spec = buildContainerSpec({
       instance: parseInstanceName(`${APP}#bench-floor`),
       policy: setup.policy.policy,
+      limits: resolveLimits({ label: setup.policy.policy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
       display,
       clientAuthFile,
       home,
@@ -635,7 +637,11 @@ function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name: string
       case "IpcMode": args.push("--ipc", String(value)); break;
       case "NetworkMode": args.push("--network", String(value)); break;
       case "Devices": for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[]) args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`); break;
-      case "AutoRemove": break; // --rm above
+      case "Memory": args.push("--memory", String(value)); break;
+      case "MemorySwap": args.push("--memory-swap", String(value)); break;
+      case "CpuShares": args.push("--cpu-shares", String(value)); break;
+      case "NanoCpus": args.push("--cpus", String((value as number) / 1e9)); break;
+      case "AutoRemove": break; // --rm above: the floor's own teardown is docker rm -f anyway
       default: fail(`the floor does not know how to pass HostConfig.${key} to docker run`);
     }
   }

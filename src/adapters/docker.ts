@@ -28,13 +28,23 @@ export interface InstanceContainer {
   createdAt: Date;
 }
 
+export interface RunningContainer {
+  id: string;
+  exited: Promise<number>;
+  /**
+   * Asked once it has exited: whether the kernel's OOM killer killed a process of it. The
+   * engine knows only while the container exists (so not with AutoRemove); false once gone.
+   */
+  oomKilled?: () => Promise<boolean>;
+}
+
 export interface ContainerClient {
   /**
    * Creates and starts a container. `exited` resolves with its exit code; the wait is
    * registered before the start, so even an app that dies at once (and is auto-removed)
    * is seen to exit.
    */
-  runContainer(spec: ContainerCreateOptions): Promise<{ id: string; exited: Promise<number> }>;
+  runContainer(spec: ContainerCreateOptions): Promise<RunningContainer>;
   /** Kills and removes it; a container that is already gone is fine. */
   removeContainer(id: string): Promise<void>;
   /** Containers carrying `label`, running or not. */
@@ -106,7 +116,12 @@ export async function createDockerClient(env: Record<string, string | undefined>
         // The wait ends with an error when the container is removed from under it: it has exited.
         () => 137,
       );
-      return { id: container.id, exited };
+      const oomKilled = () =>
+        container.inspect().then(
+          (info) => info.State?.OOMKilled === true,
+          () => false,
+        );
+      return { id: container.id, exited, oomKilled };
     },
     async removeContainer(id) {
       try {

@@ -1,4 +1,5 @@
 import { chownSync, existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
@@ -120,6 +121,8 @@ export function createContext(env: Record<string, string | undefined> = process.
       uid: process.getuid!(),
       gid: process.getgid!(),
       supervisor: { pid: process.pid, start: processStartTime(process.pid) ?? "" },
+      // What the default limits are a share of.
+      resources: { memoryBytes: totalmem(), cpus: cpus().length },
     },
     log,
   });

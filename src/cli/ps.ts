@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
+import { formatBytes, formatCpu } from "../core/limits.ts";
 import { renderTable } from "../core/table.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
@@ -23,9 +24,18 @@ export default defineCommand({
     // Every cell is ours or checked (names, a hex id); on a terminal they still go through the
     // one sanitizer, so a column added later cannot carry an escape to the terminal live.
     const rows = running.map((r) =>
-      [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", formatUptime(r.uptimeSeconds), String(r.supervisorPid)].map((cell) => terminalLine(cell, process.stdout)),
+      [
+        r.instance,
+        r.display === undefined ? "-" : `:${r.display}`,
+        r.container ?? "-",
+        formatUptime(r.uptimeSeconds),
+        String(r.supervisorPid),
+        r.limits ? formatBytes(r.limits.memoryBytes) : "-",
+        r.limits ? formatBytes(r.limits.tmpBytes) : "-",
+        r.limits ? formatCpu(r.limits) : "-",
+      ].map((cell) => terminalLine(cell, process.stdout)),
     );
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR"], rows)}\n`);
+    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
   },
 });
 

@@ -1,6 +1,7 @@
 import { parse, TomlDate, TomlError } from "smol-toml";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
+import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Network } from "./policy.ts";
 import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
@@ -19,6 +20,10 @@ export type { SharedFolder };
  *   clipboard-max = "1m"    # largest text carried
  *   audio = true
  *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
+ *   memory = "4g"           # resource limits (limits.ts): memory, /tmp and /var/tmp size each,
+ *   tmp-size = "512m"       #   CPU weight, and an optional cap in CPUs
+ *   cpu-shares = 512
+ *   cpus = 2
  *
  *   [apps.firefox]          # every instance of one app; same keys
  *   [instances."firefox#work"]   # one instance; same keys
@@ -39,7 +44,7 @@ export interface SizeSpec {
   height: number;
 }
 
-export interface InstanceSettings {
+export interface InstanceSettings extends LimitSettings {
   size?: SizeSpec;
   dpi?: number;
   network?: Network;
@@ -75,7 +80,7 @@ export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
-const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared"] as const;
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared", ...LIMIT_KEYS] as const;
 const TABLES = ["defaults", "apps", "instances"] as const;
 
 export function emptyConfig(): DockercaskConfig {
@@ -251,6 +256,12 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
         break;
       }
       default: {
+        if (isLimitKey(key)) {
+          const limit = parseLimit(key, value, "config");
+          if (limit.ok) Object.assign(settings, limit.settings);
+          else bad(limit.problem.startsWith("must") ? `${limit.problem}, not ${describe(value)}` : limit.problem);
+          break;
+        }
         const near = suggestNearest(key, [...SETTING_KEYS]);
         const mean = near ? `did you mean ${near}? ` : "";
         report(ctx, path, `unknown key ${key} in ${where} (${mean}known: ${SETTING_KEYS.join(", ")})`);

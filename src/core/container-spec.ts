@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from "dockerode";
 import { containerName, imageName, type InstanceName } from "./instance-name.ts";
+import { limitsHostConfig, type ResourceLimits } from "./limits.ts";
 import type { AppPolicy, Network } from "./policy.ts";
 import { seccompProfileJson } from "./seccomp.ts";
 
@@ -27,6 +28,8 @@ export const PIDS_LIMIT = 1024;
 export interface ContainerSpecInput {
   instance: InstanceName;
   policy: AppPolicy;
+  /** Resolved from the config, the app's labels and the host (limits.ts). */
+  limits: ResourceLimits;
   display: number;
   /** Host path of the family-wild client cookie file. */
   clientAuthFile: string;
@@ -97,15 +100,18 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       PidsLimit: PIDS_LIMIT,
       // The app writes only to its home and to a private /tmp.
       ReadonlyRootfs: true,
-      Tmpfs: { "/tmp": "rw,nosuid,nodev,mode=1777", "/var/tmp": "rw,nosuid,nodev,mode=1777" },
+      // Memory (no swap on top), CPU weight and cap, and a sized tmpfs for /tmp and /var/tmp.
+      ...limitsHostConfig(input.limits),
       ShmSize: policy.shmSizeBytes,
       // A private IPC namespace unless the app's label asks otherwise (host is never allowed).
       IpcMode: policy.ipc,
       // From the app's label or the config; host networking is never used (it exposes the host's abstract X socket).
       NetworkMode: input.network ?? policy.network,
       Devices: policy.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })),
-      // The container disappears with the session; its state lives in the home.
-      AutoRemove: true,
+      // Not AutoRemove: the session removes the container itself, after asking the engine whether
+      // the OOM killer ended it (an auto-removed container is gone before it can be asked).
+      // A supervisor killed before that leaves it for the reaper. Its state lives in the home.
+      AutoRemove: false,
     },
   };
 }

@@ -3,7 +3,11 @@
  * image's labels at run time. Parsing is strict: an unknown io.dockercask.* key is an
  * error, so a typo cannot silently weaken an app's isolation.
  */
+import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
+import { parseSize } from "./size.ts";
+
+export { parseSize };
 
 export const POLICY_PREFIX = "io.dockercask.";
 /** Labels the builder stamps on images; not part of the policy. */
@@ -36,6 +40,8 @@ export interface AppPolicy {
   devices: string[];
   /** The seccomp profile: the engine's default, or one dockercask embeds (see seccomp.ts). */
   seccomp: SeccompProfileName;
+  /** Resource limits the recipe asks for (see limits.ts); they can only tighten the defaults. */
+  limits: LimitSettings;
 }
 
 export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
@@ -50,12 +56,13 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   microphone: false,
   devices: [],
   seccomp: "default",
+  limits: {},
 };
 
 const MIN_SHM = 1024 * 1024;
 const MAX_SHM = 16 * 1024 * 1024 * 1024;
 
-type Field = keyof AppPolicy;
+type Field = Exclude<keyof AppPolicy, "limits">;
 const KEYS: Record<string, Field> = {
   description: "description",
   command: "command",
@@ -77,14 +84,20 @@ export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; proble
  */
 export function parsePolicy(labels: Record<string, string>, options: { requireCommand?: boolean } = {}): PolicyResult {
   const problems: string[] = [];
-  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [] };
+  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [], limits: {} };
   for (const [label, raw] of Object.entries(labels)) {
     if (!label.startsWith(POLICY_PREFIX) || label.startsWith(`${POLICY_PREFIX}build.`)) continue;
     const key = label.slice(POLICY_PREFIX.length);
     const value = raw.trim();
+    if (isLimitKey(key)) {
+      const limit = parseLimit(key, value, "label");
+      if (limit.ok) Object.assign(policy.limits, limit.settings);
+      else problems.push(`${label}=${JSON.stringify(raw)}: ${limit.problem}`);
+      continue;
+    }
     const field = KEYS[key];
     if (!field) {
-      problems.push(`unknown label ${label} (known: ${Object.keys(KEYS).map((k) => POLICY_PREFIX + k).join(", ")})`);
+      problems.push(`unknown label ${label} (known: ${[...Object.keys(KEYS), ...LIMIT_KEYS].map((k) => POLICY_PREFIX + k).join(", ")})`);
       continue;
     }
     const problem = applyField(policy, field, value);
@@ -150,13 +163,4 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
 
 function isOneOf<T extends string>(options: readonly T[], value: string): value is T {
   return (options as readonly string[]).includes(value);
-}
-
-/** `64m`, `2g`, `512k`, `1048576` (bytes). Binary units, as Docker uses them. */
-export function parseSize(value: string): number | undefined {
-  const match = /^(\d+)([kmg]?)b?$/i.exec(value.trim());
-  if (!match) return undefined;
-  const unit = (match[2] ?? "").toLowerCase();
-  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
-  return Number(match[1]) * scale;
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ResourceLimits } from "./limits.ts";
 import type { Env } from "./paths.ts";
 
 /**
@@ -16,6 +17,8 @@ export interface SessionState {
   xephyrPid?: number;
   xephyrStart?: string;
   container?: string;
+  /** What the container runs with, for `ps`. */
+  limits?: ResourceLimits;
 }
 
 export const STATE_FILE = "state.json";

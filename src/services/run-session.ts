@@ -6,6 +6,7 @@ import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
+import { OutOfMemoryError, resolveLimits, type HostResources, type LimitSettings, type ResourceLimits } from "../core/limits.ts";
 import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
@@ -15,7 +16,7 @@ import { windowClassName } from "../core/desktop-entry.ts";
 import type { SharedFolder } from "../core/shared-folders.ts";
 import { checkNewInstance } from "./instances.ts";
 
-export interface SessionSettings {
+export interface SessionSettings extends LimitSettings {
   size?: { width: number; height: number };
   dpi?: number;
   network?: Network;
@@ -63,7 +64,7 @@ export interface RunSessionDeps {
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
   onTerminate: (handler: (signal: string) => void) => () => void;
-  host: { uid: number; gid: number; supervisor: { pid: number; start: string } };
+  host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
   log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
 }
 
@@ -136,6 +137,7 @@ async function superviseSession(
   let containerId: string | undefined;
   let soundRelay: { stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
+  let limits: ResourceLimits | undefined;
   let tornDown = false;
   let signalled: string | undefined;
   let wake: (() => void) | undefined;
@@ -144,7 +146,7 @@ async function superviseSession(
     wake?.();
   });
   const recordState = () =>
-    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId });
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();
@@ -204,9 +206,11 @@ async function superviseSession(
     const display = windowResult.value.display;
     throwIfSignalled(signalled);
 
+    limits = resolveLimits({ label: policy.limits, configured: settings, host: deps.host.resources });
     const spec = buildContainerSpec({
       instance: name,
       policy,
+      limits,
       display,
       clientAuthFile: authFiles.client,
       home: deps.store.homePath(name),
@@ -258,7 +262,11 @@ async function superviseSession(
     ]);
     // The app is gone with its exit code; the container is removed anyway (AutoRemove may lag).
     if (end.reason === "app-exited") deps.log.debug(`the app exited with code ${end.code}`);
+    // Asked before the teardown removes the container, which is what still knows.
+    const outOfMemory = end.reason === "app-exited" && (await container.oomKilled?.().catch(() => false));
     await teardown();
+    if (outOfMemory && end.code !== 0) throw new OutOfMemoryError(name.full, limits.memoryBytes);
+    if (outOfMemory) deps.log.warn(`a process of ${name.full} was killed for passing the memory limit; the app went on and exited`);
     return { instance: name.full, reason: end.reason, exitCode: end.code };
   } catch (error) {
     await teardown();

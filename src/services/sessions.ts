@@ -2,6 +2,7 @@ import type { ContainerClient } from "../adapters/docker.ts";
 import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
+import type { ResourceLimits } from "../core/limits.ts";
 import type { SessionState } from "../core/runtime.ts";
 
 export interface RunningInstance {
@@ -12,6 +13,8 @@ export interface RunningInstance {
   startedAt: string;
   uptimeSeconds: number;
   supervisorPid: number;
+  /** What its container runs with; undefined while it is still starting. */
+  limits: ResourceLimits | undefined;
 }
 
 export interface SessionsDeps {
@@ -38,6 +41,7 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       startedAt: state.startedAt,
       uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - new Date(state.startedAt).getTime()) / 1000)),
       supervisorPid: state.pid,
+      limits: state.limits,
     });
   }
   return running.sort((a, b) => a.instance.localeCompare(b.instance));

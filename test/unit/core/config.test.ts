@@ -77,6 +77,15 @@ describe("parseConfig accepts", () => {
       lines("[defaults]", "shared = [", "  '~/Downloads:rw',", '  "/mnt/data/",', "]"),
       { defaults: { shared: [DOWNLOADS, { host: "/mnt/data", target: "/home/app/data", readOnly: false }] }, apps: {}, instances: {} },
     ],
+    [
+      "resource limits, by table",
+      lines("[defaults]", 'memory = "4g"', 'tmp-size = "256m"', "cpu-shares = 256", "[apps.a]", "cpus = 1.5", '[instances."a#b"]', 'memory = "64m"', "cpus = 2"),
+      {
+        defaults: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 256 * 1024 ** 2, cpuShares: 256 },
+        apps: { a: { cpus: 1.5 } },
+        instances: { "a#b": { memoryBytes: 64 * 1024 ** 2, cpus: 2 } },
+      },
+    ],
   ])("%s", (_, text, expected) => {
     expect(parse(text)).toEqual(expected);
   });
@@ -146,6 +155,14 @@ describe("parseConfig rejects, naming the file and line", () => {
     ["a key in an inline table, at the enclosing line", lines("", "apps = { a = { dpi = 1 } }"), ":2: dpi in [apps.a]: 1 is out of range"],
     ["a refused shared folder", lines("[defaults]", "shared = ['/etc']"), ':2: shared entry "/etc" in [defaults]: refused: /etc holds'],
     ["..", lines("[defaults]", "shared = ['~/../../etc']"), ':2: shared entry "~/../../etc" in [defaults]: ".." is not allowed'],
+    ["memory as a number", lines("[defaults]", "memory = 4"), ':2: memory in [defaults]: must be a size such as "4g" or "512m", not the integer 4'],
+    ["memory too small", lines("[apps.a]", 'memory = "1m"'), ":2: memory in [apps.a]: 1m is too small: at least 16 MiB"],
+    ["tmp-size not a size", lines("[defaults]", 'tmp-size = "half"'), ':2: tmp-size in [defaults]: must be a size such as "512m" or "1g", not the string "half"'],
+    ["cpu-shares as a string", lines("[defaults]", 'cpu-shares = "512"'), ':2: cpu-shares in [defaults]: must be a whole number such as 512'],
+    ["cpu-shares out of range", lines("[defaults]", "cpu-shares = 1"), ":2: cpu-shares in [defaults]: 1 is out of range: from 2 to 262144"],
+    ["cpus as zero", lines("[defaults]", "cpus = 0"), ":2: cpus in [defaults]: 0 is out of range: from 0.01 to 1024"],
+    ["a misspelt limit", lines("[defaults]", 'memroy = "1g"'), ":2: unknown key memroy in [defaults] (did you mean memory?"],
+    ["a limit outside any table", lines('memory = "1g"'), ":1: memory is outside any table"],
     [
       "a refused entry in a multi-line list, at its own line",
       lines("[apps.a]", "shared = [", "  '~/Downloads',", "  '~/.ssh',", "]"),

@@ -20,6 +20,7 @@ const base: ContainerSpecInput = {
   home: "/home/me/.local/share/dockercask/homes/xeyes",
   user: { uid: 1000, gid: 1000 },
   supervisor: { pid: 4242, start: "987654" },
+  limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
 };
 
 interface Row {
@@ -135,7 +136,8 @@ describe("buildContainerSpec", () => {
       expect(host.Init).toBe(true);
       expect(host.PidsLimit).toBeGreaterThan(0);
       expect(host.ReadonlyRootfs).toBe(true);
-      expect(host.AutoRemove).toBe(true);
+      // The session removes it, after asking the engine whether the OOM killer ended it.
+      expect(host.AutoRemove).toBe(false);
     });
 
     test("shares no host namespace", () => {
@@ -202,6 +204,21 @@ describe("buildContainerSpec", () => {
     });
   });
 
+});
+
+describe("resource limits", () => {
+  const MIB = 1024 ** 2;
+  test.each([
+    ["no cap", { memoryBytes: 4096 * MIB, tmpBytes: 512 * MIB, cpuShares: 512 }, { Memory: 4096 * MIB, MemorySwap: 4096 * MIB, CpuShares: 512, NanoCpus: undefined }, 512 * MIB],
+    ["a cap of 1.5 CPUs", { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 100, cpus: 1.5 }, { Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 100, NanoCpus: 1_500_000_000 }, 16 * MIB],
+  ])("%s", (_name, limits, expected, tmp) => {
+    const host = buildContainerSpec({ ...base, limits }).HostConfig!;
+    expect({ Memory: host.Memory, MemorySwap: host.MemorySwap, CpuShares: host.CpuShares, NanoCpus: host.NanoCpus }).toEqual(expected);
+    // Swap equal to memory: no swap on top of the limit.
+    expect(host.MemorySwap).toBe(host.Memory!);
+    const options = `rw,nosuid,nodev,mode=1777,size=${tmp}`;
+    expect(host.Tmpfs).toEqual({ "/tmp": options, "/var/tmp": options });
+  });
 });
 
 describe("the seccomp profile", () => {

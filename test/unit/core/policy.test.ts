@@ -18,7 +18,12 @@ describe("parsePolicy accepts", () => {
     [{ command: "a", devices: "/dev/dri, /dev/snd" }, { devices: ["/dev/dri", "/dev/snd"] }],
     [{ command: "a", description: "A thing" }, { description: "A thing" }],
     [{ command: "a", seccomp: "browser" }, { seccomp: "browser" }],
-    [{ command: "a" }, { seccomp: "default" }],
+    [{ command: "a" }, { seccomp: "default", limits: {} }],
+    [{ command: "a", memory: "4g" }, { limits: { memoryBytes: 4 * 1024 ** 3 } }],
+    [{ command: "a", "tmp-size": "256m" }, { limits: { tmpBytes: 256 * 1024 ** 2 } }],
+    [{ command: "a", "cpu-shares": "256" }, { limits: { cpuShares: 256 } }],
+    [{ command: "a", cpus: "1.5" }, { limits: { cpus: 1.5 } }],
+    [{ command: "a", memory: "2g", "tmp-size": "1g", "cpu-shares": "2", cpus: "1" }, { limits: { memoryBytes: 2 * 1024 ** 3, tmpBytes: 1024 ** 3, cpuShares: 2, cpus: 1 } }],
   ])("%p", (labels, expected) => {
     const result = parsePolicy(L(labels));
     expect(result.ok).toBe(true);
@@ -50,6 +55,14 @@ describe("parsePolicy rejects", () => {
     [{ command: "a", netwrok: "none" }, /unknown label io.dockercask.netwrok/],
     [{ command: "a", seccomp: "unconfined" }, /one of default, browser \(unconfined is never allowed\)/],
     [{ command: "a", seccomp: "/etc/profile.json" }, /one of default, browser/],
+    [{ command: "a", memory: "lots" }, /io.dockercask.memory="lots": must be a size such as "4g"/],
+    [{ command: "a", memory: "1m" }, /1m is too small: at least 16 MiB/],
+    [{ command: "a", "tmp-size": "4" }, /too small: at least 1 MiB/],
+    [{ command: "a", "cpu-shares": "1.5" }, /whole number/],
+    [{ command: "a", "cpu-shares": "1" }, /out of range: from 2 to 262144/],
+    [{ command: "a", cpus: "0" }, /out of range: from 0.01/],
+    [{ command: "a", cpus: "two" }, /number of CPUs/],
+    [{ command: "a", memroy: "1g" }, /unknown label io.dockercask.memroy \(known: .*io.dockercask.memory/],
   ])("%p", (labels, problem) => {
     const result = parsePolicy(L(labels as Record<string, string>));
     expect(result.ok).toBe(false);

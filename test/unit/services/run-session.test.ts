@@ -178,7 +178,7 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
         handler = undefined;
       };
     },
-    host: { uid: 1000, gid: 1000, supervisor: { pid: 4242, start: "987" } },
+    host: { uid: 1000, gid: 1000, supervisor: { pid: 4242, start: "987" }, resources: { memoryBytes: 8 * 1024 ** 3, cpus: 4 } },
     log: {
       info: (m) => void logs.push(`info: ${m}`),
       warn: (m) => void logs.push(`warn: ${m}`),
@@ -704,5 +704,64 @@ describe("runSession: the clipboard", () => {
     const h = createHarness();
     await runToAppExit(h, "xeyes", { configured: { primary: true, clipboardMaxBytes: 4096 } });
     expect(h.clipboards[0]).toMatchObject({ primary: true, maxBytes: 4096 });
+  });
+});
+
+describe("runSession: resource limits", () => {
+  /** A container whose engine answers `oom` when asked whether the OOM killer struck. */
+  const withOom = (oom: boolean) => (h: Harness): Partial<RunSessionDeps> => {
+    const base = h.deps.docker;
+    return {
+      docker: async () => {
+        const client = await base();
+        return {
+          ...client,
+          runContainer: async (spec) => ({
+            ...(await client.runContainer(spec)),
+            oomKilled: async () => (h.events.push("ask oom"), oom),
+          }),
+        };
+      },
+    };
+  };
+  const MIB = 1024 ** 2;
+
+  test("the spec and the state carry the limits: config over label over the host's default", async () => {
+    const h = createHarness(undefined, { "io.dockercask.command": "xeyes", "io.dockercask.cpu-shares": "256", "io.dockercask.memory": "1g" });
+    await runToAppExit(h, "xeyes", { configured: { memoryBytes: 64 * MIB } });
+    const limits = { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 256 };
+    expect(h.specs[0]!.HostConfig).toMatchObject({ Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 256 });
+    expect(h.states.at(-1)?.limits).toEqual(limits);
+  });
+
+  test.each([
+    ["killed for memory, exit 137", true, 137, "out of memory"],
+    ["a process killed for memory, the app exits 0 anyway", true, 0, { reason: "app-exited", exitCode: 0 }],
+    ["exit 137 without the OOM killer", false, 137, { reason: "app-exited", exitCode: 137 }],
+  ] as const)("%s", async (_, oom, code, expected) => {
+    const h = createHarness(withOom(oom));
+    const session = runSession("xeyes#work", h.deps, { configured: { memoryBytes: 64 * MIB } });
+    await until(h, "run container");
+    h.app.resolve(code);
+    if (expected === "out of memory") {
+      const error = await session.then(() => undefined, (e: unknown) => e as DockercaskError);
+      expect(error?.message).toBe("xeyes#work ran out of its 64 MiB memory limit; raise `memory` in config.toml");
+      expect(error?.exitCode).toBe(137);
+    } else {
+      expect(await session).toEqual({ instance: "xeyes#work", ...expected });
+    }
+    // Asked while the container still exists, then everything goes.
+    expect(h.events.indexOf("ask oom")).toBeLessThan(h.events.indexOf("remove container c1"));
+    expect(teardownOf(h)).toEqual(TEARDOWN);
+    expect(h.logs.some((l) => l.startsWith("warn:") && l.includes("killed for passing the memory limit"))).toBe(oom && code === 0);
+  });
+
+  test("a closed window does not ask the engine about memory", async () => {
+    const h = createHarness(withOom(true));
+    const session = runSession("xeyes", h.deps);
+    await until(h, "run container");
+    h.window.resolve(0);
+    expect(await session).toEqual({ instance: "xeyes", reason: "window-closed", exitCode: 0 });
+    expect(h.events).not.toContain("ask oom");
   });
 });

@@ -68,7 +68,7 @@ describe("listRunning", () => {
         { name: "xeyes#work", state: state("xeyes#work", 100, { display: 3, container: "aaaaaaaaaaaaaaaaaaaa" }) },
         { name: "dead", state: state("dead", 300) },
         { name: "half", state: undefined },
-        { name: "gimp", state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff" }) },
+        { name: "gimp", state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff", limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 } }) },
       ],
       containers: [container("0123456789abcdef0123", "gimp"), container("9999999999999999", "dead")],
       alive: [100, 200],
@@ -76,8 +76,8 @@ describe("listRunning", () => {
     });
     expect(await listRunning(deps)).toEqual([
       // The engine's id wins over the state's: the state may be older than a restart.
-      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200 },
-      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100 },
+      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 } },
+      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, limits: undefined },
     ]);
   });
 
