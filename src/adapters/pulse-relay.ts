@@ -40,12 +40,15 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
     else log.debug(message);
   };
 
+  let clients = 0;
   const server = createServer((client) => {
-    if (connections.size >= MAX_CONNECTIONS * 2) {
+    if (clients >= MAX_CONNECTIONS) {
       client.destroy();
       warn(`sound: refused a connection: the app already has ${MAX_CONNECTIONS} open`);
       return;
     }
+    clients += 1;
+    client.once("close", () => (clients -= 1));
     const host = createConnection(options.upstream);
     const filter = createPulseFilter(options);
     const fromClient = createPacketReader(LIMITS);
@@ -64,6 +67,8 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
       close();
     }, AUTH_DEADLINE_MS);
     let authenticated = false;
+    let hostFull = false;
+    let clientFull = false;
 
     const deliver = (out: FilterResult) => {
       for (const name of out.refused) {
@@ -73,9 +78,13 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
           log.warn(`sound: refused ${name}: the app's sound socket only plays${options.microphone ? " and records the default source" : ""}`);
         }
       }
-      // Back-pressure both ways: a side that cannot keep up pauses the other.
-      for (const bytes of out.toServer) if (!host.write(bytes)) client.pause();
-      for (const bytes of out.toClient) if (!client.write(bytes)) host.pause();
+      // Back-pressure: a side that cannot keep up pauses what feeds it. A client that does
+      // not read is fed by its own requests too (refusals), so it stops being read as well:
+      // the relay never buffers more than a socket's worth for it.
+      for (const bytes of out.toServer) if (!host.write(bytes)) hostFull = true;
+      for (const bytes of out.toClient) if (!client.write(bytes)) clientFull = true;
+      if (hostFull || clientFull) client.pause();
+      if (clientFull) host.pause();
       if (out.cutOff) {
         warn(`sound: cut off a client: ${out.cutOff}`);
         close();
@@ -94,8 +103,8 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
           if (closed) return;
         }
       } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        warn(`sound: cut off a client: ${error.message}`);
+        // A framing error, or anything the filter did not expect: the client goes, the relay stays.
+        warn(`sound: cut off a client: ${error instanceof ProtocolError ? error.message : `the relay could not read what it sent (${String(error)})`}`);
         close();
       }
     });
@@ -108,8 +117,15 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
         close();
       }
     });
-    host.on("drain", () => client.resume());
-    client.on("drain", () => host.resume());
+    host.on("drain", () => {
+      hostFull = false;
+      if (!clientFull) client.resume();
+    });
+    client.on("drain", () => {
+      clientFull = false;
+      host.resume();
+      if (!hostFull) client.resume();
+    });
     for (const socket of [client, host]) {
       connections.add(socket);
       socket.on("close", () => {
@@ -119,7 +135,6 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
       socket.on("error", () => close());
     }
   });
-  server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.path, () => resolve());

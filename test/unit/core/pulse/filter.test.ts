@@ -258,3 +258,49 @@ describe("the microphone", () => {
     expect(filter.fromClient(command(C.SET_SOURCE_OUTPUT_VOLUME, 11, encodeU32(16))).toServer).toEqual([]);
   });
 });
+
+describe("whatever a client sends", () => {
+  // A fixed seed: the same packets every run, so a failure can be replayed.
+  let seed = 0x2f6b_1d37;
+  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+  const valid: (() => Uint8Array)[] = [
+    () => encodeU32(Math.floor(random() * 2 ** 32)),
+    () => encodeString(random() < 0.2 ? null : "x".repeat(Math.floor(random() * 5))),
+    () => encodeBoolean(random() < 0.5),
+    () => sampleSpec,
+    () => channelMap,
+    () => emptyProps,
+    () => arbitrary(Math.floor(random() * 8)),
+  ];
+  /** Mostly well-typed tagstructs with a random command, sometimes with garbage or cut short. */
+  const randomPayload = (): Uint8Array => {
+    const parts = [encodeU32(Math.floor(random() * 110)), encodeU32(Math.floor(random() * 50))];
+    for (let i = Math.floor(random() * 12); i > 0; i--) parts.push(random() < 0.95 ? valid[Math.floor(random() * valid.length)]!() : randomBytes(1 + Math.floor(random() * 6)));
+    const bytes = concat(parts);
+    return random() < 0.1 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
+  };
+
+  test("5000 random packets, before and after auth: the filter answers or cuts off, and never throws", () => {
+    let cutOffs = 0;
+    let forwarded = 0;
+    for (let round = 0; round < 50; round++) {
+      const { filter } = random() < 0.8 ? authorized({ microphone: random() < 0.5 }) : { filter: createPulseFilter(OPTIONS) };
+      for (let i = 0; i < 100; i++) {
+        const channel = random() < 0.9 ? CONTROL_CHANNEL : Math.floor(random() * 4);
+        const packet = { channel, offsetHigh: 0, offsetLow: 0, flags: random() < 0.05 ? 0x80000000 : 0, payload: randomPayload() };
+        const out = filter.fromClient(packet);
+        forwarded += out.toServer.length;
+        if (out.cutOff) {
+          cutOffs++;
+          break;
+        }
+        // The server's side takes anything, too.
+        filter.fromServer({ ...packet, channel: CONTROL_CHANNEL, payload: randomPayload() });
+      }
+    }
+    // Controls: the random input did reach both outcomes.
+    expect(cutOffs).toBeGreaterThan(10);
+    expect(forwarded).toBeGreaterThan(10);
+  });
+});
