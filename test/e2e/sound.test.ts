@@ -7,53 +7,19 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
 import { containerId, createAppSandbox, execIn, leftovers, startRun } from "./session.ts";
+import { NOISE, recordWhile as recordSink } from "./sound-helpers.ts";
 
 const SINK = process.env.DOCKERCASK_TEST_SINK ?? "dockercask_test";
-/** One format for playing and recording: 16-bit mono samples, `RATE` a second. */
-const RATE = 22050;
-const FORMAT = ["--raw", "--format=s16le", "--channels=1", `--rate=${RATE}`];
 let box: Sandbox;
 beforeAll(async () => {
   box = await createAppSandbox("sound");
 });
 afterAll(() => box.cleanup());
 
-/**
- * Records the sink's monitor for `ms` while `play` runs; returns the RMS level (0..1) and how
- * much was recorded, so that an empty recording never passes for silence.
- */
-async function recordWhile(ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER): Promise<{ level: number; seconds: number }> {
-  // --latency-msec: by default the server hands parec its data in chunks of up to 2 s, and
-  // whatever is still held back when parec is stopped is lost, sometimes the whole noise.
-  const rec = Bun.spawn(["parec", "-d", `${SINK}.monitor`, ...FORMAT, "--latency-msec=20"], {
-    env: { ...process.env, PULSE_SERVER: server },
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  const chunks: Uint8Array[] = [];
-  const { promise: recording, resolve: started } = Promise.withResolvers<void>();
-  const drained = (async () => {
-    for await (const chunk of rec.stdout) {
-      chunks.push(chunk);
-      started();
-    }
-  })();
-  // Play only once the first samples are in: parec takes a few hundred ms to connect.
-  await Promise.race([recording, drained, Bun.sleep(10_000)]);
-  await play();
-  await Bun.sleep(ms);
-  rec.kill("SIGTERM");
-  await drained;
-  const bytes = await new Blob(chunks).arrayBuffer();
-  const samples = new Int16Array(bytes, 0, bytes.byteLength >> 1);
-  let sum = 0;
-  for (const s of samples) sum += (s / 32768) ** 2;
-  return { level: samples.length ? Math.sqrt(sum / samples.length) : 0, seconds: samples.length / RATE };
-}
+/** The test bed's null sink, recorded on the host while `play` runs. */
+const recordWhile = (ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER) => recordSink(ms, play, { server, source: `${SINK}.monitor` });
 
 const modulesFor = async (instance: string) => (await sh(["pactl", "list", "short", "modules"])).stdout.split("\n").filter((l) => l.includes(`/${instance}/pulse.sock`));
-// 1.5 s of white noise (2 bytes a sample).
-const noise = `head -c ${3 * RATE} /dev/urandom | pacat ${FORMAT.join(" ")}`;
 
 test("an instance plays through its own socket and the host hears it", async () => {
   const s = await startRun(box, "attacker#sound", ["--audio"]);
@@ -62,7 +28,7 @@ test("an instance plays through its own socket and the host hears it", async () 
     expect(await modulesFor("attacker#sound")).toEqual([]);
     const silence = await recordWhile(500, async () => {});
     let played = { code: -1, stdout: "", stderr: "" };
-    const noisy = await recordWhile(1000, async () => (played = await execIn("attacker#sound", ["sh", "-c", noise])));
+    const noisy = await recordWhile(1000, async () => (played = await execIn("attacker#sound", ["sh", "-c", NOISE])));
     // One comparison, so a failure shows every measurement at once. The quiet recording ran
     // for 0.5 s: most of that must have arrived for it to count as silence.
     const quiet = silence.seconds > 0.4 && silence.level < 0.01;
@@ -90,7 +56,7 @@ test("under PipeWire's pulse server the same relay serves the socket, and the ho
   const env = { PULSE_SERVER: server! };
   const s = await startRun(box, "attacker#pipewire", ["--audio"], env);
   try {
-    const { level } = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", noise]), server);
+    const { level } = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", NOISE]), server);
     expect(level).toBeGreaterThan(0.1);
     const found = await execIn("attacker#pipewire", ["ls", "/run/dockercask"]);
     expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock"]);
@@ -109,7 +75,7 @@ test("--no-audio: no socket is mounted and nothing can be played", async () => {
     const binds: string[] = (await dockerInspect("container", id)).HostConfig.Binds;
     expect(binds.some((b) => b.includes("pulse"))).toBe(false);
     expect(binds.some((b) => b.includes("X11-unix"))).toBe(true); // control
-    const played = await execIn("attacker#mute", ["sh", "-c", `${noise}; echo exit=$?`]);
+    const played = await execIn("attacker#mute", ["sh", "-c", `${NOISE}; echo exit=$?`]);
     expect(played.stdout).not.toContain("exit=0");
     expect(await modulesFor("attacker#mute")).toEqual([]);
   } finally {
