@@ -1,7 +1,8 @@
-import type { ContainerClient, ImageClient } from "../adapters/docker.ts";
-import type { InstanceStore } from "../adapters/instance-store.ts";
-import type { AcquireResult } from "../adapters/runtime-dir.ts";
-import type { XephyrHandle } from "../adapters/xephyr.ts";
+import type { ContainerClient } from "../ports/container-client.ts";
+import type { ImageClient } from "../ports/image-client.ts";
+import type { InstanceStore } from "../ports/instance-store.ts";
+import type { AcquireResult } from "../ports/runtime-dirs.ts";
+import type { XephyrHandle } from "../ports/xephyr.ts";
 import { imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
