@@ -1,7 +1,9 @@
 // Port: one display's clipboard, as the clipboard bridge (services/clipboard-bridge.ts) uses it.
 // adapters/clipboard.ts implements it with xclip and XFixes events.
 
-export type Selection = "CLIPBOARD" | "PRIMARY";
+import type { Selection } from "../core/clipboard.ts";
+
+export type { Selection };
 
 export interface ClipboardSide {
   /** Calls back whenever `selection` gets a new owner (or loses it). Nothing polls. */
