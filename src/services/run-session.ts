@@ -75,7 +75,7 @@ export interface RunResult {
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Runs one instance from start to teardown (DESIGN.md, "The run lifecycle"). Whatever ends
+ * Runs one instance from start to teardown (docs/architecture.md, "The run lifecycle"). Whatever ends
  * the session (the app, the window, a signal, or a failure while starting) the same
  * teardown runs once, in order: container, Xephyr, runtime dir (which is the lock).
  */
