@@ -84,8 +84,10 @@ declare -A PKG_OF=(
   [lintian]=lintian
   [desktop-file-validate]=desktop-file-utils
   [file]=file
+  # Unit tests too: completion scripts through zsh and fish, the man page through groff.
   [zsh]=zsh
   [fish]=fish
+  [groff]=groff-base
   [pipewire]=pipewire
   [pipewire-pulse]=pipewire-pulse
   [wireplumber]=wireplumber

@@ -4,6 +4,7 @@
  */
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import { commandNames, main } from "./cli/index.ts";
+import { splitAtDashDash } from "./core/argv.ts";
 import { isDockercaskError } from "./core/errors.ts";
 import { sanitizeTerminalText } from "./core/terminal-text.ts";
 import { suggestNearest } from "./core/suggest.ts";
@@ -12,8 +13,7 @@ import { COMMIT, VERSION } from "./version.ts";
 /** The exit code, or undefined to keep the one the command set (run passes on the app's). */
 async function run(rawArgs: string[]): Promise<number | undefined> {
   // Flags after "--" belong to the app, not to us.
-  const dashDash = rawArgs.indexOf("--");
-  const ours = dashDash === -1 ? rawArgs : rawArgs.slice(0, dashDash);
+  const { ours } = splitAtDashDash(rawArgs);
   const verbose = ours.includes("--verbose");
   if (verbose) (await import("./adapters/log.ts")).setVerbose(true);
   try {

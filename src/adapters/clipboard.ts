@@ -1,6 +1,5 @@
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
-
-export type Selection = "CLIPBOARD" | "PRIMARY";
+import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 
 /** One end of the bridge: an X display and how to authenticate to it. */
 export interface SelectionEndpoint {
@@ -13,13 +12,6 @@ export interface SelectionEndpoint {
    * out of reach, when that file exists but cannot be read.
    */
   cookieHex?: string;
-}
-
-export interface ClipboardSide {
-  /** Calls back whenever `selection` gets a new owner (or loses it). Nothing polls. */
-  watch(selections: Selection[], onChange: (selection: Selection) => void): Promise<() => void>;
-  read(selection: Selection, maxBytes: number): Promise<{ text: string } | { tooLarge: number } | undefined>;
-  write(selection: Selection, text: string): Promise<void>;
 }
 
 const XCLIP_TIMEOUT_MS = 3000;

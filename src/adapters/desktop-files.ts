@@ -2,22 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkS
 import { basename, dirname, join } from "node:path";
 import type { DockercaskPaths } from "../core/paths.ts";
 import { findExecutable } from "./host-tools.ts";
-
-/** Menu entries and their icons under $XDG_DATA_HOME, where desktops look for a user's own. */
-export interface DesktopFiles {
-  applicationsDir: string;
-  iconsDir: string;
-  /** Writes `<id>.desktop` atomically; returns its path. */
-  writeEntry(id: string, text: string): string;
-  readEntry(id: string): string | undefined;
-  /** Removes `<id>.desktop`; false when there was none. */
-  removeEntry(id: string): boolean;
-  /** The ids of every dockercask-*.desktop in the folder. */
-  listEntries(): string[];
-  /** Writes `<name>.svg` among the scalable hicolor icons; returns its path. */
-  writeIcon(name: string, svg: string): string;
-  removeIcon(name: string): boolean;
-}
+import type { DesktopFiles } from "../ports/desktop-files.ts";
 
 export function createDesktopFiles(paths: DockercaskPaths): DesktopFiles {
   // paths.data is $XDG_DATA_HOME/dockercask: the menu lives beside it, in the user's data home.

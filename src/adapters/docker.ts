@@ -1,57 +1,9 @@
 import type Dockerode from "dockerode";
-import type { ContainerCreateOptions } from "dockerode";
 import { Readable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
-import type { ImageFacts } from "../core/image-state.ts";
-
-/** The narrow slice of the Engine API that image services need. Tests pass plain objects. */
-export interface ImageClient {
-  inspectImage(name: string): Promise<(ImageFacts & { id: string }) | undefined>;
-  /** Streams the build's JSON events to `onEvent`; resolves when the stream ends, whatever it reported. */
-  buildImage(context: Uint8Array, options: BuildImageOptions, onEvent: (event: BuildEvent) => void): Promise<void>;
-}
-
-export interface BuildImageOptions {
-  tag: string;
-  labels: Record<string, string>;
-  noCache?: boolean;
-  pull?: boolean;
-}
-
-/** A container of a dockercask instance, as listed by the engine. */
-export interface InstanceContainer {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  state: string;
-  createdAt: Date;
-}
-
-export interface RunningContainer {
-  id: string;
-  exited: Promise<number>;
-  /**
-   * Asked once it has exited: whether the kernel's OOM killer killed a process of it. The
-   * engine knows only while the container exists (so not with AutoRemove); false once gone.
-   */
-  oomKilled?: () => Promise<boolean>;
-}
-
-export interface ContainerClient {
-  /**
-   * Creates and starts a container. `exited` resolves with its exit code; the wait is
-   * registered before the start, so even an app that dies at once (and is auto-removed)
-   * is seen to exit.
-   */
-  runContainer(spec: ContainerCreateOptions): Promise<RunningContainer>;
-  /** Kills and removes it; a container that is already gone is fine. */
-  removeContainer(id: string): Promise<void>;
-  /** Containers carrying `label`, running or not. */
-  listContainers(label: string): Promise<InstanceContainer[]>;
-  /** The container's output, demultiplexed; with `follow`, until it exits or `signal` aborts. */
-  streamLogs(id: string, options: { follow: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void>;
-}
+import type { ContainerClient } from "../ports/container-client.ts";
+import type { ImageClient } from "../ports/image-client.ts";
 
 export interface DockerClient extends ImageClient, ContainerClient {
   /** The underlying dockerode instance, for what the narrow interfaces do not cover. */

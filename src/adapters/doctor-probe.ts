@@ -1,5 +1,5 @@
 import { DockercaskError, DockerPermissionError } from "../core/errors.ts";
-import type { DoctorProbe, DockerStatus, PulseStatus } from "../services/doctor.ts";
+import type { DoctorProbe, DockerStatus, PulseStatus } from "../ports/doctor-probe.ts";
 import { createDockerClient, dockerSocketPath, translateDockerError } from "./docker.ts";
 import { queryHostScreen } from "./host-display.ts";
 import { findExecutable } from "./host-tools.ts";

@@ -3,23 +3,7 @@ import { dirname, join } from "node:path";
 import { UnsafePathError } from "../core/errors.ts";
 import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance-name.ts";
 import type { DockercaskPaths } from "../core/paths.ts";
-
-export interface InstanceRecord {
-  name: InstanceName;
-  createdAt: Date;
-  home: string;
-}
-
-export interface InstanceStore {
-  get(name: InstanceName): InstanceRecord | undefined;
-  list(): InstanceRecord[];
-  /** Registers the instance and creates its home (kept if it already exists). Idempotent. */
-  register(name: InstanceName): InstanceRecord;
-  unregister(name: InstanceName): void;
-  /** Deletes the instance's home. Never follows a symbolic link, never leaves the homes folder. */
-  purgeHome(name: InstanceName): void;
-  homePath(name: InstanceName): string;
-}
+import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 
 /**
  * Instances live as one small JSON file each (`instances/<name>.json`), with the home beside

@@ -40,6 +40,14 @@ export async function runChecked(argv: string[], options: Parameters<typeof runP
   return result.stdout;
 }
 
+/**
+ * Runs a program on our own terminal (stdin, stdout and stderr inherited, so it can be
+ * interactive) and resolves with its exit code.
+ */
+export function runAttached(argv: string[]): Promise<number> {
+  return Bun.spawn(argv, { stdio: ["inherit", "inherit", "inherit"] }).exited;
+}
+
 /** The kernel's start time of a process, or undefined when it does not exist. */
 export function processStartTime(pid: number): string | undefined {
   try {

@@ -1,14 +1,8 @@
-import type { ProgressUpdate } from "../core/build-progress.ts";
 import { sanitizeTerminalText } from "../core/terminal-text.ts";
 import { isInteractive, log } from "./log.ts";
+import type { BuildReporter } from "../ports/build-reporter.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-export interface BuildReporter {
-  update(update: ProgressUpdate): void;
-  done(message: string): void;
-  fail(): void;
-}
 
 /**
  * Shows a build's progress: on a terminal one rewritten status line with a spinner that

@@ -1,30 +1,10 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
-import type { InstanceName } from "../core/instance-name.ts";
 import { parseSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
 import type { Env } from "../core/paths.ts";
 import { isSameProcessAlive } from "./process.ts";
-
-export interface RuntimeDir {
-  path: string;
-  writeState(state: SessionState): void;
-  remove(): void;
-}
-
-export type AcquireResult = { ok: true; dir: RuntimeDir } | { ok: false; owner: SessionState };
-
-export interface RuntimeDirs {
-  root: string;
-  /** Takes the instance's runtime dir (its lock). A dir left by a dead supervisor is taken over. */
-  acquire(name: InstanceName, state: SessionState): AcquireResult;
-  /** Every instance dir with its state, live or not. */
-  list(): { name: string; path: string; state: SessionState | undefined }[];
-  readState(name: string): SessionState | undefined;
-  removeDir(name: string): void;
-  /** Removes dirs that a dockercask killed while making or removing them left under private names. */
-  sweepDebris(): void;
-}
+import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
 
 export function createRuntimeDirs(env: Env): RuntimeDirs {
   const root = runtimeRoot(env);

@@ -1,15 +1,7 @@
 import { DockercaskError } from "../core/errors.ts";
 import { buildXephyrArgs, parseDisplayNumber, type XephyrOptions } from "../core/xephyr.ts";
 import { processStartTime } from "./process.ts";
-
-export interface XephyrHandle {
-  display: number;
-  pid: number;
-  pidStart: string | undefined;
-  /** Resolves when the server exits: the user closed the window, or we stopped it. */
-  exited: Promise<number>;
-  stop(): Promise<void>;
-}
+import type { XephyrHandle } from "../ports/xephyr.ts";
 
 const READY_TIMEOUT_MS = 15_000;
 

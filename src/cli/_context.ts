@@ -12,6 +12,7 @@ import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
 import { requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { loadCatalog } from "../adapters/catalog.ts";
+import type { Catalog } from "../core/catalog.ts";
 import { log } from "../adapters/log.ts";
 import { isSameProcessAlive, processCommandLine, processStartTime } from "../adapters/process.ts";
 import { createBuildReporter } from "../adapters/progress.ts";
@@ -19,8 +20,10 @@ import { createRuntimeDirs } from "../adapters/runtime-dir.ts";
 import { raiseWindow } from "../adapters/window.ts";
 import { writeAuthFiles } from "../adapters/xauth.ts";
 import { startXephyr } from "../adapters/xephyr.ts";
+import { clipboardSelections } from "../core/clipboard.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
 import { resolvePaths } from "../core/paths.ts";
+import { isXephyrCommandLine } from "../core/xephyr.ts";
 import { ensureImage, type BuildDeps } from "../services/build.ts";
 import type { DesktopDeps } from "../services/desktop.ts";
 import { reapContainerSide, reapHostSide, reapOrphans, unloadStraySoundSockets, type ReaperDeps } from "../services/reaper.ts";
@@ -29,22 +32,24 @@ import type { SessionsDeps } from "../services/sessions.ts";
 import { VERSION } from "../version.ts";
 
 /** What every command needs, wired to the real adapters. Docker is connected only on demand. */
-export function createContext(env: Record<string, string | undefined> = process.env) {
+export function createContext(env: Record<string, string | undefined> = process.env, load = { catalog: loadCatalog }) {
   const paths = resolvePaths(env);
-  const catalog = loadCatalog(paths);
+  // Read on first use: ps, stop, logs, shell and doctor never need it (nor its warnings).
+  let loaded: Catalog | undefined;
+  const catalog = () => (loaded ??= load.catalog(paths));
   const store = createInstanceStore(paths);
   const runtime = createRuntimeDirs(env);
   const pulse = createPulseClient(env);
   let docker: Promise<DockerClient> | undefined;
   const connect = () => (docker ??= createDockerClient(env));
   const buildDeps = async (): Promise<BuildDeps> => ({
-    catalog,
+    catalog: catalog(),
     images: await connect(),
     version: VERSION,
     reporter: (app) => createBuildReporter(app),
   });
   /** Menu entries: no Docker, a menu entry needs none. */
-  const desktopDeps = (): DesktopDeps => ({ catalog, files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
+  const desktopDeps = (): DesktopDeps => ({ catalog: catalog(), files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
   const warnStale = (app: string) => log.warn(`the image of ${app} is stale; "dockercask build ${app}" rebuilds it`);
 
   const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
@@ -53,7 +58,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     isAlive: isSameProcessAlive,
     killProcess: (pid, start) => {
       // Only a process that is still the Xephyr we started: pids get reused.
-      if (isSameProcessAlive(pid, start) && processCommandLine(pid)[0]?.endsWith("Xephyr")) process.kill(pid, "SIGTERM");
+      if (isSameProcessAlive(pid, start) && isXephyrCommandLine(processCommandLine(pid))) process.kill(pid, "SIGTERM");
     },
     pulseSockets: () => pulse.socketsUnder(runtime.root),
     unloadPulseModule: (index) => pulse.unload(index),
@@ -74,7 +79,7 @@ export function createContext(env: Record<string, string | undefined> = process.
   });
 
   const sessionDeps = (): RunSessionDeps => ({
-    catalog,
+    catalog: catalog(),
     store,
     preflight: () => {
       if (!env.DISPLAY) throw new DisplayUnsetError();
@@ -103,7 +108,7 @@ export function createContext(env: Record<string, string | undefined> = process.
       return startClipboardBridge({
         policy: options.policy,
         maxBytes: options.maxBytes,
-        selections: options.primary ? ["CLIPBOARD", "PRIMARY"] : ["CLIPBOARD"],
+        selections: clipboardSelections(options.primary),
         sides: {
           host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
           app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
@@ -127,5 +132,21 @@ export function createContext(env: Record<string, string | undefined> = process.
     log,
   });
 
-  return { env, paths, catalog, store, runtime, connect, buildDeps, desktopDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
+  return {
+    env,
+    paths,
+    get catalog() {
+      return catalog();
+    },
+    store,
+    runtime,
+    connect,
+    buildDeps,
+    desktopDeps,
+    warnStale,
+    reap,
+    sessionsDeps,
+    sessionDeps,
+    config: () => loadConfig(paths, env),
+  };
 }

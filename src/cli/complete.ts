@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { loadCatalog } from "../adapters/catalog.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
+import { splitAtDashDash } from "../core/argv.ts";
 import { appPolicy, runnableApps } from "../core/catalog.ts";
 import { complete, formatCandidates } from "../core/completion.ts";
 import { resolvePaths } from "../core/paths.ts";
@@ -14,8 +15,7 @@ import { describeCommandTree } from "./_command-tree.ts";
 export default defineCommand({
   meta: { name: "__complete", description: "Complete a command line (used by the completion scripts)", hidden: true },
   async run({ rawArgs }) {
-    const dashDash = rawArgs.indexOf("--");
-    const words = dashDash === -1 ? rawArgs : rawArgs.slice(dashDash + 1);
+    const words = splitAtDashDash(rawArgs).after ?? rawArgs;
     const { main } = await import("./index.ts");
     const paths = resolvePaths(process.env);
     const names = {

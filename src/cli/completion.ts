@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
-import { SHELLS, type Shell } from "../core/completion.ts";
+import { SHELLS } from "../core/completion.ts";
 import { renderCompletionScript } from "../core/completion-scripts.ts";
 import { UsageError } from "../core/errors.ts";
+import { isOneOf } from "../core/one-of.ts";
 
 export default defineCommand({
   meta: { name: "completion", description: "Print the shell completion script for bash, zsh or fish" },
@@ -9,9 +10,9 @@ export default defineCommand({
     shell: { type: "positional", description: "bash, zsh or fish; load it with: source <(dockercask completion bash)", required: true },
   },
   run({ args }) {
-    if (!(SHELLS as readonly string[]).includes(args.shell)) {
+    if (!isOneOf(SHELLS, args.shell)) {
       throw new UsageError(`no completion for shell "${args.shell}"`, `Choose one of: ${SHELLS.join(", ")}.`);
     }
-    process.stdout.write(renderCompletionScript(args.shell as Shell));
+    process.stdout.write(renderCompletionScript(args.shell));
   },
 });

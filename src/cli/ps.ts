@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
 import { formatBytes, formatCpu } from "../core/limits.ts";
+import { formatUptime } from "../core/uptime.ts";
 import { renderTable } from "../core/table.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
@@ -38,10 +39,3 @@ export default defineCommand({
     process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
   },
 });
-
-function formatUptime(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
-}

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
-import { explainInvalidSize, parseSizeSpec, settingsFor } from "../core/config.ts";
+import { splitAtDashDash } from "../core/argv.ts";
+import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec, settingsFor } from "../core/config.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
@@ -28,9 +29,8 @@ export default defineCommand({
     },
   },
   async run({ args, rawArgs }) {
-    const dashDash = rawArgs.indexOf("--");
-    const appArgs = dashDash === -1 ? [] : rawArgs.slice(dashDash + 1);
-    const extra = args._.slice(1, dashDash === -1 ? undefined : args._.length - appArgs.length);
+    const appArgs = splitAtDashDash(rawArgs).after ?? [];
+    const extra = args._.slice(1, args._.length - appArgs.length);
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
 
     const ctx = createContext();
@@ -63,6 +63,6 @@ function parseSize(text: string | undefined) {
 function parseDpi(text: string | undefined) {
   if (text === undefined) return undefined;
   const dpi = Number(text);
-  if (!Number.isInteger(dpi) || dpi < 24 || dpi > 960) throw new UsageError(`invalid --dpi "${text}"`, "A whole number from 24 to 960, for example --dpi 144.");
+  if (!Number.isInteger(dpi) || dpi < MIN_DPI || dpi > MAX_DPI) throw new UsageError(`invalid --dpi "${text}"`, `A whole number from ${MIN_DPI} to ${MAX_DPI}, for example --dpi 144.`);
   return dpi;
 }

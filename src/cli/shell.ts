@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { requireTools } from "../adapters/host-tools.ts";
+import { runAttached } from "../adapters/process.ts";
 import { findRunningContainer } from "../services/sessions.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -13,7 +14,6 @@ export default defineCommand({
     // The docker CLI handles the terminal (raw mode, resize); a hijacked stream under Bun would not.
     const { docker: dockerCli } = requireTools(["docker"], ctx.env);
     const tty = process.stdin.isTTY && process.stdout.isTTY;
-    const proc = Bun.spawn([dockerCli!, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"], { stdio: ["inherit", "inherit", "inherit"] });
-    process.exitCode = await proc.exited;
+    process.exitCode = await runAttached([dockerCli!, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"]);
   },
 });

@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
-import { imageName, runnableApps } from "../core/catalog.ts";
-import { parseAppName } from "../core/instance-name.ts";
 import { buildApps } from "../services/build.ts";
+import { appsToUpdate } from "../services/rebuild.ts";
 import { createContext } from "./_context.ts";
 
 export default defineCommand({
@@ -14,13 +13,10 @@ export default defineCommand({
   async run({ args }) {
     const ctx = createContext();
     const deps = await ctx.buildDeps();
-    const apps = args.app ? [parseAppName(args.app)] : [];
-    if (!args.app) {
-      for (const app of runnableApps(ctx.catalog)) if (await deps.images.inspectImage(imageName(app.name))) apps.push(app.name);
-      if (apps.length === 0) {
-        log.info('no app images are built yet; "dockercask build <app>" builds one');
-        return;
-      }
+    const apps = await appsToUpdate(args.app, deps);
+    if (apps.length === 0) {
+      log.info('no app images are built yet; "dockercask build <app>" builds one');
+      return;
     }
     await buildApps(apps, deps, { noCache: true, pull: true });
   },

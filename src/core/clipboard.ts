@@ -19,6 +19,17 @@ export type Side = "host" | "app";
 
 export const DEFAULT_MAX_CLIPBOARD_BYTES = 1024 * 1024;
 
+/** The X selections the bridge can carry: CLIPBOARD (Ctrl+C) and PRIMARY (what is highlighted). */
+export type Selection = "CLIPBOARD" | "PRIMARY";
+
+/**
+ * The selections an instance's bridge carries. PRIMARY only when asked for: it changes with every
+ * highlight, so carrying it by default would hand an app whatever the user merely selects.
+ */
+export function clipboardSelections(primary: boolean): Selection[] {
+  return primary ? ["CLIPBOARD", "PRIMARY"] : ["CLIPBOARD"];
+}
+
 export function allowedDirections(policy: ClipboardPolicy): { toApp: boolean; fromApp: boolean } {
   return { toApp: policy === "both" || policy === "to-app", fromApp: policy === "both" || policy === "from-app" };
 }

@@ -5,6 +5,7 @@ import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits
 import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Network } from "./policy.ts";
 import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
+import { isOneOf } from "./one-of.ts";
 
 export type { SharedFolder };
 
@@ -44,6 +45,7 @@ export interface SizeSpec {
   height: number;
 }
 
+/** How one instance runs: from config.toml (merged by settingsFor) and from `run`'s flags, which win. */
 export interface InstanceSettings extends LimitSettings {
   size?: SizeSpec;
   dpi?: number;
@@ -54,6 +56,7 @@ export interface InstanceSettings extends LimitSettings {
   /** Largest clipboard text carried, in bytes. */
   clipboardMaxBytes?: number;
   audio?: boolean;
+  /** Record streams from the default source (never a monitor) through the sound relay. */
   microphone?: boolean;
   shared?: SharedFolder[];
 }
@@ -310,10 +313,6 @@ function readShared(value: unknown, path: string[], where: string, ctx: Context)
 
 function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof TomlDate);
-}
-
-function isOneOf<T extends string>(options: readonly T[], value: unknown): value is T {
-  return typeof value === "string" && (options as readonly string[]).includes(value);
 }
 
 function own<T>(record: Record<string, T>, key: string): T | undefined {

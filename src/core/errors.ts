@@ -157,7 +157,7 @@ export class UnsafePathError extends DockercaskError {
   }
 }
 
-/** A failure in our own code or the environment that we could not classify. */
+/** One of our own errors: main.ts shows its message and hint, and exits with its code. */
 export function isDockercaskError(error: unknown): error is DockercaskError {
   return error instanceof DockercaskError;
 }

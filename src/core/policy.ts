@@ -6,6 +6,7 @@
 import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
 import { parseSize } from "./size.ts";
+import { isOneOf } from "./one-of.ts";
 
 export { parseSize };
 
@@ -159,8 +160,4 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       policy.seccomp = value;
       return;
   }
-}
-
-function isOneOf<T extends string>(options: readonly T[], value: string): value is T {
-  return (options as readonly string[]).includes(value);
 }

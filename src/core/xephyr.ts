@@ -58,3 +58,11 @@ export function hostDpi(host: { width: number; widthMm: number } | undefined): n
   const dpi = Math.round(host.width / (host.widthMm / 25.4));
   return dpi >= 48 && dpi <= 480 ? dpi : 96;
 }
+
+/**
+ * Whether a process's command line (from /proc/<pid>/cmdline) is a Xephyr server: the reaper
+ * signals a dead session's Xephyr only while its pid still runs Xephyr, since pids get reused.
+ */
+export function isXephyrCommandLine(argv: readonly string[]): boolean {
+  return argv[0]?.endsWith("Xephyr") ?? false;
+}

@@ -1,5 +1,5 @@
-import type { BuildReporter } from "../adapters/progress.ts";
-import type { ImageClient } from "../adapters/docker.ts";
+import type { BuildReporter } from "../ports/build-reporter.ts";
+import type { ImageClient } from "../ports/image-client.ts";
 import { createBuildContext } from "../core/build-context.ts";
 import { createBuildProgress } from "../core/build-progress.ts";
 import { appPolicy, contextFiles, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";

@@ -1,4 +1,4 @@
-import type { ClipboardSide, Selection } from "../adapters/clipboard.ts";
+import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard.ts";
 import type { ClipboardPolicy } from "../core/policy.ts";
 

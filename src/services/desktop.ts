@@ -1,4 +1,4 @@
-import type { DesktopFiles } from "../adapters/desktop-files.ts";
+import type { DesktopFiles } from "../ports/desktop-files.ts";
 import { appPolicy, getApp, type Catalog } from "../core/catalog.ts";
 import { appIconName, desktopFileId, entryIcon, entryInstance, GENERIC_ICON, renderDesktopEntry } from "../core/desktop-entry.ts";
 import { DockercaskError } from "../core/errors.ts";

@@ -1,26 +1,6 @@
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
-
-export type DockerStatus =
-  | { ok: true; version: string }
-  | { ok: false; problem: "unreachable" | "permission"; socket: string; message: string };
-
-export interface PulseStatus {
-  ok: boolean;
-  /** The server's "Server String", usually its socket. */
-  server?: string;
-  message?: string;
-}
-
-/** What `doctor` asks of the host. The real one is adapters/doctor-probe.ts; tests pass plain objects. */
-export interface DoctorProbe {
-  findExecutable(name: string): string | undefined;
-  dockerStatus(): Promise<DockerStatus>;
-  /** The display variables of the session dockercask was started from. */
-  display(): { DISPLAY?: string; WAYLAND_DISPLAY?: string };
-  canConnectDisplay(display: string): Promise<boolean>;
-  pulseStatus(): Promise<PulseStatus>;
-}
+import type { DoctorProbe } from "../ports/doctor-probe.ts";
 
 export interface DoctorCheck {
   name: string;

@@ -1,4 +1,4 @@
-import type { InstanceRecord, InstanceStore } from "../adapters/instance-store.ts";
+import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 import { BASE_APP, getApp, type Catalog } from "../core/catalog.ts";
 import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
 import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";

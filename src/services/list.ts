@@ -1,5 +1,5 @@
-import type { ImageClient } from "../adapters/docker.ts";
-import type { InstanceStore } from "../adapters/instance-store.ts";
+import type { ImageClient } from "../ports/image-client.ts";
+import type { InstanceStore } from "../ports/instance-store.ts";
 import { imageName, recipeHash, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
 import { imageState, type ImageState } from "../core/image-state.ts";
 import { parsePolicy } from "../core/policy.ts";

@@ -1,13 +1,15 @@
-import type { ContainerClient, ImageClient } from "../adapters/docker.ts";
-import type { InstanceStore } from "../adapters/instance-store.ts";
-import type { AcquireResult } from "../adapters/runtime-dir.ts";
-import type { XephyrHandle } from "../adapters/xephyr.ts";
+import type { ContainerClient } from "../ports/container-client.ts";
+import type { ImageClient } from "../ports/image-client.ts";
+import type { InstanceStore } from "../ports/instance-store.ts";
+import type { AcquireResult } from "../ports/runtime-dirs.ts";
+import type { XephyrHandle } from "../ports/xephyr.ts";
 import { imageName, type Catalog } from "../core/catalog.ts";
+import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
-import { OutOfMemoryError, resolveLimits, type HostResources, type LimitSettings, type ResourceLimits } from "../core/limits.ts";
-import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
+import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
+import { parsePolicy, type AppPolicy, type ClipboardPolicy } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
@@ -15,19 +17,6 @@ import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.t
 import { windowClassName } from "../core/desktop-entry.ts";
 import type { SharedFolder } from "../core/shared-folders.ts";
 import { checkNewInstance } from "./instances.ts";
-
-export interface SessionSettings extends LimitSettings {
-  size?: { width: number; height: number };
-  dpi?: number;
-  network?: Network;
-  shared?: SharedFolder[];
-  clipboard?: ClipboardPolicy;
-  primary?: boolean;
-  clipboardMaxBytes?: number;
-  audio?: boolean;
-  /** Record streams from the default source (never a monitor) through the sound relay. */
-  microphone?: boolean;
-}
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
 export interface RunSessionDeps {
@@ -68,10 +57,10 @@ export interface RunSessionDeps {
   log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
 }
 
-export interface RunOptions extends SessionSettings {
+export interface RunOptions extends InstanceSettings {
   appArgs?: string[];
   /** Settings from the config file for this instance; flags above win over them. */
-  configured?: SessionSettings;
+  configured?: InstanceSettings;
 }
 
 export type EndReason = "app-exited" | "window-closed" | "signal";
@@ -86,7 +75,7 @@ export interface RunResult {
 const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Runs one instance from start to teardown (DESIGN.md, "The run lifecycle"). Whatever ends
+ * Runs one instance from start to teardown (docs/architecture.md, "The run lifecycle"). Whatever ends
  * the session (the app, the window, a signal, or a failure while starting) the same
  * teardown runs once, in order: container, Xephyr, runtime dir (which is the lock).
  */
@@ -94,7 +83,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
   const name = checkNewInstance(input, deps.catalog);
   deps.preflight();
   const { appArgs, configured, ...flags } = options;
-  const settings: SessionSettings = { ...configured, ...definedOnly(flags) };
+  const settings: InstanceSettings = { ...configured, ...definedOnly(flags) };
   // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
   // The folders stay open until the container is gone: what is mounted is what was checked.
   const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
@@ -107,7 +96,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
 
 async function superviseSession(
   name: InstanceName,
-  settings: SessionSettings,
+  settings: InstanceSettings,
   extra: Pick<ContainerSpecInput, "appArgs" | "shared">,
   deps: RunSessionDeps,
 ): Promise<RunResult> {

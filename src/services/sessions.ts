@@ -1,4 +1,4 @@
-import type { ContainerClient } from "../adapters/docker.ts";
+import type { ContainerClient } from "../ports/container-client.ts";
 import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { allowedDirections, createClipboardSync, otherSide, type ClipboardDecision, type Side } from "../../../src/core/clipboard.ts";
+import { allowedDirections, clipboardSelections, createClipboardSync, otherSide, type ClipboardDecision, type Side } from "../../../src/core/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/policy.ts";
 
 type Content = Parameters<ReturnType<typeof createClipboardSync>["decide"]>[1];
@@ -197,4 +197,13 @@ test.each<[Side, Side]>([
   ["app", "host"],
 ])("otherSide(%p) is %p", (side, expected) => {
   expect(otherSide(side)).toBe(expected);
+});
+
+describe("clipboardSelections", () => {
+  test.each([
+    [false, ["CLIPBOARD"]],
+    [true, ["CLIPBOARD", "PRIMARY"]],
+  ] as const)("primary %p carries %p", (primary, selections) => {
+    expect(clipboardSelections(primary)).toEqual([...selections]);
+  });
 });

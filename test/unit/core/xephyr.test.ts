@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildXephyrArgs, defaultWindowSize, hostDpi, parseDisplayNumber } from "../../../src/core/xephyr.ts";
+import { buildXephyrArgs, defaultWindowSize, hostDpi, isXephyrCommandLine, parseDisplayNumber } from "../../../src/core/xephyr.ts";
 
 const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", windowClass: "dockercask-xeyes.work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
 
@@ -93,5 +93,18 @@ describe("hostDpi", () => {
     ["absurdly low: a projector's bogus size", { width: 1024, widthMm: 5000 }, 96],
   ])("%s -> %p", (_, host, expected) => {
     expect(hostDpi(host)).toBe(expected);
+  });
+});
+
+describe("isXephyrCommandLine", () => {
+  test.each([
+    [["/usr/bin/Xephyr", "-displayfd", "3"], true],
+    [["Xephyr", ":5"], true],
+    [["/usr/bin/firefox-esr"], false],
+    [["/usr/bin/Xvfb", ":0"], false],
+    // A process that is gone (or a kernel thread) has an empty command line.
+    [[], false],
+  ] as const)("%p: %p", (argv, expected) => {
+    expect(isXephyrCommandLine(argv)).toBe(expected);
   });
 });

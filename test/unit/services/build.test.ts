@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { BuildImageOptions, ImageClient } from "../../../src/adapters/docker.ts";
+import type { BuildImageOptions, ImageClient } from "../../../src/ports/image-client.ts";
 import type { BuildEvent } from "../../../src/core/build-progress.ts";
 import { createCatalog, recipeHash } from "../../../src/core/catalog.ts";
 import { ImageBuildError, InvalidPolicyError } from "../../../src/core/errors.ts";

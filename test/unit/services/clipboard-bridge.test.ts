@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ClipboardSide, Selection } from "../../../src/adapters/clipboard.ts";
+import type { ClipboardSide, Selection } from "../../../src/ports/clipboard-side.ts";
 import type { Side } from "../../../src/core/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/policy.ts";
 import { startClipboardBridge } from "../../../src/services/clipboard-bridge.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { DesktopFiles } from "../../../src/adapters/desktop-files.ts";
+import type { DesktopFiles } from "../../../src/ports/desktop-files.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
 import { DockercaskError, InvalidInstanceNameError, UnknownAppError } from "../../../src/core/errors.ts";
 import { installDesktopEntry, removeDesktopEntry } from "../../../src/services/desktop.ts";

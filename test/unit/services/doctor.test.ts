@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HOST_TOOLS } from "../../../src/core/host-tools.ts";
-import { runDoctor, type DoctorProbe } from "../../../src/services/doctor.ts";
+import { runDoctor } from "../../../src/services/doctor.ts";
+import type { DoctorProbe } from "../../../src/ports/doctor-probe.ts";
 
 /** A host where everything is fine; each test breaks one thing. */
 function createFakeProbe(overrides: Partial<DoctorProbe> & { missing?: string[] } = {}): DoctorProbe & { connected: string[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { InstanceRecord, InstanceStore } from "../../../src/adapters/instance-store.ts";
+import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
 import { ConfirmationRequiredError, InvalidInstanceNameError, UnknownAppError, UnknownInstanceError } from "../../../src/core/errors.ts";
 import type { InstanceName } from "../../../src/core/instance-name.ts";

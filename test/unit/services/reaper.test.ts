@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ContainerClient, InstanceContainer } from "../../../src/adapters/docker.ts";
+import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
 import { CONTAINER_LABEL } from "../../../src/core/container-spec.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
 import { reapOrphans, type ReaperDeps } from "../../../src/services/reaper.ts";

@@ -1,9 +1,10 @@
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
-import type { ContainerClient, ImageClient } from "../../../src/adapters/docker.ts";
-import type { InstanceRecord, InstanceStore } from "../../../src/adapters/instance-store.ts";
-import type { XephyrHandle } from "../../../src/adapters/xephyr.ts";
+import type { ContainerClient } from "../../../src/ports/container-client.ts";
+import type { ImageClient } from "../../../src/ports/image-client.ts";
+import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
+import type { XephyrHandle } from "../../../src/ports/xephyr.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
 import { AlreadyRunningError, DockercaskError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
