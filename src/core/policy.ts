@@ -155,3 +155,31 @@ export function parseSize(value: string): number | undefined {
   const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
   return Number(match[1]) * scale;
 }
+
+/** A policy label the image carries that its recipes do not set: where it came from is ignored. */
+export interface IgnoredLabel {
+  label: string;
+  value: string;
+}
+
+/**
+ * The io.dockercask.* labels of a built image that dockercask's recipes (the app's own and the
+ * base) do not set to that value: inherited from a third-party parent image, or left by an
+ * older recipe. They never set policy; this names them so the user can be told.
+ */
+export function ignoredLabels(imageLabels: Record<string, string>, recipeLabels: Record<string, string>): IgnoredLabel[] {
+  return Object.entries(imageLabels)
+    .filter(([label, value]) => label.startsWith(POLICY_PREFIX) && !label.startsWith(`${POLICY_PREFIX}build.`) && recipeLabels[label] !== value)
+    .map(([label, value]) => ({ label, value }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** `io.dockercask.devices="/dev/fuse", ...`: quoted, with control characters shown, never sent raw to a terminal. */
+export function formatIgnoredLabels(labels: IgnoredLabel[]): string {
+  return labels.map(({ label, value }) => `${visible(label)}="${visible(value).replace(/"/g, '\\"')}"`).join(", ");
+}
+
+/** The labels come from an image anyone could have made: control characters are shown as \xNN. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

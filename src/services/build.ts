@@ -2,7 +2,7 @@ import type { BuildReporter } from "../adapters/progress.ts";
 import type { ImageClient } from "../adapters/docker.ts";
 import { createBuildContext } from "../core/build-context.ts";
 import { createBuildProgress } from "../core/build-progress.ts";
-import { appPolicy, contextFiles, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
+import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
 import { ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
 import { imageState } from "../core/image-state.ts";
 import { BUILD_LABEL } from "../core/policy.ts";
@@ -29,7 +29,8 @@ export interface BuildOptions {
 }
 
 export type BuildResult =
-  | { app: string; image: string; action: "built" | "up-to-date" }
+  /** `ignoredLabels`: the warning about policy labels the image carries and its recipe does not set. */
+  | { app: string; image: string; action: "built" | "up-to-date"; ignoredLabels?: string }
   | { app: string; image: string; action: "failed"; error: ImageBuildError }
   /** Not built because the image it is built FROM failed (keepGoing only). */
   | { app: string; image: string; action: "skipped"; parent: string };
@@ -41,7 +42,7 @@ export type BuildResult =
  */
 export async function buildApps(names: string[], deps: BuildDeps, options: BuildOptions = {}): Promise<BuildResult[]> {
   const order = resolveBuildOrder(deps.catalog, names);
-  for (const recipe of order) assertValidPolicy(recipe);
+  for (const recipe of order) assertValidPolicy(deps.catalog, recipe);
   const named = new Set(names);
   const notBuilt = new Set<string>();
   const results: BuildResult[] = [];
@@ -53,11 +54,12 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
       continue;
     }
     const hash = recipeHash(deps.catalog, recipe.name);
-    const state = imageState(await deps.images.inspectImage(image), hash);
+    const before = await deps.images.inspectImage(image);
+    const state = imageState(before, hash);
     const rebuildParent = options.noCache || options.pull;
     const wanted = state.state !== "built" || (named.has(recipe.name) ? options.force || rebuildParent : rebuildParent);
     if (!wanted) {
-      results.push({ app: recipe.name, image, action: "up-to-date" });
+      results.push({ app: recipe.name, image, action: "up-to-date", ...ignoredIn(deps.catalog, recipe, before) });
       continue;
     }
     try {
@@ -68,9 +70,14 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
       results.push({ app: recipe.name, image, action: "failed", error });
       continue;
     }
-    results.push({ app: recipe.name, image, action: "built" });
+    results.push({ app: recipe.name, image, action: "built", ...ignoredIn(deps.catalog, recipe, await deps.images.inspectImage(image)) });
   }
   return results;
+}
+
+function ignoredIn(catalog: Catalog, recipe: AppRecipe, image: { labels: Record<string, string> } | undefined): { ignoredLabels?: string } {
+  const warning = image && ignoredLabelsWarning(catalog, recipe, image.labels);
+  return warning ? { ignoredLabels: warning } : {};
 }
 
 /**
@@ -89,8 +96,8 @@ export async function ensureImage(app: string, deps: BuildDeps, onStale: (app: s
   return (await buildApps([app], deps)).filter((r) => r.action === "built");
 }
 
-function assertValidPolicy(recipe: AppRecipe): void {
-  const policy = appPolicy(recipe);
+function assertValidPolicy(catalog: Catalog, recipe: AppRecipe): void {
+  const policy = appPolicy(catalog, recipe);
   if (!policy.ok) throw new InvalidPolicyError(recipe.name, policy.problems);
 }
 

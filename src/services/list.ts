@@ -1,8 +1,8 @@
 import type { ImageClient } from "../adapters/docker.ts";
 import type { InstanceStore } from "../adapters/instance-store.ts";
-import { imageName, recipeHash, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
+import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
 import { imageState, type ImageState } from "../core/image-state.ts";
-import { parsePolicy } from "../core/policy.ts";
+import { ignoredLabels, parsePolicy, type IgnoredLabel } from "../core/policy.ts";
 
 export interface AppListing {
   name: string;
@@ -11,6 +11,9 @@ export interface AppListing {
   image: string;
   /** Undefined when Docker could not be asked. */
   state: ImageState | undefined;
+  /** Policy labels the image carries that its recipe does not set: ignored, and named in `warning`. */
+  ignoredLabels: IgnoredLabel[];
+  warning?: string;
 }
 
 export interface InstanceListing {
@@ -43,12 +46,15 @@ export async function listEverything(deps: {
   for (const recipe of runnableApps(deps.catalog)) {
     const policy = parsePolicy(recipe.dockerfile.labels, { requireCommand: false });
     const info = images ? await images.inspectImage(imageName(recipe.name)) : undefined;
+    const warning = info && ignoredLabelsWarning(deps.catalog, recipe, info.labels);
     apps.push({
       name: recipe.name,
       source: recipe.source,
       description: policy.ok ? policy.policy.description : "(invalid run policy)",
       image: imageName(recipe.name),
       state: images ? imageState(info, recipeHash(deps.catalog, recipe.name)) : undefined,
+      ignoredLabels: info ? ignoredLabels(info.labels, recipeLabels(deps.catalog, recipe)) : [],
+      ...(warning ? { warning } : {}),
     });
   }
   const instances = deps.store.list().map((r) => ({

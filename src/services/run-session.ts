@@ -3,11 +3,11 @@ import type { InstanceStore } from "../adapters/instance-store.ts";
 import type { AcquireResult } from "../adapters/runtime-dir.ts";
 import type { XephyrHandle } from "../adapters/xephyr.ts";
 import { SocketModuleUnsupportedError } from "../adapters/pulse.ts";
-import { imageName, type Catalog } from "../core/catalog.ts";
+import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog.ts";
 import { buildContainerSpec, containerUser } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
-import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
+import { type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
@@ -152,7 +152,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
         await deps.ensureImage(name.app);
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
-        const policy = await readPolicy(docker, name.app);
+        const policy = await readPolicy(docker, deps.catalog, name.app, deps.log);
         if (settings.audio ?? policy.audio) {
           const sound = await openSoundSocket(deps, pulseSocket);
           pulseModule = sound?.module;
@@ -282,11 +282,19 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-async function readPolicy(images: ImageClient, app: string) {
+/**
+ * The policy comes from the app's recipe (catalog.appPolicy), never from the image's labels:
+ * those may be inherited from any parent image. The image must exist; what it carries beyond
+ * its recipe is named in a warning.
+ */
+async function readPolicy(images: ImageClient, catalog: Catalog, app: string, log: RunSessionDeps["log"]) {
   const image = await images.inspectImage(imageName(app));
   if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
-  const policy = parsePolicy(image.labels);
+  const recipe = getApp(catalog, app);
+  const policy = appPolicy(catalog, recipe);
   if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
+  const ignored = ignoredLabelsWarning(catalog, recipe, image.labels);
+  if (ignored) log.warn(ignored);
   return policy.policy;
 }
 
