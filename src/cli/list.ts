@@ -12,12 +12,12 @@ export default defineCommand({
   async run({ args }) {
     const ctx = createContext();
     const listing = await listEverything({ ...ctx, images: ctx.connect });
+    for (const app of listing.apps) if (app.warning) log.warn(app.warning);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
       return;
     }
     if (listing.dockerError) log.warn(`image states unknown: ${listing.dockerError}`);
-    for (const app of listing.apps) if (app.warning) log.warn(app.warning);
     const now = new Date();
     const appRows = listing.apps.map((a) => [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description]);
     const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home]);
