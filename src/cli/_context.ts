@@ -18,6 +18,7 @@ import { raiseWindow } from "../adapters/window.ts";
 import { writeAuthFiles } from "../adapters/xauth.ts";
 import { startXephyr } from "../adapters/xephyr.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
+import { recipeHash } from "../core/catalog.ts";
 import { resolvePaths } from "../core/paths.ts";
 import { ensureImage, type BuildDeps } from "../services/build.ts";
 import type { DesktopDeps } from "../services/desktop.ts";
@@ -43,7 +44,6 @@ export function createContext(env: Record<string, string | undefined> = process.
   });
   /** Menu entries: no Docker, a menu entry needs none. */
   const desktopDeps = (): DesktopDeps => ({ catalog, files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
-  const warnStale = (app: string) => log.warn(`the image of ${app} is stale; "dockercask build ${app}" rebuilds it`);
 
   const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
     runtime,
@@ -69,6 +69,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     signal: (pid, signal) => process.kill(pid, signal),
     sleep: (ms) => Bun.sleep(ms),
     now: () => new Date(),
+    expectedHash: (app) => (catalog.apps.has(app) ? recipeHash(catalog, app) : undefined),
   });
 
   const sessionDeps = (): RunSessionDeps => ({
@@ -84,8 +85,8 @@ export function createContext(env: Record<string, string | undefined> = process.
       const deps = reaperDeps(await connect());
       await Promise.all([reapContainerSide(deps, reported), unloadStraySoundSockets(deps)]);
     },
-    ensureImage: async (app) => {
-      await ensureImage(app, await buildDeps(), warnStale);
+    ensureImage: async (app, options) => {
+      await ensureImage(app, await buildDeps(), { ...options, log });
     },
     acquireRuntime: (name, state) => runtime.acquire(name, state),
     claimHome: (home, owner) => chownSync(home, owner.uid, owner.gid),
@@ -122,5 +123,5 @@ export function createContext(env: Record<string, string | undefined> = process.
     log,
   });
 
-  return { env, paths, catalog, store, runtime, connect, buildDeps, desktopDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
+  return { env, paths, catalog, store, runtime, connect, buildDeps, desktopDeps, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
 }

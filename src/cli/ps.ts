@@ -19,8 +19,9 @@ export default defineCommand({
       process.stdout.write("no instance is running\n");
       return;
     }
-    const rows = running.map((r) => [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", formatUptime(r.uptimeSeconds), String(r.supervisorPid)]);
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR"], rows)}\n`);
+    const image = (stale: boolean | undefined) => (stale === undefined ? "-" : stale ? "stale" : "current");
+    const rows = running.map((r) => [r.instance, r.display === undefined ? "-" : `:${r.display}`, r.container ?? "-", image(r.staleImage), formatUptime(r.uptimeSeconds), String(r.supervisorPid)]);
+    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR"], rows)}\n`);
   },
 });
 

@@ -3,7 +3,7 @@ import type { ImageClient } from "../adapters/docker.ts";
 import { createBuildContext } from "../core/build-context.ts";
 import { createBuildProgress } from "../core/build-progress.ts";
 import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
-import { ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
+import { DockercaskError, ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
 import { imageState } from "../core/image-state.ts";
 import { BUILD_LABEL } from "../core/policy.ts";
 
@@ -80,19 +80,37 @@ function ignoredIn(catalog: Catalog, recipe: AppRecipe, image: { labels: Record<
   return warning ? { ignoredLabels: warning } : {};
 }
 
+export interface EnsureImageOptions {
+  /** Run what is there: a stale image is used as it is (with a warning), a missing one is an error. */
+  noBuild?: boolean;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
 /**
- * Builds what `app` needs to run when something in its chain is missing. An image that exists
- * but is stale is used as it is, and `onStale` says so: starting an app should not silently
- * turn into a long rebuild.
+ * Makes `app`'s image and the chain under it up to date before it runs, like `build`: what is
+ * missing or stale is (re)built, each with a line that says why, so a recipe's fix (a package,
+ * a policy label) reaches the next run. An up-to-date chain costs one inspect per image.
  */
-export async function ensureImage(app: string, deps: BuildDeps, onStale: (app: string) => void): Promise<BuildResult[]> {
-  let missing = false;
+export async function ensureImage(app: string, deps: BuildDeps, options: EnsureImageOptions): Promise<BuildResult[]> {
+  const outdated: { app: string; why: string; missing: boolean }[] = [];
   for (const recipe of resolveBuildOrder(deps.catalog, [app])) {
     const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), recipeHash(deps.catalog, recipe.name));
-    if (state.state === "stale") onStale(recipe.name);
-    if (state.state === "missing") missing = true;
+    if (state.state === "missing") outdated.push({ app: recipe.name, why: "it is missing", missing: true });
+    if (state.state === "stale") outdated.push({ app: recipe.name, why: state.reason, missing: false });
   }
-  if (!missing) return [];
+  if (outdated.length === 0) return [];
+  if (options.noBuild) {
+    const missing = outdated.find((o) => o.missing);
+    if (missing) {
+      throw new DockercaskError(`the image ${imageName(missing.app)} is missing, and --no-build was given`, {
+        code: "E_IMAGE",
+        hint: `Run without --no-build, or build it first: dockercask build ${app}`,
+      });
+    }
+    for (const o of outdated) options.log.warn(`running the stale image ${imageName(o.app)} (${o.why}) because of --no-build; its policy comes from the current recipe`);
+    return [];
+  }
+  for (const o of outdated) options.log.info(`building ${imageName(o.app)}: ${o.why}`);
   return (await buildApps([app], deps)).filter((r) => r.action === "built");
 }
 

@@ -37,8 +37,8 @@ export interface RunSessionDeps {
   /** Cleans up after dead sessions: their runtime dirs and Xephyrs (local and cheap), then their containers. */
   reapHost: () => Promise<void>;
   reapContainers: () => Promise<void>;
-  /** Builds the app's image (and its base) when missing. */
-  ensureImage: (app: string) => Promise<void>;
+  /** Builds the app's image (and its base) when missing or stale; with noBuild, only warns. */
+  ensureImage: (app: string, options: { noBuild?: boolean }) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
   /** Gives the instance's home to the user the app runs as (differs from ours only when we are root). */
   claimHome: (home: string, owner: { uid: number; gid: number }) => void;
@@ -64,6 +64,8 @@ export interface RunSessionDeps {
 
 export interface RunOptions extends SessionSettings {
   appArgs?: string[];
+  /** Run the existing image even when it is stale (said in a warning); never build. */
+  noBuild?: boolean;
   /** Settings from the config file for this instance; flags above win over them. */
   configured?: SessionSettings;
 }
@@ -87,7 +89,7 @@ const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM
 export async function runSession(input: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
   const name = checkNewInstance(input, deps.catalog);
   deps.preflight();
-  const { appArgs, configured, ...flags } = options;
+  const { appArgs, configured, noBuild, ...flags } = options;
   const settings: SessionSettings = { ...configured, ...definedOnly(flags) };
   // An instance that ran before almost surely has its image: its window may open while Docker is
   // still being asked. A new one waits, so no empty window sits there during a first build.
@@ -149,7 +151,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
       (dockerSide ??= (async () => {
         docker = await deps.docker();
         await deps.reapContainers();
-        await deps.ensureImage(name.app);
+        await deps.ensureImage(name.app, { noBuild });
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
         const policy = await readPolicy(docker, deps.catalog, name.app, deps.log);

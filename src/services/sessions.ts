@@ -2,6 +2,7 @@ import type { ContainerClient } from "../adapters/docker.ts";
 import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
+import { BUILD_LABEL } from "../core/policy.ts";
 import type { SessionState } from "../core/runtime.ts";
 
 export interface RunningInstance {
@@ -12,6 +13,12 @@ export interface RunningInstance {
   startedAt: string;
   uptimeSeconds: number;
   supervisorPid: number;
+  /**
+   * Whether its container runs an image built from an older recipe than the current one (the
+   * next run rebuilds it); undefined when that cannot be told (no container, or an app no
+   * longer in the catalog).
+   */
+  staleImage: boolean | undefined;
 }
 
 export interface SessionsDeps {
@@ -21,6 +28,8 @@ export interface SessionsDeps {
   signal: (pid: number, signal: "SIGTERM") => void;
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
+  /** The recipe hash an app's image should carry now (catalog.recipeHash), or undefined for an unknown app. */
+  expectedHash?: (app: string) => string | undefined;
 }
 
 /** The instances that are running now: a live supervisor, joined with its container. */
@@ -38,9 +47,18 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       startedAt: state.startedAt,
       uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - new Date(state.startedAt).getTime()) / 1000)),
       supervisorPid: state.pid,
+      staleImage: isStale(state.instance, container?.labels, deps.expectedHash),
     });
   }
   return running.sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/** A container's labels include its image's, so the build hash tells which recipe its image came from. */
+function isStale(instance: string, labels: Record<string, string> | undefined, expectedHash: SessionsDeps["expectedHash"]): boolean | undefined {
+  const built = labels?.[BUILD_LABEL.hash];
+  const expected = expectedHash?.(parseInstanceName(instance).app);
+  if (built === undefined || expected === undefined) return undefined;
+  return built !== expected;
 }
 
 /** The container of a running instance, for logs and shell. */
