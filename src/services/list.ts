@@ -21,6 +21,9 @@ export interface InstanceListing {
   app: string;
   home: string;
   createdAt: string;
+  running: boolean;
+  /** For a running instance: whether its container runs an image older than its recipe (see ps). */
+  staleImage?: boolean;
 }
 
 export interface Listing {
@@ -34,6 +37,8 @@ export async function listEverything(deps: {
   catalog: Catalog;
   store: InstanceStore;
   images: () => Promise<ImageClient>;
+  /** The running instances (sessions.listRunning); without it, or when it fails, none is shown as running. */
+  running?: () => Promise<{ instance: string; staleImage: boolean | undefined }[]>;
 }): Promise<Listing> {
   let images: ImageClient | undefined;
   let dockerError: string | undefined;
@@ -57,11 +62,17 @@ export async function listEverything(deps: {
       ...(warning ? { warning } : {}),
     });
   }
-  const instances = deps.store.list().map((r) => ({
-    name: r.name.full,
-    app: r.name.app,
-    home: r.home,
-    createdAt: r.createdAt.toISOString(),
-  }));
+  const running = new Map((await (images && deps.running ? deps.running().catch(() => []) : [])).map((r) => [r.instance, r]));
+  const instances = deps.store.list().map((r): InstanceListing => {
+    const session = running.get(r.name.full);
+    return {
+      name: r.name.full,
+      app: r.name.app,
+      home: r.home,
+      createdAt: r.createdAt.toISOString(),
+      running: session !== undefined,
+      ...(session?.staleImage !== undefined ? { staleImage: session.staleImage } : {}),
+    };
+  });
   return { apps, instances, dockerError };
 }
