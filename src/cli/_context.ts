@@ -22,6 +22,7 @@ import { writeAuthFiles } from "../adapters/xauth.ts";
 import { startXephyr } from "../adapters/xephyr.ts";
 import { clipboardSelections } from "../core/clipboard.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
+import { recipeHash } from "../core/catalog.ts";
 import { resolvePaths } from "../core/paths.ts";
 import { isXephyrCommandLine } from "../core/xephyr.ts";
 import { ensureImage, type BuildDeps } from "../services/build.ts";
@@ -50,7 +51,6 @@ export function createContext(env: Record<string, string | undefined> = process.
   });
   /** Menu entries: no Docker, a menu entry needs none. */
   const desktopDeps = (): DesktopDeps => ({ catalog: catalog(), files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
-  const warnStale = (app: string) => log.warn(`the image of ${app} is stale; "dockercask build ${app}" rebuilds it`);
 
   const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
     runtime,
@@ -76,6 +76,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     signal: (pid, signal) => process.kill(pid, signal),
     sleep: (ms) => Bun.sleep(ms),
     now: () => new Date(),
+    expectedHash: (app) => (catalog().apps.has(app) ? recipeHash(catalog(), app) : undefined),
   });
 
   const sessionDeps = (): RunSessionDeps => ({
@@ -92,8 +93,8 @@ export function createContext(env: Record<string, string | undefined> = process.
       await Promise.all([reapContainerSide(deps, reported), unloadStraySoundSockets(deps)]);
     },
     openSharedFolders: (folders) => openSharedFolders(folders, sharedFolderRules(paths, env)),
-    ensureImage: async (app) => {
-      await ensureImage(app, await buildDeps(), warnStale);
+    ensureImage: async (app, options) => {
+      await ensureImage(app, await buildDeps(), { ...options, log });
     },
     acquireRuntime: (name, state) => runtime.acquire(name, state),
     claimHome: (home, owner) => chownSync(home, owner.uid, owner.gid),
@@ -143,7 +144,6 @@ export function createContext(env: Record<string, string | undefined> = process.
     connect,
     buildDeps,
     desktopDeps,
-    warnStale,
     reap,
     sessionsDeps,
     sessionDeps,

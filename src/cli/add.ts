@@ -17,7 +17,7 @@ export default defineCommand({
     const { record, created } = await addInstance(args.instance, {
       ...ctx,
       prepareImage: async (app) => {
-        await ensureImage(app, await ctx.buildDeps(), ctx.warnStale);
+        await ensureImage(app, await ctx.buildDeps(), { log });
       },
     });
     if (created) log.success(`added ${record.name.full} (home: ${record.home})`);

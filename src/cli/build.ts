@@ -21,5 +21,8 @@ export default defineCommand({
 });
 
 export function reportResults(results: BuildResult[]): void {
-  for (const r of results) if (r.action === "up-to-date") log.info(`${r.image} is up to date`);
+  for (const r of results) {
+    if (r.action === "up-to-date") log.info(`${r.image} is up to date`);
+    if ((r.action === "built" || r.action === "up-to-date") && r.ignoredLabels) log.warn(r.ignoredLabels);
+  }
 }

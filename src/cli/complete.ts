@@ -19,11 +19,13 @@ export default defineCommand({
     const { main } = await import("./index.ts");
     const paths = resolvePaths(process.env);
     const names = {
-      apps: () =>
-        runnableApps(loadCatalog(paths)).map((app) => {
-          const policy = appPolicy(app);
+      apps: () => {
+        const catalog = loadCatalog(paths);
+        return runnableApps(catalog).map((app) => {
+          const policy = appPolicy(catalog, app);
           return { value: app.name, description: policy.ok ? policy.policy.description : "" };
-        }),
+        });
+      },
       instances: () => createInstanceStore(paths).list().map((r) => ({ value: r.name.full, description: `added instance of ${r.name.app}` })),
     };
     const output = formatCandidates(complete(await describeCommandTree(main), words.length ? words : [""], names));

@@ -4,6 +4,7 @@ import { terminalLine } from "../adapters/terminal.ts";
 import { describeImageState } from "../core/image-state.ts";
 import { renderTable } from "../core/table.ts";
 import { listEverything } from "../services/list.ts";
+import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -12,7 +13,8 @@ export default defineCommand({
   args: { ...jsonArg },
   async run({ args }) {
     const ctx = createContext();
-    const listing = await listEverything({ ...ctx, images: ctx.connect });
+    const listing = await listEverything({ ...ctx, images: ctx.connect, running: async () => listRunning(await ctx.sessionsDeps()) });
+    for (const app of listing.apps) if (app.warning) log.warn(app.warning);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
       return;

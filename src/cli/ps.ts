@@ -24,11 +24,13 @@ export default defineCommand({
     }
     // Every cell is ours or checked (names, a hex id); on a terminal they still go through the
     // one sanitizer, so a column added later cannot carry an escape to the terminal live.
+    const image = (stale: boolean | undefined) => (stale === undefined ? "-" : stale ? "stale" : "current");
     const rows = running.map((r) =>
       [
         r.instance,
         r.display === undefined ? "-" : `:${r.display}`,
         r.container ?? "-",
+        image(r.staleImage),
         formatUptime(r.uptimeSeconds),
         String(r.supervisorPid),
         r.limits ? formatBytes(r.limits.memoryBytes) : "-",
@@ -36,6 +38,6 @@ export default defineCommand({
         r.limits ? formatCpu(r.limits) : "-",
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
+    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
   },
 });

@@ -17,6 +17,12 @@ export default defineCommand({
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
     clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
+    build: {
+      type: "boolean",
+      default: true,
+      description: "Build the app's image first when it is missing or its recipe changed",
+      negativeDescription: "Run the existing image, even a stale one (with a warning)",
+    },
     audio: {
       type: "boolean",
       description: "Sound through the instance's own PulseAudio socket, even for an app that has none by default",
@@ -44,6 +50,7 @@ export default defineCommand({
       clipboard: args.clipboard as ClipboardPolicy | undefined,
       audio: args.audio as boolean | undefined,
       microphone: args.microphone as boolean | undefined,
+      noBuild: args.build === false,
     };
     const result = await runSession(args.instance, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { parseDockerfile, type DockerfileSummary } from "./dockerfile.ts";
 import { DockercaskError, UnknownAppError } from "./errors.ts";
 import { imageName, isValidAppName } from "./instance-name.ts";
-import { parsePolicy, type PolicyResult } from "./policy.ts";
+import { BUILD_LABEL, formatIgnoredLabels, ignoredLabels, parsePolicy, POLICY_PREFIX, type PolicyResult } from "./policy.ts";
 import { suggestNearest } from "./suggest.ts";
 
 /** app name -> (path inside the app's folder -> file text). */
@@ -65,8 +65,58 @@ export function runnableApps(catalog: Catalog): AppRecipe[] {
   return [...catalog.apps.values()].filter((a) => a.name !== BASE_APP).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export function appPolicy(recipe: AppRecipe): PolicyResult {
-  return parsePolicy(recipe.dockerfile.labels, { requireCommand: recipe.name !== BASE_APP });
+/**
+ * The labels dockercask's recipes give an app's image: the base's, when the app is built on
+ * it (through any chain of catalog apps), then the app's own. A label that any other parent
+ * image carries, a third-party one or another catalog app, is not among them: a recipe states
+ * its own policy, and what it does not write, it does not get.
+ */
+export function recipeLabels(catalog: Catalog, recipe: AppRecipe): Record<string, string> {
+  return { ...baseLabels(catalog, recipe), ...recipe.dockerfile.labels };
+}
+
+/**
+ * An app's policy, from the text of its recipes (see recipeLabels), never from its image: a
+ * stale image, or one built FROM an image that grants itself devices or a network, supplies
+ * nothing. The base's description describes the base, so it is not the app's.
+ */
+export function appPolicy(catalog: Catalog, recipe: AppRecipe): PolicyResult {
+  const { [DESCRIPTION_LABEL]: _, ...fromBase } = baseLabels(catalog, recipe);
+  const problems = [...(isBuiltOnBase(catalog, recipe) ? (catalog.apps.get(BASE_APP)?.dockerfile.problems ?? []) : []), ...recipe.dockerfile.problems];
+  const policy = parsePolicy({ ...fromBase, ...recipe.dockerfile.labels }, { requireCommand: recipe.name !== BASE_APP });
+  if (problems.length === 0) return policy;
+  return { ok: false, problems: [...problems, ...(policy.ok ? [] : policy.problems)] };
+}
+
+/**
+ * What to tell the user when the image carries policy labels that its recipes do not set, or
+ * undefined when it carries none. They set nothing either way; the warning says so, and names them.
+ */
+export function ignoredLabelsWarning(catalog: Catalog, recipe: AppRecipe, imageLabels: Record<string, string>): string | undefined {
+  const ignored = ignoredLabels(imageLabels, recipeLabels(catalog, recipe));
+  if (ignored.length === 0) return undefined;
+  const parent = recipe.dockerfile.from ?? "its parent image";
+  const source = imageLabels[BUILD_LABEL.hash] === recipeHash(catalog, recipe.name) ? `inherited from ${parent}` : `inherited from ${parent}, or left by the older recipe it was built from`;
+  return (
+    `${imageName(recipe.name)} carries policy labels that its recipe does not set (${source}); they are ignored: ${formatIgnoredLabels(ignored)}. ` +
+    `Only the app's own Dockerfile and dockercask's base set its policy: write there what it needs.`
+  );
+}
+
+const DESCRIPTION_LABEL = `${POLICY_PREFIX}description`;
+
+function baseLabels(catalog: Catalog, recipe: AppRecipe): Record<string, string> {
+  return isBuiltOnBase(catalog, recipe) ? (catalog.apps.get(BASE_APP)?.dockerfile.labels ?? {}) : {};
+}
+
+/** Whether the base is among the app's catalog parents. A cycle is reported by resolveBuildOrder; here it ends the walk. */
+function isBuiltOnBase(catalog: Catalog, recipe: AppRecipe): boolean {
+  const seen = new Set<string>([recipe.name]);
+  for (let parent = recipe.parent; parent && !seen.has(parent); parent = catalog.apps.get(parent)?.parent) {
+    if (parent === BASE_APP) return true;
+    seen.add(parent);
+  }
+  return false;
 }
 
 /** The apps to build for `names`, parents before children, each once. */

@@ -7,6 +7,7 @@ import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits
 import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
 import { parseSize } from "./size.ts";
 import { isOneOf } from "./one-of.ts";
+import { sanitizeTerminalText } from "./terminal-text.ts";
 
 export { parseSize };
 
@@ -161,3 +162,28 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       return;
   }
 }
+/** A policy label the image carries that its recipes do not set: where it came from is ignored. */
+export interface IgnoredLabel {
+  label: string;
+  value: string;
+}
+
+/**
+ * The io.dockercask.* labels of a built image that dockercask's recipes (the app's own and the
+ * base) do not set to that value: inherited from a third-party parent image, or left by an
+ * older recipe. They never set policy; this names them so the user can be told.
+ */
+export function ignoredLabels(imageLabels: Record<string, string>, recipeLabels: Record<string, string>): IgnoredLabel[] {
+  return Object.entries(imageLabels)
+    .filter(([label, value]) => label.startsWith(POLICY_PREFIX) && !label.startsWith(`${POLICY_PREFIX}build.`) && recipeLabels[label] !== value)
+    .map(([label, value]) => ({ label, value }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** `io.dockercask.devices="/dev/fuse", ...`: quoted, with control characters shown, never sent raw to a terminal. */
+export function formatIgnoredLabels(labels: IgnoredLabel[]): string {
+  return labels.map(({ label, value }) => `${visible(label)}="${visible(value).replace(/"/g, '\\"')}"`).join(", ");
+}
+
+/** The labels come from an image anyone could have made: shown by the one terminal sanitizer, on one line. */
+const visible = (text: string) => sanitizeTerminalText(text, { singleLine: true });

@@ -2,8 +2,8 @@ import type { BuildReporter } from "../ports/build-reporter.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import { createBuildContext } from "../core/build-context.ts";
 import { createBuildProgress } from "../core/build-progress.ts";
-import { appPolicy, contextFiles, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
-import { ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
+import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
+import { DockercaskError, ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
 import { imageState } from "../core/image-state.ts";
 import { BUILD_LABEL } from "../core/policy.ts";
 
@@ -29,7 +29,8 @@ export interface BuildOptions {
 }
 
 export type BuildResult =
-  | { app: string; image: string; action: "built" | "up-to-date" }
+  /** `ignoredLabels`: the warning about policy labels the image carries and its recipe does not set. */
+  | { app: string; image: string; action: "built" | "up-to-date"; ignoredLabels?: string }
   | { app: string; image: string; action: "failed"; error: ImageBuildError }
   /** Not built because the image it is built FROM failed (keepGoing only). */
   | { app: string; image: string; action: "skipped"; parent: string };
@@ -41,7 +42,7 @@ export type BuildResult =
  */
 export async function buildApps(names: string[], deps: BuildDeps, options: BuildOptions = {}): Promise<BuildResult[]> {
   const order = resolveBuildOrder(deps.catalog, names);
-  for (const recipe of order) assertValidPolicy(recipe);
+  for (const recipe of order) assertValidPolicy(deps.catalog, recipe);
   const named = new Set(names);
   const notBuilt = new Set<string>();
   const results: BuildResult[] = [];
@@ -53,11 +54,12 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
       continue;
     }
     const hash = recipeHash(deps.catalog, recipe.name);
-    const state = imageState(await deps.images.inspectImage(image), hash);
+    const before = await deps.images.inspectImage(image);
+    const state = imageState(before, hash);
     const rebuildParent = options.noCache || options.pull;
     const wanted = state.state !== "built" || (named.has(recipe.name) ? options.force || rebuildParent : rebuildParent);
     if (!wanted) {
-      results.push({ app: recipe.name, image, action: "up-to-date" });
+      results.push({ app: recipe.name, image, action: "up-to-date", ...ignoredIn(deps.catalog, recipe, before) });
       continue;
     }
     try {
@@ -68,29 +70,52 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
       results.push({ app: recipe.name, image, action: "failed", error });
       continue;
     }
-    results.push({ app: recipe.name, image, action: "built" });
+    results.push({ app: recipe.name, image, action: "built", ...ignoredIn(deps.catalog, recipe, await deps.images.inspectImage(image)) });
   }
   return results;
 }
 
+function ignoredIn(catalog: Catalog, recipe: AppRecipe, image: { labels: Record<string, string> } | undefined): { ignoredLabels?: string } {
+  const warning = image && ignoredLabelsWarning(catalog, recipe, image.labels);
+  return warning ? { ignoredLabels: warning } : {};
+}
+
+export interface EnsureImageOptions {
+  /** Run what is there: a stale image is used as it is (with a warning), a missing one is an error. */
+  noBuild?: boolean;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
 /**
- * Builds what `app` needs to run when something in its chain is missing. An image that exists
- * but is stale is used as it is, and `onStale` says so: starting an app should not silently
- * turn into a long rebuild.
+ * Makes `app`'s image and the chain under it up to date before it runs, like `build`: what is
+ * missing or stale is (re)built, each with a line that says why, so a recipe's fix (a package,
+ * a policy label) reaches the next run. An up-to-date chain costs one inspect per image.
  */
-export async function ensureImage(app: string, deps: BuildDeps, onStale: (app: string) => void): Promise<BuildResult[]> {
-  let missing = false;
+export async function ensureImage(app: string, deps: BuildDeps, options: EnsureImageOptions): Promise<BuildResult[]> {
+  const outdated: { app: string; why: string; missing: boolean }[] = [];
   for (const recipe of resolveBuildOrder(deps.catalog, [app])) {
     const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), recipeHash(deps.catalog, recipe.name));
-    if (state.state === "stale") onStale(recipe.name);
-    if (state.state === "missing") missing = true;
+    if (state.state === "missing") outdated.push({ app: recipe.name, why: "it is missing", missing: true });
+    if (state.state === "stale") outdated.push({ app: recipe.name, why: state.reason, missing: false });
   }
-  if (!missing) return [];
+  if (outdated.length === 0) return [];
+  if (options.noBuild) {
+    const missing = outdated.find((o) => o.missing);
+    if (missing) {
+      throw new DockercaskError(`the image ${imageName(missing.app)} is missing, and --no-build was given`, {
+        code: "E_IMAGE",
+        hint: `Run without --no-build, or build it first: dockercask build ${app}`,
+      });
+    }
+    for (const o of outdated) options.log.warn(`running the stale image ${imageName(o.app)} (${o.why}) because of --no-build; its policy comes from the current recipe`);
+    return [];
+  }
+  for (const o of outdated) options.log.info(`building ${imageName(o.app)}: ${o.why}`);
   return (await buildApps([app], deps)).filter((r) => r.action === "built");
 }
 
-function assertValidPolicy(recipe: AppRecipe): void {
-  const policy = appPolicy(recipe);
+function assertValidPolicy(catalog: Catalog, recipe: AppRecipe): void {
+  const policy = appPolicy(catalog, recipe);
   if (!policy.ok) throw new InvalidPolicyError(recipe.name, policy.problems);
 }
 

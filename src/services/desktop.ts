@@ -28,7 +28,7 @@ export interface InstallResult {
 export function installDesktopEntry(input: string, deps: DesktopDeps): InstallResult {
   const name = checkNewInstance(input, deps.catalog);
   const recipe = getApp(deps.catalog, name.app);
-  const policy = appPolicy(recipe);
+  const policy = appPolicy(deps.catalog, recipe);
   const own = recipe.files["icon.svg"];
   const icon = own === undefined ? GENERIC_ICON : appIconName(name.app);
   deps.files.writeIcon(icon, own ?? deps.genericIcon);

@@ -1,8 +1,8 @@
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
-import { imageName, recipeHash, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
+import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
 import { imageState, type ImageState } from "../core/image-state.ts";
-import { parsePolicy } from "../core/policy.ts";
+import { ignoredLabels, parsePolicy, type IgnoredLabel } from "../core/policy.ts";
 
 export interface AppListing {
   name: string;
@@ -11,6 +11,9 @@ export interface AppListing {
   image: string;
   /** Undefined when Docker could not be asked. */
   state: ImageState | undefined;
+  /** Policy labels the image carries that its recipe does not set: ignored, and named in `warning`. */
+  ignoredLabels: IgnoredLabel[];
+  warning?: string;
 }
 
 export interface InstanceListing {
@@ -18,6 +21,9 @@ export interface InstanceListing {
   app: string;
   home: string;
   createdAt: string;
+  running: boolean;
+  /** For a running instance: whether its container runs an image older than its recipe (see ps). */
+  staleImage?: boolean;
 }
 
 export interface Listing {
@@ -31,6 +37,8 @@ export async function listEverything(deps: {
   catalog: Catalog;
   store: InstanceStore;
   images: () => Promise<ImageClient>;
+  /** The running instances (sessions.listRunning); without it, or when it fails, none is shown as running. */
+  running?: () => Promise<{ instance: string; staleImage: boolean | undefined }[]>;
 }): Promise<Listing> {
   let images: ImageClient | undefined;
   let dockerError: string | undefined;
@@ -43,19 +51,28 @@ export async function listEverything(deps: {
   for (const recipe of runnableApps(deps.catalog)) {
     const policy = parsePolicy(recipe.dockerfile.labels, { requireCommand: false });
     const info = images ? await images.inspectImage(imageName(recipe.name)) : undefined;
+    const warning = info && ignoredLabelsWarning(deps.catalog, recipe, info.labels);
     apps.push({
       name: recipe.name,
       source: recipe.source,
       description: policy.ok ? policy.policy.description : "(invalid run policy)",
       image: imageName(recipe.name),
       state: images ? imageState(info, recipeHash(deps.catalog, recipe.name)) : undefined,
+      ignoredLabels: info ? ignoredLabels(info.labels, recipeLabels(deps.catalog, recipe)) : [],
+      ...(warning ? { warning } : {}),
     });
   }
-  const instances = deps.store.list().map((r) => ({
-    name: r.name.full,
-    app: r.name.app,
-    home: r.home,
-    createdAt: r.createdAt.toISOString(),
-  }));
+  const running = new Map((await (images && deps.running ? deps.running().catch(() => []) : [])).map((r) => [r.instance, r]));
+  const instances = deps.store.list().map((r): InstanceListing => {
+    const session = running.get(r.name.full);
+    return {
+      name: r.name.full,
+      app: r.name.app,
+      home: r.home,
+      createdAt: r.createdAt.toISOString(),
+      running: session !== undefined,
+      ...(session?.staleImage !== undefined ? { staleImage: session.staleImage } : {}),
+    };
+  });
   return { apps, instances, dockerError };
 }

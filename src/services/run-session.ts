@@ -3,13 +3,13 @@ import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
 import type { AcquireResult } from "../ports/runtime-dirs.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
-import { imageName, type Catalog } from "../core/catalog.ts";
+import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog.ts";
 import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
-import { parsePolicy, type AppPolicy, type ClipboardPolicy } from "../core/policy.ts";
+import type { AppPolicy, ClipboardPolicy } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
@@ -35,8 +35,8 @@ export interface RunSessionDeps {
    * folders, so they are held until the container is gone.
    */
   openSharedFolders: (folders: SharedFolder[]) => { mounts: { source: string; target: string; readOnly: boolean }[]; close(): void };
-  /** Builds the app's image (and its base) when missing. */
-  ensureImage: (app: string) => Promise<void>;
+  /** Builds the app's image (and its base) when missing or stale; with noBuild, only warns. */
+  ensureImage: (app: string, options: { noBuild?: boolean }) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
   /** Gives the instance's home to the user the app runs as (differs from ours only when we are root). */
   claimHome: (home: string, owner: { uid: number; gid: number }) => void;
@@ -59,6 +59,8 @@ export interface RunSessionDeps {
 
 export interface RunOptions extends InstanceSettings {
   appArgs?: string[];
+  /** Run the existing image even when it is stale (said in a warning); never build. */
+  noBuild?: boolean;
   /** Settings from the config file for this instance; flags above win over them. */
   configured?: InstanceSettings;
 }
@@ -82,13 +84,13 @@ const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM
 export async function runSession(input: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
   const name = checkNewInstance(input, deps.catalog);
   deps.preflight();
-  const { appArgs, configured, ...flags } = options;
+  const { appArgs, configured, noBuild, ...flags } = options;
   const settings: InstanceSettings = { ...configured, ...definedOnly(flags) };
   // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
   // The folders stay open until the container is gone: what is mounted is what was checked.
   const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
   try {
-    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts }, deps);
+    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts, noBuild }, deps);
   } finally {
     shared?.close();
   }
@@ -97,7 +99,7 @@ export async function runSession(input: string, deps: RunSessionDeps, options: R
 async function superviseSession(
   name: InstanceName,
   settings: InstanceSettings,
-  extra: Pick<ContainerSpecInput, "appArgs" | "shared">,
+  extra: Pick<ContainerSpecInput, "appArgs" | "shared"> & { noBuild?: boolean },
   deps: RunSessionDeps,
 ): Promise<RunResult> {
   // An instance that ran before almost surely has its image: its window may open while Docker is
@@ -159,10 +161,10 @@ async function superviseSession(
       (dockerSide ??= (async () => {
         docker = await deps.docker();
         await deps.reapContainers();
-        await deps.ensureImage(name.app);
+        await deps.ensureImage(name.app, { noBuild: extra.noBuild });
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
-        const policy = await readPolicy(docker, name.app);
+        const policy = await readPolicy(docker, deps.catalog, name.app, deps.log);
         if (settings.audio ?? policy.audio) soundRelay = await openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone);
         return policy;
       })());
@@ -284,11 +286,19 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-async function readPolicy(images: ImageClient, app: string) {
+/**
+ * The policy comes from the app's recipe (catalog.appPolicy), never from the image's labels:
+ * those may be inherited from any parent image. The image must exist; what it carries beyond
+ * its recipe is named in a warning.
+ */
+async function readPolicy(images: ImageClient, catalog: Catalog, app: string, log: RunSessionDeps["log"]) {
   const image = await images.inspectImage(imageName(app));
   if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
-  const policy = parsePolicy(image.labels);
+  const recipe = getApp(catalog, app);
+  const policy = appPolicy(catalog, recipe);
   if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
+  const ignored = ignoredLabelsWarning(catalog, recipe, image.labels);
+  if (ignored) log.warn(ignored);
   return policy.policy;
 }
 

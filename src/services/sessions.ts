@@ -3,6 +3,7 @@ import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import type { ResourceLimits } from "../core/limits.ts";
+import { BUILD_LABEL } from "../core/policy.ts";
 import type { SessionState } from "../core/runtime.ts";
 
 export interface RunningInstance {
@@ -15,6 +16,12 @@ export interface RunningInstance {
   supervisorPid: number;
   /** What its container runs with; undefined while it is still starting. */
   limits: ResourceLimits | undefined;
+  /**
+   * Whether its container runs an image built from an older recipe than the current one (the
+   * next run rebuilds it); undefined when that cannot be told (no container, or an app no
+   * longer in the catalog).
+   */
+  staleImage: boolean | undefined;
 }
 
 export interface SessionsDeps {
@@ -24,6 +31,8 @@ export interface SessionsDeps {
   signal: (pid: number, signal: "SIGTERM") => void;
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
+  /** The recipe hash an app's image should carry now (catalog.recipeHash), or undefined for an unknown app. */
+  expectedHash?: (app: string) => string | undefined;
 }
 
 /** The instances that are running now: a live supervisor, joined with its container. */
@@ -42,9 +51,18 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - new Date(state.startedAt).getTime()) / 1000)),
       supervisorPid: state.pid,
       limits: state.limits,
+      staleImage: isStale(state.instance, container?.labels, deps.expectedHash),
     });
   }
   return running.sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/** A container's labels include its image's, so the build hash tells which recipe its image came from. */
+function isStale(instance: string, labels: Record<string, string> | undefined, expectedHash: SessionsDeps["expectedHash"]): boolean | undefined {
+  const built = labels?.[BUILD_LABEL.hash];
+  const expected = expectedHash?.(parseInstanceName(instance).app);
+  if (built === undefined || expected === undefined) return undefined;
+  return built !== expected;
 }
 
 /** The container of a running instance, for logs and shell. */

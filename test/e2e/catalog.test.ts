@@ -264,12 +264,20 @@ describe("browser sandboxes", () => {
     }, 30_000);
   }
 
-  /** The same image with only its seccomp label set back to the engine's default: the control. */
+  /**
+   * The same image with only its seccomp label set back to the engine's default: the control.
+   * A child recipe inherits no policy from its parent, so the parent's other labels are restated.
+   */
   async function withDockerSeccomp(app: string, command: string): Promise<string> {
     const name = `${app}-docker-seccomp`;
     const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps", name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "Dockerfile"), `FROM dockercask/${app}\nLABEL io.dockercask.command="${command}" io.dockercask.seccomp="default"\n`);
+    const parent: Record<string, string> = (await dockerInspect("image", `dockercask/${app}`))?.Config?.Labels ?? {};
+    const restated = Object.entries(parent)
+      .filter(([k]) => k.startsWith("io.dockercask.") && !k.startsWith("io.dockercask.build.") && !["io.dockercask.command", "io.dockercask.seccomp", "io.dockercask.description"].includes(k))
+      .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+      .join("");
+    writeFileSync(join(dir, "Dockerfile"), `FROM dockercask/${app}\nLABEL io.dockercask.command="${command}" io.dockercask.seccomp="default"${restated}\n`);
     expect((await box.run(["build", name])).code).toBe(0);
     return name;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createCatalog, getApp, recipeHash, resolveBuildOrder, runnableApps } from "../../../src/core/catalog.ts";
+import { appPolicy, createCatalog, getApp, ignoredLabelsWarning, recipeHash, resolveBuildOrder, runnableApps } from "../../../src/core/catalog.ts";
 import { UnknownAppError } from "../../../src/core/errors.ts";
 import { suggestNearest } from "../../../src/core/suggest.ts";
 
@@ -91,4 +91,60 @@ test.each([
   ["zzzzzz", ["firefox", "xeyes"], undefined],
 ])("suggestNearest(%p)", (input, candidates, expected) => {
   expect(suggestNearest(input, candidates)).toBe(expected);
+});
+
+describe("appPolicy and recipeLabels: only the app's own recipe and dockercask's base", () => {
+  const tree = {
+    base: { Dockerfile: 'FROM debian:bookworm-slim\nLABEL io.dockercask.description="the base" io.dockercask.shm-size="128m"\n' },
+    xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes"\n' },
+    browser: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="b" io.dockercask.network="bridge" io.dockercask.seccomp="browser"\n' },
+  };
+  const user = {
+    onbrowser: { Dockerfile: 'FROM dockercask/browser\nLABEL io.dockercask.command="mine"\n' },
+    thirdparty: { Dockerfile: 'FROM some/image:1\nLABEL io.dockercask.command="tp"\n' },
+    ownbase: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="x" io.dockercask.shm-size="1g" io.dockercask.description="mine"\n' },
+    variable: { Dockerfile: 'FROM dockercask/base\nARG N=bridge\nLABEL io.dockercask.command="x" io.dockercask.network="$N"\n' },
+  };
+  const catalog = createCatalog(tree, user);
+  const policyOf = (name: string) => {
+    const result = appPolicy(catalog, getApp(catalog, name));
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    return result.policy;
+  };
+
+  test.each<[string, { network: string; seccomp: string; shm: number; description: string }]>([
+    ["xeyes", { network: "none", seccomp: "default", shm: 128 * 1024 ** 2, description: "" }],
+    ["browser", { network: "bridge", seccomp: "browser", shm: 128 * 1024 ** 2, description: "" }],
+    // Built FROM another catalog app: its labels are not the child's, the base's still are.
+    ["onbrowser", { network: "none", seccomp: "default", shm: 128 * 1024 ** 2, description: "" }],
+    ["thirdparty", { network: "none", seccomp: "default", shm: 64 * 1024 ** 2, description: "" }],
+    ["ownbase", { network: "none", seccomp: "default", shm: 1024 ** 3, description: "mine" }],
+  ])("%s", (name, expected) => {
+    const policy = policyOf(name);
+    expect({ network: policy.network as string, seccomp: policy.seccomp as string, shm: policy.shmSizeBytes, description: policy.description }).toEqual(expected);
+  });
+
+  test("a policy label written with a variable is refused, with its line", () => {
+    const result = appPolicy(catalog, getApp(catalog, "variable"));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toMatch(/line 3: io\.dockercask\.network="\$N" uses a variable/);
+  });
+
+  test.each<[string, Record<string, string>, string[]]>([
+    ["an image as its recipes make it", { "io.dockercask.description": "the base", "io.dockercask.shm-size": "128m", "io.dockercask.command": "xeyes" }, []],
+    ["a third party's grants", { "io.dockercask.command": "xeyes", "io.dockercask.devices": "/dev/fuse", "io.dockercask.network": "bridge" }, ["io.dockercask.devices", "io.dockercask.network"]],
+    ["a value the recipe sets differently", { "io.dockercask.command": "xeyes --evil" }, ["io.dockercask.command"]],
+    ["labels that are not policy", { "org.example": "x", "io.dockercask.build.hash": "abc", "io.dockercask.command": "xeyes" }, []],
+  ])("ignoredLabelsWarning: %s", (_, labels, named) => {
+    const warning = ignoredLabelsWarning(catalog, getApp(catalog, "xeyes"), labels);
+    if (named.length === 0) expect(warning).toBeUndefined();
+    else expect([...warning!.matchAll(/(io\.dockercask\.[a-z.-]+)=/g)].map((m) => m[1])).toEqual(named);
+  });
+
+  test("the warning names the parent, and shows control characters instead of sending them", () => {
+    const warning = ignoredLabelsWarning(catalog, getApp(catalog, "thirdparty"), { "io.dockercask.command": "tp", "io.dockercask.network": "bridge\u001b]52;c;aGk=\u0007" })!;
+    expect(warning).toContain("inherited from some/image:1");
+    expect(warning).toContain('io.dockercask.network="bridge\\e]52;c;aGk=\\x07"');
+    expect(warning).not.toMatch(/[\u0000-\u001f]/);
+  });
 });

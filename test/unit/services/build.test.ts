@@ -146,12 +146,47 @@ describe("buildApps", () => {
 });
 
 describe("ensureImage", () => {
-  test("builds only what is missing and reports stale images", async () => {
+  const changed = createCatalog({ ...tree, xeyes: { Dockerfile: tree.xeyes.Dockerfile + "RUN true\n" } });
+  const changedBase = createCatalog({ ...tree, base: { Dockerfile: tree.base.Dockerfile + "RUN true\n" } });
+  const logger = () => {
+    const lines: string[] = [];
+    return { lines, log: { info: (m: string) => void lines.push(`info: ${m}`), warn: (m: string) => void lines.push(`warn: ${m}`) } };
+  };
+
+  test.each<[string, typeof changed, string[], RegExp[]]>([
+    ["an up-to-date chain: nothing is built or said", createCatalog(tree), [], []],
+    ["the app's recipe changed: the app is rebuilt, and the line says why", changed, ["xeyes"], [/^info: building dockercask\/xeyes: its recipe changed since it was built$/]],
+    ["the base's recipe changed: both are rebuilt", changedBase, ["base", "xeyes"], [/^info: building dockercask\/base: its recipe changed/, /^info: building dockercask\/xeyes: its recipe changed/]],
+  ])("%s", async (_, catalog, built, said) => {
     const fake = createFakeImages();
-    const stale: string[] = [];
-    expect((await ensureImage("xeyes", deps(fake.client), (a) => stale.push(a))).map((r) => r.app)).toEqual(["base", "xeyes"]);
-    const changed = createCatalog({ ...tree, xeyes: { Dockerfile: tree.xeyes.Dockerfile + "RUN true\n" } });
-    expect(await ensureImage("xeyes", deps(fake.client, changed), (a) => stale.push(a))).toEqual([]);
-    expect(stale).toEqual(["xeyes"]);
+    await buildApps(["xeyes"], deps(fake.client));
+    const { lines, log } = logger();
+    expect((await ensureImage("xeyes", deps(fake.client, catalog), { log })).map((r) => r.app)).toEqual(built);
+    expect(lines).toHaveLength(said.length);
+    said.forEach((pattern, i) => expect(lines[i]).toMatch(pattern));
+  });
+
+  test("missing images are built", async () => {
+    const fake = createFakeImages();
+    const { lines, log } = logger();
+    expect((await ensureImage("xeyes", deps(fake.client), { log })).map((r) => r.app)).toEqual(["base", "xeyes"]);
+    expect(lines).toEqual(["info: building dockercask/base: it is missing", "info: building dockercask/xeyes: it is missing"]);
+  });
+
+  test("--no-build: a stale image is run as it is, with a warning", async () => {
+    const fake = createFakeImages();
+    await buildApps(["xeyes"], deps(fake.client));
+    fake.builds.length = 0;
+    const { lines, log } = logger();
+    expect(await ensureImage("xeyes", deps(fake.client, changed), { noBuild: true, log })).toEqual([]);
+    expect(fake.builds).toEqual([]);
+    expect(lines).toEqual([expect.stringMatching(/^warn: running the stale image dockercask\/xeyes \(its recipe changed since it was built\) because of --no-build/)]);
+  });
+
+  test("--no-build: a missing image is an error with a hint, and nothing is built", async () => {
+    const fake = createFakeImages();
+    const error = await ensureImage("xeyes", deps(fake.client), { noBuild: true, log: logger().log }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_IMAGE", hint: expect.stringContaining("without --no-build") });
+    expect(fake.builds).toEqual([]);
   });
 });

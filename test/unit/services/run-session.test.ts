@@ -11,10 +11,12 @@ import type { SessionState } from "../../../src/core/runtime.ts";
 import type { XephyrOptions } from "../../../src/core/xephyr.ts";
 import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/services/run-session.ts";
 
-const catalog = createCatalog({
-  base: { Dockerfile: "FROM debian\n" },
-  xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes"\n' },
-});
+/** A catalog whose xeyes recipe writes `labels`: the policy is read from there, not from the image. */
+const catalogWith = (labels: Record<string, string>) =>
+  createCatalog({
+    base: { Dockerfile: "FROM debian\n" },
+    xeyes: { Dockerfile: `FROM dockercask/base\n${Object.keys(labels).length ? `LABEL ${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}` : ""}\n` },
+  });
 
 /** The full teardown of a session that got as far as its container, in order. */
 const TEARDOWN = ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "remove runtime dir"];
@@ -42,7 +44,16 @@ interface Harness {
 }
 
 /** Plain-object fakes for every dependency; `tweak` replaces some of them and may use the harness. */
-function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({}), labels: Record<string, string> = { "io.dockercask.command": "xeyes" }): Harness {
+/**
+ * `labels` are the ones the app's recipe writes; the image carries them too, plus `inherited`
+ * (what a parent image would hand down).
+ */
+function createHarness(
+  tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({}),
+  labels: Record<string, string> = { "io.dockercask.command": "xeyes" },
+  inherited: Record<string, string> = {},
+): Harness {
+  const catalog = catalogWith(labels);
   const events: string[] = [];
   const logs: string[] = [];
   let handler: ((signal: string) => void) | undefined;
@@ -81,7 +92,7 @@ function createHarness(tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({
   const docker: ImageClient & ContainerClient = {
     async inspectImage(name) {
       events.push(`inspect ${name}`);
-      return { id: "sha256:1", labels, createdAt: new Date(0) };
+      return { id: "sha256:1", labels: { ...inherited, ...labels }, createdAt: new Date(0) };
     },
     async buildImage() {
       events.push("build image");
@@ -451,7 +462,7 @@ describe("runSession: failures while starting", () => {
     ["host IPC", { "io.dockercask.command": "xeyes", "io.dockercask.ipc": "host" }],
     ["a misspelt key", { "io.dockercask.command": "xeyes", "io.dockercask.netwrok": "none" }],
     ["no command", {}],
-  ])("an image whose labels ask for %s is refused before anything starts", async (_, labels) => {
+  ])("a recipe whose labels ask for %s is refused before anything starts", async (_, labels) => {
     const h = createHarness(undefined, labels);
     await expect(runSession("xeyes", h.deps)).rejects.toBeInstanceOf(InvalidPolicyError);
     expect(startedAnything(h)).toBe(false);
@@ -764,5 +775,36 @@ describe("runSession: resource limits", () => {
     h.window.resolve(0);
     expect(await session).toEqual({ instance: "xeyes", reason: "window-closed", exitCode: 0 });
     expect(h.events).not.toContain("ask oom");
+  });
+});
+
+describe("runSession: the policy comes from the app's recipe, never from its image", () => {
+  const thirdParty = {
+    "io.dockercask.devices": "/dev/fuse",
+    "io.dockercask.network": "bridge",
+    "io.dockercask.seccomp": "browser",
+    "io.dockercask.audio": "true",
+  };
+
+  test.each<[string, Record<string, string>, Record<string, string>, { network: string; devices: string[]; seccomp: boolean; audio: boolean; warned: string[] }]>([
+    ["labels inherited from a parent image grant nothing, and are named", { "io.dockercask.command": "xeyes" }, thirdParty, { network: "none", devices: [], seccomp: false, audio: false, warned: Object.keys(thirdParty).sort() }],
+    ["the same labels written in the recipe apply (the control)", { "io.dockercask.command": "xeyes", ...thirdParty }, {}, { network: "bridge", devices: ["/dev/fuse"], seccomp: true, audio: true, warned: [] }],
+    ["a recipe overrides what it inherits, and only the rest is named", { "io.dockercask.command": "xeyes", "io.dockercask.network": "bridge" }, thirdParty, { network: "bridge", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.audio", "io.dockercask.devices", "io.dockercask.seccomp"] }],
+    ["an inherited label of a key dockercask does not know is ignored, not an error", { "io.dockercask.command": "xeyes" }, { "io.dockercask.privileged": "true" }, { network: "none", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.privileged"] }],
+  ])("%s", async (_, recipe, inherited, expected) => {
+    const h = createHarness(undefined, recipe, inherited);
+    await runToAppExit(h);
+    const host = h.specs[0]!.HostConfig!;
+    expect(host.NetworkMode).toBe(expected.network);
+    expect((host.Devices ?? []).map((d: { PathOnHost?: string }) => d.PathOnHost)).toEqual(expected.devices);
+    expect((host.SecurityOpt ?? []).some((o: string) => o.startsWith("seccomp="))).toBe(expected.seccomp);
+    expect(h.events.some((e) => e.startsWith("relay pulse"))).toBe(expected.audio);
+    const warnings = h.logs.filter((l) => l.startsWith("warn:") && l.includes("ignored"));
+    if (expected.warned.length === 0) expect(warnings).toEqual([]);
+    else {
+      expect(warnings).toHaveLength(1);
+      const named = [...warnings[0]!.matchAll(/(io\.dockercask\.[a-z-]+)=/g)].map((m) => m[1]);
+      expect(named).toEqual(expected.warned);
+    }
   });
 });

@@ -76,8 +76,8 @@ describe("listRunning", () => {
     });
     expect(await listRunning(deps)).toEqual([
       // The engine's id wins over the state's: the state may be older than a restart.
-      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 } },
-      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, limits: undefined },
+      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, staleImage: undefined },
+      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, limits: undefined, staleImage: undefined },
     ]);
   });
 
@@ -89,6 +89,19 @@ describe("listRunning", () => {
   ])("%s", async (_, alive, expected) => {
     const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }, { name: "gimp", state: state("gimp", 200, { pidStart: "older" }) }], alive });
     expect((await listRunning(deps)).map((r) => r.instance)).toEqual(expected);
+  });
+
+  test.each<[string, Record<string, string>, string | undefined, boolean | undefined]>([
+    ["an image built from the current recipe", { "io.dockercask.build.hash": "h2" }, "h2", false],
+    ["an image built from an older recipe", { "io.dockercask.build.hash": "h1" }, "h2", true],
+    ["an image not built by dockercask", {}, "h2", undefined],
+    ["an app no longer in the catalog", { "io.dockercask.build.hash": "h1" }, undefined, undefined],
+  ])("staleImage: %s", async (_, imageLabels, expected, stale) => {
+    const running = container("0123456789abcdef0123", "xeyes");
+    running.labels = { ...running.labels, ...imageLabels };
+    const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }], containers: [running], alive: [100] });
+    deps.expectedHash = (app) => (app === "xeyes" ? expected : undefined);
+    expect((await listRunning(deps))[0]?.staleImage).toBe(stale);
   });
 
   test("a session still starting (no display, no container yet) is listed with neither", async () => {
