@@ -41,8 +41,8 @@ async function readDisplayNumber(proc: Proc, what: string): Promise<string> {
  * An Xvfb of the given size on a display it picks itself (-displayfd: no clash with other
  * suites' servers), -noreset as a desktop's server is, optionally with openbox on it.
  */
-export async function startPrivateDisplay(options: { screen: string; windowManager?: "openbox" }): Promise<PrivateDisplay> {
-  const xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-screen", "0", `${options.screen}x24`, "-nolisten", "tcp", "-noreset"], { stdout: "pipe", stderr: "ignore" });
+export async function startPrivateDisplay(options: { screen: string; windowManager?: "openbox"; xvfbArgs?: string[] }): Promise<PrivateDisplay> {
+  const xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-screen", "0", `${options.screen}x24`, "-nolisten", "tcp", "-noreset", ...(options.xvfbArgs ?? [])], { stdout: "pipe", stderr: "ignore" });
   const display = `:${await readDisplayNumber(xvfb, "Xvfb")}`;
   const env = { DISPLAY: display };
   let wm: Proc | undefined;
