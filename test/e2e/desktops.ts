@@ -85,3 +85,69 @@ export async function windowSize(env: Record<string, string>, window: string): P
 export async function displayDpi(env: Record<string, string>): Promise<string> {
   return /resolution:\s+(\S+) dots per inch/.exec((await sh(["xdpyinfo"], env)).stdout)?.[1] ?? "";
 }
+
+/** The unprivileged account scripts/testbed.sh makes for the Wayland compositor: sway refuses to run as root. */
+export const WAYLAND_USER = "dockercask-wayland";
+
+export interface WaylandSession {
+  /** XWayland's X display, as sway gives it to its clients. */
+  display: string;
+  waylandDisplay: string;
+  runtimeDir: string;
+  /** Spawns a command as the session's user, in the session (WAYLAND_DISPLAY, DISPLAY). */
+  spawnAsUser(command: string[]): Proc;
+  asUser(command: string[]): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * sway's headless backend as WAYLAND_USER, with XWayland on, in a runtime dir of its own.
+ * sway starts XWayland on the first X client; the display it will use is in the environment
+ * it gives the commands its config runs, which is where this reads it.
+ */
+export async function startSway(): Promise<WaylandSession> {
+  const { mkdtempSync, chownSync, writeFileSync, readFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const uid = Number((await sh(["id", "-u", WAYLAND_USER])).stdout.trim());
+  const gid = Number((await sh(["id", "-g", WAYLAND_USER])).stdout.trim());
+  if (!uid) throw new Error(`no user ${WAYLAND_USER}: scripts/testbed.sh makes it`);
+  const runtimeDir = mkdtempSync("/tmp/dockercask-e2e-wayland-");
+  chownSync(runtimeDir, uid, gid);
+  const config = join(runtimeDir, "sway.config");
+  const envFile = join(runtimeDir, "session.env");
+  writeFileSync(config, `xwayland enable\nexec env > ${envFile}\n`, { mode: 0o644 });
+  const base = ["setpriv", `--reuid=${uid}`, `--regid=${gid}`, "--init-groups", "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", `HOME=${runtimeDir}`, `XDG_RUNTIME_DIR=${runtimeDir}`];
+  // setpriv and env exec: the pid is sway's own.
+  const sway = Bun.spawn([...base, "WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1", "WLR_RENDERER=pixman", "sway", "-c", config], { stdout: "ignore", stderr: "pipe" });
+  let stderr = "";
+  void new Response(sway.stderr as ReadableStream<Uint8Array>).text().then((t) => (stderr = t));
+  const stop = async () => {
+    await stopProcess(sway);
+    rmSync(runtimeDir, { recursive: true, force: true });
+  };
+  try {
+    const vars = await waitFor("sway to start its session", () => {
+      if (sway.exitCode !== null) throw new Error(`sway exited with ${sway.exitCode}: ${stderr}`);
+      try {
+        const text = readFileSync(envFile, "utf8");
+        const get = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(text)?.[1];
+        const display = get("DISPLAY");
+        const waylandDisplay = get("WAYLAND_DISPLAY");
+        return display && waylandDisplay ? { display, waylandDisplay } : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const userCommand = (command: string[]) => [...base, `WAYLAND_DISPLAY=${vars.waylandDisplay}`, `DISPLAY=${vars.display}`, ...command];
+    return {
+      ...vars,
+      runtimeDir,
+      spawnAsUser: (command) => Bun.spawn(userCommand(command), { stdout: "ignore", stderr: "ignore" }),
+      asUser: (command) => sh(userCommand(command)),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
