@@ -71,6 +71,12 @@ describe("under sway, through XWayland", () => {
     await waitFor("the copy to reach Wayland", async () => (await waylandClipboard()) === text);
   });
 
+  test("doctor names the desktop: XWayland in a Wayland session", async () => {
+    const doctor = await box.run(["doctor", "--json"]);
+    const display = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === "display");
+    expect(display).toMatchObject({ ok: true, detail: `connected to DISPLAY=${wayland.display}: XWayland, in a Wayland session (WAYLAND_DISPLAY=${wayland.waylandDisplay})` });
+  });
+
   test("stopping the instance leaves nothing, on the Wayland side either", async () => {
     const window = await windowByTitle(xenv, INSTANCE);
     session.proc.kill("SIGTERM");

@@ -84,6 +84,12 @@ describe("under openbox", () => {
     expect(await waitUntilClean(box, "xeyes#wm-close")).toEqual([]);
   });
 
+  test("doctor names the desktop: X11", async () => {
+    const doctor = await box.run(["doctor", "--json"]);
+    const display = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === "display");
+    expect(display).toMatchObject({ ok: true, detail: `connected to DISPLAY=${desktop.display}: an X11 desktop` });
+  });
+
   test("resizing the window resizes the app inside", async () => {
     const session = await run("xeyes#wm-resize");
     const window = await windowByTitle(desktop.env, "xeyes#wm-resize");
