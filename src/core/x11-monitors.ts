@@ -23,6 +23,8 @@ export interface Monitor {
   widthMm: number;
   heightMm: number;
   primary: boolean;
+  /** Made by the server from a CRTC, not defined by a client (xrandr --setmonitor). */
+  automatic: boolean;
 }
 
 const OPCODE = { queryPointer: 38, queryExtension: 98 } as const;
@@ -105,6 +107,7 @@ export function parseGetMonitors(reply: Uint8Array): Monitor[] {
   for (let i = 0; i < count && offset + 24 <= reply.length; i++) {
     monitors.push({
       primary: reply[offset + 4] === 1,
+      automatic: reply[offset + 5] === 1,
       x: view.getInt16(offset + 8, true),
       y: view.getInt16(offset + 10, true),
       width: view.getUint16(offset + 12, true),
@@ -131,12 +134,16 @@ export function monitorAt(monitors: Monitor[], pointer: { x: number; y: number }
 }
 
 /**
- * The size to fit a window into and to take the DPI from: the monitor's. A monitor whose size
- * in millimetres is unknown (0, as for a virtual one) takes the screen's DPI.
+ * The size to fit a window into and to take the DPI from: the monitor's. Its millimetres may
+ * be unknown: 0 for a virtual monitor, or, for one the server made from an output that does
+ * not know its size (a virtual or headless one), sizes the server makes up at exactly 96 dpi
+ * (randr/rrmonitor.c, RRMonitorGetCrtcGeometry). Either way the screen's DPI stands instead,
+ * which is what the server was told (Xvfb -dpi, Xorg's DisplaySize).
  */
 export function monitorScreen(monitor: Monitor | undefined, screen: HostScreen): HostScreen {
   if (!monitor) return screen;
-  const known = monitor.widthMm > 0 && monitor.heightMm > 0;
+  const madeUp = (pixels: number, mm: number) => mm === Math.floor(pixels / (96 / 25.4) + 0.5);
+  const known = monitor.widthMm > 0 && monitor.heightMm > 0 && !(monitor.automatic && madeUp(monitor.width, monitor.widthMm) && madeUp(monitor.height, monitor.heightMm));
   return {
     width: monitor.width,
     height: monitor.height,

@@ -81,6 +81,7 @@ export interface MonitorInfo {
   widthMm: number;
   heightMm: number;
   primary?: boolean;
+  automatic?: boolean;
   outputs?: number;
 }
 
@@ -95,6 +96,7 @@ export function monitorsReply(sequence: number, monitors: MonitorInfo[]): Uint8A
       for (const m of monitors) {
         view.setUint32(offset, 0x1f0, true); // the name atom
         bytes[offset + 4] = m.primary ? 1 : 0;
+        bytes[offset + 5] = m.automatic ? 1 : 0;
         view.setUint16(offset + 6, m.outputs ?? 1, true);
         view.setInt16(offset + 8, m.x, true);
         view.setInt16(offset + 10, m.y, true);

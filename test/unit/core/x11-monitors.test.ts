@@ -20,7 +20,7 @@ const RANDR = 140;
 // Two monitors side by side: a 96 dpi one on the left, a 192 dpi one on the right.
 const LEFT: MonitorInfo = { x: 0, y: 0, width: 1280, height: 1024, widthMm: 339, heightMm: 271 };
 const RIGHT: MonitorInfo = { x: 1280, y: 0, width: 1600, height: 900, widthMm: 212, heightMm: 119, primary: true };
-const monitor = (m: MonitorInfo): Monitor => ({ x: m.x, y: m.y, width: m.width, height: m.height, widthMm: m.widthMm, heightMm: m.heightMm, primary: m.primary ?? false });
+const monitor = (m: MonitorInfo): Monitor => ({ x: m.x, y: m.y, width: m.width, height: m.height, widthMm: m.widthMm, heightMm: m.heightMm, primary: m.primary ?? false, automatic: m.automatic ?? false });
 const sizeOf = (m: MonitorInfo) => ({ width: m.width, height: m.height, widthMm: m.widthMm, heightMm: m.heightMm });
 
 describe("requests", () => {
@@ -66,6 +66,7 @@ describe("reply decoders", () => {
 
   test.each<[string, Uint8Array, Monitor[]]>([
     ["two monitors", monitorsReply(4, [LEFT, RIGHT]), [monitor(LEFT), monitor(RIGHT)]],
+    ["one the server made from an output", monitorsReply(4, [{ ...LEFT, automatic: true }]), [monitor({ ...LEFT, automatic: true })]],
     ["a monitor with three outputs, then another", monitorsReply(4, [{ ...LEFT, outputs: 3 }, RIGHT]), [monitor(LEFT), monitor(RIGHT)]],
     ["a virtual monitor with no outputs", monitorsReply(4, [{ ...LEFT, outputs: 0 }]), [monitor(LEFT)]],
     ["none", monitorsReply(4, []), []],
@@ -101,8 +102,18 @@ describe("monitorScreen", () => {
     ["a monitor: its own size and millimetres", monitor(RIGHT), sizeOf(RIGHT)],
     ["no monitor: the whole screen", undefined, SCREEN],
     ["millimetres unknown: the screen's DPI over the monitor's pixels", monitor({ x: 0, y: 0, width: 960, height: 540, widthMm: 0, heightMm: 0 }), { width: 960, height: 540, widthMm: 254, heightMm: 143 }],
+    ["a real output at 96 dpi whose size the server knows (not made up: one side differs)", monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 510, heightMm: 286, automatic: true }), { width: 1920, height: 1080, widthMm: 510, heightMm: 286 }],
+    ["a client's monitor at exactly 96 dpi is taken as given", monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 508, heightMm: 286 }), { width: 1920, height: 1080, widthMm: 508, heightMm: 286 }],
   ])("%s", (_, m, expected) => {
     expect(monitorScreen(m, SCREEN)).toEqual(expected);
+  });
+
+  test("the server's made-up 96 dpi for an output of no size: the screen's DPI (Xvfb -dpi 100)", () => {
+    const xvfb = { width: 1280, height: 800, widthMm: 325, heightMm: 203 };
+    const made = monitor({ x: 0, y: 0, width: 1280, height: 800, widthMm: 339, heightMm: 212, automatic: true });
+    expect(monitorScreen(made, xvfb)).toEqual(xvfb);
+    // The same sizes from a client (xrandr --setmonitor) are what the user said: kept.
+    expect(monitorScreen({ ...made, automatic: false }, xvfb)).toEqual({ width: 1280, height: 800, widthMm: 339, heightMm: 212 });
   });
 });
 
