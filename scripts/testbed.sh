@@ -7,6 +7,7 @@
 #   - the Docker engine (dockerd, detached, log in /var/log/dockerd.log);
 #   - the base image debian:bookworm-slim (pulled, or built offline with debootstrap);
 #   - a virtual "host desktop" X display (Xvfb);
+#   - the user the Wayland suite runs sway as (the suites start their own Xvfb, openbox and sway);
 #   - a PulseAudio daemon with a null sink the tests record from.
 # Progress goes to stderr ("testbed: ..."). stdout gets KEY=value lines for the harness:
 #   DISPLAY=:0
@@ -92,6 +93,15 @@ declare -A PKG_OF=(
   [pipewire-pulse]=pipewire-pulse
   [wireplumber]=wireplumber
   [dbus-run-session]=dbus
+  # Desktops: a real window manager, RandR monitors, and a Wayland session with XWayland.
+  [openbox]=openbox
+  [xrandr]=x11-xserver-utils
+  [xhost]=x11-xserver-utils
+  [sway]=sway
+  [Xwayland]=xwayland
+  [wl-copy]=wl-clipboard
+  [wl-paste]=wl-clipboard
+  [setpriv]=util-linux
 )
 
 ensure_packages() {
@@ -375,7 +385,23 @@ ensure_pipewire() {
 }
 
 # ---------------------------------------------------------------------------------------
+# The unprivileged account the Wayland suite runs sway as (sway refuses to run as root).
+# The suite starts and stops the compositor itself, in a runtime dir of its own.
+# ---------------------------------------------------------------------------------------
+WAYLAND_USER=dockercask-wayland
+
+ensure_wayland_user() {
+  if id -u "$WAYLAND_USER" >/dev/null 2>&1; then
+    log "wayland: user ${WAYLAND_USER} present"
+    return
+  fi
+  log "wayland: adding user ${WAYLAND_USER}"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$WAYLAND_USER"
+}
+
+# ---------------------------------------------------------------------------------------
 ensure_packages
+ensure_wayland_user
 ensure_docker
 ensure_base_image
 ensure_display

@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
+import { createScreenQuery } from "../core/x11-monitors.ts";
 import {
   connectionAddress,
-  encodeSetupRequest,
   isLocalDisplay,
   parseDisplayName,
-  parseSetupReply,
   parseXauthority,
   pickCookie,
   type DisplayTarget,
@@ -21,17 +20,19 @@ export type { HostScreen };
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
- * Connects to `display` as any X client would (with the user's Xauthority cookie for it), reads
- * the first screen from the connection setup reply and disconnects. Undefined when the display
- * cannot be reached, refuses us, or does not answer in time: callers fall back to defaults.
+ * Connects to `display` as any X client would (with the user's Xauthority cookie for it), finds
+ * the monitor that holds the pointer (core/x11-monitors.ts: two round trips, the whole screen
+ * without RandR) and disconnects. Undefined when the display cannot be reached, refuses us, or
+ * does not answer in time: callers fall back to defaults.
  */
 export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEOUT_MS, env: Record<string, string | undefined> = process.env): Promise<HostScreen | undefined> {
   const target = parseDisplayName(display);
   if (!target) return undefined;
   const entries = readXauthority(env);
   return new Promise((resolve) => {
-    let received: Uint8Array = new Uint8Array();
     let settled = false;
+    let query: ReturnType<typeof createScreenQuery> | undefined;
+    let send: (bytes: Uint8Array) => void = () => {};
     const finish = (screen: HostScreen | undefined) => {
       if (settled) return;
       // Settled before closing: closing reports the end at once, which finishes too.
@@ -43,14 +44,19 @@ export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEO
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     const link = openLink(target, {
       open(write, peerIp) {
-        write(encodeSetupRequest(pickCookie(entries, connectionAddress(target, hostname(), peerIp))));
+        send = write;
+        query = createScreenQuery(pickCookie(entries, connectionAddress(target, hostname(), peerIp)));
+        write(query.start());
       },
       data(chunk) {
-        received = Buffer.concat([received, chunk]);
-        const reply = parseSetupReply(received);
-        if (reply.status === "incomplete") return;
-        if (reply.status === "refused") log.debug(`the desktop ${display} refused us (${reply.reason}): default window size`);
-        finish(reply.status === "accepted" ? reply.screen : undefined);
+        const step = query?.receive(chunk);
+        if (!step) return;
+        if (step.status === "waiting") {
+          if (step.send) send(step.send);
+          return;
+        }
+        if (step.refused) log.debug(`the desktop ${display} refused us (${step.refused}): default window size`);
+        finish(step.screen);
       },
       end: () => finish(undefined),
     });

@@ -1,7 +1,7 @@
 /**
  * Just enough of the X11 protocol to ask a server its screen size: where DISPLAY points, which
  * cookie of an Xauthority file an X client would send there, the connection setup request, and
- * the first screen in the server's reply. `run` asks this of the user's desktop before Xephyr
+ * the first screen in the server's reply (x11-monitors.ts then narrows it to one monitor). `run` asks this of the user's desktop before Xephyr
  * can start, so it is on the path to every window: a client library cost ~10 ms here, this
  * costs well under one.
  *
@@ -122,7 +122,12 @@ export function encodeSetupRequest(cookie?: Uint8Array): Uint8Array {
   return bytes;
 }
 
-export type SetupReply = { status: "incomplete" } | { status: "refused"; reason: string } | { status: "accepted"; screen: HostScreen | undefined };
+export type SetupReply =
+  | { status: "incomplete" }
+  | { status: "refused"; reason: string }
+  /** `length`: the reply's bytes, after which the answers to later requests follow. `root`: the first screen's root window. */
+  | { status: "accepted"; screen: undefined; length: number }
+  | { status: "accepted"; screen: HostScreen; root: number; length: number };
 
 /** Reads the server's answer to `encodeSetupRequest`; "incomplete" until all of it has arrived. */
 export function parseSetupReply(bytes: Uint8Array): SetupReply {
@@ -137,15 +142,17 @@ export function parseSetupReply(bytes: Uint8Array): SetupReply {
     return { status: "refused", reason: latin1(bytes.subarray(8, 8 + length)).replace(/\0+$/, "").trim() || "refused" };
   }
   // A success reply shorter than its fixed part has no screen to read (no real server sends one).
-  if (total < 40) return { status: "accepted", screen: undefined };
+  if (total < 40) return { status: "accepted", screen: undefined, length: total };
   const vendorLength = view.getUint16(24, true);
   const screens = bytes[28]!;
   const formats = bytes[29]!;
   const screen = 40 + padded(vendorLength) + 8 * formats;
   // A SCREEN is at least 40 bytes; the sizes are at 20-27.
-  if (screens === 0 || screen + 40 > total) return { status: "accepted", screen: undefined };
+  if (screens === 0 || screen + 40 > total) return { status: "accepted", screen: undefined, length: total };
   return {
     status: "accepted",
+    length: total,
+    root: view.getUint32(screen, true),
     screen: {
       width: view.getUint16(screen + 20, true),
       height: view.getUint16(screen + 22, true),

@@ -82,14 +82,22 @@ async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND
         : "Run dockercask from a terminal inside your graphical desktop session.",
     };
   }
-  if (await probe.canConnectDisplay(display)) return { name, ok: true, required: true, detail: `connected to DISPLAY=${display}` };
+  const kind = desktopKind(env);
+  if (await probe.canConnectDisplay(display)) return { name, ok: true, required: true, detail: `connected to DISPLAY=${display}: ${kind}` };
   return {
     name,
     ok: false,
     required: true,
-    detail: `cannot connect to the X server at DISPLAY=${display}`,
-    fix: "Check that the desktop is running and that XAUTHORITY points at its cookie file (xdpyinfo shows the same error).",
+    detail: `cannot connect to the X server at DISPLAY=${display}: ${kind}`,
+    fix: env.WAYLAND_DISPLAY
+      ? "Check that XWayland is enabled in your compositor. XWayland lets in only the session's own user: run dockercask as that user, not through sudo."
+      : "Check that the desktop is running and that XAUTHORITY points at its cookie file (xdpyinfo shows the same error).",
   };
+}
+
+/** What kind of desktop the windows open on: an X11 session, or XWayland inside a Wayland one. */
+export function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): string {
+  return env.WAYLAND_DISPLAY ? `XWayland, in a Wayland session (WAYLAND_DISPLAY=${env.WAYLAND_DISPLAY})` : "an X11 desktop";
 }
 
 async function checkSound(probe: DoctorProbe): Promise<DoctorCheck> {

@@ -10,6 +10,7 @@ import {
   pickCookie,
   type XauthEntry,
 } from "../../../src/core/x11-setup.ts";
+import { ROOT, setupAccepted } from "../../support/x11-replies.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -139,31 +140,7 @@ describe("encodeSetupRequest", () => {
 });
 
 describe("parseSetupReply", () => {
-  /** A success reply with one screen, as an X server sends it. */
-  function accepted(options: { vendor?: string; formats?: number; screens?: number } = {}): Uint8Array {
-    const vendor = text(options.vendor ?? "The X.Org Foundation");
-    const formats = options.formats ?? 7;
-    const screens = options.screens ?? 1;
-    const vendorPadded = (vendor.length + 3) & ~3;
-    const body = 32 + vendorPadded + 8 * formats + 40 * screens;
-    const reply = new Uint8Array(8 + body);
-    const view = new DataView(reply.buffer);
-    reply[0] = 1;
-    view.setUint16(2, 11, true);
-    view.setUint16(6, body / 4, true);
-    view.setUint16(24, vendor.length, true);
-    reply[28] = screens;
-    reply[29] = formats;
-    reply.set(vendor, 40);
-    const screen = 40 + vendorPadded + 8 * formats;
-    for (let i = 0; i < screens; i++) {
-      view.setUint16(screen + 40 * i + 20, 1920 + i, true);
-      view.setUint16(screen + 40 * i + 22, 1080, true);
-      view.setUint16(screen + 40 * i + 24, 508, true);
-      view.setUint16(screen + 40 * i + 26, 286, true);
-    }
-    return reply;
-  }
+  const accepted = setupAccepted;
   const first = { width: 1920, height: 1080, widthMm: 508, heightMm: 286 };
 
   test.each([
@@ -172,7 +149,7 @@ describe("parseSetupReply", () => {
     ["no pixmap formats", accepted({ formats: 0 })],
     ["two screens: the first one", accepted({ screens: 2 })],
   ])("reads the first screen from %s", (_, reply) => {
-    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: first });
+    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: first, root: ROOT, length: reply.length });
   });
 
   test.each([
@@ -185,11 +162,12 @@ describe("parseSetupReply", () => {
       return cut;
     })()],
   ])("%s: accepted, with no screen (and no throw)", (_, reply) => {
-    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: undefined });
+    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: undefined, length: reply.length });
   });
 
   test("a reply without screens is accepted, with no screen", () => {
-    expect(parseSetupReply(accepted({ screens: 0 }))).toEqual({ status: "accepted", screen: undefined });
+    const reply = accepted({ screens: 0 });
+    expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: undefined, length: reply.length });
   });
 
   test.each([0, 1, 7, 8, 100])("waits for the rest when only %i bytes have come", (length) => {

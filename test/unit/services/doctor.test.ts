@@ -103,6 +103,17 @@ describe("runDoctor", () => {
     expect(check(report, "display").detail).toContain("DISPLAY=:0");
   });
 
+  test.each<[string, { DISPLAY?: string; WAYLAND_DISPLAY?: string }, boolean, string, string | undefined]>([
+    ["an X11 desktop", { DISPLAY: ":0" }, true, "connected to DISPLAY=:0: an X11 desktop", undefined],
+    ["XWayland in a Wayland session", { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" }, true, "connected to DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)", undefined],
+    ["XWayland refusing us: the fix says who it lets in", { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" }, false, "cannot connect to the X server at DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)", "not through sudo"],
+    ["an X11 desktop refusing us: the fix is about the cookie", { DISPLAY: ":0" }, false, "cannot connect to the X server at DISPLAY=:0: an X11 desktop", "XAUTHORITY"],
+  ])("the kind of desktop: %s", async (_, env, connects, detail, fix) => {
+    const report = await runDoctor(createFakeProbe({ display: () => env, canConnectDisplay: async () => connects }));
+    expect(check(report, "display").detail).toBe(detail);
+    if (fix) expect(check(report, "display").fix).toContain(fix);
+  });
+
   test("no sound server: still ok, apps run silent", async () => {
     const report = await runDoctor(createFakeProbe({ pulseStatus: async () => ({ ok: false, message: "Connection refused" }) }));
     expect(report.ok).toBe(true);
