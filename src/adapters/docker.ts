@@ -2,6 +2,8 @@ import type Dockerode from "dockerode";
 import type { ContainerCreateOptions } from "dockerode";
 import { Readable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
+import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
+import type { InspectedContainer } from "../core/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import type { ImageFacts } from "../core/image-state.ts";
 
@@ -38,13 +40,21 @@ export interface RunningContainer {
   oomKilled?: () => Promise<boolean>;
 }
 
+export interface RunContainerOptions {
+  /**
+   * Called with the engine's inspect answer for the created container, before it starts. If it
+   * throws, the container is removed unstarted and the error passes on.
+   */
+  check?: (inspected: InspectedContainer) => void;
+}
+
 export interface ContainerClient {
   /**
    * Creates and starts a container. `exited` resolves with its exit code; the wait is
    * registered before the start, so even an app that dies at once (and is auto-removed)
    * is seen to exit.
    */
-  runContainer(spec: ContainerCreateOptions): Promise<RunningContainer>;
+  runContainer(spec: ContainerCreateOptions, options?: RunContainerOptions): Promise<RunningContainer>;
   /** Kills and removes it; a container that is already gone is fine. */
   removeContainer(id: string): Promise<void>;
   /** Containers carrying `label`, running or not. */
@@ -53,30 +63,45 @@ export interface ContainerClient {
   streamLogs(id: string, options: { follow: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void>;
 }
 
-export interface DockerClient extends ImageClient, ContainerClient {
-  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
-  api: Dockerode;
+export interface EngineClient {
+  /** What the engine is (Docker or Podman, rootless or not), asked once. */
+  engine(): Promise<EngineIdentity>;
 }
 
-export function dockerSocketPath(env: Record<string, string | undefined>): string {
-  const host = env.DOCKER_HOST;
-  if (host?.startsWith("unix://")) return host.slice("unix://".length);
-  return host || "/var/run/docker.sock";
+export interface DockerClient extends ImageClient, ContainerClient, EngineClient {
+  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
+  api: Dockerode;
+  /** The socket it talks to. */
+  socket: string;
 }
 
 /**
  * Connects lazily: dockerode (and its gRPC dependencies) is imported on first use, so
  * commands that never talk to Docker, like --help, stay fast.
  */
-export async function createDockerClient(env: Record<string, string | undefined> = process.env): Promise<DockerClient> {
+export async function createDockerClient(endpoint: EngineEndpoint): Promise<DockerClient> {
   const { default: Docker } = await import("dockerode");
-  const socket = dockerSocketPath(env);
-  const api = env.DOCKER_HOST && !env.DOCKER_HOST.startsWith("unix://") ? new Docker() : new Docker({ socketPath: socket });
+  const socket = endpoint.socket;
+  // A DOCKER_HOST that is not a unix socket (tcp://, ssh://): dockerode reads it from the environment.
+  const api = endpoint.from === "DOCKER_HOST" && socket.includes("://") ? new Docker() : new Docker({ socketPath: socket });
   const wrap = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(translateDockerError(error, socket)));
   await wrap(() => api.ping());
+  let identity: Promise<EngineIdentity> | undefined;
 
   return {
     api,
+    socket,
+    engine: () =>
+      (identity ??= (async () => {
+        const [version, info] = await Promise.all([wrap(() => api.version()), wrap(() => api.info())]);
+        const facts = { version, info } as Parameters<typeof identifyEngine>[0];
+        if (facts.version.Components?.some((c) => /podman/i.test(c.Name ?? ""))) {
+          // Podman's compat /info does not say whether it is rootless; its own API does.
+          const own = (await dial(api, "/v4.0.0/libpod/info").catch(() => undefined)) as { host?: { security?: { rootless?: boolean } } } | undefined;
+          facts.podmanRootless = own?.host?.security?.rootless === true;
+        }
+        return identifyEngine(facts);
+      })()),
     async inspectImage(name) {
       try {
         const info = await api.getImage(name).inspect();
@@ -100,8 +125,16 @@ export async function createDockerClient(env: Record<string, string | undefined>
       );
       await readJsonLines(stream, onEvent);
     },
-    async runContainer(spec) {
+    async runContainer(spec, options = {}) {
       const container = await wrap(() => api.createContainer(spec));
+      if (options.check) {
+        try {
+          options.check((await wrap(() => container.inspect())) as InspectedContainer);
+        } catch (error) {
+          await container.remove({ force: true, v: true }).catch(() => {});
+          throw error;
+        }
+      }
       const waiting = wrap(() => container.wait({ condition: "next-exit" }));
       // Make sure the wait request is registered with the engine before the start.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,6 +195,13 @@ export async function createDockerClient(env: Record<string, string | undefined>
       });
     },
   };
+}
+
+/** A GET the dockerode API has no method for, such as Podman's own endpoints. */
+function dial(api: Dockerode, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    api.modem.dial({ path, method: "GET", statusCodes: { 200: true }, options: {} }, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
+  });
 }
 
 async function readJsonLines(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {

@@ -1,4 +1,4 @@
-import { chownSync, existsSync } from "node:fs";
+import { chownSync, existsSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
@@ -8,6 +8,7 @@ import { loadConfig, sharedFolderRules } from "../adapters/config-file.ts";
 import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
+import { resolveEngineEndpoint } from "../adapters/engine.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
 import { requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
@@ -36,7 +37,8 @@ export function createContext(env: Record<string, string | undefined> = process.
   const runtime = createRuntimeDirs(env);
   const pulse = createPulseClient(env);
   let docker: Promise<DockerClient> | undefined;
-  const connect = () => (docker ??= createDockerClient(env));
+  const endpoint = () => resolveEngineEndpoint(env, () => loadConfig(paths, env).engine);
+  const connect = () => (docker ??= Promise.resolve().then(() => createDockerClient(endpoint())));
   const buildDeps = async (): Promise<BuildDeps> => ({
     catalog,
     images: await connect(),
@@ -92,6 +94,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     },
     acquireRuntime: (name, state) => runtime.acquire(name, state),
     claimHome: (home, owner) => chownSync(home, owner.uid, owner.gid),
+    writePrivateFile: (path, content) => writeFileSync(path, content, { mode: 0o600 }),
     writeAuthFiles,
     startXephyr: (options) => startXephyr(options, env),
     queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),
@@ -127,5 +130,5 @@ export function createContext(env: Record<string, string | undefined> = process.
     log,
   });
 
-  return { env, paths, catalog, store, runtime, connect, buildDeps, desktopDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
+  return { env, paths, catalog, store, runtime, endpoint, connect, buildDeps, desktopDeps, warnStale, reap, sessionsDeps, sessionDeps, config: () => loadConfig(paths, env) };
 }
