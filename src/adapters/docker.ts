@@ -1,11 +1,16 @@
 import type Dockerode from "dockerode";
 import type { ContainerCreateOptions } from "dockerode";
+import { statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
 import type { InspectedContainer } from "../core/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import type { ImageFacts } from "../core/image-state.ts";
+
+/** How long a removal someone else started may take before we stop waiting for it. */
+const REMOVAL_WAIT_MS = 15_000;
 
 /** The narrow slice of the Engine API that image services need. Tests pass plain objects. */
 export interface ImageClient {
@@ -93,14 +98,18 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
     socket,
     engine: () =>
       (identity ??= (async () => {
-        const [version, info] = await Promise.all([wrap(() => api.version()), wrap(() => api.info())]);
-        const facts = { version, info } as Parameters<typeof identifyEngine>[0];
-        if (facts.version.Components?.some((c) => /podman/i.test(c.Name ?? ""))) {
-          // Podman's compat /info does not say whether it is rootless; its own API does.
-          const own = (await dial(api, "/v4.0.0/libpod/info").catch(() => undefined)) as { host?: { security?: { rootless?: boolean } } } | undefined;
-          facts.podmanRootless = own?.host?.security?.rootless === true;
+        // Podman answers /version and /info in about a second each (it asks conmon and the
+        // runtime for their versions), which every run would wait for. Its /_ping headers name
+        // it at once; a rootful Podman needs nothing more, a rootless one its cgroup version.
+        const ping = socket.includes("://") ? {} : await pingHeaders(socket).catch(() => ({}) as Record<string, string>);
+        const libpod = ping["libpod-api-version"];
+        if (libpod) {
+          const rootless = ownerOf(socket) !== 0;
+          const info = rootless ? await wrap(() => api.info()) : {};
+          return identifyEngine({ version: { Components: [{ Name: "Podman Engine", Version: libpod }] }, info, podmanRootless: rootless });
         }
-        return identifyEngine(facts);
+        const [version, info] = await Promise.all([wrap(() => api.version()), wrap(() => api.info())]);
+        return identifyEngine({ version, info } as Parameters<typeof identifyEngine>[0]);
       })()),
     async inspectImage(name) {
       try {
@@ -157,13 +166,28 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       return { id: container.id, exited, oomKilled };
     },
     async removeContainer(id) {
+      const container = api.getContainer(id);
       try {
         // v: with its anonymous volumes, the shared folders' mounts (core/container-spec.ts).
-        await api.getContainer(id).remove({ force: true, v: true });
+        await container.remove({ force: true, v: true });
+        return;
       } catch (error) {
         const status = statusOf(error);
         // 404: already gone (AutoRemove won); 409: removal already in progress.
-        if (status !== 404 && status !== 409) throw translateDockerError(error, socket);
+        if (status === 404) return;
+        if (status !== 409) throw translateDockerError(error, socket);
+      }
+      // Someone else is removing it (Podman answers 409 while its own cleanup of an exited
+      // container runs): wait until it is really gone, so "ended" means nothing is left.
+      const deadline = Date.now() + REMOVAL_WAIT_MS;
+      while (Date.now() < deadline) {
+        const gone = await container.inspect().then(
+          () => false,
+          (error: unknown) => statusOf(error) === 404,
+        );
+        if (gone) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await container.remove({ force: true, v: true }).catch(() => {});
       }
     },
     async listContainers(label) {
@@ -197,11 +221,25 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
   };
 }
 
-/** A GET the dockerode API has no method for, such as Podman's own endpoints. */
-function dial(api: Dockerode, path: string): Promise<unknown> {
+/** The headers of the engine's /_ping answer, where Podman names itself (Libpod-API-Version). */
+function pingHeaders(socketPath: string): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    api.modem.dial({ path, method: "GET", statusCodes: { 200: true }, options: {} }, (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
+    const request = httpRequest({ socketPath, path: "/_ping", method: "GET" }, (response) => {
+      response.resume();
+      resolve(Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)])));
+    });
+    request.on("error", reject);
+    request.end();
   });
+}
+
+/** A rootless engine's socket is its user's; a rootful one's is root's. */
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readJsonLines(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {

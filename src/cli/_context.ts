@@ -37,7 +37,16 @@ export function createContext(env: Record<string, string | undefined> = process.
   const runtime = createRuntimeDirs(env);
   const pulse = createPulseClient(env);
   let docker: Promise<DockerClient> | undefined;
-  const endpoint = () => resolveEngineEndpoint(env, () => loadConfig(paths, env).engine);
+  // A config that cannot be read does not stop commands that need no settings (build, ps, stop):
+  // they use the engine found. run, which needs the settings, reads the config itself and stops.
+  const configuredEngine = () => {
+    try {
+      return loadConfig(paths, env).engine;
+    } catch {
+      return undefined;
+    }
+  };
+  const endpoint = () => resolveEngineEndpoint(env, configuredEngine);
   const connect = () => (docker ??= Promise.resolve().then(() => createDockerClient(endpoint())));
   const buildDeps = async (): Promise<BuildDeps> => ({
     catalog,

@@ -9,11 +9,14 @@ export default defineCommand({
   args: { ...instanceArg },
   async run({ args }) {
     const ctx = createContext();
-    const container = await findRunningContainer(args.instance, await ctx.connect());
+    const docker = await ctx.connect();
+    const container = await findRunningContainer(args.instance, docker);
     // The docker CLI handles the terminal (raw mode, resize); a hijacked stream under Bun would not.
     const { docker: dockerCli } = requireTools(["docker"], ctx.env);
     const tty = process.stdin.isTTY && process.stdout.isTTY;
-    const proc = Bun.spawn([dockerCli!, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"], { stdio: ["inherit", "inherit", "inherit"] });
+    // The engine dockercask chose (--engine, config, detection), which the CLI would not find alone.
+    const host = docker.socket.includes("://") ? docker.socket : `unix://${docker.socket}`;
+    const proc = Bun.spawn([dockerCli!, "-H", host, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"], { stdio: ["inherit", "inherit", "inherit"] });
     process.exitCode = await proc.exited;
   },
 });

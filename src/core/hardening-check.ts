@@ -51,13 +51,29 @@ const CGROUP_SETTINGS = ["Memory", "MemorySwap", "CpuShares", "NanoCpus", "PidsL
  * no cgroup of its own to put limits in, and both Podman and Docker then ignore them.
  */
 export function settingsBeyondEngine(spec: ContainerCreateOptions, engine: EngineIdentity): HardeningProblem[] {
-  if (!engine.rootless || engine.cgroupVersion !== "1") return [];
   const host = spec.HostConfig ?? {};
+  // Shared folders are local volumes bound from the descriptor of the folder we checked
+  // (core/container-spec.ts). Podman 4.3's compat API takes the volume and drops its driver
+  // options: the app gets an empty volume where the folder should be, and no error says so.
+  const shared = (host.Mounts ?? []).filter((m) => m.Type === "volume" && m.VolumeOptions?.DriverConfig?.Options?.type === "none");
+  if (engine.kind === "podman" && shared.length) {
+    return [{ setting: "Mounts (shared folders)", wanted: shared.map((m) => m.Target).join(", "), got: "an empty volume: Podman drops the bind options of a local volume" }];
+  }
+  if (!engine.rootless || engine.cgroupVersion !== "1") return [];
   return CGROUP_SETTINGS.filter((key) => Number(host[key] ?? 0) > 0).map((key) => ({
     setting: key,
     wanted: String(host[key]),
     got: "ignored (rootless on cgroup v1)",
   }));
+}
+
+/**
+ * The same, before there is a spec: every session sets a memory limit, its swap, a CPU weight and
+ * a pids limit (core/limits.ts, core/container-spec.ts), so an engine that can apply none of them
+ * is refused right after connecting, before any image is built for it.
+ */
+export function limitsBeyondEngine(engine: EngineIdentity): HardeningProblem[] {
+  return settingsBeyondEngine({ HostConfig: { Memory: 1, MemorySwap: 1, CpuShares: 1, PidsLimit: 1 } }, engine).map((p) => ({ ...p, wanted: "a limit" }));
 }
 
 /** Every setting the engine applied weaker than the spec asked; [] when the container is as asked. */

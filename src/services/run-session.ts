@@ -7,7 +7,7 @@ import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../c
 import { describeEngine } from "../core/engine.ts";
 import { adaptSpecToEngine } from "../core/engine-spec.ts";
 import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidPolicyError } from "../core/errors.ts";
-import { compareHardening, settingsBeyondEngine } from "../core/hardening-check.ts";
+import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../core/hardening-check.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type LimitSettings, type ResourceLimits } from "../core/limits.ts";
 import { parsePolicy, type AppPolicy, type ClipboardPolicy, type Network } from "../core/policy.ts";
@@ -174,6 +174,8 @@ async function superviseSession(
     const startDockerSide = () =>
       (dockerSide ??= (async () => {
         docker = await deps.docker();
+        const beyond = limitsBeyondEngine(await docker.engine());
+        if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
         await deps.reapContainers();
         await deps.ensureImage(name.app);
         deps.store.register(name);
@@ -230,7 +232,7 @@ async function superviseSession(
     const engine = await docker!.engine();
     const adapted = adaptSpecToEngine(spec, engine, { host: deps.host, seccompFile: `${runtime.path}/seccomp.json` });
     const beyond = settingsBeyondEngine(adapted.spec, engine);
-    if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: true });
+    if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: engine.rootless && engine.cgroupVersion === "1" });
     for (const file of adapted.files) deps.writePrivateFile(file.path, file.content);
     const container = await docker!.runContainer(adapted.spec, {
       check: (inspected) => {

@@ -810,7 +810,7 @@ describe("runSession: the engine", () => {
     expect(h.events.at(-1)).toBe("remove runtime dir");
   });
 
-  test("a rootless engine on cgroup v1: refused before any container is created", async () => {
+  test("a rootless engine on cgroup v1: refused before any image or container", async () => {
     const h = createHarness((h) => {
       h.engine = { kind: "podman", version: "4.3.1", rootless: true, cgroupVersion: "1" };
       return { host: { ...h.deps.host, uid: 1000, gid: 1000 } };
@@ -819,6 +819,8 @@ describe("runSession: the engine", () => {
     await expect(failure).rejects.toThrow(/rootless Podman 4\.3\.1 cannot apply Memory, MemorySwap, CpuShares, PidsLimit/);
     await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining("cgroup v2") });
     expect(h.events).not.toContain("run container");
+    // Not even an image is built for an engine that cannot run it.
+    expect(h.events.filter((e) => e.startsWith("ensure image"))).toEqual([]);
   });
 
   test("Podman gets the app's seccomp profile as a file in the runtime dir", async () => {
