@@ -1,10 +1,13 @@
 /**
  * The whole test suite, as README.md and .ci/run call it (`npm test`):
- *   1. set up the test bed (scripts/testbed.sh: Docker engine, base image, Xvfb, pulse, and the
- *      tools some unit tests call: zsh, fish, groff), first, so no unit test skips for want of them;
+ *   1. set up the test bed (scripts/testbed.sh: Docker engine and the other engines, base image,
+ *      Xvfb, pulse, and the tools some unit tests call: zsh, fish, groff), first, so no unit
+ *      test skips for want of them;
  *   2. unit tests (pure logic, no Docker, no X);
  *   3. compile dist/dockercask, which the e2e tests drive;
- *   4. e2e tests against the real engine and X servers.
+ *   4. e2e tests against the real engine and X servers: every file on rootful Docker, then
+ *      ENGINE_SUBSET again on each other engine the test bed runs (DOCKER_HOST set to it);
+ *   5. a matrix of engine x desktop: passed/failed.
  * Ends with one line `N passed, N failed, N skipped`. In CI (CI=true) a skipped test fails
  * the run unless test/allowed-skips.ts lists it with its reason.
  *
@@ -25,6 +28,15 @@ const onlyE2e = args.includes("--e2e");
 const filters = args.filter((a) => !a.startsWith("--"));
 // Per-test limit; [test] timeout in bunfig.toml is ignored by Bun, so it is passed here.
 const E2E_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * What every other engine runs: the session (window, teardown), clipboard, sound, the security
+ * suite and the engine's own checks. The full suite runs on rootful Docker only, which keeps a
+ * cold CI run in budget: each engine has its own image store, so each builds its images once.
+ */
+const ENGINE_SUBSET = ["test/e2e/run.test.ts", "test/e2e/teardown.test.ts", "test/e2e/clipboard.test.ts", "test/e2e/sound.test.ts", "test/e2e/security.test.ts", "test/e2e/engines.test.ts"];
+/** The desktop the e2e suites run on today: a bare Xvfb. */
+const DESKTOP = "x11-xvfb";
 
 interface Totals {
   passed: number;
@@ -91,11 +103,46 @@ try {
     const started = Date.now();
     await compile({ outfile: join(root, "dist/dockercask"), version: pkg.version, commit: "test" });
     console.error(`compiled dist/dockercask in ${Date.now() - started} ms`);
-    add(await bunTest(filters.length ? filters : ["test/e2e"], { ...env, DOCKERCASK_E2E: "1" }, ["--timeout", String(E2E_TIMEOUT_MS)]));
+    const e2e = (paths: string[], extra: Record<string, string>) => bunTest(paths, { ...env, DOCKERCASK_E2E: "1", ...extra }, ["--timeout", String(E2E_TIMEOUT_MS)]);
+    const engines = (env.DOCKERCASK_TEST_ENGINES ?? "").split(",").filter(Boolean).map((e) => e.split("=") as [string, string]);
+    const matrix: { engine: string; desktop: string; result: Totals; seconds: number }[] = [];
+    for (const [engine, host] of engines.length ? engines : [["docker", ""] as [string, string]]) {
+      const full = engine === "docker";
+      // With filters, every engine runs the files named (those of the subset, on the others).
+      const paths = filters.length ? (full ? filters : filters.filter((f) => ENGINE_SUBSET.some((s) => s.endsWith(f) || f.endsWith(s)))) : full ? ["test/e2e"] : ENGINE_SUBSET;
+      if (!paths.length) continue;
+      const started = Date.now();
+      console.error(`\n=== e2e on ${engine} (${full ? "full suite" : "subset"}) ===`);
+      // rootful Docker is the engine's default socket: no DOCKER_HOST, as a user would have it.
+      const result = await e2e(paths, { DOCKERCASK_TEST_ENGINE: engine, ...(full ? {} : { DOCKER_HOST: host }) });
+      add(result);
+      matrix.push({ engine, desktop: DESKTOP, result, seconds: Math.round((Date.now() - started) / 1000) });
+    }
+    printMatrix(matrix, env);
   }
 } catch (error) {
   fail(error);
 }
+
+/** engine x desktop, before the summary line (which stays last: .ci/run greps it). */
+function printMatrix(rows: { engine: string; desktop: string; result: Totals; seconds: number }[], env: Record<string, string>): void {
+  const desktops = [...new Set(rows.map((r) => r.desktop))];
+  const cell = (engine: string, desktop: string) => {
+    const row = rows.find((r) => r.engine === engine && r.desktop === desktop);
+    if (!row) return "-";
+    return `${row.result.failed ? "FAILED" : "passed"} (${row.result.passed}/${row.result.passed + row.result.failed}, ${row.seconds}s)`;
+  };
+  const engines = [...new Set(rows.map((r) => r.engine))];
+  const width = Math.max(16, ...engines.map((e) => e.length));
+  const lines = ["", "engine x desktop", `  ${"".padEnd(width)}  ${desktops.join("  ")}`];
+  for (const engine of engines) lines.push(`  ${engine.padEnd(width)}  ${desktops.map((d) => cell(engine, d)).join("  ")}`);
+  // Rootless engines run only where they can enforce limits; elsewhere dockercask refuses them,
+  // which engines.test.ts checks from the rootful Docker pass.
+  const rootless = (env.DOCKERCASK_TEST_ROOTLESS_ENGINES ?? "").split(",").filter(Boolean).map((e) => e.split("=")[0]);
+  if (rootless.length) lines.push(`  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`);
+  console.log(lines.join("\n"));
+}
+
 
 // In CI a skip is a test that could have failed and did not run: only a listed one may.
 const unlisted = process.env.CI === "true" ? unlistedSkips(totals.skippedTests, ALLOWED_SKIPS) : [];

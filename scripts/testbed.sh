@@ -102,6 +102,11 @@ declare -A PKG_OF=(
   [wl-copy]=wl-clipboard
   [wl-paste]=wl-clipboard
   [setpriv]=util-linux
+  # Engines besides rootful Docker: Podman's compat API, and the rootless tooling of both.
+  [podman]=podman
+  [rootlesskit]=rootlesskit
+  [newuidmap]=uidmap
+  [slirp4netns]=slirp4netns
 )
 
 ensure_packages() {
@@ -246,6 +251,30 @@ EOF
   find "$r/dev" -mindepth 1 -delete
 }
 
+# One root filesystem tarball, cached, that every engine imports: the same base in every store.
+BASE_TARBALL=/var/cache/dockercask-test/bookworm.tar
+# docker import keeps no config: give the image the Env and Cmd of the official one.
+# PATH matters: the build step runs RUN lines with the image's Env, and ENV lines in
+# Dockerfiles that extend PATH ("ENV PATH=/opt/x/bin:$PATH") expand it from there.
+IMPORT_CHANGES=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["bash"]')
+
+ensure_base_tarball() {
+  [ -s "$BASE_TARBALL" ] && return 0
+  mkdir -p "$(dirname "$BASE_TARBALL")"
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    # An engine already has the base (pulled or imported before): its files are the tarball.
+    log "image: exporting ${BASE_IMAGE} to ${BASE_TARBALL}"
+    local cid
+    cid="$(docker create "$BASE_IMAGE" true)"
+    docker export "$cid" >"${BASE_TARBALL}.part"
+    docker rm "$cid" >/dev/null
+  else
+    build_base_tarball "${BASE_TARBALL}.part"
+  fi
+  chmod 0644 "${BASE_TARBALL}.part"
+  mv "${BASE_TARBALL}.part" "$BASE_TARBALL"
+}
+
 ensure_base_image() {
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     log "image: ${BASE_IMAGE} present"
@@ -256,7 +285,16 @@ ensure_base_image() {
     log "image: pulled ${BASE_IMAGE}"
     return
   fi
-  log "image: pull failed (no registry?); building ${BASE_IMAGE} offline with debootstrap"
+  log "image: pull failed (no registry?); importing ${BASE_IMAGE} from ${BASE_TARBALL}"
+  ensure_base_tarball
+  docker import "${IMPORT_CHANGES[@]}" --message "dockercask testbed: debootstrap --variant=minbase bookworm" \
+    "$BASE_TARBALL" "$BASE_IMAGE" >/dev/null
+  log "image: ${BASE_IMAGE} imported"
+}
+
+build_base_tarball() {
+  local out="$1"
+  log "image: building ${BASE_IMAGE} offline with debootstrap"
   ROOTFS="$(mktemp -d "${TMPDIR:-/tmp}/dockercask-rootfs.XXXXXX")"
   local debootstrap_bin
   debootstrap_bin="$(command -v debootstrap || echo /usr/sbin/debootstrap)"
@@ -264,18 +302,9 @@ ensure_base_image() {
     die "debootstrap failed; see ${ROOTFS}/debootstrap/debootstrap.log (removed on exit)"
   fi
   minimize_rootfs "$ROOTFS"
-  # docker import keeps no config: give the image the Env and Cmd of the official one.
-  # PATH matters: the build step runs RUN lines with the image's Env, and ENV lines in
-  # Dockerfiles that extend PATH ("ENV PATH=/opt/x/bin:$PATH") expand it from there.
-  log "image: importing ${BASE_IMAGE}"
-  tar --numeric-owner -C "$ROOTFS" -c . |
-    docker import \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'CMD ["bash"]' \
-      --message "dockercask testbed: debootstrap --variant=minbase bookworm" \
-      - "$BASE_IMAGE" >/dev/null
+  tar --numeric-owner -C "$ROOTFS" -c . >"$out"
   cleanup_rootfs
-  log "image: ${BASE_IMAGE} built"
+  log "image: ${BASE_IMAGE} tarball built"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -400,10 +429,102 @@ ensure_wayland_user() {
 }
 
 # ---------------------------------------------------------------------------------------
+# Podman, rootful: its Docker-compatible API on /run/podman/podman.sock.
+# ---------------------------------------------------------------------------------------
+PODMAN_SOCK=/run/podman/podman.sock
+PODMAN_LOG=/var/log/dockercask-podman.log
+engine_up() { timeout 10 docker -H "unix://$1" info >/dev/null 2>&1; }
+
+# This machine's quirks, which a desktop's Podman does not have: crun refuses the hybrid cgroup
+# layout ("cgroups in hybrid mode not supported, drop all controllers from cgroupv2"), so runc;
+# and without CAP_SYS_RESOURCE nobody may raise a hard rlimit, while Podman asks for more open
+# files and processes than we have ("error setting rlimit type 7: operation not permitted").
+ensure_containers_conf() {
+  local want
+  want="$(printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n\n[engine]\nruntime = "runc"\n' \
+    "$(ulimit -Hn)" "$(ulimit -Hn)" 32768 32768)"
+  if [ "$(cat /etc/containers/containers.conf 2>/dev/null)" != "$want" ]; then
+    log "podman: writing /etc/containers/containers.conf (runc, ulimits within ours)"
+    mkdir -p /etc/containers
+    printf '%s\n' "$want" >/etc/containers/containers.conf
+  fi
+}
+
+ensure_podman() {
+  ensure_containers_conf
+  if ! engine_up "$PODMAN_SOCK"; then
+    log "podman: starting podman system service on ${PODMAN_SOCK} (log: ${PODMAN_LOG})"
+    mkdir -p "$(dirname "$PODMAN_SOCK")"
+    rm -f "$PODMAN_SOCK"
+    setsid nohup podman system service --time=0 "unix://${PODMAN_SOCK}" >>"$PODMAN_LOG" 2>&1 </dev/null &
+    wait_until 60 0.5 engine_up "$PODMAN_SOCK" || die "podman did not answer on ${PODMAN_SOCK}; see ${PODMAN_LOG}"
+  fi
+  log "podman: engine answers"
+  if ! podman image exists "$BASE_IMAGE"; then
+    ensure_base_tarball
+    log "podman: importing ${BASE_IMAGE} from ${BASE_TARBALL}"
+    podman import "${IMPORT_CHANGES[@]}" "$BASE_TARBALL" "$BASE_IMAGE" >/dev/null
+  fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Rootless engines refuse root: they run as an unprivileged test user with subordinate ids.
+# ---------------------------------------------------------------------------------------
+TEST_USER="${DOCKERCASK_TEST_USER:-dctest}"
+
+ensure_test_user() {
+  if ! id "$TEST_USER" >/dev/null 2>&1; then
+    log "user: creating ${TEST_USER}"
+    useradd -m -s /bin/bash "$TEST_USER"
+  fi
+  if ! grep -q "^${TEST_USER}:" /etc/subuid || ! grep -q "^${TEST_USER}:" /etc/subgid; then
+    log "user: subordinate ids for ${TEST_USER}"
+    usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$TEST_USER"
+  fi
+  TEST_UID="$(id -u "$TEST_USER")"
+  TEST_RUNTIME="/run/user/${TEST_UID}"
+  mkdir -p "$TEST_RUNTIME"
+  chown "$TEST_USER:$TEST_USER" "$TEST_RUNTIME"
+  chmod 0700 "$TEST_RUNTIME"
+  # slirp4netns and rootlesskit open /dev/net/tun as the user; udev makes it 0666 on a desktop.
+  [ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
+  # The base tarball, readable to the user's engines; the test binary and sources too.
+  chmod a+rx "$(dirname "$BASE_TARBALL")"
+}
+
+as_test_user() { runuser -u "$TEST_USER" -- env -i HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" PATH="/usr/share/docker.io/contrib:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" XDG_RUNTIME_DIR="$TEST_RUNTIME" "$@"; }
+user_engine_up() { as_test_user timeout 10 docker -H "unix://$1" info >/dev/null 2>&1; }
+
+ensure_rootless_engines() {
+  ensure_test_user
+  ensure_base_tarball
+  local podman_sock="${TEST_RUNTIME}/podman/podman.sock" docker_sock="${TEST_RUNTIME}/docker.sock"
+  if ! user_engine_up "$podman_sock"; then
+    log "podman-rootless: starting as ${TEST_USER} on ${podman_sock}"
+    as_test_user mkdir -p "${TEST_RUNTIME}/podman"
+    as_test_user setsid nohup podman system service --time=0 "unix://${podman_sock}" >>/var/log/dockercask-podman-rootless.log 2>&1 </dev/null &
+    wait_until 60 0.5 user_engine_up "$podman_sock" || die "rootless podman did not answer; see /var/log/dockercask-podman-rootless.log"
+  fi
+  as_test_user podman image exists "$BASE_IMAGE" || as_test_user podman import "${IMPORT_CHANGES[@]}" "$BASE_TARBALL" "$BASE_IMAGE" >/dev/null
+  log "podman-rootless: engine answers"
+  if ! user_engine_up "$docker_sock"; then
+    log "docker-rootless: starting dockerd-rootless.sh as ${TEST_USER} on ${docker_sock}"
+    as_test_user setsid nohup dockerd-rootless.sh >>/var/log/dockercask-docker-rootless.log 2>&1 </dev/null &
+    wait_until 120 0.5 user_engine_up "$docker_sock" || die "rootless dockerd did not answer; see /var/log/dockercask-docker-rootless.log"
+  fi
+  as_test_user docker -H "unix://${docker_sock}" image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
+    as_test_user docker -H "unix://${docker_sock}" import "${IMPORT_CHANGES[@]}" "$BASE_TARBALL" "$BASE_IMAGE" >/dev/null
+  log "docker-rootless: engine answers"
+  ROOTLESS_ENGINES="podman-rootless=unix://${podman_sock},docker-rootless=unix://${docker_sock}"
+}
+
+# ---------------------------------------------------------------------------------------
 ensure_packages
 ensure_wayland_user
 ensure_docker
 ensure_base_image
+ensure_podman
+ensure_rootless_engines
 ensure_display
 ensure_pulse
 ensure_pipewire
@@ -412,4 +533,10 @@ printf 'DISPLAY=%s\n' "$TEST_DISPLAY"
 printf 'PULSE_SERVER=%s\n' "$(pulse_server)"
 printf 'DOCKERCASK_TEST_PIPEWIRE_SERVER=unix:%s/pulse/native\n' "$PIPEWIRE_DIR"
 printf 'DOCKERCASK_TEST_SINK=%s\n' "$SINK"
+# Engines the matrix runs on (name=DOCKER_HOST), the rootless ones with the user they run as.
+printf 'DOCKERCASK_TEST_ENGINES=docker=unix:///var/run/docker.sock,podman=unix://%s\n' "$PODMAN_SOCK"
+printf 'DOCKERCASK_TEST_ROOTLESS_ENGINES=%s\n' "$ROOTLESS_ENGINES"
+printf 'DOCKERCASK_TEST_USER=%s\n' "$TEST_USER"
+# cgroup2fs: v2; tmpfs: v1 or hybrid, where rootless engines cannot enforce limits.
+printf 'DOCKERCASK_TEST_CGROUP=%s\n' "$([ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && echo 2 || echo 1)"
 log "ready"

@@ -5,7 +5,7 @@
 import { renderUsage, runCommand, type CommandDef } from "citty";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash } from "./core/argv.ts";
-import { isDockercaskError } from "./core/errors.ts";
+import { isDockercaskError, UsageError } from "./core/errors.ts";
 import { sanitizeTerminalText } from "./core/terminal-text.ts";
 import { suggestNearest } from "./core/suggest.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -15,6 +15,17 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   // Flags after "--" belong to the app, not to us.
   const { ours } = splitAtDashDash(rawArgs);
   const verbose = ours.includes("--verbose");
+  // --engine is global: taken out here and handed to whatever connects, as DOCKERCASK_ENGINE.
+  const engineAt = ours.findIndex((a) => a === "--engine" || a.startsWith("--engine="));
+  if (engineAt !== -1) {
+    const flag = ours[engineAt]!;
+    const value = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : ours[engineAt + 1];
+    if (!value || value.startsWith("-")) return report(new UsageError("--engine needs a value", "For example: --engine podman (docker, docker-rootless, podman, podman-rootless, or unix:///path)."), verbose);
+    process.env.DOCKERCASK_ENGINE = value;
+    const taken = flag.includes("=") ? 1 : 2;
+    rawArgs = [...rawArgs.slice(0, engineAt), ...rawArgs.slice(engineAt + taken)];
+    return run(rawArgs);
+  }
   if (verbose) (await import("./adapters/log.ts")).setVerbose(true);
   try {
     if (ours.length === 1 && (ours[0] === "--version" || ours[0] === "-v")) {

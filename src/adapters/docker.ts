@@ -1,34 +1,60 @@
 import type Dockerode from "dockerode";
+import { statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
+import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
+import type { InspectedContainer } from "../core/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 
-export interface DockerClient extends ImageClient, ContainerClient {
-  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
-  api: Dockerode;
+/** How long a removal someone else started may take before we stop waiting for it. */
+const REMOVAL_WAIT_MS = 15_000;
+
+export interface EngineClient {
+  /** What the engine is (Docker or Podman, rootless or not), asked once. */
+  engine(): Promise<EngineIdentity>;
 }
 
-export function dockerSocketPath(env: Record<string, string | undefined>): string {
-  const host = env.DOCKER_HOST;
-  if (host?.startsWith("unix://")) return host.slice("unix://".length);
-  return host || "/var/run/docker.sock";
+export interface DockerClient extends ImageClient, ContainerClient, EngineClient {
+  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
+  api: Dockerode;
+  /** The socket it talks to. */
+  socket: string;
 }
 
 /**
  * Connects lazily: dockerode (and its gRPC dependencies) is imported on first use, so
  * commands that never talk to Docker, like --help, stay fast.
  */
-export async function createDockerClient(env: Record<string, string | undefined> = process.env): Promise<DockerClient> {
+export async function createDockerClient(endpoint: EngineEndpoint): Promise<DockerClient> {
   const { default: Docker } = await import("dockerode");
-  const socket = dockerSocketPath(env);
-  const api = env.DOCKER_HOST && !env.DOCKER_HOST.startsWith("unix://") ? new Docker() : new Docker({ socketPath: socket });
+  const socket = endpoint.socket;
+  // A DOCKER_HOST that is not a unix socket (tcp://, ssh://): dockerode reads it from the environment.
+  const api = endpoint.from === "DOCKER_HOST" && socket.includes("://") ? new Docker() : new Docker({ socketPath: socket });
   const wrap = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(translateDockerError(error, socket)));
   await wrap(() => api.ping());
+  let identity: Promise<EngineIdentity> | undefined;
 
   return {
     api,
+    socket,
+    engine: () =>
+      (identity ??= (async () => {
+        // Podman answers /version and /info in about a second each (it asks conmon and the
+        // runtime for their versions), which every run would wait for. Its /_ping headers name
+        // it at once; a rootful Podman needs nothing more, a rootless one its cgroup version.
+        const ping = socket.includes("://") ? {} : await pingHeaders(socket).catch(() => ({}) as Record<string, string>);
+        const libpod = ping["libpod-api-version"];
+        if (libpod) {
+          const rootless = ownerOf(socket) !== 0;
+          const info = rootless ? await wrap(() => api.info()) : {};
+          return identifyEngine({ version: { Components: [{ Name: "Podman Engine", Version: libpod }] }, info, podmanRootless: rootless });
+        }
+        const [version, info] = await Promise.all([wrap(() => api.version()), wrap(() => api.info())]);
+        return identifyEngine({ version, info } as Parameters<typeof identifyEngine>[0]);
+      })()),
     async inspectImage(name) {
       try {
         const info = await api.getImage(name).inspect();
@@ -52,8 +78,16 @@ export async function createDockerClient(env: Record<string, string | undefined>
       );
       await readJsonLines(stream, onEvent);
     },
-    async runContainer(spec) {
+    async runContainer(spec, options = {}) {
       const container = await wrap(() => api.createContainer(spec));
+      if (options.check) {
+        try {
+          options.check((await wrap(() => container.inspect())) as InspectedContainer);
+        } catch (error) {
+          await container.remove({ force: true, v: true }).catch(() => {});
+          throw error;
+        }
+      }
       const waiting = wrap(() => container.wait({ condition: "next-exit" }));
       // Make sure the wait request is registered with the engine before the start.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -76,13 +110,28 @@ export async function createDockerClient(env: Record<string, string | undefined>
       return { id: container.id, exited, oomKilled };
     },
     async removeContainer(id) {
+      const container = api.getContainer(id);
       try {
         // v: with its anonymous volumes, the shared folders' mounts (core/container-spec.ts).
-        await api.getContainer(id).remove({ force: true, v: true });
+        await container.remove({ force: true, v: true });
+        return;
       } catch (error) {
         const status = statusOf(error);
         // 404: already gone (AutoRemove won); 409: removal already in progress.
-        if (status !== 404 && status !== 409) throw translateDockerError(error, socket);
+        if (status === 404) return;
+        if (status !== 409) throw translateDockerError(error, socket);
+      }
+      // Someone else is removing it (Podman answers 409 while its own cleanup of an exited
+      // container runs): wait until it is really gone, so "ended" means nothing is left.
+      const deadline = Date.now() + REMOVAL_WAIT_MS;
+      while (Date.now() < deadline) {
+        const gone = await container.inspect().then(
+          () => false,
+          (error: unknown) => statusOf(error) === 404,
+        );
+        if (gone) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await container.remove({ force: true, v: true }).catch(() => {});
       }
     },
     async listContainers(label) {
@@ -114,6 +163,27 @@ export async function createDockerClient(env: Record<string, string | undefined>
       });
     },
   };
+}
+
+/** The headers of the engine's /_ping answer, where Podman names itself (Libpod-API-Version). */
+function pingHeaders(socketPath: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ socketPath, path: "/_ping", method: "GET" }, (response) => {
+      response.resume();
+      resolve(Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)])));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+/** A rootless engine's socket is its user's; a rootful one's is root's. */
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readJsonLines(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {

@@ -1,6 +1,7 @@
 import { DockercaskError, DockerPermissionError } from "../core/errors.ts";
 import type { DoctorProbe, DockerStatus, PulseStatus } from "../ports/doctor-probe.ts";
-import { createDockerClient, dockerSocketPath, translateDockerError } from "./docker.ts";
+import type { EngineEndpoint } from "../core/engine.ts";
+import { createDockerClient, translateDockerError } from "./docker.ts";
 import { queryHostScreen } from "./host-display.ts";
 import { findExecutable } from "./host-tools.ts";
 
@@ -9,22 +10,23 @@ const PULSE_TIMEOUT_MS = 2_000;
 const DOCKER_TIMEOUT_MS = 5_000;
 
 /** The real host, as `doctor` sees it. Reads only; starts nothing that outlives the check. */
-export function createDoctorProbe(env: Record<string, string | undefined> = process.env): DoctorProbe {
+export function createDoctorProbe(env: Record<string, string | undefined>, endpoint: () => EngineEndpoint): DoctorProbe {
   return {
     findExecutable: (name) => findExecutable(name, env.PATH),
-    dockerStatus: () => dockerStatus(env),
+    dockerStatus: () => dockerStatus(endpoint),
     display: () => ({ DISPLAY: env.DISPLAY || undefined, WAYLAND_DISPLAY: env.WAYLAND_DISPLAY || undefined }),
     canConnectDisplay,
     pulseStatus: () => pulseStatus(env),
   };
 }
 
-async function dockerStatus(env: Record<string, string | undefined>): Promise<DockerStatus> {
-  const socket = dockerSocketPath(env);
+async function dockerStatus(endpoint: () => EngineEndpoint): Promise<DockerStatus> {
+  let socket = "the engine's socket";
   try {
-    const client = await withTimeout(createDockerClient(env), DOCKER_TIMEOUT_MS, `no answer from ${socket}`);
-    const info = await withTimeout(client.api.version(), DOCKER_TIMEOUT_MS, `no answer from ${socket}`);
-    return { ok: true, version: info.Version };
+    socket = endpoint().socket;
+    const client = await withTimeout(createDockerClient(endpoint()), DOCKER_TIMEOUT_MS, `no answer from ${socket}`);
+    const engine = await withTimeout(client.engine(), DOCKER_TIMEOUT_MS, `no answer from ${socket}`);
+    return { ok: true, engine, socket, root: process.getuid?.() === 0 };
   } catch (raw) {
     const error = raw instanceof DockercaskError ? raw : translateDockerError(raw, socket);
     const problem = error instanceof DockerPermissionError ? "permission" : "unreachable";

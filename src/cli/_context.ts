@@ -1,4 +1,4 @@
-import { chownSync, existsSync } from "node:fs";
+import { chownSync, existsSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
@@ -8,6 +8,7 @@ import { loadConfig, sharedFolderRules } from "../adapters/config-file.ts";
 import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
+import { resolveEngineEndpoint } from "../adapters/engine.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
 import { requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
@@ -42,7 +43,17 @@ export function createContext(env: Record<string, string | undefined> = process.
   const runtime = createRuntimeDirs(env);
   const pulse = createPulseClient(env);
   let docker: Promise<DockerClient> | undefined;
-  const connect = () => (docker ??= createDockerClient(env));
+  // A config that cannot be read does not stop commands that need no settings (build, ps, stop):
+  // they use the engine found. run, which needs the settings, reads the config itself and stops.
+  const configuredEngine = () => {
+    try {
+      return loadConfig(paths, env).engine;
+    } catch {
+      return undefined;
+    }
+  };
+  const endpoint = () => resolveEngineEndpoint(env, configuredEngine);
+  const connect = () => (docker ??= Promise.resolve().then(() => createDockerClient(endpoint())));
   const buildDeps = async (): Promise<BuildDeps> => ({
     catalog: catalog(),
     images: await connect(),
@@ -98,6 +109,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     },
     acquireRuntime: (name, state) => runtime.acquire(name, state),
     claimHome: (home, owner) => chownSync(home, owner.uid, owner.gid),
+    writePrivateFile: (path, content) => writeFileSync(path, content, { mode: 0o600 }),
     writeAuthFiles,
     startXephyr: (options) => startXephyr(options, env),
     queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),
@@ -141,6 +153,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     },
     store,
     runtime,
+    endpoint,
     connect,
     buildDeps,
     desktopDeps,

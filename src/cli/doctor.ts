@@ -9,9 +9,10 @@ export default defineCommand({
   meta: { name: "doctor", description: "Check that this host has what dockercask needs, and say how to fix what is missing" },
   args: { ...jsonArg },
   async run({ args }) {
+    const context = createContext();
     // Like run, ps and stop: clean up after dead supervisors first (it works without Docker too).
-    await createContext().reap();
-    const report = await runDoctor(createDoctorProbe());
+    await context.reap();
+    const report = await runDoctor(createDoctorProbe(process.env, context.endpoint));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     // A report, not an error: it has already said what is wrong, so main.ts has nothing to add.
     if (!report.ok) process.exitCode = 1;

@@ -32,6 +32,7 @@ export const main = defineCommand({
   },
   args: {
     verbose: { type: "boolean", description: "Show build output and stack traces of errors" },
+    engine: { type: "string", description: "Container engine: docker, docker-rootless, podman, podman-rootless, or unix:///socket (default: found)" },
   },
   subCommands,
 });

@@ -10,10 +10,13 @@ export default defineCommand({
   args: { ...instanceArg },
   async run({ args }) {
     const ctx = createContext();
-    const container = await findRunningContainer(args.instance, await ctx.connect());
+    const docker = await ctx.connect();
+    const container = await findRunningContainer(args.instance, docker);
     // The docker CLI handles the terminal (raw mode, resize); a hijacked stream under Bun would not.
     const { docker: dockerCli } = requireTools(["docker"], ctx.env);
     const tty = process.stdin.isTTY && process.stdout.isTTY;
-    process.exitCode = await runAttached([dockerCli!, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"]);
+    // The engine dockercask chose (--engine, config, detection), which the CLI would not find alone.
+    const host = docker.socket.includes("://") ? docker.socket : `unix://${docker.socket}`;
+    process.exitCode = await runAttached([dockerCli!, "-H", host, "exec", tty ? "-it" : "-i", container.id, "/bin/bash"]);
   },
 });

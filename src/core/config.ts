@@ -1,4 +1,5 @@
 import { parse, TomlDate, TomlError } from "smol-toml";
+import { ENGINE_NAMES, isEngineName } from "./engine.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
 import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
@@ -11,6 +12,8 @@ export type { SharedFolder };
 
 /**
  * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
+ *
+ *   engine = "podman"       # docker | docker-rootless | podman | podman-rootless | "unix:///path"
  *
  *   [defaults]              # applies to every instance
  *   size = "1280x800"       # Xephyr window size WxH, each side 200..16384
@@ -62,6 +65,8 @@ export interface InstanceSettings extends LimitSettings {
 }
 
 export interface DockercaskConfig {
+  /** The container engine (core/engine.ts): an engine name or a unix:// socket. */
+  engine?: string;
   defaults: InstanceSettings;
   apps: Record<string, InstanceSettings>;
   instances: Record<string, InstanceSettings>;
@@ -110,6 +115,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): Dockerca
     if (key === "defaults") {
       if (isTable(value)) config.defaults = readSettings(value, ["defaults"], ctx);
       else report(ctx, [key], `defaults must be a table, [defaults], not ${describe(value)}`);
+    } else if (key === "engine") {
+      if (typeof value === "string" && (isEngineName(value) || /^unix:\/\/\/./.test(value))) config.engine = value;
+      else report(ctx, [key], `engine must be one of ${ENGINE_NAMES.map((n) => `"${n}"`).join(", ")} or "unix:///path/to/socket", not ${describe(value)}`);
     } else if (key === "apps" || key === "instances") {
       readNamedTables(value, key, config[key], ctx);
     } else {

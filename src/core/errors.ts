@@ -193,3 +193,18 @@ export class SharedFolderError extends DockercaskError {
     super(message, { code: "E_SHARED", hint });
   }
 }
+
+/** The engine would run the app with less hardening than its spec: we refuse rather than run weaker. */
+export class EngineCannotApplyError extends DockercaskError {
+  readonly problems: { setting: string; wanted: string; got: string }[];
+  constructor(engine: string, problems: { setting: string; wanted: string; got: string }[], options: { cgroupV1?: boolean } = {}) {
+    const list = problems.map((p) => `${p.setting} (wanted ${p.wanted}, got ${p.got})`).join("; ");
+    super(`${engine} cannot apply ${problems.map((p) => p.setting).join(", ")}: refusing to run with less hardening than asked. ${list}`, {
+      code: "E_ENGINE_WEAKER",
+      hint: options.cgroupV1
+        ? "Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (--engine docker or --engine podman)."
+        : "Use an engine that applies it (--engine docker, podman, docker-rootless or podman-rootless), or report the engine's version if it should.",
+    });
+    this.problems = problems;
+  }
+}

@@ -1,4 +1,5 @@
 import type { ContainerCreateOptions } from "dockerode";
+import type { InspectedContainer } from "../core/hardening-check.ts";
 
 // Port: what services ask of the container side of the engine. adapters/docker.ts implements it.
 
@@ -21,13 +22,21 @@ export interface RunningContainer {
   oomKilled?: () => Promise<boolean>;
 }
 
+export interface RunContainerOptions {
+  /**
+   * Called with the engine's inspect answer for the created container, before it starts. If it
+   * throws, the container is removed unstarted and the error passes on.
+   */
+  check?: (inspected: InspectedContainer) => void;
+}
+
 export interface ContainerClient {
   /**
    * Creates and starts a container. `exited` resolves with its exit code; the wait is
    * registered before the start, so even an app that dies at once (and is auto-removed)
    * is seen to exit.
    */
-  runContainer(spec: ContainerCreateOptions): Promise<RunningContainer>;
+  runContainer(spec: ContainerCreateOptions, options?: RunContainerOptions): Promise<RunningContainer>;
   /** Kills and removes it; a container that is already gone is fine. */
   removeContainer(id: string): Promise<void>;
   /** Containers carrying `label`, running or not. */

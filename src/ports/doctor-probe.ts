@@ -1,7 +1,9 @@
 // Port: what `doctor` asks of the host. adapters/doctor-probe.ts implements it.
 
+import type { EngineIdentity } from "../core/engine.ts";
+
 export type DockerStatus =
-  | { ok: true; version: string }
+  | { ok: true; engine: EngineIdentity; socket: string; /** Whether we are root, whose access to a rootful engine is no escalation. */ root: boolean }
   | { ok: false; problem: "unreachable" | "permission"; socket: string; message: string };
 
 export interface PulseStatus {

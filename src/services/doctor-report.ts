@@ -12,6 +12,7 @@ export function renderReport(report: DoctorReport): string {
   const lines: string[] = [];
   for (const check of report.checks) {
     lines.push(`${mark(check)} ${check.name.padEnd(width)}  ${check.detail}`);
+    if (check.note) lines.push(`  ${" ".repeat(width)}  ${check.note}`);
     // A missing tool's fix is in the install commands below, for every distribution at once.
     if (!check.ok && check.fix && !report.missingTools.includes(check.name)) lines.push(`  ${" ".repeat(width)}  ${check.fix}`);
   }

@@ -1,3 +1,4 @@
+import { describeEngine } from "../core/engine.ts";
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
 import type { DoctorProbe } from "../ports/doctor-probe.ts";
@@ -10,6 +11,8 @@ export interface DoctorCheck {
   detail: string;
   /** What to do about a failure. */
   fix?: string;
+  /** Something to know even when the check passes. */
+  note?: string;
 }
 
 export interface DoctorReport {
@@ -60,8 +63,26 @@ function describePackages(tool: HostTool): string {
 
 async function checkDocker(probe: DoctorProbe): Promise<DoctorCheck> {
   const status = await probe.dockerStatus();
-  const name = "docker daemon";
-  if (status.ok) return { name, ok: true, required: true, detail: `Docker Engine ${status.version}` };
+  const name = "engine";
+  if (status.ok) {
+    const { engine } = status;
+    const detail = `${describeEngine(engine)} at ${status.socket}`;
+    if (engine.rootless && engine.cgroupVersion === "1") {
+      return {
+        name,
+        ok: false,
+        required: true,
+        detail: `${detail}: this host runs cgroup v1, where a rootless engine cannot enforce the memory, CPU and pids limits, so dockercask refuses to run apps on it`,
+        fix: "Boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a rootful engine: --engine docker or --engine podman.",
+      };
+    }
+    const note = engine.rootless
+      ? "rootless: the engine and its containers run as you, so an escape from a container gets no more than your own account"
+      : engine.kind === "docker" && !status.root
+        ? "rootful: whoever can use this socket (the docker group) is root on the host, with no password asked. A rootless engine (docker-rootless, podman-rootless) avoids that"
+        : "rootful: the engine runs as root; apps still run unprivileged inside their containers";
+    return { name, ok: true, required: true, detail, note };
+  }
   // The same advice the other commands give when they meet the problem, so it stays in one place.
   const error = status.problem === "permission" ? new DockerPermissionError(status.socket) : new DockerUnreachableError(status.socket);
   const why = status.message && status.message !== error.message ? ` (${status.message})` : "";

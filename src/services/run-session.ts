@@ -1,4 +1,5 @@
 import type { ContainerClient } from "../ports/container-client.ts";
+import type { EngineClient } from "../ports/engine-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
 import type { AcquireResult } from "../ports/runtime-dirs.ts";
@@ -6,7 +7,10 @@ import type { XephyrHandle } from "../ports/xephyr.ts";
 import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog.ts";
 import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
-import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
+import { describeEngine } from "../core/engine.ts";
+import { adaptSpecToEngine } from "../core/engine-spec.ts";
+import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidPolicyError } from "../core/errors.ts";
+import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../core/hardening-check.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
 import type { AppPolicy, ClipboardPolicy } from "../core/policy.ts";
@@ -25,7 +29,9 @@ export interface RunSessionDeps {
   /** Checks the host before anything starts: DISPLAY, Xephyr, xauth. Throws with a hint. */
   preflight: () => void;
   /** Connects to Docker. */
-  docker: () => Promise<ImageClient & ContainerClient>;
+  docker: () => Promise<ImageClient & ContainerClient & EngineClient>;
+  /** Writes a file only the user can read (the seccomp profile Podman takes as a path). */
+  writePrivateFile: (path: string, content: string) => void;
   /** Cleans up after dead sessions: their runtime dirs and Xephyrs (local and cheap), then their containers. */
   reapHost: () => Promise<void>;
   reapContainers: () => Promise<void>;
@@ -123,7 +129,7 @@ async function superviseSession(
   }
   const runtime = acquired.dir;
 
-  let docker: (ImageClient & ContainerClient) | undefined;
+  let docker: (ImageClient & ContainerClient & EngineClient) | undefined;
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
   let soundRelay: { stop(): void } | undefined;
@@ -160,6 +166,8 @@ async function superviseSession(
     const startDockerSide = () =>
       (dockerSide ??= (async () => {
         docker = await deps.docker();
+        const beyond = limitsBeyondEngine(await docker.engine());
+        if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
         await deps.reapContainers();
         await deps.ensureImage(name.app, { noBuild: extra.noBuild });
         deps.store.register(name);
@@ -212,7 +220,18 @@ async function superviseSession(
       pulseSocket: soundRelay ? pulseSocket : undefined,
       appArgs: extra.appArgs,
     });
-    const container = await docker!.runContainer(spec);
+    // The same promises, said the way this engine takes them; refused where it cannot keep one.
+    const engine = await docker!.engine();
+    const adapted = adaptSpecToEngine(spec, engine, { host: deps.host, seccompFile: `${runtime.path}/seccomp.json` });
+    const beyond = settingsBeyondEngine(adapted.spec, engine);
+    if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: engine.rootless && engine.cgroupVersion === "1" });
+    for (const file of adapted.files) deps.writePrivateFile(file.path, file.content);
+    const container = await docker!.runContainer(adapted.spec, {
+      check: (inspected) => {
+        const problems = compareHardening(adapted.spec, inspected, engine);
+        if (problems.length) throw new EngineCannotApplyError(describeEngine(engine), problems);
+      },
+    });
     containerId = container.id;
     recordState();
     deps.log.info(`${name.full} is running on display :${display}`);

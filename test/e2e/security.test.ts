@@ -63,7 +63,8 @@ describe("X11 isolation", () => {
   test("it cannot read any host Xauthority, only its own cookie for its own display", async () => {
     // Control: the user's Xauthority on the host holds the cookie we look for.
     expect((await sh(["xauth", "-f", box.env.XAUTHORITY!, "nlist"])).stdout).toContain(HOST_COOKIE);
-    const named = await attack("find / -xdev \\( -name '.Xauthority' -o -name 'Xauthority' -o -name 'xauth.server' -o -name 'xauth.client' \\) 2>/dev/null");
+    // / and the tmpfs filesystems an engine may put under it (Podman mounts one on /run and /tmp).
+    const named = await attack("find / /run /tmp /var/tmp /home/app -xdev \\( -name '.Xauthority' -o -name 'Xauthority' -o -name 'xauth.server' -o -name 'xauth.client' \\) 2>/dev/null | sort -u");
     expect(named.stdout.trim().split("\n")).toEqual(["/run/dockercask/Xauthority"]);
     const found = await attack(`grep -rl --exclude-dir=proc --exclude-dir=sys ${HOST_COOKIE} / 2>/dev/null; xauth -i -f /run/dockercask/Xauthority nlist`);
     expect(found.stdout).not.toContain(HOST_COOKIE);

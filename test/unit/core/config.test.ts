@@ -58,6 +58,8 @@ describe("parseConfig accepts", () => {
   test.each<[string, string, DockercaskConfig]>([
     ["an empty file", "", { defaults: {}, apps: {}, instances: {} }],
     ["only comments", "# nothing yet\n\n", { defaults: {}, apps: {}, instances: {} }],
+    ["an engine by name", 'engine = "podman-rootless"\n', { engine: "podman-rootless", defaults: {}, apps: {}, instances: {} }],
+    ["an engine by socket", 'engine = "unix:///srv/podman.sock"\n', { engine: "unix:///srv/podman.sock", defaults: {}, apps: {}, instances: {} }],
     [
       "every key in every table kind",
       FULL,
@@ -120,6 +122,7 @@ describe("settingsFor merges instance > app > defaults", () => {
 describe("parseConfig rejects, naming the file and line", () => {
   test.each<[string, string, string]>([
     ["bad TOML", lines("[defaults]", "dpi = ", ""), "/c/config.toml:2: invalid TOML"],
+    ["an unknown engine", lines("", 'engine = "lxd"'), ':2: engine must be one of "docker", "docker-rootless", "podman", "podman-rootless" or "unix:///path/to/socket"'],
     ["a duplicate key", lines("[defaults]", "dpi = 96", "dpi = 97"), "/c/config.toml:3: invalid TOML"],
     ["an unknown table", lines("", "[default]", "dpi = 96"), "/c/config.toml:2: unknown table [default] (did you mean [defaults]?"],
     ["an unknown top-level key", lines("[apps.a]", "[colour]", "x = 1", "", "verbose = true"), ":2: unknown table [colour]"],

@@ -10,7 +10,7 @@ function createFakeProbe(overrides: Partial<DoctorProbe> & { missing?: string[] 
   return {
     connected,
     findExecutable: (name) => (missing.includes(name) ? undefined : `/usr/bin/${name}`),
-    dockerStatus: async () => ({ ok: true, version: "27.1.0" }),
+    dockerStatus: async () => ({ ok: true, engine: { kind: "docker", version: "27.1.0", rootless: false, cgroupVersion: "2" }, socket: "/var/run/docker.sock", root: false }),
     display: () => ({ DISPLAY: ":0" }),
     canConnectDisplay: async (display) => {
       connected.push(display);
@@ -35,10 +35,10 @@ describe("runDoctor", () => {
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.missingTools).toEqual([]);
     expect(report.install).toBeUndefined();
-    expect(check(report, "docker daemon").detail).toContain("27.1.0");
+    expect(check(report, "engine").detail).toContain("27.1.0");
     expect(check(report, "sound").detail).toContain("/run/user/1000/pulse/native");
     expect(probe.connected).toEqual([":0"]);
-    // One check per tool in the table, plus docker daemon, display and sound.
+    // One check per tool in the table, plus engine, display and sound.
     expect(report.checks).toHaveLength(HOST_TOOLS.length + 3);
   });
 
@@ -50,7 +50,7 @@ describe("runDoctor", () => {
       createFakeProbe({ dockerStatus: async () => ({ ok: false, problem, socket: "/var/run/docker.sock", message: "connect ECONNREFUSED" }) }),
     );
     expect(report.ok).toBe(false);
-    const docker = check(report, "docker daemon");
+    const docker = check(report, "engine");
     expect(docker).toMatchObject({ ok: false, required: true });
     expect(docker.detail).toContain(detail);
     expect(docker.detail).toContain("ECONNREFUSED");
@@ -120,5 +120,30 @@ describe("runDoctor", () => {
     expect(check(report, "sound")).toMatchObject({ ok: false, required: false });
     expect(check(report, "sound").detail).toContain("Connection refused");
     expect(check(report, "sound").detail).toContain("silent");
+  });
+});
+
+describe("runDoctor: the engine", () => {
+  const status = (kind: "docker" | "podman", rootless: boolean, cgroupVersion: string, root = false) => async () =>
+    ({ ok: true as const, engine: { kind, version: "9.9", rootless, cgroupVersion }, socket: "/s.sock", root });
+  test.each([
+    ["rootful Docker as a user: the docker group is root on the host", status("docker", false, "2"), true, "rootful Docker 9.9 at /s.sock", "root on the host"],
+    ["rootful Docker as root", status("docker", false, "2", true), true, "rootful Docker 9.9", "runs as root"],
+    ["rootful Podman", status("podman", false, "1"), true, "rootful Podman 9.9", "runs as root"],
+    ["rootless Podman on cgroup v2", status("podman", true, "2"), true, "rootless Podman 9.9", "run as you"],
+    ["rootless Docker on cgroup v2", status("docker", true, "2"), true, "rootless Docker 9.9", "run as you"],
+  ] as const)("%s", async (_, dockerStatus, ok, detail, note) => {
+    const engine = check(await runDoctor(createFakeProbe({ dockerStatus })), "engine");
+    expect(engine.ok).toBe(ok);
+    expect(engine.detail).toContain(detail);
+    expect(engine.note).toContain(note);
+  });
+
+  test("a rootless engine on cgroup v1: not ok, since dockercask refuses to run there", async () => {
+    const report = await runDoctor(createFakeProbe({ dockerStatus: status("podman", true, "1") }));
+    expect(report.ok).toBe(false);
+    const engine = check(report, "engine");
+    expect(engine.detail).toContain("cgroup v1");
+    expect(engine.fix).toContain("cgroup v2");
   });
 });

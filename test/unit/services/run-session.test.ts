@@ -5,8 +5,11 @@ import type { ContainerClient } from "../../../src/ports/container-client.ts";
 import type { ImageClient } from "../../../src/ports/image-client.ts";
 import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
 import type { XephyrHandle } from "../../../src/ports/xephyr.ts";
+import type { EngineClient } from "../../../src/ports/engine-client.ts";
+import type { EngineIdentity } from "../../../src/core/engine.ts";
+import type { InspectedContainer } from "../../../src/core/hardening-check.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
-import { AlreadyRunningError, DockercaskError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
+import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
 import type { XephyrOptions } from "../../../src/core/xephyr.ts";
 import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/services/run-session.ts";
@@ -41,6 +44,12 @@ interface Harness {
   window: PromiseWithResolvers<number>;
   /** Delivers a signal the way the real onTerminate would, if someone listens. */
   signal(name: string): void;
+  /** What the engine says it is (rootful Docker unless a test says otherwise). */
+  engine: EngineIdentity;
+  /** What the engine's inspect answers for a created container; by default, the spec as sent. */
+  inspect: (spec: ContainerCreateOptions) => InspectedContainer;
+  /** Files written for the engine (path -> content). */
+  files: Map<string, string>;
 }
 
 /** Plain-object fakes for every dependency; `tweak` replaces some of them and may use the harness. */
@@ -72,6 +81,9 @@ function createHarness(
     app: Promise.withResolvers<number>(),
     window: Promise.withResolvers<number>(),
     signal: (name) => handler?.(name),
+    engine: { kind: "docker", version: "20.10.24", rootless: false, cgroupVersion: "2" },
+    inspect: (spec) => ({ Config: { User: spec.User }, HostConfig: spec.HostConfig as InspectedContainer["HostConfig"] }),
+    files: new Map(),
   };
 
   const records = new Map<string, InstanceRecord>();
@@ -89,7 +101,8 @@ function createHarness(
     purgeHome: (n) => void events.push(`purge ${n.full}`),
   };
 
-  const docker: ImageClient & ContainerClient = {
+  const docker: ImageClient & ContainerClient & EngineClient = {
+    engine: async () => h.engine,
     async inspectImage(name) {
       events.push(`inspect ${name}`);
       return { id: "sha256:1", labels: { ...inherited, ...labels }, createdAt: new Date(0) };
@@ -97,9 +110,10 @@ function createHarness(
     async buildImage() {
       events.push("build image");
     },
-    async runContainer(spec) {
+    async runContainer(spec, options) {
       events.push("run container");
       h.specs.push(spec);
+      options?.check?.(h.inspect(spec));
       return { id: "c1", exited: h.app.promise };
     },
     async removeContainer(id) {
@@ -130,6 +144,7 @@ function createHarness(
       return docker;
     },
     reapHost: async () => void events.push("reap host"),
+    writePrivateFile: (path, content) => void h.files.set(path, content),
     reapContainers: async () => void events.push("reap containers"),
     openSharedFolders(folders) {
       events.push(`open shared ${folders.map((f) => f.host).join(" ")}`);
@@ -806,5 +821,61 @@ describe("runSession: the policy comes from the app's recipe, never from its ima
       const named = [...warnings[0]!.matchAll(/(io\.dockercask\.[a-z-]+)=/g)].map((m) => m[1]);
       expect(named).toEqual(expected.warned);
     }
+  });
+});
+
+describe("runSession: the engine", () => {
+  test.each<[string, EngineIdentity, { user: string; userns?: string }]>([
+    ["rootful Docker", { kind: "docker", version: "20.10", rootless: false, cgroupVersion: "1" }, { user: "1000:1000" }],
+    ["rootful Podman", { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "1" }, { user: "1000:1000" }],
+    ["rootless Podman: keep-id", { kind: "podman", version: "4.3.1", rootless: true, cgroupVersion: "2" }, { user: "1000:1000", userns: "keep-id" }],
+    ["rootless Docker: uid 0 of its namespace, the host user", { kind: "docker", version: "27", rootless: true, cgroupVersion: "2" }, { user: "0:0" }],
+  ])("%s: the spec the engine gets", async (_, engine, want) => {
+    const h = createHarness((h) => {
+      h.engine = engine;
+      return { host: { ...h.deps.host, uid: 1000, gid: 1000 } };
+    });
+    await runToAppExit(h);
+    expect(h.specs[0]?.User).toBe(want.user);
+    expect(h.specs[0]?.HostConfig?.UsernsMode).toBe(want.userns);
+    expect(h.specs[0]?.HostConfig?.CapDrop).toEqual(["ALL"]);
+  });
+
+  test("an engine that drops a setting: refused, naming the setting and the engine, and everything torn down", async () => {
+    const h = createHarness((h) => {
+      h.engine = { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "2" };
+      h.inspect = (spec) => ({ Config: { User: spec.User }, HostConfig: { ...(spec.HostConfig as InspectedContainer["HostConfig"]), PidsLimit: 0 } });
+      return {};
+    });
+    const failure = runSession("xeyes", h.deps);
+    await expect(failure).rejects.toBeInstanceOf(EngineCannotApplyError);
+    await expect(failure).rejects.toThrow(/rootful Podman 4\.3\.1 cannot apply PidsLimit/);
+    expect(teardownOf(h)).toContain("stop xephyr");
+    expect(h.events.at(-1)).toBe("remove runtime dir");
+  });
+
+  test("a rootless engine on cgroup v1: refused before any image or container", async () => {
+    const h = createHarness((h) => {
+      h.engine = { kind: "podman", version: "4.3.1", rootless: true, cgroupVersion: "1" };
+      return { host: { ...h.deps.host, uid: 1000, gid: 1000 } };
+    });
+    const failure = runSession("xeyes", h.deps);
+    await expect(failure).rejects.toThrow(/rootless Podman 4\.3\.1 cannot apply Memory, MemorySwap, CpuShares, PidsLimit/);
+    await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining("cgroup v2") });
+    expect(h.events).not.toContain("run container");
+    // Not even an image is built for an engine that cannot run it.
+    expect(h.events.filter((e) => e.startsWith("ensure image"))).toEqual([]);
+  });
+
+  test("Podman gets the app's seccomp profile as a file in the runtime dir", async () => {
+    const h = createHarness((h) => {
+      h.engine = { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "2" };
+      return {};
+    }, { "io.dockercask.command": "xeyes", "io.dockercask.seccomp": "browser" });
+    await runToAppExit(h);
+    const opt = h.specs[0]?.HostConfig?.SecurityOpt?.find((o: string) => o.startsWith("seccomp="));
+    const path = opt!.slice("seccomp=".length);
+    expect(path).toEndWith("/seccomp.json");
+    expect(JSON.parse(h.files.get(path)!).syscalls.length).toBeGreaterThan(10);
   });
 });
