@@ -455,6 +455,7 @@ async function machineFacts(bin: string) {
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
   const dockerVersion = await shChecked(["docker", "version", "--format", "{{.Server.Version}}"]).catch(() => "unknown");
   // Xephyr has no --version; the Debian package says which server it is.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a JS placeholder.
   const xephyrVersion = (await sh(["dpkg-query", "-W", "-f", "${Version}", "xserver-xephyr"]).catch(() => undefined))?.stdout.trim() || "unknown";
   const version = (await shChecked([bin, "--version"])).replace(/^dockercask /, "");
   return { nproc: cpus().length, cpuModel, kernel: release(), dockerVersion, xephyrVersion, bun: Bun.version, version };
@@ -718,7 +719,7 @@ async function idleWindow(subjects: IdleSubject[], seconds: number): Promise<Idl
   const start = now();
   while (now() - start < seconds * 1000) {
     await Bun.sleep(Math.min(50, seconds * 1000 - (now() - start)));
-    subjects.forEach((s, i) => descendants(s.pid, s.exclude, seen[i]));
+    for (const [i, s] of subjects.entries()) descendants(s.pid, s.exclude, seen[i]);
   }
   const ticks1 = subjects.map((s) => treeTicks(s.pid, s.exclude));
   const threads1 = subjects.map((s) => threadNs(s.pid));

@@ -1,5 +1,6 @@
 /**
  * The whole test suite, as README.md and .ci/run call it (`npm test`):
+ *   0. `biome ci .`: lint and format check of the whole tree (biome.jsonc), counted as one test;
  *   1. set up the test bed (scripts/testbed.sh: Docker engine and the other engines, base image,
  *      Xvfb, pulse, and the tools some unit tests call: zsh, fish, groff), first, so no unit
  *      test skips for want of them;
@@ -12,7 +13,7 @@
  * the run unless test/allowed-skips.ts lists it with its reason.
  *
  *   bun scripts/test.ts            everything
- *   bun scripts/test.ts --unit     only the unit tests
+ *   bun scripts/test.ts --unit     the lint and format check, and the unit tests
  *   bun scripts/test.ts --e2e [filter...]   only e2e (filters go to bun test)
  */
 import { join } from "node:path";
@@ -69,6 +70,28 @@ async function bunTest(paths: string[], env: Record<string, string>, extra: stri
   return totals;
 }
 
+/**
+ * Lint and format check, as one test: `biome ci` writes nothing and fails on any finding.
+ * Quiet when clean; on failure its report is shown, and `npm run format` fixes the format part.
+ */
+async function lintAndFormat(): Promise<Totals> {
+  const result = (passed: boolean): Totals => ({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, skipped: 0, skippedTests: [] });
+  const argv = [join(root, "node_modules/.bin/biome"), "ci", ...(process.stderr.isTTY ? [] : ["--colors=off"]), "."];
+  try {
+    const proc = Bun.spawn(argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    if (code === 0) {
+      console.error("biome ci: lint and format clean");
+      return result(true);
+    }
+    process.stderr.write(out + err);
+    console.error(`biome ci failed (exit code ${code}): \`npm run lint\` lists the findings, \`npm run format\` rewrites the format`);
+  } catch (error) {
+    console.error(`biome ci could not run (${error instanceof Error ? error.message : String(error)}): run \`npm ci\` first`);
+  }
+  return result(false);
+}
+
 async function setUpTestBed(): Promise<Record<string, string>> {
   const proc = Bun.spawn(["bash", join(root, "scripts/testbed.sh")], { stdout: "pipe", stderr: "inherit" });
   const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
@@ -95,6 +118,8 @@ const fail = (error: unknown) => {
 };
 
 try {
+  // First, and not for a focused e2e run: a format slip should not hide behind e2e minutes.
+  if (!onlyE2e) add(await lintAndFormat());
   // The test bed first when e2e runs too: it installs what some unit tests call (zsh, fish,
   // groff). The unit tests run even when it fails; the e2e tests cannot.
   const env = onlyUnit ? undefined : await setUpTestBed().catch(fail);

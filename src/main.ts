@@ -2,7 +2,8 @@
  * The entry point, and the only place that turns an error into a message and an exit code.
  * Nothing below here calls process.exit().
  */
-import { renderUsage, runCommand, type CommandDef } from "citty";
+import { renderUsage, runCommand } from "citty";
+import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash } from "./core/argv.ts";
 import { isDockercaskError, UsageError } from "./core/errors.ts";
@@ -44,9 +45,9 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   }
 }
 
-async function resolveCommand(args: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
+async function resolveCommand(args: string[]): Promise<[AnyCommandDef, AnyCommandDef?]> {
   const name = args.find((a) => !a.startsWith("-"));
-  const subCommands = main.subCommands as Record<string, () => Promise<CommandDef<any>>>;
+  const subCommands = main.subCommands as Record<string, () => Promise<AnyCommandDef>>;
   const load = name ? subCommands[name] : undefined;
   return load ? [await load(), main] : [main];
 }
@@ -56,6 +57,7 @@ function colorEnabled(stream: { isTTY?: boolean }): boolean {
 }
 
 function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matches the ESC that starts an ANSI colour code, to strip it.
   return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
@@ -75,6 +77,7 @@ function report(error: unknown, verbose: boolean): number {
   }
   if (error instanceof Error && error.name === "CLIError") {
     const code = (error as Error & { code?: string }).code;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours the command name: skip its ANSI ESC codes.
     const unknown = /Unknown command (?:\x1b\[\d+m)?([^\s\x1b]+)/.exec(error.message)?.[1];
     const suggestion = unknown ? suggestNearest(unknown, commandNames) : undefined;
     write(`${red("error:")} ${color ? error.message : stripAnsi(error.message)}`);

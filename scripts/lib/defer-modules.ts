@@ -40,14 +40,14 @@ module.exports = new Proxy(function () {}, {
 }
 
 const STAND_IN = "#deferred";
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 export function deferModules(deferrals: Deferral[]): BunPlugin {
   return {
     name: "dockercask-defer-modules",
     setup(build) {
       const matched = new Set<Deferral>();
-      const specifiers = new RegExp(`^(${deferrals.map((d) => escape(d.specifier)).join("|")})$`);
+      const specifiers = new RegExp(`^(${deferrals.map((d) => escapeRegExp(d.specifier)).join("|")})$`);
       build.onResolve({ filter: specifiers }, (args) => {
         const deferral = deferrals.find((d) => d.specifier === args.path && args.importer.replaceAll("\\", "/").endsWith(`/node_modules/${d.importer}`));
         if (!deferral) return undefined;

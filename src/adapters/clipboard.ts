@@ -1,3 +1,4 @@
+import type { XClient, XDisplay } from "x11";
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
 import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 
@@ -12,6 +13,19 @@ export interface SelectionEndpoint {
    * out of reach, when that file exists but cannot be read.
    */
   cookieHex?: string;
+}
+
+/** What this adapter uses of an x11 client beyond src/types/x11.d.ts: the atom caches, XFixes and InternAtom. */
+interface SelectionClient extends XClient {
+  atoms: Record<string, number>;
+  atom_names: Record<number, string>;
+  require(extension: "fixes", callback: (error: unknown, fixes: XFixes) => void): void;
+  InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
+}
+
+interface XFixes {
+  SelectionEventMask: { SetSelectionOwner: number; SelectionWindowDestroy: number; SelectionClientClose: number };
+  SelectSelectionInput(window: number, selection: number, mask: number): void;
 }
 
 const XCLIP_TIMEOUT_MS = 3000;
@@ -39,13 +53,13 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   const x11 = mod.default ?? mod;
   const auth =
     endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
-  const display = await new Promise<any>((resolve, reject) => {
+  const display = await new Promise<XDisplay>((resolve, reject) => {
     const client = x11.createClient({ display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never, (error, d) =>
       error ? reject(error) : resolve(d),
     );
     client.on("error", reject);
   });
-  const X = display.client;
+  const X = display.client as SelectionClient;
   // The display can go away before the watch is set up (its window closed as the session
   // starts): then a request below gets no reply, ever. Fail instead of waiting for one.
   const gone = new Promise<never>((_, reject) => {
@@ -63,7 +77,7 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
     }
   };
   try {
-    await watchOn(X, display.screen[0].root, selections, ask, onChange);
+    await watchOn(X, display.screen[0]!.root, selections, ask, onChange);
   } catch (error) {
     close();
     throw error;
@@ -73,13 +87,13 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   return close;
 }
 
-async function watchOn(X: any, root: number, selections: Selection[], ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>, onChange: (selection: Selection) => void): Promise<void> {
+async function watchOn(X: SelectionClient, root: number, selections: Selection[], ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>, onChange: (selection: Selection) => void): Promise<void> {
   // x11 4.2.2 caches interned atoms in one object shared by every connection, so a second
   // display would get the first one's CLIPBOARD id. Give this connection its own cache,
   // holding only the protocol's predefined atoms (ids 1-68, the same on every server).
-  X.atoms = Object.fromEntries(Object.entries(X.atoms as Record<string, number>).filter(([, id]) => id <= 68));
-  X.atom_names = Object.fromEntries(Object.entries(X.atoms as Record<string, number>).map(([name, id]) => [id, name]));
-  const fixes: any = await ask((callback) => X.require("fixes", callback));
+  X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([, id]) => id <= 68));
+  X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
+  const fixes = await ask<XFixes>((callback) => X.require("fixes", callback));
   const atoms = new Map<number, Selection>();
   for (const selection of selections) {
     const atom = await ask<number>((callback) => X.InternAtom(false, selection, callback));

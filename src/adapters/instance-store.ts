@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../core/errors.ts";
 import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance-name.ts";
@@ -75,7 +75,7 @@ export function createInstanceStore(paths: DockercaskPaths): InstanceStore {
  */
 export function removeInside(root: string, target: string): void {
   if (dirname(target) !== root) throw new UnsafePathError(target, `it is not directly inside ${root}`);
-  let stat;
+  let stat: Stats;
   try {
     stat = lstatSync(target);
   } catch (error) {

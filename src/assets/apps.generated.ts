@@ -22,53 +22,53 @@ import f19 from "../../apps/xeyes/icon.svg" with { type: "text" };
 import f20 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
-  "base": {
-    "Dockerfile": f0,
+  base: {
+    Dockerfile: f0,
     "client.conf": f1,
     "dockercask-session": f2,
   },
-  "chrome": {
-    "Dockerfile": f3,
+  chrome: {
+    Dockerfile: f3,
   },
-  "chromium": {
-    "Dockerfile": f4,
+  chromium: {
+    Dockerfile: f4,
   },
-  "firefox": {
-    "Dockerfile": f5,
+  firefox: {
+    Dockerfile: f5,
     "dockercask-firefox": f6,
     "dockercask-prefs.js": f7,
   },
-  "gimp": {
-    "Dockerfile": f8,
+  gimp: {
+    Dockerfile: f8,
   },
-  "keepassxc": {
-    "Dockerfile": f9,
+  keepassxc: {
+    Dockerfile: f9,
   },
-  "keylogger": {
-    "Dockerfile": f10,
+  keylogger: {
+    Dockerfile: f10,
     "keylogger.py": f11,
   },
-  "libreoffice": {
-    "Dockerfile": f12,
+  libreoffice: {
+    Dockerfile: f12,
   },
-  "slack": {
-    "Dockerfile": f13,
+  slack: {
+    Dockerfile: f13,
     "dockercask-slack": f14,
   },
-  "spotify": {
-    "Dockerfile": f15,
+  spotify: {
+    Dockerfile: f15,
   },
-  "thunderbird": {
-    "Dockerfile": f16,
+  thunderbird: {
+    Dockerfile: f16,
   },
-  "vlc": {
-    "Dockerfile": f17,
+  vlc: {
+    Dockerfile: f17,
   },
-  "xeyes": {
-    "Dockerfile": f18,
+  xeyes: {
+    Dockerfile: f18,
     "icon.svg": f19,
   },
-  "xterm": {
-    "Dockerfile": f20,
+  xterm: {
+    Dockerfile: f20,
   },
 };

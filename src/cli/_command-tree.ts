@@ -3,6 +3,14 @@ import type { ArgInfo, CommandInfo } from "../core/command-tree.ts";
 
 type Resolvable<T> = T | Promise<T> | (() => T) | (() => Promise<T>);
 
+/**
+ * Any one command, whatever its args. A command's run() takes its own args type, and function
+ * parameters are contravariant, so no narrower type accepts them all: citty's own
+ * SubCommandsDef holds CommandDef<any> for the same reason.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above; the one place the project names it.
+export type AnyCommandDef = CommandDef<any>;
+
 async function resolve<T>(value: Resolvable<T> | undefined): Promise<T | undefined> {
   return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
 }
@@ -11,13 +19,10 @@ async function resolve<T>(value: Resolvable<T> | undefined): Promise<T | undefin
  * Reads the citty command definitions into plain data, loading every lazy subcommand.
  * Completion and the man page are built from this, never from a second list of commands.
  */
-export async function describeCommandTree(root: CommandDef<any>, path: string[] = []): Promise<CommandInfo> {
+export async function describeCommandTree(root: AnyCommandDef, path: string[] = []): Promise<CommandInfo> {
   const meta = ((await resolve(root.meta as Resolvable<CommandMeta>)) ?? {}) as CommandMeta;
   const args = ((await resolve(root.args as Resolvable<Record<string, ArgDef>>)) ?? {}) as Record<string, ArgDef>;
-  const subs = ((await resolve(root.subCommands as Resolvable<Record<string, Resolvable<CommandDef<any>>>>)) ?? {}) as Record<
-    string,
-    Resolvable<CommandDef<any>>
-  >;
+  const subs = ((await resolve(root.subCommands as Resolvable<Record<string, Resolvable<AnyCommandDef>>>)) ?? {}) as Record<string, Resolvable<AnyCommandDef>>;
   const subcommands: CommandInfo[] = [];
   for (const [name, sub] of Object.entries(subs)) {
     const def = await resolve(sub);

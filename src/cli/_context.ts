@@ -133,7 +133,9 @@ export function createContext(env: Record<string, string | undefined> = process.
       const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
       const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);
       for (const [signal, listener] of listeners) process.on(signal, listener);
-      return () => listeners.forEach(([signal, listener]) => process.off(signal, listener));
+      return () => {
+        for (const [signal, listener] of listeners) process.off(signal, listener);
+      };
     },
     host: {
       uid: process.getuid!(),

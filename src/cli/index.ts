@@ -1,7 +1,8 @@
-import { defineCommand, type CommandDef } from "citty";
+import { defineCommand } from "citty";
+import type { AnyCommandDef } from "./_command-tree.ts";
 import { VERSION } from "../version.ts";
 
-const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load().then((m) => m.default);
+const lazy = (load: () => Promise<{ default: AnyCommandDef }>) => () => load().then((m) => m.default);
 
 /** Each command loads only when it runs, so startup stays flat as commands grow. */
 const subCommands = {

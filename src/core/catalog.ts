@@ -35,7 +35,7 @@ export function createCatalog(builtin: AppFileTree, user: AppFileTree = {}): Cat
       warnings.push(`ignoring app folder "${name}": not a valid app name`);
       return;
     }
-    const text = files["Dockerfile"];
+    const text = files.Dockerfile;
     if (text === undefined) {
       warnings.push(`ignoring app "${name}": its folder has no Dockerfile`);
       return;

@@ -87,7 +87,7 @@ function joinInstructions(text: string): DockerfileSummary["instructions"] {
     if (!pending && !trimmed) continue;
     if (!pending) startLine = index + 1;
     if (trimmed.endsWith("\\")) {
-      pending += trimmed.slice(0, -1) + " ";
+      pending += `${trimmed.slice(0, -1)} `;
       continue;
     }
     pending += trimmed;

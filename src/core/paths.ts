@@ -30,5 +30,5 @@ export function resolvePaths(env: Env): DockercaskPaths {
 
 /** The XDG spec says relative values are invalid and must be ignored. */
 function absoluteOr(value: string | undefined, fallback: string): string {
-  return value && value.startsWith("/") ? value : fallback;
+  return value?.startsWith("/") ? value : fallback;
 }

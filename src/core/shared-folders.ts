@@ -139,6 +139,7 @@ export function parseSharedFolder(entry: string, home: string, rules: RefusalRul
   }
   // A colon anywhere else would be read as a mode by anyone who writes it as a docker -v bind.
   if (spec.includes(":")) return fail(`a ":" may only start the :ro or :rw suffix`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check.
   if (/[\u0000-\u001f\u007f]/.test(spec)) return fail("it contains a control character");
   if (spec === "") return fail("it is empty");
   const cleanHome = cleanPath(home);

@@ -40,6 +40,7 @@ function escapeCodePoint(cp: number, singleLine: boolean): string | undefined {
 const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
 
 /** Anything escapeCodePoint would change in multi-line text; most text has none of it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal sanitizer looks for exactly these control characters.
 const NEEDS_WORK = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
 
 export interface TerminalTextOptions {

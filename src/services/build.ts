@@ -133,7 +133,9 @@ async function buildOne(recipe: AppRecipe, hash: string, deps: BuildDeps, option
         // Pulling a catalog parent (dockercask/base) would ask a registry for an image that only exists here.
         pull: options.pull && !recipe.parent,
       },
-      (event) => progress.feed(event).forEach((update) => reporter.update(update)),
+      (event) => {
+        for (const update of progress.feed(event)) reporter.update(update);
+      },
     )
     .catch((error: unknown) => {
       reporter.fail();

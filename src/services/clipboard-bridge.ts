@@ -65,7 +65,7 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
     // One side up and the other not (its display closed as the session began): close the one
     // that is up, or its connection would keep this process alive after the session.
     stopped = true;
-    unwatch.forEach((close) => close());
+    for (const close of unwatch) close();
     throw failed.reason;
   }
   // What the host holds already is wanted inside too (as the policy allows): carry it once now.
@@ -74,7 +74,7 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
   return {
     stop() {
       stopped = true;
-      unwatch.forEach((close) => close());
+      for (const close of unwatch) close();
     },
     async idle() {
       while (running.size) await Promise.all(running.values());

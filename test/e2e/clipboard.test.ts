@@ -84,7 +84,7 @@ describe("carrying", () => {
       await copy(hostEnv, "a change every display sees");
       await waitFor("every display to see the new copy", () => changes.every((n) => n > 0) || undefined, 20_000);
     } finally {
-      closers.forEach((close) => close());
+      for (const close of closers) close();
     }
   });
 

@@ -38,6 +38,7 @@ async function must(command: string[], env: Record<string, string> = {}) {
 
 /** Whether dpkg has the dockercask package (in any state that a purge would clear). */
 async function isInstalled(): Promise<boolean> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a JS placeholder.
   const status = (await sh(["dpkg-query", "-W", "-f=${Status}", "dockercask"])).stdout;
   return / (installed|config-files|half-\w+|unpacked)$/.test(status);
 }

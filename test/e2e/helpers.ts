@@ -79,6 +79,7 @@ export async function sh(command: string[], env: Record<string, string> = {}): P
   return { code, stdout, stderr };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: docker inspect's JSON, from which each test reads the fields it asserts on; a missing one fails that assertion.
 export async function dockerInspect(kind: "image" | "container", name: string): Promise<any | undefined> {
   const result = await sh(["docker", kind, "inspect", name]);
   return result.code === 0 ? JSON.parse(result.stdout)[0] : undefined;

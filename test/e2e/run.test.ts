@@ -127,7 +127,7 @@ describe("instances", () => {
     try {
       const second = await box.run(["run", "xeyes#once"]);
       expect(second.code).toBe(1);
-      expect(second.stderr).toContain("xeyes#once is already running on display :" + session.display);
+      expect(second.stderr).toContain(`xeyes#once is already running on display :${session.display}`);
       expect(second.stderr).toContain("its window was raised");
       const containers = (await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=xeyes#once"])).stdout.trim().split("\n");
       expect(containers).toHaveLength(1);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type Sandbox } from "./helpers.ts";
+import type { Sandbox } from "./helpers.ts";
 import { CMD, PA_ERR_ACCESS, command, concat, handshake } from "./pulse-wire.ts";
 import { containerId, createAppSandbox, execIn, startRun, waitFor, type RunningSession } from "./session.ts";
 import { converse, execWithBytes, FORMAT, levelOf, NOISE, RATE, recordWhile, SINK, startSoundServer, type SoundServer } from "./sound-helpers.ts";

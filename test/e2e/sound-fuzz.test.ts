@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { type Sandbox } from "./helpers.ts";
+import type { Sandbox } from "./helpers.ts";
 import { CMD, command, concat, descriptor, handshake, packet } from "./pulse-wire.ts";
 import { containerId, createAppSandbox, execIn, startRun, waitFor, type RunningSession } from "./session.ts";
 import { FORMAT, openRaw, RATE, recordWhile, SINK, startSoundServer, type SoundServer } from "./sound-helpers.ts";

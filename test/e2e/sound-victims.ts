@@ -26,7 +26,9 @@ export interface Victims {
 export function wav(seconds = 0.2): Uint8Array {
   const n = Math.round(RATE * seconds);
   const d = new DataView(new ArrayBuffer(44 + 2 * n));
-  const text = (at: number, s: string) => [...s].forEach((c, i) => d.setUint8(at + i, c.charCodeAt(0)));
+  const text = (at: number, s: string) => {
+    for (const [i, c] of [...s].entries()) d.setUint8(at + i, c.charCodeAt(0));
+  };
   text(0, "RIFF");
   d.setUint32(4, 36 + 2 * n, true);
   text(8, "WAVEfmt ");

@@ -19,7 +19,7 @@ import {
   INVALID_INDEX,
   type Packet,
   parseTagstruct,
-  ProtocolError,
+  type ProtocolError,
   readBoolean,
   readString,
   readU32,

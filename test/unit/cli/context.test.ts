@@ -10,7 +10,12 @@ test("the catalog is read on first use, once, and not by commands that never ask
   try {
     const env = { HOME: home, XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "data"), XDG_RUNTIME_DIR: join(home, "run") };
     let loads = 0;
-    const ctx = createContext(env, { catalog: () => (loads++, createCatalog({ base: { Dockerfile: "FROM debian:bookworm-slim\n" } })) });
+    const ctx = createContext(env, {
+      catalog: () => {
+        loads++;
+        return createCatalog({ base: { Dockerfile: "FROM debian:bookworm-slim\n" } });
+      },
+    });
     // What ps, stop, logs and shell use: the runtime dirs and (on demand) Docker.
     void ctx.runtime.root;
     void ctx.paths;

@@ -40,7 +40,7 @@ test.each<[string, BuildEvent[], RegExp, string | undefined]>([
   ["a stream that ends without an image is a failure", [{ stream: "Step 1/1 : FROM x\n" }], /without an image/, "Step 1/1 : FROM x"],
 ])("%s", (_, events, error, step) => {
   const p = createBuildProgress();
-  events.forEach((e) => p.feed(e));
+  for (const e of events) p.feed(e);
   const outcome = p.result();
   expect(outcome.ok).toBe(false);
   expect(outcome.error).toMatch(error);

@@ -35,7 +35,7 @@ function run(policy: ClipboardPolicy, steps: Step[], maxBytes?: number): Step[] 
         return step;
       case "next":
         return { ...step, expect: sync.next() };
-      case "decide":
+      default: // "decide", the last kind of step
         return { ...step, expect: sync.decide(step.side, step.content) };
     }
   });

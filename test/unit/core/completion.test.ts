@@ -56,7 +56,11 @@ describe("complete", () => {
 
   test("names are read only when a word needs them", () => {
     let reads = 0;
-    const counting: CompletionNames = { apps: () => (reads++, []), instances: () => (reads++, []) };
+    const read = () => {
+      reads++;
+      return [];
+    };
+    const counting: CompletionNames = { apps: read, instances: read };
     complete(tree, ["run", "--"], counting);
     complete(tree, [""], counting);
     expect(reads).toBe(0);

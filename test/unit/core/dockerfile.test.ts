@@ -48,6 +48,7 @@ describe("parseDockerfile", () => {
 describe("parseDockerfile: the labels that set policy", () => {
   test.each<[string, string[], Record<string, string>]>([
     ["double-quoted values", ['FROM dockercask/base', 'LABEL io.dockercask.command="xeyes -fg red"'], { "io.dockercask.command": "xeyes -fg red" }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
     ["single-quoted values are literal, $ included", ["FROM x", "LABEL io.dockercask.description='costs $5 ${NOT}'"], { "io.dockercask.description": "costs $5 ${NOT}" }],
     ["several labels on one line", ['FROM x', 'LABEL a=1 io.dockercask.network="bridge" b="two words"'], { a: "1", "io.dockercask.network": "bridge", b: "two words" }],
     ["continuations", ["FROM x", 'LABEL io.dockercask.command="xeyes" \\', '      io.dockercask.audio="true" \\', '      io.dockercask.shm-size="2g"'], { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true", "io.dockercask.shm-size": "2g" }],
@@ -65,7 +66,9 @@ describe("parseDockerfile: the labels that set policy", () => {
 
   test.each<[string, string[], RegExp]>([
     ["an ARG in a policy value", ["FROM x", "ARG NET=bridge", 'LABEL io.dockercask.network="$NET"'], /line 3: io\.dockercask\.network="\$NET" uses a variable/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
     ["${...} in a policy value", ["FROM x", "LABEL io.dockercask.devices=${DEV:-/dev/fuse}"], /line 2: io\.dockercask\.devices=.* uses a variable/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
     ["a variable in a continued line", ["FROM x", 'LABEL io.dockercask.command="x" \\', '  io.dockercask.seccomp="${S}"'], /line 2: io\.dockercask\.seccomp/],
     ["a variable in a label name", ["FROM x", "ARG K=network", "LABEL io.dockercask.$K=bridge"], /line 3: the label name .* uses a variable/],
     ["a variable in the legacy form", ["FROM x", "LABEL io.dockercask.network $NET"], /line 2: io\.dockercask\.network/],

@@ -1,7 +1,7 @@
 import { hasNegativeForm } from "../../../src/core/command-tree.ts";
 import { describe, expect, test } from "bun:test";
-import { renderUsage, type CommandDef } from "citty";
-import { describeCommandTree } from "../../../src/cli/_command-tree.ts";
+import { renderUsage, type Resolvable } from "citty";
+import { type AnyCommandDef, describeCommandTree } from "../../../src/cli/_command-tree.ts";
 import { main } from "../../../src/cli/index.ts";
 import { usageLine, walkCommands, type CommandInfo } from "../../../src/core/command-tree.ts";
 import { renderManPage, text } from "../../../src/core/man-page.ts";
@@ -9,16 +9,18 @@ import { renderManPage, text } from "../../../src/core/man-page.ts";
 const tree = await describeCommandTree(main);
 const page = renderManPage(tree, { version: "1.2.3", date: "2026-01-02" });
 const roff = (s: string) => s.replace(/\\/g, "\\e").replace(/-/g, "\\-");
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches the ESC that starts an ANSI colour code, to strip it.
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
 /** citty's own --help text for the command at `path`, as main.ts prints it. */
 async function helpOf(path: string[]): Promise<string> {
-  let command: CommandDef<any> = main;
-  let parent: CommandDef<any> | undefined;
+  let command: AnyCommandDef = main;
+  let parent: AnyCommandDef | undefined;
   for (const name of path) {
-    const subs = (await (typeof command.subCommands === "function" ? command.subCommands() : command.subCommands)) as Record<string, any>;
+    const subs = (await (typeof command.subCommands === "function" ? command.subCommands() : command.subCommands)) as Record<string, Resolvable<AnyCommandDef>>;
+    const sub = subs[name]!;
     parent = command;
-    command = await (typeof subs[name] === "function" ? subs[name]() : subs[name]);
+    command = await (typeof sub === "function" ? sub() : sub);
   }
   return strip(await renderUsage(command, parent));
 }

@@ -145,7 +145,7 @@ describe("parseSetupReply", () => {
 
   test.each([
     ["the usual reply", accepted()],
-    ["a vendor name that needs padding", accepted({ vendor: "Xvfb" + "x".repeat(5) })],
+    ["a vendor name that needs padding", accepted({ vendor: `Xvfb${"x".repeat(5)}` })],
     ["no pixmap formats", accepted({ formats: 0 })],
     ["two screens: the first one", accepted({ screens: 2 })],
   ])("reads the first screen from %s", (_, reply) => {

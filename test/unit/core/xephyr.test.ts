@@ -4,7 +4,7 @@ import { buildXephyrArgs, defaultWindowSize, hostDpi, isXephyrCommandLine, parse
 const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", windowClass: "dockercask-xeyes.work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
 
 /** The value that follows `flag` in argv, or undefined when the flag is absent. */
-function valueOf(args: string[], flag: string): string | undefined {
+function flagValue(args: string[], flag: string): string | undefined {
   const index = args.indexOf(flag);
   return index === -1 ? undefined : args[index + 1];
 }
@@ -22,7 +22,7 @@ describe("buildXephyrArgs", () => {
     ["-dpi", "120"],
     ["-extension", "MIT-SHM"],
   ])("passes %s %s", (flag, value) => {
-    expect(valueOf(args, flag)).toBe(value);
+    expect(flagValue(args, flag)).toBe(value);
   });
 
   test.each(["-resizeable", "-no-host-grab"])("passes %s", (flag) => {
@@ -37,7 +37,7 @@ describe("buildXephyrArgs", () => {
 
   test("follows its options", () => {
     const other = buildXephyrArgs({ ...options, width: 640, height: 480, dpi: 96, displayFd: 3, title: "gimp" });
-    expect([valueOf(other, "-screen"), valueOf(other, "-dpi"), valueOf(other, "-displayfd"), valueOf(other, "-title")]).toEqual(["640x480", "96", "3", "gimp"]);
+    expect([flagValue(other, "-screen"), flagValue(other, "-dpi"), flagValue(other, "-displayfd"), flagValue(other, "-title")]).toEqual(["640x480", "96", "3", "gimp"]);
   });
 });
 

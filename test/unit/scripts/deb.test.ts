@@ -43,7 +43,7 @@ describe("changelog", () => {
     const text = renderChangelog("1.2.3", "abc123", "Thu, 01 Jan 1970 00:00:00 +0000");
     expect(text).toStartWith("dockercask (1.2.3) unstable; urgency=medium\n");
     expect(text).toContain("commit abc123");
-    expect(text).toMatch(/\n -- .+ <.+>  Thu, 01 Jan 1970 00:00:00 \+0000\n$/);
+    expect(text).toMatch(/\n -- .+ <.+> {2}Thu, 01 Jan 1970 00:00:00 \+0000\n$/);
   });
 });
 

@@ -5,11 +5,16 @@ import { join } from "node:path";
 import { deferModules, DOCKERODE_DEFERRALS, proxyModuleSource } from "../../../scripts/lib/defer-modules.ts";
 
 /** Evaluates the stand-in as the bundle would, with a require that counts loads of `real`. */
-function standIn(real: unknown) {
+function standIn<T>(real: T) {
   let loads = 0;
-  const module = { exports: undefined as any };
-  new Function("require", "module", proxyModuleSource("/real.js"))(() => (loads++, real), module);
-  return { exports: module.exports, loads: () => loads };
+  const module: { exports: unknown } = { exports: undefined };
+  const load = () => {
+    loads++;
+    return real;
+  };
+  new Function("require", "module", proxyModuleSource("/real.js"))(load, module);
+  // The stand-in answers for the real module: typed as it, as its importers use it.
+  return { exports: module.exports as T, loads: () => loads };
 }
 
 class Client {
@@ -22,12 +27,13 @@ describe("the stand-in of a deferred module", () => {
   });
 
   const ssh = (host: string) => `ssh:${host}`;
-  test.each<[string, unknown, (m: any) => unknown, unknown]>([
-    ["a call (docker-modem's ssh agent factory)", ssh, (m) => m("host"), "ssh:host"],
-    ["a property read (tar-fs's pack)", { pack: () => "packed" }, (m) => m.pack(), "packed"],
-    ["new on an export (ssh2's Client)", { Client }, (m) => new m.Client("h").host, "h"],
-    ["new on the module itself", Client, (m) => new m("h").host, "h"],
-    ["`in`", { pack: 1 }, (m) => "pack" in m && !("unpack" in m), true],
+  // The table's modules differ in shape: each use casts the stand-in to its own.
+  test.each<[string, unknown, (m: unknown) => unknown, unknown]>([
+    ["a call (docker-modem's ssh agent factory)", ssh, (m) => (m as typeof ssh)("host"), "ssh:host"],
+    ["a property read (tar-fs's pack)", { pack: () => "packed" }, (m) => (m as { pack: () => string }).pack(), "packed"],
+    ["new on an export (ssh2's Client)", { Client }, (m) => new (m as { Client: typeof Client }).Client("h").host, "h"],
+    ["new on the module itself", Client, (m) => new (m as typeof Client)("h").host, "h"],
+    ["`in`", { pack: 1 }, (m) => "pack" in (m as object) && !("unpack" in (m as object)), true],
   ])("forwards %s", (_, real, use, expected) => {
     const { exports, loads } = standIn(real);
     expect(use(exports)).toBe(expected);

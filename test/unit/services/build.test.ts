@@ -146,8 +146,8 @@ describe("buildApps", () => {
 });
 
 describe("ensureImage", () => {
-  const changed = createCatalog({ ...tree, xeyes: { Dockerfile: tree.xeyes.Dockerfile + "RUN true\n" } });
-  const changedBase = createCatalog({ ...tree, base: { Dockerfile: tree.base.Dockerfile + "RUN true\n" } });
+  const changed = createCatalog({ ...tree, xeyes: { Dockerfile: `${tree.xeyes.Dockerfile}RUN true\n` } });
+  const changedBase = createCatalog({ ...tree, base: { Dockerfile: `${tree.base.Dockerfile}RUN true\n` } });
   const logger = () => {
     const lines: string[] = [];
     return { lines, log: { info: (m: string) => void lines.push(`info: ${m}`), warn: (m: string) => void lines.push(`warn: ${m}`) } };
@@ -163,7 +163,7 @@ describe("ensureImage", () => {
     const { lines, log } = logger();
     expect((await ensureImage("xeyes", deps(fake.client, catalog), { log })).map((r) => r.app)).toEqual(built);
     expect(lines).toHaveLength(said.length);
-    said.forEach((pattern, i) => expect(lines[i]).toMatch(pattern));
+    for (const [i, pattern] of said.entries()) expect(lines[i]).toMatch(pattern);
   });
 
   test("missing images are built", async () => {

@@ -23,7 +23,9 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
     async watch(selections, onChange) {
       const watcher = { selections: [...selections], onChange, closed: false };
       watchers.push(watcher);
-      return () => void (watcher.closed = true);
+      return () => {
+        watcher.closed = true;
+      };
     },
     // Caps like the xclip adapter: past maxBytes it reports the size instead of the text.
     async read(selection, maxBytes) {

@@ -17,11 +17,17 @@ function createFakeFiles() {
   const files: DesktopFiles = {
     applicationsDir: "/data/applications",
     iconsDir: "/data/icons/hicolor/scalable/apps",
-    writeEntry: (id, text) => (entries.set(id, text), `/data/applications/${id}.desktop`),
+    writeEntry: (id, text) => {
+      entries.set(id, text);
+      return `/data/applications/${id}.desktop`;
+    },
     readEntry: (id) => entries.get(id),
     removeEntry: (id) => entries.delete(id),
     listEntries: () => [...entries.keys()].filter((id) => id.startsWith("dockercask-")).sort(),
-    writeIcon: (name, svg) => (icons.set(name, svg), `/data/icons/hicolor/scalable/apps/${name}.svg`),
+    writeIcon: (name, svg) => {
+      icons.set(name, svg);
+      return `/data/icons/hicolor/scalable/apps/${name}.svg`;
+    },
     removeIcon: (name) => icons.delete(name),
   };
   return { files, entries, icons };

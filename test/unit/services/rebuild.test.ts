@@ -33,7 +33,13 @@ describe("appsToUpdate", () => {
 
   test("a bad name is refused before Docker is asked", async () => {
     const asked: string[] = [];
-    const client: ImageClient = { ...images([]), inspectImage: async (name) => (asked.push(name), undefined) };
+    const client: ImageClient = {
+      ...images([]),
+      inspectImage: async (name) => {
+        asked.push(name);
+        return undefined;
+      },
+    };
     await expect(appsToUpdate("Fire Fox", { catalog, images: client })).rejects.toBeInstanceOf(InvalidInstanceNameError);
     expect(asked).toEqual([]);
   });

@@ -361,16 +361,37 @@ describe("runSession: a signal while starting", () => {
     const base = { ...h.deps };
     switch (where) {
       case "writeAuthFiles":
-        return { writeAuthFiles: async (...args) => (h.signal("SIGTERM"), base.writeAuthFiles(...args)) };
+        return {
+          writeAuthFiles: async (...args) => {
+            h.signal("SIGTERM");
+            return base.writeAuthFiles(...args);
+          },
+        };
       case "startXephyr":
-        return { startXephyr: async (...args) => (h.signal("SIGTERM"), base.startXephyr(...args)) };
+        return {
+          startXephyr: async (...args) => {
+            h.signal("SIGTERM");
+            return base.startXephyr(...args);
+          },
+        };
       case "startClipboard":
-        return { startClipboard: async (...args) => (h.signal("SIGTERM"), base.startClipboard(...args)) };
+        return {
+          startClipboard: async (...args) => {
+            h.signal("SIGTERM");
+            return base.startClipboard(...args);
+          },
+        };
       case "runContainer":
         return {
           docker: async () => {
             const client = await base.docker();
-            return { ...client, runContainer: async (spec) => (h.signal("SIGTERM"), client.runContainer(spec)) };
+            return {
+              ...client,
+              runContainer: async (spec) => {
+                h.signal("SIGTERM");
+                return client.runContainer(spec);
+              },
+            };
           },
         };
     }
@@ -554,7 +575,7 @@ describe("runSession: settings", () => {
       { size: "1024x768", dpi: 110, network: "none" },
     ],
   ])("%s", async (_, options, expected) => {
-    const h = createHarness((h) => ({ queryHostScreen: async () => ({ ...screen, widthMm: 508, heightMm: 286 }) }));
+    const h = createHarness(() => ({ queryHostScreen: async () => ({ ...screen, widthMm: 508, heightMm: 286 }) }));
     await runToAppExit(h, "xeyes", options);
     const x = h.xephyrOptions[0]!;
     expect({ size: `${x.width}x${x.height}`, dpi: x.dpi, network: h.specs[0]?.HostConfig?.NetworkMode }).toEqual(expected);
@@ -745,7 +766,10 @@ describe("runSession: resource limits", () => {
           ...client,
           runContainer: async (spec) => ({
             ...(await client.runContainer(spec)),
-            oomKilled: async () => (h.events.push("ask oom"), oom),
+            oomKilled: async () => {
+              h.events.push("ask oom");
+              return oom;
+            },
           }),
         };
       },

@@ -262,7 +262,10 @@ describe("the microphone", () => {
 describe("whatever a client sends", () => {
   // A fixed seed: the same packets every run, so a failure can be replayed.
   let seed = 0x2f6b_1d37;
-  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const random = () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
   const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
   const valid: (() => Uint8Array)[] = [
     () => encodeU32(Math.floor(random() * 2 ** 32)),
