@@ -92,6 +92,12 @@ declare -A PKG_OF=(
   [pipewire-pulse]=pipewire-pulse
   [wireplumber]=wireplumber
   [dbus-run-session]=dbus
+  # Links and notifications: each instance's own bus, the host's opener, a real notification server.
+  [dbus-daemon]=dbus-daemon
+  [dbus-send]=dbus-bin
+  [xdg-open]=xdg-utils
+  [dunst]=dunst
+  [dunstctl]=dunst
 )
 
 ensure_packages() {

@@ -6,6 +6,7 @@ import { UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";
+import { LINKS_FORMS, parseLinksPolicy } from "../core/bridge/links.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -17,6 +18,7 @@ export default defineCommand({
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
     clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
+    links: { type: "string", valueHint: "POLICY", description: `Where links opened inside go: ${LINKS_FORMS}` },
     audio: {
       type: "boolean",
       description: "Sound through the instance's own PulseAudio socket, even for an app that has none by default",
@@ -44,6 +46,7 @@ export default defineCommand({
       clipboard: args.clipboard as ClipboardPolicy | undefined,
       audio: args.audio as boolean | undefined,
       microphone: args.microphone as boolean | undefined,
+      links: parseLinks(args.links),
     };
     const result = await runSession(args.instance, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
@@ -58,6 +61,13 @@ function parseSize(text: string | undefined) {
   const problem = size ? explainInvalidSize(size) : "it is not WIDTHxHEIGHT";
   if (!size || problem) throw new UsageError(`invalid --size "${text}": ${problem}`, "For example --size 1600x900.");
   return size;
+}
+
+function parseLinks(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const links = parseLinksPolicy(text);
+  if (!links.ok) throw new UsageError(`invalid --links "${text}": ${links.problem}`, "For example --links host, --links firefox#work or --links off.");
+  return links.policy;
 }
 
 function parseDpi(text: string | undefined) {
