@@ -53,9 +53,9 @@ export function notifyArgs(summary: string, body = "body"): string[] {
   return [...NOTIFY, "Notify", "s:app", "u:0", "s:/usr/share/icons/evil.png", `s:${summary}`, `s:${body}`, "as:", "a{sv}:", "i:-1"];
 }
 
-/** A shell loop inside the container: `count` calls back to back, their exit codes on stdout. */
+/** A shell loop inside the container: `count` calls back to back, their exit codes on stdout. `@i@` in an argument is the call's number. */
 export async function floodInside(instance: string, count: number, args: string[]) {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`).replace(/@i@/g, `'"$i"'`)}'`).join(" ");
   const script = `cat > /tmp/dbus-call.pl; i=0; while [ $i -lt ${count} ]; do perl /tmp/dbus-call.pl ${quoted} >/dev/null 2>>/tmp/flood.err; echo $?; i=$((i+1)); done; cat /tmp/flood.err >&2`;
   const proc = Bun.spawn(["docker", "exec", "-i", await containerId(instance), "sh", "-c", script], { stdin: new Blob([DBUS_CALL]), stdout: "pipe", stderr: "pipe" });
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
