@@ -44,8 +44,7 @@ export function buildBusConfig(socketPath: string): string {
   <auth>EXTERNAL</auth>
   <auth>ANONYMOUS</auth>
   <allow_anonymous/>
-  <!-- No <servicedir> and no <standard_session_servicedirs/>: nothing on the host is ever
-       activated on the app's behalf. -->
+  <!-- No service directories at all: nothing on the host is ever activated on the app's behalf. -->
   <policy context="default">
     <allow user="*"/>
     <!-- Nothing by default: no method calls, no signals, no eavesdropping. -->
