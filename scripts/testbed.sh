@@ -107,6 +107,12 @@ declare -A PKG_OF=(
   [rootlesskit]=rootlesskit
   [newuidmap]=uidmap
   [slirp4netns]=slirp4netns
+  # Links and notifications: each instance's own bus, the host's opener, a real notification server.
+  [dbus-daemon]=dbus-daemon
+  [dbus-send]=dbus-bin
+  [xdg-open]=xdg-utils
+  [dunst]=dunst
+  [dunstctl]=dunst
 )
 
 ensure_packages() {

@@ -10,7 +10,7 @@ import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { resolveEngineEndpoint } from "../adapters/engine.ts";
 import { localCookieHex, queryHostScreen } from "../adapters/host-display.ts";
-import { requireTools } from "../adapters/host-tools.ts";
+import { findExecutable, requireTools } from "../adapters/host-tools.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { loadCatalog } from "../adapters/catalog.ts";
 import type { Catalog } from "../core/catalog.ts";
@@ -32,6 +32,17 @@ import { reapContainerSide, reapHostSide, reapOrphans, unloadStraySoundSockets, 
 import type { RunSessionDeps } from "../services/run-session.ts";
 import type { SessionsDeps } from "../services/sessions.ts";
 import { VERSION } from "../version.ts";
+import { basename } from "node:path";
+import { startBusEndpoint } from "../adapters/dbus-bridge.ts";
+import { createHostNotifier } from "../adapters/host-notifier.ts";
+import { createLinkOpeners } from "../adapters/link-openers.ts";
+import { imageName } from "../core/catalog.ts";
+import { parseInstanceName } from "../core/instance-name.ts";
+import { parsePolicy } from "../core/policy.ts";
+import { createDesktopBridge } from "../services/desktop-bridge.ts";
+import { createLinkRouter } from "../services/link-router.ts";
+import { createNotificationRelay } from "../services/notification-relay.ts";
+import type { BridgeOptions } from "../services/run-session.ts";
 
 /** What every command needs, wired to the real adapters. Docker is connected only on demand. */
 export function createContext(env: Record<string, string | undefined> = process.env, load = { catalog: loadCatalog }) {
@@ -69,7 +80,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     isAlive: isSameProcessAlive,
     killProcess: (pid, start) => {
       // Only a process that is still the Xephyr we started: pids get reused.
-      if (isSameProcessAlive(pid, start) && isXephyrCommandLine(processCommandLine(pid))) process.kill(pid, "SIGTERM");
+      if (isSameProcessAlive(pid, start) && isOurProcess(processCommandLine(pid), runtime.root)) process.kill(pid, "SIGTERM");
     },
     pulseSockets: () => pulse.socketsUnder(runtime.root),
     unloadPulseModule: (index) => pulse.unload(index),
@@ -89,6 +100,46 @@ export function createContext(env: Record<string, string | undefined> = process.
     now: () => new Date(),
     expectedHash: (app) => (catalog().apps.has(app) ? recipeHash(catalog(), app) : undefined),
   });
+
+  /** Runs argv (from the instance's app command) in its running container; false when it does not run. */
+  const execIn = async (instance: string, argv: (command: string[]) => string[]): Promise<boolean> => {
+    const state = runtime.readState(instance);
+    if (!state?.container || !isSameProcessAlive(state.pid, state.pidStart)) return false;
+    const docker = await connect();
+    const image = await docker.inspectImage(imageName(parseInstanceName(instance).app));
+    const policy = image ? parsePolicy(image.labels) : undefined;
+    if (!policy?.ok) throw new Error(`the recipe of ${instance} cannot be read`);
+    // The container's own user and environment; detached: the app keeps running as long as it likes.
+    const exec = await docker.api.getContainer(state.container).exec({ Cmd: argv(policy.policy.command), AttachStdout: false, AttachStderr: false });
+    // Detached, yet the engine's answer may come as an open stream: closed, or it keeps this process alive.
+    const answer: unknown = await exec.start({ Detach: true });
+    (answer as { destroy?: () => void } | undefined)?.destroy?.();
+    return true;
+  };
+  const startBridge = async (options: BridgeOptions) => {
+    const from = options.instance.full;
+    const notifier = createHostNotifier(env);
+    const openers = createLinkOpeners({
+      env,
+      self: selfArgv(),
+      execIn,
+      knownApp: (instance) => catalog().apps.has(parseInstanceName(instance).app),
+      from,
+    });
+    const now = () => Date.now();
+    const bridge = createDesktopBridge({
+      links: createLinkRouter({ from, links: options.links, mail: options.mail, instances: () => store.list().map((r) => r.name.full), openers, now, log }),
+      notifications: createNotificationRelay({ instance: from, enabled: options.notifications, notifier, now, log }),
+    });
+    const endpoint = await startBusEndpoint({ runtimeDir: options.runtimeDir, handle: bridge.handle, log });
+    return {
+      ...endpoint,
+      stop: () => {
+        notifier.stop();
+        endpoint.stop();
+      },
+    };
+  };
 
   const sessionDeps = (): RunSessionDeps => ({
     catalog: catalog(),
@@ -115,6 +166,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),
     raiseWindow: (title) => raiseWindow(title, env),
     pulse,
+    startBridge: findExecutable("dbus-daemon", env.PATH) ? startBridge : undefined,
     startClipboard: async (options) => {
       const { xclip } = requireTools(["xclip"], env);
       const app = { DISPLAY: `:${options.display}`, XAUTHORITY: options.authFile };
@@ -164,4 +216,15 @@ export function createContext(env: Record<string, string | undefined> = process.
     sessionDeps,
     config: () => loadConfig(paths, env),
   };
+}
+
+/** A process the reaper may end: a Xephyr, or an instance's dbus-daemon (its config under our runtime dir). */
+function isOurProcess(argv: string[], runtimeRoot: string): boolean {
+  if (isXephyrCommandLine(argv)) return true;
+  return basename(argv[0] ?? "") === "dbus-daemon" && argv.some((a) => a.startsWith(`--config-file=${runtimeRoot}/`));
+}
+
+/** How to start dockercask again: the compiled binary, or bun with the entry script. */
+function selfArgv(): string[] {
+  return /^bun(\.exe)?$/.test(basename(process.execPath)) && process.argv[1] ? [process.execPath, process.argv[1]] : [process.execPath];
 }

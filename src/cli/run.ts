@@ -6,6 +6,7 @@ import { UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";
+import { LINKS_FORMS, parseLinksPolicy } from "../core/bridge/links.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -23,6 +24,7 @@ export default defineCommand({
       description: "Build the app's image first when it is missing or its recipe changed",
       negativeDescription: "Run the existing image, even a stale one (with a warning)",
     },
+    links: { type: "string", valueHint: "POLICY", description: `Where links opened inside go: ${LINKS_FORMS}` },
     audio: {
       type: "boolean",
       description: "Sound through the instance's own PulseAudio socket, even for an app that has none by default",
@@ -51,6 +53,7 @@ export default defineCommand({
       audio: args.audio as boolean | undefined,
       microphone: args.microphone as boolean | undefined,
       noBuild: args.build === false,
+      links: parseLinks(args.links),
     };
     const result = await runSession(args.instance, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
@@ -65,6 +68,13 @@ function parseSize(text: string | undefined) {
   const problem = size ? explainInvalidSize(size) : "it is not WIDTHxHEIGHT";
   if (!size || problem) throw new UsageError(`invalid --size "${text}": ${problem}`, "For example --size 1600x900.");
   return size;
+}
+
+function parseLinks(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const links = parseLinksPolicy(text);
+  if (!links.ok) throw new UsageError(`invalid --links "${text}": ${links.problem}`, "For example --links host, --links firefox#work or --links off.");
+  return links.policy;
 }
 
 function parseDpi(text: string | undefined) {

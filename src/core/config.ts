@@ -8,6 +8,7 @@ import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Net
 import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
 import { isOneOf } from "./one-of.ts";
+import { parseLinksPolicy, type LinksPolicy } from "./bridge/links.ts";
 
 export type { SharedFolder };
 
@@ -25,6 +26,9 @@ export type { SharedFolder };
  *   clipboard-max = "1m"    # largest text carried
  *   audio = true
  *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
+ *   links = "host"          # where its links go (core/bridge/links.ts): self, host, ask, off,
+ *   mail = "thunderbird"    #   <instance> or disposable:<app>; mail: where a mailto goes
+ *   notifications = true    # its notifications reach the desktop
  *   memory = "4g"           # resource limits (limits.ts): memory, /tmp and /var/tmp size each,
  *   tmp-size = "512m"       #   CPU weight, and an optional cap in CPUs
  *   cpu-shares = 512
@@ -63,6 +67,11 @@ export interface InstanceSettings extends LimitSettings {
   /** Record streams from the default source (never a monitor) through the sound relay. */
   microphone?: boolean;
   shared?: SharedFolder[];
+  /** Where links opened inside it go. */
+  links?: LinksPolicy;
+  /** Where a mailto link goes. */
+  mail?: LinksPolicy;
+  notifications?: boolean;
 }
 
 export interface DockercaskConfig {
@@ -89,7 +98,7 @@ export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
-const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared", ...LIMIT_KEYS] as const;
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared", "links", "mail", "notifications", ...LIMIT_KEYS] as const;
 const TABLES = ["defaults", "apps", "instances"] as const;
 
 export function emptyConfig(): DockercaskConfig {
@@ -259,9 +268,18 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
       }
       case "audio":
       case "microphone":
+      case "notifications":
         if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
         else settings[key] = value;
         break;
+      case "links":
+      case "mail": {
+        const links = typeof value === "string" ? parseLinksPolicy(value) : undefined;
+        if (!links) bad(`must be a string such as "host" or "firefox#work", not ${describe(value)}`);
+        else if (!links.ok) bad(links.problem);
+        else settings[key] = links.policy;
+        break;
+      }
       case "shared": {
         const shared = readShared(value, path, where, ctx);
         if (shared) settings.shared = shared;

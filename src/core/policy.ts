@@ -8,6 +8,7 @@ import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
 import { parseSize } from "./size.ts";
 import { isOneOf } from "./one-of.ts";
 import { sanitizeTerminalText } from "./terminal-text.ts";
+import { parseLinksPolicy, type LinksPolicy } from "./bridge/links.ts";
 
 export { parseSize };
 
@@ -44,6 +45,10 @@ export interface AppPolicy {
   seccomp: SeccompProfileName;
   /** Resource limits the recipe asks for (see limits.ts); they can only tighten the defaults. */
   limits: LimitSettings;
+  /** Where its links go; unset, core/bridge/links.ts picks by the kind of app and its network. */
+  links?: LinksPolicy;
+  /** Whether its notifications reach the desktop. */
+  notifications: boolean;
 }
 
 export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
@@ -59,6 +64,7 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   devices: [],
   seccomp: "default",
   limits: {},
+  notifications: true,
 };
 
 const MIN_SHM = 1024 * 1024;
@@ -76,6 +82,8 @@ const KEYS: Record<string, Field> = {
   microphone: "microphone",
   devices: "devices",
   seccomp: "seccomp",
+  links: "links",
+  notifications: "notifications",
 };
 
 export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; problems: string[] };
@@ -144,8 +152,15 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       if (!isOneOf(CLIPBOARD_POLICIES, value)) return `must be one of ${CLIPBOARD_POLICIES.join(", ")}`;
       policy.clipboard = value;
       return;
+    case "links": {
+      const links = parseLinksPolicy(value);
+      if (!links.ok) return links.problem;
+      policy.links = links.policy;
+      return;
+    }
     case "audio":
     case "microphone":
+    case "notifications":
       if (value !== "true" && value !== "false") return "must be true or false";
       policy[field] = value === "true";
       return;

@@ -17,6 +17,9 @@ export interface SessionState {
   xephyrPid?: number;
   xephyrStart?: string;
   container?: string;
+  /** The instance's own dbus-daemon (links and notifications), for the reaper. */
+  busPid?: number;
+  busStart?: string;
   /** What the container runs with, for `ps`. */
   limits?: ResourceLimits;
 }

@@ -46,6 +46,7 @@ export async function reapHostSide(deps: ReaperDeps, reported: Set<string>): Pro
     // A container Docker will not remove now stays labelled with its dead supervisor: the next reap retries.
     if (state?.container && deps.containers) await deps.containers.removeContainer(state.container).catch(() => {});
     if (state?.xephyrPid) deps.killProcess(state.xephyrPid, state.xephyrStart);
+    if (state?.busPid) deps.killProcess(state.busPid, state.busStart);
     deps.runtime.removeDir(name);
     reaped.push(name);
   }

@@ -21,6 +21,7 @@ import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.t
 import { windowClassName } from "../core/desktop-entry.ts";
 import type { SharedFolder } from "../core/shared-folders.ts";
 import { checkNewInstance } from "./instances.ts";
+import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../core/bridge/links.ts";
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
 export interface RunSessionDeps {
@@ -55,12 +56,26 @@ export interface RunSessionDeps {
     serverSocket(): string | undefined;
     relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string }; log: RunSessionDeps["log"] }): Promise<{ stop(): void }>;
   };
+  /**
+   * The instance's own D-Bus endpoint for links and notifications (adapters/dbus-bridge.ts),
+   * started before the container so its socket can be mounted. Optional: without it an
+   * instance has no bus, as before.
+   */
+  startBridge?: (options: BridgeOptions) => Promise<{ socket: string; shimDir: string; pid: number; stop(): void }>;
   /** Starts carrying the clipboard between the host display and the instance's display. */
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
   onTerminate: (handler: (signal: string) => void) => () => void;
   host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
   log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
+}
+
+export interface BridgeOptions {
+  runtimeDir: string;
+  instance: InstanceName;
+  links: LinksPolicy;
+  mail?: LinksPolicy;
+  notifications: boolean;
 }
 
 export interface RunOptions extends InstanceSettings {
@@ -133,6 +148,7 @@ async function superviseSession(
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
   let soundRelay: { stop(): void } | undefined;
+  let bridge: { socket: string; shimDir: string; pid: number; stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
   let limits: ResourceLimits | undefined;
   let tornDown = false;
@@ -143,7 +159,7 @@ async function superviseSession(
     wake?.();
   });
   const recordState = () =>
-    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits });
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits, busPid: bridge?.pid });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();
@@ -151,6 +167,7 @@ async function superviseSession(
     if (containerId && docker) await docker.removeContainer(containerId).catch((e) => deps.log.warn(`removing the container: ${String(e)}`));
     if (xephyr) await xephyr.stop();
     soundRelay?.stop();
+    bridge?.stop();
     runtime.remove();
   });
 
@@ -174,6 +191,7 @@ async function superviseSession(
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
         const policy = await readPolicy(docker, deps.catalog, name.app, deps.log);
         if (settings.audio ?? policy.audio) soundRelay = await openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone);
+        bridge = await openBridge(deps, runtime.path, name, settings, policy);
         return policy;
       })());
     // The window: the cookie and the host's screen size, then Xephyr. For a known instance the
@@ -218,6 +236,7 @@ async function superviseSession(
       network: settings.network,
       shared: extra.shared,
       pulseSocket: soundRelay ? pulseSocket : undefined,
+      bus: bridge,
       appArgs: extra.appArgs,
     });
     // The same promises, said the way this engine takes them; refused where it cannot keep one.
@@ -296,6 +315,19 @@ async function openSoundSocket(deps: RunSessionDeps, path: string, name: Instanc
   const identity = { user: "app", host: name.app };
   return deps.pulse.relay(path, upstream, { microphone, identity, log: deps.log }).catch((error) => {
     deps.log.warn(`running without sound: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+}
+
+/** The links and notifications bridge, or undefined (said once) when it cannot start: the app runs without. */
+async function openBridge(deps: RunSessionDeps, runtimeDir: string, name: InstanceName, settings: InstanceSettings, policy: AppPolicy) {
+  if (!deps.startBridge) return undefined;
+  const network = settings.network ?? policy.network;
+  const links = settings.links ?? policy.links ?? defaultLinksPolicy(name.app, network);
+  const mail = settings.mail ?? defaultMailTarget(deps.store.list().map((r) => r.name.full));
+  const notifications = settings.notifications ?? policy.notifications;
+  return deps.startBridge({ runtimeDir, instance: name, links, mail, notifications }).catch((error) => {
+    deps.log.warn(`running without links and notifications: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   });
 }

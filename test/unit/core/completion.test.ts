@@ -35,7 +35,7 @@ describe("complete", () => {
     ["build takes more than one app", ["build", "firefox", "x"], ["xeyes"]],
     ["run takes one instance", ["run", "xeyes", ""], []],
     ["completion: the shells", ["completion", ""], ["bash", "zsh", "fish"]],
-    ["run's flags, then the global ones", ["run", "--"], ["--size", "--dpi", "--network", "--clipboard", "--build", "--no-build", "--audio", "--no-audio", "--microphone", "--no-microphone", "--verbose", "--engine", "--help"]],
+    ["run's flags, then the global ones", ["run", "--"], ["--size", "--dpi", "--network", "--clipboard", "--build", "--no-build", "--links", "--audio", "--no-audio", "--microphone", "--no-microphone", "--verbose", "--engine", "--help"]],
     ["a flag by prefix", ["run", "--cl"], ["--clipboard"]],
     ["an alias counts as the flag", ["logs", "-f", "x"], ["xeyes"]],
     ["add --desktop", ["add", "--d"], ["--desktop"]],

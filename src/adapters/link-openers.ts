@@ -1,0 +1,83 @@
+/**
+ * Where a link goes once the router decided: exec'd into a container, a new `dockercask run`,
+ * the desktop's opener, or a question to the user. The URL is always one argv element: no
+ * shell sees it anywhere.
+ */
+import { spawn } from "node:child_process";
+import type { LinkOpeners } from "../ports/desktop-bridge.ts";
+import { findExecutable } from "./host-tools.ts";
+
+export interface LinkOpenerOptions {
+  env: Record<string, string | undefined>;
+  /** The argv that starts dockercask itself (the binary, or bun and the entry script). */
+  self: string[];
+  /** Runs argv inside an instance's running container; throws when it does not run. */
+  execIn(instance: string, argv: (command: string[]) => string[]): Promise<boolean>;
+  /** Whether the instance's app is in the catalog, so a `run` of it can start. */
+  knownApp(instance: string): boolean;
+  /** The instance this session runs. */
+  from: string;
+}
+
+export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
+  const { env } = options;
+  return {
+    async self(url) {
+      if (!(await options.execIn(options.from, (command) => [...command, url]))) throw new Error(`${options.from} is not running yet`);
+    },
+    async instance(instance, url) {
+      if (await options.execIn(instance, (command) => [...command, url])) return;
+      if (!options.knownApp(instance)) throw new Error(`${instance} is neither running nor an app in the catalog`);
+      // Not running: start it with the URL, as a session of its own that outlives this one.
+      startDetached([...options.self, "run", instance, "--", url], env);
+    },
+    async disposable(app) {
+      throw new Error(`disposable instances are not available yet (links = "disposable:${app}"); set links to an instance, host or ask meanwhile`);
+    },
+    async host(url) {
+      const opener = findExecutable("xdg-open", env.PATH);
+      if (opener) return startDetached([opener, url], env);
+      // No xdg-utils: $BROWSER is what xdg-open would have used on a desktop without one of its own.
+      const browser = env.BROWSER?.split(":").find(Boolean);
+      const program = browser && (browser.startsWith("/") ? browser : findExecutable(browser, env.PATH));
+      if (!program) throw new Error("the desktop has no xdg-open (install xdg-utils) and $BROWSER is not set");
+      startDetached([program, url], env);
+    },
+    async ask(question) {
+      const zenity = findExecutable("zenity", env.PATH);
+      const kdialog = zenity ? undefined : findExecutable("kdialog", env.PATH);
+      if (!zenity && !kdialog) return "no-dialog";
+      const text = `${question.from} wants to open this link:\n\n${question.url}\n\nWhere should it open?`;
+      const labels = question.choices.map((c) => c.label);
+      const argv = zenity
+        ? [zenity, "--list", "--title", `dockercask: a link from ${question.from}`, "--text", escapeMarkup(text), "--column", "open it", "--hide-header", "--width", "640", "--height", "420", ...labels]
+        : [kdialog!, "--title", `dockercask: a link from ${question.from}`, "--radiolist", text, ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"])];
+      const answer = (await capture(argv, env)).trim();
+      if (!answer) return undefined;
+      const chosen = zenity ? question.choices.find((c) => c.label === answer) : question.choices[Number(answer)];
+      return chosen?.choice;
+    },
+  };
+}
+
+/** zenity reads its text as Pango markup: a URL with & or < must show as written. */
+function escapeMarkup(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function startDetached(argv: string[], env: Record<string, string | undefined>): void {
+  const child = spawn(argv[0]!, argv.slice(1), { env: env as NodeJS.ProcessEnv, stdio: "ignore", detached: true });
+  child.on("error", () => undefined);
+  child.unref();
+}
+
+function capture(argv: string[], env: Record<string, string | undefined>): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout!.on("data", (chunk) => (out += String(chunk)));
+    child.on("error", () => resolve(""));
+    child.on("close", (code) => resolve(code === 0 ? out : ""));
+  });
+}
+

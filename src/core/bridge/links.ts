@@ -1,0 +1,143 @@
+/**
+ * Where a link opened inside an instance goes: its `links` policy (a label, a config key, the
+ * `--links` flag), the checks every URL passes first, and the route a URL takes. Pure: the
+ * supervisor's link router (services/link-router.ts) carries the decision out.
+ */
+import { explainInvalid } from "../instance-name.ts";
+
+export type LinksPolicy =
+  | { kind: "self" }
+  | { kind: "host" }
+  | { kind: "ask" }
+  | { kind: "off" }
+  | { kind: "instance"; instance: string }
+  | { kind: "disposable"; app: string };
+
+export const LINKS_KEYWORDS = ["self", "host", "ask", "off"] as const;
+/** What a help text or an error lists as the forms a policy takes. */
+export const LINKS_FORMS = "self, host, ask, off, <instance> (such as firefox#work) or disposable:<app>";
+
+/** The largest URL carried: far past any real link, well short of a way to move data in bulk. */
+export const MAX_URL_BYTES = 64 * 1024;
+/** The schemes carried; anything else (file:, javascript:, data:, a custom handler) is refused. */
+export const CARRIED_SCHEMES = ["http", "https", "mailto"] as const;
+
+/** Apps whose job is the web: a link opens where it was clicked. */
+const BROWSERS = new Set(["firefox", "chromium", "chrome"]);
+/** Apps where links come from strangers: they open in a throwaway browser. */
+const MAIL_AND_CHAT = new Set(["thunderbird", "slack"]);
+
+export function parseLinksPolicy(text: string): { ok: true; policy: LinksPolicy } | { ok: false; problem: string } {
+  const value = text.trim();
+  if (value === "self" || value === "host" || value === "ask" || value === "off") return { ok: true, policy: { kind: value } };
+  if (value.startsWith("disposable:")) {
+    const app = value.slice("disposable:".length);
+    const reason = explainInvalid(app) ?? (app.includes("#") ? "a disposable instance is named after its app alone" : undefined);
+    return reason ? { ok: false, problem: `"${app}" is not an app name: ${reason}` } : { ok: true, policy: { kind: "disposable", app } };
+  }
+  const reason = explainInvalid(value);
+  if (reason) return { ok: false, problem: `must be one of ${LINKS_FORMS}; "${value}" is not an instance name: ${reason}` };
+  return { ok: true, policy: { kind: "instance", instance: value } };
+}
+
+export function formatLinksPolicy(policy: LinksPolicy): string {
+  if (policy.kind === "instance") return policy.instance;
+  if (policy.kind === "disposable") return `disposable:${policy.app}`;
+  return policy.kind;
+}
+
+/**
+ * The policy an instance has when neither its recipe, the config nor a flag sets one. An offline
+ * instance asks: a link is a way to carry data out of it. Browsers keep their links; mail and
+ * chat apps, whose links come from anyone, open them in a throwaway browser; any other app asks.
+ */
+export function defaultLinksPolicy(app: string, network: "none" | "bridge"): LinksPolicy {
+  if (network === "none") return { kind: "ask" };
+  if (BROWSERS.has(app)) return { kind: "self" };
+  if (MAIL_AND_CHAT.has(app)) return { kind: "disposable", app: "firefox" };
+  return { kind: "ask" };
+}
+
+/** Where a mailto goes when the config names no `mail` target: the thunderbird instance, if there is one. */
+export function defaultMailTarget(instances: string[]): LinksPolicy | undefined {
+  const thunderbird = instances.includes("thunderbird") ? "thunderbird" : instances.find((i) => i.startsWith("thunderbird#"));
+  return thunderbird ? { kind: "instance", instance: thunderbird } : undefined;
+}
+
+export type UrlCheck = { ok: true; url: string; scheme: (typeof CARRIED_SCHEMES)[number] } | { ok: false; reason: string };
+
+/** Whether a URL may be carried at all, whatever the policy. The reason is safe to log (it never quotes the URL). */
+export function checkUrl(url: string): UrlCheck {
+  if (new TextEncoder().encode(url).length > MAX_URL_BYTES) return { ok: false, reason: `it is longer than ${MAX_URL_BYTES / 1024} KiB` };
+  // C0, DEL and C1 controls: a newline or an escape in a URL is an attack on whatever shows or parses it.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(url)) return { ok: false, reason: "it holds control characters" };
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
+  if (!match) return { ok: false, reason: "it has no scheme" };
+  const scheme = match[1]!.toLowerCase();
+  if (!(CARRIED_SCHEMES as readonly string[]).includes(scheme)) return { ok: false, reason: `the ${scheme}: scheme is not carried (only ${CARRIED_SCHEMES.join(", ")})` };
+  // A URL with a space is what a shell or a parser splits; real links encode it.
+  if (/\s/.test(url)) return { ok: false, reason: "it holds white space" };
+  if (scheme !== "mailto" && !/^[a-z]+:\/\/[^/?#]/i.test(url)) return { ok: false, reason: `an ${scheme} URL needs a host` };
+  return { ok: true, url, scheme: scheme as "http" | "https" | "mailto" };
+}
+
+export type LinkRoute =
+  | { kind: "self" }
+  | { kind: "host" }
+  | { kind: "instance"; instance: string }
+  | { kind: "disposable"; app: string }
+  | { kind: "ask"; choices: LinkChoice[] }
+  | { kind: "refuse"; reason: string };
+
+/** A target the ask dialog offers. */
+export type LinkChoice = Exclude<LinkRoute, { kind: "ask" } | { kind: "refuse" }>;
+
+export interface RouteInput {
+  scheme: "http" | "https" | "mailto";
+  /** The instance the link comes from. */
+  from: string;
+  links: LinksPolicy;
+  /** Where a mailto goes: the config's `mail`, or the thunderbird instance when there is one. */
+  mail?: LinksPolicy;
+  /** Instances in the store, for what ask offers. */
+  instances: string[];
+}
+
+/** The route one URL takes. A mailto follows the mail target; every other link the links policy. */
+export function routeLink(input: RouteInput): LinkRoute {
+  const policy = input.scheme === "mailto" ? input.mail : input.links;
+  if (!policy) return { kind: "refuse", reason: "a mailto link has no mail target: set mail = \"thunderbird\" (or another instance) in config.toml" };
+  switch (policy.kind) {
+    case "off":
+      return { kind: "refuse", reason: `the links policy of ${input.from} is off` };
+    case "instance":
+      // Naming itself is self: exec'ing into its own container, not a second run of it.
+      return policy.instance === input.from ? { kind: "self" } : policy;
+    case "ask":
+      return { kind: "ask", choices: askChoices(input) };
+    default:
+      return policy;
+  }
+}
+
+function askChoices(input: RouteInput): LinkChoice[] {
+  const choices: LinkChoice[] = [{ kind: "self" }, { kind: "host" }];
+  for (const instance of input.instances) if (instance !== input.from) choices.push({ kind: "instance", instance });
+  choices.push({ kind: "disposable", app: "firefox" });
+  return choices;
+}
+
+/** How a choice reads in the dialog, and how the dialog's answer maps back. */
+export function describeChoice(choice: LinkChoice, from: string): string {
+  switch (choice.kind) {
+    case "self":
+      return `open in ${from} itself`;
+    case "host":
+      return "open on this desktop";
+    case "instance":
+      return `open in ${choice.instance}`;
+    case "disposable":
+      return `open in a disposable ${choice.app}`;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What of an app's notification reaches the host's notification server. The summary names the
+ * instance, so an app cannot pose as the system or as another app; actions (buttons that would
+ * call back into the app) and icons (a path or an image from the app) are dropped; text is
+ * bounded and cleared of control characters.
+ */
+export interface AppNotification {
+  appName: string;
+  replacesId: number;
+  appIcon: string;
+  summary: string;
+  body: string;
+  actions: string[];
+  hints: Record<string, unknown>;
+  expireTimeout: number;
+}
+
+export interface HostNotification {
+  appName: string;
+  replacesId: number;
+  appIcon: "";
+  summary: string;
+  body: string;
+  actions: [];
+  /** Only `urgency`, and never critical: a critical notification stays until dismissed. */
+  urgency: 0 | 1;
+  expireTimeout: number;
+}
+
+export const MAX_SUMMARY_CHARS = 200;
+export const MAX_BODY_CHARS = 4000;
+/** Longest a notification may ask to stay, in ms; 0 (never expire) becomes the server's default. */
+export const MAX_EXPIRE_MS = 60_000;
+
+/** `replaced` holds the host ids this instance was given: it may replace only its own notifications. */
+export function toHostNotification(instance: string, note: AppNotification, replaced: ReadonlySet<number>): HostNotification {
+  const urgency = urgencyOf(note.hints.urgency);
+  return {
+    appName: `dockercask ${instance}`,
+    replacesId: replaced.has(note.replacesId) ? note.replacesId : 0,
+    appIcon: "",
+    summary: `${instance}: ${clean(note.summary, MAX_SUMMARY_CHARS)}`,
+    body: clean(note.body, MAX_BODY_CHARS),
+    actions: [],
+    urgency,
+    expireTimeout: note.expireTimeout <= 0 ? -1 : Math.min(note.expireTimeout, MAX_EXPIRE_MS),
+  };
+}
+
+function urgencyOf(value: unknown): 0 | 1 {
+  // A hint arrives as a variant; dbus-next hands its value over unwrapped or as { value }.
+  const raw = typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
+  return raw === 0 ? 0 : 1;
+}
+
+function clean(text: string, max: number): string {
+  // Newlines are how a body is laid out; other controls (an ESC, a CR) have no business there.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+  const cleaned = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, " ");
+  return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
+}
+
+/** What GetServerInformation answers: dockercask, not the host's server (its name and version stay home). */
+export const SERVER_INFORMATION = ["dockercask", "dockercask", "1", "1.2"] as const;
+/** What GetCapabilities answers: plain text with line breaks; no actions, icons or sounds. */
+export const CAPABILITIES = ["body"] as const;

@@ -1,0 +1,67 @@
+/**
+ * Shared by the links and notifications suites: a recorder app (a user recipe whose command
+ * writes the URLs it is asked to open into its home), and a D-Bus client that an attacker
+ * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sh, type Sandbox } from "./helpers.ts";
+import { containerId } from "./session.ts";
+
+const DBUS_CALL = readFileSync(join(import.meta.dir, "fixtures/dbus-call.pl"), "utf8");
+
+/** A user app `linkrec`: run with no argument it waits; exec'd with URLs it appends each to ~/links.txt. */
+export function installRecorderApp(box: Sandbox): void {
+  const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/linkrec");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "Dockerfile"),
+    `FROM dockercask/base
+COPY linkrec /usr/local/bin/linkrec
+LABEL io.dockercask.description="e2e: records the links it is asked to open" \\
+      io.dockercask.command="/usr/local/bin/linkrec"
+`,
+  );
+  writeFileSync(
+    join(dir, "linkrec"),
+    `#!/bin/sh
+if [ "$#" -gt 0 ]; then for a in "$@"; do printf '%s\\n' "$a" >> "$HOME/links.txt"; done; exit 0; fi
+exec sleep infinity
+`,
+  );
+  chmodSync(join(dir, "linkrec"), 0o755);
+}
+
+/** The URLs the recorder instance was given, as its container wrote them into its home. */
+export function recorded(box: Sandbox, instance: string): string[] {
+  const file = join(box.env.XDG_DATA_HOME!, "dockercask/homes", instance, "links.txt");
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** Calls a method on the instance's own bus from inside its container, as the app's user. */
+export async function dbusCall(instance: string, args: string[]) {
+  const proc = Bun.spawn(["docker", "exec", "-i", await containerId(instance), "perl", "-", ...args], { stdin: new Blob([DBUS_CALL]), stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code, stdout, stderr };
+}
+
+export const NOTIFY = ["org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications"] as const;
+export const PORTAL = ["org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI"] as const;
+
+/** notify-send's call: app name, replaces id, icon, summary, body, actions, hints, timeout. */
+export function notifyArgs(summary: string, body = "body"): string[] {
+  return [...NOTIFY, "Notify", "s:app", "u:0", "s:/usr/share/icons/evil.png", `s:${summary}`, `s:${body}`, "as:", "a{sv}:", "i:-1"];
+}
+
+/** A shell loop inside the container: `count` calls back to back, their exit codes on stdout. `@i@` in an argument is the call's number. */
+export async function floodInside(instance: string, count: number, args: string[]) {
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`).replace(/@i@/g, `'"$i"'`)}'`).join(" ");
+  const script = `cat > /tmp/dbus-call.pl; i=0; while [ $i -lt ${count} ]; do perl /tmp/dbus-call.pl ${quoted} >/dev/null 2>>/tmp/flood.err; echo $?; i=$((i+1)); done; cat /tmp/flood.err >&2`;
+  const proc = Bun.spawn(["docker", "exec", "-i", await containerId(instance), "sh", "-c", script], { stdin: new Blob([DBUS_CALL]), stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code, codes: stdout.split("\n").filter(Boolean).map(Number), stderr };
+}
+
+export async function xdgOpenInside(instance: string, url: string) {
+  return sh(["docker", "exec", await containerId(instance), "xdg-open", url]);
+}

@@ -1,0 +1,115 @@
+/**
+ * Links: xdg-open inside one instance, through its own bus, lands where its links policy says
+ * (another running instance, the host's opener) and nowhere for what is refused. Every refusal
+ * sits next to a link that does pass the same way, so the test would fail if nothing passed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Sandbox } from "./helpers.ts";
+import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+import { dbusCall, floodInside, installRecorderApp, PORTAL, recorded, xdgOpenInside } from "./bridge-helpers.ts";
+
+const TARGET = "linkrec#lk-tgt";
+const SOURCE = "attacker#lk-src";
+const HOSTED = "attacker#lk-host";
+const OFF = "attacker#lk-off";
+let box: Sandbox;
+let browserLog: string;
+const sessions: RunningSession[] = [];
+
+beforeAll(async () => {
+  box = await createAppSandbox("links", ["attacker"]);
+  installRecorderApp(box);
+  const built = await box.run(["build", "linkrec"]);
+  if (built.code !== 0) throw new Error(built.stderr);
+  // The host's browser, as xdg-open finds it on a desktop without one of its own: $BROWSER.
+  browserLog = join(box.dir, "browser.log");
+  const browser = join(box.dir, "browser");
+  writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> ${browserLog}\n`);
+  chmodSync(browser, 0o755);
+  sessions.push(await startRun(box, TARGET));
+  sessions.push(await startRun(box, SOURCE, ["--links", TARGET]));
+  sessions.push(await startRun(box, HOSTED, ["--links", "host"], { BROWSER: browser }));
+  sessions.push(await startRun(box, OFF, ["--links", "off"], { BROWSER: browser }));
+}, 600_000);
+
+afterAll(async () => {
+  for (const s of sessions) s.proc.kill("SIGTERM");
+  await Promise.all(sessions.map((s) => s.exited));
+  box?.cleanup();
+}, 120_000);
+
+const hostOpened = () => (existsSync(browserLog) ? readFileSync(browserLog, "utf8").split("\n").filter(Boolean) : []);
+
+describe("a link opened inside an instance", () => {
+  test("reaches another running instance: its container sees the URL, as one argument", async () => {
+    const url = "https://example.org/a?q=1&r=$(id)#frag";
+    const opened = await xdgOpenInside(SOURCE, url);
+    expect(opened.code).toBe(0);
+    expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+  }, 60_000);
+
+  test("reaches the host's opener, which honours $BROWSER", async () => {
+    const url = "https://example.org/host";
+    expect((await xdgOpenInside(HOSTED, url)).code).toBe(0);
+    expect(await waitFor("the host browser to be called", () => hostOpened().includes(url) || undefined)).toBe(true);
+  }, 60_000);
+
+  test("is refused for file:, javascript:, data:, control characters and an over-long URL, and nothing arrives", async () => {
+    const before = recorded(box, TARGET).length;
+    const refused: [string, string][] = [
+      ["file:///etc/passwd", "file: scheme is not carried"],
+      ["javascript:alert(1)", "javascript: scheme is not carried"],
+      ["data:text/html,hi", "data: scheme is not carried"],
+      ["https://example.org/x\nhttps://evil.example/", "control characters"],
+      ["https://example.org/\u001b]52;c;aGk=\u0007", "control characters"],
+      [`https://example.org/${"a".repeat(70_000)}`, "longer than 64 KiB"],
+    ];
+    for (const [url, reason] of refused) {
+      const opened = await xdgOpenInside(SOURCE, url);
+      expect(opened.code).not.toBe(0);
+      expect(opened.stderr).toContain(reason);
+    }
+    // The control: a good link after them arrives, and it alone (each refusal was answered first).
+    const good = "https://example.org/after-refusals";
+    expect((await xdgOpenInside(SOURCE, good)).code).toBe(0);
+    await waitFor("the control link", () => recorded(box, TARGET).includes(good) || undefined);
+    expect(recorded(box, TARGET).slice(before)).toEqual([good]);
+  }, 60_000);
+
+  test("with the policy off, nothing passes: neither the host nor any instance", async () => {
+    const opened = await xdgOpenInside(OFF, "https://example.org/off");
+    expect(opened.code).not.toBe(0);
+    expect(opened.stderr).toContain("links policy of attacker#lk-off is off");
+    // The control: the same link from the host-policy instance reaches the host browser.
+    expect((await xdgOpenInside(HOSTED, "https://example.org/on")).code).toBe(0);
+    await waitFor("the control link", () => hostOpened().includes("https://example.org/on") || undefined);
+    expect(hostOpened()).not.toContain("https://example.org/off");
+  }, 60_000);
+});
+
+describe("attacks on the link portal", () => {
+  test("a flood of links is rate-limited: at most 5 in 10 s pass, the rest are refused", async () => {
+    await Bun.sleep(10_500); // an empty window for the limiter, so the count below is exact
+    const before = recorded(box, TARGET).length;
+    const flood = await floodInside(SOURCE, 30, [...PORTAL, "OpenURI", "s:", "s:https://example.org/flood", "a{sv}:"]);
+    expect(flood.codes.length).toBe(30);
+    const passed = flood.codes.filter((c) => c === 0).length;
+    expect(passed).toBeGreaterThan(0);
+    expect(passed).toBeLessThanOrEqual(5);
+    expect(flood.stderr).toContain("more than 5 links");
+    await waitFor("the passed links", () => recorded(box, TARGET).length - before >= passed || undefined);
+    const source = sessions.find((s) => s.instance === SOURCE)!;
+    expect(source.output().match(/dropping links/g)?.length).toBe(1);
+  }, 120_000);
+
+  test("a huge message is refused by the bus, and the portal stays up", async () => {
+    const huge = await dbusCall(SOURCE, [...PORTAL, "OpenURI", "s:", "raw:200000", "a{sv}:"]);
+    expect(huge.code).not.toBe(0);
+    await Bun.sleep(10_500);
+    const url = "https://example.org/after-huge";
+    expect((await xdgOpenInside(SOURCE, url)).code).toBe(0);
+    await waitFor("the link after the huge one", () => recorded(box, TARGET).includes(url) || undefined);
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+import { describe, expect, test } from "bun:test";
+import { checkUrl, defaultLinksPolicy, defaultMailTarget, formatLinksPolicy, parseLinksPolicy, routeLink, type LinksPolicy } from "../../../../src/core/bridge/links.ts";
+
+describe("parseLinksPolicy", () => {
+  test.each([
+    ["self", { kind: "self" }],
+    ["host", { kind: "host" }],
+    ["ask", { kind: "ask" }],
+    [" off ", { kind: "off" }],
+    ["firefox#work", { kind: "instance", instance: "firefox#work" }],
+    ["thunderbird", { kind: "instance", instance: "thunderbird" }],
+    ["disposable:firefox", { kind: "disposable", app: "firefox" }],
+  ])("%s", (text, policy) => {
+    expect(parseLinksPolicy(text)).toEqual({ ok: true, policy: policy as LinksPolicy });
+    expect(formatLinksPolicy(policy as LinksPolicy)).toBe(text.trim());
+  });
+
+  test.each([["Firefox"], ["disposable:"], ["disposable:firefox#1"], ["../etc"], ["a b"], [""]])("refuses %p", (text) => {
+    expect(parseLinksPolicy(text).ok).toBe(false);
+  });
+});
+
+describe("defaultLinksPolicy", () => {
+  test.each([
+    ["firefox", "bridge", "self"],
+    ["chromium", "bridge", "self"],
+    ["thunderbird", "bridge", "disposable:firefox"],
+    ["slack", "bridge", "disposable:firefox"],
+    ["gimp", "bridge", "ask"],
+    ["firefox", "none", "ask"],
+    ["thunderbird", "none", "ask"],
+  ] as const)("%s with network %s: %s", (app, network, expected) => {
+    expect(formatLinksPolicy(defaultLinksPolicy(app, network))).toBe(expected);
+  });
+});
+
+describe("defaultMailTarget", () => {
+  test.each([
+    [["firefox", "thunderbird#work", "thunderbird"], "thunderbird"],
+    [["firefox", "thunderbird#work"], "thunderbird#work"],
+    [["firefox"], undefined],
+  ])("%p", (instances, expected) => {
+    const target = defaultMailTarget(instances);
+    expect(target && formatLinksPolicy(target)).toBe(expected);
+  });
+});
+
+describe("checkUrl", () => {
+  test.each([
+    ["https://example.org/a?b=c#d", "https"],
+    ["HTTP://example.org", "http"],
+    ["mailto:someone@example.org?subject=hi", "mailto"],
+    ["https://example.org/$(id)`id`;rm", "https"],
+  ])("carries %s", (url, scheme) => {
+    expect(checkUrl(url)).toEqual({ ok: true, url, scheme: scheme as "http" });
+  });
+
+  test.each([
+    ["file:///etc/passwd", "file: scheme"],
+    ["javascript:alert(1)", "javascript: scheme"],
+    ["data:text/html,x", "data: scheme"],
+    ["x-scheme-handler:foo", "x-scheme-handler: scheme"],
+    ["/etc/passwd", "no scheme"],
+    ["https://example.org/\n", "control characters"],
+    ["https://example.org/\u001b[2J", "control characters"],
+    ["https://example.org/\u009b", "control characters"],
+    ["https://example.org/a b", "white space"],
+    ["https:/no-host", "needs a host"],
+    [`https://example.org/${"a".repeat(64 * 1024)}`, "longer than 64 KiB"],
+  ])("refuses %p", (url, reason) => {
+    const checked = checkUrl(url);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.reason).toContain(reason);
+  });
+});
+
+describe("routeLink", () => {
+  const base = { from: "slack", instances: ["slack", "firefox#work"] };
+  test.each([
+    ["self", "https", { kind: "self" }, undefined, { kind: "self" }],
+    ["an instance", "https", { kind: "instance", instance: "firefox#work" }, undefined, { kind: "instance", instance: "firefox#work" }],
+    ["itself by name is self", "https", { kind: "instance", instance: "slack" }, undefined, { kind: "self" }],
+    ["off", "https", { kind: "off" }, undefined, { kind: "refuse", reason: "the links policy of slack is off" }],
+    ["a mailto follows mail", "mailto", { kind: "host" }, { kind: "instance", instance: "thunderbird" }, { kind: "instance", instance: "thunderbird" }],
+  ] as const)("%s", (_, scheme, links, mail, expected) => {
+    expect(routeLink({ ...base, scheme, links: links as LinksPolicy, mail: mail as LinksPolicy | undefined })).toEqual(expected as never);
+  });
+
+  test("a mailto without a mail target is refused", () => {
+    expect(routeLink({ ...base, scheme: "mailto", links: { kind: "host" } }).kind).toBe("refuse");
+  });
+
+  test("ask offers self, host, the other instances and a disposable browser", () => {
+    const route = routeLink({ ...base, scheme: "https", links: { kind: "ask" } });
+    expect(route).toEqual({ kind: "ask", choices: [{ kind: "self" }, { kind: "host" }, { kind: "instance", instance: "firefox#work" }, { kind: "disposable", app: "firefox" }] });
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { toHostNotification, type AppNotification } from "../../../../src/core/bridge/notifications.ts";
+import { createRateLimiter } from "../../../../src/core/bridge/rate-limit.ts";
+
+const note = (over: Partial<AppNotification> = {}): AppNotification => ({
+  appName: "Slack", replacesId: 0, appIcon: "/home/app/evil.png", summary: "hi", body: "there", actions: ["default", "Open"], hints: { "image-data": [1], urgency: 2 }, expireTimeout: -1, ...over,
+});
+
+describe("toHostNotification", () => {
+  test("prefixes the summary, drops icon, actions and hints, never critical", () => {
+    expect(toHostNotification("slack#work", note(), new Set())).toEqual({
+      appName: "dockercask slack#work", replacesId: 0, appIcon: "", summary: "slack#work: hi", body: "there", actions: [], urgency: 1, expireTimeout: -1,
+    });
+  });
+
+  test.each([
+    ["a summary posing as the system", { summary: "\u001b[2JSystem" }, "summary", "slack: \u0020[2JSystem"],
+    ["a long body", { body: "x".repeat(10_000) }, "body", `${"x".repeat(3999)}…`],
+    ["newlines kept in the body", { body: "a\nb\rc" }, "body", "a\nb c"],
+    ["low urgency kept", { hints: { urgency: { value: 0 } } }, "urgency", 0],
+    ["never-expire becomes the default", { expireTimeout: 0 }, "expireTimeout", -1],
+    ["a day becomes a minute", { expireTimeout: 86_400_000 }, "expireTimeout", 60_000],
+    ["replacing another's notification", { replacesId: 42 }, "replacesId", 0],
+  ] as const)("%s", (_, over, field, expected) => {
+    expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]))[field]).toEqual(expected as never);
+  });
+
+  test("it may replace its own", () => {
+    expect(toHostNotification("slack", note({ replacesId: 7 }), new Set([7])).replacesId).toBe(7);
+  });
+});
+
+describe("createRateLimiter", () => {
+  test("5 in 10 s, one first-drop per burst, then a fresh window", () => {
+    const limiter = createRateLimiter({ max: 5, windowMs: 10_000 });
+    const taken = [0, 1, 2, 3, 4, 5, 6, 7].map((t) => limiter.take(t));
+    expect(taken).toEqual(["ok", "ok", "ok", "ok", "ok", "first-drop", "drop", "drop"]);
+    expect(limiter.take(10_000)).toBe("ok");
+    expect(limiter.take(10_001)).toBe("ok");
+    expect(limiter.take(10_002)).toBe("ok");
+    expect(limiter.take(10_002)).toBe("first-drop");
+  });
+});
