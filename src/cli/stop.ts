@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { UsageError } from "../core/errors.ts";
-import { listRunning, stopInstance } from "../services/sessions.ts";
+import { exitsMustNotOverlap } from "../core/engine.ts";
+import { listRunning, stopInstances } from "../services/sessions.ts";
 import { createContext } from "./_context.ts";
 
 export default defineCommand({
@@ -17,7 +18,8 @@ export default defineCommand({
     await ctx.reap();
     const deps = await ctx.sessionsDeps();
     const targets = args.all ? (await listRunning(deps)).map((r) => r.instance) : [args.instance!];
-    await Promise.all(targets.map((t) => stopInstance(t, deps)));
+    const oneAtATime = targets.length > 1 && exitsMustNotOverlap(await deps.containers.engine());
+    await stopInstances(targets, deps, { oneAtATime });
     for (const t of targets) log.success(`stopped ${t}`);
     if (args.all && targets.length === 0) log.info("no instance was running");
   },

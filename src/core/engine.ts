@@ -118,3 +118,16 @@ export function engineNameOf(identity: EngineIdentity): EngineName {
 export function describeEngine(identity: EngineIdentity): string {
   return `${identity.rootless ? "rootless" : "rootful"} ${identity.kind === "podman" ? "Podman" : "Docker"} ${identity.version}`;
 }
+
+/**
+ * Whether containers of this engine must not exit at the same moment. Docker before 20.10.27
+ * (Debian 12 ships 20.10.24) has a libnetwork deadlock between two containers leaving a network
+ * at once (moby/moby#46661, fixed by the libnetwork backport in 20.10.27): the engine then hangs
+ * for good on both, and on every call that touches them. Stopping several instances one after
+ * another keeps clear of it; newer Docker and Podman stop them all at once.
+ */
+export function exitsMustNotOverlap(engine: EngineIdentity): boolean {
+  if (engine.kind !== "docker") return false;
+  const [major = 0, minor = 0, patch = 0] = engine.version.split(/[.+-]/).map((part) => Number.parseInt(part, 10) || 0);
+  return major < 20 || (major === 20 && (minor < 10 || (minor === 10 && patch < 27)));
+}

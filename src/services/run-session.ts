@@ -177,11 +177,23 @@ async function superviseSession(
     const pulseSocket = `${runtime.path}/${PULSE_SOCKET_FILE}`;
     const user = containerUser(deps.host);
 
-    // Two chains run side by side; the container needs both.
-    // Docker: connect, clean up dead sessions' containers, the image (built if missing), its policy, sound.
-    let dockerSide: Promise<AppPolicy> | undefined;
-    const startDockerSide = () =>
-      (dockerSide ??= (async () => {
+    // The policy is the recipe's (never the image's labels), so it is known before Docker is asked.
+    const policy = recipePolicy(deps.catalog, name.app);
+    // Three chains run side by side; the container needs all of them.
+    // Docker: connect, clean up dead sessions' containers, the image (built if missing or stale).
+    // Beside it, what the container mounts of ours: the sound socket and the desktop bus.
+    let dockerSide: Promise<void> | undefined;
+    let socketsSide: Promise<void> | undefined;
+    const startDockerSide = () => {
+      socketsSide ??= (async () => {
+        const [relay, bus] = await Promise.all([
+          (settings.audio ?? policy.audio) ? openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone) : undefined,
+          openBridge(deps, runtime.path, name, settings, policy),
+        ]);
+        soundRelay = relay;
+        bridge = bus;
+      })();
+      return (dockerSide ??= (async () => {
         docker = await deps.docker();
         const beyond = limitsBeyondEngine(await docker.engine());
         if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
@@ -189,11 +201,9 @@ async function superviseSession(
         await deps.ensureImage(name.app, { noBuild: extra.noBuild });
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
-        const policy = await readPolicy(docker, deps.catalog, name.app, deps.log);
-        if (settings.audio ?? policy.audio) soundRelay = await openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone);
-        bridge = await openBridge(deps, runtime.path, name, settings, policy);
-        return policy;
+        await checkImage(docker, deps.catalog, name.app, deps.log);
       })());
+    };
     // The window: the cookie and the host's screen size, then Xephyr. For a known instance the
     // Docker chain starts once Xephyr is spawned: loading the Docker client takes the JS thread
     // for a while, and Xephyr should be booting in its own process meanwhile, not waiting.
@@ -216,10 +226,10 @@ async function superviseSession(
     })();
     // Settled, not all: whichever fails, teardown must know everything the other one started.
     const [windowResult] = await Promise.allSettled([windowSide]);
-    const [policyResult] = dockerSide ? await Promise.allSettled([dockerSide]) : [undefined];
+    const [dockerResult, socketsResult] = await Promise.allSettled([dockerSide, socketsSide]);
     if (windowResult.status === "rejected") throw windowResult.reason;
-    if (policyResult?.status !== "fulfilled") throw policyResult?.reason;
-    const policy = policyResult.value;
+    if (dockerResult.status === "rejected") throw dockerResult.reason;
+    if (socketsResult.status === "rejected") throw socketsResult.reason;
     const display = windowResult.value.display;
     throwIfSignalled(signalled);
 
@@ -337,20 +347,19 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/**
- * The policy comes from the app's recipe (catalog.appPolicy), never from the image's labels:
- * those may be inherited from any parent image. The image must exist; what it carries beyond
- * its recipe is named in a warning.
- */
-async function readPolicy(images: ImageClient, catalog: Catalog, app: string, log: RunSessionDeps["log"]) {
+/** The policy comes from the app's recipe (catalog.appPolicy), never from the image's labels: those may be inherited from any parent image. */
+function recipePolicy(catalog: Catalog, app: string): AppPolicy {
+  const policy = appPolicy(catalog, getApp(catalog, app));
+  if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
+  return policy.policy;
+}
+
+/** The image must exist; what it carries beyond its recipe is named in a warning, and grants nothing. */
+async function checkImage(images: ImageClient, catalog: Catalog, app: string, log: RunSessionDeps["log"]): Promise<void> {
   const image = await images.inspectImage(imageName(app));
   if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
-  const recipe = getApp(catalog, app);
-  const policy = appPolicy(catalog, recipe);
-  if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
-  const ignored = ignoredLabelsWarning(catalog, recipe, image.labels);
+  const ignored = ignoredLabelsWarning(catalog, getApp(catalog, app), image.labels);
   if (ignored) log.warn(ignored);
-  return policy.policy;
 }
 
 class Interrupted extends Error {

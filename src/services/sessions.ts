@@ -1,4 +1,5 @@
 import type { ContainerClient } from "../ports/container-client.ts";
+import type { EngineClient } from "../ports/engine-client.ts";
 import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
@@ -26,7 +27,7 @@ export interface RunningInstance {
 
 export interface SessionsDeps {
   runtime: { list(): { name: string; state: SessionState | undefined }[]; readState(name: string): SessionState | undefined };
-  containers: ContainerClient;
+  containers: ContainerClient & EngineClient;
   isAlive: (pid: number, start: string | undefined) => boolean;
   signal: (pid: number, signal: "SIGTERM") => void;
   sleep: (ms: number) => Promise<void>;
@@ -74,6 +75,18 @@ export async function findRunningContainer(input: string, containers: ContainerC
 }
 
 /**
+ * Stops each of `instances`: all at once, or one after another where the engine cannot take
+ * containers exiting together (core/engine.ts, exitsMustNotOverlap).
+ */
+export async function stopInstances(instances: string[], deps: SessionsDeps, options: { oneAtATime: boolean }): Promise<void> {
+  if (!options.oneAtATime) {
+    await Promise.all(instances.map((instance) => stopInstance(instance, deps)));
+    return;
+  }
+  for (const instance of instances) await stopInstance(instance, deps);
+}
+
+/**
  * Asks the instance's supervisor to tear down (SIGTERM) and waits until it has: the runtime
  * dir disappears last, once container and Xephyr are gone.
  */
@@ -85,7 +98,7 @@ export async function stopInstance(input: string, deps: SessionsDeps, timeoutMs 
   const deadline = deps.now().getTime() + timeoutMs;
   while (deps.now().getTime() < deadline) {
     if (!deps.isAlive(state.pid, state.pidStart)) return;
-    await deps.sleep(50);
+    await deps.sleep(10);
   }
   throw new DockercaskError(`${name.full} did not stop within ${timeoutMs / 1000} s`, {
     code: "E_STOP_TIMEOUT",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chooseEngine, describeEngine, engineNameOf, identifyEngine, type EngineChoice } from "../../../src/core/engine.ts";
+import { chooseEngine, describeEngine, engineNameOf, exitsMustNotOverlap, identifyEngine, type EngineChoice, type EngineIdentity } from "../../../src/core/engine.ts";
 import { UsageError } from "../../../src/core/errors.ts";
 
 const RUN = "/run/user/1000";
@@ -56,5 +56,19 @@ describe("identifyEngine", () => {
     expect(describeEngine(identity)).toBe(description);
     expect(engineNameOf(identity)).toBe(name);
     expect(identity.cgroupVersion).toBe(cgroup);
+  });
+});
+
+describe("exitsMustNotOverlap", () => {
+  test.each<[string, EngineIdentity, boolean]>([
+    ["Debian 12's Docker", { kind: "docker", version: "20.10.24+dfsg1", rootless: false }, true],
+    ["Docker 20.10.26", { kind: "docker", version: "20.10.26", rootless: false }, true],
+    ["Docker 20.10.27, with the libnetwork fix", { kind: "docker", version: "20.10.27", rootless: false }, false],
+    ["Docker 24", { kind: "docker", version: "24.0.7", rootless: false }, false],
+    ["Docker 19.03", { kind: "docker", version: "19.03.15", rootless: false }, true],
+    ["rootless Docker 20.10.24", { kind: "docker", version: "20.10.24", rootless: true }, true],
+    ["Podman", { kind: "podman", version: "4.3.1", rootless: false }, false],
+  ])("%s: %s", (_, engine, expected) => {
+    expect(exitsMustNotOverlap(engine)).toBe(expected);
   });
 });

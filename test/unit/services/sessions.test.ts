@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
+import type { EngineClient } from "../../../src/ports/engine-client.ts";
 import { CONTAINER_LABEL } from "../../../src/core/container-spec.ts";
 import { DockercaskError, InvalidInstanceNameError, NotRunningError } from "../../../src/core/errors.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
-import { listRunning, stopInstance, type SessionsDeps } from "../../../src/services/sessions.ts";
+import { listRunning, stopInstance, stopInstances, type SessionsDeps } from "../../../src/services/sessions.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00Z");
 
@@ -25,8 +26,12 @@ function createFakes(options: { dirs: { name: string; state: SessionState | unde
   const signals: string[] = [];
   const sleeps: number[] = [];
   let now = options.nowMs ?? T0;
-  let deathAt: { pid: number; at: number } | undefined;
-  const containers: ContainerClient = {
+  const deathAt = new Map<number, number>();
+  const signalledAt = new Map<number, number>();
+  const containers: ContainerClient & EngineClient = {
+    async engine() {
+      return { kind: "docker", version: "20.10.24", rootless: false };
+    },
     async runContainer() {
       throw new Error("not used");
     },
@@ -45,12 +50,13 @@ function createFakes(options: { dirs: { name: string; state: SessionState | unde
     },
     containers,
     isAlive: (pid, start) => {
-      if (deathAt && deathAt.pid === pid && now >= deathAt.at) alive.delete(pid);
+      if ((deathAt.get(pid) ?? Number.POSITIVE_INFINITY) <= now) alive.delete(pid);
       return alive.has(pid) && (start === undefined || start === `t${pid}`);
     },
     signal: (pid, signal) => {
       signals.push(`${signal} ${pid}`);
-      if (options.dieAfterMs !== undefined) deathAt = { pid, at: now + options.dieAfterMs };
+      signalledAt.set(pid, now);
+      if (options.dieAfterMs !== undefined) deathAt.set(pid, now + options.dieAfterMs);
     },
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -58,7 +64,7 @@ function createFakes(options: { dirs: { name: string; state: SessionState | unde
     },
     now: () => new Date(now),
   };
-  return { deps, signals, sleeps };
+  return { deps, signals, sleeps, signalledAt, deathAt };
 }
 
 describe("listRunning", () => {
@@ -174,5 +180,25 @@ describe("stopInstance", () => {
     const waited = fakes.sleeps.reduce((a, b) => a + b, 0);
     expect(waited).toBeGreaterThanOrEqual(timeoutMs);
     expect(waited).toBeLessThan(timeoutMs + 100);
+  });
+});
+
+describe("stopInstances", () => {
+  const dirs = [100, 200, 300].map((pid) => ({ name: `xeyes#${pid}`, state: state(`xeyes#${pid}`, pid) }));
+  const names = dirs.map((d) => d.name);
+
+  test("one at a time: each supervisor is signalled only once the one before it is gone", async () => {
+    const fakes = createFakes({ dirs, alive: [100, 200, 300], dieAfterMs: 150 });
+    await stopInstances(names, fakes.deps, { oneAtATime: true });
+    expect(fakes.signals).toEqual(["SIGTERM 100", "SIGTERM 200", "SIGTERM 300"]);
+    expect(fakes.signalledAt.get(200)!).toBeGreaterThanOrEqual(fakes.deathAt.get(100)!);
+    expect(fakes.signalledAt.get(300)!).toBeGreaterThanOrEqual(fakes.deathAt.get(200)!);
+  });
+
+  test("all at once: every supervisor is signalled before any is gone (the control)", async () => {
+    const fakes = createFakes({ dirs, alive: [100, 200, 300], dieAfterMs: 150 });
+    await stopInstances(names, fakes.deps, { oneAtATime: false });
+    expect(fakes.signals.sort()).toEqual(["SIGTERM 100", "SIGTERM 200", "SIGTERM 300"]);
+    expect(Math.max(...fakes.signalledAt.values())).toBeLessThan(Math.min(...fakes.deathAt.values()));
   });
 });
