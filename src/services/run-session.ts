@@ -193,7 +193,7 @@ async function superviseSession(
         soundRelay = relay;
         bridge = bus;
       })();
-      return (dockerSide ??= (async () => {
+      dockerSide ??= (async () => {
         docker = await deps.docker();
         const beyond = limitsBeyondEngine(await docker.engine());
         if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
@@ -202,7 +202,8 @@ async function superviseSession(
         deps.store.register(name);
         if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
         await checkImage(docker, deps.catalog, name.app, deps.log);
-      })());
+      })();
+      return dockerSide;
     };
     // The window: the cookie and the host's screen size, then Xephyr. For a known instance the
     // Docker chain starts once Xephyr is spawned: loading the Docker client takes the JS thread

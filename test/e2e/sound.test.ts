@@ -40,7 +40,8 @@ test("an instance plays through its own socket and the host hears it", async () 
     });
     // Only the instance's socket is in the container, never the host's main one.
     const found = await execIn("attacker#sound", ["sh", "-c", "ls /run/dockercask; find / -name native -o -name 'pulse*' -path '*pulse*' 2>/dev/null | grep -v '^/usr\\|^/etc\\|^/proc\\|^/var/lib\\|^/home/app/.config/pulse'"]);
-    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock", "/run/dockercask/pulse.sock"]);
+    // (bin and bus.sock are the instance's own desktop bus and its xdg-open shims.)
+    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "bin", "bus.sock", "pulse.sock", "/run/dockercask/pulse.sock"]);
     // Control: on the host, the main socket the container must not see does exist.
     expect((await sh(["sh", "-c", `test -S ${(process.env.PULSE_SERVER ?? "").replace(/^unix:/, "")} && echo present`])).stdout).toContain("present");
   } finally {
@@ -59,7 +60,7 @@ test("under PipeWire's pulse server the same relay serves the socket, and the ho
     const { level } = await recordWhile(1000, () => execIn("attacker#pipewire", ["sh", "-c", NOISE]), server);
     expect(level).toBeGreaterThan(0.1);
     const found = await execIn("attacker#pipewire", ["ls", "/run/dockercask"]);
-    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "pulse.sock"]);
+    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "bin", "bus.sock", "pulse.sock"]);
   } finally {
     s.proc.kill("SIGTERM");
     await s.exited;
