@@ -1,22 +1,24 @@
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
-import type { AcquireResult } from "../ports/runtime-dirs.ts";
+import type { AcquireResult, RuntimeDir } from "../ports/runtime-dirs.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
-import { imageName, type Catalog } from "../core/catalog.ts";
+import type { Catalog } from "../core/catalog.ts";
 import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
-import { AlreadyRunningError, DockercaskError, InvalidPolicyError } from "../core/errors.ts";
+import { AlreadyRunningError } from "../core/errors.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
-import { parsePolicy, type AppPolicy, type ClipboardPolicy } from "../core/policy.ts";
+import type { AppPolicy, ClipboardPolicy } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
 import { windowClassName } from "../core/desktop-entry.ts";
 import type { SharedFolder } from "../core/shared-folders.ts";
-import { checkNewInstance } from "./instances.ts";
+import { allocateDisposable, disposableHomeBytes } from "../core/disposable.ts";
+import { readPolicy } from "./app-policy.ts";
+import { checkDisposableApp, checkNewInstance } from "./instances.ts";
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
 export interface RunSessionDeps {
@@ -59,6 +61,15 @@ export interface RunSessionDeps {
 
 export interface RunOptions extends InstanceSettings {
   appArgs?: string[];
+  /** A throwaway instance of the app `input` names: home in a tmpfs, nothing registered, named `<app>#tmp-<n>`. */
+  disposable?: boolean;
+  /**
+   * Files that come with the start (services/open.ts): the app waits for `marker` (a path in the
+   * container), which `deliver` writes last, once the container runs.
+   */
+  inbox?: { marker: string; deliver: (containerId: string) => Promise<void> };
+  /** Called once the container runs (and the inbox is delivered), with the instance's name. */
+  onStarted?: (instance: string) => void;
   /** Settings from the config file for this instance; flags above win over them. */
   configured?: InstanceSettings;
 }
@@ -80,46 +91,62 @@ const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM
  * teardown runs once, in order: container, Xephyr, runtime dir (which is the lock).
  */
 export async function runSession(input: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
-  const name = checkNewInstance(input, deps.catalog);
+  const { appArgs, configured, disposable, inbox, onStarted, ...flags } = options;
+  // A disposable instance's name is chosen once its lock is taken; until then only its app is known.
+  const name = disposable ? { app: checkDisposableApp(input, deps.catalog), id: "", full: "" } : checkNewInstance(input, deps.catalog);
   deps.preflight();
-  const { appArgs, configured, ...flags } = options;
   const settings: InstanceSettings = { ...configured, ...definedOnly(flags) };
   // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
   // The folders stay open until the container is gone: what is mounted is what was checked.
   const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
   try {
-    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts }, deps);
+    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts, disposable: disposable === true, inbox, onStarted }, deps);
   } finally {
     shared?.close();
   }
 }
 
 async function superviseSession(
-  name: InstanceName,
+  template: InstanceName,
   settings: InstanceSettings,
-  extra: Pick<ContainerSpecInput, "appArgs" | "shared">,
+  extra: Pick<ContainerSpecInput, "appArgs" | "shared"> & Pick<RunOptions, "inbox" | "onStarted"> & { disposable: boolean },
   deps: RunSessionDeps,
 ): Promise<RunResult> {
+  const { disposable } = extra;
   // An instance that ran before almost surely has its image: its window may open while Docker is
   // still being asked. A new one waits, so no empty window sits there during a first build.
-  const known = deps.store.get(name) !== undefined;
-  if (!known) deps.log.info(`adding instance ${name.full}`);
+  const known = !disposable && deps.store.get(template) !== undefined;
+  if (!known && !disposable) deps.log.info(`adding instance ${template.full}`);
 
   // Local leftovers first (cheap, no Docker): a dead session of this very instance must give up
   // its lock, and its Xephyr must go, before we take over.
   await deps.reapHost();
-  const state: SessionState = {
-    instance: name.full,
+  const stateOf = (instance: InstanceName): SessionState => ({
+    instance: instance.full,
     pid: deps.host.supervisor.pid,
     pidStart: deps.host.supervisor.start,
     startedAt: new Date().toISOString(),
-  };
-  const acquired = deps.acquireRuntime(name, state);
-  if (!acquired.ok) {
-    const raised = await deps.raiseWindow(name.full).catch(() => false);
-    throw new AlreadyRunningError(name.full, acquired.owner, raised);
+    ...(disposable ? { disposable: true } : {}),
+  });
+  let name = template;
+  let runtime: RuntimeDir;
+  if (disposable) {
+    // The runtime dir is the lock: the lowest tmp-<n> whose dir this process creates is its name.
+    const taken = allocateDisposable(template.app, (candidate) => {
+      const acquired = deps.acquireRuntime(candidate, stateOf(candidate));
+      return acquired.ok ? acquired.dir : undefined;
+    });
+    name = taken.name;
+    runtime = taken.taken;
+  } else {
+    const acquired = deps.acquireRuntime(name, stateOf(name));
+    if (!acquired.ok) {
+      const raised = await deps.raiseWindow(name.full).catch(() => false);
+      throw new AlreadyRunningError(name.full, acquired.owner, raised);
+    }
+    runtime = acquired.dir;
   }
-  const runtime = acquired.dir;
+  const state = stateOf(name);
 
   let docker: (ImageClient & ContainerClient) | undefined;
   let xephyr: XephyrHandle | undefined;
@@ -160,8 +187,11 @@ async function superviseSession(
         docker = await deps.docker();
         await deps.reapContainers();
         await deps.ensureImage(name.app);
-        deps.store.register(name);
-        if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+        // A disposable instance writes nothing to the data folder: its home is a tmpfs in the container.
+        if (!disposable) {
+          deps.store.register(name);
+          if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+        }
         const policy = await readPolicy(docker, name.app);
         if (settings.audio ?? policy.audio) soundRelay = await openSoundSocket(deps, pulseSocket, name, settings.microphone ?? policy.microphone);
         return policy;
@@ -202,7 +232,8 @@ async function superviseSession(
       limits,
       display,
       clientAuthFile: authFiles.client,
-      home: deps.store.homePath(name),
+      home: disposable ? { tmpfsBytes: disposableHomeBytes(limits) } : deps.store.homePath(name),
+      startGate: extra.inbox?.marker,
       user,
       supervisor: deps.host.supervisor,
       network: settings.network,
@@ -213,6 +244,8 @@ async function superviseSession(
     const container = await docker!.runContainer(spec);
     containerId = container.id;
     recordState();
+    if (extra.inbox) await extra.inbox.deliver(container.id);
+    extra.onStarted?.(name.full);
     deps.log.info(`${name.full} is running on display :${display}`);
 
     // After the start, off the path to the window: the clipboard is not needed to draw it. Not
@@ -282,14 +315,6 @@ async function openSoundSocket(deps: RunSessionDeps, path: string, name: Instanc
 /** Only the keys that are set, so `{ ...config, ...definedOnly(flags) }` lets flags win where given. */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-async function readPolicy(images: ImageClient, app: string) {
-  const image = await images.inspectImage(imageName(app));
-  if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
-  const policy = parsePolicy(image.labels);
-  if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
-  return policy.policy;
 }
 
 class Interrupted extends Error {
