@@ -1,23 +1,20 @@
 import type Dockerode from "dockerode";
 import { statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { Readable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
 import type { InspectedContainer } from "../core/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
+import type { ContainerFiles } from "../ports/container-files.ts";
+import type { EngineClient } from "../ports/engine-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 
 /** How long a removal someone else started may take before we stop waiting for it. */
 const REMOVAL_WAIT_MS = 15_000;
 
-export interface EngineClient {
-  /** What the engine is (Docker or Podman, rootless or not), asked once. */
-  engine(): Promise<EngineIdentity>;
-}
-
-export interface DockerClient extends ImageClient, ContainerClient, EngineClient {
+export interface DockerClient extends ImageClient, ContainerClient, EngineClient, ContainerFiles {
   /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
   api: Dockerode;
   /** The socket it talks to. */
@@ -143,6 +140,48 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
         state: c.State,
         createdAt: new Date(c.Created * 1000),
       }));
+    },
+    async putFiles(id, dir, files, owner) {
+      const { pack } = await import("tar-stream");
+      const archive = pack();
+      const ids = { uid: owner.uid, gid: owner.gid };
+      // The engine unpacks this inside the container's root (symbolic links resolved there), as
+      // root but with the owners the headers name: the app's user.
+      archive.entry({ name: dir.name, type: "directory", mode: 0o700, ...ids });
+      for (const file of files) archive.entry({ name: `${dir.name}/${file.name}`, type: "file", mode: 0o600, ...ids }, Buffer.from(file.data));
+      archive.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of archive) chunks.push(chunk as Buffer);
+      // noOverwriteDirNonDir: a file where ~/Inbox should be is an error, not replaced.
+      await wrap(() => api.getContainer(id).putArchive(Buffer.concat(chunks), { path: dir.home, noOverwriteDirNonDir: true }));
+    },
+    async listDir(id, path) {
+      // Not a HEAD of the archive endpoint: under Bun its response never ends and holds the
+      // process open. find, run as the app's user, names entries NUL-separated (any byte but
+      // NUL and '/' may be in a name); a missing folder lists nothing.
+      const exec = await wrap(() =>
+        api.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }),
+      );
+      const stream = await wrap(() => exec.start({ hijack: false }));
+      const out: Buffer[] = [];
+      const stdout = new Writable({ write: (chunk, _encoding, done) => (out.push(chunk as Buffer), done()) });
+      const stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
+      api.modem.demuxStream(stream, stdout, stderr);
+      await new Promise<void>((resolve) => {
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", () => resolve());
+      });
+      return Buffer.concat(out).toString("utf8").split("\0").filter(Boolean);
+    },
+    async execDetached(id, argv) {
+      // Not attached: the app's output is its own, as for the first process; its user, working
+      // folder and environment (DISPLAY, HOME) are the container's.
+      const exec = await wrap(() => api.getContainer(id).exec({ Cmd: argv, AttachStdin: false, AttachStdout: false, AttachStderr: false }));
+      const stream = (await wrap(() => exec.start({ Detach: true }))) as NodeJS.ReadableStream | undefined;
+      // Detached, the engine answers at once, but the response stays open until read: drop it,
+      // or its socket keeps this process alive (minutes, until the connection times out).
+      (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
     },
     async streamLogs(id, options) {
       const container = api.getContainer(id);

@@ -4,22 +4,23 @@ import f1 from "../../apps/base/client.conf" with { type: "text" };
 import f2 from "../../apps/base/dockercask-session" with { type: "text" };
 import f3 from "../../apps/chrome/Dockerfile" with { type: "text" };
 import f4 from "../../apps/chromium/Dockerfile" with { type: "text" };
-import f5 from "../../apps/firefox/Dockerfile" with { type: "text" };
-import f6 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
-import f7 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
-import f8 from "../../apps/gimp/Dockerfile" with { type: "text" };
-import f9 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
-import f10 from "../../apps/keylogger/Dockerfile" with { type: "text" };
-import f11 from "../../apps/keylogger/keylogger.py" with { type: "text" };
-import f12 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
-import f13 from "../../apps/slack/Dockerfile" with { type: "text" };
-import f14 from "../../apps/slack/dockercask-slack" with { type: "text" };
-import f15 from "../../apps/spotify/Dockerfile" with { type: "text" };
-import f16 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
-import f17 from "../../apps/vlc/Dockerfile" with { type: "text" };
-import f18 from "../../apps/xeyes/Dockerfile" with { type: "text" };
-import f19 from "../../apps/xeyes/icon.svg" with { type: "text" };
-import f20 from "../../apps/xterm/Dockerfile" with { type: "text" };
+import f5 from "../../apps/evince/Dockerfile" with { type: "text" };
+import f6 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f7 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f8 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f9 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f10 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f11 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f12 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f13 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f14 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f15 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f16 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f17 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f18 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f19 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f20 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f21 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   base: {
@@ -33,42 +34,45 @@ export const builtinApps: Record<string, Record<string, string>> = {
   chromium: {
     Dockerfile: f4,
   },
-  firefox: {
+  evince: {
     Dockerfile: f5,
-    "dockercask-firefox": f6,
-    "dockercask-prefs.js": f7,
+  },
+  firefox: {
+    Dockerfile: f6,
+    "dockercask-firefox": f7,
+    "dockercask-prefs.js": f8,
   },
   gimp: {
-    Dockerfile: f8,
-  },
-  keepassxc: {
     Dockerfile: f9,
   },
-  keylogger: {
+  keepassxc: {
     Dockerfile: f10,
-    "keylogger.py": f11,
+  },
+  keylogger: {
+    Dockerfile: f11,
+    "keylogger.py": f12,
   },
   libreoffice: {
-    Dockerfile: f12,
+    Dockerfile: f13,
   },
   slack: {
-    Dockerfile: f13,
-    "dockercask-slack": f14,
+    Dockerfile: f14,
+    "dockercask-slack": f15,
   },
   spotify: {
-    Dockerfile: f15,
-  },
-  thunderbird: {
     Dockerfile: f16,
   },
-  vlc: {
+  thunderbird: {
     Dockerfile: f17,
   },
-  xeyes: {
+  vlc: {
     Dockerfile: f18,
-    "icon.svg": f19,
+  },
+  xeyes: {
+    Dockerfile: f19,
+    "icon.svg": f20,
   },
   xterm: {
-    Dockerfile: f20,
+    Dockerfile: f21,
   },
 };

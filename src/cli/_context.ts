@@ -1,4 +1,8 @@
-import { chownSync, existsSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readHostFile } from "../adapters/open-files.ts";
+import { INBOX_DIR } from "../core/open-items.ts";
+import type { OpenDeps } from "../services/open.ts";
 import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
@@ -199,6 +203,22 @@ export function createContext(env: Record<string, string | undefined> = process.
     log,
   });
 
+  const openDeps = (): OpenDeps => ({
+    session: sessionDeps(),
+    docker: connect,
+    runtime,
+    isAlive: isSameProcessAlive,
+    readFile: readHostFile,
+    inboxNames: (name) => {
+      // Names only, to pick new ones beside them; nothing is written here (the engine does that).
+      try {
+        return readdirSync(join(store.homePath(name), INBOX_DIR));
+      } catch {
+        return [];
+      }
+    },
+  });
+
   return {
     env,
     paths,
@@ -214,6 +234,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     reap,
     sessionsDeps,
     sessionDeps,
+    openDeps,
     config: () => loadConfig(paths, env),
   };
 }

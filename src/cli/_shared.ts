@@ -1,4 +1,6 @@
 import type { ArgDef } from "citty";
+import { settingsFor, settingsForApp, type DockercaskConfig, type InstanceSettings } from "../core/config.ts";
+import { parseInstanceName } from "../core/instance-name.ts";
 import type { BuildOptions } from "../services/build.ts";
 
 /** Argument fragments several commands share. */
@@ -21,3 +23,12 @@ export function buildOptions(args: { cache: boolean; pull?: boolean; force?: boo
 export const instanceArg = {
   instance: { type: "positional", description: "Instance: <app> or <app>#<id>, for example firefox#work", required: true },
 } as const satisfies Record<string, ArgDef>;
+
+export const disposableArg = {
+  disposable: { type: "boolean", description: "A throwaway instance of the app, named <app>#tmp-<n>: its home is in memory and gone when it ends" },
+} as const satisfies Record<string, ArgDef>;
+
+/** The config's settings for the instance, or for a disposable one of the app (its name is not known yet). */
+export function configuredFor(config: DockercaskConfig, input: string, disposable: boolean | undefined): InstanceSettings {
+  return disposable ? settingsForApp(config, parseInstanceName(input).app) : settingsFor(config, parseInstanceName(input));
+}

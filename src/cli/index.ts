@@ -15,6 +15,7 @@ const subCommands = {
   update: lazy(() => import("./update.ts")),
   ps: lazy(() => import("./ps.ts")),
   stop: lazy(() => import("./stop.ts")),
+  open: lazy(() => import("./open.ts")),
   logs: lazy(() => import("./logs.ts")),
   shell: lazy(() => import("./shell.ts")),
   doctor: lazy(() => import("./doctor.ts")),

@@ -1,13 +1,12 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec, settingsFor } from "../core/config.ts";
+import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/config.ts";
 import { UsageError } from "../core/errors.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";
 import { LINKS_FORMS, parseLinksPolicy } from "../core/bridge/links.ts";
-import { instanceArg } from "./_shared.ts";
+import { configuredFor, disposableArg, instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
 export default defineCommand({
@@ -35,6 +34,7 @@ export default defineCommand({
       description: "Let the app record from your default sound source (never a monitor of what plays)",
       negativeDescription: "No recording for this run, whatever the app's policy says",
     },
+    ...disposableArg,
   },
   async run({ args, rawArgs }) {
     const appArgs = splitAtDashDash(rawArgs).after ?? [];
@@ -42,10 +42,10 @@ export default defineCommand({
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
 
     const ctx = createContext();
-    const configured = settingsFor(ctx.config(), parseInstanceName(args.instance));
     const options: RunOptions = {
       appArgs,
-      configured,
+      configured: configuredFor(ctx.config(), args.instance, args.disposable),
+      disposable: args.disposable,
       size: parseSize(args.size),
       dpi: parseDpi(args.dpi),
       network: args.network as Network | undefined,

@@ -27,7 +27,7 @@ export interface CompletionNames {
  * Commands whose <INSTANCE> may be one that does not exist yet: they add it (or, for a menu
  * entry, its first run does). Every other command takes an instance that was added.
  */
-const CREATES_INSTANCE = new Set(["run", "add", "desktop install"]);
+const CREATES_INSTANCE = new Set(["run", "add", "desktop install", "open"]);
 
 /** Commands whose last positional repeats (`build <app...>`); citty has no way to say so. */
 const VARIADIC = new Set(["build"]);

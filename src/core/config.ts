@@ -9,6 +9,7 @@ import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder }
 import { suggestNearest } from "./suggest.ts";
 import { isOneOf } from "./one-of.ts";
 import { parseLinksPolicy, type LinksPolicy } from "./bridge/links.ts";
+import { MAX_OPEN_MAX } from "./open-items.ts";
 
 export type { SharedFolder };
 
@@ -24,6 +25,7 @@ export type { SharedFolder };
  *   clipboard = "both"      # "both" | "to-app" | "from-app" | "off"
  *   primary = false         # also carry PRIMARY (select-to-paste)
  *   clipboard-max = "1m"    # largest text carried
+ *   open-max = "256m"       # most that `dockercask open` copies in at once
  *   audio = true
  *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
  *   links = "host"          # where its links go (core/bridge/links.ts): self, host, ask, off,
@@ -63,6 +65,8 @@ export interface InstanceSettings extends LimitSettings {
   primary?: boolean;
   /** Largest clipboard text carried, in bytes. */
   clipboardMaxBytes?: number;
+  /** Most bytes `dockercask open` copies into the instance at once. */
+  openMaxBytes?: number;
   audio?: boolean;
   /** Record streams from the default source (never a monitor) through the sound relay. */
   microphone?: boolean;
@@ -98,7 +102,7 @@ export const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
-const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "audio", "microphone", "shared", "links", "mail", "notifications", ...LIMIT_KEYS] as const;
+const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "open-max", "audio", "microphone", "shared", "links", "mail", "notifications", ...LIMIT_KEYS] as const;
 const TABLES = ["defaults", "apps", "instances"] as const;
 
 export function emptyConfig(): DockercaskConfig {
@@ -152,6 +156,14 @@ export function settingsFor(config: DockercaskConfig, instance: { app: string; f
     }
   }
   return merged;
+}
+
+/**
+ * A disposable instance's settings: [defaults] and [apps.<app>]. Its name is not known before
+ * it starts, and no [instances] table can name it (tmp- ids are reserved).
+ */
+export function settingsForApp(config: DockercaskConfig, app: string): InstanceSettings {
+  return settingsFor(config, { app, full: "" });
 }
 
 /** `1280x800` (or `1280X800`); undefined when it is not two positive integers. Range is checked apart. */
@@ -264,6 +276,13 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
         if (bytes === undefined) bad(`must be a size such as "1m" or "256k", not ${describe(value)}`);
         else if (bytes < 1 || bytes > MAX_CLIPBOARD_BYTES) bad(`${value} is out of range: at most 64m`);
         else settings.clipboardMaxBytes = bytes;
+        break;
+      }
+      case "open-max": {
+        const bytes = typeof value === "string" ? parseSize(value) : undefined;
+        if (bytes === undefined) bad(`must be a size such as "256m" or "1g", not ${describe(value)}`);
+        else if (bytes < 1 || bytes > MAX_OPEN_MAX) bad(`${value} is out of range: at most 4g`);
+        else settings.openMaxBytes = bytes;
         break;
       }
       case "audio":

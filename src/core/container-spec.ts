@@ -40,7 +40,16 @@ export interface ContainerSpecInput {
   display: number;
   /** Host path of the family-wild client cookie file. */
   clientAuthFile: string;
-  home: string;
+  /**
+   * The host folder bound as the home, or, for a disposable instance, the size of a tmpfs that
+   * is its home instead (a local volume of type tmpfs: see below).
+   */
+  home: string | { tmpfsBytes: number };
+  /**
+   * A file in the container the app waits for before it starts: files given with the start are
+   * put into ~/Inbox once the container runs (a tmpfs home exists only then), this one last.
+   */
+  startGate?: string;
   user: { uid: number; gid: number };
   supervisor: { pid: number; start: string };
   /** Overrides the app's label (from config or flags). */
@@ -64,7 +73,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     // The cookie for that display, read-only; it never appears in the environment.
     `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
     // The persistent home, owned by the user the app runs as.
-    `${input.home}:${CONTAINER_PATHS.home}`,
+    ...(typeof input.home === "string" ? [`${input.home}:${CONTAINER_PATHS.home}`] : []),
     ...(input.pulseSocket ? [`${input.pulseSocket}:${CONTAINER_PATHS.pulseSocket}`] : []),
     // The instance's own bus (served by its dbus-daemon, never the host's), and the shims, read-only.
     ...(input.bus ? [`${input.bus.socket}:${CONTAINER_PATHS.busSocket}`, `${input.bus.shimDir}:${CONTAINER_PATHS.shims}:ro`] : []),
@@ -76,16 +85,17 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
   // renamed since. Anonymous, so it goes with the container; `ro` in its options since Docker
   // refuses ReadOnly on anonymous volumes (dockerd remounts the bind read-only). NoCopy: the
   // engine must never copy the image's files at the target into the user's folder.
-  const mounts = (input.shared ?? []).map((s) => ({
+  const shared = (input.shared ?? []).map((s) => ({
     Type: "volume" as const,
     Source: "",
     Target: s.target,
     VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o: s.readOnly ? "bind,ro" : "bind", device: s.source } } },
   }));
+  const mounts = [...(typeof input.home === "string" ? [] : [disposableHome(input.home.tmpfsBytes, input.user)]), ...shared];
   return {
     name: containerName(instance),
     Image: imageName(instance.app),
-    Cmd: [...policy.command, ...(input.appArgs ?? [])],
+    Cmd: [...(input.startGate ? gatedStart(input.startGate) : []), ...policy.command, ...(input.appArgs ?? [])],
     // Its own hostname: nothing about the host leaks through it.
     Hostname: instance.app,
     User: `${input.user.uid}:${input.user.gid}`,
@@ -130,6 +140,35 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       AutoRemove: false,
     },
   };
+}
+
+/**
+ * A disposable instance's home: a tmpfs, private to the app's user, gone with the container.
+ * Not HostConfig.Tmpfs (which runc mounts inside the container, where the engine's archive
+ * upload cannot reach it): an anonymous local volume of type tmpfs, which dockerd mounts and
+ * `dockercask open` can put files into. Its pages count against the container's memory
+ * limit like /tmp's; `size` keeps it from taking all of it. Removed with the container (v).
+ */
+function disposableHome(bytes: number, user: { uid: number; gid: number }) {
+  return {
+    Type: "volume" as const,
+    Source: "",
+    Target: CONTAINER_PATHS.home,
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: {},
+      DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: `size=${bytes},uid=${user.uid},gid=${user.gid},mode=0700,nosuid,nodev` } },
+    },
+  };
+}
+
+/**
+ * The app's argv behind a wait for `marker`: the files named in its arguments are complete
+ * once the marker, written after them, exists. A short poll, for the moment the upload takes.
+ * The app's argv stays positional parameters ("$@"): nothing of it is parsed by the shell.
+ */
+function gatedStart(marker: string): string[] {
+  return ["/bin/sh", "-c", 'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"', "dockercask-gate", marker];
 }
 
 /** The uid:gid the app runs as: the host user's, so files in the home are theirs; never root. */

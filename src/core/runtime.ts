@@ -13,6 +13,8 @@ export interface SessionState {
   pid: number;
   pidStart: string;
   startedAt: string;
+  /** A disposable instance (home in a tmpfs, nothing registered). */
+  disposable?: boolean;
   display?: number;
   xephyrPid?: number;
   xephyrStart?: string;

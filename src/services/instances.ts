@@ -1,6 +1,7 @@
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 import { BASE_APP, getApp, type Catalog } from "../core/catalog.ts";
-import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
+import { isDisposableName, ReservedNameError } from "../core/disposable.ts";
+import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError, UsageError } from "../core/errors.ts";
 import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
 
 export interface InstanceDeps {
@@ -19,7 +20,15 @@ export function checkNewInstance(input: string, catalog: Catalog): InstanceName 
     });
   }
   getApp(catalog, name.app);
+  if (isDisposableName(name)) throw new ReservedNameError(name.full);
   return name;
+}
+
+/** Validates the app of a disposable instance (`run <app> --disposable`): an app, no `#id`. */
+export function checkDisposableApp(input: string, catalog: Catalog): string {
+  const name = parseInstanceName(input);
+  if (name.id) throw new UsageError(`--disposable takes an app, not an instance: "${name.full}"`, `Its name is chosen for it: dockercask run ${name.app} --disposable`);
+  return checkNewInstance(name.app, catalog).app;
 }
 
 /**

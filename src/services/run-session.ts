@@ -2,14 +2,14 @@ import type { ContainerClient } from "../ports/container-client.ts";
 import type { EngineClient } from "../ports/engine-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
-import type { AcquireResult } from "../ports/runtime-dirs.ts";
+import type { AcquireResult, RuntimeDir } from "../ports/runtime-dirs.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
-import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog.ts";
+import type { Catalog } from "../core/catalog.ts";
 import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { describeEngine } from "../core/engine.ts";
 import { adaptSpecToEngine } from "../core/engine-spec.ts";
-import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidPolicyError } from "../core/errors.ts";
+import { AlreadyRunningError, EngineCannotApplyError } from "../core/errors.ts";
 import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../core/hardening-check.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
@@ -20,7 +20,9 @@ import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
 import { windowClassName } from "../core/desktop-entry.ts";
 import type { SharedFolder } from "../core/shared-folders.ts";
-import { checkNewInstance } from "./instances.ts";
+import { allocateDisposable, disposableHomeBytes } from "../core/disposable.ts";
+import { checkImage, recipePolicy } from "./app-policy.ts";
+import { checkDisposableApp, checkNewInstance } from "./instances.ts";
 import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../core/bridge/links.ts";
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */
@@ -82,6 +84,15 @@ export interface RunOptions extends InstanceSettings {
   appArgs?: string[];
   /** Run the existing image even when it is stale (said in a warning); never build. */
   noBuild?: boolean;
+  /** A throwaway instance of the app `input` names: home in a tmpfs, nothing registered, named `<app>#tmp-<n>`. */
+  disposable?: boolean;
+  /**
+   * Files that come with the start (services/open.ts): the app waits for `marker` (a path in the
+   * container), which `deliver` writes last, once the container runs.
+   */
+  inbox?: { marker: string; deliver: (containerId: string) => Promise<void> };
+  /** Called once the container runs (and the inbox is delivered), with the instance's name. */
+  onStarted?: (instance: string) => void;
   /** Settings from the config file for this instance; flags above win over them. */
   configured?: InstanceSettings;
 }
@@ -103,46 +114,62 @@ const SIGNAL_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM
  * teardown runs once, in order: container, Xephyr, runtime dir (which is the lock).
  */
 export async function runSession(input: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
-  const name = checkNewInstance(input, deps.catalog);
+  const { appArgs, configured, noBuild, disposable, inbox, onStarted, ...flags } = options;
+  // A disposable instance's name is chosen once its lock is taken; until then only its app is known.
+  const name = disposable ? { app: checkDisposableApp(input, deps.catalog), id: "", full: "" } : checkNewInstance(input, deps.catalog);
   deps.preflight();
-  const { appArgs, configured, noBuild, ...flags } = options;
   const settings: InstanceSettings = { ...configured, ...definedOnly(flags) };
   // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
   // The folders stay open until the container is gone: what is mounted is what was checked.
   const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
   try {
-    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts, noBuild }, deps);
+    return await superviseSession(name, settings, { appArgs, shared: shared?.mounts, noBuild, disposable: disposable === true, inbox, onStarted }, deps);
   } finally {
     shared?.close();
   }
 }
 
 async function superviseSession(
-  name: InstanceName,
+  template: InstanceName,
   settings: InstanceSettings,
-  extra: Pick<ContainerSpecInput, "appArgs" | "shared"> & { noBuild?: boolean },
+  extra: Pick<ContainerSpecInput, "appArgs" | "shared"> & Pick<RunOptions, "inbox" | "onStarted"> & { noBuild?: boolean; disposable: boolean },
   deps: RunSessionDeps,
 ): Promise<RunResult> {
+  const { disposable } = extra;
   // An instance that ran before almost surely has its image: its window may open while Docker is
   // still being asked. A new one waits, so no empty window sits there during a first build.
-  const known = deps.store.get(name) !== undefined;
-  if (!known) deps.log.info(`adding instance ${name.full}`);
+  const known = !disposable && deps.store.get(template) !== undefined;
+  if (!known && !disposable) deps.log.info(`adding instance ${template.full}`);
 
   // Local leftovers first (cheap, no Docker): a dead session of this very instance must give up
   // its lock, and its Xephyr must go, before we take over.
   await deps.reapHost();
-  const state: SessionState = {
-    instance: name.full,
+  const stateOf = (instance: InstanceName): SessionState => ({
+    instance: instance.full,
     pid: deps.host.supervisor.pid,
     pidStart: deps.host.supervisor.start,
     startedAt: new Date().toISOString(),
-  };
-  const acquired = deps.acquireRuntime(name, state);
-  if (!acquired.ok) {
-    const raised = await deps.raiseWindow(name.full).catch(() => false);
-    throw new AlreadyRunningError(name.full, acquired.owner, raised);
+    ...(disposable ? { disposable: true } : {}),
+  });
+  let name = template;
+  let runtime: RuntimeDir;
+  if (disposable) {
+    // The runtime dir is the lock: the lowest tmp-<n> whose dir this process creates is its name.
+    const taken = allocateDisposable(template.app, (candidate) => {
+      const acquired = deps.acquireRuntime(candidate, stateOf(candidate));
+      return acquired.ok ? acquired.dir : undefined;
+    });
+    name = taken.name;
+    runtime = taken.taken;
+  } else {
+    const acquired = deps.acquireRuntime(name, stateOf(name));
+    if (!acquired.ok) {
+      const raised = await deps.raiseWindow(name.full).catch(() => false);
+      throw new AlreadyRunningError(name.full, acquired.owner, raised);
+    }
+    runtime = acquired.dir;
   }
-  const runtime = acquired.dir;
+  const state = stateOf(name);
 
   let docker: (ImageClient & ContainerClient & EngineClient) | undefined;
   let xephyr: XephyrHandle | undefined;
@@ -199,8 +226,11 @@ async function superviseSession(
         if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
         await deps.reapContainers();
         await deps.ensureImage(name.app, { noBuild: extra.noBuild });
-        deps.store.register(name);
-        if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+        // A disposable instance writes nothing to the data folder: its home is a tmpfs in the container.
+        if (!disposable) {
+          deps.store.register(name);
+          if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
+        }
         await checkImage(docker, deps.catalog, name.app, deps.log);
       })();
       return dockerSide;
@@ -241,7 +271,8 @@ async function superviseSession(
       limits,
       display,
       clientAuthFile: authFiles.client,
-      home: deps.store.homePath(name),
+      home: disposable ? { tmpfsBytes: disposableHomeBytes(limits) } : deps.store.homePath(name),
+      startGate: extra.inbox?.marker,
       user,
       supervisor: deps.host.supervisor,
       network: settings.network,
@@ -264,6 +295,8 @@ async function superviseSession(
     });
     containerId = container.id;
     recordState();
+    if (extra.inbox) await extra.inbox.deliver(container.id);
+    extra.onStarted?.(name.full);
     deps.log.info(`${name.full} is running on display :${display}`);
 
     // After the start, off the path to the window: the clipboard is not needed to draw it. Not
@@ -346,21 +379,6 @@ async function openBridge(deps: RunSessionDeps, runtimeDir: string, name: Instan
 /** Only the keys that are set, so `{ ...config, ...definedOnly(flags) }` lets flags win where given. */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The policy comes from the app's recipe (catalog.appPolicy), never from the image's labels: those may be inherited from any parent image. */
-function recipePolicy(catalog: Catalog, app: string): AppPolicy {
-  const policy = appPolicy(catalog, getApp(catalog, app));
-  if (!policy.ok) throw new InvalidPolicyError(app, policy.problems);
-  return policy.policy;
-}
-
-/** The image must exist; what it carries beyond its recipe is named in a warning, and grants nothing. */
-async function checkImage(images: ImageClient, catalog: Catalog, app: string, log: RunSessionDeps["log"]): Promise<void> {
-  const image = await images.inspectImage(imageName(app));
-  if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
-  const ignored = ignoredLabelsWarning(catalog, getApp(catalog, app), image.labels);
-  if (ignored) log.warn(ignored);
 }
 
 class Interrupted extends Error {

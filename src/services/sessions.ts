@@ -15,6 +15,8 @@ export interface RunningInstance {
   startedAt: string;
   uptimeSeconds: number;
   supervisorPid: number;
+  /** Its home is a tmpfs and nothing of it is kept (`run --disposable`). */
+  disposable: boolean;
   /** What its container runs with; undefined while it is still starting. */
   limits: ResourceLimits | undefined;
   /**
@@ -51,6 +53,7 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       startedAt: state.startedAt,
       uptimeSeconds: Math.max(0, Math.round((deps.now().getTime() - new Date(state.startedAt).getTime()) / 1000)),
       supervisorPid: state.pid,
+      disposable: state.disposable === true,
       limits: state.limits,
       staleImage: isStale(state.instance, container?.labels, deps.expectedHash),
     });

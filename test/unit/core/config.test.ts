@@ -4,6 +4,7 @@ import {
   parseConfig,
   parseSizeSpec,
   settingsFor,
+  settingsForApp,
   type DockercaskConfig,
 } from "../../../src/core/config.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
@@ -87,6 +88,7 @@ describe("parseConfig accepts", () => {
         instances: { "a#b": { memoryBytes: 64 * 1024 ** 2, cpus: 2 } },
       },
     ],
+    ["open-max", lines("[defaults]", 'open-max = "16m"', "[apps.a]", 'open-max = "1k"'), { defaults: { openMaxBytes: 16 * 1024 ** 2 }, apps: { a: { openMaxBytes: 1024 } }, instances: {} }],
   ])("%s", (_, text, expected) => {
     expect(parse(text)).toEqual(expected);
   });
@@ -112,6 +114,9 @@ describe("settingsFor merges instance > app > defaults", () => {
     ["a name that is an Object.prototype key finds nothing", { app: "constructor", full: "constructor" }, defaults],
   ])("%s", (_, instance, expected) => {
     expect(settingsFor(config, instance)).toEqual(expected);
+  });
+  test("a disposable instance gets the defaults and its app's table, never an instance's", () => {
+    expect(settingsForApp(config, "firefox")).toEqual({ ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] });
   });
   test("an empty config gives empty settings", () => {
     expect(settingsFor(parse(""), { app: "firefox", full: "firefox" })).toEqual({});
@@ -159,6 +164,8 @@ describe("parseConfig rejects, naming the file and line", () => {
     ["..", lines("[defaults]", "shared = ['~/../../etc']"), ':2: shared entry "~/../../etc" in [defaults]: ".." is not allowed'],
     ["memory as a number", lines("[defaults]", "memory = 4"), ':2: memory in [defaults]: must be a size such as "4g" or "512m", not the integer 4'],
     ["memory too small", lines("[apps.a]", 'memory = "1m"'), ":2: memory in [apps.a]: 1m is too small: at least 16 MiB"],
+    ["open-max not a size", lines("[defaults]", "open-max = 5"), ':2: open-max in [defaults]: must be a size such as "256m" or "1g", not the integer 5'],
+    ["open-max too large", lines("[defaults]", 'open-max = "5g"'), ":2: open-max in [defaults]: 5g is out of range: at most 4g"],
     ["tmp-size not a size", lines("[defaults]", 'tmp-size = "half"'), ':2: tmp-size in [defaults]: must be a size such as "512m" or "1g", not the string "half"'],
     ["cpu-shares as a string", lines("[defaults]", 'cpu-shares = "512"'), ':2: cpu-shares in [defaults]: must be a whole number such as 512'],
     ["cpu-shares out of range", lines("[defaults]", "cpu-shares = 1"), ":2: cpu-shares in [defaults]: 1 is out of range: from 2 to 262144"],

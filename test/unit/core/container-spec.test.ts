@@ -251,3 +251,39 @@ describe("containerUser", () => {
     expect(containerUser(host)).toEqual(expected);
   });
 });
+
+describe("a disposable instance's home", () => {
+  const spec = buildContainerSpec({ ...base, instance: parseInstanceName("xeyes#tmp-1"), home: { tmpfsBytes: 64 * 1024 ** 2 }, user: { uid: 1234, gid: 5678 } });
+
+  test("is no bind of a host folder", () => {
+    expect(spec.HostConfig?.Binds?.some((b) => b.endsWith(`:${CONTAINER_PATHS.home}`))).toBe(false);
+  });
+
+  test("is a sized tmpfs volume private to the app's user, removed with the container", () => {
+    expect(spec.HostConfig?.Mounts).toEqual([
+      {
+        Type: "volume",
+        Source: "",
+        Target: CONTAINER_PATHS.home,
+        VolumeOptions: {
+          NoCopy: true,
+          Labels: {},
+          DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: `size=${64 * 1024 ** 2},uid=1234,gid=5678,mode=0700,nosuid,nodev` } },
+        },
+      },
+    ]);
+  });
+});
+
+describe("a start gate", () => {
+  test.each<[string, string | undefined, string[]]>([
+    ["none: the app's argv as it is", undefined, ["xeyes", "/home/app/Inbox/a b.pdf"]],
+    [
+      "the app waits for the marker; its argv stays positional, never parsed by the shell",
+      "/home/app/Inbox/.dockercask-ready-ab",
+      ["/bin/sh", "-c", 'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"', "dockercask-gate", "/home/app/Inbox/.dockercask-ready-ab", "xeyes", "/home/app/Inbox/a b.pdf"],
+    ],
+  ])("%s", (_, startGate, cmd) => {
+    expect(buildContainerSpec({ ...base, startGate, appArgs: ["/home/app/Inbox/a b.pdf"] }).Cmd).toEqual(cmd);
+  });
+});

@@ -903,3 +903,69 @@ describe("runSession: the engine", () => {
     expect(JSON.parse(h.files.get(path)!).syscalls.length).toBeGreaterThan(10);
   });
 });
+
+describe("runSession: a disposable instance", () => {
+  /** Runtime dirs held by live sessions: acquiring one of them fails, as the real lock does. */
+  const withHeld = (held: string[]) => (h: Harness): Partial<RunSessionDeps> => ({
+    acquireRuntime(name, state) {
+      h.events.push(`acquire ${name.full}`);
+      if (held.includes(name.full)) return { ok: false, owner: { ...state, pid: 1 } };
+      h.states.push(state);
+      return { ok: true, dir: { path: `/run/dc/${name.full}`, writeState: (next) => void h.states.push(next), remove: () => void h.events.push("remove runtime dir") } };
+    },
+  });
+
+  test("takes the lowest free tmp-<n>, registers nothing, claims no home, and its home is a tmpfs", async () => {
+    const h = createHarness(withHeld(["xeyes#tmp-1"]), { "io.dockercask.command": "xeyes" });
+    h.deps.host = { ...h.deps.host, uid: 0, gid: 0 };
+    const result = await runToAppExit(h, "xeyes", { disposable: true });
+    expect(result.instance).toBe("xeyes#tmp-2");
+    expect(h.events.filter((e) => e.startsWith("acquire"))).toEqual(["acquire xeyes#tmp-1", "acquire xeyes#tmp-2"]);
+    expect(h.events.some((e) => e.startsWith("register") || e === "claim home")).toBe(false);
+    const spec = h.specs[0]!;
+    expect(spec.name).toBe("dockercask-xeyes.tmp-2");
+    expect(spec.HostConfig?.Binds?.some((b) => b.includes("/data/homes"))).toBe(false);
+    expect(spec.HostConfig?.Mounts?.[0]).toMatchObject({ Target: "/home/app", VolumeOptions: { DriverConfig: { Options: { type: "tmpfs" } } } });
+    // ps reads this: the state says it is disposable, from the first write on.
+    expect(h.states.every((s) => s.instance === "xeyes#tmp-2" && s.disposable === true)).toBe(true);
+    expect(teardownOf(h)).toEqual(TEARDOWN);
+  });
+
+  test.each([
+    ["an instance name", "xeyes#work", /takes an app, not an instance/],
+    ["an unknown app", "xeyse", /xeyse/],
+  ])("refuses %s before anything starts", async (_, input, message) => {
+    const h = createHarness();
+    expect(runSession(input, h.deps, { disposable: true })).rejects.toThrow(message);
+    expect(h.events).toEqual([]);
+  });
+
+  test("a persistent instance may not take a disposable one's name", async () => {
+    const h = createHarness();
+    expect(runSession("xeyes#tmp-1", h.deps)).rejects.toThrow(/disposable instance's name/);
+    expect(h.events).toEqual([]);
+  });
+
+  test("files with the start: the app waits for the marker, which is delivered after the container runs and before it counts as started", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes", h.deps, {
+      disposable: true,
+      appArgs: ["/home/app/Inbox/a.pdf"],
+      inbox: { marker: "/home/app/Inbox/.dockercask-ready-x", deliver: async (id) => void h.events.push(`deliver to ${id}`) },
+      onStarted: (instance) => void h.events.push(`started ${instance}`),
+    });
+    await until(h, "started xeyes#tmp-1");
+    h.app.resolve(0);
+    await session;
+    expect(h.events.filter((e) => /^(run container|deliver|started)/.test(e))).toEqual(["run container", "deliver to c1", "started xeyes#tmp-1"]);
+    expect(h.specs[0]!.Cmd).toEqual(expect.arrayContaining(["dockercask-gate", "/home/app/Inbox/.dockercask-ready-x", "xeyes", "/home/app/Inbox/a.pdf"]));
+  });
+
+  test("a delivery that fails tears the instance down and surfaces", async () => {
+    const h = createHarness();
+    const session = runSession("xeyes", h.deps, { disposable: true, inbox: { marker: "/m", deliver: async () => Promise.reject(new Error("no room")) } });
+    expect(session).rejects.toThrow("no room");
+    await until(h, "remove runtime dir");
+    expect(h.events).toContain("remove container c1");
+  });
+});

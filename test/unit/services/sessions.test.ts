@@ -72,6 +72,7 @@ describe("listRunning", () => {
     const { deps } = createFakes({
       dirs: [
         { name: "xeyes#work", state: state("xeyes#work", 100, { display: 3, container: "aaaaaaaaaaaaaaaaaaaa" }) },
+        { name: "xeyes#tmp-1", state: state("xeyes#tmp-1", 100, { display: 4, disposable: true }) },
         { name: "dead", state: state("dead", 300) },
         { name: "half", state: undefined },
         { name: "gimp", state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff", limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 } }) },
@@ -82,8 +83,10 @@ describe("listRunning", () => {
     });
     expect(await listRunning(deps)).toEqual([
       // The engine's id wins over the state's: the state may be older than a restart.
-      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, staleImage: undefined },
-      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, limits: undefined, staleImage: undefined },
+      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, disposable: false, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, staleImage: undefined },
+      // A disposable instance is listed like any other, and marked.
+      { instance: "xeyes#tmp-1", display: 4, container: undefined, containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, disposable: true, limits: undefined, staleImage: undefined },
+      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, disposable: false, limits: undefined, staleImage: undefined },
     ]);
   });
 
