@@ -31,8 +31,10 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       // Not running: start it with the URL, as a session of its own that outlives this one.
       startDetached([...options.self, "run", instance, "--", url], env);
     },
-    async disposable(app) {
-      throw new Error(`disposable instances are not available yet (links = "disposable:${app}"); set links to an instance, host or ask meanwhile`);
+    async disposable(app, url) {
+      if (!options.knownApp(app)) throw new Error(`${app} is not an app in the catalog`);
+      // A throwaway instance of its own, <app>#tmp-<n>, that outlives this session; the URL is one argv element.
+      startDetached([...options.self, "run", app, "--disposable", "--", url], env);
     },
     async host(url) {
       const opener = findExecutable("xdg-open", env.PATH);

@@ -25,7 +25,8 @@ LABEL io.dockercask.description="e2e: records the links it is asked to open" \\
   writeFileSync(
     join(dir, "linkrec"),
     `#!/bin/sh
-if [ "$#" -gt 0 ]; then for a in "$@"; do printf '%s\\n' "$a" >> "$HOME/links.txt"; done; exit 0; fi
+if [ "$#" -gt 0 ]; then for a in "$@"; do printf '%s\\n' "$a" >> "$HOME/links.txt"; done; fi
+# With or without a link, it stays open as a browser would (a disposable one must be seen running).
 exec sleep infinity
 `,
   );

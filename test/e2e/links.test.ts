@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Sandbox } from "./helpers.ts";
+import { sh, type Sandbox } from "./helpers.ts";
 import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { dbusCall, floodInside, installRecorderApp, PORTAL, recorded, xdgOpenInside } from "./bridge-helpers.ts";
 
@@ -14,6 +14,7 @@ const TARGET = "linkrec#lk-tgt";
 const SOURCE = "attacker#lk-src";
 const HOSTED = "attacker#lk-host";
 const OFF = "attacker#lk-off";
+const DISPOSABLE = "attacker#lk-disp";
 let box: Sandbox;
 let browserLog: string;
 const sessions: RunningSession[] = [];
@@ -32,6 +33,7 @@ beforeAll(async () => {
   sessions.push(await startRun(box, SOURCE, ["--links", TARGET]));
   sessions.push(await startRun(box, HOSTED, ["--links", "host"], { BROWSER: browser }));
   sessions.push(await startRun(box, OFF, ["--links", "off"], { BROWSER: browser }));
+  sessions.push(await startRun(box, DISPOSABLE, ["--links", "disposable:linkrec"]));
 }, 600_000);
 
 afterAll(async () => {
@@ -49,6 +51,28 @@ describe("a link opened inside an instance", () => {
     expect(opened.code).toBe(0);
     expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
   }, 60_000);
+
+  test("opens in a new disposable instance, which sees the URL, and leaves nothing once stopped", async () => {
+    const url = "https://example.org/disposable?x=1";
+    const tmpInstances = async () => JSON.parse((await box.run(["ps", "--json"])).stdout).filter((r: { instance: string }) => r.instance.startsWith("linkrec#tmp-"));
+    expect(await tmpInstances()).toEqual([]);
+    expect((await xdgOpenInside(DISPOSABLE, url)).code).toBe(0);
+    const [started] = await waitFor("a disposable linkrec to run", async () => {
+      const found = await tmpInstances();
+      return found.length && found[0].container ? found : undefined;
+    }, 120_000);
+    expect(started.disposable).toBe(true);
+    const seen = await waitFor("the disposable instance to record the URL", async () => {
+      const r = await sh(["docker", "exec", started.container, "cat", "/home/app/links.txt"]);
+      return r.stdout.includes(url) ? r.stdout : undefined;
+    });
+    expect(seen.trim().split("\n")).toEqual([url]);
+    expect((await box.run(["stop", started.instance])).code).toBe(0);
+    // Nothing of it is left: no container, no runtime dir, no home in the data folder.
+    expect((await sh(["docker", "ps", "-aq", "--filter", `label=io.dockercask.instance=${started.instance}`])).stdout.trim()).toBe("");
+    expect(existsSync(join(box.env.XDG_RUNTIME_DIR!, "dockercask", started.instance))).toBe(false);
+    expect(existsSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes", started.instance))).toBe(false);
+  }, 240_000);
 
   test("reaches the host's opener, which honours $BROWSER", async () => {
     const url = "https://example.org/host";
