@@ -186,7 +186,6 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-
 /** The shared watcher and `docker run` translation (scripts/bench/floor.ts), with this run's options. */
 const watchForWindow = (display: number, cookie: string): Watch => watchFor(display, cookie, { appClass: APP_CLASS, pollMs: POLL_MS });
 const dockerRunArgs = (spec: ReturnType<typeof buildContainerSpec>, name: string, label: string) => floorDockerRunArgs(spec, name, label, sandbox!);
@@ -216,7 +215,10 @@ interface Setup extends Sandbox {
 async function containerMarks(id: string, t0: number): Promise<Record<string, number>> {
   const result = await sh(["docker", "inspect", "-f", "{{.Created}} {{.State.StartedAt}}", id]);
   if (result.code !== 0) return {};
-  const [created, started] = result.stdout.trim().split(" ").map((s) => Date.parse(s) - wallOf(t0));
+  const [created, started] = result.stdout
+    .trim()
+    .split(" ")
+    .map((s) => Date.parse(s) - wallOf(t0));
   return { "container created": created!, "container started": started! };
 }
 
@@ -362,10 +364,12 @@ async function measureFloor(setup: Setup): Promise<Sample> {
 
   const cpu0 = process.cpuUsage();
   const t0 = now();
-  const xephyr = Bun.spawn(
-    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${APP}#bench-floor`, width: setup.screen.width, height: setup.screen.height, dpi: setup.screen.dpi, displayFd: 1 })],
-    { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-  );
+  const xephyr = Bun.spawn(["Xephyr", ...buildXephyrArgs({ authFile, title: `${APP}#bench-floor`, width: setup.screen.width, height: setup.screen.height, dpi: setup.screen.dpi, displayFd: 1 })], {
+    env: setup.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const xephyrErr = collect(xephyr.stderr);
   let docker: Proc | undefined;
   let dockerErr: ReturnType<typeof collect> | undefined;
@@ -419,7 +423,6 @@ async function measureFloor(setup: Setup): Promise<Sample> {
   }
 }
 
-
 /**
  * Stops a `dockercask run` this script started. A supervisor that had to be killed leaves its
  * Xephyr and container behind: end them too, from what its state file said.
@@ -430,7 +433,6 @@ async function stopSupervisor(proc: Proc, state: SessionState | undefined): Prom
   if (state?.container) await sh(["docker", "rm", "-f", state.container]);
   if (state?.xephyrPid && state.xephyrStart && processStartTime(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and the report
@@ -541,7 +543,9 @@ async function main(): Promise<number> {
 
 async function runStartup(box: Sandbox): Promise<string> {
   const image = `dockercask/${APP}`;
-  const labels = JSON.parse(await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() => fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`)));
+  const labels = JSON.parse(
+    await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() => fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`)),
+  );
   const policy = parsePolicy(labels ?? {});
   if (!policy.ok) fail(`the labels of ${image} are not a valid policy: ${policy.problems.join("; ")}`);
   const setup: Setup = { ...box, policy, user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }) };
@@ -555,7 +559,13 @@ async function runStartup(box: Sandbox): Promise<string> {
       const sample = kind === "dockercask" ? await measureDockercask(setup) : await measureFloor(setup);
       if (i > 0) results[kind].push(sample);
       log(`  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(10)} ${ms(sample.total).padStart(7)} ms  (${sample.watch.walks} walks, ${sample.watch.events} events)`);
-      if (opts.verbose) log(`      ${Object.entries(sample.marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}${sample.stderr ? `\n      ${sample.stderr.trim().split("\n").join("\n      ")}` : ""}`);
+      if (opts.verbose)
+        log(
+          `      ${Object.entries(sample.marks)
+            .sort((a, b) => a[1] - b[1])
+            .map(([k, v]) => `${k} ${ms(v)}`)
+            .join(", ")}${sample.stderr ? `\n      ${sample.stderr.trim().split("\n").join("\n      ")}` : ""}`,
+        );
     }
   }
   const versionMs = await versionWallTime([setup.bin, "--version"], 20);
@@ -589,7 +599,10 @@ async function runStartup(box: Sandbox): Promise<string> {
     "",
     "Milestones, median ms since launch (dockercask: from spawning `dockercask run`; floor: from spawning Xephyr):",
     "",
-    table(["milestone", "dockercask", "floor"], markNames.map((m) => [m, markMedian("dockercask", m), markMedian("floor", m)])),
+    table(
+      ["milestone", "dockercask", "floor"],
+      markNames.map((m) => [m, markMedian("dockercask", m), markMedian("floor", m)]),
+    ),
     "",
     `\`dockercask --version\`: ${ms(versionMs)} ms wall, median of 20 (spawning /bin/true: ${ms(trueMs)} ms).`,
     `Window watcher: ${walks} tree walks in ${allWatch.length} runs, ${(walkMs / walks).toFixed(2)} ms each on average; ` +
@@ -656,9 +669,7 @@ function statFields(pid: number): string[] | undefined {
 
 function childPids(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
-    );
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
   } catch {
     return [];
   }

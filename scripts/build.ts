@@ -131,7 +131,9 @@ export function writeChecksums(dir: string): Record<string, string> {
   const sums: Record<string, string> = {};
   for (const name of readdirSync(dir)) {
     if (name === CHECKSUMS_FILE || name.startsWith(".") || !statSync(join(dir, name)).isFile()) continue;
-    sums[name] = createHash("sha256").update(readFileSync(join(dir, name))).digest("hex");
+    sums[name] = createHash("sha256")
+      .update(readFileSync(join(dir, name)))
+      .digest("hex");
   }
   writeFileSync(join(dir, CHECKSUMS_FILE), renderChecksums(sums));
   return sums;

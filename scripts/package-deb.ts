@@ -64,13 +64,16 @@ async function packageDeb(): Promise<string> {
     put("usr/share/doc/dockercask/changelog.gz", gzipSync(renderChangelog(version, commit, changelogDate(epoch)), { level: 9 }));
     put("usr/share/lintian/overrides/dockercask", stripComments(readFileSync(join(root, "packaging/deb/lintian-overrides"), "utf8")));
 
-    const depends = libcDependency(
-      await $`readelf --dynamic --wide ${binary}`.quiet().text(),
-      await $`readelf --version-info --wide ${binary}`.quiet().text(),
-    );
+    const depends = libcDependency(await $`readelf --dynamic --wide ${binary}`.quiet().text(), await $`readelf --version-info --wide ${binary}`.quiet().text());
 
     const files = listTree(pkgRoot);
-    put("DEBIAN/md5sums", files.filter((f) => f.isFile).map((f) => `${md5(join(pkgRoot, f.path))}  ${f.path}\n`).join(""));
+    put(
+      "DEBIAN/md5sums",
+      files
+        .filter((f) => f.isFile)
+        .map((f) => `${md5(join(pkgRoot, f.path))}  ${f.path}\n`)
+        .join(""),
+    );
     const installedSize = files.reduce((kib, f) => kib + (f.isFile ? Math.ceil(f.size / 1024) : 1), 0);
     put("DEBIAN/control", renderControl({ version, architecture: target.debian!, installedSize, shlibs: depends }));
     for (const f of listTree(pkgRoot)) utimesSync(join(pkgRoot, f.path), epoch, epoch);

@@ -56,15 +56,19 @@ export async function captureSettled(rect: Rect, file: string, timeoutMs = 90_00
   const changedPixels = async () => Number((await sh(["/usr/bin/compare", "-metric", "AE", "-fuzz", "3%", previous, file, "null:"])).stderr.trim().split(/\s/)[0]);
   await shoot(previous);
   try {
-    return await waitFor(`${file} to settle`, async () => {
-      await Bun.sleep(750);
-      await shoot(file);
-      const changed = await changedPixels();
-      await sh(["cp", file, previous]);
-      const deviation = await stddev(file);
-      // A blank window is one flat color (deviation 0); settled is fewer than 0.1% of pixels changed.
-      return deviation > 0.01 && changed < rect.width * rect.height * 0.001 ? { stddev: deviation } : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `${file} to settle`,
+      async () => {
+        await Bun.sleep(750);
+        await shoot(file);
+        const changed = await changedPixels();
+        await sh(["cp", file, previous]);
+        const deviation = await stddev(file);
+        // A blank window is one flat color (deviation 0); settled is fewer than 0.1% of pixels changed.
+        return deviation > 0.01 && changed < rect.width * rect.height * 0.001 ? { stddev: deviation } : undefined;
+      },
+      timeoutMs,
+    );
   } finally {
     await sh(["rm", "-f", previous]);
   }
@@ -96,12 +100,16 @@ async function openSandboxReport(session: RunningSession): Promise<void> {
     return id !== undefined && (await sh(["xdotool", "getwindowname", id], session.xenv)).stdout.startsWith("Sandbox Status");
   };
   // Typed again until the page shows: keys sent while the window is still starting are lost.
-  await waitFor("chrome://sandbox", async () => {
-    await inside("key", "ctrl+l");
-    await inside("type", "--delay", "20", "chrome://sandbox");
-    await inside("key", "Return");
-    return waitFor("the report", async () => (await showsReport()) || undefined, 10_000).catch(() => undefined);
-  }, 90_000);
+  await waitFor(
+    "chrome://sandbox",
+    async () => {
+      await inside("key", "ctrl+l");
+      await inside("type", "--delay", "20", "chrome://sandbox");
+      await inside("key", "Return");
+      return waitFor("the report", async () => (await showsReport()) || undefined, 10_000).catch(() => undefined);
+    },
+    90_000,
+  );
 }
 
 /** xterm showing what the box is: an unprivileged user, no capabilities, a read-only system. */

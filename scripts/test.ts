@@ -129,7 +129,10 @@ try {
     await compile({ outfile: join(root, "dist/dockercask"), version: pkg.version, commit: "test" });
     console.error(`compiled dist/dockercask in ${Date.now() - started} ms`);
     const e2e = (paths: string[], extra: Record<string, string>) => bunTest(paths, { ...env, DOCKERCASK_E2E: "1", ...extra }, ["--timeout", String(E2E_TIMEOUT_MS)]);
-    const engines = (env.DOCKERCASK_TEST_ENGINES ?? "").split(",").filter(Boolean).map((e) => e.split("=") as [string, string]);
+    const engines = (env.DOCKERCASK_TEST_ENGINES ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((e) => e.split("=") as [string, string]);
     const matrix: { engine: string; desktop: string; result: Totals; seconds: number }[] = [];
     for (const [engine, host] of engines.length ? engines : [["docker", ""] as [string, string]]) {
       const full = engine === "docker";
@@ -163,11 +166,14 @@ function printMatrix(rows: { engine: string; desktop: string; result: Totals; se
   for (const engine of engines) lines.push(`  ${engine.padEnd(width)}  ${desktops.map((d) => cell(engine, d)).join("  ")}`);
   // Rootless engines run only where they can enforce limits; elsewhere dockercask refuses them,
   // which engines.test.ts checks from the rootful Docker pass.
-  const rootless = (env.DOCKERCASK_TEST_ROOTLESS_ENGINES ?? "").split(",").filter(Boolean).map((e) => e.split("=")[0]);
-  if (rootless.length) lines.push(`  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`);
+  const rootless = (env.DOCKERCASK_TEST_ROOTLESS_ENGINES ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((e) => e.split("=")[0]);
+  if (rootless.length)
+    lines.push(`  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`);
   console.log(lines.join("\n"));
 }
-
 
 // In CI a skip is a test that could have failed and did not run: only a listed one may.
 const unlisted = process.env.CI === "true" ? unlistedSkips(totals.skippedTests, ALLOWED_SKIPS) : [];

@@ -21,7 +21,8 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   if (engineAt !== -1) {
     const flag = ours[engineAt]!;
     const value = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : ours[engineAt + 1];
-    if (!value || value.startsWith("-")) return report(new UsageError("--engine needs a value", "For example: --engine podman (docker, docker-rootless, podman, podman-rootless, or unix:///path)."), verbose);
+    if (!value || value.startsWith("-"))
+      return report(new UsageError("--engine needs a value", "For example: --engine podman (docker, docker-rootless, podman, podman-rootless, or unix:///path)."), verbose);
     process.env.DOCKERCASK_ENGINE = value;
     const taken = flag.includes("=") ? 1 : 2;
     rawArgs = [...rawArgs.slice(0, engineAt), ...rawArgs.slice(engineAt + taken)];

@@ -104,8 +104,7 @@ export function watchForWindow(display: number, cookie: string, options: { appCl
       connected = true;
       const X = dpy.client as unknown as XRequests & typeof dpy.client;
       const root = dpy.screen[0]!.root;
-      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
-        new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
+      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) => new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
       const isApp = async (wid: number) => {
         const [attrs, prop] = await Promise.all([
           call<{ mapState: number }>((cb) => X.GetWindowAttributes(wid, cb)),
@@ -118,7 +117,10 @@ export function watchForWindow(display: number, cookie: string, options: { appCl
       const walk = async () => {
         const top = (await call<{ children: number[] }>((cb) => X.QueryTree(root, cb))).children;
         const checks = top.map(async (wid) => {
-          const inner = await call<{ children: number[] }>((cb) => X.QueryTree(wid, cb)).then((t) => t.children, () => []);
+          const inner = await call<{ children: number[] }>((cb) => X.QueryTree(wid, cb)).then(
+            (t) => t.children,
+            () => [],
+          );
           const found = await Promise.all([wid, ...inner].map((w) => isApp(w).catch(() => false)));
           return found.some(Boolean);
         });
@@ -207,9 +209,15 @@ export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name:
   for (const [key, value] of Object.entries(host)) {
     if (value === undefined) continue;
     switch (key) {
-      case "Binds": for (const b of value as string[]) args.push("--volume", b); break;
-      case "CapDrop": for (const c of value as string[]) args.push("--cap-drop", c); break;
-      case "CapAdd": for (const c of value as string[]) args.push("--cap-add", c); break;
+      case "Binds":
+        for (const b of value as string[]) args.push("--volume", b);
+        break;
+      case "CapDrop":
+        for (const c of value as string[]) args.push("--cap-drop", c);
+        break;
+      case "CapAdd":
+        for (const c of value as string[]) args.push("--cap-add", c);
+        break;
       case "SecurityOpt":
         for (const s of value as string[]) {
           // The Engine API takes a seccomp profile inline; the docker CLI wants a file.
@@ -217,20 +225,46 @@ export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name:
           else args.push("--security-opt", s);
         }
         break;
-      case "Init": if (value) args.push("--init"); break;
-      case "PidsLimit": args.push("--pids-limit", String(value)); break;
-      case "ReadonlyRootfs": if (value) args.push("--read-only"); break;
-      case "Tmpfs": for (const [path, o] of Object.entries(value as Record<string, string>)) args.push("--tmpfs", `${path}:${o}`); break;
-      case "ShmSize": args.push("--shm-size", String(value)); break;
-      case "IpcMode": args.push("--ipc", String(value)); break;
-      case "NetworkMode": args.push("--network", String(value)); break;
-      case "Devices": for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[]) args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`); break;
-      case "Memory": args.push("--memory", String(value)); break;
-      case "MemorySwap": args.push("--memory-swap", String(value)); break;
-      case "CpuShares": args.push("--cpu-shares", String(value)); break;
-      case "NanoCpus": args.push("--cpus", String((value as number) / 1e9)); break;
-      case "AutoRemove": break; // --rm above: the floor's own teardown is docker rm -f anyway
-      default: fail(`the floor does not know how to pass HostConfig.${key} to docker run`);
+      case "Init":
+        if (value) args.push("--init");
+        break;
+      case "PidsLimit":
+        args.push("--pids-limit", String(value));
+        break;
+      case "ReadonlyRootfs":
+        if (value) args.push("--read-only");
+        break;
+      case "Tmpfs":
+        for (const [path, o] of Object.entries(value as Record<string, string>)) args.push("--tmpfs", `${path}:${o}`);
+        break;
+      case "ShmSize":
+        args.push("--shm-size", String(value));
+        break;
+      case "IpcMode":
+        args.push("--ipc", String(value));
+        break;
+      case "NetworkMode":
+        args.push("--network", String(value));
+        break;
+      case "Devices":
+        for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[]) args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`);
+        break;
+      case "Memory":
+        args.push("--memory", String(value));
+        break;
+      case "MemorySwap":
+        args.push("--memory-swap", String(value));
+        break;
+      case "CpuShares":
+        args.push("--cpu-shares", String(value));
+        break;
+      case "NanoCpus":
+        args.push("--cpus", String((value as number) / 1e9));
+        break;
+      case "AutoRemove":
+        break; // --rm above: the floor's own teardown is docker rm -f anyway
+      default:
+        fail(`the floor does not know how to pass HostConfig.${key} to docker run`);
     }
   }
   // No --entrypoint: the image's own, so the window manager starts before the app, as in dockercask.

@@ -60,10 +60,16 @@ const median = (xs: number[]) => percentile(xs, 50);
 const f1 = (x: number) => x.toFixed(1);
 
 function smaps(pid: number): Record<string, number> {
-  return Object.fromEntries(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").slice(1).filter(Boolean).map((l) => {
-    const [k, v] = l.split(/:\s+/);
-    return [k!, Number.parseInt(v!, 10)];
-  }));
+  return Object.fromEntries(
+    readFileSync(`/proc/${pid}/smaps_rollup`, "utf8")
+      .split("\n")
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => {
+        const [k, v] = l.split(/:\s+/);
+        return [k!, Number.parseInt(v!, 10)];
+      }),
+  );
 }
 /** utime + stime + cutime + cstime of one process, in ticks (living children, like Xephyr, not counted). */
 function ticks(pid: number): number {
@@ -114,26 +120,28 @@ async function main() {
     const t0 = now();
     const procs = names.map((name) => Bun.spawn([BIN, "run", name, "--audio", "--clipboard", "both"], { env: box.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" }));
     live.push(async () => void (await sh([BIN, "stop", "--all"], box.env)));
-    const mapped = await Promise.all(names.map(async (name, i) => {
-      const dir = join(runtimeRoot, name);
-      let display: number | undefined;
-      while (display === undefined) {
-        if (procs[i]!.exitCode !== null) fail(`dockercask run ${name} exited early: ${await new Response(procs[i]!.stderr).text()}`);
-        if (now() - t0 > TIMEOUT_MS) fail(`${name}: no display after ${TIMEOUT_MS} ms`);
-        try {
-          display = parseSessionState(readFileSync(join(dir, STATE_FILE), "utf8"))?.display;
-        } catch {
-          // Not written yet.
+    const mapped = await Promise.all(
+      names.map(async (name, i) => {
+        const dir = join(runtimeRoot, name);
+        let display: number | undefined;
+        while (display === undefined) {
+          if (procs[i]!.exitCode !== null) fail(`dockercask run ${name} exited early: ${await new Response(procs[i]!.stderr).text()}`);
+          if (now() - t0 > TIMEOUT_MS) fail(`${name}: no display after ${TIMEOUT_MS} ms`);
+          try {
+            display = parseSessionState(readFileSync(join(dir, STATE_FILE), "utf8"))?.display;
+          } catch {
+            // Not written yet.
+          }
+          if (display === undefined) await Bun.sleep(2);
         }
-        if (display === undefined) await Bun.sleep(2);
-      }
-      const watch = watchForWindow(display, readCookie(join(dir, CLIENT_AUTH_FILE)), { appClass: APP, pollMs: 5 });
-      try {
-        return { at: (await watch.mapped) - t0, display, dir };
-      } finally {
-        watch.close();
-      }
-    }));
+        const watch = watchForWindow(display, readCookie(join(dir, CLIENT_AUTH_FILE)), { appClass: APP, pollMs: 5 });
+        try {
+          return { at: (await watch.mapped) - t0, display, dir };
+        } finally {
+          watch.close();
+        }
+      }),
+    );
     return { ms: Math.max(...mapped.map((m) => m.at)), procs, instances: mapped };
   }
 
@@ -152,39 +160,49 @@ async function main() {
     };
     live.push(teardown);
     try {
-      const mapped = await Promise.all(names.map(async (_, i) => {
-        const dir = join(scratch, `floor-${round}-${i}`);
-        const home = join(dir, "home");
-        mkdirSync(home, { recursive: true, mode: 0o700 });
-        const cookie = crypto.getRandomValues(new Uint8Array(16));
-        writeFileSync(join(dir, "xauth"), xauthorityEntry(cookie), { mode: 0o600 });
-        writeFileSync(join(dir, "xauth.client"), xauthorityEntry(cookie), { mode: 0o600 });
-        if (user.uid !== process.getuid!()) {
-          chownSync(join(dir, "xauth.client"), user.uid, user.gid);
-          chownSync(home, user.uid, user.gid);
-        }
-        const xephyr = Bun.spawn(["Xephyr", ...buildXephyrArgs({ authFile: join(dir, "xauth"), title: `${APP}#scale-floor-${i}`, width: screen.width, height: screen.height, dpi: screen.dpi, displayFd: 1 })], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
-        xephyrs.push(xephyr);
-        const display = await readDisplayNumber(xephyr);
-        if (display === undefined) fail("a floor Xephyr did not start");
-        const spec = buildContainerSpec({
-          instance: parseInstanceName(`${APP}#scale-floor-${i}`),
-          policy: appPolicy,
-          limits: resolveLimits({ label: appPolicy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
-          display,
-          clientAuthFile: join(dir, "xauth.client"),
-          home,
-          user,
-          supervisor: { pid: process.pid, start: "" },
-        });
-        Bun.spawn(["docker", "run", ...dockerRunArgs(spec, `dockercask-bench-scale-${process.pid}-${round}-${i}`, label, scratch)], { env: box.env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-        const watch = watchForWindow(display, Buffer.from(cookie).toString("latin1"), { appClass: APP, pollMs: 5 });
-        try {
-          return (await watch.mapped) - t0;
-        } finally {
-          watch.close();
-        }
-      }));
+      const mapped = await Promise.all(
+        names.map(async (_, i) => {
+          const dir = join(scratch, `floor-${round}-${i}`);
+          const home = join(dir, "home");
+          mkdirSync(home, { recursive: true, mode: 0o700 });
+          const cookie = crypto.getRandomValues(new Uint8Array(16));
+          writeFileSync(join(dir, "xauth"), xauthorityEntry(cookie), { mode: 0o600 });
+          writeFileSync(join(dir, "xauth.client"), xauthorityEntry(cookie), { mode: 0o600 });
+          if (user.uid !== process.getuid!()) {
+            chownSync(join(dir, "xauth.client"), user.uid, user.gid);
+            chownSync(home, user.uid, user.gid);
+          }
+          const xephyr = Bun.spawn(
+            ["Xephyr", ...buildXephyrArgs({ authFile: join(dir, "xauth"), title: `${APP}#scale-floor-${i}`, width: screen.width, height: screen.height, dpi: screen.dpi, displayFd: 1 })],
+            { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "ignore" },
+          );
+          xephyrs.push(xephyr);
+          const display = await readDisplayNumber(xephyr);
+          if (display === undefined) fail("a floor Xephyr did not start");
+          const spec = buildContainerSpec({
+            instance: parseInstanceName(`${APP}#scale-floor-${i}`),
+            policy: appPolicy,
+            limits: resolveLimits({ label: appPolicy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
+            display,
+            clientAuthFile: join(dir, "xauth.client"),
+            home,
+            user,
+            supervisor: { pid: process.pid, start: "" },
+          });
+          Bun.spawn(["docker", "run", ...dockerRunArgs(spec, `dockercask-bench-scale-${process.pid}-${round}-${i}`, label, scratch)], {
+            env: box.env,
+            stdin: "ignore",
+            stdout: "ignore",
+            stderr: "ignore",
+          });
+          const watch = watchForWindow(display, Buffer.from(cookie).toString("latin1"), { appClass: APP, pollMs: 5 });
+          try {
+            return (await watch.mapped) - t0;
+          } finally {
+            watch.close();
+          }
+        }),
+      );
       return Math.max(...mapped);
     } finally {
       await teardown();
@@ -238,11 +256,13 @@ async function main() {
     const pids = batch.procs.map((p) => p.pid);
     const idleBun = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     // Fan-out first: it also proves every bridge is up before the idle window.
-    const sides = await Promise.all(batch.instances.map(async (inst) => {
-      const env = { ...process.env, DISPLAY: `:${inst.display}`, XAUTHORITY: join(inst.dir, CLIENT_AUTH_FILE) } as Record<string, string>;
-      const cookieHex = Buffer.from(readCookie(join(inst.dir, CLIENT_AUTH_FILE)), "latin1").toString("hex");
-      return createClipboardSide({ display: `:${inst.display}`, env, cookieHex });
-    }));
+    const sides = await Promise.all(
+      batch.instances.map(async (inst) => {
+        const env = { ...process.env, DISPLAY: `:${inst.display}`, XAUTHORITY: join(inst.dir, CLIENT_AUTH_FILE) } as Record<string, string>;
+        const cookieHex = Buffer.from(readCookie(join(inst.dir, CLIENT_AUTH_FILE)), "latin1").toString("hex");
+        return createClipboardSide({ display: `:${inst.display}`, env, cookieHex });
+      }),
+    );
     const host = createClipboardSide({ display: HOST_DISPLAY, env: { ...process.env, DISPLAY: HOST_DISPLAY } });
     const fanout: number[] = [];
     let lost = 0;
@@ -250,21 +270,24 @@ async function main() {
       await Bun.sleep(300 + Math.random() * 700);
       const value = `dockercask-bench-scale ${process.pid} ${c} ${crypto.randomUUID()}`;
       let t0 = 0;
-      const arrivals = sides.map((side) => new Promise<number | undefined>((resolve) => {
-        let done = false;
-        const timer = setTimeout(() => finish(undefined), 5000);
-        const finish = (t: number | undefined) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          void closing.then((close) => close());
-          resolve(t);
-        };
-        const closing = side.watch(["CLIPBOARD"], () => {
-          const t = now() - t0;
-          void side.read("CLIPBOARD", 1 << 20).then((r) => r && "text" in r && r.text === value && finish(t));
-        });
-      }));
+      const arrivals = sides.map(
+        (side) =>
+          new Promise<number | undefined>((resolve) => {
+            let done = false;
+            const timer = setTimeout(() => finish(undefined), 5000);
+            const finish = (t: number | undefined) => {
+              if (done) return;
+              done = true;
+              clearTimeout(timer);
+              void closing.then((close) => close());
+              resolve(t);
+            };
+            const closing = side.watch(["CLIPBOARD"], () => {
+              const t = now() - t0;
+              void side.read("CLIPBOARD", 1 << 20).then((r) => r && "text" in r && r.text === value && finish(t));
+            });
+          }),
+      );
       // Every watcher is listening before the copy is made.
       await Bun.sleep(50);
       t0 = now();

@@ -123,10 +123,29 @@ async function main() {
     // The floor: the server's own socket mounted into a plain container (root inside, so the
     // server knows it by its uid, as the relay is known by ours).
     const viaDirect = await window(async () => {
-      const r = await sh(["docker", "run", "--rm", "--cap-drop", "ALL", "--user", "0", "--network", "none", "-v", `${upstream}:/run/pulse.sock`, "-e", "PULSE_SERVER=unix:/run/pulse.sock", "--entrypoint", "sh", image, "-c", play]);
+      const r = await sh([
+        "docker",
+        "run",
+        "--rm",
+        "--cap-drop",
+        "ALL",
+        "--user",
+        "0",
+        "--network",
+        "none",
+        "-v",
+        `${upstream}:/run/pulse.sock`,
+        "-e",
+        "PULSE_SERVER=unix:/run/pulse.sock",
+        "--entrypoint",
+        "sh",
+        image,
+        "-c",
+        play,
+      ]);
       if (r.code !== 0) throw new Error(`playing straight to the server failed: ${r.stderr}`);
     });
-    const relayPct = (100 * (viaRelay.sup / viaRelay.wall - idle.sup / idle.wall));
+    const relayPct = 100 * (viaRelay.sup / viaRelay.wall - idle.sup / idle.wall);
     const perMinute = (w: { sup: number; srv: number; wall: number }, key: "sup" | "srv") => (60 * w[key]) / w.wall;
     const added95 = percentile(times.relay, 95) - percentile(times.direct, 95);
     const addedMedian = percentile(times.relay, 50) - percentile(times.direct, 50);

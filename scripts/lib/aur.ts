@@ -100,8 +100,17 @@ export function renderPkgbuild(p: AurPackage): string {
     `options=${list(p.options, 9)}`,
     `source=(${p.source.map((s) => `"${src(s)}"`).join(" ")})`,
     ...p.arch.map((a) => `source_${a}=(${p.archSources[a]!.map((s) => `"${src(s)}"`).join(" ")})`),
-    `sha256sums=${list(p.source.map((s) => s.sha256), 12)}`,
-    ...p.arch.map((a) => `sha256sums_${a}=${list(p.archSources[a]!.map((s) => s.sha256), 12 + a.length + 1)}`),
+    `sha256sums=${list(
+      p.source.map((s) => s.sha256),
+      12,
+    )}`,
+    ...p.arch.map(
+      (a) =>
+        `sha256sums_${a}=${list(
+          p.archSources[a]!.map((s) => s.sha256),
+          12 + a.length + 1,
+        )}`,
+    ),
     "",
     "package() {",
     "  local binary",
@@ -136,12 +145,24 @@ export function renderSrcinfo(p: AurPackage): string {
   add("provides", p.provides);
   add("conflicts", p.conflicts);
   add("options", p.options);
-  add("source", p.source.map((s) => `${s.name}::${s.url}`));
-  add("sha256sums", p.source.map((s) => s.sha256));
+  add(
+    "source",
+    p.source.map((s) => `${s.name}::${s.url}`),
+  );
+  add(
+    "sha256sums",
+    p.source.map((s) => s.sha256),
+  );
   // makepkg writes each architecture's attributes after all the common ones.
   for (const a of p.arch) {
-    add(`source_${a}`, p.archSources[a]!.map((s) => `${s.name}::${s.url}`));
-    add(`sha256sums_${a}`, p.archSources[a]!.map((s) => s.sha256));
+    add(
+      `source_${a}`,
+      p.archSources[a]!.map((s) => `${s.name}::${s.url}`),
+    );
+    add(
+      `sha256sums_${a}`,
+      p.archSources[a]!.map((s) => s.sha256),
+    );
   }
   lines.push("", `pkgname = ${p.pkgname}`, "");
   return lines.join("\n");

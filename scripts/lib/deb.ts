@@ -43,14 +43,7 @@ export function renderControl(options: ControlOptions): string {
  * `date` is RFC 5322, from the release commit, so rebuilds are byte-identical.
  */
 export function renderChangelog(version: string, commit: string, date: string): string {
-  return [
-    `dockercask (${version}) unstable; urgency=medium`,
-    "",
-    `  * Release ${version}, built from commit ${commit}.`,
-    "",
-    ` -- ${MAINTAINER}  ${date}`,
-    "",
-  ].join("\n");
+  return [`dockercask (${version}) unstable; urgency=medium`, "", `  * Release ${version}, built from commit ${commit}.`, "", ` -- ${MAINTAINER}  ${date}`, ""].join("\n");
 }
 
 /** An RFC 5322 date as Debian changelogs write it: "Sat, 28 Nov 2026 18:09:44 +0000". */

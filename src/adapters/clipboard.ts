@@ -51,12 +51,9 @@ export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"
 async function watchSelections(endpoint: SelectionEndpoint, selections: Selection[], onChange: (selection: Selection) => void): Promise<() => void> {
   const mod = await import("x11");
   const x11 = mod.default ?? mod;
-  const auth =
-    endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
+  const auth = endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
   const display = await new Promise<XDisplay>((resolve, reject) => {
-    const client = x11.createClient({ display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never, (error, d) =>
-      error ? reject(error) : resolve(d),
-    );
+    const client = x11.createClient({ display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never, (error, d) => (error ? reject(error) : resolve(d)));
     client.on("error", reject);
   });
   const X = display.client as SelectionClient;
@@ -87,7 +84,13 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   return close;
 }
 
-async function watchOn(X: SelectionClient, root: number, selections: Selection[], ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>, onChange: (selection: Selection) => void): Promise<void> {
+async function watchOn(
+  X: SelectionClient,
+  root: number,
+  selections: Selection[],
+  ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>,
+  onChange: (selection: Selection) => void,
+): Promise<void> {
   // x11 4.2.2 caches interned atoms in one object shared by every connection, so a second
   // display would get the first one's CLIPBOARD id. Give this connection its own cache,
   // holding only the protocol's predefined atoms (ids 1-68, the same on every server).

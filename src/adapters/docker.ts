@@ -159,9 +159,7 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       // Not a HEAD of the archive endpoint: under Bun its response never ends and holds the
       // process open. find, run as the app's user, names entries NUL-separated (any byte but
       // NUL and '/' may be in a name); a missing folder lists nothing.
-      const exec = await wrap(() =>
-        api.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }),
-      );
+      const exec = await wrap(() => api.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }));
       const stream = await wrap(() => exec.start({ hijack: false }));
       const out: Buffer[] = [];
       const stdout = new Writable({ write: (chunk, _encoding, done) => (out.push(chunk as Buffer), done()) });

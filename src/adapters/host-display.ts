@@ -2,16 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { createScreenQuery } from "../core/x11-monitors.ts";
-import {
-  connectionAddress,
-  isLocalDisplay,
-  parseDisplayName,
-  parseXauthority,
-  pickCookie,
-  type DisplayTarget,
-  type HostScreen,
-  type XauthEntry,
-} from "../core/x11-setup.ts";
+import { connectionAddress, isLocalDisplay, parseDisplayName, parseXauthority, pickCookie, type DisplayTarget, type HostScreen, type XauthEntry } from "../core/x11-setup.ts";
 import { log } from "./log.ts";
 
 export type { HostScreen };

@@ -52,7 +52,22 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       const text = `${question.from} wants to open this link:\n\n${question.url}\n\nWhere should it open?`;
       const labels = question.choices.map((c) => c.label);
       const argv = zenity
-        ? [zenity, "--list", "--title", `dockercask: a link from ${question.from}`, "--text", escapeMarkup(text), "--column", "open it", "--hide-header", "--width", "640", "--height", "420", ...labels]
+        ? [
+            zenity,
+            "--list",
+            "--title",
+            `dockercask: a link from ${question.from}`,
+            "--text",
+            escapeMarkup(text),
+            "--column",
+            "open it",
+            "--hide-header",
+            "--width",
+            "640",
+            "--height",
+            "420",
+            ...labels,
+          ]
         : [kdialog!, "--title", `dockercask: a link from ${question.from}`, "--radiolist", text, ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"])];
       const answer = (await capture(argv, env)).trim();
       if (!answer) return undefined;
@@ -82,4 +97,3 @@ function capture(argv: string[], env: Record<string, string | undefined>): Promi
     child.on("close", (code) => resolve(code === 0 ? out : ""));
   });
 }
-

@@ -32,8 +32,7 @@ const PRINTING = new Set<PropertyKey>(["log", "info", "success", "ready", "start
  * inside). On a terminal its text goes through the one sanitizer before consola adds its own
  * colors, so no escape in it reaches the terminal live; a pipe gets the exact text.
  */
-const visible = (args: unknown[]) =>
-  process.stderr.isTTY ? args.map((a) => (typeof a === "string" ? sanitizeTerminalText(a) : a)) : args;
+const visible = (args: unknown[]) => (process.stderr.isTTY ? args.map((a) => (typeof a === "string" ? sanitizeTerminalText(a) : a)) : args);
 
 export const log = new Proxy({} as ConsolaInstance, {
   get: (_, key) => {

@@ -58,9 +58,7 @@ export function createPulseClient(env: Record<string, string | undefined>): Puls
   // LC_ALL=C: pactl translates its messages, and we read its output. Without pactl on the
   // host, every call fails like a command that is not found, instead of throwing from spawn.
   const pactl = async (args: string[]) =>
-    findExecutable("pactl", env.PATH)
-      ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 })
-      : { code: 127, stdout: "", stderr: "pactl: command not found" };
+    findExecutable("pactl", env.PATH) ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 }) : { code: 127, stdout: "", stderr: "pactl: command not found" };
   return {
     serverSocket: () => findServerSocket(env),
     relay: (path, upstream, options) => startSoundRelay({ ...options, path, upstream, cookie: readCookie(env) }),

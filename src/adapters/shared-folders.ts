@@ -67,7 +67,8 @@ function openFolder(path: string): number {
       );
     }
     if (code === "ELOOP") throw new SharedFolderError(`the shared folder ${path} is a loop of symbolic links`);
-    if (code === "EACCES") throw new SharedFolderError(`the shared folder ${path} cannot be opened: permission denied`, `Make it readable (chmod u+rx ${path}), or remove it from "shared" in config.toml.`);
+    if (code === "EACCES")
+      throw new SharedFolderError(`the shared folder ${path} cannot be opened: permission denied`, `Make it readable (chmod u+rx ${path}), or remove it from "shared" in config.toml.`);
     throw new SharedFolderError(`the shared folder ${path} cannot be opened: ${(error as Error).message}`);
   }
 }

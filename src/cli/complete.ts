@@ -26,7 +26,10 @@ export default defineCommand({
           return { value: app.name, description: policy.ok ? policy.policy.description : "" };
         });
       },
-      instances: () => createInstanceStore(paths).list().map((r) => ({ value: r.name.full, description: `added instance of ${r.name.app}` })),
+      instances: () =>
+        createInstanceStore(paths)
+          .list()
+          .map((r) => ({ value: r.name.full, description: `added instance of ${r.name.app}` })),
     };
     const output = formatCandidates(complete(await describeCommandTree(main), words.length ? words : [""], names));
     if (output) process.stdout.write(`${output}\n`);

@@ -11,9 +11,7 @@ export interface BuildEvent {
   aux?: { ID?: string };
 }
 
-export type ProgressUpdate =
-  | { kind: "step"; step: number; total: number; instruction: string }
-  | { kind: "output"; line: string };
+export type ProgressUpdate = { kind: "step"; step: number; total: number; instruction: string } | { kind: "output"; line: string };
 
 export interface BuildOutcome {
   ok: boolean;

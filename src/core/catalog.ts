@@ -56,7 +56,14 @@ function parentOf(from: string | undefined, apps: Map<string, AppRecipe>): strin
 
 export function getApp(catalog: Catalog, name: string): AppRecipe {
   const recipe = catalog.apps.get(name);
-  if (!recipe) throw new UnknownAppError(name, suggestNearest(name, [...runnableApps(catalog)].map((a) => a.name)));
+  if (!recipe)
+    throw new UnknownAppError(
+      name,
+      suggestNearest(
+        name,
+        [...runnableApps(catalog)].map((a) => a.name),
+      ),
+    );
   return recipe;
 }
 

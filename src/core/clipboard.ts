@@ -38,10 +38,7 @@ export function otherSide(side: Side): Side {
   return side === "host" ? "app" : "host";
 }
 
-export type ClipboardDecision =
-  | { action: "copy"; to: Side; text: string }
-  | { action: "ignore"; reason: "echo" | "empty" | "policy" }
-  | { action: "refuse"; reason: "too-large"; bytes: number };
+export type ClipboardDecision = { action: "copy"; to: Side; text: string } | { action: "ignore"; reason: "echo" | "empty" | "policy" } | { action: "refuse"; reason: "too-large"; bytes: number };
 
 export interface ClipboardSync {
   /** A side's selection changed owner at `at` (ms). */

@@ -112,7 +112,12 @@ function completeFlag(command: CommandInfo, globals: ArgInfo[], current: string,
   if (eq !== -1) {
     const flag = findFlag(command, globals, current.slice(0, eq));
     const prefix = current.slice(0, eq + 1);
-    return flag ? byPrefix(flagValues(flag).map((v) => ({ ...v, value: prefix + v.value })), current) : [];
+    return flag
+      ? byPrefix(
+          flagValues(flag).map((v) => ({ ...v, value: prefix + v.value })),
+          current,
+        )
+      : [];
   }
   const own = flags(command);
   const shown = atRoot ? own : [...own, ...globals.filter((g) => !own.some((o) => o.name === g.name))];

@@ -101,12 +101,7 @@ export function entryIcon(text: string): string | undefined {
  * A leading space is escaped too, since readers strip the whitespace after "=".
  */
 export function escapeString(value: string): string {
-  return value
-    .replace(/\\/g, "\\\\")
-    .replace(/\n/g, "\\n")
-    .replace(/\t/g, "\\t")
-    .replace(/\r/g, "\\r")
-    .replace(/^ /, "\\s");
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r").replace(/^ /, "\\s");
 }
 
 export function unescapeString(value: string): string {

@@ -45,9 +45,7 @@ export function parseDockerfile(text: string): DockerfileSummary {
         if (substituted.key) {
           problems.push(`line ${line}: the label name ${JSON.stringify(key)} uses a variable: label names must be written out`);
         } else if (substituted.value && key.startsWith(POLICY_PREFIX)) {
-          problems.push(
-            `line ${line}: ${key}=${JSON.stringify(value)} uses a variable: policy labels are read from the recipe's text, so write the value itself (or escape the $ as \\$)`,
-          );
+          problems.push(`line ${line}: ${key}=${JSON.stringify(value)} uses a variable: policy labels are read from the recipe's text, so write the value itself (or escape the $ as \\$)`);
         }
       }
       // A LABEL before any FROM is an error for Docker; it sets nothing here either.

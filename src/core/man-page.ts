@@ -52,7 +52,7 @@ export function renderManPage(root: CommandInfo, options: ManPageOptions): strin
     ".SH FILES",
     ".TP",
     italic("$XDG_CONFIG_HOME/dockercask/config.toml"),
-    text("Defaults for every instance, per app ([apps.<app>]) and per instance ([instances.\"<instance>\"])."),
+    text('Defaults for every instance, per app ([apps.<app>]) and per instance ([instances."<instance>"]).'),
     ".TP",
     italic("$XDG_CONFIG_HOME/dockercask/apps/<app>/Dockerfile"),
     text("Your own apps; a folder named like a built-in app overrides it. An icon.svg beside the Dockerfile is its menu icon."),
@@ -141,7 +141,7 @@ function italic(value: string): string {
 }
 
 function quote(value: string): string {
-  return `"${value.replace(/"/g, '\\(dq')}"`;
+  return `"${value.replace(/"/g, "\\(dq")}"`;
 }
 
 function lowerFirst(value: string): string {

@@ -94,7 +94,11 @@ export function tooLargeError(path: string, bytes: number, maxBytes: number, tot
   const exact = formatBytes(bytes) === formatBytes(maxBytes);
   const [size, limit] = exact ? [`${bytes} bytes`, `${maxBytes} bytes`] : [formatBytes(bytes), formatBytes(maxBytes)];
   const what = total ? `the files together come to ${size}` : `it is ${size}`;
-  return new OpenRefusedError(path, `${what}; the limit is ${limit}`, `Raise it in config.toml, for example open-max = "${formatSizeValue(Math.min(MAX_OPEN_MAX, Math.max(maxBytes * 2, bytes)))}" under [defaults].`);
+  return new OpenRefusedError(
+    path,
+    `${what}; the limit is ${limit}`,
+    `Raise it in config.toml, for example open-max = "${formatSizeValue(Math.min(MAX_OPEN_MAX, Math.max(maxBytes * 2, bytes)))}" under [defaults].`,
+  );
 }
 
 /** The index of the first C0 or C1 control character (or DEL), if any. */

@@ -165,7 +165,10 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       policy[field] = value === "true";
       return;
     case "devices": {
-      const devices = value.split(",").map((d) => d.trim()).filter(Boolean);
+      const devices = value
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean);
       const bad = devices.find((d) => !/^\/dev\/[a-z0-9_][a-z0-9_/-]*$/.test(d) || d.includes(".."));
       if (bad) return `"${bad}" is not a device path under /dev`;
       policy.devices = devices;

@@ -45,9 +45,25 @@ export interface HostPlaces {
 
 /** Files a login or a shell runs. Shared folders are folders, so these matter through what contains them. */
 const SHELL_START_UP_FILES = [
-  ".profile", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout",
-  ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".cshrc", ".tcshrc",
-  ".xprofile", ".xinitrc", ".xsession", ".xsessionrc", ".pam_environment",
+  ".profile",
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".zlogout",
+  ".kshrc",
+  ".mkshrc",
+  ".cshrc",
+  ".tcshrc",
+  ".xprofile",
+  ".xinitrc",
+  ".xsession",
+  ".xsessionrc",
+  ".pam_environment",
 ];
 
 /** The rules for a host: its home, dockercask's own folders, and the places the host runs or keeps secrets in. */

@@ -17,9 +17,7 @@ export interface HostScreen {
 }
 
 /** Where a DISPLAY string says the server listens. */
-export type DisplayTarget =
-  | { transport: "unix"; path: string; number: string }
-  | { transport: "tcp"; host: string; port: number; number: string };
+export type DisplayTarget = { transport: "unix"; path: string; number: string } | { transport: "tcp"; host: string; port: number; number: string };
 
 /** Xauthority address families (Xauth.h). */
 export const FAMILY = { internet: 0, internet6: 6, local: 256, wild: 0xffff } as const;
@@ -81,9 +79,7 @@ export function parseXauthority(bytes: Uint8Array): XauthEntry[] {
 export function pickCookie(entries: XauthEntry[], connection: { family: number; address: Uint8Array; number: string }): Uint8Array | undefined {
   const entry = entries.find(
     (e) =>
-      e.name === COOKIE_PROTOCOL &&
-      (e.family === FAMILY.wild || (e.family === connection.family && sameBytes(e.address, connection.address))) &&
-      (e.number === "" || e.number === connection.number),
+      e.name === COOKIE_PROTOCOL && (e.family === FAMILY.wild || (e.family === connection.family && sameBytes(e.address, connection.address))) && (e.number === "" || e.number === connection.number),
   );
   return entry?.data;
 }
@@ -139,7 +135,13 @@ export function parseSetupReply(bytes: Uint8Array): SetupReply {
   if (status !== 1) {
     // Failed carries its reason's length in byte 1; Authenticate (2) pads it to the end.
     const length = status === 0 ? bytes[1]! : total - 8;
-    return { status: "refused", reason: latin1(bytes.subarray(8, 8 + length)).replace(/\0+$/, "").trim() || "refused" };
+    return {
+      status: "refused",
+      reason:
+        latin1(bytes.subarray(8, 8 + length))
+          .replace(/\0+$/, "")
+          .trim() || "refused",
+    };
   }
   // A success reply shorter than its fixed part has no screen to read (no real server sends one).
   if (total < 40) return { status: "accepted", screen: undefined, length: total };

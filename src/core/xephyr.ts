@@ -16,24 +16,31 @@ export interface XephyrOptions {
 export function buildXephyrArgs(options: XephyrOptions): string[] {
   return [
     // The server picks a free display itself and reports it: no guessing, no races, no polling.
-    "-displayfd", String(options.displayFd),
+    "-displayfd",
+    String(options.displayFd),
     // Clients must present this instance's cookie.
-    "-auth", options.authFile,
+    "-auth",
+    options.authFile,
     // Only the unix socket: nothing reachable over the network.
-    "-nolisten", "tcp",
+    "-nolisten",
+    "tcp",
     // The window can be resized, and the app (through the container's window manager) follows.
     "-resizeable",
     // Do not grab the host keyboard and pointer on Ctrl+Shift: the host stays in charge.
     "-no-host-grab",
-    "-title", options.title,
+    "-title",
+    options.title,
     // The class part stays "Xephyr"; the name part tells the taskbar which menu entry this window is.
     ...(options.windowClass ? ["-name", options.windowClass] : []),
-    "-screen", `${options.width}x${options.height}`,
-    "-dpi", String(options.dpi),
+    "-screen",
+    `${options.width}x${options.height}`,
+    "-dpi",
+    String(options.dpi),
     // The container has its own IPC namespace, so MIT-SHM images cannot be shared with this
     // server; some apps crash with BadAccess instead of falling back. Without the extension
     // they use plain X requests from the start.
-    "-extension", "MIT-SHM",
+    "-extension",
+    "MIT-SHM",
     // Keep the server (and the cookie it loaded) when the window manager or app reconnects.
     "-noreset",
   ];

@@ -38,7 +38,7 @@ export interface BridgeCall {
 }
 
 export type BridgeReply =
-  | { ok: true; signature: string; body: unknown[]; /** A signal to send after the reply (the portal's Response). */ signal?: BridgeSignal }
+  | { ok: true; signature: string; body: unknown[] /** A signal to send after the reply (the portal's Response). */; signal?: BridgeSignal }
   | { ok: false; error: string; message: string };
 
 export interface BridgeSignal {
@@ -49,4 +49,3 @@ export interface BridgeSignal {
   body: unknown[];
   destination: string;
 }
-

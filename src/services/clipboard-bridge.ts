@@ -56,9 +56,7 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
     running.set(selection, job);
   }
 
-  const watching = await Promise.allSettled(
-    (["host", "app"] as const).map((side) => options.sides[side].watch(options.selections, (selection) => onChange(side, selection))),
-  );
+  const watching = await Promise.allSettled((["host", "app"] as const).map((side) => options.sides[side].watch(options.selections, (selection) => onChange(side, selection))));
   const unwatch = watching.flatMap((w) => (w.status === "fulfilled" ? [w.value] : []));
   const failed = watching.find((w) => w.status === "rejected");
   if (failed) {

@@ -1,10 +1,4 @@
-import {
-  NOTIFICATIONS_NAME,
-  NOTIFICATIONS_PATH,
-  OPEN_URI_INTERFACE,
-  PORTAL_NAME,
-  PORTAL_PATH,
-} from "../core/bridge/bus-config.ts";
+import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_NAME, PORTAL_PATH } from "../core/bridge/bus-config.ts";
 import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/bridge/notifications.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bridge.ts";
 import type { createLinkRouter } from "./link-router.ts";
@@ -76,7 +70,10 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
 
 /** /org/freedesktop/portal/desktop/request/SENDER/TOKEN, as the portal spec has clients predict it. */
 function requestPath(sender: string, token: unknown, serial: number): string {
-  const who = sender.replace(/^:/, "").replace(/\./g, "_").replace(/[^A-Za-z0-9_]/g, "_");
+  const who = sender
+    .replace(/^:/, "")
+    .replace(/\./g, "_")
+    .replace(/[^A-Za-z0-9_]/g, "_");
   const raw = typeof token === "object" && token !== null && "value" in token ? (token as { value: unknown }).value : token;
   const name = typeof raw === "string" && /^[A-Za-z0-9_]{1,64}$/.test(raw) ? raw : `dockercask${serial}`;
   return `${PORTAL_PATH}/request/${who}/${name}`;

@@ -28,11 +28,7 @@ export interface DoctorReport {
 /** Checks everything `dockercask run` needs from the host, without changing anything. */
 export async function runDoctor(probe: DoctorProbe): Promise<DoctorReport> {
   const env = probe.display();
-  const [docker, display, sound] = await Promise.all([
-    checkDocker(probe),
-    checkDisplay(probe, env),
-    checkSound(probe),
-  ]);
+  const [docker, display, sound] = await Promise.all([checkDocker(probe), checkDisplay(probe, env), checkSound(probe)]);
   const missing: HostTool[] = [];
   const tools = HOST_TOOLS.map((tool): DoctorCheck => {
     const path = probe.findExecutable(tool.command);

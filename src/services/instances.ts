@@ -35,10 +35,7 @@ export function checkDisposableApp(input: string, catalog: Catalog): string {
  * Adds an instance. `prepareImage` runs before anything is written, so a failed build or an
  * unreachable Docker daemon leaves no half-added instance behind.
  */
-export async function addInstance(
-  input: string,
-  deps: InstanceDeps & { prepareImage: (app: string) => Promise<void> },
-): Promise<{ record: InstanceRecord; created: boolean }> {
+export async function addInstance(input: string, deps: InstanceDeps & { prepareImage: (app: string) => Promise<void> }): Promise<{ record: InstanceRecord; created: boolean }> {
   const name = checkNewInstance(input, deps.catalog);
   const existing = deps.store.get(name);
   await deps.prepareImage(name.app);
@@ -53,11 +50,7 @@ export interface RemoveOptions {
   yes: boolean;
 }
 
-export async function removeInstance(
-  input: string,
-  deps: InstanceDeps,
-  options: RemoveOptions,
-): Promise<{ removed: InstanceName; purged: boolean; home: string }> {
+export async function removeInstance(input: string, deps: InstanceDeps, options: RemoveOptions): Promise<{ removed: InstanceName; purged: boolean; home: string }> {
   const name = parseInstanceName(input);
   const record = deps.store.get(name);
   if (!record) throw new UnknownInstanceError(name.full);

@@ -68,7 +68,13 @@ export async function reapContainerSide(deps: ReaperDeps, reported: Set<string>)
   for (const container of await deps.containers.listContainers(CONTAINER_LABEL.instance).catch(() => [])) {
     const pid = Number(container.labels[CONTAINER_LABEL.supervisorPid]);
     if (Number.isInteger(pid) && pid > 0 && deps.isAlive(pid, container.labels[CONTAINER_LABEL.supervisorStart])) continue;
-    if (!(await deps.containers.removeContainer(container.id).then(() => true, () => false))) continue;
+    if (
+      !(await deps.containers.removeContainer(container.id).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     reaped.push(container.labels[CONTAINER_LABEL.instance] ?? container.name);
   }
   report(deps, reaped, reported);

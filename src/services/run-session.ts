@@ -185,8 +185,7 @@ async function superviseSession(
     signalled ??= signal;
     wake?.();
   });
-  const recordState = () =>
-    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits, busPid: bridge?.pid });
+  const recordState = () => runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits, busPid: bridge?.pid });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();

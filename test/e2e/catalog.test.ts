@@ -54,7 +54,10 @@ async function stop(session: RunningSession): Promise<void> {
 
 test("the catalog is every Debian app here plus the vendor apps: none is left untested", async () => {
   const list = JSON.parse((await box.run(["list", "--json"])).stdout) as { apps: { name: string; source: string }[] };
-  const builtin = list.apps.filter((a) => a.source === "builtin").map((a) => a.name).sort();
+  const builtin = list.apps
+    .filter((a) => a.source === "builtin")
+    .map((a) => a.name)
+    .sort();
   expect(builtin).toEqual([...APPS, ...VENDOR_APPS].sort());
 });
 
@@ -87,8 +90,26 @@ describe("the keylogger demo", () => {
     // shared X server would be. It must see the keys typed outside, or the test proves nothing.
     const hostSocket = `/tmp/.X11-unix/X${HOST_DISPLAY.replace(/^:/, "")}`;
     const control = Bun.spawn(
-      ["docker", "run", "--rm", "--name", "dockercask-e2e-keylogger-control", "--network", "none", "-v", `${hostSocket}:${hostSocket}`, "-e", `DISPLAY=${HOST_DISPLAY}`,
-        "--entrypoint", "stdbuf", "dockercask/keylogger", "-oL", "xinput", "test-xi2", "--root"],
+      [
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        "dockercask-e2e-keylogger-control",
+        "--network",
+        "none",
+        "-v",
+        `${hostSocket}:${hostSocket}`,
+        "-e",
+        `DISPLAY=${HOST_DISPLAY}`,
+        "--entrypoint",
+        "stdbuf",
+        "dockercask/keylogger",
+        "-oL",
+        "xinput",
+        "test-xi2",
+        "--root",
+      ],
       { stdout: "pipe", stderr: "pipe" },
     );
     let controlText = "";
@@ -108,10 +129,14 @@ describe("the keylogger demo", () => {
         await xdotool("mousemove", String(rect.x + rect.width / 2), String(rect.y + rect.height / 2));
       };
       // The control is listening once it reports the pointer moving on the host display.
-      await waitFor("the control listener on the host display", async () => {
-        await xdotool("mousemove", String(rect.x + rect.width + 20 + (Date.now() % 50)), "20");
-        return controlText.includes("EVENT type") || undefined;
-      }, 30_000);
+      await waitFor(
+        "the control listener on the host display",
+        async () => {
+          await xdotool("mousemove", String(rect.x + rect.width + 20 + (Date.now() % 50)), "20");
+          return controlText.includes("EVENT type") || undefined;
+        },
+        30_000,
+      );
       // The "Keylog" button spans the top of the window.
       await xdotool("windowraise", xephyr);
       await xdotool("mousemove", String(rect.x + rect.width / 2), String(rect.y + 30), "click", "1");
@@ -129,11 +154,15 @@ describe("the keylogger demo", () => {
       await xdotool("type", "--delay", "40", "qwzxv");
       await waitFor("the control listener to hear the keys typed outside", () => (rawPresses(controlText) >= controlBefore + 5 ? true : undefined), 30_000);
       // A marker typed inside afterwards: once it is logged, anything typed before it would be too.
-      await waitFor("the marker key", async () => {
-        await pointInside();
-        await xdotool("key", "m");
-        return waitFor("the marker in the log", async () => (keysIn(await logsOf(instance)).includes("key: m") ? true : undefined), 5_000).catch(() => undefined);
-      }, 60_000);
+      await waitFor(
+        "the marker key",
+        async () => {
+          await pointInside();
+          await xdotool("key", "m");
+          return waitFor("the marker in the log", async () => (keysIn(await logsOf(instance)).includes("key: m") ? true : undefined), 5_000).catch(() => undefined);
+        },
+        60_000,
+      );
       const logged = keysIn(await logsOf(instance));
       expect(logged.filter((k) => k !== "key: m")).toEqual(expectedInside);
       expect(logged.at(-1)).toBe("key: m");
@@ -156,12 +185,16 @@ function rawPresses(xinputOutput: string): number {
 
 /** The title of the app's main window, once `matches` accepts it. */
 async function waitForTitle(session: RunningSession, app: string, matches: (title: string) => boolean, what: string, timeoutMs = 90_000): Promise<string> {
-  return waitFor(what, async () => {
-    const [id] = await visibleWindows(session.xenv, WINDOWS[app]!);
-    if (!id) return undefined;
-    const title = (await sh(["xdotool", "getwindowname", id], session.xenv)).stdout.trim();
-    return matches(title) ? title : undefined;
-  }, timeoutMs);
+  return waitFor(
+    what,
+    async () => {
+      const [id] = await visibleWindows(session.xenv, WINDOWS[app]!);
+      if (!id) return undefined;
+      const title = (await sh(["xdotool", "getwindowname", id], session.xenv)).stdout.trim();
+      return matches(title) ? title : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Writes files into an instance's home, owned by the user the app runs as, like everything else there. */
@@ -234,13 +267,17 @@ describe("browser sandboxes", () => {
     cmd: string;
   }
   async function processes(instance: string): Promise<Process[]> {
-    const script = 'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); [ -n "$c" ] || continue; ' +
-      'echo "$(basename $p)|$(readlink $p/ns/user)|$(awk \'/^Seccomp_filters:/{print $2}\' $p/status)|$c"; done';
+    const script =
+      'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); [ -n "$c" ] || continue; ' +
+      "echo \"$(basename $p)|$(readlink $p/ns/user)|$(awk '/^Seccomp_filters:/{print $2}' $p/status)|$c\"; done";
     const r = await execIn(instance, ["sh", "-c", script]);
-    return r.stdout.split("\n").filter(Boolean).map((line) => {
-      const [pid, userns, filters, ...cmd] = line.split("|");
-      return { pid: pid!, userns: userns!, filters: Number(filters), cmd: cmd.join("|") };
-    });
+    return r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [pid, userns, filters, ...cmd] = line.split("|");
+        return { pid: pid!, userns: userns!, filters: Number(filters), cmd: cmd.join("|") };
+      });
   }
 
   /**
@@ -251,17 +288,25 @@ describe("browser sandboxes", () => {
   async function reportText(session: RunningSession, app: string, url: string, title: RegExp, heading: string): Promise<string> {
     const inside = (...args: string[]) => sh(["xdotool", ...args], session.xenv);
     // Typed again until the page shows: keys sent while the window is still starting are lost.
-    await waitFor(`${app} to show ${url}`, async () => {
-      await inside("key", "ctrl+l");
-      await inside("type", "--delay", "20", url);
-      await inside("key", "Return");
-      return waitForTitle(session, app, (t) => title.test(t), `${app} to show ${url}`, 10_000).catch(() => undefined);
-    }, 90_000);
-    return waitFor(`the text of ${url}`, async () => {
-      await inside("key", "ctrl+a", "ctrl+c");
-      const text = (await sh(["xclip", "-o", "-selection", "clipboard"], session.xenv)).stdout;
-      return text.includes(heading) ? text : undefined;
-    }, 30_000);
+    await waitFor(
+      `${app} to show ${url}`,
+      async () => {
+        await inside("key", "ctrl+l");
+        await inside("type", "--delay", "20", url);
+        await inside("key", "Return");
+        return waitForTitle(session, app, (t) => title.test(t), `${app} to show ${url}`, 10_000).catch(() => undefined);
+      },
+      90_000,
+    );
+    return waitFor(
+      `the text of ${url}`,
+      async () => {
+        await inside("key", "ctrl+a", "ctrl+c");
+        const text = (await sh(["xclip", "-o", "-selection", "clipboard"], session.xenv)).stdout;
+        return text.includes(heading) ? text : undefined;
+      },
+      30_000,
+    );
   }
 
   /**
@@ -297,12 +342,16 @@ describe("browser sandboxes", () => {
       // And what the kernel says about its processes. A renderer that is just starting has not
       // installed its filter yet, so the list is read again until every renderer has.
       const isBrowser = (p: Process) => p.cmd.startsWith("/usr/lib/chromium/chromium") && !p.cmd.includes("--type=");
-      const procs = await waitFor("every renderer to be sandboxed", async () => {
-        const list = await processes(instance);
-        const browser = list.find(isBrowser);
-        const renderers = list.filter((p) => p.cmd.includes("--type=renderer"));
-        return browser && renderers.length > 0 && renderers.every((r) => r.filters > browser.filters) ? list : undefined;
-      }, 30_000);
+      const procs = await waitFor(
+        "every renderer to be sandboxed",
+        async () => {
+          const list = await processes(instance);
+          const browser = list.find(isBrowser);
+          const renderers = list.filter((p) => p.cmd.includes("--type=renderer"));
+          return browser && renderers.length > 0 && renderers.every((r) => r.filters > browser.filters) ? list : undefined;
+        },
+        30_000,
+      );
       const browser = procs.find(isBrowser)!;
       expect(browser.cmd).not.toContain("--no-sandbox");
       const container = await containerId(instance);
@@ -347,12 +396,16 @@ describe("browser sandboxes", () => {
       // not. One just starting has not installed its filter yet: the list is read again until all have.
       const isParent = (p: Process) => p.cmd.startsWith("firefox-esr");
       const sandboxedIn = (list: Process[]) => list.filter((p) => p.cmd.includes("-contentproc") && !p.cmd.trim().endsWith("forkserver"));
-      const procs = await waitFor("every content process to be sandboxed", async () => {
-        const list = await processes(instance);
-        const parent = list.find(isParent);
-        const sandboxed = sandboxedIn(list);
-        return parent && sandboxed.length > 0 && sandboxed.every((p) => p.filters > parent.filters) ? list : undefined;
-      }, 30_000);
+      const procs = await waitFor(
+        "every content process to be sandboxed",
+        async () => {
+          const list = await processes(instance);
+          const parent = list.find(isParent);
+          const sandboxed = sandboxedIn(list);
+          return parent && sandboxed.length > 0 && sandboxed.every((p) => p.filters > parent.filters) ? list : undefined;
+        },
+        30_000,
+      );
       const parent = procs.find(isParent)!;
       for (const content of sandboxedIn(procs)) {
         expect(content.userns).not.toBe(parent.userns);

@@ -72,7 +72,10 @@ describe("carrying", () => {
     for (const s of [a, b, c]) await arrives(s.xenv, "stable value", `the value in ${s.instance}`);
     await settle();
     // Count owner changes on every display for three seconds: a loop would show up here.
-    const endpoints = [{ display: HOST_DISPLAY, env: { ...process.env, ...hostEnv } }, ...(await Promise.all([a, b, c].map(async (s) => ({ display: s.xenv.DISPLAY!, env: { ...process.env, ...s.xenv }, cookieHex: await cookieOf(s) }))))];
+    const endpoints = [
+      { display: HOST_DISPLAY, env: { ...process.env, ...hostEnv } },
+      ...(await Promise.all([a, b, c].map(async (s) => ({ display: s.xenv.DISPLAY!, env: { ...process.env, ...s.xenv }, cookieHex: await cookieOf(s) })))),
+    ];
     const changes = endpoints.map(() => 0);
     const closers = await Promise.all(endpoints.map((e, i) => createClipboardSide(e).watch(["CLIPBOARD"], () => changes[i]!++)));
     try {

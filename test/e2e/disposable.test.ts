@@ -33,15 +33,22 @@ async function startDisposable(app: string, appArgs: string[] = []): Promise<Dis
   }
   let done = false;
   const exited = proc.exited.then((code) => ((done = true), code));
-  const instance = await waitFor(`a disposable ${app} to start`, () => {
-    if (done) throw new Error(`run ${app} --disposable exited early:\n${text}`);
-    return /(\S+#tmp-\d+) is running on display :\d+/.exec(text)?.[1];
-  }, 300_000);
+  const instance = await waitFor(
+    `a disposable ${app} to start`,
+    () => {
+      if (done) throw new Error(`run ${app} --disposable exited early:\n${text}`);
+      return /(\S+#tmp-\d+) is running on display :\d+/.exec(text)?.[1];
+    },
+    300_000,
+  );
   return { instance, proc, exited, output: () => text };
 }
 
 const container = async (instance: string) => (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
-const volumesOf = async (id: string) => JSON.parse((await sh(["docker", "inspect", "--format", "{{json .Mounts}}", id])).stdout).filter((m: { Type: string }) => m.Type === "volume").map((m: { Name: string }) => m.Name) as string[];
+const volumesOf = async (id: string) =>
+  JSON.parse((await sh(["docker", "inspect", "--format", "{{json .Mounts}}", id])).stdout)
+    .filter((m: { Type: string }) => m.Type === "volume")
+    .map((m: { Name: string }) => m.Name) as string[];
 const volumeExists = async (name: string) => (await sh(["docker", "volume", "inspect", name])).code === 0;
 /** Files (not the empty folders a removed instance leaves) in the data folder. */
 const dataFiles = () => listFilesBelow(box.env.XDG_DATA_HOME!).filter((f) => !f.endsWith("/"));
@@ -91,7 +98,12 @@ describe("a disposable instance", () => {
   });
 
   test("an app that writes to its home and ends: the session ends and nothing is left", async () => {
-    const proc = Bun.spawn([BIN, "run", "xterm", "--disposable", "--", "-e", "sh", "-c", 'echo bye > "$HOME/last" && test -s "$HOME/last"'], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([BIN, "run", "xterm", "--disposable", "--", "-e", "sh", "-c", 'echo bye > "$HOME/last" && test -s "$HOME/last"'], {
+      env: box.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(stderr).toMatch(/xterm#tmp-\d+ ended: the app exited/);
     expect(code).toBe(0);

@@ -64,7 +64,12 @@ describe("the release build", () => {
     expect(Object.keys(sums)).toContain(shareTarballName(VERSION));
     const verified = await sh(["sh", "-c", `cd ${RELEASE} && sha256sum --check --strict SHA256SUMS`]);
     expect(verified.code).toBe(0);
-    expect(verified.stdout.trim().split("\n").every((l) => l.endsWith(": OK"))).toBe(true);
+    expect(
+      verified.stdout
+        .trim()
+        .split("\n")
+        .every((l) => l.endsWith(": OK")),
+    ).toBe(true);
   });
 
   test.each(RELEASE_TARGETS.map((t) => [t.suffix, t] as const))("%s is an ELF for its machine", async (_, target) => {

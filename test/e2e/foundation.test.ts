@@ -81,10 +81,7 @@ describe("build", () => {
   test("a broken user Dockerfile fails, naming its step and its last output", async () => {
     const appDir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/broken");
     mkdirSync(appDir, { recursive: true });
-    writeFileSync(
-      join(appDir, "Dockerfile"),
-      'FROM dockercask/base\nRUN echo about-to-fail-42 && exit 3\nLABEL io.dockercask.command="true"\n',
-    );
+    writeFileSync(join(appDir, "Dockerfile"), 'FROM dockercask/base\nRUN echo about-to-fail-42 && exit 3\nLABEL io.dockercask.command="true"\n');
     const r = await box.run(["build", "broken"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('building image for "broken" failed');
@@ -157,23 +154,20 @@ describe("instances", () => {
     expect(r.stderr).toContain('no instance named "xeyes#never"');
   });
 
-  test.each(["", "..", "../x", "a/b", "fire fox", "x;rm -rf ~", "xeyes#1#2", "x".repeat(65), "xеyes", "$(id)", "xeyes#"])(
-    "add %p fails clearly and writes nothing",
-    async (name) => {
-      const fresh = createSandbox("badname");
-      try {
-        const r = await fresh.run(["add", name]);
-        expect(r.code).toBe(2);
-        expect(r.stderr).toMatch(/invalid instance name|unknown app/);
-        expect(r.stderr).toContain("hint:");
-        expectNoStackTrace(r.stderr);
-        expect(listFilesBelow(fresh.env.XDG_DATA_HOME!)).toEqual([]);
-        expect(listFilesBelow(fresh.env.XDG_CONFIG_HOME!)).toEqual([]);
-      } finally {
-        fresh.cleanup();
-      }
-    },
-  );
+  test.each(["", "..", "../x", "a/b", "fire fox", "x;rm -rf ~", "xeyes#1#2", "x".repeat(65), "xеyes", "$(id)", "xeyes#"])("add %p fails clearly and writes nothing", async (name) => {
+    const fresh = createSandbox("badname");
+    try {
+      const r = await fresh.run(["add", name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/invalid instance name|unknown app/);
+      expect(r.stderr).toContain("hint:");
+      expectNoStackTrace(r.stderr);
+      expect(listFilesBelow(fresh.env.XDG_DATA_HOME!)).toEqual([]);
+      expect(listFilesBelow(fresh.env.XDG_CONFIG_HOME!)).toEqual([]);
+    } finally {
+      fresh.cleanup();
+    }
+  });
 
   test("an unknown app suggests the nearest name and writes nothing", async () => {
     const fresh = createSandbox("unknown");

@@ -34,7 +34,9 @@ beforeAll(async () => {
   const built = await box.run(["build", "xeyes"]);
   if (built.code !== 0) throw new Error(`building xeyes failed:\n${built.stderr}`);
   parentDir = mkdtempSync(join(tmpdir(), "dockercask-e2e-third-party-"));
-  const labels = Object.entries(GRANTS).map(([k, v]) => `${k}="${v}"`).join(" ");
+  const labels = Object.entries(GRANTS)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(" ");
   writeFileSync(join(parentDir, "Dockerfile"), `FROM dockercask/xeyes\nLABEL ${labels}\n`);
   const parent = await sh(["docker", "build", "-q", "-t", PARENT, parentDir]);
   if (parent.code !== 0) throw new Error(`building ${PARENT} failed:\n${parent.stderr}`);

@@ -57,10 +57,14 @@ describe("a link opened inside an instance", () => {
     const tmpInstances = async () => JSON.parse((await box.run(["ps", "--json"])).stdout).filter((r: { instance: string }) => r.instance.startsWith("linkrec#tmp-"));
     expect(await tmpInstances()).toEqual([]);
     expect((await xdgOpenInside(DISPOSABLE, url)).code).toBe(0);
-    const [started] = await waitFor("a disposable linkrec to run", async () => {
-      const found = await tmpInstances();
-      return found.length && found[0].container ? found : undefined;
-    }, 120_000);
+    const [started] = await waitFor(
+      "a disposable linkrec to run",
+      async () => {
+        const found = await tmpInstances();
+        return found.length && found[0].container ? found : undefined;
+      },
+      120_000,
+    );
     expect(started.disposable).toBe(true);
     const seen = await waitFor("the disposable instance to record the URL", async () => {
       const r = await sh(["docker", "exec", started.container, "cat", "/home/app/links.txt"]);

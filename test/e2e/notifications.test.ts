@@ -121,14 +121,18 @@ describe("attacks on the notification endpoint", () => {
     ["a host service (the keyring)", ["org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "OpenSession", "s:plain", "s:"]],
     ["a host service (systemd)", ["org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"]],
     ["Notify with a wrong signature", [...NOTIFY, "Notify", "s:only one argument"]],
-  ])("a call to %s is refused", async (_, args) => {
-    const refused = await dbusCall(SENDER, args);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/AccessDenied|UnknownMethod|ServiceUnknown|InvalidArgs|LimitsExceeded/);
-    // The control: the same connection path still answers what it serves.
-    const info = await dbusCall(SENDER, [...NOTIFY, "GetServerInformation"]);
-    expect(info.stdout.trim()).toBe("dockercask");
-  }, 60_000);
+  ])(
+    "a call to %s is refused",
+    async (_, args) => {
+      const refused = await dbusCall(SENDER, args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/AccessDenied|UnknownMethod|ServiceUnknown|InvalidArgs|LimitsExceeded/);
+      // The control: the same connection path still answers what it serves.
+      const info = await dbusCall(SENDER, [...NOTIFY, "GetServerInformation"]);
+      expect(info.stdout.trim()).toBe("dockercask");
+    },
+    60_000,
+  );
 
   test("a huge message is dropped by the bus, and the endpoint stays up", async () => {
     const huge = await dbusCall(SENDER, [...NOTIFY, "Notify", "s:app", "u:0", "s:", "s:huge", "raw:300000", "as:", "a{sv}:", "i:-1"]);

@@ -76,11 +76,15 @@ async function openStarting(args: string[]): Promise<Opened> {
   })();
   let done = false;
   const exited = proc.exited.then((code) => ((done = true), code));
-  const [instance, display] = await waitFor(`open ${args.join(" ")} to start its instance`, () => {
-    if (done) throw new Error(`open exited early:\n${text}`);
-    const match = /(\S+) is running on display :(\d+)/.exec(text);
-    return match && text.includes("opens ") ? ([match[1]!, Number(match[2])] as const) : undefined;
-  }, 300_000);
+  const [instance, display] = await waitFor(
+    `open ${args.join(" ")} to start its instance`,
+    () => {
+      if (done) throw new Error(`open exited early:\n${text}`);
+      const match = /(\S+) is running on display :(\d+)/.exec(text);
+      return match && text.includes("opens ") ? ([match[1]!, Number(match[2])] as const) : undefined;
+    },
+    300_000,
+  );
   return { instance, display, proc, exited };
 }
 

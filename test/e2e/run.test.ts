@@ -2,19 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
-import {
-  cookieOf,
-  HOST_DISPLAY,
-  imageStats,
-  createAppSandbox,
-  readState,
-  startRun,
-  visibleWindows,
-  waitFor,
-  waitUntilClean,
-  windowGeometry,
-  xephyrWindow,
-} from "./session.ts";
+import { cookieOf, HOST_DISPLAY, imageStats, createAppSandbox, readState, startRun, visibleWindows, waitFor, waitUntilClean, windowGeometry, xephyrWindow } from "./session.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -154,25 +142,23 @@ describe("persistence and config", () => {
 
   // Podman refuses shared folders (engines.test.ts checks that): it would mount an empty volume.
   // Defined only where it applies, rather than skipped (CI fails on an unlisted skip).
-  if (process.env.DOCKERCASK_TEST_ENGINE !== "podman") test("config.toml: size from [defaults], a shared folder per instance", async () => {
-    const shared = join(box.dir, "shared-docs");
-    mkdirSync(shared);
-    writeFileSync(join(shared, "from-host.txt"), "hello");
-    writeFileSync(
-      join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
-      `[defaults]\nsize = "700x500"\n\n[instances."attacker#cfg"]\nshared = ["${shared}:ro"]\n`,
-    );
-    try {
-      const r = await box.run(["run", "attacker#cfg", "--", "sh", "-c", "cat /home/app/shared-docs/from-host.txt && ! touch /home/app/shared-docs/x 2>/dev/null && xdpyinfo > $HOME/xdpyinfo.txt"]);
-      expect(r.code).toBe(0);
-      const info = readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#cfg/xdpyinfo.txt"), "utf8");
-      expect(info).toMatch(/dimensions:\s+700x500 pixels/);
-      const other = await box.run(["run", "attacker#cfg2", "--", "test", "-e", "/home/app/shared-docs"]);
-      expect(other.code).toBe(1);
-    } finally {
-      writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), "");
-    }
-  });
+  if (process.env.DOCKERCASK_TEST_ENGINE !== "podman")
+    test("config.toml: size from [defaults], a shared folder per instance", async () => {
+      const shared = join(box.dir, "shared-docs");
+      mkdirSync(shared);
+      writeFileSync(join(shared, "from-host.txt"), "hello");
+      writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), `[defaults]\nsize = "700x500"\n\n[instances."attacker#cfg"]\nshared = ["${shared}:ro"]\n`);
+      try {
+        const r = await box.run(["run", "attacker#cfg", "--", "sh", "-c", "cat /home/app/shared-docs/from-host.txt && ! touch /home/app/shared-docs/x 2>/dev/null && xdpyinfo > $HOME/xdpyinfo.txt"]);
+        expect(r.code).toBe(0);
+        const info = readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#cfg/xdpyinfo.txt"), "utf8");
+        expect(info).toMatch(/dimensions:\s+700x500 pixels/);
+        const other = await box.run(["run", "attacker#cfg2", "--", "test", "-e", "/home/app/shared-docs"]);
+        expect(other.code).toBe(1);
+      } finally {
+        writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), "");
+      }
+    });
 
   test("a config with an unknown key is refused with its file and line", async () => {
     const file = join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml");

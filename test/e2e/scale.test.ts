@@ -82,7 +82,7 @@ describe("ten at once", () => {
         await Promise.all(others.filter((s) => toApp(s.policy)).map(({ session }) => waitFor(`${session.instance} to receive it`, async () => (await paste(session.xenv)) === value, 20_000)));
       }
       await settle();
-      expect(await paste(hostEnv) === value).toBe(fromApp(source.policy));
+      expect((await paste(hostEnv)) === value).toBe(fromApp(source.policy));
       const got = await Promise.all(others.map(async ({ session }) => (await paste(session.xenv)) === value));
       expect(got).toEqual(others.map((s) => fromApp(source.policy) && toApp(s.policy)));
     }
@@ -111,7 +111,9 @@ describe("ten at once", () => {
     // And the survivors still carry: one more desktop copy reaches those that let it in.
     const value = `scale after kill ${crypto.randomUUID()}`;
     await copy(hostEnv, value);
-    await Promise.all(rest.filter((s) => toApp(s.policy)).map(({ session }) => waitFor(`${session.instance} to receive the copy after the kill`, async () => (await paste(session.xenv)) === value, 20_000)));
+    await Promise.all(
+      rest.filter((s) => toApp(s.policy)).map(({ session }) => waitFor(`${session.instance} to receive the copy after the kill`, async () => (await paste(session.xenv)) === value, 20_000)),
+    );
     expect(existsSync(victim!.session.runtimeDir)).toBe(false);
   }, 120_000);
 });

@@ -122,19 +122,21 @@ describe("privileges", () => {
   });
 
   test("it writes only to its home and /tmp", async () => {
-    const r = await attack(
-      "for p in /etc/x /usr/x /x /var/x /run/dockercask/x /home/x; do touch $p 2>/dev/null && echo WROTE $p; done; touch $HOME/ok /tmp/ok /var/tmp/ok && echo home-ok",
-    );
+    const r = await attack("for p in /etc/x /usr/x /x /var/x /run/dockercask/x /home/x; do touch $p 2>/dev/null && echo WROTE $p; done; touch $HOME/ok /tmp/ok /var/tmp/ok && echo home-ok");
     expect(r.stdout).not.toContain("WROTE");
     expect(r.stdout).toContain("home-ok");
   });
 });
 
 describe("the cookie", () => {
-
   test("its files are 0600 in a 0700 runtime dir", async () => {
     const stat = await sh(["stat", "-c", "%a %n", a.runtimeDir, join(a.runtimeDir, "xauth.server"), join(a.runtimeDir, "xauth.client")]);
-    expect(stat.stdout.trim().split("\n").map((l) => l.split(" ")[0])).toEqual(["700", "600", "600"]);
+    expect(
+      stat.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(["700", "600", "600"]);
   });
 
   test("it appears nowhere in docker inspect, the container's env, or any host process's argv", async () => {

@@ -46,11 +46,15 @@ export async function startRun(box: Sandbox, instance: string, args: string[] = 
     return code;
   });
   const runtimeDir = join(box.env.XDG_RUNTIME_DIR!, "dockercask", instance);
-  const display = await waitFor(`${instance} to start`, () => {
-    if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
-    const match = /is running on display :(\d+)/.exec(text);
-    return match ? Number(match[1]) : undefined;
-  }, 300_000);
+  const display = await waitFor(
+    `${instance} to start`,
+    () => {
+      if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
+      const match = /is running on display :(\d+)/.exec(text);
+      return match ? Number(match[1]) : undefined;
+    },
+    300_000,
+  );
   const xenv = { DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, "xauth.client") };
   return { instance, proc, output: () => text, exited, display, runtimeDir, xenv };
 }

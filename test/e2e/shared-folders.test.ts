@@ -22,8 +22,7 @@ afterAll(() => box.cleanup());
 
 const appUid = process.getuid!() === 0 ? 1000 : process.getuid!();
 const configFile = () => join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml");
-const share = (instance: string, folders: string[]) =>
-  writeFileSync(configFile(), `[instances."${instance}"]\nshared = [${folders.map((f) => JSON.stringify(f)).join(", ")}]\n`);
+const share = (instance: string, folders: string[]) => writeFileSync(configFile(), `[instances."${instance}"]\nshared = [${folders.map((f) => JSON.stringify(f)).join(", ")}]\n`);
 
 /** A folder in the sandbox's home, with one file the app may look for, writable by the app's user. */
 function makeFolder(name: string, marker: string): string {
@@ -65,7 +64,7 @@ describe("a legitimate shared folder", () => {
     share("xeyes#sf-ok", ["~/Projects"]);
     const session = await startRun(box, "xeyes#sf-ok");
     try {
-      const read = await execIn("xeyes#sf-ok", ["sh", "-c", 'id -u; cat /home/app/Projects/marker; echo from the app > /home/app/Projects/written']);
+      const read = await execIn("xeyes#sf-ok", ["sh", "-c", "id -u; cat /home/app/Projects/marker; echo from the app > /home/app/Projects/written"]);
       expect(read.code).toBe(0);
       expect(read.stdout).toBe(`${appUid}\nfrom the host\n`);
       expect(readFileSync(join(dir, "written"), "utf8")).toBe("from the app\n");
@@ -183,10 +182,14 @@ describe("the check holds if the path changes after it", () => {
         }
         process.kill(proc.pid, "SIGCONT");
         if (!caught) continue;
-        await waitFor(`${instance} to start`, () => {
-          if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
-          return /is running on display/.test(text);
-        }, 300_000);
+        await waitFor(
+          `${instance} to start`,
+          () => {
+            if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
+            return /is running on display/.test(text);
+          },
+          300_000,
+        );
         const seen = await execIn(instance, ["sh", "-c", "ls -A /home/app/Work; cat /home/app/Work/marker; echo after > /home/app/Work/after"]);
         expect(seen.code).toBe(0);
         expect(seen.stdout).toBe("marker\nchecked\n");

@@ -23,8 +23,7 @@ afterAll(() => box.cleanup());
 const verdict = (r: { code: number; stdout: string; stderr: string }) =>
   r.code !== 0 && /Access denied/i.test(r.stdout + r.stderr) ? "Access denied" : `exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`;
 /** A recording from inside: how parec ended and how many bytes it got (`timeout` bounds a recording that is not refused). */
-const recordInside = (instance: string, args = "") =>
-  execIn(instance, ["sh", "-c", `LC_ALL=C timeout 5 parec ${FORMAT.join(" ")} ${args} > /tmp/rec.raw; echo "exit=$?"; wc -c < /tmp/rec.raw`]);
+const recordInside = (instance: string, args = "") => execIn(instance, ["sh", "-c", `LC_ALL=C timeout 5 parec ${FORMAT.join(" ")} ${args} > /tmp/rec.raw; echo "exit=$?"; wc -c < /tmp/rec.raw`]);
 
 describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   let server: SoundServer;
@@ -115,10 +114,14 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
     // A sink change first: once its event is in, the subscription is live (whatever name the
     // socket gives the client upstream).
     let volume = 99;
-    await waitFor("the subscription", async () => {
-      await server.pactl(["set-sink-volume", VICTIM_SINK, `${volume--}%`]);
-      return (await sinkEvents()) > 0;
-    }, 20_000);
+    await waitFor(
+      "the subscription",
+      async () => {
+        await server.pactl(["set-sink-volume", VICTIM_SINK, `${volume--}%`]);
+        return (await sinkEvents()) > 0;
+      },
+      20_000,
+    );
     const seen = await sinkEvents();
     // Another client comes and goes, with a stream of its own...
     await Bun.spawn(["sh", "-c", `head -c 4410 /dev/zero | pacat ${FORMAT.join(" ")} --client-name=${VICTIM}-late`], { env: { ...process.env, PULSE_SERVER: server.server } }).exited;

@@ -86,10 +86,14 @@ export async function startSoundServer(kind: SoundServer["kind"], dir: string, s
   const proc = Bun.spawn(["setsid", ...command], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   const server = `unix:${runtime}/pulse/native`;
   const pactl = (args: string[]) => sh(["pactl", ...args], { PULSE_SERVER: server, LC_ALL: "C" });
-  await waitFor(`${kind} to answer on ${server}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`${kind} exited with ${proc.exitCode}`);
-    return (await pactl(["info"])).code === 0;
-  }, 20_000);
+  await waitFor(
+    `${kind} to answer on ${server}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`${kind} exited with ${proc.exitCode}`);
+      return (await pactl(["info"])).code === 0;
+    },
+    20_000,
+  );
   const loaded = await pactl(["load-module", "module-null-sink", `sink_name=${sink}`]);
   if (loaded.code !== 0) throw new Error(`loading the null sink failed: ${loaded.stderr}`);
   await pactl(["set-default-sink", sink]);

@@ -58,7 +58,11 @@ export async function setUpVictims(s: SoundServer, dir: string): Promise<Victims
   // Silence, endlessly: it changes nothing anyone hears, and keeps the sink running.
   const start = () => {
     if (!player || player.exitCode !== null || player.killed)
-      player = Bun.spawn(["sh", "-c", `exec pacat ${FORMAT.join(" ")} --client-name=${VICTIM}-player --stream-name=${VICTIM}-stream -d ${s.sink} < /dev/zero`], { env, stdout: "ignore", stderr: "ignore" });
+      player = Bun.spawn(["sh", "-c", `exec pacat ${FORMAT.join(" ")} --client-name=${VICTIM}-player --stream-name=${VICTIM}-stream -d ${s.sink} < /dev/zero`], {
+        env,
+        stdout: "ignore",
+        stderr: "ignore",
+      });
     if (!recorder || recorder.exitCode !== null || recorder.killed)
       recorder = Bun.spawn(["parec", ...FORMAT, `--client-name=${VICTIM}-recorder`, `--stream-name=${VICTIM}-call`, "-d", `${s.sink}.monitor`], { env, stdout: "ignore", stderr: "ignore" });
   };
@@ -111,17 +115,24 @@ export async function hostState(s: SoundServer, traces: { port: number; fifo: st
       .filter((b) => b.field("Name")?.startsWith(s.sink) || b.field("Name")?.startsWith(VICTIM_SINK) || b.field("Name") === MIC)
       // State only where a stream keeps it steady: idle devices suspend by themselves under PipeWire.
       .map((b) => ({ ...pick(b, ["Name", "Mute", "Volume", "Active Port"]), ...(b.field("Name")?.startsWith(s.sink) ? { State: b.field("State") } : {}) }));
-  const victimBlocks = async (kind: string) =>
-    (await listBlocks(s, kind)).filter((b) => b.text.includes(VICTIM)).map((b) => pick(b, ["Sink", "Source", "Mute", "Volume"]));
+  const victimBlocks = async (kind: string) => (await listBlocks(s, kind)).filter((b) => b.text.includes(VICTIM)).map((b) => pick(b, ["Sink", "Source", "Mute", "Volume"]));
   return {
-    modules: (await s.pactl(["list", "short", "modules"])).stdout.split("\n").map((l) => l.trim()).filter(Boolean).sort(),
+    modules: (await s.pactl(["list", "short", "modules"])).stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort(),
     defaults: { sink: info["Default Sink"], source: info["Default Source"] },
     sinks: await devices("sinks"),
     sources: await devices("sources"),
     victimClients: (await listBlocks(s, "clients")).filter((b) => b.text.includes(VICTIM)).length,
     victimPlayback: await victimBlocks("sink-inputs"),
     victimRecording: await victimBlocks("source-outputs"),
-    samples: (await s.pactl(["list", "short", "samples"])).stdout.split("\n").map((l) => l.split("\t")[1]).filter(Boolean).sort(),
+    samples: (await s.pactl(["list", "short", "samples"])).stdout
+      .split("\n")
+      .map((l) => l.split("\t")[1])
+      .filter(Boolean)
+      .sort(),
     tcpListener: (await tcpListeners()).includes(traces.port),
     fifo: existsSync(traces.fifo),
   };

@@ -39,7 +39,11 @@ test("an instance plays through its own socket and the host hears it", async () 
       level: "heard",
     });
     // Only the instance's socket is in the container, never the host's main one.
-    const found = await execIn("attacker#sound", ["sh", "-c", "ls /run/dockercask; find / -name native -o -name 'pulse*' -path '*pulse*' 2>/dev/null | grep -v '^/usr\\|^/etc\\|^/proc\\|^/var/lib\\|^/home/app/.config/pulse'"]);
+    const found = await execIn("attacker#sound", [
+      "sh",
+      "-c",
+      "ls /run/dockercask; find / -name native -o -name 'pulse*' -path '*pulse*' 2>/dev/null | grep -v '^/usr\\|^/etc\\|^/proc\\|^/var/lib\\|^/home/app/.config/pulse'",
+    ]);
     // (bin and bus.sock are the instance's own desktop bus and its xdg-open shims.)
     expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "bin", "bus.sock", "pulse.sock", "/run/dockercask/pulse.sock"]);
     // Control: on the host, the main socket the container must not see does exist.

@@ -63,7 +63,8 @@ async function underPty(box: Sandbox, args: string[]): Promise<string> {
 function expectInert(text: string): void {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is that none of these control bytes reaches the terminal.
   const live = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(text);
-  if (live) throw new Error(`a control byte 0x${live[0].charCodeAt(0).toString(16)} reached the terminal at ${live.index}: ${JSON.stringify(text.slice(Math.max(0, live.index - 40), live.index + 40))}`);
+  if (live)
+    throw new Error(`a control byte 0x${live[0].charCodeAt(0).toString(16)} reached the terminal at ${live.index}: ${JSON.stringify(text.slice(Math.max(0, live.index - 40), live.index + 40))}`);
   // latin1-decoded UTF-8: U+009B is C2 9B, U+202E is E2 80 AE.
   expect(text).not.toContain("\xc2\x9b");
   expect(text).not.toContain("\xe2\x80\xae");

@@ -30,8 +30,7 @@ const ALLOWED: { destination: string; interface: string; members?: string[] }[] 
 export function buildBusConfig(socketPath: string): string {
   const allows = ALLOWED.flatMap((rule) =>
     (rule.members ?? [undefined]).map(
-      (member) =>
-        `    <allow send_destination="${rule.destination}" send_interface="${rule.interface}"${member ? ` send_member="${member}"` : ""} send_type="method_call"/>`,
+      (member) => `    <allow send_destination="${rule.destination}" send_interface="${rule.interface}"${member ? ` send_member="${member}"` : ""} send_type="method_call"/>`,
     ),
   );
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

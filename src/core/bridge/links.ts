@@ -5,13 +5,7 @@
  */
 import { explainInvalid } from "../instance-name.ts";
 
-export type LinksPolicy =
-  | { kind: "self" }
-  | { kind: "host" }
-  | { kind: "ask" }
-  | { kind: "off" }
-  | { kind: "instance"; instance: string }
-  | { kind: "disposable"; app: string };
+export type LinksPolicy = { kind: "self" } | { kind: "host" } | { kind: "ask" } | { kind: "off" } | { kind: "instance"; instance: string } | { kind: "disposable"; app: string };
 
 export const LINKS_KEYWORDS = ["self", "host", "ask", "off"] as const;
 /** What a help text or an error lists as the forms a policy takes. */
@@ -107,7 +101,7 @@ export interface RouteInput {
 /** The route one URL takes. A mailto follows the mail target; every other link the links policy. */
 export function routeLink(input: RouteInput): LinkRoute {
   const policy = input.scheme === "mailto" ? input.mail : input.links;
-  if (!policy) return { kind: "refuse", reason: "a mailto link has no mail target: set mail = \"thunderbird\" (or another instance) in config.toml" };
+  if (!policy) return { kind: "refuse", reason: 'a mailto link has no mail target: set mail = "thunderbird" (or another instance) in config.toml' };
   switch (policy.kind) {
     case "off":
       return { kind: "refuse", reason: `the links policy of ${input.from} is off` };

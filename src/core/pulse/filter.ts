@@ -234,10 +234,14 @@ export function createPulseFilter(options: PulseFilterOptions) {
       case "server-info":
         // server name, version, user name, host name, ...: the host's names stay outside.
         if (items[4]?.tag !== "t" || items[5]?.tag !== "t") return p;
-        return replaceItems(p, items, new Map([
-          [4, encodeString(options.identity.user)],
-          [5, encodeString(options.identity.host)],
-        ]));
+        return replaceItems(
+          p,
+          items,
+          new Map([
+            [4, encodeString(options.identity.user)],
+            [5, encodeString(options.identity.host)],
+          ]),
+        );
       case "playback":
       case "record": {
         const channel = readU32(p, items[2]);

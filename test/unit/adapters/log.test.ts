@@ -26,7 +26,9 @@ describe("log", () => {
   });
 
   test("consola is not loaded until something is printed, and dropped debug lines do not load it", () => {
-    const out = stderrOf(`log.debug("x"); console.error(Object.keys(require.cache).some((k) => k.includes("consola")) ? "loaded" : "not loaded"); log.info("y"); console.error(Object.keys(require.cache).some((k) => k.includes("consola")) ? "loaded" : "not loaded")`);
+    const out = stderrOf(
+      `log.debug("x"); console.error(Object.keys(require.cache).some((k) => k.includes("consola")) ? "loaded" : "not loaded"); log.info("y"); console.error(Object.keys(require.cache).some((k) => k.includes("consola")) ? "loaded" : "not loaded")`,
+    );
     expect(out.match(/(not )?loaded/g)).toEqual(["not loaded", "loaded"]);
   });
 

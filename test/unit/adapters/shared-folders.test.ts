@@ -57,7 +57,15 @@ describe("openSharedFolders", () => {
     ["a link to dockercask's data", [["home/data", "data"]], "home/data", /is refused: it contains .*\/data\/dockercask, which holds dockercask's instance homes/],
     ["a link into the runtime root", [["home/rt", "run/dockercask"]], "home/rt", /is refused: .*\/run\/dockercask holds dockercask's runtime files/],
     ["~/.bashrc kept in ~/dotfiles", [["home/.bashrc", "home/dotfiles/bashrc"]], "home/dotfiles", /it contains .*\/dotfiles\/bashrc \(where .*\/home\/.bashrc leads\), which is a shell start-up file/],
-    ["~/.ssh itself kept elsewhere, through its real place", [["home/.ssh-real", "home/.ssh"], ["home/vault", "home/.ssh"]], "home/vault", /SSH keys/],
+    [
+      "~/.ssh itself kept elsewhere, through its real place",
+      [
+        ["home/.ssh-real", "home/.ssh"],
+        ["home/vault", "home/.ssh"],
+      ],
+      "home/vault",
+      /SSH keys/,
+    ],
   ])("refuses %s, and holds nothing open", (_, links, shared, reason) => {
     for (const [from, to] of links) symlinkSync(join(base, to), join(base, from));
     const before = openFds();

@@ -49,7 +49,10 @@ function vendorProblems(text: string): string[] {
   };
   const fetch = at("fetch the key with curl over HTTPS only", (s) => s.startsWith("curl ") && s.includes('"$KEY_URL"') && s.includes("--proto '=https'") && /\s-\w*f/.test(s));
   const exported = at("export only the pinned key into the keyring", (s) => /^gpg .*--export "\$KEY_FINGERPRINT" > "\$KEYRING"$/.test(s));
-  const verified = at("check that the keyring holds exactly the pinned key", (s) => s.startsWith("test ") && s.includes('--show-keys') && s.includes('"$KEYRING"') && s.endsWith('= "$KEY_FINGERPRINT"'));
+  const verified = at(
+    "check that the keyring holds exactly the pinned key",
+    (s) => s.startsWith("test ") && s.includes("--show-keys") && s.includes('"$KEYRING"') && s.endsWith('= "$KEY_FINGERPRINT"'),
+  );
   const sources = steps.flatMap((s, i) => (/\bdeb\s/.test(s) ? [i] : []));
   if (sources.length === 0) problems.push("missing step: an apt source for the vendor's repository");
   for (const i of sources) {
@@ -91,15 +94,27 @@ describe("the check catches a recipe that", () => {
     ["pins a short key id", (t) => t.replace(/ARG KEY_FINGERPRINT=\w+/, "ARG KEY_FINGERPRINT=D38B4796"), /40-digit fingerprint/],
     ["never checks the fingerprint", (t) => t.replace(/ && test "\$\(gpg[^\n]*\n/, "\n"), /check that the keyring holds exactly the pinned key/],
     ["trusts everything it downloaded", (t) => t.replace('--export "$KEY_FINGERPRINT" > "$KEYRING"', '--export > "$KEYRING"'), /export only the pinned key/],
-    ["checks the fingerprint only after adding the source", (t) => {
-      const lines = t.split("\n");
-      const verify = lines.findIndex((l) => l.includes("test \"$(gpg"));
-      const source = lines.findIndex((l) => l.includes("sources.list.d"));
-      [lines[verify], lines[source]] = [lines[source]!, lines[verify]!];
-      return lines.join("\n");
-    }, /out of order/],
+    [
+      "checks the fingerprint only after adding the source",
+      (t) => {
+        const lines = t.split("\n");
+        const verify = lines.findIndex((l) => l.includes('test "$(gpg'));
+        const source = lines.findIndex((l) => l.includes("sources.list.d"));
+        [lines[verify], lines[source]] = [lines[source]!, lines[verify]!];
+        return lines.join("\n");
+      },
+      /out of order/,
+    ],
     ["uses a source without signed-by", (t) => t.replace("signed-by=$KEYRING", ""), /must use signed-by/],
-    ["adds the key with apt-key", (t) => t.replace(" && apt-get update \\\n && apt-get install -y --no-install-recommends google", " && apt-key add \"$KEYRING\" \\\n && apt-get update \\\n && apt-get install -y --no-install-recommends google"), /apt-key/],
+    [
+      "adds the key with apt-key",
+      (t) =>
+        t.replace(
+          " && apt-get update \\\n && apt-get install -y --no-install-recommends google",
+          ' && apt-key add "$KEYRING" \\\n && apt-get update \\\n && apt-get install -y --no-install-recommends google',
+        ),
+      /apt-key/,
+    ],
     ["installs recommends", (t) => t.replace("install -y --no-install-recommends google-chrome-stable", "install -y google-chrome-stable"), /installs recommends/],
   ];
   test.each(mutants)("%s", (_, mutate, problem) => {

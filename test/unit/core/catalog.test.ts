@@ -42,10 +42,16 @@ describe("resolveBuildOrder", () => {
   const catalog = createCatalog(builtin, { mine: { Dockerfile: dockerfile("dockercask/xeyes") } });
   test.each([
     [["xeyes"], ["base", "xeyes"]],
-    [["xeyes", "firefox"], ["base", "xeyes", "firefox"]],
+    [
+      ["xeyes", "firefox"],
+      ["base", "xeyes", "firefox"],
+    ],
     [["mine"], ["base", "xeyes", "mine"]],
     [["base"], ["base"]],
-    [["xeyes", "xeyes"], ["base", "xeyes"]],
+    [
+      ["xeyes", "xeyes"],
+      ["base", "xeyes"],
+    ],
   ])("%p -> %p", (names, order) => {
     expect(resolveBuildOrder(catalog, names).map((a) => a.name)).toEqual(order);
   });

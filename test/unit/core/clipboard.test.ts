@@ -8,10 +8,7 @@ type Content = Parameters<ReturnType<typeof createClipboardSync>["decide"]>[1];
  * One call on the sync and what it must answer. `changed` answers nothing; `next` and
  * `decide` carry their expected answer, so a scenario reads as a transcript.
  */
-type Step =
-  | { call: "changed"; side: Side; at: number }
-  | { call: "next"; expect: Side | undefined }
-  | { call: "decide"; side: Side; content: Content; expect: ClipboardDecision };
+type Step = { call: "changed"; side: Side; at: number } | { call: "next"; expect: Side | undefined } | { call: "decide"; side: Side; content: Content; expect: ClipboardDecision };
 
 const changed = (side: Side, at: number): Step => ({ call: "changed", side, at });
 const next = (expected: Side | undefined): Step => ({ call: "next", expect: expected });
@@ -108,7 +105,15 @@ const scenarios: Scenario[] = [
   {
     name: "the host emptied before our write's echo was read: the echo is still recognised",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), changed("app", 2), changed("host", 3), next("host"), decide("host", text(""), ignored("empty")), next("app"), decide("app", text("x"), ignored("echo"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      changed("app", 2),
+      changed("host", 3),
+      next("host"),
+      decide("host", text(""), ignored("empty")),
+      next("app"),
+      decide("app", text("x"), ignored("echo")),
+    ],
   },
 
   // Size limit, in UTF-8 bytes.
@@ -123,7 +128,15 @@ const scenarios: Scenario[] = [
     name: "a refused value is not taken as carried: the echo of the value before it is still recognised",
     policy: "both",
     maxBytes: 4,
-    steps: [...carry("host", 1, "ab", copy("app", "ab")), changed("app", 2), changed("host", 3), next("host"), decide("host", text("abcdef"), refused(6)), next("app"), decide("app", text("ab"), ignored("echo"))],
+    steps: [
+      ...carry("host", 1, "ab", copy("app", "ab")),
+      changed("app", 2),
+      changed("host", 3),
+      next("host"),
+      decide("host", text("abcdef"), refused(6)),
+      next("app"),
+      decide("app", text("ab"), ignored("echo")),
+    ],
   },
 
   // Changes on both sides before either was read.
@@ -141,7 +154,16 @@ const scenarios: Scenario[] = [
   {
     name: "the newer side holds only an echo: the older change on the other side is still read",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), changed("host", 2), changed("app", 3), next("app"), decide("app", text("x"), ignored("echo")), next("host"), decide("host", text("h"), copy("app", "h")), next(undefined)],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      changed("host", 2),
+      changed("app", 3),
+      next("app"),
+      decide("app", text("x"), ignored("echo")),
+      next("host"),
+      decide("host", text("h"), copy("app", "h")),
+      next(undefined),
+    ],
   },
   {
     name: "the newer side is empty: the older change on the other side is still read",

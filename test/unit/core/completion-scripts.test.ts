@@ -39,20 +39,8 @@ describe("bash", () => {
   test.each([
     ["a command by prefix", [program, "ru"], "run\\tRun it\\n", ["__complete", "--", "ru"], ["run"]],
     ["an empty word is passed on as one", [program, "run", ""], "xeyes\\nfirefox#work\\n", ["__complete", "--", "run", ""], ["xeyes", "firefox#work"]],
-    [
-      "readline's split at = is undone, and only the part after = is offered",
-      [program, "run", "--network", "=", "b"],
-      "--network=bridge\\n",
-      ["__complete", "--", "run", "--network=b"],
-      ["bridge"],
-    ],
-    [
-      "right after the =",
-      [program, "run", "--network", "="],
-      "--network=none\\n--network=bridge\\n",
-      ["__complete", "--", "run", "--network="],
-      ["none", "bridge"],
-    ],
+    ["readline's split at = is undone, and only the part after = is offered", [program, "run", "--network", "=", "b"], "--network=bridge\\n", ["__complete", "--", "run", "--network=b"], ["bridge"]],
+    ["right after the =", [program, "run", "--network", "="], "--network=none\\n--network=bridge\\n", ["__complete", "--", "run", "--network="], ["none", "bridge"]],
     ["nothing to offer", [program, "run", "xeyes", "--", ""], "", ["__complete", "--", "run", "xeyes", "--", ""], []],
   ])("%s", (_, words, reply, expectedArgs, expected) => {
     const { out, args } = bash(words, reply);

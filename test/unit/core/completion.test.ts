@@ -21,7 +21,11 @@ const values = (words: string[]) => complete(tree, words, names).map((c) => c.va
 
 describe("complete", () => {
   test.each([
-    ["commands, as --help lists them, hidden ones left out", [""], ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "open", "logs", "shell", "doctor", "desktop", "completion"]],
+    [
+      "commands, as --help lists them, hidden ones left out",
+      [""],
+      ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "open", "logs", "shell", "doctor", "desktop", "completion"],
+    ],
     ["commands by prefix", ["b"], ["build", "build-all"]],
     ["a subcommand group", ["desktop", ""], ["install", "remove"]],
     ["root flags", ["--"], ["--verbose", "--engine", "--help", "--version"]],
@@ -35,7 +39,27 @@ describe("complete", () => {
     ["build takes more than one app", ["build", "firefox", "x"], ["xeyes"]],
     ["run takes one instance", ["run", "xeyes", ""], []],
     ["completion: the shells", ["completion", ""], ["bash", "zsh", "fish"]],
-    ["run's flags, then the global ones", ["run", "--"], ["--size", "--dpi", "--network", "--clipboard", "--build", "--no-build", "--links", "--audio", "--no-audio", "--microphone", "--no-microphone", "--disposable", "--verbose", "--engine", "--help"]],
+    [
+      "run's flags, then the global ones",
+      ["run", "--"],
+      [
+        "--size",
+        "--dpi",
+        "--network",
+        "--clipboard",
+        "--build",
+        "--no-build",
+        "--links",
+        "--audio",
+        "--no-audio",
+        "--microphone",
+        "--no-microphone",
+        "--disposable",
+        "--verbose",
+        "--engine",
+        "--help",
+      ],
+    ],
     ["a flag by prefix", ["run", "--cl"], ["--clipboard"]],
     ["an alias counts as the flag", ["logs", "-f", "x"], ["xeyes"]],
     ["add --desktop", ["add", "--d"], ["--desktop"]],

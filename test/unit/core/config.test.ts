@@ -1,12 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  explainInvalidSize,
-  parseConfig,
-  parseSizeSpec,
-  settingsFor,
-  settingsForApp,
-  type DockercaskConfig,
-} from "../../../src/core/config.ts";
+import { explainInvalidSize, parseConfig, parseSizeSpec, settingsFor, settingsForApp, type DockercaskConfig } from "../../../src/core/config.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
 import { refusalRules } from "../../../src/core/shared-folders.ts";
 
@@ -99,11 +92,7 @@ describe("settingsFor merges instance > app > defaults", () => {
   const defaults = config.defaults;
   test.each<[string, { app: string; full: string }, object]>([
     ["an app with no table gets the defaults", { app: "gimp", full: "gimp" }, defaults],
-    [
-      "the app table overrides key by key",
-      { app: "firefox", full: "firefox" },
-      { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] },
-    ],
+    ["the app table overrides key by key", { app: "firefox", full: "firefox" }, { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] }],
     [
       "an instance table overrides the app's, and shared = [] shares nothing",
       { app: "firefox", full: "firefox#work" },
@@ -152,9 +141,9 @@ describe("parseConfig rejects, naming the file and line", () => {
     ["a window too tall", lines("[defaults]", "size = '1280x16385'"), ":2: size in [defaults]: 1280x16385: each side must be between 200 and 16384"],
     ["host network", lines("", '[instances."a#b"]', "network = 'host'"), ':3: network in [instances."a#b"]: host networking is never allowed'],
     ["an upper-case instance name", lines("[defaults]", '[instances."Firefox#work"]', "dpi = 96"), ':2: invalid instance name in [instances."Firefox#work"]: names are lower case'],
-    ["an instance name with an empty id", lines('[instances."firefox#"]'), ':1: invalid instance name in [instances."firefox#"]: the id after \'#\' is empty'],
+    ["an instance name with an empty id", lines('[instances."firefox#"]'), ":1: invalid instance name in [instances.\"firefox#\"]: the id after '#' is empty"],
     ["a path in an instance name", lines("[instances.'../etc']"), ':1: invalid instance name in [instances."../etc"]: it contains a path separator'],
-    ["an app name with an id", lines('[apps."firefox#work"]'), ':1: invalid app name in [apps."firefox#work"]: an app name has no \'#id\' part'],
+    ["an app name with an id", lines('[apps."firefox#work"]'), ":1: invalid app name in [apps.\"firefox#work\"]: an app name has no '#id' part"],
     ["an upper-case app name", lines("", "[apps.Firefox]"), ":2: invalid app name in [apps.Firefox]: names are lower case"],
     ["an array of app tables", lines("[[apps]]", "name = 'a'"), ":1: apps must hold tables such as [apps.<name>], not a list"],
     ["an app that is not a table", lines("[apps]", "firefox = 1"), ":2: [apps.firefox] must be a table, not the integer 1"],
@@ -167,7 +156,7 @@ describe("parseConfig rejects, naming the file and line", () => {
     ["open-max not a size", lines("[defaults]", "open-max = 5"), ':2: open-max in [defaults]: must be a size such as "256m" or "1g", not the integer 5'],
     ["open-max too large", lines("[defaults]", 'open-max = "5g"'), ":2: open-max in [defaults]: 5g is out of range: at most 4g"],
     ["tmp-size not a size", lines("[defaults]", 'tmp-size = "half"'), ':2: tmp-size in [defaults]: must be a size such as "512m" or "1g", not the string "half"'],
-    ["cpu-shares as a string", lines("[defaults]", 'cpu-shares = "512"'), ':2: cpu-shares in [defaults]: must be a whole number such as 512'],
+    ["cpu-shares as a string", lines("[defaults]", 'cpu-shares = "512"'), ":2: cpu-shares in [defaults]: must be a whole number such as 512"],
     ["cpu-shares out of range", lines("[defaults]", "cpu-shares = 1"), ":2: cpu-shares in [defaults]: 1 is out of range: from 2 to 262144"],
     ["cpus as zero", lines("[defaults]", "cpus = 0"), ":2: cpus in [defaults]: 0 is out of range: from 0.01 to 1024"],
     ["a misspelt limit", lines("[defaults]", 'memroy = "1g"'), ":2: unknown key memroy in [defaults] (did you mean memory?"],
@@ -190,12 +179,7 @@ describe("parseConfig rejects, naming the file and line", () => {
 
   test("reports every problem, one per line, in file order", () => {
     const error = errorOf(lines("[instances.a]", "dpi = 1", "[defaults]", "audio = 'yes'", "bogus = 1", "[extra]"));
-    expect(error.message.split("\n").map((line) => line.split(": ")[0])).toEqual([
-      "/c/config.toml:2",
-      "/c/config.toml:4",
-      "/c/config.toml:5",
-      "/c/config.toml:6",
-    ]);
+    expect(error.message.split("\n").map((line) => line.split(": ")[0])).toEqual(["/c/config.toml:2", "/c/config.toml:4", "/c/config.toml:5", "/c/config.toml:6"]);
     expect(error.problems).toHaveLength(4);
   });
 
@@ -205,8 +189,6 @@ describe("parseConfig rejects, naming the file and line", () => {
     expect(error.hint).toContain('"Config file" in the README');
   });
 });
-
-
 
 describe("parseSizeSpec", () => {
   test.each<[string, { width: number; height: number } | undefined]>([
@@ -242,7 +224,9 @@ describe("parseConfig refuses by the host's own rules", () => {
   test("dockercask's folders where XDG puts them, given as refusals", () => {
     const refusals = refusalRules({ home: HOME, config: "/x/conf/dockercask", data: "/x/data/dockercask", runtime: "/x/run/dockercask" });
     const text = lines("[defaults]", "shared = ['/x/data']");
-    expect(() => parseConfig(text, { ...OPTIONS, refusals })).toThrow(/:2: shared entry "\/x\/data" in \[defaults\]: refused: it contains \/x\/data\/dockercask, which holds dockercask's instance homes/);
+    expect(() => parseConfig(text, { ...OPTIONS, refusals })).toThrow(
+      /:2: shared entry "\/x\/data" in \[defaults\]: refused: it contains \/x\/data\/dockercask, which holds dockercask's instance homes/,
+    );
     // Without them, the same folder is only a folder.
     expect(parse(text).defaults.shared?.[0]?.host).toBe("/x/data");
   });

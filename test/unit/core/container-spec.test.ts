@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  buildContainerSpec,
-  CONTAINER_LABEL,
-  CONTAINER_PATHS,
-  containerUser,
-  type ContainerSpecInput,
-} from "../../../src/core/container-spec.ts";
+import { buildContainerSpec, CONTAINER_LABEL, CONTAINER_PATHS, containerUser, type ContainerSpecInput } from "../../../src/core/container-spec.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { DEFAULT_POLICY, type AppPolicy } from "../../../src/core/policy.ts";
 import { seccompProfile } from "../../../src/core/seccomp.ts";
@@ -42,39 +36,79 @@ const rows: Row[] = [
   {
     name: "defaults: offline, private IPC",
     input: base,
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "policy asks for bridge",
     input: { ...base, policy: { ...policy, network: "bridge" } },
-    network: "bridge", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "bridge",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "override turns a bridge app offline",
     input: { ...base, policy: { ...policy, network: "bridge" }, network: "none" },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "override gives an offline app a network",
     input: { ...base, network: "bridge" },
-    network: "bridge", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "bridge",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "shareable IPC, 2g shm, a GPU",
     input: { ...base, policy: { ...policy, ipc: "shareable", shmSizeBytes: 2 * 1024 ** 3, devices: ["/dev/dri"] } },
-    network: "none", ipc: "shareable", shmSize: 2 * 1024 ** 3, devices: ["/dev/dri"], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "none",
+    ipc: "shareable",
+    shmSize: 2 * 1024 ** 3,
+    devices: ["/dev/dri"],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "no IPC, two devices",
     input: { ...base, policy: { ...policy, ipc: "none", devices: ["/dev/dri", "/dev/snd"] } },
-    network: "none", ipc: "none", shmSize: 64 * 1024 * 1024, devices: ["/dev/dri", "/dev/snd"], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    network: "none",
+    ipc: "none",
+    shmSize: 64 * 1024 * 1024,
+    devices: ["/dev/dri", "/dev/snd"],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "audio on: the pulse socket",
     input: { ...base, pulseSocket: "/run/user/1000/dockercask/xeyes/pulse.sock" },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [],
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
     extraBinds: [`/run/user/1000/dockercask/xeyes/pulse.sock:${CONTAINER_PATHS.pulseSocket}`],
-    cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "shared folders, read-only and read-write",
@@ -85,21 +119,39 @@ const rows: Row[] = [
         { source: "/proc/4242/fd/21", target: "/media/music", readOnly: true },
       ],
     },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [],
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
     extraBinds: [],
-    sharedMounts: [["/proc/4242/fd/20", "/home/app/Downloads", "bind"], ["/proc/4242/fd/21", "/media/music", "bind,ro"]],
-    cmd: ["xeyes"], containerName: "dockercask-xeyes",
+    sharedMounts: [
+      ["/proc/4242/fd/20", "/home/app/Downloads", "bind"],
+      ["/proc/4242/fd/21", "/media/music", "bind,ro"],
+    ],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "app args follow the command",
     input: { ...base, policy: { ...policy, command: ["firefox", "--no-remote"] }, appArgs: ["https://example.org", "--private-window"] },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [],
-    cmd: ["firefox", "--no-remote", "https://example.org", "--private-window"], containerName: "dockercask-xeyes",
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["firefox", "--no-remote", "https://example.org", "--private-window"],
+    containerName: "dockercask-xeyes",
   },
   {
     name: "an instance with an id, on display 12, running as 1000 for a root host",
     input: { ...base, instance: parseInstanceName("xeyes#work"), display: 12, user: containerUser({ uid: 0, gid: 0 }) },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: [], extraBinds: [], cmd: ["xeyes"], containerName: "dockercask-xeyes.work",
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: [],
+    extraBinds: [],
+    cmd: ["xeyes"],
+    containerName: "dockercask-xeyes.work",
   },
   {
     name: "everything at once",
@@ -113,10 +165,14 @@ const rows: Row[] = [
       appArgs: ["a.png"],
       user: { uid: 1234, gid: 100 },
     },
-    network: "none", ipc: "private", shmSize: 64 * 1024 * 1024, devices: ["/dev/dri"],
+    network: "none",
+    ipc: "private",
+    shmSize: 64 * 1024 * 1024,
+    devices: ["/dev/dri"],
     extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`],
     sharedMounts: [["/proc/4242/fd/9", "/home/app/Pictures", "bind,ro"]],
-    cmd: ["gimp", "a.png"], containerName: "dockercask-gimp.2",
+    cmd: ["gimp", "a.png"],
+    containerName: "dockercask-gimp.2",
   },
 ];
 
@@ -153,12 +209,7 @@ describe("buildContainerSpec", () => {
     });
 
     test("binds exactly its X socket, its cookie file and its home, plus what was asked for", () => {
-      expect(binds).toEqual([
-        `${xSocket}:${xSocket}:ro`,
-        `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
-        `${input.home}:${CONTAINER_PATHS.home}`,
-        ...row.extraBinds,
-      ]);
+      expect(binds).toEqual([`${xSocket}:${xSocket}:ro`, `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`, `${input.home}:${CONTAINER_PATHS.home}`, ...row.extraBinds]);
       const sources = binds.map((b) => b.split(":")[0]);
       expect(sources).not.toContain("/tmp/.X11-unix");
       expect(sources).not.toContain("/tmp/.X11-unix/");
@@ -203,7 +254,6 @@ describe("buildContainerSpec", () => {
       expect(spec.Image).toBe(`dockercask/${input.instance.app}`);
     });
   });
-
 });
 
 describe("resource limits", () => {
@@ -281,7 +331,15 @@ describe("a start gate", () => {
     [
       "the app waits for the marker; its argv stays positional, never parsed by the shell",
       "/home/app/Inbox/.dockercask-ready-ab",
-      ["/bin/sh", "-c", 'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"', "dockercask-gate", "/home/app/Inbox/.dockercask-ready-ab", "xeyes", "/home/app/Inbox/a b.pdf"],
+      [
+        "/bin/sh",
+        "-c",
+        'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"',
+        "dockercask-gate",
+        "/home/app/Inbox/.dockercask-ready-ab",
+        "xeyes",
+        "/home/app/Inbox/a b.pdf",
+      ],
     ],
   ])("%s", (_, startGate, cmd) => {
     expect(buildContainerSpec({ ...base, startGate, appArgs: ["/home/app/Inbox/a b.pdf"] }).Cmd).toEqual(cmd);

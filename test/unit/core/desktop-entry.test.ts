@@ -1,16 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  appCategories,
-  buildExec,
-  desktopFileId,
-  entryIcon,
-  entryInstance,
-  escapeString,
-  quoteExecArg,
-  renderDesktopEntry,
-  unescapeString,
-  windowClassName,
-} from "../../../src/core/desktop-entry.ts";
+import { appCategories, buildExec, desktopFileId, entryIcon, entryInstance, escapeString, quoteExecArg, renderDesktopEntry, unescapeString, windowClassName } from "../../../src/core/desktop-entry.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { entryValue as key, parseExec } from "../../support/desktop-exec.ts";
 
@@ -40,14 +29,12 @@ describe("buildExec", () => {
     expect(buildExec(argv)).toBe(expected);
   });
 
-  test.each([
-    [["dockercask", "run", "firefox#work"]],
-    [["/home/ann/My Apps/dockercask", "run", "xeyes#1"]],
-    [['/tmp/we"ird $dir`/\\x%y', "run", "a#b"]],
-    [["/tmp/tab\there/dockercask", "run", "x"]],
-  ])("a launcher reading the spec gets the argv back: %j", (argv) => {
-    expect(parseExec(buildExec(argv))).toEqual(argv);
-  });
+  test.each([[["dockercask", "run", "firefox#work"]], [["/home/ann/My Apps/dockercask", "run", "xeyes#1"]], [['/tmp/we"ird $dir`/\\x%y', "run", "a#b"]], [["/tmp/tab\there/dockercask", "run", "x"]]])(
+    "a launcher reading the spec gets the argv back: %j",
+    (argv) => {
+      expect(parseExec(buildExec(argv))).toEqual(argv);
+    },
+  );
 });
 
 describe("escapeString", () => {
@@ -83,8 +70,7 @@ describe("names", () => {
 });
 
 describe("renderDesktopEntry", () => {
-  const render = (instance: string, program = "dockercask", description = "A browser") =>
-    renderDesktopEntry({ name: parseInstanceName(instance), description, program, icon: "dockercask-firefox" });
+  const render = (instance: string, program = "dockercask", description = "A browser") => renderDesktopEntry({ name: parseInstanceName(instance), description, program, icon: "dockercask-firefox" });
 
   test("has every key a menu and a taskbar need", () => {
     const text = render("firefox#work");

@@ -3,7 +3,7 @@ import { parseDockerfile, parseLabelArgs } from "../../../src/core/dockerfile.ts
 
 describe("parseLabelArgs", () => {
   test.each([
-    ['a=b', { a: "b" }],
+    ["a=b", { a: "b" }],
     ['a="b c" d=e', { a: "b c", d: "e" }],
     ["a='x \"y\"'", { a: 'x "y"' }],
     ['a="say \\"hi\\""', { a: 'say "hi"' }],
@@ -23,7 +23,7 @@ describe("parseDockerfile", () => {
         "FROM debian:bookworm-slim AS builder",
         "RUN true",
         "FROM --platform=linux/amd64 dockercask/base",
-        "LABEL io.dockercask.command=\"xeyes\" \\",
+        'LABEL io.dockercask.command="xeyes" \\',
         "# a comment in the middle",
         "      io.dockercask.network=none",
         "label lower=case",
@@ -47,17 +47,29 @@ describe("parseDockerfile", () => {
 
 describe("parseDockerfile: the labels that set policy", () => {
   test.each<[string, string[], Record<string, string>]>([
-    ["double-quoted values", ['FROM dockercask/base', 'LABEL io.dockercask.command="xeyes -fg red"'], { "io.dockercask.command": "xeyes -fg red" }],
+    ["double-quoted values", ["FROM dockercask/base", 'LABEL io.dockercask.command="xeyes -fg red"'], { "io.dockercask.command": "xeyes -fg red" }],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
     ["single-quoted values are literal, $ included", ["FROM x", "LABEL io.dockercask.description='costs $5 ${NOT}'"], { "io.dockercask.description": "costs $5 ${NOT}" }],
-    ["several labels on one line", ['FROM x', 'LABEL a=1 io.dockercask.network="bridge" b="two words"'], { a: "1", "io.dockercask.network": "bridge", b: "two words" }],
-    ["continuations", ["FROM x", 'LABEL io.dockercask.command="xeyes" \\', '      io.dockercask.audio="true" \\', '      io.dockercask.shm-size="2g"'], { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true", "io.dockercask.shm-size": "2g" }],
+    ["several labels on one line", ["FROM x", 'LABEL a=1 io.dockercask.network="bridge" b="two words"'], { a: "1", "io.dockercask.network": "bridge", b: "two words" }],
+    [
+      "continuations",
+      ["FROM x", 'LABEL io.dockercask.command="xeyes" \\', '      io.dockercask.audio="true" \\', '      io.dockercask.shm-size="2g"'],
+      { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true", "io.dockercask.shm-size": "2g" },
+    ],
     ["the legacy form", ["FROM x", "LABEL io.dockercask.description a whole sentence"], { "io.dockercask.description": "a whole sentence" }],
     ["an escaped $ is literal", ["FROM x", 'LABEL io.dockercask.description="5\\$ a\\\\b \\n"'], { "io.dockercask.description": "5$ a\\b \\n" }],
     ["a $ before no name is literal", ["FROM x", 'LABEL io.dockercask.description="5 $ or $."'], { "io.dockercask.description": "5 $ or $." }],
     ["a later LABEL wins", ["FROM x", "LABEL io.dockercask.network=bridge", "LABEL io.dockercask.network=none"], { "io.dockercask.network": "none" }],
-    ["an earlier stage's labels are not the image's", ["FROM debian AS build", "LABEL io.dockercask.devices=/dev/fuse", "FROM dockercask/base", "LABEL io.dockercask.command=x"], { "io.dockercask.command": "x" }],
-    ["a stage built FROM an earlier one keeps what that one set", ["FROM dockercask/base AS Common", "LABEL io.dockercask.audio=true", "FROM common", "LABEL io.dockercask.command=x"], { "io.dockercask.audio": "true", "io.dockercask.command": "x" }],
+    [
+      "an earlier stage's labels are not the image's",
+      ["FROM debian AS build", "LABEL io.dockercask.devices=/dev/fuse", "FROM dockercask/base", "LABEL io.dockercask.command=x"],
+      { "io.dockercask.command": "x" },
+    ],
+    [
+      "a stage built FROM an earlier one keeps what that one set",
+      ["FROM dockercask/base AS Common", "LABEL io.dockercask.audio=true", "FROM common", "LABEL io.dockercask.command=x"],
+      { "io.dockercask.audio": "true", "io.dockercask.command": "x" },
+    ],
   ])("%s", (_, lines, labels) => {
     const summary = parseDockerfile(lines.join("\n"));
     expect(summary.labels).toEqual(labels);

@@ -20,7 +20,11 @@ describe("chooseEngine", () => {
     ["nothing listens: rootful Docker's socket, for the connect error to explain", {}, { name: "docker", socket: sockets.docker, from: "default" }],
     ["only rootful Docker", { present: [sockets.docker] }, { name: "docker", socket: sockets.docker, from: "detected" }],
     ["only rootful Podman", { present: [sockets.podman] }, { name: "podman", socket: sockets.podman, from: "detected" }],
-    ["rootful Docker and rootless Podman: the user's own engine first", { present: [sockets.docker, sockets["podman-rootless"]] }, { name: "podman-rootless", socket: sockets["podman-rootless"], from: "detected" }],
+    [
+      "rootful Docker and rootless Podman: the user's own engine first",
+      { present: [sockets.docker, sockets["podman-rootless"]] },
+      { name: "podman-rootless", socket: sockets["podman-rootless"], from: "detected" },
+    ],
     ["both rootless: Docker first", { present: Object.values(sockets) }, { name: "docker-rootless", socket: sockets["docker-rootless"], from: "detected" }],
     ["root skips rootless sockets", { uid: 0, present: [sockets["podman-rootless"], sockets.podman] }, { name: "podman", socket: sockets.podman, from: "detected" }],
     ["DOCKER_HOST beats detection", { env: { DOCKER_HOST: "unix:///tmp/x.sock" }, present: [sockets.docker] }, { socket: "/tmp/x.sock", from: "DOCKER_HOST" }],
@@ -45,12 +49,36 @@ describe("chooseEngine", () => {
 });
 
 describe("identifyEngine", () => {
-  const podmanVersion = { Version: "4.3.1", Components: [{ Name: "Podman Engine", Version: "4.3.1" }, { Name: "Conmon", Version: "2.1.6" }] };
+  const podmanVersion = {
+    Version: "4.3.1",
+    Components: [
+      { Name: "Podman Engine", Version: "4.3.1" },
+      { Name: "Conmon", Version: "2.1.6" },
+    ],
+  };
   test.each([
-    ["rootful Docker", { version: { Version: "20.10.24", Components: [{ Name: "Engine", Version: "20.10.24" }] }, info: { SecurityOptions: ["name=seccomp,profile=default"], CgroupVersion: "1" } }, "rootful Docker 20.10.24", "docker", "1"],
-    ["rootless Docker", { version: { Version: "27.1.0" }, info: { SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"], CgroupVersion: "2" } }, "rootless Docker 27.1.0", "docker-rootless", "2"],
+    [
+      "rootful Docker",
+      { version: { Version: "20.10.24", Components: [{ Name: "Engine", Version: "20.10.24" }] }, info: { SecurityOptions: ["name=seccomp,profile=default"], CgroupVersion: "1" } },
+      "rootful Docker 20.10.24",
+      "docker",
+      "1",
+    ],
+    [
+      "rootless Docker",
+      { version: { Version: "27.1.0" }, info: { SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"], CgroupVersion: "2" } },
+      "rootless Docker 27.1.0",
+      "docker-rootless",
+      "2",
+    ],
     ["rootful Podman", { version: podmanVersion, info: { SecurityOptions: ["name=seccomp,profile=default"], CgroupVersion: "1" }, podmanRootless: false }, "rootful Podman 4.3.1", "podman", "1"],
-    ["rootless Podman (its compat /info does not say; its own API does)", { version: podmanVersion, info: { SecurityOptions: ["name=seccomp,profile=default"], CgroupVersion: "1" }, podmanRootless: true }, "rootless Podman 4.3.1", "podman-rootless", "1"],
+    [
+      "rootless Podman (its compat /info does not say; its own API does)",
+      { version: podmanVersion, info: { SecurityOptions: ["name=seccomp,profile=default"], CgroupVersion: "1" }, podmanRootless: true },
+      "rootless Podman 4.3.1",
+      "podman-rootless",
+      "1",
+    ],
   ] as const)("%s", (_, facts, description, name, cgroup) => {
     const identity = identifyEngine(facts as unknown as Parameters<typeof identifyEngine>[0]);
     expect(describeEngine(identity)).toBe(description);

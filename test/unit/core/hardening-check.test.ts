@@ -103,7 +103,20 @@ describe("settingsBeyondEngine", () => {
 });
 
 describe("settingsBeyondEngine: shared folders", () => {
-  const shared = { ...SPEC, HostConfig: { ...SPEC.HostConfig, Mounts: [{ Type: "volume" as const, Source: "", Target: "/home/app/docs", VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o: "bind,ro", device: "/proc/1/fd/9" } } } }] } };
+  const shared = {
+    ...SPEC,
+    HostConfig: {
+      ...SPEC.HostConfig,
+      Mounts: [
+        {
+          Type: "volume" as const,
+          Source: "",
+          Target: "/home/app/docs",
+          VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o: "bind,ro", device: "/proc/1/fd/9" } } },
+        },
+      ],
+    },
+  };
   test.each<[string, EngineIdentity, string[]]>([
     ["Docker mounts them", DOCKER, []],
     ["Podman would mount an empty volume instead", PODMAN, ["Mounts (shared folders)"]],

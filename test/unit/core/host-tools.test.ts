@@ -29,11 +29,7 @@ describe("installCommands", () => {
         fedora: "sudo dnf install -y pulseaudio-utils moby-engine",
       },
     ],
-    [
-      "one optional tool",
-      ["xclip"],
-      { debian: "sudo apt-get install -y xclip", arch: "sudo pacman -S --needed xclip", fedora: "sudo dnf install -y xclip" },
-    ],
+    ["one optional tool", ["xclip"], { debian: "sudo apt-get install -y xclip", arch: "sudo pacman -S --needed xclip", fedora: "sudo dnf install -y xclip" }],
     [
       "a tool named twice appears once",
       ["xdotool", "Xephyr", "xdotool"],

@@ -1,15 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  defaultMemoryBytes,
-  defaultTmpBytes,
-  formatBytes,
-  formatCpu,
-  formatSizeValue,
-  OutOfMemoryError,
-  resolveLimits,
-  type LimitSettings,
-  type ResourceLimits,
-} from "../../../src/core/limits.ts";
+import { defaultMemoryBytes, defaultTmpBytes, formatBytes, formatCpu, formatSizeValue, OutOfMemoryError, resolveLimits, type LimitSettings, type ResourceLimits } from "../../../src/core/limits.ts";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createTerminalSanitizer, sanitizeTerminalText } from "../../../src/core/terminal-text.ts";
 
-const bytes = (...parts: (string | number[])[]) =>
-  Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
+const bytes = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
 
 /** Feeds the stream in the given chunks, as `logs -f` receives it. */
 function sanitizeChunks(chunks: Uint8Array[]): string {

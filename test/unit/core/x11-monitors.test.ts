@@ -20,7 +20,16 @@ const RANDR = 140;
 // Two monitors side by side: a 96 dpi one on the left, a 192 dpi one on the right.
 const LEFT: MonitorInfo = { x: 0, y: 0, width: 1280, height: 1024, widthMm: 339, heightMm: 271 };
 const RIGHT: MonitorInfo = { x: 1280, y: 0, width: 1600, height: 900, widthMm: 212, heightMm: 119, primary: true };
-const monitor = (m: MonitorInfo): Monitor => ({ x: m.x, y: m.y, width: m.width, height: m.height, widthMm: m.widthMm, heightMm: m.heightMm, primary: m.primary ?? false, automatic: m.automatic ?? false });
+const monitor = (m: MonitorInfo): Monitor => ({
+  x: m.x,
+  y: m.y,
+  width: m.width,
+  height: m.height,
+  widthMm: m.widthMm,
+  heightMm: m.heightMm,
+  primary: m.primary ?? false,
+  automatic: m.automatic ?? false,
+});
 const sizeOf = (m: MonitorInfo) => ({ width: m.width, height: m.height, widthMm: m.widthMm, heightMm: m.heightMm });
 
 describe("requests", () => {
@@ -30,11 +39,7 @@ describe("requests", () => {
 
   test("RRQueryVersion 1.5, QueryPointer and RRGetMonitors(active) on the root, in that order", () => {
     const bytes = encodeMonitorRequests(RANDR, 0x01020304);
-    expect([...bytes]).toEqual([
-      RANDR, 0, 3, 0, 1, 0, 0, 0, 5, 0, 0, 0,
-      38, 0, 2, 0, 4, 3, 2, 1,
-      RANDR, 42, 3, 0, 4, 3, 2, 1, 1, 0, 0, 0,
-    ]);
+    expect([...bytes]).toEqual([RANDR, 0, 3, 0, 1, 0, 0, 0, 5, 0, 0, 0, 38, 0, 2, 0, 4, 3, 2, 1, RANDR, 42, 3, 0, 4, 3, 2, 1, 1, 0, 0, 0]);
   });
 });
 
@@ -44,9 +49,36 @@ describe("splitAnswers", () => {
     ["nothing", new Uint8Array(), [], 0],
     ["a reply with its extra words", long, [{ sequence: 7, error: false, length: 40 }], 0],
     ["a reply cut short waits", long.subarray(0, 36), [], 36],
-    ["an error, then a reply", cat(xError(2), reply(3, () => {})), [{ sequence: 2, error: true, length: 32 }, { sequence: 3, error: false, length: 32 }], 0],
-    ["an event is skipped", cat(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 12 : 0)), reply(4, () => {})), [{ sequence: 4, error: false, length: 32 }], 0],
-    ["a whole reply and half of the next", cat(reply(1, () => {}), reply(2, () => {}).subarray(0, 10)), [{ sequence: 1, error: false, length: 32 }], 10],
+    [
+      "an error, then a reply",
+      cat(
+        xError(2),
+        reply(3, () => {}),
+      ),
+      [
+        { sequence: 2, error: true, length: 32 },
+        { sequence: 3, error: false, length: 32 },
+      ],
+      0,
+    ],
+    [
+      "an event is skipped",
+      cat(
+        Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 12 : 0)),
+        reply(4, () => {}),
+      ),
+      [{ sequence: 4, error: false, length: 32 }],
+      0,
+    ],
+    [
+      "a whole reply and half of the next",
+      cat(
+        reply(1, () => {}),
+        reply(2, () => {}).subarray(0, 10),
+      ),
+      [{ sequence: 1, error: false, length: 32 }],
+      10,
+    ],
   ])("%s", (_, bytes, expected, rest) => {
     const split = splitAnswers(bytes);
     expect(split.answers.map((a) => ({ sequence: a.sequence, error: a.error, length: a.bytes.length }))).toEqual(expected);
@@ -101,9 +133,21 @@ describe("monitorScreen", () => {
   test.each<[string, Monitor | undefined, typeof SCREEN]>([
     ["a monitor: its own size and millimetres", monitor(RIGHT), sizeOf(RIGHT)],
     ["no monitor: the whole screen", undefined, SCREEN],
-    ["millimetres unknown: the screen's DPI over the monitor's pixels", monitor({ x: 0, y: 0, width: 960, height: 540, widthMm: 0, heightMm: 0 }), { width: 960, height: 540, widthMm: 254, heightMm: 143 }],
-    ["a real output at 96 dpi whose size the server knows (not made up: one side differs)", monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 510, heightMm: 286, automatic: true }), { width: 1920, height: 1080, widthMm: 510, heightMm: 286 }],
-    ["a client's monitor at exactly 96 dpi is taken as given", monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 508, heightMm: 286 }), { width: 1920, height: 1080, widthMm: 508, heightMm: 286 }],
+    [
+      "millimetres unknown: the screen's DPI over the monitor's pixels",
+      monitor({ x: 0, y: 0, width: 960, height: 540, widthMm: 0, heightMm: 0 }),
+      { width: 960, height: 540, widthMm: 254, heightMm: 143 },
+    ],
+    [
+      "a real output at 96 dpi whose size the server knows (not made up: one side differs)",
+      monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 510, heightMm: 286, automatic: true }),
+      { width: 1920, height: 1080, widthMm: 510, heightMm: 286 },
+    ],
+    [
+      "a client's monitor at exactly 96 dpi is taken as given",
+      monitor({ x: 0, y: 0, width: 1920, height: 1080, widthMm: 508, heightMm: 286 }),
+      { width: 1920, height: 1080, widthMm: 508, heightMm: 286 },
+    ],
   ])("%s", (_, m, expected) => {
     expect(monitorScreen(m, SCREEN)).toEqual(expected);
   });
@@ -127,23 +171,55 @@ describe("createScreenQuery: the conversation", () => {
 
   type Exchange = { received: Uint8Array[]; sends: Uint8Array[]; screen: typeof SCREEN | undefined; refused?: string };
   // RRQueryVersion's reply (its content is not read), then the other two.
-  const answers = (pointer: Uint8Array, monitors: Uint8Array) => cat(reply(2, () => {}), pointer, monitors);
+  const answers = (pointer: Uint8Array, monitors: Uint8Array) =>
+    cat(
+      reply(2, () => {}),
+      pointer,
+      monitors,
+    );
   test.each<[string, Exchange]>([
     [
       "the monitor under the pointer",
-      { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 1400, y: 10 }), monitorsReply(4, [LEFT, RIGHT]))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: sizeOf(RIGHT) },
+      {
+        received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 1400, y: 10 }), monitorsReply(4, [LEFT, RIGHT]))],
+        sends: [encodeMonitorRequests(RANDR, ROOT)],
+        screen: sizeOf(RIGHT),
+      },
     ],
     [
       "the same, each answer arriving byte by byte",
-      { received: [...cat(setup, extensionReply(1, RANDR))].map((b) => Uint8Array.of(b)).concat([...answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, [LEFT, RIGHT]))].map((b) => Uint8Array.of(b))), sends: [encodeMonitorRequests(RANDR, ROOT)], screen: sizeOf(LEFT) },
+      {
+        received: [...cat(setup, extensionReply(1, RANDR))]
+          .map((b) => Uint8Array.of(b))
+          .concat([...answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, [LEFT, RIGHT]))].map((b) => Uint8Array.of(b))),
+        sends: [encodeMonitorRequests(RANDR, ROOT)],
+        screen: sizeOf(LEFT),
+      },
     ],
     ["no RandR: the whole screen after one round trip", { received: [cat(setup, extensionReply(1, undefined))], sends: [], screen: SCREEN }],
     [
       "RandR older than 1.5 (GetMonitors is a BadRequest): the whole screen",
-      { received: [cat(setup, extensionReply(1, RANDR)), cat(reply(2, () => {}), pointerReply(3, { x: 5, y: 5 }), xError(4))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: SCREEN },
+      {
+        received: [
+          cat(setup, extensionReply(1, RANDR)),
+          cat(
+            reply(2, () => {}),
+            pointerReply(3, { x: 5, y: 5 }),
+            xError(4),
+          ),
+        ],
+        sends: [encodeMonitorRequests(RANDR, ROOT)],
+        screen: SCREEN,
+      },
     ],
-    ["no monitors: the whole screen", { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, []))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: SCREEN }],
-    ["the pointer on another screen: the primary monitor", { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, "elsewhere"), monitorsReply(4, [LEFT, RIGHT]))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: sizeOf(RIGHT) }],
+    [
+      "no monitors: the whole screen",
+      { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, []))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: SCREEN },
+    ],
+    [
+      "the pointer on another screen: the primary monitor",
+      { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, "elsewhere"), monitorsReply(4, [LEFT, RIGHT]))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: sizeOf(RIGHT) },
+    ],
     ["refused", { received: [Uint8Array.from([0, 4, 11, 0, 0, 0, 1, 0, ...new TextEncoder().encode("nope")])], sends: [], screen: undefined, refused: "nope" }],
     ["accepted without a screen", { received: [cat(setupAccepted({ screens: 0 }), extensionReply(1, RANDR))], sends: [], screen: undefined }],
   ])("%s", (_, exchange) => {

@@ -1,15 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  connectionAddress,
-  encodeSetupRequest,
-  FAMILY,
-  isLocalDisplay,
-  parseDisplayName,
-  parseSetupReply,
-  parseXauthority,
-  pickCookie,
-  type XauthEntry,
-} from "../../../src/core/x11-setup.ts";
+import { connectionAddress, encodeSetupRequest, FAMILY, isLocalDisplay, parseDisplayName, parseSetupReply, parseXauthority, pickCookie, type XauthEntry } from "../../../src/core/x11-setup.ts";
 import { ROOT, setupAccepted } from "../../support/x11-replies.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -45,10 +35,7 @@ describe("parseDisplayName", () => {
 
 describe("parseXauthority", () => {
   test("reads every entry, in order", () => {
-    const file = Uint8Array.from([
-      ...xauthEntry(FAMILY.local, text("desk"), "0", "MIT-MAGIC-COOKIE-1", COOKIE),
-      ...xauthEntry(FAMILY.wild, bytes(), "", "MIT-MAGIC-COOKIE-1", OTHER),
-    ]);
+    const file = Uint8Array.from([...xauthEntry(FAMILY.local, text("desk"), "0", "MIT-MAGIC-COOKIE-1", COOKIE), ...xauthEntry(FAMILY.wild, bytes(), "", "MIT-MAGIC-COOKIE-1", OTHER)]);
     expect(parseXauthority(file)).toEqual([
       { family: FAMILY.local, address: text("desk"), number: "0", name: "MIT-MAGIC-COOKIE-1", data: COOKIE },
       { family: FAMILY.wild, address: bytes(), number: "", name: "MIT-MAGIC-COOKIE-1", data: OTHER },
@@ -155,12 +142,15 @@ describe("parseSetupReply", () => {
   test.each([
     ["a success reply with only its header", Uint8Array.from([1, 0, 11, 0, 0, 0, 0, 0])],
     ["a success reply cut before the screen count", Uint8Array.from([1, 0, 11, 0, 0, 0, 5, 0, ...new Array(20).fill(0)])],
-    ["a screen cut short of its 40 bytes", (() => {
-      const whole = accepted({ formats: 0 });
-      const cut = whole.slice(0, whole.length - 12);
-      new DataView(cut.buffer).setUint16(6, (cut.length - 8) / 4, true);
-      return cut;
-    })()],
+    [
+      "a screen cut short of its 40 bytes",
+      (() => {
+        const whole = accepted({ formats: 0 });
+        const cut = whole.slice(0, whole.length - 12);
+        new DataView(cut.buffer).setUint16(6, (cut.length - 8) / 4, true);
+        return cut;
+      })(),
+    ],
   ])("%s: accepted, with no screen (and no throw)", (_, reply) => {
     expect(parseSetupReply(reply)).toEqual({ status: "accepted", screen: undefined, length: reply.length });
   });

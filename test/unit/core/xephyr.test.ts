@@ -71,7 +71,16 @@ describe("defaultWindowSize", () => {
   });
 
   test.each([
-    [320, 200], [600, 400], [640, 480], [700, 500], [800, 600], [1024, 768], [1366, 768], [2560, 1440], [3840, 2160], [7680, 4320],
+    [320, 200],
+    [600, 400],
+    [640, 480],
+    [700, 500],
+    [800, 600],
+    [1024, 768],
+    [1366, 768],
+    [2560, 1440],
+    [3840, 2160],
+    [7680, 4320],
   ])("on %ix%i: never larger than the screen, at least 640x480 unless the screen is smaller", (width, height) => {
     const size = defaultWindowSize({ width, height });
     expect(size.width).toBeLessThanOrEqual(width);

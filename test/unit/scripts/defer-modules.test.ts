@@ -62,7 +62,12 @@ describe("deferModules", () => {
   test("a deferred module still works when used: Docker over ssh:// reaches ssh2", async () => {
     const out = mkdtempSync(join(tmpdir(), "dockercask-defer-"));
     try {
-      const built = await Bun.build({ entrypoints: [`${import.meta.dir}/fixtures/dial-over-ssh.ts`], target: "bun", outdir: out, plugins: [deferModules(DOCKERODE_DEFERRALS.filter((d) => d.specifier === "./ssh"))] });
+      const built = await Bun.build({
+        entrypoints: [`${import.meta.dir}/fixtures/dial-over-ssh.ts`],
+        target: "bun",
+        outdir: out,
+        plugins: [deferModules(DOCKERODE_DEFERRALS.filter((d) => d.specifier === "./ssh"))],
+      });
       expect(built.success).toBe(true);
       const run = Bun.spawnSync([process.execPath, built.outputs[0]!.path], { stderr: "pipe" });
       // ssh2's own connection error: the stand-in loaded the real module, not itself.

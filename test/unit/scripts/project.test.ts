@@ -26,12 +26,9 @@ describe("README's Install section", () => {
     for (const line of describeInstallCommands(installCommands(HOST_TOOLS))) expect(install).toContain(line);
   });
 
-  test.each(HOST_TOOLS.flatMap((t) => (["debian", "arch", "fedora"] as Distro[]).map((d) => [t.command, d, t.packages[d]] as const)))(
-    "names %s's %s package (%s)",
-    (_, __, name) => {
-      expect(install).toContain(`\`${name}\``);
-    },
-  );
+  test.each(HOST_TOOLS.flatMap((t) => (["debian", "arch", "fedora"] as Distro[]).map((d) => [t.command, d, t.packages[d]] as const)))("names %s's %s package (%s)", (_, __, name) => {
+    expect(install).toContain(`\`${name}\``);
+  });
 
   test("downloads the current version", () => {
     const versions = [...install.matchAll(/^version=(\S+)$/gm)].map((m) => m[1]);

@@ -22,7 +22,11 @@ describe("checksums", () => {
     expect(parseChecksums(`${"c".repeat(64)} *c-file\n`)).toEqual({ "c-file": "c".repeat(64) });
   });
 
-  test.each([["not hex", `${"z".repeat(64)}  f\n`], ["short", "abc  f\n"], ["no name", `${"a".repeat(64)}\n`]])("refuse a line that is %s", (_, text) => {
+  test.each([
+    ["not hex", `${"z".repeat(64)}  f\n`],
+    ["short", "abc  f\n"],
+    ["no name", `${"a".repeat(64)}\n`],
+  ])("refuse a line that is %s", (_, text) => {
     expect(() => parseChecksums(text)).toThrow(/SHA256SUMS line 1/);
   });
 });

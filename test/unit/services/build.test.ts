@@ -44,7 +44,10 @@ describe("buildApps", () => {
   test("builds the base first, labels both images, and then treats them as up to date", async () => {
     const fake = createFakeImages();
     const first = await buildApps(["xeyes"], deps(fake.client));
-    expect(first.map((r) => [r.app, r.action])).toEqual([["base", "built"], ["xeyes", "built"]]);
+    expect(first.map((r) => [r.app, r.action])).toEqual([
+      ["base", "built"],
+      ["xeyes", "built"],
+    ]);
     expect(fake.images.get("dockercask/xeyes")).toEqual({
       "io.dockercask.build.version": "9.9.9",
       "io.dockercask.build.app": "xeyes",
@@ -108,7 +111,12 @@ describe("buildApps", () => {
     test("a failed build is reported, what is built FROM it is skipped, and the others are built", async () => {
       const fake = createFakeImages(["dockercask/xeyes"]);
       const results = await buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true });
-      expect(outcome(results)).toEqual([["base", "built"], ["xeyes", "failed"], ["xeyes2", "skipped"], ["xterm", "built"]]);
+      expect(outcome(results)).toEqual([
+        ["base", "built"],
+        ["xeyes", "failed"],
+        ["xeyes2", "skipped"],
+        ["xterm", "built"],
+      ]);
       expect(results[1]).toMatchObject({ error: expect.any(ImageBuildError) });
       expect(results[2]).toMatchObject({ parent: "xeyes" });
       expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base", "dockercask/xeyes", "dockercask/xterm"]);
@@ -117,7 +125,12 @@ describe("buildApps", () => {
     test("a failed base is built once, and every app on it is skipped", async () => {
       const fake = createFakeImages(["dockercask/base"]);
       const results = await buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true });
-      expect(outcome(results)).toEqual([["base", "failed"], ["xeyes", "skipped"], ["xeyes2", "skipped"], ["xterm", "skipped"]]);
+      expect(outcome(results)).toEqual([
+        ["base", "failed"],
+        ["xeyes", "skipped"],
+        ["xeyes2", "skipped"],
+        ["xterm", "skipped"],
+      ]);
       expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base"]);
     });
 

@@ -29,8 +29,7 @@ function setup(options: { links?: LinksPolicy; notifications?: boolean; notifier
   const call = (path: string, iface: string, member: string, signature: string, body: unknown[]) =>
     bridge.handle({ sender: ":1.7", destination: "x", path, interface: iface, member, signature, body });
   const openUri = (url: string) => call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenURI", "ssa{sv}", ["", url, {}]);
-  const notify = (summary: string) =>
-    call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "susssasa{sv}i", ["a", 0, "icon", summary, "b", [], {}, -1]);
+  const notify = (summary: string) => call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "susssasa{sv}i", ["a", 0, "icon", summary, "b", [], {}, -1]);
   return { opened, logs, shown, call, openUri, notify, tick: (ms: number) => (now += ms) };
 }
 

@@ -46,9 +46,7 @@ describe("runDoctor", () => {
     ["unreachable", "cannot reach the Docker daemon at /var/run/docker.sock", "systemctl start docker"],
     ["permission", "permission denied on the Docker socket /var/run/docker.sock", "usermod -aG docker"],
   ] as const)("docker %s: not ok, with the matching fix", async (problem, detail, fix) => {
-    const report = await runDoctor(
-      createFakeProbe({ dockerStatus: async () => ({ ok: false, problem, socket: "/var/run/docker.sock", message: "connect ECONNREFUSED" }) }),
-    );
+    const report = await runDoctor(createFakeProbe({ dockerStatus: async () => ({ ok: false, problem, socket: "/var/run/docker.sock", message: "connect ECONNREFUSED" }) }));
     expect(report.ok).toBe(false);
     const docker = check(report, "engine");
     expect(docker).toMatchObject({ ok: false, required: true });
@@ -106,7 +104,13 @@ describe("runDoctor", () => {
   test.each<[string, { DISPLAY?: string; WAYLAND_DISPLAY?: string }, boolean, string, string | undefined]>([
     ["an X11 desktop", { DISPLAY: ":0" }, true, "connected to DISPLAY=:0: an X11 desktop", undefined],
     ["XWayland in a Wayland session", { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" }, true, "connected to DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)", undefined],
-    ["XWayland refusing us: the fix says who it lets in", { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" }, false, "cannot connect to the X server at DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)", "not through sudo"],
+    [
+      "XWayland refusing us: the fix says who it lets in",
+      { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" },
+      false,
+      "cannot connect to the X server at DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)",
+      "not through sudo",
+    ],
     ["an X11 desktop refusing us: the fix is about the cookie", { DISPLAY: ":0" }, false, "cannot connect to the X server at DISPLAY=:0: an X11 desktop", "XAUTHORITY"],
   ])("the kind of desktop: %s", async (_, env, connects, detail, fix) => {
     const report = await runDoctor(createFakeProbe({ display: () => env, canConnectDisplay: async () => connects }));
@@ -124,8 +128,9 @@ describe("runDoctor", () => {
 });
 
 describe("runDoctor: the engine", () => {
-  const status = (kind: "docker" | "podman", rootless: boolean, cgroupVersion: string, root = false) => async () =>
-    ({ ok: true as const, engine: { kind, version: "9.9", rootless, cgroupVersion }, socket: "/s.sock", root });
+  const status =
+    (kind: "docker" | "podman", rootless: boolean, cgroupVersion: string, root = false) =>
+    async () => ({ ok: true as const, engine: { kind, version: "9.9", rootless, cgroupVersion }, socket: "/s.sock", root });
   test.each([
     ["rootful Docker as a user: the docker group is root on the host", status("docker", false, "2"), true, "rootful Docker 9.9 at /s.sock", "root on the host"],
     ["rootful Docker as root", status("docker", false, "2", true), true, "rootful Docker 9.9", "runs as root"],

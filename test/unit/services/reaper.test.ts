@@ -83,54 +83,24 @@ describe("reapOrphans", () => {
       ["kill 301 t301", "remove dir xeyes"],
       ["xeyes"],
     ],
-    [
-      "a live supervisor: untouched",
-      { dirs: [{ name: "xeyes", state: state("xeyes", 100, "t100", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }) }], containers: [] },
-      [],
-      [],
-    ],
-    [
-      "a dir without state (a supervisor killed before writing it): removed",
-      { dirs: [{ name: "gimp#2", state: undefined }], containers: [] },
-      ["remove dir gimp#2"],
-      ["gimp#2"],
-    ],
-    [
-      "a dead supervisor that died before starting Xephyr",
-      { dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [] },
-      ["remove dir xeyes"],
-      ["xeyes"],
-    ],
+    ["a live supervisor: untouched", { dirs: [{ name: "xeyes", state: state("xeyes", 100, "t100", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }) }], containers: [] }, [], []],
+    ["a dir without state (a supervisor killed before writing it): removed", { dirs: [{ name: "gimp#2", state: undefined }], containers: [] }, ["remove dir gimp#2"], ["gimp#2"]],
+    ["a dead supervisor that died before starting Xephyr", { dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [] }, ["remove dir xeyes"], ["xeyes"]],
     [
       "a container whose supervisor is dead and whose dir is gone: removed",
       { dirs: [], containers: [container("c1", "firefox#work", { pid: "300", start: "t300" })] },
       ["remove container c1"],
       ["firefox#work"],
     ],
-    [
-      "a container whose supervisor pid was reused: removed",
-      { dirs: [], containers: [container("c1", "firefox", { pid: "100", start: "an-older-start" })] },
-      ["remove container c1"],
-      ["firefox"],
-    ],
-    [
-      "a container without supervisor labels: removed",
-      { dirs: [], containers: [container("c1", "firefox")] },
-      ["remove container c1"],
-      ["firefox"],
-    ],
+    ["a container whose supervisor pid was reused: removed", { dirs: [], containers: [container("c1", "firefox", { pid: "100", start: "an-older-start" })] }, ["remove container c1"], ["firefox"]],
+    ["a container without supervisor labels: removed", { dirs: [], containers: [container("c1", "firefox")] }, ["remove container c1"], ["firefox"]],
     [
       "a container with a nonsense supervisor pid: removed",
       { dirs: [], containers: [container("c1", "firefox", { pid: "-1", start: "x" }), container("c2", "gimp", { pid: "0", start: "x" })] },
       ["remove container c1", "remove container c2"],
       ["firefox", "gimp"],
     ],
-    [
-      "a container with a live supervisor: kept",
-      { dirs: [], containers: [container("c1", "firefox", { pid: "200", start: "t200" })] },
-      [],
-      [],
-    ],
+    ["a container with a live supervisor: kept", { dirs: [], containers: [container("c1", "firefox", { pid: "200", start: "t200" })] }, [], []],
     [
       "live and dead side by side: only the dead go",
       {
@@ -168,7 +138,10 @@ describe("reapOrphans", () => {
   });
 
   test("a nonsense supervisor label is not trusted, even by a liveness check that would say yes (kill(0, 0) does)", async () => {
-    const fakes = createFakes({ dirs: [], containers: [container("c1", "a", { pid: "0", start: "x" }), container("c2", "b", { pid: "-1", start: "x" }), container("c3", "c", { pid: "abc", start: "x" })] });
+    const fakes = createFakes({
+      dirs: [],
+      containers: [container("c1", "a", { pid: "0", start: "x" }), container("c2", "b", { pid: "-1", start: "x" }), container("c3", "c", { pid: "abc", start: "x" })],
+    });
     fakes.deps.isAlive = () => true;
     expect(await reapOrphans(fakes.deps)).toEqual(["a", "b", "c"]);
     expect(fakes.events).toEqual(["remove container c1", "remove container c2", "remove container c3"]);
@@ -222,7 +195,14 @@ describe("reapOrphans: sound sockets", () => {
   });
 
   test("a sound server that cannot be asked, or a module that will not unload, does not stop the reap", async () => {
-    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [], pulse: [{ index: 27, path: "/gone" }, { index: 28, path: "/gone-too" }] });
+    const fakes = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }],
+      containers: [],
+      pulse: [
+        { index: 27, path: "/gone" },
+        { index: 28, path: "/gone-too" },
+      ],
+    });
     fakes.deps.unloadPulseModule = async (index) => {
       fakes.events.push(`unload pulse ${index}`);
       throw new Error("No such entity");

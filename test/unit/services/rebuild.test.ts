@@ -48,7 +48,12 @@ describe("appsToUpdate", () => {
 test("buildAll builds every app, and one that fails does not stop the others", async () => {
   const deps = { catalog, images: images([], ["dockercask/vlc"]), version: "1", reporter: () => ({ update() {}, done() {}, fail() {} }) };
   const results = await buildAll(deps);
-  expect(results.map((r) => [r.app, r.action])).toEqual([["base", "built"], ["vlc", "failed"], ["xeyes", "built"], ["xterm", "built"]]);
+  expect(results.map((r) => [r.app, r.action])).toEqual([
+    ["base", "built"],
+    ["vlc", "failed"],
+    ["xeyes", "built"],
+    ["xterm", "built"],
+  ]);
 });
 
 describe("buildAllFailures", () => {

@@ -18,7 +18,15 @@ import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/s
 const catalogWith = (labels: Record<string, string>) =>
   createCatalog({
     base: { Dockerfile: "FROM debian\n" },
-    xeyes: { Dockerfile: `FROM dockercask/base\n${Object.keys(labels).length ? `LABEL ${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}` : ""}\n` },
+    xeyes: {
+      Dockerfile: `FROM dockercask/base\n${
+        Object.keys(labels).length
+          ? `LABEL ${Object.entries(labels)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(" ")}`
+          : ""
+      }\n`,
+    },
   });
 
 /** The full teardown of a session that got as far as its container, in order. */
@@ -757,24 +765,26 @@ describe("runSession: the clipboard", () => {
 
 describe("runSession: resource limits", () => {
   /** A container whose engine answers `oom` when asked whether the OOM killer struck. */
-  const withOom = (oom: boolean) => (h: Harness): Partial<RunSessionDeps> => {
-    const base = h.deps.docker;
-    return {
-      docker: async () => {
-        const client = await base();
-        return {
-          ...client,
-          runContainer: async (spec) => ({
-            ...(await client.runContainer(spec)),
-            oomKilled: async () => {
-              h.events.push("ask oom");
-              return oom;
-            },
-          }),
-        };
-      },
+  const withOom =
+    (oom: boolean) =>
+    (h: Harness): Partial<RunSessionDeps> => {
+      const base = h.deps.docker;
+      return {
+        docker: async () => {
+          const client = await base();
+          return {
+            ...client,
+            runContainer: async (spec) => ({
+              ...(await client.runContainer(spec)),
+              oomKilled: async () => {
+                h.events.push("ask oom");
+                return oom;
+              },
+            }),
+          };
+        },
+      };
     };
-  };
   const MIB = 1024 ** 2;
 
   test("the spec and the state carry the limits: config over label over the host's default", async () => {
@@ -795,7 +805,10 @@ describe("runSession: resource limits", () => {
     await until(h, "run container");
     h.app.resolve(code);
     if (expected === "out of memory") {
-      const error = await session.then(() => undefined, (e: unknown) => e as DockercaskError);
+      const error = await session.then(
+        () => undefined,
+        (e: unknown) => e as DockercaskError,
+      );
       expect(error?.message).toBe("xeyes#work ran out of its 64 MiB memory limit; raise `memory` in config.toml");
       expect(error?.exitCode).toBe(137);
     } else {
@@ -826,10 +839,30 @@ describe("runSession: the policy comes from the app's recipe, never from its ima
   };
 
   test.each<[string, Record<string, string>, Record<string, string>, { network: string; devices: string[]; seccomp: boolean; audio: boolean; warned: string[] }]>([
-    ["labels inherited from a parent image grant nothing, and are named", { "io.dockercask.command": "xeyes" }, thirdParty, { network: "none", devices: [], seccomp: false, audio: false, warned: Object.keys(thirdParty).sort() }],
-    ["the same labels written in the recipe apply (the control)", { "io.dockercask.command": "xeyes", ...thirdParty }, {}, { network: "bridge", devices: ["/dev/fuse"], seccomp: true, audio: true, warned: [] }],
-    ["a recipe overrides what it inherits, and only the rest is named", { "io.dockercask.command": "xeyes", "io.dockercask.network": "bridge" }, thirdParty, { network: "bridge", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.audio", "io.dockercask.devices", "io.dockercask.seccomp"] }],
-    ["an inherited label of a key dockercask does not know is ignored, not an error", { "io.dockercask.command": "xeyes" }, { "io.dockercask.privileged": "true" }, { network: "none", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.privileged"] }],
+    [
+      "labels inherited from a parent image grant nothing, and are named",
+      { "io.dockercask.command": "xeyes" },
+      thirdParty,
+      { network: "none", devices: [], seccomp: false, audio: false, warned: Object.keys(thirdParty).sort() },
+    ],
+    [
+      "the same labels written in the recipe apply (the control)",
+      { "io.dockercask.command": "xeyes", ...thirdParty },
+      {},
+      { network: "bridge", devices: ["/dev/fuse"], seccomp: true, audio: true, warned: [] },
+    ],
+    [
+      "a recipe overrides what it inherits, and only the rest is named",
+      { "io.dockercask.command": "xeyes", "io.dockercask.network": "bridge" },
+      thirdParty,
+      { network: "bridge", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.audio", "io.dockercask.devices", "io.dockercask.seccomp"] },
+    ],
+    [
+      "an inherited label of a key dockercask does not know is ignored, not an error",
+      { "io.dockercask.command": "xeyes" },
+      { "io.dockercask.privileged": "true" },
+      { network: "none", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.privileged"] },
+    ],
   ])("%s", async (_, recipe, inherited, expected) => {
     const h = createHarness(undefined, recipe, inherited);
     await runToAppExit(h);
@@ -892,10 +925,13 @@ describe("runSession: the engine", () => {
   });
 
   test("Podman gets the app's seccomp profile as a file in the runtime dir", async () => {
-    const h = createHarness((h) => {
-      h.engine = { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "2" };
-      return {};
-    }, { "io.dockercask.command": "xeyes", "io.dockercask.seccomp": "browser" });
+    const h = createHarness(
+      (h) => {
+        h.engine = { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "2" };
+        return {};
+      },
+      { "io.dockercask.command": "xeyes", "io.dockercask.seccomp": "browser" },
+    );
     await runToAppExit(h);
     const opt = h.specs[0]?.HostConfig?.SecurityOpt?.find((o: string) => o.startsWith("seccomp="));
     const path = opt!.slice("seccomp=".length);
@@ -906,14 +942,16 @@ describe("runSession: the engine", () => {
 
 describe("runSession: a disposable instance", () => {
   /** Runtime dirs held by live sessions: acquiring one of them fails, as the real lock does. */
-  const withHeld = (held: string[]) => (h: Harness): Partial<RunSessionDeps> => ({
-    acquireRuntime(name, state) {
-      h.events.push(`acquire ${name.full}`);
-      if (held.includes(name.full)) return { ok: false, owner: { ...state, pid: 1 } };
-      h.states.push(state);
-      return { ok: true, dir: { path: `/run/dc/${name.full}`, writeState: (next) => void h.states.push(next), remove: () => void h.events.push("remove runtime dir") } };
-    },
-  });
+  const withHeld =
+    (held: string[]) =>
+    (h: Harness): Partial<RunSessionDeps> => ({
+      acquireRuntime(name, state) {
+        h.events.push(`acquire ${name.full}`);
+        if (held.includes(name.full)) return { ok: false, owner: { ...state, pid: 1 } };
+        h.states.push(state);
+        return { ok: true, dir: { path: `/run/dc/${name.full}`, writeState: (next) => void h.states.push(next), remove: () => void h.events.push("remove runtime dir") } };
+      },
+    });
 
   test("takes the lowest free tmp-<n>, registers nothing, claims no home, and its home is a tmpfs", async () => {
     const h = createHarness(withHeld(["xeyes#tmp-1"]), { "io.dockercask.command": "xeyes" });

@@ -83,10 +83,43 @@ describe("listRunning", () => {
     });
     expect(await listRunning(deps)).toEqual([
       // The engine's id wins over the state's: the state may be older than a restart.
-      { instance: "gimp", display: 5, container: "0123456789ab", containerName: "dockercask-gimp", startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 200, disposable: false, limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, staleImage: undefined },
+      {
+        instance: "gimp",
+        display: 5,
+        container: "0123456789ab",
+        containerName: "dockercask-gimp",
+        startedAt: new Date(T0).toISOString(),
+        uptimeSeconds: 91,
+        supervisorPid: 200,
+        disposable: false,
+        limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
+        staleImage: undefined,
+      },
       // A disposable instance is listed like any other, and marked.
-      { instance: "xeyes#tmp-1", display: 4, container: undefined, containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, disposable: true, limits: undefined, staleImage: undefined },
-      { instance: "xeyes#work", display: 3, container: "aaaaaaaaaaaa", containerName: undefined, startedAt: new Date(T0).toISOString(), uptimeSeconds: 91, supervisorPid: 100, disposable: false, limits: undefined, staleImage: undefined },
+      {
+        instance: "xeyes#tmp-1",
+        display: 4,
+        container: undefined,
+        containerName: undefined,
+        startedAt: new Date(T0).toISOString(),
+        uptimeSeconds: 91,
+        supervisorPid: 100,
+        disposable: true,
+        limits: undefined,
+        staleImage: undefined,
+      },
+      {
+        instance: "xeyes#work",
+        display: 3,
+        container: "aaaaaaaaaaaa",
+        containerName: undefined,
+        startedAt: new Date(T0).toISOString(),
+        uptimeSeconds: 91,
+        supervisorPid: 100,
+        disposable: false,
+        limits: undefined,
+        staleImage: undefined,
+      },
     ]);
   });
 
@@ -96,7 +129,13 @@ describe("listRunning", () => {
     ["a pid reused by another process is not a live supervisor", [200], []],
     ["only the live one", [100, 200], ["xeyes"]],
   ])("%s", async (_, alive, expected) => {
-    const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }, { name: "gimp", state: state("gimp", 200, { pidStart: "older" }) }], alive });
+    const { deps } = createFakes({
+      dirs: [
+        { name: "xeyes", state: state("xeyes", 100) },
+        { name: "gimp", state: state("gimp", 200, { pidStart: "older" }) },
+      ],
+      alive,
+    });
     expect((await listRunning(deps)).map((r) => r.instance)).toEqual(expected);
   });
 

@@ -3,13 +3,28 @@ import { toHostNotification, type AppNotification } from "../../../../src/core/b
 import { createRateLimiter } from "../../../../src/core/bridge/rate-limit.ts";
 
 const note = (over: Partial<AppNotification> = {}): AppNotification => ({
-  appName: "Slack", replacesId: 0, appIcon: "/home/app/evil.png", summary: "hi", body: "there", actions: ["default", "Open"], hints: { "image-data": [1], urgency: 2 }, expireTimeout: -1, ...over,
+  appName: "Slack",
+  replacesId: 0,
+  appIcon: "/home/app/evil.png",
+  summary: "hi",
+  body: "there",
+  actions: ["default", "Open"],
+  hints: { "image-data": [1], urgency: 2 },
+  expireTimeout: -1,
+  ...over,
 });
 
 describe("toHostNotification", () => {
   test("prefixes the summary, drops icon, actions and hints, never critical", () => {
     expect(toHostNotification("slack#work", note(), new Set())).toEqual({
-      appName: "dockercask slack#work", replacesId: 0, appIcon: "", summary: "slack#work: hi", body: "there", actions: [], urgency: 1, expireTimeout: -1,
+      appName: "dockercask slack#work",
+      replacesId: 0,
+      appIcon: "",
+      summary: "slack#work: hi",
+      body: "there",
+      actions: [],
+      urgency: 1,
+      expireTimeout: -1,
     });
   });
 

@@ -10,7 +10,10 @@ const OPTIONS = { file: "/c/config.toml", home: "/home/u" };
 describe("labels", () => {
   test.each([
     [{ "io.dockercask.links": "disposable:firefox" }, { links: { kind: "disposable", app: "firefox" }, notifications: true }],
-    [{ "io.dockercask.links": "host", "io.dockercask.notifications": "false" }, { links: { kind: "host" }, notifications: false }],
+    [
+      { "io.dockercask.links": "host", "io.dockercask.notifications": "false" },
+      { links: { kind: "host" }, notifications: false },
+    ],
     [{}, { links: undefined, notifications: true }],
   ])("%p", (labels, expected) => {
     const result = parsePolicy({ "io.dockercask.command": "app", ...labels });

@@ -179,7 +179,17 @@ describe("what the server says", () => {
   test("the server info names the instance, not the host's user and machine", () => {
     const { filter } = authorized();
     filter.fromClient(command(C.GET_SERVER_INFO, 3));
-    const info = reply(3, encodeString("pulseaudio"), encodeString("16.1"), encodeString("alice"), encodeString("alice-laptop"), sampleSpec, encodeString("sink"), encodeString("source"), encodeU32(7));
+    const info = reply(
+      3,
+      encodeString("pulseaudio"),
+      encodeString("16.1"),
+      encodeString("alice"),
+      encodeString("alice-laptop"),
+      sampleSpec,
+      encodeString("sink"),
+      encodeString("source"),
+      encodeU32(7),
+    );
     expect(decode(filter.fromServer(info).toClient)).toEqual([[C.REPLY, 3, "pulseaudio", "16.1", "app", "xeyes", "a", "sink", "source", 7]]);
   });
 
@@ -207,9 +217,24 @@ describe("the microphone", () => {
   // sample spec, channel map, source index, source name, maxlength, corked, fragsize,
   // 7 booleans (no_move is the 6th), peak detect, adjust latency, proplist, direct_on_input.
   const record = (tag: number, index = INVALID_INDEX, name: string | null = null, directOnInput = INVALID_INDEX) =>
-    command(C.CREATE_RECORD_STREAM, tag, sampleSpec, channelMap, encodeU32(index), encodeString(name), encodeU32(INVALID_INDEX), encodeBoolean(false), encodeU32(INVALID_INDEX), ...Array.from({ length: 9 }, () => encodeBoolean(false)), emptyProps, encodeU32(directOnInput));
-  const serverInfo = (defaultSource: string) => reply(0xfffffff0, encodeString("pulseaudio"), encodeString("16.1"), encodeString("u"), encodeString("h"), sampleSpec, encodeString("sink"), encodeString(defaultSource), encodeU32(1));
-  const sourceInfo = (index: number, name: string, monitorOf: number) => reply(0xfffffff1, encodeU32(index), encodeString(name), encodeString("desc"), sampleSpec, channelMap, encodeU32(1), Uint8Array.of(0x76, 0), encodeBoolean(false), encodeU32(monitorOf));
+    command(
+      C.CREATE_RECORD_STREAM,
+      tag,
+      sampleSpec,
+      channelMap,
+      encodeU32(index),
+      encodeString(name),
+      encodeU32(INVALID_INDEX),
+      encodeBoolean(false),
+      encodeU32(INVALID_INDEX),
+      ...Array.from({ length: 9 }, () => encodeBoolean(false)),
+      emptyProps,
+      encodeU32(directOnInput),
+    );
+  const serverInfo = (defaultSource: string) =>
+    reply(0xfffffff0, encodeString("pulseaudio"), encodeString("16.1"), encodeString("u"), encodeString("h"), sampleSpec, encodeString("sink"), encodeString(defaultSource), encodeU32(1));
+  const sourceInfo = (index: number, name: string, monitorOf: number) =>
+    reply(0xfffffff1, encodeU32(index), encodeString(name), encodeString("desc"), sampleSpec, channelMap, encodeU32(1), Uint8Array.of(0x76, 0), encodeBoolean(false), encodeU32(monitorOf));
 
   test("with it on, a record stream is made on the default source, pinned by name and never moved", () => {
     const filter = withStream({ microphone: true });

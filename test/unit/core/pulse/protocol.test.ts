@@ -34,7 +34,16 @@ describe("parseTagstruct", () => {
     ["sample spec, timeval, volume", bytes([0x61, 3, 2, ...u32(48000)], [0x54, ...u32(1), ...u32(2)], [0x56, ...u32(65536)]), ["a", "T", "V"]],
     ["arbitrary", bytes([0x78, ...u32(3), 1, 2, 3]), ["x"]],
     ["channel map and cvolume", bytes([0x6d, 2, 1, 2], [0x76, 2, ...u32(1), ...u32(2)]), ["m", "v"]],
-    ["a property list", bytes(proplist([["application.name", "pacat"], ["a", ""]])), ["P"]],
+    [
+      "a property list",
+      bytes(
+        proplist([
+          ["application.name", "pacat"],
+          ["a", ""],
+        ]),
+      ),
+      ["P"],
+    ],
     ["an empty property list", bytes([0x50, 0x4e]), ["P"]],
     ["a format info", bytes([0x66, 0x42, 1], proplist([["format.rate", "48000"]])), ["f"]],
   ])("%s", (_, payload, tags) => {
@@ -68,7 +77,14 @@ describe("reading and rewriting values", () => {
   });
 
   test("replaces the named items and keeps every other byte", () => {
-    const next = replaceItems(payload, items, new Map([[1, encodeString("x")], [3, encodeBoolean(false)]]));
+    const next = replaceItems(
+      payload,
+      items,
+      new Map([
+        [1, encodeString("x")],
+        [3, encodeBoolean(false)],
+      ]),
+    );
     const again = parseTagstruct(next);
     expect([readU32(next, again[0]), readString(next, again[1]), readString(next, again[2]), readBoolean(again[3])]).toEqual([20, "x", null, false]);
   });
