@@ -162,7 +162,12 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       const exec = await wrap(() => api.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }));
       const stream = await wrap(() => exec.start({ hijack: false }));
       const out: Buffer[] = [];
-      const stdout = new Writable({ write: (chunk, _encoding, done) => (out.push(chunk as Buffer), done()) });
+      const stdout = new Writable({
+        write: (chunk, _encoding, done) => {
+          out.push(chunk as Buffer);
+          done();
+        },
+      });
       const stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
       api.modem.demuxStream(stream, stdout, stderr);
       await new Promise<void>((resolve) => {

@@ -32,7 +32,10 @@ async function startDisposable(app: string, appArgs: string[] = []): Promise<Dis
     })();
   }
   let done = false;
-  const exited = proc.exited.then((code) => ((done = true), code));
+  const exited = proc.exited.then((code) => {
+    done = true;
+    return code;
+  });
   const instance = await waitFor(
     `a disposable ${app} to start`,
     () => {

@@ -75,7 +75,10 @@ async function openStarting(args: string[]): Promise<Opened> {
     for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) text += new TextDecoder().decode(chunk);
   })();
   let done = false;
-  const exited = proc.exited.then((code) => ((done = true), code));
+  const exited = proc.exited.then((code) => {
+    done = true;
+    return code;
+  });
   const [instance, display] = await waitFor(
     `open ${args.join(" ")} to start its instance`,
     () => {

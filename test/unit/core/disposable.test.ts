@@ -23,7 +23,11 @@ describe("allocateDisposable", () => {
 
   test("two starts racing: the lock gives each its own name", () => {
     const locks = new Set<string>();
-    const take = (n: { full: string }) => (locks.has(n.full) ? undefined : (locks.add(n.full), n.full));
+    const take = (n: { full: string }) => {
+      if (locks.has(n.full)) return undefined;
+      locks.add(n.full);
+      return n.full;
+    };
     expect([allocateDisposable("xterm", take).name.full, allocateDisposable("xterm", take).name.full]).toEqual(["xterm#tmp-1", "xterm#tmp-2"]);
   });
 
