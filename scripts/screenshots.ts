@@ -25,6 +25,7 @@ export const MAIN_WINDOWS: Record<string, string> = {
   thunderbird: "^thunderbird",
   firefox: "^firefox-esr$",
   chromium: "^Chromium$",
+  evince: "^(evince|Evince)$",
 };
 /** Built only with the internet at hand: their vendors' servers. */
 export const VENDOR_APPS = ["chrome", "slack", "spotify"];
