@@ -50,9 +50,12 @@ const shaInside = async (instance: string, path: string) => (await sh(["docker",
  * pixels) on its white page (a share of near-white ones). Neither an empty display (all black,
  * before the app paints) nor evince's own window without the document (grey, no black) passes.
  */
-async function showsThePdf(instance: string, display: number, shot: string): Promise<boolean> {
+async function showsThePdf(instance: string, display: number, shot: string, title?: string): Promise<boolean> {
   const xauthority = join(box.env.XDG_RUNTIME_DIR!, "dockercask", instance, "xauth.client");
-  await sh(["import", "-window", "root", shot], { DISPLAY: `:${display}`, XAUTHORITY: xauthority });
+  const env = { DISPLAY: `:${display}`, XAUTHORITY: xauthority };
+  // Given several files, evince opens a window for each, in no fixed order: bring the PDF's up.
+  if (title) await sh(["xdotool", "search", "--name", title, "windowactivate", "--sync"], env);
+  await sh(["import", "-window", "root", shot], env);
   const share = async (threshold: string, fx: string) =>
     Number((await sh(["/usr/bin/convert", shot, "-colorspace", "Gray", "-threshold", threshold, "-format", `%[fx:${fx}]`, "info:"])).stdout.trim());
   const black = await share("10%", "1-mean");
@@ -106,7 +109,7 @@ describe("open", () => {
       expect(mounts).not.toContain(files);
       // The app's first argument is the PDF: evince draws its black block.
       const shot = join(ARTIFACTS, "open-evince-pdf.png");
-      await waitFor("evince to show the PDF", () => showsThePdf("evince#open", session.display, shot));
+      await waitFor("evince to show the PDF", () => showsThePdf("evince#open", session.display, shot, "doc.pdf"));
     } finally {
       await box.run(["stop", "evince#open"]);
       await session.exited;
