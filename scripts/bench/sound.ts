@@ -16,7 +16,7 @@ import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { COMMAND } from "../../src/core/pulse/commands.ts";
-import { controlPacket, createPacketReader, encodeString, encodeU32, parseTagstruct, readU32 } from "../../src/core/pulse/protocol.ts";
+import { controlPacket, createPacketReader, encodeArbitrary, encodeString, encodeU32, parseTagstruct, readU32 } from "../../src/core/pulse/protocol.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
 
@@ -66,7 +66,7 @@ async function connectClient(path: string): Promise<{ roundTrip(): Promise<numbe
     socket.write(controlPacket(encodeU32(command), encodeU32(mine), ...values));
     return answered;
   };
-  const cookie = Uint8Array.from([0x78, 0, 0, 1, 0, ...new Uint8Array(256)]);
+  const cookie = encodeArbitrary(new Uint8Array(256));
   if (!(await ask(COMMAND.AUTH, encodeU32(35), cookie))) throw new Error(`auth refused on ${path}`);
   const name = new TextEncoder().encode("dockercask-bench\0");
   const props = Uint8Array.from([0x50, ...encodeString("application.name"), 0x4c, 0, 0, 0, name.length, 0x78, 0, 0, 0, name.length, ...name, 0x4e]);

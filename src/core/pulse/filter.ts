@@ -12,6 +12,7 @@ import { AUTH_MEMFD_BIT, AUTH_SHM_BIT, CLIENT_COMMAND_RULES, COMMAND, commandNam
 import {
   CONTROL_CHANNEL,
   controlPacket,
+  encodeArbitrary,
   encodeBoolean,
   encodePacket,
   encodeString,
@@ -116,8 +117,8 @@ export function createPulseFilter(options: PulseFilterOptions) {
         pending.set(tag, "auth");
         // Every byte of audio must pass the relay: no shared memory, no memfd.
         const replacements = new Map([[2, encodeU32(version & ~(AUTH_SHM_BIT | AUTH_MEMFD_BIT))]]);
-        if (options.cookie) replacements.set(3, arbitrary(options.cookie));
-        out.toServer.push(control(replaceItems(p, items, replacements)));
+        if (options.cookie) replacements.set(3, encodeArbitrary(options.cookie));
+        out.toServer.push(controlPacket(replaceItems(p, items, replacements)));
         return out;
       }
       case "forward":
@@ -164,8 +165,9 @@ export function createPulseFilter(options: PulseFilterOptions) {
       return out;
     }
     const p = packet.payload;
-    const command = p[0] === 0x4c ? new DataView(p.buffer, p.byteOffset + 1, 4).getUint32(0) : undefined;
-    const tag = p[5] === 0x4c ? new DataView(p.buffer, p.byteOffset + 6, 4).getUint32(0) : undefined;
+    // Most server packets pass untouched: read their leading u32s in place, without walking them.
+    const command = leadingU32(p, 0);
+    const tag = leadingU32(p, 1);
     if (tag === RELAY_TAG_SERVER_INFO || tag === RELAY_TAG_SOURCE_INFO) return answerProbe(command, tag, p);
     // Shared memory is off: nothing of it may reach the client.
     if (command === COMMAND.ENABLE_SRBCHANNEL || command === COMMAND.REGISTER_MEMFD_SHMID) return out;
@@ -174,7 +176,7 @@ export function createPulseFilter(options: PulseFilterOptions) {
       return out;
     }
     if (command === COMMAND.PLAYBACK_STREAM_KILLED || command === COMMAND.RECORD_STREAM_KILLED) {
-      const channel = p[10] === 0x4c ? new DataView(p.buffer, p.byteOffset + 11, 4).getUint32(0) : undefined;
+      const channel = leadingU32(p, 2);
       forget(command === COMMAND.PLAYBACK_STREAM_KILLED ? playback : record, channel);
     }
     const kind = tag === undefined ? undefined : pending.get(tag);
@@ -187,7 +189,7 @@ export function createPulseFilter(options: PulseFilterOptions) {
       out.toClient.push(encodePacket(packet));
       return out;
     }
-    out.toClient.push(control(rewriteReply(kind, p)));
+    out.toClient.push(controlPacket(rewriteReply(kind, p)));
     return out;
   }
 
@@ -286,7 +288,7 @@ export function createPulseFilter(options: PulseFilterOptions) {
         ]);
         if (readBoolean(current.items[14]) !== undefined) replacements.set(14, encodeBoolean(true));
         pending.set(current.tag, "record");
-        out.toServer.push(control(replaceItems(current.payload, current.items, replacements)));
+        out.toServer.push(controlPacket(replaceItems(current.payload, current.items, replacements)));
         return release(out, current);
       }
     }
@@ -307,16 +309,13 @@ export function createPulseFilter(options: PulseFilterOptions) {
   return { fromClient: (packet: Packet) => fromClient(packet), fromServer };
 }
 
-function forget(streams: Map<number, number>, channel: number | undefined): void {
-  if (channel !== undefined) streams.delete(channel);
+/** The `index`-th value of a tagstruct that starts with u32s (command, tag, channel), or undefined. */
+function leadingU32(p: Uint8Array, index: number): number | undefined {
+  const at = index * 5;
+  for (let i = 0; i <= at; i += 5) if (p[i] !== 0x4c) return undefined;
+  return p.length >= at + 5 ? new DataView(p.buffer, p.byteOffset + at + 1, 4).getUint32(0) : undefined;
 }
 
-const control = (payload: Uint8Array) => encodePacket({ channel: CONTROL_CHANNEL, payload });
-
-function arbitrary(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + bytes.length);
-  out[0] = 0x78;
-  new DataView(out.buffer).setUint32(1, bytes.length);
-  out.set(bytes, 5);
-  return out;
+function forget(streams: Map<number, number>, channel: number | undefined): void {
+  if (channel !== undefined) streams.delete(channel);
 }

@@ -203,6 +203,24 @@ export const encodeU32 = (value: number): Uint8Array => {
 };
 export const encodeString = (value: string | null): Uint8Array => (value === null ? Uint8Array.of(0x4e) : Uint8Array.from([0x74, ...new TextEncoder().encode(value), 0]));
 export const encodeBoolean = (value: boolean): Uint8Array => Uint8Array.of(value ? 0x31 : 0x30);
+/** An arbitrary ('x'): its length, then the bytes (the AUTH cookie, a property's value). */
+export function encodeArbitrary(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + bytes.length);
+  out[0] = 0x78;
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, 5);
+  return out;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
 
 /** The payload with some of its items replaced by encoded values; every other byte stays as it was. */
 export function replaceItems(payload: Uint8Array, items: TagItem[], replacements: Map<number, Uint8Array>): Uint8Array {
@@ -214,22 +232,10 @@ export function replaceItems(payload: Uint8Array, items: TagItem[], replacements
     at = item.end;
   }
   parts.push(payload.subarray(at));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A control packet made of tagstruct values. */
 export function controlPacket(...values: Uint8Array[]): Uint8Array {
-  const payload = new Uint8Array(values.reduce((n, v) => n + v.length, 0));
-  let offset = 0;
-  for (const value of values) {
-    payload.set(value, offset);
-    offset += value.length;
-  }
-  return encodePacket({ channel: CONTROL_CHANNEL, payload });
+  return encodePacket({ channel: CONTROL_CHANNEL, payload: concatBytes(values) });
 }

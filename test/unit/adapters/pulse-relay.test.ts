@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSoundRelay, type SoundRelay } from "../../../src/adapters/pulse-relay.ts";
 import { COMMAND } from "../../../src/core/pulse/commands.ts";
-import { controlPacket, createPacketReader, encodeU32, parseTagstruct, readU32 } from "../../../src/core/pulse/protocol.ts";
+import { controlPacket, createPacketReader, encodeArbitrary, encodeU32, parseTagstruct, readU32 } from "../../../src/core/pulse/protocol.ts";
 
 let dir: string;
 let upstream: Server | undefined;
@@ -87,7 +87,7 @@ async function client(path: string) {
   };
 }
 
-const cookie = Uint8Array.from([0x78, 0, 0, 1, 0, ...new Uint8Array(256)]);
+const cookie = encodeArbitrary(new Uint8Array(256));
 
 test("a client that breaks the protocol is cut off, and says so once; another client goes on", async () => {
   const { path, logs } = await start();

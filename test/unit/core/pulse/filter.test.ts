@@ -4,6 +4,7 @@ import { createPulseFilter, type PulseFilterOptions } from "../../../../src/core
 import {
   CONTROL_CHANNEL,
   createPacketReader,
+  encodeArbitrary,
   encodeBoolean,
   encodePacket,
   encodeString,
@@ -19,7 +20,7 @@ const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [..
 const control = (...values: Uint8Array[]): Packet => ({ channel: CONTROL_CHANNEL, offsetHigh: 0, offsetLow: 0, flags: 0, payload: concat(values) });
 const command = (cmd: number, tag: number, ...args: Uint8Array[]) => control(encodeU32(cmd), encodeU32(tag), ...args);
 const reply = (tag: number, ...values: Uint8Array[]) => command(C.REPLY, tag, ...values);
-const arbitrary = (n: number, fill = 0) => concat([Uint8Array.of(0x78), encodeU32(n).subarray(1), new Uint8Array(n).fill(fill)]);
+const arbitrary = (n: number, fill = 0) => encodeArbitrary(new Uint8Array(n).fill(fill));
 const sampleSpec = Uint8Array.of(0x61, 3, 2, 0, 0, 0xbb, 0x80);
 const channelMap = Uint8Array.of(0x6d, 2, 1, 2);
 const emptyProps = Uint8Array.of(0x50, 0x4e);
