@@ -7,7 +7,7 @@ import type { XephyrHandle } from "../ports/xephyr.ts";
 import type { Catalog } from "../core/catalog.ts";
 import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
-import { describeEngine } from "../core/engine.ts";
+import { describeEngine, type EngineIdentity } from "../core/engine.ts";
 import { adaptSpecToEngine } from "../core/engine-spec.ts";
 import { AlreadyRunningError, EngineCannotApplyError } from "../core/errors.ts";
 import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../core/hardening-check.ts";
@@ -208,7 +208,7 @@ async function superviseSession(
     // Three chains run side by side; the container needs all of them.
     // Docker: connect, clean up dead sessions' containers, the image (built if missing or stale).
     // Beside it, what the container mounts of ours: the sound socket and the desktop bus.
-    let dockerSide: Promise<void> | undefined;
+    let dockerSide: Promise<EngineIdentity> | undefined;
     let socketsSide: Promise<void> | undefined;
     const startDockerSide = () => {
       socketsSide ??= (async () => {
@@ -221,8 +221,9 @@ async function superviseSession(
       })();
       dockerSide ??= (async () => {
         docker = await deps.docker();
-        const beyond = limitsBeyondEngine(await docker.engine());
-        if (beyond.length) throw new EngineCannotApplyError(describeEngine(await docker.engine()), beyond, { cgroupV1: true });
+        const engine = await docker.engine();
+        const beyond = limitsBeyondEngine(engine);
+        if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: true });
         await deps.reapContainers();
         await deps.ensureImage(name.app, { noBuild: extra.noBuild });
         // A disposable instance writes nothing to the data folder: its home is a tmpfs in the container.
@@ -231,6 +232,7 @@ async function superviseSession(
           if (user.uid !== deps.host.uid) deps.claimHome(deps.store.homePath(name), user);
         }
         await checkImage(docker, deps.catalog, name.app, deps.log);
+        return engine;
       })();
       return dockerSide;
     };
@@ -281,7 +283,8 @@ async function superviseSession(
       appArgs: extra.appArgs,
     });
     // The same promises, said the way this engine takes them; refused where it cannot keep one.
-    const engine = await docker!.engine();
+    // The window chain started the Docker chain before Xephyr came up, so it is there.
+    const engine = dockerResult.value!;
     const adapted = adaptSpecToEngine(spec, engine, { host: deps.host, seccompFile: `${runtime.path}/seccomp.json` });
     const beyond = settingsBeyondEngine(adapted.spec, engine);
     if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: engine.rootless && engine.cgroupVersion === "1" });
