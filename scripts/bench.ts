@@ -34,6 +34,7 @@ import { resolveLimits } from "../src/core/limits.ts";
 import { parsePolicy } from "../src/core/policy.ts";
 import { CLIENT_AUTH_FILE, parseSessionState, type SessionState, STATE_FILE } from "../src/core/runtime.ts";
 import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../src/core/xephyr.ts";
+import { percentile, sorted } from "./bench/stats.ts";
 
 const ROOT = join(import.meta.dir, "..");
 /** Issue 3: xeyes, the smoke-test app, shows the tool's overhead as a ratio; a heavy app, in ms. */
@@ -437,14 +438,11 @@ async function stopSupervisor(proc: Proc, state: SessionState | undefined): Prom
 // ---------------------------------------------------------------------------------------------
 // Statistics and the report
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 function median(xs: number[]): number {
   const s = sorted(xs);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
-/** Nearest rank. */
-const percentile = (xs: number[], p: number) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 const ms = (x: number) => x.toFixed(1);
 
 function table(header: string[], rows: string[][]): string {

@@ -29,6 +29,7 @@ import { queryHostScreen } from "../../src/adapters/host-display.ts";
 import { BIN, sh } from "../../test/e2e/helpers.ts";
 import { createAppSandbox, HOST_DISPLAY } from "../../test/e2e/session.ts";
 import { dockerRunArgs, fail, readCookie, readDisplayNumber, watchForWindow, xauthorityEntry } from "./floor.ts";
+import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-scale:start -->", "<!-- bench-scale:end -->"] as const;
@@ -54,8 +55,6 @@ const TICK_MS = 10; // USER_HZ 100
 const now = () => performance.now();
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const percentile = (xs: number[], p: number) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 const median = (xs: number[]) => percentile(xs, 50);
 const f1 = (x: number) => x.toFixed(1);
 

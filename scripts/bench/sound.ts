@@ -19,6 +19,7 @@ import { COMMAND } from "../../src/core/pulse/commands.ts";
 import { controlPacket, createPacketReader, encodeArbitrary, encodeString, encodeU32, parseTagstruct, readU32 } from "../../src/core/pulse/protocol.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
+import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-sound:start -->", "<!-- bench-sound:end -->"] as const;
@@ -81,7 +82,6 @@ async function connectClient(path: string): Promise<{ roundTrip(): Promise<numbe
   };
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 const fixed = (x: number, digits = 3) => x.toFixed(digits);
 
 async function main() {

@@ -159,24 +159,25 @@ if (ENGINE === "docker" && rootless.length > 0 && hostUid === 0)
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    const asUser = (args: string[]) =>
-      sh([
-        "runuser",
-        "-u",
-        testUser,
-        "--",
-        "env",
-        "-i",
-        `PATH=${process.env.PATH}`,
-        `HOME=${dir}/home`,
-        `XDG_CONFIG_HOME=${dir}/config`,
-        `XDG_DATA_HOME=${dir}/data`,
-        `XDG_RUNTIME_DIR=${runtime}`,
-        `DISPLAY=${process.env.DISPLAY ?? ":0"}`,
-        "NO_COLOR=1",
-        join(dir, "dockercask"),
-        ...args,
-      ]);
+    /** `dockercask <args>` as the test user, in a world of its own. */
+    const asUserArgv = (args: string[]) => [
+      "runuser",
+      "-u",
+      testUser,
+      "--",
+      "env",
+      "-i",
+      `PATH=${process.env.PATH}`,
+      `HOME=${dir}/home`,
+      `XDG_CONFIG_HOME=${dir}/config`,
+      `XDG_DATA_HOME=${dir}/data`,
+      `XDG_RUNTIME_DIR=${runtime}`,
+      `DISPLAY=${process.env.DISPLAY ?? ":0"}`,
+      "NO_COLOR=1",
+      join(dir, "dockercask"),
+      ...args,
+    ];
+    const asUser = (args: string[]) => sh(asUserArgv(args));
 
     test("found without configuration: the user's own engine comes before the system's", async () => {
       const doctor = await asUser(["doctor"]);
@@ -208,32 +209,7 @@ if (ENGINE === "docker" && rootless.length > 0 && hostUid === 0)
         });
       else
         test(`${name}: xeyes opens, and what the app writes in its home is the user's`, async () => {
-          const run = Bun.spawn(
-            [
-              "runuser",
-              "-u",
-              testUser,
-              "--",
-              "env",
-              "-i",
-              `PATH=${process.env.PATH}`,
-              `HOME=${dir}/home`,
-              `XDG_CONFIG_HOME=${dir}/config`,
-              `XDG_DATA_HOME=${dir}/data`,
-              `XDG_RUNTIME_DIR=${runtime}`,
-              `DISPLAY=${process.env.DISPLAY ?? ":0"}`,
-              join(dir, "dockercask"),
-              "--engine",
-              name,
-              "run",
-              "attacker#rootless",
-              "--",
-              "sh",
-              "-c",
-              "echo x > ~/written; sleep 600",
-            ],
-            { stdout: "pipe", stderr: "pipe" },
-          );
+          const run = Bun.spawn(asUserArgv(["--engine", name, "run", "attacker#rootless", "--", "sh", "-c", "echo x > ~/written; sleep 600"]), { stdout: "pipe", stderr: "pipe" });
           const file = join(dir, "data/dockercask/homes/attacker#rootless/written");
           try {
             await waitFor("the app to write its file", () => statSync(file, { throwIfNoEntry: false }) !== undefined, 300_000);
