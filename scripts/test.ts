@@ -172,6 +172,8 @@ function printMatrix(rows: { engine: string; desktop: string; result: Totals; se
     .map((e) => e.split("=")[0]);
   if (rootless.length)
     lines.push(`  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`);
+  // An engine the test bed could not bring up (Debian 13's packages out of reach, say).
+  for (const missing of (env.DOCKERCASK_TEST_MISSING_ENGINES ?? "").split(",").filter(Boolean)) lines.push(`  not in the matrix: ${missing}`);
   console.log(lines.join("\n"));
 }
 

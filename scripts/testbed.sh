@@ -474,6 +474,65 @@ ensure_podman() {
 }
 
 # ---------------------------------------------------------------------------------------
+# A current Docker Engine beside Debian 12's 20.10: Debian 13's docker.io (26.1) and containerd
+# (1.7), unpacked from their packages, not installed, so they replace nothing of the system's.
+# Their binaries run on Debian 12's glibc; Debian 13's runc does not (it needs glibc 2.38), so
+# the system's runc 1.1 runs the containers. It has its own socket, data root, exec root and
+# bridge, and when Debian 13's packages cannot be had it is left out and the matrix says why.
+# ---------------------------------------------------------------------------------------
+CURRENT_SOCK=/run/docker-current.sock
+CURRENT_DIR=/opt/dockercask/docker-current
+CURRENT_CACHE=/var/cache/dockercask/docker-current
+CURRENT_BRIDGE=dcur0
+CURRENT_BRIDGE_ADDR=172.30.199.1/24
+CURRENT_LOG=/var/log/dockerd-current.log
+CURRENT_ENGINE=""
+CURRENT_MISSING=""
+
+fetch_docker_current() {
+  [ -x "${CURRENT_DIR}/dockerd" ] && [ -x "${CURRENT_DIR}/containerd" ] && return 0
+  log "docker-current: fetching Debian 13's docker.io and containerd into ${CURRENT_DIR}"
+  local apt="${CURRENT_CACHE}/apt" deb
+  mkdir -p "${apt}/lists/partial" "${apt}/archives/partial" "${CURRENT_DIR}"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' "$DEBIAN_MIRROR" >"${apt}/sources.list"
+  local -a opts=(-q -o "Dir::Etc::sourcelist=${apt}/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=${apt}/lists"
+    -o "Dir::Cache=${apt}" -o APT::Sandbox::User=root)
+  apt-get "${opts[@]}" update >&2 || return 1
+  (cd "$CURRENT_CACHE" && apt-get "${opts[@]}" download docker.io containerd >&2) || return 1
+  local unpacked="${CURRENT_CACHE}/unpacked"
+  rm -rf "$unpacked"
+  for deb in "$CURRENT_CACHE"/docker.io_*.deb "$CURRENT_CACHE"/containerd_*.deb; do dpkg-deb -x "$deb" "$unpacked" || return 1; done
+  cp "${unpacked}/usr/sbin/dockerd" "${unpacked}/usr/sbin/docker-proxy" "${unpacked}/usr/bin/containerd" \
+    "${unpacked}/usr/bin/containerd-shim-runc-v2" "$CURRENT_DIR/" || return 1
+  rm -rf "$unpacked" "$apt"
+}
+
+ensure_docker_current() {
+  if ! engine_up "$CURRENT_SOCK"; then
+    if ! fetch_docker_current; then
+      CURRENT_MISSING="Debian 13's docker.io could not be fetched"
+      log "docker-current: ${CURRENT_MISSING}; left out of the matrix"
+      return 0
+    fi
+    if ! ip link show "$CURRENT_BRIDGE" >/dev/null 2>&1; then
+      ip link add "$CURRENT_BRIDGE" type bridge
+      ip addr add "$CURRENT_BRIDGE_ADDR" dev "$CURRENT_BRIDGE"
+      ip link set "$CURRENT_BRIDGE" up
+    fi
+    log "docker-current: starting ${CURRENT_DIR}/dockerd on ${CURRENT_SOCK} (log: ${CURRENT_LOG})"
+    mkdir -p /var/lib/docker-current /run/docker-current
+    PATH="${CURRENT_DIR}:${PATH}" setsid nohup "${CURRENT_DIR}/dockerd" --host "unix://${CURRENT_SOCK}" \
+      --data-root /var/lib/docker-current --exec-root /run/docker-current --pidfile /run/docker-current.pid \
+      --bridge "$CURRENT_BRIDGE" >>"$CURRENT_LOG" 2>&1 </dev/null &
+    wait_until 120 0.5 engine_up "$CURRENT_SOCK" || die "the current dockerd did not answer; see ${CURRENT_LOG}"
+  fi
+  docker -H "unix://${CURRENT_SOCK}" image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
+    docker save "$BASE_IMAGE" | docker -H "unix://${CURRENT_SOCK}" load >/dev/null
+  log "docker-current: engine answers ($(docker -H "unix://${CURRENT_SOCK}" version -f '{{.Server.Version}}'))"
+  CURRENT_ENGINE=",docker-current=unix://${CURRENT_SOCK}"
+}
+
+# ---------------------------------------------------------------------------------------
 # Rootless engines refuse root: they run as an unprivileged test user with subordinate ids.
 # ---------------------------------------------------------------------------------------
 TEST_USER="${DOCKERCASK_TEST_USER:-dctest}"
@@ -530,6 +589,7 @@ ensure_wayland_user
 ensure_docker
 ensure_base_image
 ensure_podman
+ensure_docker_current
 ensure_rootless_engines
 ensure_display
 ensure_pulse
@@ -540,7 +600,9 @@ printf 'PULSE_SERVER=%s\n' "$(pulse_server)"
 printf 'DOCKERCASK_TEST_PIPEWIRE_SERVER=unix:%s/pulse/native\n' "$PIPEWIRE_DIR"
 printf 'DOCKERCASK_TEST_SINK=%s\n' "$SINK"
 # Engines the matrix runs on (name=DOCKER_HOST), the rootless ones with the user they run as.
-printf 'DOCKERCASK_TEST_ENGINES=docker=unix:///var/run/docker.sock,podman=unix://%s\n' "$PODMAN_SOCK"
+printf 'DOCKERCASK_TEST_ENGINES=docker=unix:///var/run/docker.sock,podman=unix://%s%s\n' "$PODMAN_SOCK" "$CURRENT_ENGINE"
+# An engine the test bed could not bring up, and why: the matrix names it.
+printf 'DOCKERCASK_TEST_MISSING_ENGINES=%s\n' "${CURRENT_MISSING:+docker-current: ${CURRENT_MISSING}}"
 printf 'DOCKERCASK_TEST_ROOTLESS_ENGINES=%s\n' "$ROOTLESS_ENGINES"
 printf 'DOCKERCASK_TEST_USER=%s\n' "$TEST_USER"
 # cgroup2fs: v2; tmpfs: v1 or hybrid, where rootless engines cannot enforce limits.
