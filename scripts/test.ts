@@ -6,8 +6,9 @@
  *      test skips for want of them;
  *   2. unit tests (pure logic, no Docker, no X);
  *   3. compile dist/dockercask, which the e2e tests drive;
- *   4. e2e tests against the real engine and X servers: every file on rootful Docker, then
- *      ENGINE_SUBSET again on each other engine the test bed runs (DOCKER_HOST set to it);
+ *   4. e2e tests against the real engines and X servers: every file on rootful Docker, then
+ *      ENGINE_SUBSET again on each other engine the test bed runs (DOCKER_HOST set to it),
+ *      and on every engine the files of each desktop in DESKTOPS;
  *   5. a matrix of engine x desktop: passed/failed.
  * Ends with one line `N passed, N failed, N skipped`. In CI (CI=true) a skipped test fails
  * the run unless test/allowed-skips.ts lists it with its reason.
@@ -16,6 +17,7 @@
  *   bun scripts/test.ts --unit     the lint and format check, and the unit tests
  *   bun scripts/test.ts --e2e [filter...]   only e2e (filters go to bun test)
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { ALLOWED_SKIPS } from "../test/allowed-skips.ts";
@@ -36,8 +38,18 @@ const E2E_TIMEOUT_MS = 10 * 60 * 1000;
  * cold CI run in budget: each engine has its own image store, so each builds its images once.
  */
 const ENGINE_SUBSET = ["test/e2e/run.test.ts", "test/e2e/teardown.test.ts", "test/e2e/clipboard.test.ts", "test/e2e/sound.test.ts", "test/e2e/security.test.ts", "test/e2e/engines.test.ts"];
-/** The desktop the e2e suites run on today: a bare Xvfb. */
-const DESKTOP = "x11-xvfb";
+/**
+ * The desktops of the matrix, each with the files that run on it. The rest of the suite runs on
+ * the first, a bare Xvfb; the others start a desktop of their own (test/e2e/desktops.ts) and run
+ * on every engine, since they are short: a window manager's title, raise, close and resize, and
+ * a Wayland session's window, clipboard both ways and teardown.
+ */
+const DESKTOPS: { name: string; files: string[] }[] = [
+  { name: "x11-xvfb", files: [] },
+  { name: "x11-openbox", files: ["test/e2e/window-manager.test.ts"] },
+  { name: "wayland-sway", files: ["test/e2e/wayland.test.ts"] },
+];
+const DESKTOP_FILES = DESKTOPS.flatMap((d) => d.files);
 
 interface Totals {
   passed: number;
@@ -134,17 +146,26 @@ try {
       .filter(Boolean)
       .map((e) => e.split("=") as [string, string]);
     const matrix: { engine: string; desktop: string; result: Totals; seconds: number }[] = [];
+    const allFiles = readdirSync(join(root, "test/e2e"))
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => `test/e2e/${f}`)
+      .sort();
+    const named = (file: string) => !filters.length || filters.some((f) => file.endsWith(f) || f.endsWith(file));
     for (const [engine, host] of engines.length ? engines : [["docker", ""] as [string, string]]) {
       const full = engine === "docker";
-      // With filters, every engine runs the files named (those of the subset, on the others).
-      const paths = filters.length ? (full ? filters : filters.filter((f) => ENGINE_SUBSET.some((s) => s.endsWith(f) || f.endsWith(s)))) : full ? ["test/e2e"] : ENGINE_SUBSET;
-      if (!paths.length) continue;
-      const started = Date.now();
-      console.error(`\n=== e2e on ${engine} (${full ? "full suite" : "subset"}) ===`);
       // rootful Docker is the engine's default socket: no DOCKER_HOST, as a user would have it.
-      const result = await e2e(paths, { DOCKERCASK_TEST_ENGINE: engine, ...(full ? {} : { DOCKER_HOST: host }) });
-      add(result);
-      matrix.push({ engine, desktop: DESKTOP, result, seconds: Math.round((Date.now() - started) / 1000) });
+      const engineEnv = { DOCKERCASK_TEST_ENGINE: engine, ...(full ? {} : { DOCKER_HOST: host }) };
+      for (const desktop of DESKTOPS) {
+        // With filters, every engine runs the files named (those of the subset, on the others).
+        const files = desktop.files.length ? desktop.files : full ? allFiles.filter((f) => !DESKTOP_FILES.includes(f)) : ENGINE_SUBSET;
+        const paths = files.filter(named);
+        if (!paths.length) continue;
+        const started = Date.now();
+        console.error(`\n=== e2e on ${engine}, ${desktop.name} (${full || desktop.files.length ? "all its files" : "subset"}) ===`);
+        const result = await e2e(paths, engineEnv);
+        add(result);
+        matrix.push({ engine, desktop: desktop.name, result, seconds: Math.round((Date.now() - started) / 1000) });
+      }
     }
     printMatrix(matrix, env);
   }
@@ -162,8 +183,16 @@ function printMatrix(rows: { engine: string; desktop: string; result: Totals; se
   };
   const engines = [...new Set(rows.map((r) => r.engine))];
   const width = Math.max(16, ...engines.map((e) => e.length));
-  const lines = ["", "engine x desktop", `  ${"".padEnd(width)}  ${desktops.join("  ")}`];
-  for (const engine of engines) lines.push(`  ${engine.padEnd(width)}  ${desktops.map((d) => cell(engine, d)).join("  ")}`);
+  const columns = desktops.map((d) => Math.max(d.length, ...engines.map((e) => cell(e, d).length)));
+  const line = (first: string, cells: string[]) => `  ${first.padEnd(width)}  ${cells.map((c, i) => c.padEnd(columns[i]!)).join("  ")}`.trimEnd();
+  const lines = ["", "engine x desktop", line("", desktops)];
+  for (const engine of engines)
+    lines.push(
+      line(
+        engine,
+        desktops.map((d) => cell(engine, d)),
+      ),
+    );
   // Rootless engines run only where they can enforce limits; elsewhere dockercask refuses them,
   // which engines.test.ts checks from the rootful Docker pass.
   const rootless = (env.DOCKERCASK_TEST_ROOTLESS_ENGINES ?? "")
