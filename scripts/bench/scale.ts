@@ -19,6 +19,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
+import { sameContent, textContent } from "../../src/core/clipboard-content.ts";
 import { buildContainerSpec, containerUser } from "../../src/core/container-spec.ts";
 import { parseInstanceName } from "../../src/core/instance-name.ts";
 import { resolveLimits } from "../../src/core/limits.ts";
@@ -268,6 +269,7 @@ async function main() {
     for (let c = 0; c <= COPIES; c++) {
       await Bun.sleep(300 + Math.random() * 700);
       const value = `dockercask-bench-scale ${process.pid} ${c} ${crypto.randomUUID()}`;
+      const expected = textContent(value);
       let t0 = 0;
       const arrivals = sides.map(
         (side) =>
@@ -283,14 +285,14 @@ async function main() {
             };
             const closing = side.watch(["CLIPBOARD"], () => {
               const t = now() - t0;
-              void side.read("CLIPBOARD", 1 << 20).then((r) => r && "text" in r && r.text === value && finish(t));
+              void side.read("CLIPBOARD", 1 << 20).then((r) => r && "data" in r && sameContent(r, expected) && finish(t));
             });
           }),
       );
       // Every watcher is listening before the copy is made.
       await Bun.sleep(50);
       t0 = now();
-      await host.write("CLIPBOARD", value);
+      await host.write("CLIPBOARD", expected);
       const got = await Promise.all(arrivals);
       if (c === 0) continue; // warm-up
       if (got.some((t) => t === undefined)) lost++;

@@ -1,6 +1,7 @@
 import type { XClient, XDisplay } from "x11";
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
-import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
+import { chooseTarget, isTextTarget, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
+import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 
 /** One end of the bridge: an X display and how to authenticate to it. */
 export interface SelectionEndpoint {
@@ -40,7 +41,9 @@ export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"
   return {
     watch: (selections, onChange) => watchSelections(endpoint, selections, onChange),
     read: (selection, maxBytes) => readSelection(endpoint, xclip, selection, maxBytes),
-    write: (selection, text) => writeSelection(endpoint, xclip, selection, text),
+    write: (selection, content) => writeSelection(endpoint, xclip, selection, content),
+    // Empty text takes the selection over: its old owner lets go, and a paste gets nothing.
+    clear: (selection) => writeSelection(endpoint, xclip, selection, { target: TEXT_TARGET, data: new Uint8Array() }),
   };
 }
 
@@ -111,9 +114,26 @@ async function watchOn(
   });
 }
 
-/** The selection as UTF-8 text; stops reading (and says so) past `maxBytes`. Undefined when empty. */
-async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number): Promise<{ text: string } | { tooLarge: number } | undefined> {
-  const argv = [xclip, ...selectionArgs(selection), "-o", "-t", "UTF8_STRING"];
+/**
+ * Asks the owner what it offers (TARGETS), picks one target (core/clipboard-content.ts: plain
+ * text first, else an image) and reads its bytes as they are; stops reading (and says so) past
+ * `maxBytes`. Undefined when empty or when nothing offered is carried. An owner that does not
+ * answer TARGETS (some old clients) is still asked for text, as before images were carried.
+ */
+async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number): Promise<ClipboardRead> {
+  const offered = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"], TARGETS_MAX_BYTES);
+  const targets = offered && "data" in offered ? parseTargets(new TextDecoder().decode(offered.data)) : [];
+  const target = targets.length ? chooseTarget(targets) : TEXT_TARGET;
+  if (!target) return undefined;
+  const read = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", target], maxBytes);
+  if (!read || "tooLarge" in read) return read;
+  return { target: isTextTarget(target) ? TEXT_TARGET : target, data: read.data };
+}
+
+/** A TARGETS list is a few atom names; more than this is not one. */
+const TARGETS_MAX_BYTES = 64 * 1024;
+
+async function runXclip(endpoint: SelectionEndpoint, argv: string[], maxBytes: number): Promise<{ data: Uint8Array } | { tooLarge: number } | undefined> {
   const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
   const timer = setTimeout(() => proc.kill("SIGKILL"), XCLIP_TIMEOUT_MS);
   const chunks: Uint8Array[] = [];
@@ -128,19 +148,20 @@ async function readSelection(endpoint: SelectionEndpoint, xclip: string, selecti
       chunks.push(chunk);
     }
     if ((await proc.exited) !== 0 || size === 0) return undefined;
-    return { text: new TextDecoder().decode(Buffer.concat(chunks)) };
+    return { data: new Uint8Array(Buffer.concat(chunks)) };
   } finally {
     clearTimeout(timer);
   }
 }
 
 /**
- * Hands `text` to xclip, which takes the selection and forks to serve it until another
- * client takes it over: the value stays pasteable after the instance is gone.
+ * Hands the bytes to xclip on stdin, offered as their target, and xclip takes the selection and
+ * forks to serve it until another client takes it over: the value stays pasteable after the
+ * instance is gone.
  */
-async function writeSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, text: string): Promise<void> {
-  const argv = [xclip, ...selectionArgs(selection), "-i", "-t", "UTF8_STRING"];
-  const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: new Blob([text]), stdout: "ignore", stderr: "ignore" });
+async function writeSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, content: ClipboardContent): Promise<void> {
+  const argv = [xclip, ...selectionArgs(selection), "-i", "-t", content.target];
+  const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: new Blob([content.data]), stdout: "ignore", stderr: "ignore" });
   const timer = setTimeout(() => proc.kill("SIGKILL"), XCLIP_TIMEOUT_MS);
   await proc.exited;
   clearTimeout(timer);

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { readHostFile } from "../adapters/open-files.ts";
 import { INBOX_DIR } from "../core/open-items.ts";
 import type { OpenDeps } from "../services/open.ts";
+import type { ClipDeps } from "../services/clip.ts";
+import { SERVER_AUTH_FILE } from "../core/runtime.ts";
 import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
@@ -219,9 +221,26 @@ export function createContext(env: Record<string, string | undefined> = process.
     },
   });
 
+  /** `clip push/pull`: the desktop's clipboard and a running instance's, through xclip. */
+  const clipDeps = (): ClipDeps => {
+    if (!env.DISPLAY) throw new DisplayUnsetError();
+    const { xclip } = requireTools(["xclip"], env);
+    return {
+      runtime,
+      isAlive: isSameProcessAlive,
+      sides: ({ display, runtimeDir }) => ({
+        host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+        // The server's own auth file, as the bridge uses it: the cookie stays in the runtime dir.
+        app: createClipboardSide({ display: `:${display}`, env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, SERVER_AUTH_FILE) } }, xclip),
+      }),
+      sleep: (ms) => Bun.sleep(ms),
+    };
+  };
+
   return {
     env,
     paths,
+    clipDeps,
     get catalog() {
       return catalog();
     },

@@ -16,6 +16,7 @@ const subCommands = {
   ps: lazy(() => import("./ps.ts")),
   stop: lazy(() => import("./stop.ts")),
   open: lazy(() => import("./open.ts")),
+  clip: lazy(() => import("./clip.ts")),
   logs: lazy(() => import("./logs.ts")),
   shell: lazy(() => import("./shell.ts")),
   doctor: lazy(() => import("./doctor.ts")),

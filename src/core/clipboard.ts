@@ -1,4 +1,7 @@
+import { sameContent, type ClipboardContent } from "./clipboard-content.ts";
 import type { ClipboardPolicy } from "./policy.ts";
+
+export type { ClipboardContent };
 
 /**
  * The clipboard bridge between the host desktop and one instance's Xephyr, as a pure state
@@ -14,6 +17,8 @@ import type { ClipboardPolicy } from "./policy.ts";
  *   echo of our own write, the other side's change is still carried.
  * - Empty or cleared: an owner that went away (an app quit) is not carried over: it would wipe
  *   a clipboard the user still wants.
+ * - Content is bytes of one target (text or an image, see clipboard-content.ts), compared byte
+ *   for byte: an image is an echo only when it is the same type with the same bytes.
  */
 export type Side = "host" | "app";
 
@@ -30,15 +35,39 @@ export function clipboardSelections(primary: boolean): Selection[] {
   return primary ? ["CLIPBOARD", "PRIMARY"] : ["CLIPBOARD"];
 }
 
+/** What flows by itself, as the bridge watches: nothing under `explicit` or `off`. */
 export function allowedDirections(policy: ClipboardPolicy): { toApp: boolean; fromApp: boolean } {
   return { toApp: policy === "both" || policy === "to-app", fromApp: policy === "both" || policy === "from-app" };
+}
+
+/** Whether the session watches the clipboard at all (a bridge runs beside the instance). */
+export function watchesClipboard(policy: ClipboardPolicy): boolean {
+  const { toApp, fromApp } = allowedDirections(policy);
+  return toApp || fromApp;
+}
+
+export type ClipDirection = "push" | "pull";
+
+/**
+ * Whether `clip push` (desktop -> instance) or `clip pull` (instance -> desktop) may move the
+ * clipboard once. Only where the policy lets that direction through anyway, or under `explicit`,
+ * which exists for it: a one-shot push must not open a door the policy keeps shut (a `from-app`
+ * password manager never gets the desktop's clipboard, not even by command), and `off` is off.
+ */
+export function clipAllowed(policy: ClipboardPolicy, direction: ClipDirection): boolean {
+  if (policy === "explicit") return true;
+  const { toApp, fromApp } = allowedDirections(policy);
+  return direction === "push" ? toApp : fromApp;
 }
 
 export function otherSide(side: Side): Side {
   return side === "host" ? "app" : "host";
 }
 
-export type ClipboardDecision = { action: "copy"; to: Side; text: string } | { action: "ignore"; reason: "echo" | "empty" | "policy" } | { action: "refuse"; reason: "too-large"; bytes: number };
+export type ClipboardDecision =
+  | { action: "copy"; to: Side; content: ClipboardContent }
+  | { action: "ignore"; reason: "echo" | "empty" | "policy" }
+  | { action: "refuse"; reason: "too-large"; bytes: number };
 
 export interface ClipboardSync {
   /** A side's selection changed owner at `at` (ms). */
@@ -46,14 +75,14 @@ export interface ClipboardSync {
   /** The side to read next: the one that changed last. */
   next(): Side | undefined;
   /** What `side` holds now (undefined when empty or unreadable): carry it over, or not. */
-  decide(side: Side, content: { text: string } | { tooLarge: number } | undefined): ClipboardDecision;
+  decide(side: Side, content: ClipboardContent | { tooLarge: number } | undefined): ClipboardDecision;
 }
 
 export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_MAX_CLIPBOARD_BYTES): ClipboardSync {
   const directions = allowedDirections(policy);
   const pending = new Map<Side, number>();
-  // Per side: the text we wrote there and have not seen replaced since.
-  const written: Record<Side, string | undefined> = { host: undefined, app: undefined };
+  // Per side: the content we wrote there and have not seen replaced since.
+  const written: Record<Side, ClipboardContent | undefined> = { host: undefined, app: undefined };
   let chosenAt = -Infinity;
   return {
     changed(side, at) {
@@ -74,16 +103,16 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
       if (!allowed) return { action: "ignore", reason: "policy" };
       if (!content) return { action: "ignore", reason: "empty" };
       if ("tooLarge" in content) return { action: "refuse", reason: "too-large", bytes: content.tooLarge };
-      if (content.text === "") return { action: "ignore", reason: "empty" };
-      if (content.text === written[side]) return { action: "ignore", reason: "echo" };
-      // The side holds something of its own now: a later read of our old text there is genuine.
+      if (content.data.length === 0) return { action: "ignore", reason: "empty" };
+      if (sameContent(content, written[side])) return { action: "ignore", reason: "echo" };
+      // The side holds something of its own now: a later read of our old content there is genuine.
       written[side] = undefined;
-      if (Buffer.byteLength(content.text) > maxBytes) return { action: "refuse", reason: "too-large", bytes: Buffer.byteLength(content.text) };
+      if (content.data.length > maxBytes) return { action: "refuse", reason: "too-large", bytes: content.data.length };
       const other = otherSide(side);
-      written[other] = content.text;
+      written[other] = content;
       // What the other side held before this change is superseded; a later change there is not.
       if ((pending.get(other) ?? Infinity) <= chosenAt) pending.delete(other);
-      return { action: "copy", to: other, text: content.text };
+      return { action: "copy", to: other, content };
     },
   };
 }

@@ -22,9 +22,9 @@ export type { SharedFolder };
  *   size = "1280x800"       # Xephyr window size WxH, each side 200..16384
  *   dpi = 96                # 24..960
  *   network = "bridge"      # "none" | "bridge"; overrides the app's label. "host" is refused.
- *   clipboard = "both"      # "both" | "to-app" | "from-app" | "off"
+ *   clipboard = "both"      # "both" | "to-app" | "from-app" | "explicit" | "off"
  *   primary = false         # also carry PRIMARY (select-to-paste)
- *   clipboard-max = "1m"    # largest text carried
+ *   clipboard-max = "1m"    # largest text or image carried
  *   open-max = "256m"       # most that `dockercask open` copies in at once
  *   audio = true
  *   shared = ["~/Downloads", "~/Music:ro"]   # host folders mounted into the instance's home
@@ -63,7 +63,7 @@ export interface InstanceSettings extends LimitSettings {
   clipboard?: ClipboardPolicy;
   /** Also carry PRIMARY (select-to-paste); off unless asked for, since every selection would cross. */
   primary?: boolean;
-  /** Largest clipboard text carried, in bytes. */
+  /** Largest clipboard text or image carried, in bytes. */
   clipboardMaxBytes?: number;
   /** Most bytes `dockercask open` copies into the instance at once. */
   openMaxBytes?: number;

@@ -182,8 +182,15 @@ export class DisplayUnsetError extends DockercaskError {
 }
 
 export class NotRunningError extends DockercaskError {
-  constructor(instance: string) {
-    super(`${instance} is not running`, { code: "E_NOT_RUNNING", hint: '"dockercask ps" lists the running instances.' });
+  constructor(instance: string, hint = '"dockercask ps" lists the running instances.') {
+    super(`${instance} is not running`, { code: "E_NOT_RUNNING", hint });
+  }
+}
+
+/** `clip push/pull` could not move the clipboard: the policy forbids it, or there is nothing to move. */
+export class ClipError extends DockercaskError {
+  constructor(message: string, hint?: string) {
+    super(message, { code: "E_CLIP", hint });
   }
 }
 

@@ -22,7 +22,8 @@ export const BUILD_LABEL = {
 
 export const NETWORKS = ["none", "bridge"] as const;
 export const IPC_MODES = ["private", "shareable", "none"] as const;
-export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "off"] as const;
+/** `explicit`: nothing flows by itself, only `clip push` and `clip pull` move it, once each time. */
+export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "explicit", "off"] as const;
 
 export type Network = (typeof NETWORKS)[number];
 export type IpcMode = (typeof IPC_MODES)[number];

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ResourceLimits } from "./limits.ts";
 import type { Env } from "./paths.ts";
+import type { ClipboardPolicy } from "./policy.ts";
 
 /**
  * A running instance keeps its private files in a runtime dir (0700): the cookie files, the
@@ -24,6 +25,9 @@ export interface SessionState {
   busStart?: string;
   /** What the container runs with, for `ps`. */
   limits?: ResourceLimits;
+  /** The clipboard policy and cap it runs with (label, config and flag merged), for `clip push/pull`. */
+  clipboard?: ClipboardPolicy;
+  clipboardMaxBytes?: number;
 }
 
 export const STATE_FILE = "state.json";

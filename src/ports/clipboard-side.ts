@@ -1,13 +1,20 @@
-// Port: one display's clipboard, as the clipboard bridge (services/clipboard-bridge.ts) uses it.
-// adapters/clipboard.ts implements it with xclip and XFixes events.
+// Port: one display's clipboard, as the clipboard bridge (services/clipboard-bridge.ts) and
+// `clip push/pull` (services/clip.ts) use it. adapters/clipboard.ts implements it with xclip and
+// XFixes events.
 
+import type { ClipboardContent } from "../core/clipboard-content.ts";
 import type { Selection } from "../core/clipboard.ts";
 
-export type { Selection };
+export type { ClipboardContent, Selection };
+
+export type ClipboardRead = ClipboardContent | { tooLarge: number } | undefined;
 
 export interface ClipboardSide {
   /** Calls back whenever `selection` gets a new owner (or loses it). Nothing polls. */
   watch(selections: Selection[], onChange: (selection: Selection) => void): Promise<() => void>;
-  read(selection: Selection, maxBytes: number): Promise<{ text: string } | { tooLarge: number } | undefined>;
-  write(selection: Selection, text: string): Promise<void>;
+  /** What the selection holds, as the one target chosen from what its owner offers; undefined when empty. */
+  read(selection: Selection, maxBytes: number): Promise<ClipboardRead>;
+  write(selection: Selection, content: ClipboardContent): Promise<void>;
+  /** Leaves the selection holding nothing: what was there can no longer be pasted. */
+  clear(selection: Selection): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard.ts";
+import { describeContent } from "../core/clipboard-content.ts";
 import type { ClipboardPolicy } from "../core/policy.ts";
 
 export interface ClipboardBridgeOptions {
@@ -37,10 +38,10 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
       const content = await options.sides[side].read(selection, options.maxBytes).catch(() => undefined);
       const decision = sync.decide(side, content);
       if (decision.action === "copy") {
-        await options.sides[decision.to].write(selection, decision.text).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
-        options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to} (${Buffer.byteLength(decision.text)} bytes)`);
+        await options.sides[decision.to].write(selection, decision.content).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
+        options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to}: ${describeContent(decision.content)}`);
       } else if (decision.action === "refuse") {
-        // Refused texts are always over the cap; a reader stops early, so their full size is unknown.
+        // Refused content is always over the cap; a reader stops early, so their full size is unknown.
         options.log.warn(`clipboard: not carrying more than ${options.maxBytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`);
       }
     }
@@ -80,6 +81,6 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
   };
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }

@@ -15,7 +15,7 @@ import type { InstanceName } from "../core/instance-name.ts";
 import { OutOfMemoryError, resolveLimits, type HostResources, type ResourceLimits } from "../core/limits.ts";
 import type { AppPolicy, ClipboardPolicy } from "../core/policy.ts";
 import { CLIENT_AUTH_FILE, PULSE_SOCKET_FILE, SERVER_AUTH_FILE, type SessionState } from "../core/runtime.ts";
-import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard.ts";
+import { DEFAULT_MAX_CLIPBOARD_BYTES, watchesClipboard } from "../core/clipboard.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { defaultWindowSize, hostDpi, type XephyrOptions } from "../core/xephyr.ts";
 import { windowClassName } from "../core/desktop-entry.ts";
@@ -185,7 +185,9 @@ async function superviseSession(
     signalled ??= signal;
     wake?.();
   });
-  const recordState = () => runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits, busPid: bridge?.pid });
+  let clip: Pick<SessionState, "clipboard" | "clipboardMaxBytes"> = {};
+  const recordState = () =>
+    runtime.writeState({ ...state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits, busPid: bridge?.pid, ...clip });
   const teardown = once(async () => {
     tornDown = true;
     unsubscribe();
@@ -296,6 +298,9 @@ async function superviseSession(
       },
     });
     containerId = container.id;
+    const clipboardPolicy = settings.clipboard ?? policy.clipboard;
+    const clipboardMaxBytes = settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES;
+    clip = { clipboard: clipboardPolicy, clipboardMaxBytes };
     recordState();
     if (extra.inbox) await extra.inbox.deliver(container.id);
     extra.onStarted?.(name.full);
@@ -304,13 +309,13 @@ async function superviseSession(
     // After the start, off the path to the window: the clipboard is not needed to draw it. Not
     // awaited either: the window may be closed while the clipboard is still connecting, and
     // the session must end then. A bridge that comes up after the teardown stops at once.
-    const clipboardPolicy = settings.clipboard ?? policy.clipboard;
-    if (clipboardPolicy !== "off") {
+    // `explicit` watches nothing: only `clip push/pull` move it, reading the policy from the state.
+    if (watchesClipboard(clipboardPolicy)) {
       void deps
         .startClipboard({
           policy: clipboardPolicy,
           primary: settings.primary ?? false,
-          maxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES,
+          maxBytes: clipboardMaxBytes,
           display,
           cookie,
           authFile: authFiles.server,

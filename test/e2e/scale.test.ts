@@ -13,7 +13,7 @@ import { containerId, createAppSandbox, HOST_DISPLAY, leftovers, readState, star
 
 const COUNT = 10;
 let box: Sandbox;
-/** Instance i has policy CLIPBOARD_POLICIES[i % 4]: every policy at least twice. */
+/** Instance i has policy CLIPBOARD_POLICIES[i % CLIPBOARD_POLICIES.length]: every policy (explicit too) twice. */
 let sessions: { session: RunningSession; policy: ClipboardPolicy }[] = [];
 
 beforeAll(async () => {

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { allowedDirections, clipboardSelections, createClipboardSync, otherSide, type ClipboardDecision, type Side } from "../../../src/core/clipboard.ts";
+import { textContent, type ClipboardContent } from "../../../src/core/clipboard-content.ts";
+import {
+  allowedDirections,
+  clipAllowed,
+  clipboardSelections,
+  createClipboardSync,
+  otherSide,
+  watchesClipboard,
+  type ClipboardDecision,
+  type ClipDirection,
+  type Side,
+} from "../../../src/core/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/policy.ts";
 
 type Content = Parameters<ReturnType<typeof createClipboardSync>["decide"]>[1];
@@ -13,14 +24,21 @@ type Step = { call: "changed"; side: Side; at: number } | { call: "next"; expect
 const changed = (side: Side, at: number): Step => ({ call: "changed", side, at });
 const next = (expected: Side | undefined): Step => ({ call: "next", expect: expected });
 const decide = (side: Side, content: Content, expected: ClipboardDecision): Step => ({ call: "decide", side, content, expect: expected });
-const text = (t: string): Content => ({ text: t });
+const text = (t: string): Content => textContent(t);
+/** Bytes of an image, and every byte value that could trip a text path: NUL, CR, LF, invalid UTF-8. */
+const image = (target: string, ...bytes: number[]): ClipboardContent => ({ target, data: new Uint8Array(bytes) });
+const PNG = image("image/png", 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe);
 
-const copy = (to: Side, t: string): ClipboardDecision => ({ action: "copy", to, text: t });
+const copy = (to: Side, t: string | ClipboardContent): ClipboardDecision => ({ action: "copy", to, content: typeof t === "string" ? textContent(t) : t });
 const ignored = (reason: "echo" | "empty" | "policy"): ClipboardDecision => ({ action: "ignore", reason });
 const refused = (bytes: number): ClipboardDecision => ({ action: "refuse", reason: "too-large", bytes });
 
 /** A change on `side` at `at` that is read at once and holds `t`. */
-const carry = (side: Side, at: number, t: string, expected: ClipboardDecision): Step[] => [changed(side, at), next(side), decide(side, text(t), expected)];
+const carry = (side: Side, at: number, t: string | ClipboardContent, expected: ClipboardDecision): Step[] => [
+  changed(side, at),
+  next(side),
+  decide(side, typeof t === "string" ? text(t) : t, expected),
+];
 
 /** Runs the steps; returns each step with what the sync actually answered, to compare with the steps themselves. */
 function run(policy: ClipboardPolicy, steps: Step[], maxBytes?: number): Step[] {
@@ -67,6 +85,50 @@ const scenarios: Scenario[] = [
     name: "from-app: a change on the host is ignored, the app's is still read",
     policy: "from-app",
     steps: [changed("host", 5), changed("app", 1), next("app"), next(undefined)],
+  },
+
+  // explicit: the watch carries nothing, either way.
+  {
+    name: "explicit: neither side is read",
+    policy: "explicit",
+    steps: [changed("host", 1), changed("app", 2), next(undefined), decide("host", text("x"), ignored("policy")), decide("app", PNG, ignored("policy"))],
+  },
+
+  // Binary content: images, byte for byte.
+  { name: "an image from the host reaches the app, its bytes and type untouched", policy: "both", steps: carry("host", 1, PNG, copy("app", PNG)) },
+  { name: "an image from the app reaches the host", policy: "both", steps: carry("app", 1, image("image/jpeg", 0xff, 0xd8, 0, 0xff), copy("host", image("image/jpeg", 0xff, 0xd8, 0, 0xff))) },
+  { name: "to-app: an image in the app is never read", policy: "to-app", steps: [changed("app", 1), next(undefined), decide("app", PNG, ignored("policy"))] },
+  { name: "from-app: an image on the host is never read", policy: "from-app", steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))] },
+  { name: "off: an image is not read", policy: "off", steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))] },
+  { name: "the echo of an image written is recognised", policy: "both", steps: [...carry("host", 1, PNG, copy("app", PNG)), ...carry("app", 2, PNG, ignored("echo"))] },
+  {
+    name: "the same bytes under another type are not an echo",
+    policy: "both",
+    steps: [...carry("host", 1, PNG, copy("app", PNG)), ...carry("app", 2, { target: "image/bmp", data: PNG.data }, copy("host", { target: "image/bmp", data: PNG.data }))],
+  },
+  {
+    name: "an image differing in its last byte is not an echo",
+    policy: "both",
+    steps: [...carry("host", 1, image("image/png", 1, 2, 3), copy("app", image("image/png", 1, 2, 3))), ...carry("app", 2, image("image/png", 1, 2, 4), copy("host", image("image/png", 1, 2, 4)))],
+  },
+  {
+    name: "text whose bytes equal an image's is not its echo",
+    policy: "both",
+    steps: [...carry("host", 1, image("image/png", 0x61), copy("app", image("image/png", 0x61))), ...carry("app", 2, "a", copy("host", "a"))],
+  },
+  {
+    name: "text then an image then the text again: each is carried",
+    policy: "both",
+    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("host", 2, PNG, copy("app", PNG)), ...carry("host", 3, "x", copy("app", "x"))],
+  },
+  { name: "an image with no bytes is empty", policy: "both", steps: [changed("host", 1), next("host"), decide("host", image("image/png"), ignored("empty"))] },
+  { name: "an image at the limit is carried", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3), copy("host", image("image/png", 0, 1, 2, 3))) },
+  { name: "an image one byte over the limit is refused", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3, 4), refused(5)) },
+  {
+    name: "an image refused as too large leaves the way open: the next small one passes",
+    policy: "both",
+    maxBytes: 4,
+    steps: [changed("app", 1), next("app"), decide("app", { tooLarge: 9 }, refused(9)), ...carry("app", 2, image("image/png", 7), copy("host", image("image/png", 7)))],
   },
 
   // Echoes of our own writes.
@@ -209,9 +271,26 @@ test.each<[ClipboardPolicy, { toApp: boolean; fromApp: boolean }]>([
   ["both", { toApp: true, fromApp: true }],
   ["to-app", { toApp: true, fromApp: false }],
   ["from-app", { toApp: false, fromApp: true }],
+  ["explicit", { toApp: false, fromApp: false }],
   ["off", { toApp: false, fromApp: false }],
 ])("allowedDirections(%p)", (policy, expected) => {
   expect(allowedDirections(policy)).toEqual(expected);
+  expect(watchesClipboard(policy)).toBe(expected.toApp || expected.fromApp);
+});
+
+test.each<[ClipboardPolicy, ClipDirection, boolean]>([
+  ["both", "push", true],
+  ["both", "pull", true],
+  ["to-app", "push", true],
+  ["to-app", "pull", false],
+  ["from-app", "push", false],
+  ["from-app", "pull", true],
+  ["explicit", "push", true],
+  ["explicit", "pull", true],
+  ["off", "push", false],
+  ["off", "pull", false],
+])("clipAllowed(%p, %p) is %p", (policy, direction, expected) => {
+  expect(clipAllowed(policy, direction)).toBe(expected);
 });
 
 test.each<[Side, Side]>([

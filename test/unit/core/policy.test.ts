@@ -48,7 +48,7 @@ describe("parsePolicy rejects", () => {
     [{ command: "a", "shm-size": "lots" }, /size such as/],
     [{ command: "a", "shm-size": "1k" }, /between 1m and 16g/],
     [{ command: "a", "shm-size": "99g" }, /between 1m and 16g/],
-    [{ command: "a", clipboard: "sometimes" }, /both, to-app, from-app, off/],
+    [{ command: "a", clipboard: "sometimes" }, /both, to-app, from-app, explicit, off/],
     [{ command: "a", audio: "yes" }, /true or false/],
     [{ command: "a", devices: "/etc/passwd" }, /not a device path/],
     [{ command: "a", devices: "/dev/../etc" }, /not a device path/],

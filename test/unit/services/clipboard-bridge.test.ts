@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { TEXT_TARGET, textContent, type ClipboardContent } from "../../../src/core/clipboard-content.ts";
 import type { ClipboardSide, Selection } from "../../../src/ports/clipboard-side.ts";
 import type { Side } from "../../../src/core/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/policy.ts";
@@ -10,7 +11,14 @@ import { startClipboardBridge } from "../../../src/services/clipboard-bridge.ts"
  * `failNextReads` makes reads throw (xclip dying, say); `slowNextWrites` makes writes take time.
  */
 function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
-  const values: Partial<Record<Selection, string>> = { ...initial };
+  // What each selection holds, as the bridge sees it; `values` shows text as text, for the asserts.
+  const contents: Partial<Record<Selection, ClipboardContent>> = {};
+  const values: Partial<Record<Selection, string>> = {};
+  const hold = (selection: Selection, content: ClipboardContent | undefined) => {
+    contents[selection] = content;
+    values[selection] = content && (content.target === TEXT_TARGET ? new TextDecoder().decode(content.data) : `${content.target}:${Buffer.from(content.data).toString("hex")}`);
+  };
+  for (const [selection, text] of Object.entries(initial)) hold(selection as Selection, textContent(text));
   const watchers: { selections: Selection[]; onChange: (selection: Selection) => void; closed: boolean }[] = [];
   const writes: string[] = [];
   const reads: Selection[] = [];
@@ -27,23 +35,27 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
         watcher.closed = true;
       };
     },
-    // Caps like the xclip adapter: past maxBytes it reports the size instead of the text.
+    // Caps like the xclip adapter: past maxBytes it reports the size instead of the content.
     async read(selection, maxBytes) {
       reads.push(selection);
       if (failReads > 0) {
         failReads--;
         throw new Error("xclip died");
       }
-      const text = values[selection];
-      if (!text) return undefined;
-      const bytes = Buffer.byteLength(text);
-      return bytes > maxBytes ? { tooLarge: bytes } : { text };
+      const content = contents[selection];
+      if (!content?.data.length) return undefined;
+      return content.data.length > maxBytes ? { tooLarge: content.data.length } : { target: content.target, data: new Uint8Array(content.data) };
     },
-    async write(selection, text) {
+    async write(selection, content) {
       const delay = writeDelaysMs.shift();
       if (delay) await Bun.sleep(delay);
-      writes.push(`${selection}=${text}`);
-      values[selection] = text;
+      hold(selection, { target: content.target, data: new Uint8Array(content.data) });
+      writes.push(`${selection}=${values[selection]}`);
+      notify(selection);
+    },
+    async clear(selection) {
+      hold(selection, undefined);
+      writes.push(`${selection} cleared`);
       notify(selection);
     },
   };
@@ -53,9 +65,9 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
     writes,
     reads,
     watchers,
-    /** The user copies `text` (or an owner goes away, with undefined) on this display. */
-    copy(text: string | undefined, selection: Selection = "CLIPBOARD") {
-      values[selection] = text;
+    /** The user copies text or an image (or an owner goes away, with undefined) on this display. */
+    copy(value: string | ClipboardContent | undefined, selection: Selection = "CLIPBOARD") {
+      hold(selection, typeof value === "string" ? textContent(value) : value);
       notify(selection);
     },
     failNextReads(n: number) {
@@ -140,6 +152,36 @@ describe("startClipboardBridge", () => {
     }
     expect(host.writes).toEqual(["CLIPBOARD=a1", "CLIPBOARD=a3", "CLIPBOARD=a4"]);
     expect(app.writes).toEqual(["CLIPBOARD=h0", "CLIPBOARD=h2", "CLIPBOARD=h5"]);
+  });
+
+  test.each<[Side, ClipboardPolicy, boolean]>([
+    ["host", "both", true],
+    ["app", "both", true],
+    ["host", "to-app", true],
+    ["app", "to-app", false],
+    ["host", "explicit", false],
+    ["app", "explicit", false],
+    ["host", "off", false],
+    ["app", "off", false],
+  ])("an image copied on the %s under %p is carried byte for byte: %p", async (from, policy, carried) => {
+    const { bridge, sides } = await start({ policy });
+    const to = from === "host" ? sides.app : sides.host;
+    const png: ClipboardContent = { target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0xff]) };
+    sides[from].copy(png);
+    await bridge.idle();
+    expect(to.values.CLIPBOARD).toBe(carried ? "image/png:89504e470d0a1a0a00ff" : undefined);
+    // Its echo is not sent back.
+    expect(sides[from].writes).toEqual([]);
+  });
+
+  test("an image over the cap is refused with a warning; a smaller one passes", async () => {
+    const { bridge, host, app, warnings } = await start({ policy: "both", maxBytes: 8 });
+    app.copy({ target: "image/png", data: new Uint8Array(9) });
+    await bridge.idle();
+    expect([host.writes, warnings.length]).toEqual([[], 1]);
+    app.copy({ target: "image/png", data: new Uint8Array(8) });
+    await bridge.idle();
+    expect(host.values.CLIPBOARD).toBe(`image/png:${"00".repeat(8)}`);
   });
 
   test("both sides changed before either was read: the newer value wins on both", async () => {

@@ -749,11 +749,24 @@ describe("runSession: the clipboard", () => {
     ["the flag over the config", { "io.dockercask.command": "xeyes" }, { clipboard: "to-app", configured: { clipboard: "from-app" } }, "to-app"],
     ["off in the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "off" }, {}, undefined],
     ["off in the config", { "io.dockercask.command": "xeyes" }, { configured: { clipboard: "off" } }, undefined],
+    // explicit: nothing is watched; `clip push/pull` read the policy from the state instead.
+    ["explicit in the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "explicit" }, {}, undefined],
+    ["explicit in the flag", { "io.dockercask.command": "xeyes" }, { clipboard: "explicit" }, undefined],
   ])("the policy comes from %s", async (_, labels, options, policy) => {
     const h = createHarness(undefined, labels);
     await runToAppExit(h, "xeyes", options);
     expect(h.clipboards.map((c): string => c.policy)).toEqual(policy ? [policy] : []);
     expect(h.events.includes("stop clipboard")).toBe(policy !== undefined);
+  });
+
+  test.each<[string, RunOptions, { clipboard: string; clipboardMaxBytes: number }]>([
+    ["the default", {}, { clipboard: "both", clipboardMaxBytes: 1024 * 1024 }],
+    ["the flag, and the config's cap", { clipboard: "explicit", configured: { clipboardMaxBytes: 4096 } }, { clipboard: "explicit", clipboardMaxBytes: 4096 }],
+    ["off in the config", { configured: { clipboard: "off" } }, { clipboard: "off", clipboardMaxBytes: 1024 * 1024 }],
+  ])("the state records the clipboard policy and cap the instance runs with (%s), for clip push/pull", async (_, options, expected) => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", options);
+    expect(h.states.at(-1)).toMatchObject(expected);
   });
 
   test("primary and the size limit come from the settings", async () => {

@@ -1,0 +1,88 @@
+import { join } from "node:path";
+import { describeContent, sameContent, type ClipboardContent } from "../core/clipboard-content.ts";
+import { clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES, type ClipDirection } from "../core/clipboard.ts";
+import { ClipError, NotRunningError, UsageError } from "../core/errors.ts";
+import { parseInstanceName } from "../core/instance-name.ts";
+import type { ClipboardSide } from "../ports/clipboard-side.ts";
+import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
+import { formatBytes } from "./clipboard-bridge.ts";
+
+/**
+ * `clip push` and `clip pull`: the clipboard moved once, by command, between the desktop and a
+ * running instance's display. This is what the `explicit` policy is for (nothing flows by itself
+ * there); under other policies it moves only the way the policy lets the clipboard flow anyway.
+ */
+export interface ClipDeps {
+  runtime: Pick<RuntimeDirs, "root" | "readState">;
+  isAlive: (pid: number, start: string | undefined) => boolean;
+  /** The desktop's clipboard and the one of the instance's display (its runtime dir holds the cookie). */
+  sides: (instance: { display: number; runtimeDir: string }) => { host: ClipboardSide; app: ClipboardSide };
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface ClipResult {
+  instance: string;
+  /** What was moved, by kind and size: "image/png (2048 bytes)". */
+  moved: string;
+  /** With --clear-after: resolves once the time is up, true when it cleared, false when the side held something else by then. */
+  cleared?: Promise<boolean>;
+}
+
+/** The longest --clear-after: a day. Longer is a typo, not a plan. */
+export const MAX_CLEAR_AFTER_SECONDS = 24 * 60 * 60;
+
+/** --clear-after N: whole seconds, 1 to a day. */
+export function parseClearAfter(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  const seconds = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_CLEAR_AFTER_SECONDS) {
+    throw new UsageError(`--clear-after takes whole seconds from 1 to ${MAX_CLEAR_AFTER_SECONDS}, not ${JSON.stringify(raw)}`, "For example: dockercask clip push firefox#work --clear-after 30");
+  }
+  return seconds;
+}
+
+export async function clip(direction: ClipDirection, input: string, deps: ClipDeps, options: { clearAfterSeconds?: number } = {}): Promise<ClipResult> {
+  const name = parseInstanceName(input);
+  const state = deps.runtime.readState(name.full);
+  if (!state || !deps.isAlive(state.pid, state.pidStart)) throw new NotRunningError(name.full, `Start it with "dockercask run ${name.full}", then ${direction} again.`);
+  if (state.display === undefined || !state.container)
+    throw new ClipError(`${name.full} is still starting: its window is not up yet`, `Try "dockercask clip ${direction} ${name.full}" again in a moment.`);
+  const policy = state.clipboard;
+  if (policy === undefined)
+    throw new ClipError(`${name.full} was started by an older dockercask, which does not record its clipboard policy`, `Stop it and run it again: dockercask stop ${name.full}`);
+  if (!clipAllowed(policy, direction)) throw refusal(name.full, policy, direction);
+
+  const sides = deps.sides({ display: state.display, runtimeDir: join(deps.runtime.root, name.full) });
+  const [source, target] = direction === "push" ? [sides.host, sides.app] : [sides.app, sides.host];
+  const maxBytes = state.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES;
+  const from = direction === "push" ? "the desktop's clipboard" : `the clipboard of ${name.full}`;
+  const content = await source.read("CLIPBOARD", maxBytes);
+  if (!content) throw new ClipError(`${from} is empty, or holds nothing dockercask carries (text or an image)`, "Copy something there first.");
+  if ("tooLarge" in content)
+    throw new ClipError(
+      `${from} holds more than ${formatBytes(maxBytes)}, the clipboard limit of ${name.full}`,
+      `clipboard-max for [instances."${name.full}"] in config.toml raises it (at most 64m).`,
+    );
+  await target.write("CLIPBOARD", content);
+  const result: ClipResult = { instance: name.full, moved: describeContent(content) };
+  if (options.clearAfterSeconds !== undefined) result.cleared = clearLater(target, content, options.clearAfterSeconds, deps);
+  return result;
+}
+
+/** Clears what we put there, once the time is up; what the user copied there since is theirs, and stays. */
+async function clearLater(side: ClipboardSide, content: ClipboardContent, seconds: number, deps: ClipDeps): Promise<boolean> {
+  await deps.sleep(seconds * 1000);
+  // One byte more than ours: enough to tell ours from anything else, without reading a large value whole.
+  const now = await side.read("CLIPBOARD", content.data.length + 1).catch(() => undefined);
+  if (!now || "tooLarge" in now || !sameContent(now, content)) return false;
+  await side.clear("CLIPBOARD");
+  return true;
+}
+
+function refusal(instance: string, policy: string, direction: ClipDirection): ClipError {
+  const how = `Run it with "--clipboard explicit" (or set clipboard = "explicit" for it in config.toml) to move the clipboard only by command.`;
+  const what = direction === "push" ? "nothing is pushed into it" : "nothing is pulled out of it";
+  if (policy === "off") return new ClipError(`the clipboard of ${instance} is off: ${what}`, how);
+  return new ClipError(`the clipboard policy of ${instance} is "${policy}": ${what}`, how);
+}

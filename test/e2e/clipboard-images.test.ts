@@ -1,0 +1,273 @@
+/**
+ * Images on the clipboard, the `explicit` policy and `clip push/pull`, for real: xclip on a desktop
+ * X server and xclip inside the instances' containers (as the app user), dockercask's bridge and
+ * CLI in between. The desktop here is an Xvfb of this file's own: other suites copy on the shared
+ * test display at the same time, and a copy of theirs would land in the middle of these checks.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createClipboardSide } from "../../src/adapters/clipboard.ts";
+import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+
+let box: Sandbox;
+let desktop: ReturnType<typeof Bun.spawn>;
+let hostEnv: Record<string, string>;
+const sessions: RunningSession[] = [];
+let both: RunningSession;
+let explicit: RunningSession;
+let off: RunningSession;
+let capped: RunningSession;
+
+beforeAll(async () => {
+  desktop = Bun.spawn(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  const reader = (desktop.stdout as ReadableStream<Uint8Array>).getReader();
+  let number = "";
+  while (!number.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("Xvfb exited before it reported its display");
+    number += new TextDecoder().decode(value);
+  }
+  hostEnv = { DISPLAY: `:${number.trim()}` };
+  box = await createAppSandbox("clipboard-images");
+  box.env.DISPLAY = hostEnv.DISPLAY!;
+  writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), '[instances."attacker#img-capped"]\nclipboard-max = "64k"\n');
+  [both, explicit, off, capped] = await Promise.all([
+    startRun(box, "attacker#img-both"),
+    startRun(box, "attacker#img-explicit", ["--clipboard", "explicit"]),
+    startRun(box, "attacker#img-off", ["--clipboard", "off"]),
+    startRun(box, "attacker#img-capped"),
+  ]);
+  sessions.push(both, explicit, off, capped);
+}, 300_000);
+
+afterAll(async () => {
+  await box.run(["stop", "--all"]);
+  await Promise.all(sessions.map((s) => s.exited));
+  box.cleanup();
+  desktop.kill("SIGTERM");
+  await desktop.exited;
+});
+
+/** A PNG made for the test: its colours, and so its bytes, differ with `seed`. */
+async function makePng(seed: number, size = 8, noise = false): Promise<Uint8Array> {
+  const fill = `#${((seed * 2654435761) >>> 8).toString(16).padStart(6, "0").slice(-6)}`;
+  const argv = ["/usr/bin/convert", "-size", `${size}x${size}`, `xc:${fill}`, ...(noise ? ["-seed", String(seed), "+noise", "Random"] : []), "png:-"];
+  const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
+  const bytes = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
+  if ((await proc.exited) !== 0 || bytes.length === 0) throw new Error("convert made no PNG");
+  return bytes;
+}
+
+const sha = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+
+/** xclip on a display: the desktop's, or (with its cookie) an instance's, for checks that must be quick. */
+async function copyOn(env: Record<string, string>, data: Uint8Array, target: string): Promise<void> {
+  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-t", target, "-i"], { env: { ...process.env, ...env }, stdin: new Blob([data]), stdout: "ignore", stderr: "ignore" });
+  await proc.exited;
+}
+async function pasteOn(env: Record<string, string>, target: string): Promise<Uint8Array> {
+  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-o", "-t", target], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "ignore" });
+  const bytes = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
+  await proc.exited;
+  return bytes;
+}
+const hostCopy = (data: Uint8Array, target: string) => copyOn(hostEnv, data, target);
+const hostCopyText = (text: string) => hostCopy(new TextEncoder().encode(text), "UTF8_STRING");
+const hostPaste = (target: string) => pasteOn(hostEnv, target);
+
+/** Copies inside the container, as the app's user would: the bytes go in a file first, then xclip serves them. */
+async function insideCopy(session: RunningSession, data: Uint8Array, target: string): Promise<void> {
+  const id = await containerId(session.instance);
+  const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/clip.in"], { stdin: new Blob([data]), stdout: "ignore", stderr: "ignore" });
+  if ((await put.exited) !== 0) throw new Error(`could not write into ${session.instance}`);
+  const r = await sh(["docker", "exec", id, "sh", "-c", 'xclip -selection clipboard -t "$0" -i /tmp/clip.in </dev/null >/dev/null 2>&1', target]);
+  if (r.code !== 0) throw new Error(`xclip in ${session.instance} failed: ${r.stderr}`);
+}
+const insideCopyText = (session: RunningSession, text: string) => insideCopy(session, new TextEncoder().encode(text), "UTF8_STRING");
+
+/** The sha256 of what the instance's clipboard holds as `target`, read inside its container. */
+async function insideHash(session: RunningSession, target: string): Promise<string> {
+  const r = await sh(["docker", "exec", await containerId(session.instance), "sh", "-c", 'xclip -selection clipboard -o -t "$0" 2>/dev/null | sha256sum', target]);
+  return r.stdout.split(" ")[0]!;
+}
+const insideText = async (session: RunningSession) =>
+  (await sh(["docker", "exec", await containerId(session.instance), "sh", "-c", "xclip -selection clipboard -o -t UTF8_STRING 2>/dev/null"])).stdout;
+const EMPTY_SHA = sha(new Uint8Array());
+
+const arrivesInside = (session: RunningSession, target: string, bytes: Uint8Array, what: string) => waitFor(what, async () => (await insideHash(session, target)) === sha(bytes), 20_000);
+const arrivesOnHost = (target: string, bytes: Uint8Array, what: string) => waitFor(what, async () => sha(await hostPaste(target)) === sha(bytes), 20_000);
+
+/**
+ * Counts owner changes of the desktop's clipboard while `during` runs: a copy carried out of an
+ * instance is one change, so a count shows what crossed even when a later copy replaced it.
+ */
+async function hostChangesDuring(during: () => Promise<void>): Promise<number> {
+  let changes = 0;
+  const close = await createClipboardSide({ display: hostEnv.DISPLAY!, env: { ...process.env, ...hostEnv }, cookieHex: "" }).watch(["CLIPBOARD"], () => void changes++);
+  try {
+    await during();
+    return changes;
+  } finally {
+    close();
+  }
+}
+
+describe("images", () => {
+  test("an image copied on the desktop arrives in an instance byte for byte, offered as image/png", async () => {
+    const png = await makePng(1);
+    await hostCopy(png, "image/png");
+    await arrivesInside(both, "image/png", png, "the desktop's image in the instance");
+    const targets = (await sh(["docker", "exec", await containerId(both.instance), "xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"])).stdout;
+    expect(targets.split("\n")).toContain("image/png");
+  });
+
+  test("an image copied inside an instance arrives on the desktop byte for byte", async () => {
+    const png = await makePng(2);
+    await insideCopy(both, png, "image/png");
+    await arrivesOnHost("image/png", png, "the instance's image on the desktop");
+  });
+
+  test("another image type (image/bmp, no png offered) is carried as that type", async () => {
+    const bmp = new Uint8Array([0x42, 0x4d, 0, 1, 2, 0xff, 0x0a, 0x0d, 0, 9]);
+    await hostCopy(bmp, "image/bmp");
+    await arrivesInside(both, "image/bmp", bmp, "the bmp in the instance");
+  });
+
+  test("an instance cannot push an image over its cap to the desktop; one under the cap passes", async () => {
+    const big = await makePng(3, 200, true);
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    await insideCopy(capped, big, "image/png");
+    await waitFor("the refusal in the log", () => /clipboard: not carrying more than 65536 bytes from the app/.test(capped.output()), 20_000);
+    expect(sha(await hostPaste("image/png"))).not.toBe(sha(big));
+    // Nor by command: pull follows the same cap.
+    const pull = await box.run(["clip", "pull", capped.instance]);
+    expect([pull.code, pull.stderr]).toEqual([1, expect.stringContaining(`holds more than 64 KiB, the clipboard limit of ${capped.instance}`)]);
+    expect(sha(await hostPaste("image/png"))).not.toBe(sha(big));
+    // Control: the same path carries an image under the cap.
+    const small = await makePng(4);
+    await insideCopy(capped, small, "image/png");
+    await arrivesOnHost("image/png", small, "the small image on the desktop");
+  });
+});
+
+describe("explicit", () => {
+  test("a copy on the desktop reaches a `both` instance and not the explicit one, until clip push", async () => {
+    const png = await makePng(5);
+    await hostCopy(png, "image/png");
+    await arrivesInside(both, "image/png", png, "the control copy in the both instance");
+    expect(await insideHash(explicit, "image/png")).not.toBe(sha(png));
+    const push = await box.run(["clip", "push", explicit.instance]);
+    expect([push.code, push.stderr]).toEqual([0, expect.stringContaining(`pushed image/png (${png.length} bytes) into ${explicit.instance}`)]);
+    expect(await insideHash(explicit, "image/png")).toBe(sha(png));
+  });
+
+  test("text pushed arrives as text", async () => {
+    await hostCopyText("pushed text");
+    await waitFor("the control text in the both instance", async () => (await insideText(both)) === "pushed text", 20_000);
+    expect(await insideText(explicit)).not.toBe("pushed text");
+    expect((await box.run(["clip", "push", explicit.instance])).code).toBe(0);
+    expect(await insideText(explicit)).toBe("pushed text");
+  });
+
+  test("a copy inside does not reach the desktop by itself, until clip pull", async () => {
+    const png = await makePng(6);
+    const control = "copied in the both instance";
+    const changes = await hostChangesDuring(async () => {
+      await insideCopy(explicit, png, "image/png");
+      // Control, copied after it: once this is on the desktop, the explicit one would be too.
+      await insideCopyText(both, control);
+      await waitFor("the control copy on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === control, 20_000);
+    });
+    expect(changes).toBe(1);
+    expect(sha(await hostPaste("image/png"))).not.toBe(sha(png));
+    const pull = await box.run(["clip", "pull", explicit.instance]);
+    expect([pull.code, pull.stderr]).toEqual([0, expect.stringContaining(`pulled image/png (${png.length} bytes) out of ${explicit.instance}`)]);
+    expect(sha(await hostPaste("image/png"))).toBe(sha(png));
+  });
+
+  test("push --clear-after 1 clears the instance's clipboard after it arrived", async () => {
+    const png = await makePng(7);
+    await hostCopy(png, "image/png");
+    await arrivesInside(both, "image/png", png, "the control copy in the both instance");
+    const pushing = box.run(["clip", "push", explicit.instance, "--clear-after", "1"]);
+    // Read on its display from here, not by docker exec: quick enough to see it before the second is up.
+    await waitFor("the pushed image in the explicit instance", async () => sha(await pasteOn(explicit.xenv, "image/png")) === sha(png), 20_000);
+    const push = await pushing;
+    expect([push.code, push.stderr]).toEqual([0, expect.stringContaining(`cleared the clipboard of ${explicit.instance}`)]);
+    expect(await insideHash(explicit, "image/png")).toBe(EMPTY_SHA);
+    expect(await insideText(explicit)).toBe("");
+    // The desktop keeps its own copy.
+    expect(sha(await hostPaste("image/png"))).toBe(sha(png));
+  });
+
+  test("pull --clear-after 1 clears the desktop's clipboard after it arrived", async () => {
+    await insideCopyText(explicit, "pulled, then cleared");
+    const pulling = box.run(["clip", "pull", explicit.instance, "--clear-after", "1"]);
+    await waitFor("the pulled text on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === "pulled, then cleared", 20_000);
+    const pull = await pulling;
+    expect([pull.code, pull.stderr]).toEqual([0, expect.stringContaining("cleared the desktop's clipboard")]);
+    expect(await hostPaste("UTF8_STRING")).toEqual(new Uint8Array());
+  });
+
+  test("--clear-after leaves a newer copy alone", async () => {
+    await hostCopyText("pushed, then replaced");
+    // Three seconds: room to copy something else there before the clear comes.
+    const pushing = box.run(["clip", "push", explicit.instance, "--clear-after", "3"]);
+    const onItsDisplay = async () => new TextDecoder().decode(await pasteOn(explicit.xenv, "UTF8_STRING"));
+    await waitFor("the pushed text inside", async () => (await onItsDisplay()) === "pushed, then replaced", 20_000);
+    await copyOn(explicit.xenv, new TextEncoder().encode("the user's own copy"), "UTF8_STRING");
+    const push = await pushing;
+    expect([push.code, push.stderr]).toEqual([0, expect.stringContaining("holds something else now: left as it is")]);
+    expect(await insideText(explicit)).toBe("the user's own copy");
+  });
+
+  test.each([
+    [["clip", "push", "attacker#img-explicit", "--clear-after", "0"], 2, '--clear-after takes whole seconds from 1 to 86400, not "0"'],
+    [["clip", "push", "attacker#img-explicit", "--clear-after", "soon"], 2, '--clear-after takes whole seconds from 1 to 86400, not "soon"'],
+    [["clip", "pull", "attacker#img-never"], 1, 'Start it with "dockercask run attacker#img-never"'],
+    [["clip", "push", "not a name"], 2, "not a name"],
+  ])("%p: exit %p with a clear message", async (args, code, message) => {
+    const r = await box.run(args);
+    expect([r.code, r.stderr]).toEqual([code, expect.stringContaining(message)]);
+    expect(r.stderr).toContain("hint:");
+    expectNoStackTrace(r.stderr);
+  });
+});
+
+describe("off", () => {
+  test("neither text nor an image reaches the instance", async () => {
+    const png = await makePng(8);
+    await hostCopy(png, "image/png");
+    await arrivesInside(both, "image/png", png, "the control image in the both instance");
+    expect(await insideHash(off, "image/png")).not.toBe(sha(png));
+    await hostCopyText("not for off");
+    await waitFor("the control text in the both instance", async () => (await insideText(both)) === "not for off", 20_000);
+    expect(await insideText(off)).not.toBe("not for off");
+  });
+
+  test("neither text nor an image leaves the instance", async () => {
+    const png = await makePng(9);
+    const control = "the control, from the both instance";
+    const changes = await hostChangesDuring(async () => {
+      await insideCopy(off, png, "image/png");
+      await insideCopyText(off, "text from off");
+      await insideCopyText(both, control);
+      await waitFor("the control copy on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === control, 20_000);
+    });
+    expect(changes).toBe(1);
+  });
+
+  test.each(["push", "pull"])("clip %s is refused with the reason and what to do", async (direction) => {
+    await hostCopyText("for the refusal");
+    await insideCopyText(off, "inside off");
+    const r = await box.run(["clip", direction, off.instance]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`the clipboard of ${off.instance} is off: nothing is ${direction === "push" ? "pushed into" : "pulled out of"} it`);
+    expect(r.stderr).toContain("--clipboard explicit");
+    expectNoStackTrace(r.stderr);
+    expect(await insideText(off)).toBe("inside off");
+    expect(new TextDecoder().decode(await hostPaste("UTF8_STRING"))).toBe("for the refusal");
+  });
+});
