@@ -7,20 +7,15 @@
  * daemon, hardened for the system bus, refuses malformed and oversized messages before we
  * see them. dbus-next is imported only when a session starts one.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBusConfig } from "../core/bridge/bus-config.ts";
 import type { BridgeCall, BridgeReply } from "../ports/desktop-bridge.ts";
-import xdgOpenShim from "./shims/xdg-open.pl" with { type: "text" };
 
 export const BUS_SOCKET_FILE = "bus.sock";
-export const SHIM_DIR = "bin";
-/** Names the shim answers to inside the container: what apps call to open a link. */
-export const SHIM_NAMES = ["xdg-open", "x-www-browser", "sensible-browser", "www-browser"] as const;
 
 export interface BusEndpoint {
   socket: string;
-  shimDir: string;
   pid: number;
   stop(): void;
 }
@@ -54,7 +49,6 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
   const socket = join(options.runtimeDir, BUS_SOCKET_FILE);
   const configFile = join(options.runtimeDir, "bus.conf");
   writeFileSync(configFile, buildBusConfig(socket), { mode: 0o600 });
-  const shimDir = writeShims(options.runtimeDir);
 
   // --nofork: it is our child, and goes with us; --print-address: it says when it listens.
   const daemon = Bun.spawn(["dbus-daemon", "--nofork", "--nopidfile", "--nosyslog", `--config-file=${configFile}`, "--print-address=1"], {
@@ -118,20 +112,11 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
       );
       return true;
     });
-    return { socket, shimDir, pid: daemon.pid, stop };
+    return { socket, pid: daemon.pid, stop };
   } catch (error) {
     stop();
     throw error;
   }
-}
-
-/** The shims, from the binary's own copy, in a folder mounted read-only at /run/dockercask/bin. */
-function writeShims(runtimeDir: string): string {
-  const dir = join(runtimeDir, SHIM_DIR);
-  mkdirSync(dir, { mode: 0o755 });
-  chmodSync(dir, 0o755);
-  for (const name of SHIM_NAMES) writeFileSync(join(dir, name), xdgOpenShim, { mode: 0o755 });
-  return dir;
 }
 
 /** `{ signature, value }` from the service becomes a dbus-next Variant, at any depth. */

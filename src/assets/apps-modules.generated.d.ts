@@ -7,7 +7,19 @@ declare module "*/client.conf" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-add-repo" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-firefox" {
+  const text: string;
+  export default text;
+}
+declare module "*/dockercask-install" {
+  const text: string;
+  export default text;
+}
+declare module "*/dockercask-open" {
   const text: string;
   export default text;
 }

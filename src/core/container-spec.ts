@@ -18,14 +18,12 @@ export const CONTAINER_PATHS = {
   home: "/home/app",
   xauthority: "/run/dockercask/Xauthority",
   pulseSocket: "/run/dockercask/pulse.sock",
-  /** The instance's own session bus: links and notifications, nothing of the host's buses. */
+  /**
+   * The instance's own session bus: links and notifications, nothing of the host's buses. The
+   * base image's xdg-open, $BROWSER and notify-send speak to it.
+   */
   busSocket: "/run/dockercask/bus.sock",
-  /** The xdg-open and browser shims, first on PATH. */
-  shims: "/run/dockercask/bin",
 } as const;
-
-/** Debian's PATH with the shims in front, so xdg-open and x-www-browser are dockercask's. */
-const SHIM_PATH = `${CONTAINER_PATHS.shims}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /** Used when the host user is root: the app must never run as root, so it runs as the base image's `app` user. */
 export const UNPRIVILEGED_ID = 1000;
@@ -58,8 +56,8 @@ export interface ContainerSpecInput {
   pulseSocket?: string;
   /** Shared folders; `source` names the folder the supervisor checked and holds open (adapters/shared-folders.ts). */
   shared?: { source: string; target: string; readOnly: boolean }[];
-  /** Host paths of the instance's bus socket and shim folder, when its bridge runs. */
-  bus?: { socket: string; shimDir: string };
+  /** Host path of the instance's bus socket, when its bridge runs. */
+  bus?: { socket: string };
   appArgs?: string[];
 }
 
@@ -75,8 +73,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     // The persistent home, owned by the user the app runs as.
     ...(typeof input.home === "string" ? [`${input.home}:${CONTAINER_PATHS.home}`] : []),
     ...(input.pulseSocket ? [`${input.pulseSocket}:${CONTAINER_PATHS.pulseSocket}`] : []),
-    // The instance's own bus (served by its dbus-daemon, never the host's), and the shims, read-only.
-    ...(input.bus ? [`${input.bus.socket}:${CONTAINER_PATHS.busSocket}`, `${input.bus.shimDir}:${CONTAINER_PATHS.shims}:ro`] : []),
+    // The instance's own bus (served by its dbus-daemon, never the host's).
+    ...(input.bus ? [`${input.bus.socket}:${CONTAINER_PATHS.busSocket}`] : []),
   ];
   // Shared folders are not binds by path: runc makes binds in a mount namespace of its own, where
   // our /proc/<pid>/fd/<n> cannot be a bind source (EINVAL), and a path could be swapped for a
@@ -104,7 +102,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       `DISPLAY=:${display}`,
       `HOME=${CONTAINER_PATHS.home}`,
       ...(input.pulseSocket ? [`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`] : []),
-      ...(input.bus ? [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`, `PATH=${SHIM_PATH}`, `BROWSER=${CONTAINER_PATHS.shims}/x-www-browser`] : []),
+      ...(input.bus ? [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`] : []),
     ],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,

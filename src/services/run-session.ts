@@ -63,7 +63,7 @@ export interface RunSessionDeps {
    * started before the container so its socket can be mounted. Optional: without it an
    * instance has no bus, as before.
    */
-  startBridge?: (options: BridgeOptions) => Promise<{ socket: string; shimDir: string; pid: number; stop(): void }>;
+  startBridge?: (options: BridgeOptions) => Promise<{ socket: string; pid: number; stop(): void }>;
   /** Starts carrying the clipboard between the host display and the instance's display. */
   startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
   /** Calls back on SIGINT, SIGTERM and SIGHUP; returns a function that unsubscribes. */
@@ -175,7 +175,7 @@ async function superviseSession(
   let xephyr: XephyrHandle | undefined;
   let containerId: string | undefined;
   let soundRelay: { stop(): void } | undefined;
-  let bridge: { socket: string; shimDir: string; pid: number; stop(): void } | undefined;
+  let bridge: { socket: string; pid: number; stop(): void } | undefined;
   let clipboard: { stop(): void } | undefined;
   let limits: ResourceLimits | undefined;
   let tornDown = false;
@@ -374,7 +374,7 @@ async function openSoundSocket(deps: RunSessionDeps, path: string, name: Instanc
 async function openBridge(deps: RunSessionDeps, runtimeDir: string, name: InstanceName, settings: InstanceSettings, policy: AppPolicy) {
   if (!deps.startBridge) return undefined;
   const network = settings.network ?? policy.network;
-  const links = settings.links ?? policy.links ?? defaultLinksPolicy(name.app, network);
+  const links = settings.links ?? defaultLinksPolicy(policy.links, network);
   const mail = settings.mail ?? defaultMailTarget(deps.store.list().map((r) => r.name.full));
   const notifications = settings.notifications ?? policy.notifications;
   return deps.startBridge({ runtimeDir, instance: name, links, mail, notifications }).catch((error) => {

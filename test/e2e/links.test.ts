@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { dbusCall, floodInside, installRecorderApp, PORTAL, recorded, xdgOpenInside } from "./bridge-helpers.ts";
 
 const TARGET = "linkrec#lk-tgt";
@@ -50,6 +50,15 @@ describe("a link opened inside an instance", () => {
     const opened = await xdgOpenInside(SOURCE, url);
     expect(opened.code).toBe(0);
     expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+  }, 60_000);
+
+  test("reaches it through $BROWSER and every browser name the base image answers to, each as xdg-open does", async () => {
+    const container = await containerId(SOURCE);
+    for (const call of ['"$BROWSER"', "x-www-browser", "sensible-browser", "www-browser"]) {
+      const url = `https://example.org/by/${call.replace(/\W/g, "")}`;
+      expect((await sh(["docker", "exec", container, "sh", "-c", `${call} '${url}'`])).code).toBe(0);
+      expect(await waitFor(`the target to record the URL from ${call}`, () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+    }
   }, 60_000);
 
   test("opens in a new disposable instance, which sees the URL, and leaves nothing once stopped", async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { dbusCall, floodInside, NOTIFY, notifyArgs } from "./bridge-helpers.ts";
 
 const SENDER = "attacker#nt-on";
@@ -72,6 +72,14 @@ describe("an app's notification", () => {
     expect(note.summary).toBe(`${SENDER}: System update`);
     expect(note.appname).toBe(`dockercask ${SENDER}`);
     expect(note.icon_path).not.toContain("evil");
+  }, 60_000);
+
+  test("from the base image's notify-send, as the app user, reaches it the same way", async () => {
+    const sent = await sh(["docker", "exec", await containerId(SENDER), "notify-send", "Build done", "from notify-send"]);
+    expect(sent.stderr).toBe("");
+    expect(sent.code).toBe(0);
+    const note = await waitFor("dunst to show it", async () => (await shown()).find((n) => n.body === "from notify-send"));
+    expect(note.summary).toBe(`${SENDER}: Build done`);
   }, 60_000);
 
   test("with notifications = false, nothing reaches the server", async () => {

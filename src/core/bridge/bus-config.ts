@@ -69,7 +69,10 @@ ${allows.join("\n")}
   <limit name="max_completed_connections">16</limit>
   <limit name="max_incomplete_connections">4</limit>
   <limit name="max_connections_per_user">16</limit>
-  <limit name="max_pending_service_starts">0</limit>
+  <!-- 1, not 0: GDBus (libnotify's notify-send) asks StartServiceByName even of a name that is
+       owned, and 0 refuses that before the daemon sees the owner. Nothing can be activated:
+       there are no service directories. -->
+  <limit name="max_pending_service_starts">1</limit>
   <limit name="max_names_per_connection">8</limit>
   <limit name="max_match_rules_per_connection">64</limit>
   <limit name="max_replies_per_connection">16</limit>

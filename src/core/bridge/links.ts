@@ -16,11 +16,6 @@ export const MAX_URL_BYTES = 64 * 1024;
 /** The schemes carried; anything else (file:, javascript:, data:, a custom handler) is refused. */
 export const CARRIED_SCHEMES = ["http", "https", "mailto"] as const;
 
-/** Apps whose job is the web: a link opens where it was clicked. */
-const BROWSERS = new Set(["firefox", "chromium", "chrome"]);
-/** Apps where links come from strangers: they open in a throwaway browser. */
-const MAIL_AND_CHAT = new Set(["thunderbird", "slack"]);
-
 export function parseLinksPolicy(text: string): { ok: true; policy: LinksPolicy } | { ok: false; problem: string } {
   const value = text.trim();
   if (value === "self" || value === "host" || value === "ask" || value === "off") return { ok: true, policy: { kind: value } };
@@ -41,16 +36,20 @@ export function formatLinksPolicy(policy: LinksPolicy): string {
 }
 
 /**
- * The policy an instance has when neither its recipe, the config nor a flag sets one. An offline
- * instance asks: a link is a way to carry data out of it. Browsers keep their links; mail and
- * chat apps, whose links come from anyone, open them in a throwaway browser; any other app asks.
+ * The policy an instance has when neither the config nor a flag sets one: its recipe's `links`
+ * label (browsers say self; mail and chat apps, whose links come from anyone, say
+ * disposable:firefox), or ask when the recipe says nothing. An offline instance keeps a label
+ * only when it keeps the link inside (self, ask, off): a link is a way to carry data out of it,
+ * and only the user, through the config or a flag, may open that way.
  */
-export function defaultLinksPolicy(app: string, network: "none" | "bridge"): LinksPolicy {
-  if (network === "none") return { kind: "ask" };
-  if (BROWSERS.has(app)) return { kind: "self" };
-  if (MAIL_AND_CHAT.has(app)) return { kind: "disposable", app: "firefox" };
-  return { kind: "ask" };
+export function defaultLinksPolicy(label: LinksPolicy | undefined, network: "none" | "bridge"): LinksPolicy {
+  if (!label) return { kind: "ask" };
+  if (network === "none" && !STAYS_INSIDE.has(label.kind)) return { kind: "ask" };
+  return label;
 }
+
+/** Policies under which a link never leaves the instance without the user's say. */
+const STAYS_INSIDE = new Set<LinksPolicy["kind"]>(["self", "ask", "off"]);
 
 /** Where a mailto goes when the config names no `mail` target: the thunderbird instance, if there is one. */
 export function defaultMailTarget(instances: string[]): LinksPolicy | undefined {

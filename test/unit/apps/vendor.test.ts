@@ -1,9 +1,10 @@
 /**
  * The vendor apps (chrome, spotify, slack) can only be built with their vendors' servers in
- * reach, so their recipes are checked here, statically: built FROM the base; the signing key
- * fetched over HTTPS only and checked against a pinned fingerprint before apt trusts it; apt
- * sources that trust that key for that repository alone (signed-by). Each rule is also shown
- * to catch a recipe that breaks it.
+ * reach, so their recipes are checked here, statically: built FROM the base; their repository
+ * added by the base's dockercask-add-repo (which test/e2e/vendor-repo.test.ts proves against a
+ * local signed repository) with the key over HTTPS, a full pinned fingerprint and an HTTPS
+ * repository; no key trusted any other way; the package installed after that, with
+ * dockercask-install. Each rule is also shown to catch a recipe that breaks it.
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
@@ -11,57 +12,35 @@ import { parseDockerfile } from "../../../src/core/dockerfile.ts";
 import { parsePolicy } from "../../../src/core/policy.ts";
 
 const VENDOR_APPS = ["chrome", "spotify", "slack"];
+const ADD_REPO = /^dockercask-add-repo ([a-z0-9.-]+) (\S+) (\S+) "([^"]*)"$/;
 
 /** Everything wrong with a vendor app's Dockerfile; empty when it follows the rules. */
 function vendorProblems(text: string): string[] {
   const problems: string[] = [];
   const { from, labels, instructions } = parseDockerfile(text);
   if (from !== "dockercask/base") problems.push(`FROM ${from}: must be FROM dockercask/base`);
-
-  const args: Record<string, string> = {};
-  for (const { keyword, args: rest } of instructions) {
-    const match = keyword === "ARG" ? /^(\w+)=(\S+)$/.exec(rest) : null;
-    if (match) args[match[1]!] = match[2]!;
-  }
-  if (!/^https:\/\/[^/\s]+\/\S+$/.test(args.KEY_URL ?? "")) problems.push(`KEY_URL ${args.KEY_URL}: the key must come over HTTPS`);
-  if (!/^[0-9A-F]{40}$/.test(args.KEY_FINGERPRINT ?? "")) problems.push(`KEY_FINGERPRINT ${args.KEY_FINGERPRINT}: a full 40-digit fingerprint must be pinned`);
-  if (!/^\/(usr\/share|etc\/apt)\/keyrings\/[\w.-]+\.gpg$/.test(args.KEYRING ?? "")) problems.push(`KEYRING ${args.KEYRING}: a keyring file of its own`);
-
   const runs = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
   const all = runs.join(" && ");
   if (/apt-key|trusted\.gpg|trusted=yes|allow-insecure|allow-unauthenticated/.test(all)) problems.push("a key is trusted outside signed-by (apt-key, trusted.gpg, trusted=yes)");
+  if (/\bapt-get\b|\bapt\b|\bdpkg -i\b|\bcurl\b|\bgpg\b/.test(all)) problems.push("apt, curl or gpg by hand: the repository goes through dockercask-add-repo, packages through dockercask-install");
   if (/http:\/\//.test(text.replace(/^#.*$/gm, ""))) problems.push("a plain http:// URL");
-  for (const install of all.split("&&").filter((c) => /apt-get install/.test(c))) {
-    if (!install.includes("--no-install-recommends")) problems.push(`"${install.trim()}" installs recommends`);
-  }
-  if (!/rm -rf [^&]*\/var\/lib\/apt\/lists/.test(all)) problems.push("apt lists are left in the image");
 
-  const run = runs.find((r) => r.includes('"$KEY_URL"'));
-  if (!run) {
-    problems.push("no RUN fetches $KEY_URL");
-    return problems;
+  const adds = runs.flatMap((r, i) => (r.startsWith("dockercask-add-repo") ? [i] : []));
+  if (adds.length !== 1) problems.push(`${adds.length} RUNs of dockercask-add-repo: one, on a line of its own`);
+  for (const i of adds) {
+    const match = ADD_REPO.exec(runs[i]!);
+    if (!match) {
+      problems.push(`"${runs[i]}": dockercask-add-repo NAME KEY_URL FINGERPRINT "REPOSITORY SUITE COMPONENT..."`);
+      continue;
+    }
+    const [, , keyUrl, fingerprint, repo] = match;
+    if (!/^https:\/\/[^/\s]+\/\S+$/.test(keyUrl!)) problems.push(`key ${keyUrl}: the key must come over HTTPS`);
+    if (!/^[0-9A-F]{40}$/.test(fingerprint!)) problems.push(`fingerprint ${fingerprint}: a full 40-digit fingerprint must be pinned`);
+    if (!/^https:\/\/\S+ \S+( \S+)*$/.test(repo!)) problems.push(`repository "${repo}": over HTTPS, with a suite`);
   }
-  const steps = run.split("&&").map((s) => s.trim());
-  const at = (what: string, test: (step: string) => boolean) => {
-    const index = steps.findIndex(test);
-    if (index < 0) problems.push(`missing step: ${what}`);
-    return index;
-  };
-  const fetch = at("fetch the key with curl over HTTPS only", (s) => s.startsWith("curl ") && s.includes('"$KEY_URL"') && s.includes("--proto '=https'") && /\s-\w*f/.test(s));
-  const exported = at("export only the pinned key into the keyring", (s) => /^gpg .*--export "\$KEY_FINGERPRINT" > "\$KEYRING"$/.test(s));
-  const verified = at(
-    "check that the keyring holds exactly the pinned key",
-    (s) => s.startsWith("test ") && s.includes("--show-keys") && s.includes('"$KEYRING"') && s.endsWith('= "$KEY_FINGERPRINT"'),
-  );
-  const sources = steps.flatMap((s, i) => (/\bdeb\s/.test(s) ? [i] : []));
-  if (sources.length === 0) problems.push("missing step: an apt source for the vendor's repository");
-  for (const i of sources) {
-    if (!/deb \[[^\]]*signed-by=\$KEYRING[^\]]*\] https:\/\//.test(steps[i]!)) problems.push(`"${steps[i]}": the source must use signed-by=$KEYRING and HTTPS`);
-  }
-  const update = steps.findIndex((s, i) => i > Math.max(...sources) && s.startsWith("apt-get update"));
-  if (update < 0) problems.push("missing step: apt-get update after the vendor's source is added");
-  const order = [fetch, exported, verified, ...sources, update];
-  if (order.some((v, i) => i > 0 && v <= order[i - 1]!)) problems.push(`steps out of order (fetch, export, verify, sources, update): ${order.join(", ")}`);
+  const install = runs.findIndex((r) => r.startsWith("dockercask-install "));
+  if (install < 0) problems.push("no RUN dockercask-install of the vendor's package");
+  else if (adds.length && install < adds[0]!) problems.push("the package is installed before its repository is added");
 
   const policy = parsePolicy(labels);
   if (!policy.ok) problems.push(...policy.problems);
@@ -75,7 +54,7 @@ describe.each(VENDOR_APPS)("%s", (app) => {
     expect(text).not.toBe("");
   });
 
-  test("is FROM the base, with a pinned, verified key and signed-by sources", () => {
+  test("is FROM the base, its repository added with a pinned key by dockercask-add-repo", () => {
     expect(vendorProblems(text)).toEqual([]);
   });
 
@@ -87,35 +66,28 @@ describe.each(VENDOR_APPS)("%s", (app) => {
 
 describe("the check catches a recipe that", () => {
   const good = builtinApps.chrome?.Dockerfile ?? "";
+  const addRepo = /^RUN dockercask-add-repo .*$/m;
   const mutants: [string, (t: string) => string, RegExp][] = [
     ["is not FROM the base", (t) => t.replace("FROM dockercask/base", "FROM debian:bookworm-slim"), /must be FROM dockercask\/base/],
-    ["fetches the key over plain HTTP", (t) => t.replace("ARG KEY_URL=https://", "ARG KEY_URL=http://"), /over HTTPS/],
-    ["lets curl follow a redirect to HTTP", (t) => t.replace("--proto '=https' ", ""), /fetch the key with curl over HTTPS only/],
-    ["pins a short key id", (t) => t.replace(/ARG KEY_FINGERPRINT=\w+/, "ARG KEY_FINGERPRINT=D38B4796"), /40-digit fingerprint/],
-    ["never checks the fingerprint", (t) => t.replace(/ && test "\$\(gpg[^\n]*\n/, "\n"), /check that the keyring holds exactly the pinned key/],
-    ["trusts everything it downloaded", (t) => t.replace('--export "$KEY_FINGERPRINT" > "$KEYRING"', '--export > "$KEYRING"'), /export only the pinned key/],
+    ["fetches the key over plain HTTP", (t) => t.replace(" https://dl.google.com/linux/linux_signing_key.pub", " http://dl.google.com/linux/linux_signing_key.pub"), /over HTTPS/],
+    ["pins a short key id", (t) => t.replace("EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796", "D38B4796"), /40-digit fingerprint/],
+    ["uses the repository over plain HTTP", (t) => t.replace('"https://dl.google.com/linux/chrome', '"http://dl.google.com/linux/chrome'), /over HTTPS, with a suite|plain http/],
+    ["passes options (trusted=yes) in the repository line", (t) => t.replace('"https://dl.google.com/linux/chrome', '"[trusted=yes] https://dl.google.com/linux/chrome'), /trusted outside signed-by/],
     [
-      "checks the fingerprint only after adding the source",
+      "adds the repository by hand",
+      (t) => t.replace(addRepo, 'RUN echo "deb https://dl.google.com/linux/chrome/deb/ stable main" > /etc/apt/sources.list.d/google-chrome.list'),
+      /0 RUNs of dockercask-add-repo/,
+    ],
+    ["adds a key with apt-key", (t) => t.replace("RUN dockercask-install google-chrome-stable", "RUN apt-key add /tmp/key && dockercask-install google-chrome-stable"), /apt-key/],
+    ["installs with apt-get", (t) => t.replace("RUN dockercask-install google-chrome-stable", "RUN apt-get update && apt-get install -y google-chrome-stable"), /apt, curl or gpg by hand/],
+    [
+      "installs the package before adding the repository",
       (t) => {
-        const lines = t.split("\n");
-        const verify = lines.findIndex((l) => l.includes('test "$(gpg'));
-        const source = lines.findIndex((l) => l.includes("sources.list.d"));
-        [lines[verify], lines[source]] = [lines[source]!, lines[verify]!];
-        return lines.join("\n");
+        const line = addRepo.exec(t)![0];
+        return `${t.replace(`${line}\n`, "")}\n${line}\n`;
       },
-      /out of order/,
+      /installed before its repository is added/,
     ],
-    ["uses a source without signed-by", (t) => t.replace("signed-by=$KEYRING", ""), /must use signed-by/],
-    [
-      "adds the key with apt-key",
-      (t) =>
-        t.replace(
-          " && apt-get update \\\n && apt-get install -y --no-install-recommends google",
-          ' && apt-key add "$KEYRING" \\\n && apt-get update \\\n && apt-get install -y --no-install-recommends google',
-        ),
-      /apt-key/,
-    ],
-    ["installs recommends", (t) => t.replace("install -y --no-install-recommends google-chrome-stable", "install -y google-chrome-stable"), /installs recommends/],
   ];
   test.each(mutants)("%s", (_, mutate, problem) => {
     const mutant = mutate(good);

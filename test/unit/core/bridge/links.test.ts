@@ -22,15 +22,23 @@ describe("parseLinksPolicy", () => {
 
 describe("defaultLinksPolicy", () => {
   test.each([
-    ["firefox", "bridge", "self"],
-    ["chromium", "bridge", "self"],
-    ["thunderbird", "bridge", "disposable:firefox"],
-    ["slack", "bridge", "disposable:firefox"],
-    ["gimp", "bridge", "ask"],
-    ["firefox", "none", "ask"],
-    ["thunderbird", "none", "ask"],
-  ] as const)("%s with network %s: %s", (app, network, expected) => {
-    expect(formatLinksPolicy(defaultLinksPolicy(app, network))).toBe(expected);
+    ["self", "bridge", "self"],
+    ["disposable:firefox", "bridge", "disposable:firefox"],
+    ["firefox#work", "bridge", "firefox#work"],
+    ["host", "bridge", "host"],
+    [undefined, "bridge", "ask"],
+    [undefined, "none", "ask"],
+    // Offline: a label keeps a link inside, or it is ask.
+    ["self", "none", "self"],
+    ["off", "none", "off"],
+    ["ask", "none", "ask"],
+    ["disposable:firefox", "none", "ask"],
+    ["firefox#work", "none", "ask"],
+    ["host", "none", "ask"],
+  ] as const)("label %p with network %s: %s", (label, network, expected) => {
+    const parsed = label === undefined ? undefined : parseLinksPolicy(label);
+    if (parsed && !parsed.ok) throw new Error(parsed.problem);
+    expect(formatLinksPolicy(defaultLinksPolicy(parsed?.policy, network))).toBe(expected);
   });
 });
 
