@@ -1,7 +1,5 @@
 import type Dockerode from "dockerode";
 import { statSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { Readable, Writable } from "node:stream";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
 import type { InspectedContainer } from "../core/hardening-check.ts";
@@ -10,28 +8,34 @@ import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
 import type { EngineClient } from "../ports/engine-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
+import { createEngineOps, type EngineOps } from "./engine-http.ts";
 
 /** How long a removal someone else started may take before we stop waiting for it. */
 const REMOVAL_WAIT_MS = 15_000;
+/** An engine that holds a wait's headers until the exit (not Docker's) gets this long before the start. */
+const WAIT_ACCEPTED_MS = 250;
 
 export interface DockerClient extends ImageClient, ContainerClient, EngineClient, ContainerFiles {
-  /** The underlying dockerode instance, for what the narrow interfaces do not cover. */
-  api: Dockerode;
+  /** dockerode, loaded on first use, for what the narrow interfaces do not cover. */
+  api(): Promise<Dockerode>;
   /** The socket it talks to. */
   socket: string;
 }
 
 /**
- * Connects lazily: dockerode (and its gRPC dependencies) is imported on first use, so
- * commands that never talk to Docker, like --help, stay fast.
+ * A session's calls go over Bun's fetch on the engine's unix socket (adapters/engine-http.ts);
+ * dockerode, and the node:http and stream layers under it, is loaded only for builds, logs,
+ * exec and copying files in, or for an engine that is not a unix socket (tcp://, ssh://).
  */
 export async function createDockerClient(endpoint: EngineEndpoint): Promise<DockerClient> {
-  const { default: Docker } = await import("dockerode");
   const socket = endpoint.socket;
   // A DOCKER_HOST that is not a unix socket (tcp://, ssh://): dockerode reads it from the environment.
-  const api = endpoint.from === "DOCKER_HOST" && socket.includes("://") ? new Docker() : new Docker({ socketPath: socket });
+  const remote = endpoint.from === "DOCKER_HOST" && socket.includes("://");
+  let loaded: Promise<Dockerode> | undefined;
+  const api = () => (loaded ??= import("dockerode").then(({ default: Docker }) => (remote ? new Docker() : new Docker({ socketPath: socket }))));
+  const ops: EngineOps = remote ? dockerodeOps(await api()) : createEngineOps(socket);
   const wrap = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(translateDockerError(error, socket)));
-  await wrap(() => api.ping());
+  await wrap(() => ops.ping());
   let identity: Promise<EngineIdentity> | undefined;
 
   return {
@@ -42,19 +46,19 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
         // Podman answers /version and /info in about a second each (it asks conmon and the
         // runtime for their versions), which every run would wait for. Its /_ping headers name
         // it at once; a rootful Podman needs nothing more, a rootless one its cgroup version.
-        const ping = socket.includes("://") ? {} : await pingHeaders(socket).catch(() => ({}) as Record<string, string>);
+        const ping = remote ? {} : await ops.pingHeaders().catch(() => ({}) as Record<string, string>);
         const libpod = ping["libpod-api-version"];
         if (libpod) {
           const rootless = ownerOf(socket) !== 0;
-          const info = rootless ? await wrap(() => api.info()) : {};
+          const info = rootless ? await wrap(() => ops.info()) : {};
           return identifyEngine({ version: { Components: [{ Name: "Podman Engine", Version: libpod }] }, info, podmanRootless: rootless });
         }
-        const [version, info] = await Promise.all([wrap(() => api.version()), wrap(() => api.info())]);
+        const [version, info] = await Promise.all([wrap(() => ops.version()), wrap(() => ops.info())]);
         return identifyEngine({ version, info } as Parameters<typeof identifyEngine>[0]);
       })()),
     async inspectImage(name) {
       try {
-        const info = await api.getImage(name).inspect();
+        const info = await ops.inspectImage(name);
         return { id: info.Id, labels: info.Config?.Labels ?? {}, createdAt: new Date(info.Created) };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
@@ -62,8 +66,10 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       }
     },
     async buildImage(context, options, onEvent) {
+      const { Readable } = await import("node:stream");
+      const docker = await api();
       const stream = await wrap(() =>
-        api.buildImage(Readable.from([Buffer.from(context)]), {
+        docker.buildImage(Readable.from([Buffer.from(context)]), {
           t: options.tag,
           labels: options.labels,
           nocache: options.noCache ?? false,
@@ -76,41 +82,41 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       await readJsonLines(stream, onEvent);
     },
     async runContainer(spec, options = {}) {
-      const container = await wrap(() => api.createContainer(spec));
+      const id = await wrap(() => ops.createContainer(spec as Parameters<EngineOps["createContainer"]>[0]));
+      const discard = () => ops.removeContainer(id).catch(() => {});
       if (options.check) {
         try {
-          options.check((await wrap(() => container.inspect())) as InspectedContainer);
+          options.check((await wrap(() => ops.inspectContainer(id))) as InspectedContainer);
         } catch (error) {
-          await container.remove({ force: true, v: true }).catch(() => {});
+          await discard();
           throw error;
         }
       }
-      const waiting = wrap(() => container.wait({ condition: "next-exit" }));
-      // Make sure the wait request is registered with the engine before the start.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      const waiting = ops.waitContainer(id);
+      // The wait must be registered with the engine before the start, or a quick exit is missed.
+      await Promise.race([waiting.accepted.catch(() => {}), Bun.sleep(WAIT_ACCEPTED_MS)]);
       try {
-        await wrap(() => container.start());
+        await wrap(() => ops.startContainer(id));
       } catch (error) {
-        await container.remove({ force: true, v: true }).catch(() => {});
+        await discard();
         throw error;
       }
-      const exited = waiting.then(
-        (result: { StatusCode?: number }) => result.StatusCode ?? 0,
+      const exited = waiting.exited.then(
+        (result) => result.StatusCode ?? 0,
         // The wait ends with an error when the container is removed from under it: it has exited.
         () => 137,
       );
       const oomKilled = () =>
-        container.inspect().then(
+        ops.inspectContainer(id).then(
           (info) => info.State?.OOMKilled === true,
           () => false,
         );
-      return { id: container.id, exited, oomKilled };
+      return { id, exited, oomKilled };
     },
     async removeContainer(id) {
-      const container = api.getContainer(id);
       try {
         // v: with its anonymous volumes, the shared folders' mounts (core/container-spec.ts).
-        await container.remove({ force: true, v: true });
+        await ops.removeContainer(id);
         return;
       } catch (error) {
         const status = statusOf(error);
@@ -122,17 +128,17 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       // container runs): wait until it is really gone, so "ended" means nothing is left.
       const deadline = Date.now() + REMOVAL_WAIT_MS;
       while (Date.now() < deadline) {
-        const gone = await container.inspect().then(
+        const gone = await ops.inspectContainer(id).then(
           () => false,
           (error: unknown) => statusOf(error) === 404,
         );
         if (gone) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        await container.remove({ force: true, v: true }).catch(() => {});
+        await Bun.sleep(50);
+        await ops.removeContainer(id).catch(() => {});
       }
     },
     async listContainers(label) {
-      const list = await wrap(() => api.listContainers({ all: true, filters: { label: [label] } }));
+      const list = await wrap(() => ops.listContainers(label));
       return list.map((c) => ({
         id: c.Id,
         name: (c.Names[0] ?? "").replace(/^\//, ""),
@@ -153,13 +159,16 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       const chunks: Buffer[] = [];
       for await (const chunk of archive) chunks.push(chunk as Buffer);
       // noOverwriteDirNonDir: a file where ~/Inbox should be is an error, not replaced.
-      await wrap(() => api.getContainer(id).putArchive(Buffer.concat(chunks), { path: dir.home, noOverwriteDirNonDir: true }));
+      const docker = await api();
+      await wrap(() => docker.getContainer(id).putArchive(Buffer.concat(chunks), { path: dir.home, noOverwriteDirNonDir: true }));
     },
     async listDir(id, path) {
       // Not a HEAD of the archive endpoint: under Bun its response never ends and holds the
       // process open. find, run as the app's user, names entries NUL-separated (any byte but
       // NUL and '/' may be in a name); a missing folder lists nothing.
-      const exec = await wrap(() => api.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }));
+      const { Writable } = await import("node:stream");
+      const docker = await api();
+      const exec = await wrap(() => docker.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }));
       const stream = await wrap(() => exec.start({ hijack: false }));
       const out: Buffer[] = [];
       const stdout = new Writable({
@@ -169,7 +178,7 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
         },
       });
       const stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
-      api.modem.demuxStream(stream, stdout, stderr);
+      docker.modem.demuxStream(stream, stdout, stderr);
       await new Promise<void>((resolve) => {
         stream.on("end", resolve);
         stream.on("close", resolve);
@@ -180,14 +189,16 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
     async execDetached(id, argv) {
       // Not attached: the app's output is its own, as for the first process; its user, working
       // folder and environment (DISPLAY, HOME) are the container's.
-      const exec = await wrap(() => api.getContainer(id).exec({ Cmd: argv, AttachStdin: false, AttachStdout: false, AttachStderr: false }));
+      const docker = await api();
+      const exec = await wrap(() => docker.getContainer(id).exec({ Cmd: argv, AttachStdin: false, AttachStdout: false, AttachStderr: false }));
       const stream = (await wrap(() => exec.start({ Detach: true }))) as NodeJS.ReadableStream | undefined;
       // Detached, the engine answers at once, but the response stays open until read: drop it,
       // or its socket keeps this process alive (minutes, until the connection times out).
       (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
     },
     async streamLogs(id, options) {
-      const container = api.getContainer(id);
+      const docker = await api();
+      const container = docker.getContainer(id);
       const info = await wrap(() => container.inspect());
       const common = { stdout: true, stderr: true, timestamps: false };
       if (!options.follow) {
@@ -197,7 +208,7 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       }
       const stream = await wrap(() => container.logs({ ...common, follow: true }));
       if (info.Config.Tty) stream.pipe(options.stdout);
-      else api.modem.demuxStream(stream, options.stdout, options.stderr);
+      else docker.modem.demuxStream(stream, options.stdout, options.stderr);
       await new Promise<void>((resolve) => {
         stream.on("end", resolve);
         stream.on("close", resolve);
@@ -207,16 +218,21 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
   };
 }
 
-/** The headers of the engine's /_ping answer, where Podman names itself (Libpod-API-Version). */
-function pingHeaders(socketPath: string): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ socketPath, path: "/_ping", method: "GET" }, (response) => {
-      response.resume();
-      resolve(Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)])));
-    });
-    request.on("error", reject);
-    request.end();
-  });
+/** The same calls through dockerode, for an engine it reaches and fetch does not (tcp://, ssh://). */
+function dockerodeOps(api: Dockerode): EngineOps {
+  return {
+    ping: async () => void (await api.ping()),
+    pingHeaders: async () => ({}),
+    version: () => api.version(),
+    info: () => api.info(),
+    inspectImage: (name) => api.getImage(name).inspect(),
+    createContainer: async (spec) => (await api.createContainer(spec)).id,
+    inspectContainer: (id) => api.getContainer(id).inspect(),
+    startContainer: async (id) => void (await api.getContainer(id).start()),
+    waitContainer: (id) => ({ accepted: Bun.sleep(0), exited: api.getContainer(id).wait({ condition: "next-exit" }) }),
+    removeContainer: async (id) => void (await api.getContainer(id).remove({ force: true, v: true })),
+    listContainers: (label) => api.listContainers({ all: true, filters: { label: [label] } }),
+  };
 }
 
 /** A rootless engine's socket is its user's; a rootful one's is root's. */

@@ -16,7 +16,9 @@ const level = () => instance?.level ?? (verbose ? 4 : process.env.DOCKERCASK_QUI
 
 function consola(): ConsolaInstance {
   if (!instance) {
-    const { createConsola } = require("consola") as typeof import("consola");
+    // Not on a terminal (a menu entry's supervisor, a pipe) the plain reporter: the fancy one's
+    // code stays in a long-lived supervisor's memory, about 10 MB (docs/benchmarks.md).
+    const { createConsola } = (isInteractive() ? require("consola") : require("consola/basic")) as typeof import("consola");
     instance = createConsola({ stdout: process.stderr, stderr: process.stderr, level: level(), formatOptions: { date: false } });
   }
   return instance;

@@ -116,10 +116,7 @@ export function createContext(env: Record<string, string | undefined> = process.
     const policy = image ? parsePolicy(image.labels) : undefined;
     if (!policy?.ok) throw new Error(`the recipe of ${instance} cannot be read`);
     // The container's own user and environment; detached: the app keeps running as long as it likes.
-    const exec = await docker.api.getContainer(state.container).exec({ Cmd: argv(policy.policy.command), AttachStdout: false, AttachStderr: false });
-    // Detached, yet the engine's answer may come as an open stream: closed, or it keeps this process alive.
-    const answer: unknown = await exec.start({ Detach: true });
-    (answer as { destroy?: () => void } | undefined)?.destroy?.();
+    await docker.execDetached(state.container, argv(policy.policy.command));
     return true;
   };
   const startBridge = async (options: BridgeOptions) => {
