@@ -9,7 +9,8 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBusConfig } from "../core/bridge/bus-config.ts";
+import { buildBusConfig, buildShimDesktopEntry, buildShimMimeCache, SHIM_DESKTOP_FILE } from "../core/bridge/bus-config.ts";
+import { CONTAINER_PATHS } from "../core/container-spec.ts";
 import type { BridgeCall, BridgeReply } from "../ports/desktop-bridge.ts";
 import xdgOpenShim from "./shims/xdg-open.pl" with { type: "text" };
 
@@ -125,12 +126,19 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
   }
 }
 
-/** The shims, from the binary's own copy, in a folder mounted read-only at /run/dockercask/bin. */
+/**
+ * The shims, from the binary's own copy, in a folder mounted read-only at /run/dockercask/bin,
+ * and below it (share/applications, first in the container's XDG_DATA_DIRS) the desktop entry
+ * through which GIO hands the shim what an app opens with "the default application".
+ */
 function writeShims(runtimeDir: string): string {
   const dir = join(runtimeDir, SHIM_DIR);
-  mkdirSync(dir, { mode: 0o755 });
-  chmodSync(dir, 0o755);
+  const applications = join(dir, "share/applications");
+  mkdirSync(applications, { recursive: true, mode: 0o755 });
+  for (const folder of [dir, join(dir, "share"), applications]) chmodSync(folder, 0o755);
   for (const name of SHIM_NAMES) writeFileSync(join(dir, name), xdgOpenShim, { mode: 0o755 });
+  writeFileSync(join(applications, SHIM_DESKTOP_FILE), buildShimDesktopEntry(`${CONTAINER_PATHS.shims}/xdg-open`), { mode: 0o644 });
+  writeFileSync(join(applications, "mimeinfo.cache"), buildShimMimeCache(), { mode: 0o644 });
   return dir;
 }
 

@@ -24,6 +24,12 @@ export const CONTAINER_PATHS = {
   shims: "/run/dockercask/bin",
 } as const;
 
+/**
+ * Where GIO (GTK apps: Firefox, Thunderbird, evince) finds the shim's desktop entry, in front of
+ * Debian's default data dirs: a link such an app hands to "the default application" (a mailto
+ * in Firefox, an http link in a PDF) goes to the shim, then the portal, then the links policy.
+ */
+export const SHIM_DATA_DIRS = `${CONTAINER_PATHS.shims}/share:/usr/local/share:/usr/share`;
 /** Debian's PATH with the shims in front, so xdg-open and x-www-browser are dockercask's. */
 const SHIM_PATH = `${CONTAINER_PATHS.shims}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
@@ -104,7 +110,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       `DISPLAY=:${display}`,
       `HOME=${CONTAINER_PATHS.home}`,
       ...(input.pulseSocket ? [`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`] : []),
-      ...(input.bus ? [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`, `PATH=${SHIM_PATH}`, `BROWSER=${CONTAINER_PATHS.shims}/x-www-browser`] : []),
+      ...(input.bus
+        ? [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`, `PATH=${SHIM_PATH}`, `BROWSER=${CONTAINER_PATHS.shims}/x-www-browser`, `XDG_DATA_DIRS=${SHIM_DATA_DIRS}`]
+        : []),
     ],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,

@@ -59,6 +59,8 @@ describe("the container", () => {
     expect(spec.Env).toContain(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`);
     expect(spec.Env?.find((e) => e.startsWith("PATH="))).toStartWith(`PATH=${CONTAINER_PATHS.shims}:`);
     expect(spec.Env).toContain(`BROWSER=${CONTAINER_PATHS.shims}/x-www-browser`);
+    // GIO finds the shim's desktop entry first, and Debian's data dirs after it.
+    expect(spec.Env).toContain(`XDG_DATA_DIRS=${CONTAINER_PATHS.shims}/share:/usr/local/share:/usr/share`);
   });
 
   test("without one: no bus at all, and never the host's", () => {
