@@ -3,8 +3,9 @@
  *   - links: `xdg-open URL` inside `attacker#bench-br-<pid>` (links = the target) until the
  *     running target instance's container has the URL: its command, exec'd with the URL,
  *     stamps the time it starts. Both stamps are `date +%s%N` (one clock: one kernel).
- *   - notifications: `notify-send` inside (libnotify, as apps call it) until the host's
- *     notification server has it: a recorder of this script that
+ *   - notifications: a Notify call inside (the e2e attacker's D-Bus client, piped into perl:
+ *     this tree's attacker image has no notify-send) until the host's notification server has
+ *     it: a recorder of this script that
  *     owns org.freedesktop.Notifications on a private session bus, stamping its arrival.
  *   - idle CPU: over one window, the instance's supervisor and its dbus-daemon against the same
  *     instance started on a PATH without dbus-daemon (so with no bridge at all).
@@ -35,6 +36,8 @@ const GAP_MS = 2200;
 const JITTER_MS = 300;
 /** One that has not arrived by then is counted lost. */
 const ARRIVAL_TIMEOUT_MS = 10_000;
+
+const DBUS_CALL = readFileSync(join(ROOT, "test/e2e/fixtures/dbus-call.pl"), "utf8");
 
 const USAGE = "usage: bun scripts/bench.ts --bridge [--links N (>= 5, default 30)] [--notes N (>= 5, default 30)] [--idle-s N (>= 5, default 20)] [--write]";
 
@@ -131,6 +134,8 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
   const notes: number[] = [];
   /** How long xdg-open took to return: the portal answers once the link is handed to the target. */
   const linkCalls: number[] = [];
+  /** The perl client alone: a call the bridge answers itself (GetServerInformation), start to exit. */
+  const clientOnly: number[] = [];
   const lost = { links: 0, notes: 0 };
   const refused: string[] = [];
   const home = join(box.env.XDG_DATA_HOME!, "dockercask/homes", target, "links.txt");
@@ -153,6 +158,8 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
       const seen = await until(() => server.arrivals.get(token));
       if (seen === undefined) lost.notes++;
       else notes.push(seen - sent.at / 1e6);
+      const info = await inside.send("info", "-");
+      if (info.code === 0) clientOnly.push((info.returned - info.at) / 1e6);
     }
     await Bun.sleep(Math.max(0, round + GAP_MS + Math.random() * JITTER_MS - wallMs()));
   }
@@ -189,11 +196,12 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
     "|                                                  | median |   p95 |   min |   max | lost |",
     "| ---                                              | ------ | ----- | ----- | ----- | ---- |",
     row("link: `xdg-open` inside → the target's container", links, lost.links),
-    row("notification: `notify-send` inside → the host's server", notes, lost.notes),
+    row("notification: Notify inside (perl client) → the host's server", notes, lost.notes),
     "",
     `\`xdg-open\` itself returned after ${f(percentile(linkCalls, 50))} ms median, ${f(percentile(linkCalls, 95))} ms p95 (the portal answers once the Engine API started the target's exec).`,
     `target link p95 <= ${TARGET.linkP95Ms} ms, none lost: ${pass(linkP95 <= TARGET.linkP95Ms && lost.links === 0)} (${f(linkP95)} ms)`,
     `target notification p95 <= ${TARGET.noteP95Ms} ms, none lost: ${pass(noteP95 <= TARGET.noteP95Ms && lost.notes === 0)} (${f(noteP95)} ms)`,
+    `For scale, the perl client alone (started, connected, one call the bridge answers itself: GetServerInformation, until it exits) took ${f(percentile(clientOnly, 50))} ms median, ${f(percentile(clientOnly, 95))} ms p95.`,
     ...(refused.length ? ["", `refused by the bridge (each counted lost): ${refused.join("; ")}`] : []),
     "",
     `Idle CPU over the same ${opts.idleS} s window, % of one core (utime + stime from /proc, with children; the Xephyrs are not counted):`,
@@ -260,10 +268,13 @@ async function until<T>(check: () => T | undefined): Promise<T | undefined> {
  */
 async function startInsideLoop(instance: string) {
   const id = await containerId(instance);
+  const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/bench-dbus-call.pl"], { stdin: new Blob([DBUS_CALL]), stdout: "ignore", stderr: "pipe" });
+  if ((await put.exited) !== 0) throw new Error(`could not copy the D-Bus client into ${instance}: ${await new Response(put.stderr).text()}`);
   const script = `while read -r kind arg; do
   t=$(date +%s%N)
   if [ "$kind" = link ]; then xdg-open "$arg" >/dev/null 2>>/tmp/bench.err
-  else notify-send "$arg" body >/dev/null 2>>/tmp/bench.err
+  elif [ "$kind" = info ]; then perl /tmp/bench-dbus-call.pl org.freedesktop.Notifications /org/freedesktop/Notifications org.freedesktop.Notifications GetServerInformation >/dev/null 2>>/tmp/bench.err
+  else perl /tmp/bench-dbus-call.pl org.freedesktop.Notifications /org/freedesktop/Notifications org.freedesktop.Notifications Notify s:bench u:0 s: "s:$arg" s:body as: 'a{sv}:' i:-1 >/dev/null 2>>/tmp/bench.err
   fi
   rc=$?
   echo "$kind $t $rc $(date +%s%N)"
@@ -283,7 +294,7 @@ done`;
     return line;
   };
   return {
-    async send(kind: "link" | "note", arg: string): Promise<{ at: number; code: number; returned: number }> {
+    async send(kind: "link" | "note" | "info", arg: string): Promise<{ at: number; code: number; returned: number }> {
       proc.stdin!.write(`${kind} ${arg}\n`);
       proc.stdin!.flush();
       const [, at, code, returned] = (await nextLine()).split(" ");
