@@ -109,6 +109,8 @@ function parseOptions() {
   }
 }
 
+// The bridge part (issue 11) has its own module and options: npx bun scripts/bench.ts --bridge [--help].
+if (process.argv.includes("--bridge")) process.exit(await (await import("./bench/bridge.ts")).runBridgeBench(process.argv.slice(2)));
 const opts = parseOptions();
 const { runs: RUNS, pollMs: POLL_MS, timeoutMs: TIMEOUT_MS, app: APP, appClass: APP_CLASS, bin: BIN } = opts;
 // Our pid in the name: two benchmarks (or a benchmark and the e2e tests) never share a container name.

@@ -113,6 +113,9 @@ declare -A PKG_OF=(
   [xdg-open]=xdg-utils
   [dunst]=dunst
   [dunstctl]=dunst
+  # The ask dialog, and reading it back from a screenshot as a user would.
+  [zenity]=zenity
+  [tesseract]=tesseract-ocr
 )
 
 ensure_packages() {

@@ -4,6 +4,7 @@
  * shell sees it anywhere.
  */
 import { spawn } from "node:child_process";
+import { askQuestionText } from "../core/bridge/links.ts";
 import type { LinkOpeners } from "../ports/desktop-bridge.ts";
 import { findExecutable } from "./host-tools.ts";
 
@@ -49,7 +50,7 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       const zenity = findExecutable("zenity", env.PATH);
       const kdialog = zenity ? undefined : findExecutable("kdialog", env.PATH);
       if (!zenity && !kdialog) return "no-dialog";
-      const text = `${question.from} wants to open this link:\n\n${question.url}\n\nWhere should it open?`;
+      const text = askQuestionText(question.from, question.url);
       const labels = question.choices.map((c) => c.label);
       const argv = zenity
         ? [

@@ -23,6 +23,10 @@ declare module "*/dockercask-open" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-open.desktop" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-prefs.js" {
   const text: string;
   export default text;
@@ -40,6 +44,10 @@ declare module "*/icon.svg" {
   export default text;
 }
 declare module "*/keylogger.py" {
+  const text: string;
+  export default text;
+}
+declare module "*/mimeinfo.cache" {
   const text: string;
   export default text;
 }

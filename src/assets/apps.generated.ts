@@ -4,26 +4,28 @@ import f1 from "../../apps/base/client.conf" with { type: "text" };
 import f2 from "../../apps/base/dockercask-add-repo" with { type: "text" };
 import f3 from "../../apps/base/dockercask-install" with { type: "text" };
 import f4 from "../../apps/base/dockercask-open" with { type: "text" };
-import f5 from "../../apps/base/dockercask-session" with { type: "text" };
-import f6 from "../../apps/chrome/Dockerfile" with { type: "text" };
-import f7 from "../../apps/chromium/Dockerfile" with { type: "text" };
-import f8 from "../../apps/evince/Dockerfile" with { type: "text" };
-import f9 from "../../apps/firefox/Dockerfile" with { type: "text" };
-import f10 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
-import f11 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
-import f12 from "../../apps/gimp/Dockerfile" with { type: "text" };
-import f13 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
-import f14 from "../../apps/keylogger/Dockerfile" with { type: "text" };
-import f15 from "../../apps/keylogger/keylogger.py" with { type: "text" };
-import f16 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
-import f17 from "../../apps/slack/Dockerfile" with { type: "text" };
-import f18 from "../../apps/slack/dockercask-slack" with { type: "text" };
-import f19 from "../../apps/spotify/Dockerfile" with { type: "text" };
-import f20 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
-import f21 from "../../apps/vlc/Dockerfile" with { type: "text" };
-import f22 from "../../apps/xeyes/Dockerfile" with { type: "text" };
-import f23 from "../../apps/xeyes/icon.svg" with { type: "text" };
-import f24 from "../../apps/xterm/Dockerfile" with { type: "text" };
+import f5 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
+import f6 from "../../apps/base/dockercask-session" with { type: "text" };
+import f7 from "../../apps/base/mimeinfo.cache" with { type: "text" };
+import f8 from "../../apps/chrome/Dockerfile" with { type: "text" };
+import f9 from "../../apps/chromium/Dockerfile" with { type: "text" };
+import f10 from "../../apps/evince/Dockerfile" with { type: "text" };
+import f11 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f12 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f13 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f14 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f15 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f16 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f17 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f18 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f19 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f20 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f21 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f22 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f23 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f24 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f25 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f26 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   base: {
@@ -32,53 +34,55 @@ export const builtinApps: Record<string, Record<string, string>> = {
     "dockercask-add-repo": f2,
     "dockercask-install": f3,
     "dockercask-open": f4,
-    "dockercask-session": f5,
+    "dockercask-open.desktop": f5,
+    "dockercask-session": f6,
+    "mimeinfo.cache": f7,
   },
   chrome: {
-    Dockerfile: f6,
-  },
-  chromium: {
-    Dockerfile: f7,
-  },
-  evince: {
     Dockerfile: f8,
   },
-  firefox: {
+  chromium: {
     Dockerfile: f9,
-    "dockercask-firefox": f10,
-    "dockercask-prefs.js": f11,
+  },
+  evince: {
+    Dockerfile: f10,
+  },
+  firefox: {
+    Dockerfile: f11,
+    "dockercask-firefox": f12,
+    "dockercask-prefs.js": f13,
   },
   gimp: {
-    Dockerfile: f12,
+    Dockerfile: f14,
   },
   keepassxc: {
-    Dockerfile: f13,
+    Dockerfile: f15,
   },
   keylogger: {
-    Dockerfile: f14,
-    "keylogger.py": f15,
+    Dockerfile: f16,
+    "keylogger.py": f17,
   },
   libreoffice: {
-    Dockerfile: f16,
+    Dockerfile: f18,
   },
   slack: {
-    Dockerfile: f17,
-    "dockercask-slack": f18,
+    Dockerfile: f19,
+    "dockercask-slack": f20,
   },
   spotify: {
-    Dockerfile: f19,
-  },
-  thunderbird: {
-    Dockerfile: f20,
-  },
-  vlc: {
     Dockerfile: f21,
   },
-  xeyes: {
+  thunderbird: {
     Dockerfile: f22,
-    "icon.svg": f23,
+  },
+  vlc: {
+    Dockerfile: f23,
+  },
+  xeyes: {
+    Dockerfile: f24,
+    "icon.svg": f25,
   },
   xterm: {
-    Dockerfile: f24,
+    Dockerfile: f26,
   },
 };

@@ -1,4 +1,5 @@
 import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_NAME, PORTAL_PATH } from "../core/bridge/bus-config.ts";
+import { CARRIED_SCHEMES } from "../core/bridge/links.ts";
 import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/bridge/notifications.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bridge.ts";
 import type { createLinkRouter } from "./link-router.ts";
@@ -14,13 +15,13 @@ const UNKNOWN = "org.freedesktop.DBus.Error.UnknownMethod";
 const INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs";
 const FAILED = "org.freedesktop.DBus.Error.Failed";
 
-const PORTAL_INTROSPECTION = `<node><interface name="${OPEN_URI_INTERFACE}"><method name="OpenURI"><arg type="s" name="parent_window" direction="in"/><arg type="s" name="uri" direction="in"/><arg type="a{sv}" name="options" direction="in"/><arg type="o" name="handle" direction="out"/></method><property name="version" type="u" access="read"/></interface></node>`;
+const PORTAL_INTROSPECTION = `<node><interface name="${OPEN_URI_INTERFACE}"><method name="OpenURI"><arg type="s" name="parent_window" direction="in"/><arg type="s" name="uri" direction="in"/><arg type="a{sv}" name="options" direction="in"/><arg type="o" name="handle" direction="out"/></method><method name="SchemeSupported"><arg type="s" name="scheme" direction="in"/><arg type="a{sv}" name="options" direction="in"/><arg type="b" name="supported" direction="out"/></method><property name="version" type="u" access="read"/></interface></node>`;
 const NOTIFICATIONS_INTROSPECTION = `<node><interface name="${NOTIFICATIONS_NAME}"><method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method><method name="CloseNotification"><arg type="u" direction="in"/></method><method name="GetCapabilities"><arg type="as" direction="out"/></method><method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/></method></interface></node>`;
 /** The OpenURI version we answer: version 1 has OpenURI alone, which is all we serve. */
 const PORTAL_VERSION = 1;
 
 /**
- * What the instance's bus serves: OpenURI on the portal and the four methods of
+ * What the instance's bus serves: OpenURI (and SchemeSupported) on the portal and the four methods of
  * org.freedesktop.Notifications. Every other call is refused here too, whatever the bus let
  * through (the bus policy in core/bridge/bus-config.ts is the first wall, this the second).
  */
@@ -39,6 +40,9 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
           const response: BridgeSignal = { path: handle, interface: "org.freedesktop.portal.Request", member: "Response", signature: "ua{sv}", body: [0, {}], destination: call.sender };
           return { ok: true, signature: "o", body: [handle], signal: response };
         }
+        case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.SchemeSupported(sa{sv})`:
+          // Firefox asks before it hands a mailto over; only what OpenURI would carry is "supported".
+          return { ok: true, signature: "b", body: [(CARRIED_SCHEMES as readonly string[]).includes(String(call.body[0]).toLowerCase())] };
         case `${PORTAL_PATH} org.freedesktop.DBus.Properties.Get(ss)`:
           if (call.body[0] === OPEN_URI_INTERFACE && call.body[1] === "version") return { ok: true, signature: "v", body: [{ signature: "u", value: PORTAL_VERSION }] };
           return { ok: false, error: INVALID_ARGS, message: "no such property" };

@@ -3,7 +3,7 @@
  * writes the URLs it is asked to open into its home), and a D-Bus client that an attacker
  * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh, type Sandbox } from "./helpers.ts";
 import { containerId } from "./session.ts";
@@ -65,4 +65,28 @@ export async function floodInside(instance: string, count: number, args: string[
 
 export async function xdgOpenInside(instance: string, url: string) {
   return sh(["docker", "exec", await containerId(instance), "xdg-open", url]);
+}
+
+/**
+ * A PATH of one folder that holds a link to every program on `path` except `missing`: a host
+ * where those tools are not installed (no zenity, no dbus-daemon), everything else as it is.
+ */
+export function pathWithout(dir: string, missing: string[], path = process.env.PATH ?? "/usr/bin:/bin"): string {
+  mkdirSync(dir, { recursive: true });
+  const linked = new Set(missing);
+  for (const folder of path.split(":").filter(Boolean)) {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      continue;
+    }
+    // The first folder's program wins, as on the PATH it copies.
+    for (const name of names) {
+      if (linked.has(name)) continue;
+      linked.add(name);
+      symlinkSync(join(folder, name), join(dir, name));
+    }
+  }
+  return dir;
 }

@@ -134,3 +134,27 @@ export function describeChoice(choice: LinkChoice, from: string): string {
       return `open in a disposable ${choice.app}`;
   }
 }
+
+/** How many characters of a URL one line of the ask dialog holds: a URL has no spaces to wrap at. */
+export const ASK_LINE_CHARS = 96;
+/** A URL up to this long shows whole; a longer one shows its start and end, and says how much is left out. */
+export const ASK_SHOWN_CHARS = 1920;
+
+/**
+ * The ask dialog's text. The URL is broken into lines, so a long one stays inside the screen
+ * instead of running off its edge; a longer one than fits (the cap is 64 KiB) shows its start,
+ * where the host is, and its end, with how many characters between are not shown.
+ */
+export function askQuestionText(from: string, url: string): string {
+  const chars = [...url];
+  const lines = (part: string[]) => Array.from({ length: Math.ceil(part.length / ASK_LINE_CHARS) }, (_, i) => part.slice(i * ASK_LINE_CHARS, (i + 1) * ASK_LINE_CHARS).join(""));
+  let shown: string[];
+  if (chars.length <= ASK_SHOWN_CHARS) shown = lines(chars);
+  else {
+    const head = (ASK_SHOWN_CHARS * 3) / 4;
+    const tail = ASK_SHOWN_CHARS / 4;
+    const hidden = chars.length - head - tail;
+    shown = [...lines(chars.slice(0, head)), `[… ${hidden} more characters: this link is ${chars.length} characters long …]`, ...lines(chars.slice(-tail))];
+  }
+  return `${from} wants to open this link:\n\n${shown.join("\n")}\n\nWhere should it open?`;
+}

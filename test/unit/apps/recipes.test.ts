@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
-import { formatLinksPolicy } from "../../../src/core/bridge/links.ts";
+import { CARRIED_SCHEMES, formatLinksPolicy } from "../../../src/core/bridge/links.ts";
 import { parseDockerfile } from "../../../src/core/dockerfile.ts";
 import { parsePolicy } from "../../../src/core/policy.ts";
 
@@ -89,5 +89,16 @@ describe("the base image", () => {
     expect(args("ENV").join("\n")).toContain("BROWSER=/usr/local/bin/x-www-browser");
     expect(base["dockercask-open"]).toStartWith("#!/usr/bin/perl\n");
     expect(labels["io.dockercask.links"]).toBeUndefined();
+  });
+
+  test("GIO's default application for every carried scheme is the shim (what a GTK app opens a link with)", () => {
+    expect(args("COPY")).toContain("dockercask-open.desktop mimeinfo.cache /usr/local/share/applications/");
+    const entry = base["dockercask-open.desktop"]!;
+    // %u: one argv element, never a shell's word.
+    expect(entry).toMatch(/^Exec=\/usr\/local\/bin\/xdg-open %u$/m);
+    expect(entry).toMatch(/^NoDisplay=true$/m);
+    const cache = base["mimeinfo.cache"]!.split("\n").filter(Boolean);
+    expect(cache).toEqual(["[MIME Cache]", ...CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s}=dockercask-open.desktop;`)]);
+    expect(entry).toContain(`MimeType=${CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s};`).join("")}`);
   });
 });

@@ -54,6 +54,18 @@ describe("links through the bridge", () => {
     expect(s.opened).toEqual([]);
   });
 
+  test.each([
+    ["mailto", true],
+    ["HTTPS", true],
+    ["file", false],
+    ["javascript", false],
+  ])("SchemeSupported(%s) is %p: what OpenURI carries", async (scheme, supported) => {
+    const s = setup();
+    const reply = await s.call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "SchemeSupported", "sa{sv}", [scheme, {}]);
+    expect(reply).toEqual({ ok: true, signature: "b", body: [supported] });
+    expect(s.opened).toEqual([]);
+  });
+
   test("ask carries the user's choice, and a declined link is refused", async () => {
     let answer: "host" | undefined = "host";
     const s = setup({ links: { kind: "ask" }, ask: async (q) => q.choices.find((c) => c.choice.kind === answer)?.choice });

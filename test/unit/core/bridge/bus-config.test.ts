@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildBusConfig, escapeAddressValue } from "../../../../src/core/bridge/bus-config.ts";
+import { buildBusConfig, buildShimDesktopEntry, buildShimMimeCache, escapeAddressValue } from "../../../../src/core/bridge/bus-config.ts";
 
 describe("buildBusConfig", () => {
   const config = buildBusConfig("/run/user/1000/dockercask/firefox#work/bus.sock");
@@ -8,6 +8,7 @@ describe("buildBusConfig", () => {
     ["denies every call by default", '<deny send_type="method_call"/>'],
     ["denies eavesdropping", '<deny eavesdrop="true"/>'],
     ["allows OpenURI", 'send_destination="org.freedesktop.portal.Desktop" send_interface="org.freedesktop.portal.OpenURI" send_member="OpenURI"'],
+    ["allows SchemeSupported (Firefox asks it first)", 'send_interface="org.freedesktop.portal.OpenURI" send_member="SchemeSupported"'],
     ["allows Notify", 'send_interface="org.freedesktop.Notifications" send_member="Notify"'],
     ["caps a message", '<limit name="max_message_size">131072</limit>'],
     // GDBus asks StartServiceByName even of an owned name; with no service directories (below) nothing can start.
@@ -19,6 +20,23 @@ describe("buildBusConfig", () => {
 
   test.each([["<servicedir"], ["standard_session_servicedirs"], ["org.freedesktop.DBus.Monitoring"], ['send_destination="*"']])("has no %s", (text) => {
     expect(config).not.toContain(text);
+  });
+
+  test.each([
+    ["runs the shim with the URL as one argument", "Exec=/run/dockercask/bin/xdg-open %u\n"],
+    ["handles exactly the carried schemes", "MimeType=x-scheme-handler/http;x-scheme-handler/https;x-scheme-handler/mailto;\n"],
+    ["stays out of menus", "NoDisplay=true\n"],
+  ])("the shim's desktop entry %s", (_, line) => {
+    expect(buildShimDesktopEntry("/run/dockercask/bin/xdg-open")).toContain(line);
+  });
+
+  test("GIO's cache names the entry for each carried scheme, and nothing else", () => {
+    expect(buildShimMimeCache().split("\n").filter(Boolean)).toEqual([
+      "[MIME Cache]",
+      "x-scheme-handler/http=dockercask-open.desktop;",
+      "x-scheme-handler/https=dockercask-open.desktop;",
+      "x-scheme-handler/mailto=dockercask-open.desktop;",
+    ]);
   });
 
   test("escapes what an address may not hold", () => {

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { checkUrl, defaultLinksPolicy, defaultMailTarget, formatLinksPolicy, parseLinksPolicy, routeLink, type LinksPolicy } from "../../../../src/core/bridge/links.ts";
+import {
+  ASK_LINE_CHARS,
+  ASK_SHOWN_CHARS,
+  askQuestionText,
+  checkUrl,
+  defaultLinksPolicy,
+  defaultMailTarget,
+  formatLinksPolicy,
+  parseLinksPolicy,
+  routeLink,
+  type LinksPolicy,
+} from "../../../../src/core/bridge/links.ts";
 
 describe("parseLinksPolicy", () => {
   test.each([
@@ -101,5 +112,35 @@ describe("routeLink", () => {
   test("ask offers self, host, the other instances and a disposable browser", () => {
     const route = routeLink({ ...base, scheme: "https", links: { kind: "ask" } });
     expect(route).toEqual({ kind: "ask", choices: [{ kind: "self" }, { kind: "host" }, { kind: "instance", instance: "firefox#work" }, { kind: "disposable", app: "firefox" }] });
+  });
+});
+
+describe("askQuestionText", () => {
+  const url = (n: number) => `https://example.org/${"x".repeat(n - "https://example.org/".length)}`;
+  test.each([
+    ["a short URL, on one line", url(40), 1, false],
+    ["exactly one line", url(ASK_LINE_CHARS), 1, false],
+    ["one past a line", url(ASK_LINE_CHARS + 1), 2, false],
+    ["the longest shown whole", url(ASK_SHOWN_CHARS), ASK_SHOWN_CHARS / ASK_LINE_CHARS, false],
+    ["past it: start, a note, end", url(ASK_SHOWN_CHARS + 1), ASK_SHOWN_CHARS / ASK_LINE_CHARS + 1, true],
+    ["the cap", url(64 * 1024), ASK_SHOWN_CHARS / ASK_LINE_CHARS + 1, true],
+  ])("%s", (_, link, lineCount, cut) => {
+    const text = askQuestionText("gimp#1", link);
+    const [intro, shown, outro] = text.split("\n\n");
+    expect(intro).toBe("gimp#1 wants to open this link:");
+    expect(outro).toBe("Where should it open?");
+    const lines = shown!.split("\n");
+    expect(lines.length).toBe(lineCount);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(cut && line.startsWith("[") ? 200 : ASK_LINE_CHARS);
+    if (cut) {
+      const note = lines.find((l) => l.startsWith("[…"))!;
+      expect(note).toContain(`this link is ${link.length} characters long`);
+      expect(shown!.startsWith("https://example.org/")).toBe(true);
+    } else expect(lines.join("")).toBe(link);
+  });
+
+  test("breaks between characters, not inside one (astral characters stay whole)", () => {
+    const link = `https://example.org/${"\u{1F600}".repeat(200)}`;
+    expect(askQuestionText("a", link).split("\n\n")[1]!.split("\n").join("")).toBe(link);
   });
 });
