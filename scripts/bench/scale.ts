@@ -28,7 +28,10 @@ import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../../src/core/xeph
 import { queryHostScreen } from "../../src/adapters/host-display.ts";
 import { BIN, sh } from "../../test/e2e/helpers.ts";
 import { createAppSandbox, HOST_DISPLAY } from "../../test/e2e/session.ts";
-import { dockerRunArgs, fail, readCookie, readDisplayNumber, watchForWindow, xauthorityEntry } from "./floor.ts";
+import { fail } from "./errors.ts";
+import { dockerRunArgs } from "./floor.ts";
+import { readDisplayNumber } from "./process.ts";
+import { readCookie, watchForWindow, xauthorityEntry } from "./x-watch.ts";
 import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
