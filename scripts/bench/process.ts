@@ -4,6 +4,7 @@
  * running, stream collection, bounded waits and checks that nothing is left behind.
  */
 import { runProgram, type CommandResult } from "../../src/adapters/process.ts";
+import { withTimeout as within } from "../../src/core/with-timeout.ts";
 import { parseDisplayNumber } from "../../src/core/xephyr.ts";
 import { BenchError, fail } from "./errors.ts";
 
@@ -48,16 +49,9 @@ export async function exitWithin(proc: Proc, ms: number): Promise<number> {
   }
 }
 
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BenchError(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `promise`, or a BenchError naming `what` once `ms` have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return within(promise, ms, () => new BenchError(`${what}: nothing after ${ms} ms`));
 }
 
 /** Waits (up to 15 s) until `check` holds; fails naming what was left behind. */

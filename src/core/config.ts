@@ -1,9 +1,9 @@
 import { createKeyLocator, type KeyLocator } from "./toml-lines.ts";
 import { parse, TomlDate, TomlError } from "smol-toml";
-import { ENGINE_NAMES, isEngineName } from "./engine.ts";
+import { ENGINE_NAMES } from "./engine.ts";
 import { ConfigError, type ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
-import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
+import { LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, parseSize, type ClipboardPolicy, type Network } from "./policy.ts";
 import { parseSharedFolder, refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
@@ -130,7 +130,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Dockerca
       if (isTable(value)) config.defaults = readSettings(value, ["defaults"], ctx);
       else report(ctx, [key], `defaults must be a table, [defaults], not ${describe(value)}`);
     } else if (key === "engine") {
-      if (typeof value === "string" && (isEngineName(value) || /^unix:\/\/\/./.test(value))) config.engine = value;
+      if (typeof value === "string" && (isOneOf(ENGINE_NAMES, value) || /^unix:\/\/\/./.test(value))) config.engine = value;
       else report(ctx, [key], `engine must be one of ${ENGINE_NAMES.map((n) => `"${n}"`).join(", ")} or "unix:///path/to/socket", not ${describe(value)}`);
     } else if (key === "apps" || key === "instances") {
       readNamedTables(value, key, config[key], ctx);
@@ -202,7 +202,7 @@ function lineOrAncestor(locate: KeyLocator, path: string[]): number | undefined 
 }
 
 function explainUnknownTopLevel(key: string, value: unknown): string {
-  if ((SETTING_KEYS as readonly string[]).includes(key)) {
+  if (isOneOf(SETTING_KEYS, key)) {
     return `${key} is outside any table; put it under [defaults], [apps.<app>] or [instances."<app>#<id>"]`;
   }
   const known = `known: [defaults], [apps.<app>], [instances."<instance>"]`;
@@ -305,7 +305,7 @@ function readSettings(table: Record<string, unknown>, tablePath: string[], ctx: 
         break;
       }
       default: {
-        if (isLimitKey(key)) {
+        if (isOneOf(LIMIT_KEYS, key)) {
           const limit = parseLimit(key, value, "config");
           if (limit.ok) Object.assign(settings, limit.settings);
           else bad(limit.problem.startsWith("must") ? `${limit.problem}, not ${describe(value)}` : limit.problem);
