@@ -25,11 +25,19 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** utime + stime + cutime + cstime, from statFields. */
+const cpuTicks = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+
+/** utime + stime + cutime + cstime of one process, in ticks (living children, like Xephyr, not counted); fails when it is gone. */
+export function ownTicks(pid: number): number {
+  return cpuTicks(statFields(pid) ?? fail(`pid ${pid} is gone`));
+}
+
 /** Clock ticks of `pid` and its descendants, living and reaped; `exclude` (and what is below it) is left out. */
 export function treeTicks(pid: number, exclude: ReadonlySet<number>): number {
   const f = statFields(pid);
   if (!f) return 0;
-  let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let ticks = cpuTicks(f);
   for (const child of childPids(pid)) if (!exclude.has(child)) ticks += treeTicks(child, exclude);
   return ticks;
 }
