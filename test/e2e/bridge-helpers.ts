@@ -1,7 +1,8 @@
 /**
  * Shared by the links and notifications suites: a recorder app (a user recipe whose command
  * writes the URLs it is asked to open into its home), and a D-Bus client that an attacker
- * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image).
+ * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image;
+ * it speaks D-Bus with the wire code of the instance's own xdg-open shim, which it loads).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
