@@ -102,20 +102,12 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
         if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
         else settings.primary = value;
         break;
-      case "clipboard-max": {
-        const bytes = typeof value === "string" ? parseSize(value) : undefined;
-        if (bytes === undefined) bad(`must be a size such as "1m" or "256k", not ${describe(value)}`);
-        else if (bytes < 1 || bytes > MAX_CLIPBOARD_BYTES) bad(`${value} is out of range: at most 64m`);
-        else settings.clipboardMaxBytes = bytes;
+      case "clipboard-max":
+        settings.clipboardMaxBytes = readBytes(value, { examples: '"1m" or "256k"', max: MAX_CLIPBOARD_BYTES, maxText: "64m" }, bad);
         break;
-      }
-      case "open-max": {
-        const bytes = typeof value === "string" ? parseSize(value) : undefined;
-        if (bytes === undefined) bad(`must be a size such as "256m" or "1g", not ${describe(value)}`);
-        else if (bytes < 1 || bytes > MAX_OPEN_MAX) bad(`${value} is out of range: at most 4g`);
-        else settings.openMaxBytes = bytes;
+      case "open-max":
+        settings.openMaxBytes = readBytes(value, { examples: '"256m" or "1g"', max: MAX_OPEN_MAX, maxText: "4g" }, bad);
         break;
-      }
       case "audio":
       case "microphone":
       case "notifications":
@@ -149,6 +141,15 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
     }
   }
   return settings;
+}
+
+/** A size key (clipboard-max, open-max) in bytes, from 1 to `max`; undefined, reported through `bad`, when it is not one. */
+function readBytes(value: unknown, limits: { examples: string; max: number; maxText: string }, bad: (problem: string) => void): number | undefined {
+  const bytes = typeof value === "string" ? parseSize(value) : undefined;
+  if (bytes === undefined) bad(`must be a size such as ${limits.examples}, not ${describe(value)}`);
+  else if (bytes < 1 || bytes > limits.max) bad(`${value} is out of range: at most ${limits.maxText}`);
+  else return bytes;
+  return undefined;
 }
 
 function readShared(value: unknown, path: string[], where: string, ctx: Context): SharedFolder[] | undefined {
