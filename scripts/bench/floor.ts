@@ -1,189 +1,20 @@
 /**
- * The floor's parts, shared by the startup benchmark (scripts/bench.ts) and the scale one
- * (scripts/bench/scale.ts): cookie files written by hand, Xephyr's display number read from
- * -displayfd, a plain `docker run` translated from the container spec dockercask would send,
- * and the window watcher that decides "mapped" the same way for dockercask and for the floor.
+ * The floor: the same work as `dockercask run`, done by hand. Its `docker run` (the container spec
+ * dockercask would send, as flags) is shared by the startup benchmark (scripts/bench/startup.ts)
+ * and the scale one (scripts/bench/scale.ts); one measured floor start is the startup part's.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import x11 from "x11";
-import type { buildContainerSpec } from "../../src/core/container-spec.ts";
-
-export class BenchError extends Error {}
-
-export function fail(message: string): never {
-  throw new BenchError(message);
-}
-
-const now = () => performance.now();
-type Proc = ReturnType<typeof Bun.spawn>;
-
-// ---------------------------------------------------------------------------------------------
-// Cookies: the binary Xauthority format, one FamilyWild MIT-MAGIC-COOKIE-1 entry.
-
-const COOKIE_NAME = "MIT-MAGIC-COOKIE-1";
-
-export function xauthorityEntry(cookie: Uint8Array): Buffer {
-  const field = (bytes: Uint8Array) => {
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(bytes.length);
-    return Buffer.concat([length, bytes]);
-  };
-  const family = Buffer.from([0xff, 0xff]);
-  return Buffer.concat([family, field(new Uint8Array()), field(new Uint8Array()), field(Buffer.from(COOKIE_NAME)), field(cookie)]);
-}
-
-/** The MIT cookie of an Xauthority file, as the latin1 string the x11 package sends. */
-export function readCookie(file: string): string {
-  const buf = readFileSync(file);
-  let offset = 0;
-  while (offset + 2 <= buf.length) {
-    offset += 2;
-    const fields: Buffer[] = [];
-    for (let i = 0; i < 4; i++) {
-      const length = buf.readUInt16BE(offset);
-      fields.push(buf.subarray(offset + 2, offset + 2 + length));
-      offset += 2 + length;
-    }
-    if (fields[2]!.toString("latin1") === COOKIE_NAME) return fields[3]!.toString("latin1");
-  }
-  return fail(`no ${COOKIE_NAME} in ${file}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The window watcher: one X connection to the nested display. It listens for
-// SubstructureNotify on the root (and on each new top-level window, for a window manager's
-// frame) and walks the tree on every event, plus every POLL_MS as a safety net. "Mapped" is
-// the start of the first walk that finds a window of the app's class with map state Viewable.
-
-export interface WatchStats {
-  walks: number;
-  events: number;
-  walkMs: number;
-}
-
-export interface Watch {
-  mapped: Promise<number>;
-  stats: WatchStats;
-  close(): void;
-}
-
-// The untyped corners of the x11 client this script uses.
-interface XRequests {
-  QueryTree(wid: number, cb: (err: Error | null, tree: { children: number[] }) => void): void;
-  GetWindowAttributes(wid: number, cb: (err: Error | null, attrs: { mapState: number }) => void): void;
-  GetProperty(del: number, wid: number, prop: number, type: number, offset: number, length: number, cb: (err: Error | null, prop: { data: Buffer }) => void): void;
-  ChangeWindowAttributes(wid: number, values: { eventMask: number }, cb?: (err: Error | null) => void): void;
-}
-
-const XA_WM_CLASS = 67;
-const ANY_PROPERTY_TYPE = 0;
-const VIEWABLE = 2;
-const SUBSTRUCTURE_NOTIFY = 0x00080000;
-
-export function watchForWindow(display: number, cookie: string, options: { appClass: string; pollMs: number }): Watch {
-  const { appClass: APP_CLASS, pollMs: POLL_MS } = options;
-  const stats: WatchStats = { walks: 0, events: 0, walkMs: 0 };
-  let client: ReturnType<typeof x11.createClient> | undefined;
-  let timer: Timer | undefined;
-  let closed = false;
-  const close = () => {
-    closed = true;
-    clearInterval(timer);
-    try {
-      client?.terminate();
-    } catch {
-      // Not connected yet.
-    }
-  };
-  const mapped = new Promise<number>((resolve, reject) => {
-    const options = { display: `:${display}`, disableBigRequests: true, shm: false as const, auth: { name: COOKIE_NAME, data: cookie } };
-    let connected = false;
-    client = x11.createClient(options, (error, dpy) => {
-      if (error) return reject(error);
-      connected = true;
-      const X = dpy.client as unknown as XRequests & typeof dpy.client;
-      const root = dpy.screen[0]!.root;
-      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) => new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
-      const isApp = async (wid: number) => {
-        const [attrs, prop] = await Promise.all([
-          call<{ mapState: number }>((cb) => X.GetWindowAttributes(wid, cb)),
-          call<{ data: Buffer }>((cb) => X.GetProperty(0, wid, XA_WM_CLASS, ANY_PROPERTY_TYPE, 0, 64, cb)),
-        ]);
-        const names = prop.data.toString("latin1").toLowerCase().split("\0");
-        return attrs.mapState === VIEWABLE && names.includes(APP_CLASS);
-      };
-      // Top-level windows and one level below (a window manager's frame holds the app).
-      const walk = async () => {
-        const top = (await call<{ children: number[] }>((cb) => X.QueryTree(root, cb))).children;
-        const checks = top.map(async (wid) => {
-          const inner = await call<{ children: number[] }>((cb) => X.QueryTree(wid, cb)).then(
-            (t) => t.children,
-            () => [],
-          );
-          const found = await Promise.all([wid, ...inner].map((w) => isApp(w).catch(() => false)));
-          return found.some(Boolean);
-        });
-        return (await Promise.all(checks)).some(Boolean);
-      };
-      let busy = false;
-      let again = false;
-      const trigger = async () => {
-        if (closed) return;
-        if (busy) {
-          again = true;
-          return;
-        }
-        busy = true;
-        do {
-          again = false;
-          const started = now();
-          const found = await walk().catch(() => false);
-          stats.walks++;
-          stats.walkMs += now() - started;
-          if (found && !closed) {
-            resolve(started);
-            close();
-            return;
-          }
-        } while (again && !closed);
-        busy = false;
-      };
-      client!.on("event", (event: { name: string; parent?: number; wid?: number }) => {
-        stats.events++;
-        if (event.name === "CreateNotify" && event.parent === root && event.wid) X.ChangeWindowAttributes(event.wid, { eventMask: SUBSTRUCTURE_NOTIFY }, () => {});
-        void trigger();
-      });
-      // A window destroyed while we look at it answers BadWindow: expected, not a failure.
-      client!.on("error", () => {});
-      X.ChangeWindowAttributes(root, { eventMask: SUBSTRUCTURE_NOTIFY });
-      void trigger();
-      if (POLL_MS > 0) timer = setInterval(() => void trigger(), POLL_MS);
-    });
-    // Only a failure to connect fails the watch; later errors are windows that went away.
-    client.on("error", (error: Error) => {
-      if (!connected) reject(error);
-    });
-  });
-  return { mapped, stats, close };
-}
-
-export async function readDisplayNumber(proc: Proc): Promise<number | undefined> {
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!text.includes("\n")) {
-    const next = await reader.read();
-    if (next.done) return undefined;
-    text += decoder.decode(next.value, { stream: true });
-  }
-  // Keep draining, so Xephyr never blocks on a full pipe.
-  void (async () => {
-    while (!(await reader.read().catch(() => ({ done: true }))).done);
-  })();
-  const match = /^\s*(\d+)\s*$/m.exec(text);
-  return match ? Number(match[1]) : undefined;
-}
+import { buildContainerSpec } from "../../src/core/container-spec.ts";
+import { parseInstanceName } from "../../src/core/instance-name.ts";
+import { resolveLimits } from "../../src/core/limits.ts";
+import type { parsePolicy } from "../../src/core/policy.ts";
+import { buildXephyrArgs } from "../../src/core/xephyr.ts";
+import { BenchError, fail } from "./errors.ts";
+import { collect, containersLabelled, exitWithin, now, type Proc, readDisplayNumber, sh, untilGone, withTimeout } from "./process.ts";
+import type { Sandbox } from "./sandbox.ts";
+import { watchForWindow as watchFor, type Watch, type WatchStats, xauthorityEntry } from "./x-watch.ts";
 
 let seccomp: { file: string; json: string } | undefined;
 
@@ -269,4 +100,127 @@ export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name:
   }
   // No --entrypoint: the image's own, so the window manager starts before the app, as in dockercask.
   return [...args, Image!, ...(Cmd as string[])];
+}
+
+/** One measured start, of dockercask or of the floor. */
+export interface Sample {
+  /** Launch to window mapped, ms. */
+  total: number;
+  /** Milestones since launch, ms. */
+  marks: Record<string, number>;
+  watch: WatchStats;
+  /** CPU this script used while it waited for the window, ms. */
+  benchCpuMs: number;
+  /** What dockercask printed (shown with --verbose). */
+  stderr?: string;
+}
+
+/** The sandbox, the startup part's options, and what it learned of the app's image. */
+export interface StartupSetup extends Sandbox {
+  app: string;
+  appClass: string;
+  pollMs: number;
+  instance: string;
+  policy: ReturnType<typeof parsePolicy> & { ok: true };
+  user: { uid: number; gid: number };
+}
+
+/** The shared watcher, with this run's options. */
+export const watchForWindow = (setup: StartupSetup, display: number, cookie: string): Watch => watchFor(display, cookie, { appClass: setup.appClass, pollMs: setup.pollMs });
+
+/** performance.now() as wall-clock ms, to compare with Docker's timestamps. */
+const wallOf = (t: number) => performance.timeOrigin + t;
+
+/** Docker's Created and StartedAt of a container, as ms since `t0`. */
+export async function containerMarks(id: string, t0: number): Promise<Record<string, number>> {
+  const result = await sh(["docker", "inspect", "-f", "{{.Created}} {{.State.StartedAt}}", id]);
+  if (result.code !== 0) return {};
+  const [created, started] = result.stdout
+    .trim()
+    .split(" ")
+    .map((s) => Date.parse(s) - wallOf(t0));
+  return { "container created": created!, "container started": started! };
+}
+
+let floorCount = 0;
+
+export async function measureFloor(setup: StartupSetup): Promise<Sample> {
+  const n = ++floorCount;
+  const dir = join(setup.dir, `floor-${n}`);
+  const home = join(dir, "home");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const authFile = join(dir, "xauth");
+  const clientAuthFile = join(dir, "xauth.client");
+  const cookie = crypto.getRandomValues(new Uint8Array(16));
+  writeFileSync(authFile, xauthorityEntry(cookie), { mode: 0o600 });
+  writeFileSync(clientAuthFile, xauthorityEntry(cookie), { mode: 0o600 });
+  if (setup.user.uid !== process.getuid!()) {
+    chownSync(clientAuthFile, setup.user.uid, setup.user.gid);
+    chownSync(home, setup.user.uid, setup.user.gid);
+  }
+  const name = `dockercask-bench-floor-${process.pid}-${n}`;
+  const label = `io.dockercask.bench=${process.pid}-${n}`;
+
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const xephyr = Bun.spawn(
+    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${setup.app}#bench-floor`, width: setup.screen.width, height: setup.screen.height, dpi: setup.screen.dpi, displayFd: 1 })],
+    {
+      env: setup.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const xephyrErr = collect(xephyr.stderr);
+  let docker: Proc | undefined;
+  let dockerErr: ReturnType<typeof collect> | undefined;
+  let watch: Watch | undefined;
+  const teardown = async () => {
+    await sh(["docker", "rm", "-f", name]);
+    if (docker) {
+      await exitWithin(docker, 15_000);
+      // Again: a CLI interrupted between its create and our first rm may have created it since.
+      await sh(["docker", "rm", "-f", name]);
+    }
+    xephyr.kill("SIGTERM");
+    await exitWithin(xephyr, 5_000);
+  };
+  setup.live.add(teardown);
+  const marks: Record<string, number> = {};
+  try {
+    const display = await withTimeout(readDisplayNumber(xephyr), setup.timeoutMs, "Xephyr's display number");
+    if (display === undefined) fail(`Xephyr did not start:\n${xephyrErr.text()}`);
+    marks["Xephyr ready"] = now() - t0;
+    const spec = buildContainerSpec({
+      instance: parseInstanceName(`${setup.app}#bench-floor`),
+      policy: setup.policy.policy,
+      limits: resolveLimits({ label: setup.policy.policy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
+      display,
+      clientAuthFile,
+      home,
+      user: setup.user,
+      supervisor: { pid: process.pid, start: "" },
+    });
+    docker = Bun.spawn(["docker", "run", ...dockerRunArgs(spec, name, label, setup.dir)], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    collect(docker.stdout as ReadableStream<Uint8Array>);
+    dockerErr = collect(docker.stderr as ReadableStream<Uint8Array>);
+    const early = docker.exited.then((code) => {
+      throw new BenchError(`docker run exited with ${code} before the window was mapped:\n${dockerErr!.text()}`);
+    });
+    early.catch(() => {});
+    watch = watchForWindow(setup, display, Buffer.from(cookie).toString("latin1"));
+    const mapped = (await withTimeout(Promise.race([watch.mapped, early]), setup.timeoutMs, `the ${setup.app} window of the floor`)) - t0;
+    const cpu = process.cpuUsage(cpu0);
+    Object.assign(marks, await containerMarks(name, t0));
+    marks["window mapped"] = mapped;
+    return { total: mapped, marks, watch: watch.stats, benchCpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    watch?.close();
+    await teardown();
+    setup.live.delete(teardown);
+    await untilGone(`container ${name}`, async () => (await containersLabelled(label)).length === 0);
+    await untilGone(`Xephyr pid ${xephyr.pid}`, () => xephyr.exitCode !== null || xephyr.signalCode !== null);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -14,7 +14,7 @@
  *
  * Needs the test bed (scripts/testbed.sh) and dist/dockercask.
  */
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -29,7 +29,11 @@ import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../../src/core/xeph
 import { queryHostScreen } from "../../src/adapters/host-display.ts";
 import { BIN, sh } from "../../test/e2e/helpers.ts";
 import { createAppSandbox, HOST_DISPLAY } from "../../test/e2e/session.ts";
-import { dockerRunArgs, fail, readCookie, readDisplayNumber, watchForWindow, xauthorityEntry } from "./floor.ts";
+import { ownTicks, threadNs } from "./cpu.ts";
+import { fail } from "./errors.ts";
+import { dockerRunArgs } from "./floor.ts";
+import { readDisplayNumber } from "./process.ts";
+import { readCookie, watchForWindow, xauthorityEntry } from "./x-watch.ts";
 import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -74,24 +78,6 @@ function smaps(pid: number): Record<string, number> {
         return [k!, Number.parseInt(v!, 10)];
       }),
   );
-}
-/** utime + stime + cutime + cstime of one process, in ticks (living children, like Xephyr, not counted). */
-function ticks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-}
-/** On-CPU ns of each living thread, by tid (schedstat: exact where ticks are 10 ms). */
-function threadNs(pid: number): Map<string, number> {
-  const ns = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
-    } catch {
-      // The thread ended while listed.
-    }
-  }
-  return ns;
 }
 /** ns the threads alive at the end spent on CPU since `before` (threads that ended meanwhile are missing). */
 const threadNsSince = (pid: number, before: Map<string, number>) => [...threadNs(pid)].reduce((n, [tid, ns]) => n + ns - (before.get(tid) ?? 0), 0);
@@ -306,12 +292,12 @@ async function main() {
     const mem = pids.map(smaps);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const idleWindow = async () => {
-      const t0 = { ticks: pids.map(ticks), ns: pids.map(threadNs), bunTicks: ticks(idleBun.pid), bunNs: threadNs(idleBun.pid), at: now() };
+      const t0 = { ticks: pids.map(ownTicks), ns: pids.map(threadNs), bunTicks: ownTicks(idleBun.pid), bunNs: threadNs(idleBun.pid), at: now() };
       await Bun.sleep(IDLE_S * 1000);
       return {
-        ticks: sum(pids.map(ticks)) - sum(t0.ticks),
+        ticks: sum(pids.map(ownTicks)) - sum(t0.ticks),
         ns: sum(pids.map((pid, i) => threadNsSince(pid, t0.ns[i]!))),
-        bunTicks: ticks(idleBun.pid) - t0.bunTicks,
+        bunTicks: ownTicks(idleBun.pid) - t0.bunTicks,
         bunNs: threadNsSince(idleBun.pid, t0.bunNs),
         ms: now() - t0.at,
       };

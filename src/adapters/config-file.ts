@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { emptyConfig, parseConfig, type DockercaskConfig } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { DockercaskPaths, Env } from "../core/paths.ts";
 import { runtimeRoot } from "../core/runtime.ts";
 import { refusalRules } from "../core/shared-folders.ts";
+import { readIfExists } from "./files.ts";
 
 export const CONFIG_FILE_NAME = "config.toml";
 
@@ -15,18 +15,18 @@ export function configFilePath(paths: DockercaskPaths): string {
 /** Reads and checks config.toml. The file is optional: without one, every table is empty. */
 export function loadConfig(paths: DockercaskPaths, env: Env): DockercaskConfig {
   const file = configFilePath(paths);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(file, "utf8");
+    text = readIfExists(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return emptyConfig();
     const why = code === "EISDIR" ? "it is a folder, not a file" : code === "EACCES" ? "permission denied" : (error as Error).message;
     throw new ConfigError(file, [{ problem: `cannot read the config file: ${why}` }], {
       hint: `Make ${file} a file you can read (chmod u+r), or move it aside to run with the defaults.`,
       cause: error,
     });
   }
+  if (text === undefined) return emptyConfig();
   // Same fallback as resolvePaths: without HOME, "~" means "/", which the shared-folder check then refuses.
   const home = env.HOME || "/";
   return parseConfig(text, { file, home, refusals: sharedFolderRules(paths, env) });

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { DockercaskPaths } from "../core/paths.ts";
+import { readIfExists, removeIfExists, writeFileAtomically } from "./files.ts";
 import { findExecutable } from "./host-tools.ts";
 import type { DesktopFiles } from "../ports/desktop-files.ts";
 
@@ -15,15 +16,8 @@ export function createDesktopFiles(paths: DockercaskPaths): DesktopFiles {
     applicationsDir,
     iconsDir,
     writeEntry: (id, text) => writeAtomically(entryPath(id), text),
-    readEntry(id) {
-      try {
-        return readFileSync(entryPath(id), "utf8");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw error;
-      }
-    },
-    removeEntry: (id) => removeFile(entryPath(id)),
+    readEntry: (id) => readIfExists(entryPath(id), "utf8"),
+    removeEntry: (id) => removeIfExists(entryPath(id)),
     listEntries() {
       try {
         return readdirSync(applicationsDir)
@@ -35,7 +29,7 @@ export function createDesktopFiles(paths: DockercaskPaths): DesktopFiles {
       }
     },
     writeIcon: (name, svg) => writeAtomically(iconPath(name), svg),
-    removeIcon: (name) => removeFile(iconPath(name)),
+    removeIcon: (name) => removeIfExists(iconPath(name)),
   };
 }
 
@@ -63,18 +57,6 @@ function sameFile(a: string, b: string): boolean {
 /** Menus watch these folders: a reader must never see half a file, so write aside and rename. */
 function writeAtomically(path: string, text: string): string {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode: 0o644 });
-  renameSync(temp, path);
+  writeFileAtomically(path, text, 0o644);
   return path;
-}
-
-function removeFile(path: string): boolean {
-  try {
-    unlinkSync(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
 }

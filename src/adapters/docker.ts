@@ -120,9 +120,12 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
         return;
       } catch (error) {
         const status = statusOf(error);
-        // 404: already gone (AutoRemove won); 409: removal already in progress.
+        // 404: already gone (AutoRemove won); 409: removal already in progress. Podman answers
+        // 500 "could not be stopped: ... container state improper" when the container stops by
+        // itself during the kill (its window closed, so the app lost its display): it has
+        // stopped by the time we ask again.
         if (status === 404) return;
-        if (status !== 409) throw translateDockerError(error, socket);
+        if (status !== 409 && !stoppedWhileKilled(error)) throw translateDockerError(error, socket);
       }
       // Someone else is removing it (Podman answers 409 while its own cleanup of an exited
       // container runs): wait until it is really gone, so "ended" means nothing is left.
@@ -277,6 +280,10 @@ function demux(buffer: Buffer, tty: boolean, out: { stdout: NodeJS.WritableStrea
     (kind === 2 ? out.stderr : out.stdout).write(frame);
     offset += 8 + size;
   }
+}
+
+function stoppedWhileKilled(error: unknown): boolean {
+  return statusOf(error) === 500 && /could not be stopped.*state improper/s.test(error instanceof Error ? error.message : String(error));
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readIfExists } from "./files.ts";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { createScreenQuery } from "../core/x11-monitors.ts";
@@ -134,8 +134,8 @@ function readXauthority(env: Record<string, string | undefined>): XauthEntry[] {
 
 function readXauthorityFile(env: Record<string, string | undefined>): Uint8Array | undefined | "unreadable" {
   try {
-    return readFileSync(env.XAUTHORITY || join(env.HOME || homedir(), ".Xauthority"));
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "unreadable";
+    return readIfExists(env.XAUTHORITY || join(env.HOME || homedir(), ".Xauthority"));
+  } catch {
+    return "unreadable";
   }
 }

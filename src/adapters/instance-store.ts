@@ -1,9 +1,10 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, unlinkSync, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../core/errors.ts";
 import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance-name.ts";
 import type { DockercaskPaths } from "../core/paths.ts";
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
+import { isMissing, removeIfExists, writeFileAtomically } from "./files.ts";
 
 /**
  * Instances live as one small JSON file each (`instances/<name>.json`), with the home beside
@@ -51,17 +52,11 @@ export function createInstanceStore(paths: DockercaskPaths): InstanceStore {
       mkdirSync(paths.instances, { recursive: true, mode: 0o700 });
       const createdAt = new Date();
       const file = recordPath(name);
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, `${JSON.stringify({ app: name.app, id: name.id, createdAt: createdAt.toISOString() }, null, 2)}\n`, { mode: 0o600 });
-      renameSync(temp, file);
+      writeFileAtomically(file, `${JSON.stringify({ app: name.app, id: name.id, createdAt: createdAt.toISOString() }, null, 2)}\n`, 0o600);
       return { name, createdAt, home: homePath(name) };
     },
     unregister(name) {
-      try {
-        unlinkSync(recordPath(name));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
+      removeIfExists(recordPath(name));
     },
     purgeHome(name) {
       removeInside(paths.homes, homePath(name));
@@ -79,7 +74,7 @@ export function removeInside(root: string, target: string): void {
   try {
     stat = lstatSync(target);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if (isMissing(error)) return;
     throw error;
   }
   if (realpathSync(dirname(target)) !== realpathSync(root)) throw new UnsafePathError(target, "its folder resolves outside dockercask's data");

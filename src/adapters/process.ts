@@ -6,6 +6,8 @@ export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when it was killed for running past its timeout. */
+  timedOut?: true;
 }
 
 /**
@@ -20,10 +22,14 @@ export async function runProgram(argv: string[], options: { stdin?: string; time
     stderr: "pipe",
     env: options.env as Record<string, string> | undefined,
   });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 10_000);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill("SIGKILL");
+  }, options.timeoutMs ?? 10_000);
   try {
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    return { code, stdout, stderr };
+    return timedOut ? { code, stdout, stderr, timedOut } : { code, stdout, stderr };
   } finally {
     clearTimeout(timer);
   }

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
 import { parseSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
 import type { Env } from "../core/paths.ts";
+import { writeFileAtomically } from "./files.ts";
 import { isSameProcessAlive } from "./process.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
 
@@ -17,9 +18,7 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
     }
   };
   const writeStateAt = (dir: string, state: SessionState) => {
-    const temp = join(dir, `.${STATE_FILE}.${process.pid}`);
-    writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, join(dir, STATE_FILE));
+    writeFileAtomically(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, 0o600);
   };
 
   /** The names in the runtime root; none before the first run made it. */

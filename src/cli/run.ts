@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/config.ts";
+import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/window-size.ts";
 import { UsageError } from "../core/errors.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
 import { runSession, type RunOptions } from "../services/run-session.ts";

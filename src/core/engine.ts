@@ -9,6 +9,7 @@
  * engine really applied (core/hardening-check.ts).
  */
 import { UsageError } from "./errors.ts";
+import { isOneOf } from "./one-of.ts";
 import type { Env } from "./paths.ts";
 
 export const ENGINE_NAMES = ["docker", "docker-rootless", "podman", "podman-rootless"] as const;
@@ -75,16 +76,12 @@ export function chooseEngine(choice: EngineChoice): EngineEndpoint {
 
 function parseEngineValue(value: string, from: "flag" | "config", env: Env, where: string): EngineEndpoint {
   if (value.startsWith("unix://")) return { socket: value.slice("unix://".length), from };
-  if (isEngineName(value)) {
+  if (isOneOf(ENGINE_NAMES, value)) {
     const socket = engineSocket(value, env);
     if (!socket) throw new UsageError(`${where}: ${value} listens in $XDG_RUNTIME_DIR, which is not set`, "Log in to a desktop session, or name the socket: --engine unix:///path/to/socket");
     return { name: value, socket, from };
   }
   throw new UsageError(`${where}: unknown engine "${value}"`, `Use one of ${ENGINE_NAMES.join(", ")}, or a socket as unix:///path.`);
-}
-
-export function isEngineName(value: string): value is EngineName {
-  return (ENGINE_NAMES as readonly string[]).includes(value);
 }
 
 /** What the engine says it is, from its /version and /info answers. */

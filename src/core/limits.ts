@@ -49,10 +49,6 @@ const MAX_CPU_SHARES = 262_144;
 export const LIMIT_KEYS = ["memory", "tmp-size", "cpu-shares", "cpus"] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];
 
-export function isLimitKey(key: string): key is LimitKey {
-  return (LIMIT_KEYS as readonly string[]).includes(key);
-}
-
 /** Half the host's RAM, at most 16 GiB, rounded down to a MiB (and never under the minimum). */
 export function defaultMemoryBytes(hostMemoryBytes: number): number {
   const half = Math.floor(hostMemoryBytes / 2 / MIB) * MIB;

@@ -6,6 +6,7 @@
  */
 import { DockercaskError } from "./errors.ts";
 import { formatBytes, formatSizeValue } from "./limits.ts";
+import { isOneOf } from "./one-of.ts";
 
 export const INBOX_DIR = "Inbox";
 /** What a new instance may be given at once, in bytes; the `open-max` config key changes it. */
@@ -43,7 +44,7 @@ export function checkUrl(url: string): string {
   const control = firstControl(url);
   if (control !== undefined) throw new OpenRefusedError(`the URL ${shown}`, `character ${control + 1} is a control character`);
   const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
-  if (!(OPEN_URL_SCHEMES as readonly string[]).includes(scheme)) {
+  if (!isOneOf(OPEN_URL_SCHEMES, scheme)) {
     const why = scheme === "file" ? "file: URLs would name host paths" : `${scheme}: URLs are not carried`;
     throw new OpenRefusedError(`the URL ${shown}`, why, `Only ${OPEN_URL_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf`);
   }

@@ -3,7 +3,7 @@
  * image's labels at run time. Parsing is strict: an unknown io.dockercask.* key is an
  * error, so a typo cannot silently weaken an app's isolation.
  */
-import { isLimitKey, LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
+import { LIMIT_KEYS, parseLimit, type LimitSettings } from "./limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "./seccomp.ts";
 import { parseSize } from "./size.ts";
 import { isOneOf } from "./one-of.ts";
@@ -100,7 +100,7 @@ export function parsePolicy(labels: Record<string, string>, options: { requireCo
     if (!label.startsWith(POLICY_PREFIX) || label.startsWith(`${POLICY_PREFIX}build.`)) continue;
     const key = label.slice(POLICY_PREFIX.length);
     const value = raw.trim();
-    if (isLimitKey(key)) {
+    if (isOneOf(LIMIT_KEYS, key)) {
       const limit = parseLimit(key, value, "label");
       if (limit.ok) Object.assign(policy.limits, limit.settings);
       else problems.push(`${label}=${JSON.stringify(raw)}: ${limit.problem}`);

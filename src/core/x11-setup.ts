@@ -71,6 +71,21 @@ export function parseXauthority(bytes: Uint8Array): XauthEntry[] {
   return entries;
 }
 
+/** Xauthority entries in the file format parseXauthority reads: each field counted, lengths big-endian. */
+export function encodeXauthority(entries: XauthEntry[]): Uint8Array {
+  const parts: number[] = [];
+  const u16 = (value: number) => parts.push(value >> 8, value & 0xff);
+  const field = (value: Uint8Array) => {
+    u16(value.length);
+    parts.push(...value);
+  };
+  for (const e of entries) {
+    u16(e.family);
+    for (const value of [e.address, new TextEncoder().encode(e.number), new TextEncoder().encode(e.name), e.data]) field(value);
+  }
+  return Uint8Array.from(parts);
+}
+
 /**
  * The cookie an X client would send (libXau's rule, for the one protocol we speak): the first
  * MIT-MAGIC-COOKIE-1 entry whose family and address match the connection, or whose family is

@@ -1,11 +1,12 @@
 /**
  * Shared by the links and notifications suites: a recorder app (a user recipe whose command
  * writes the URLs it is asked to open into its home), and a D-Bus client that an attacker
- * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image).
+ * inside an instance runs (fixtures/dbus-call.pl, piped into perl: nothing is added to the image;
+ * it speaks D-Bus with the wire code of the instance's own xdg-open shim, which it loads).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh, type Sandbox } from "./helpers.ts";
+import { runCollected, sh, type Sandbox } from "./helpers.ts";
 import { containerId } from "./session.ts";
 
 const DBUS_CALL = readFileSync(join(import.meta.dir, "fixtures/dbus-call.pl"), "utf8");
@@ -41,9 +42,7 @@ export function recorded(box: Sandbox, instance: string): string[] {
 
 /** Calls a method on the instance's own bus from inside its container, as the app's user. */
 export async function dbusCall(instance: string, args: string[]) {
-  const proc = Bun.spawn(["docker", "exec", "-i", await containerId(instance), "perl", "-", ...args], { stdin: new Blob([DBUS_CALL]), stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code, stdout, stderr };
+  return runCollected(["docker", "exec", "-i", await containerId(instance), "perl", "-", ...args], { stdin: DBUS_CALL });
 }
 
 export const NOTIFY = ["org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications"] as const;
@@ -58,8 +57,7 @@ export function notifyArgs(summary: string, body = "body"): string[] {
 export async function floodInside(instance: string, count: number, args: string[]) {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`).replace(/@i@/g, `'"$i"'`)}'`).join(" ");
   const script = `cat > /tmp/dbus-call.pl; i=0; while [ $i -lt ${count} ]; do perl /tmp/dbus-call.pl ${quoted} >/dev/null 2>>/tmp/flood.err; echo $?; i=$((i+1)); done; cat /tmp/flood.err >&2`;
-  const proc = Bun.spawn(["docker", "exec", "-i", await containerId(instance), "sh", "-c", script], { stdin: new Blob([DBUS_CALL]), stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const { code, stdout, stderr } = await runCollected(["docker", "exec", "-i", await containerId(instance), "sh", "-c", script], { stdin: DBUS_CALL });
   return { code, codes: stdout.split("\n").filter(Boolean).map(Number), stderr };
 }
 

@@ -41,14 +41,7 @@ export function createSandbox(name: string): Sandbox {
     dir,
     env,
     async run(args, options = {}) {
-      const proc = Bun.spawn([BIN, ...args], {
-        env: { ...env, ...options.env },
-        stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-      return { code, stdout, stderr };
+      return runCollected([BIN, ...args], { env: { ...env, ...options.env }, stdin: options.stdin });
     },
     cleanup() {
       // A test that failed half-way may leave instances running: stop them before their runtime
@@ -73,8 +66,22 @@ export function listFilesBelow(dir: string): string[] {
   });
 }
 
-export async function sh(command: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const proc = Bun.spawn(command, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+export function sh(command: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCollected(command, { env: { ...process.env, ...env } as Record<string, string> });
+}
+
+/**
+ * Runs a command to its end with exactly `env` (and `stdin`, if given), stdout and stderr drained
+ * while it runs. No timeout of its own, unlike src/adapters/process.ts's runProgram: a command of
+ * a test runs as long as the test may, and the test's timeout says when that is over.
+ */
+export async function runCollected(command: string[], options: { env?: Record<string, string>; stdin?: string | Uint8Array } = {}): Promise<CliResult> {
+  const proc = Bun.spawn(command, {
+    env: options.env,
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code, stdout, stderr };
 }

@@ -5,7 +5,6 @@
  * a malformed, oversized or unlisted message is refused by the daemon before the supervisor
  * sees it.
  */
-import { CARRIED_SCHEMES } from "./links.ts";
 
 export const PORTAL_NAME = "org.freedesktop.portal.Desktop";
 export const PORTAL_PATH = "/org/freedesktop/portal/desktop";
@@ -81,32 +80,6 @@ ${allows.join("\n")}
   <limit name="auth_timeout">10000</limit>
 </busconfig>
 `;
-}
-
-export const SHIM_DESKTOP_FILE = "dockercask-open.desktop";
-
-/**
- * The desktop entry of the shim: the one handler, inside the container, of the schemes the
- * bridge carries (a hidden entry: no menu shows it). GIO picks it for an app that opens a URL
- * with the default application; Exec's %u is one argv element, never a shell's word.
- */
-export function buildShimDesktopEntry(shim: string): string {
-  return `[Desktop Entry]
-Type=Application
-Name=Open with dockercask
-Comment=Hands the link to dockercask, which opens it where this instance's links policy says
-Exec=${shim} %u
-NoDisplay=true
-MimeType=${CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s};`).join("")}
-`;
-}
-
-/**
- * What update-desktop-database would write for it: GIO learns which entry handles a scheme from
- * this cache, not from the entries' MimeType lines.
- */
-export function buildShimMimeCache(): string {
-  return `[MIME Cache]\n${CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s}=${SHIM_DESKTOP_FILE};\n`).join("")}`;
 }
 
 /** D-Bus address values escape every byte outside [-0-9A-Za-z_/.\\*] as %XX (an instance's `#` among them). */

@@ -4,6 +4,7 @@
  * supervisor's link router (services/link-router.ts) carries the decision out.
  */
 import { explainInvalid } from "../instance-name.ts";
+import { isOneOf } from "../one-of.ts";
 
 export type LinksPolicy = { kind: "self" } | { kind: "host" } | { kind: "ask" } | { kind: "off" } | { kind: "instance"; instance: string } | { kind: "disposable"; app: string };
 
@@ -68,7 +69,7 @@ export function checkUrl(url: string): UrlCheck {
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
   if (!match) return { ok: false, reason: "it has no scheme" };
   const scheme = match[1]!.toLowerCase();
-  if (!(CARRIED_SCHEMES as readonly string[]).includes(scheme)) return { ok: false, reason: `the ${scheme}: scheme is not carried (only ${CARRIED_SCHEMES.join(", ")})` };
+  if (!isOneOf(CARRIED_SCHEMES, scheme)) return { ok: false, reason: `the ${scheme}: scheme is not carried (only ${CARRIED_SCHEMES.join(", ")})` };
   // A URL with a space is what a shell or a parser splits; real links encode it.
   if (/\s/.test(url)) return { ok: false, reason: "it holds white space" };
   if (scheme !== "mailto" && !/^[a-z]+:\/\/[^/?#]/i.test(url)) return { ok: false, reason: `an ${scheme} URL needs a host` };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { explainInvalidSize, parseConfig, parseSizeSpec, settingsFor, settingsForApp, type DockercaskConfig } from "../../../src/core/config.ts";
+import { parseConfig, settingsFor, settingsForApp, type DockercaskConfig } from "../../../src/core/config.ts";
+import { explainInvalidSize, parseSizeSpec } from "../../../src/core/window-size.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
 import { refusalRules } from "../../../src/core/shared-folders.ts";
 

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { connectionAddress, encodeSetupRequest, FAMILY, isLocalDisplay, parseDisplayName, parseSetupReply, parseXauthority, pickCookie, type XauthEntry } from "../../../src/core/x11-setup.ts";
+import {
+  connectionAddress,
+  encodeSetupRequest,
+  encodeXauthority,
+  FAMILY,
+  isLocalDisplay,
+  parseDisplayName,
+  parseSetupReply,
+  parseXauthority,
+  pickCookie,
+  type XauthEntry,
+} from "../../../src/core/x11-setup.ts";
 import { ROOT, setupAccepted } from "../../support/x11-replies.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -50,6 +61,18 @@ describe("parseXauthority", () => {
     ["a length past the end", bytes(0xff, 0xff, 0xff, 0xff), 0],
   ])("keeps what is whole in %s", (_, file, count) => {
     expect(parseXauthority(file)).toHaveLength(count);
+  });
+});
+
+describe("encodeXauthority", () => {
+  test.each<[string, XauthEntry]>([
+    ["a wild entry with no address or display", { family: FAMILY.wild, address: bytes(), number: "", name: "MIT-MAGIC-COOKIE-1", data: COOKIE }],
+    ["a local entry for display 12", { family: FAMILY.local, address: text("desk"), number: "12", name: "MIT-MAGIC-COOKIE-1", data: OTHER }],
+  ])("writes %s as libXau does, and parseXauthority reads it back", (_, entry) => {
+    const file = encodeXauthority([entry, entry]);
+    const one = xauthEntry(entry.family, entry.address, entry.number, entry.name, entry.data);
+    expect(file).toEqual(Uint8Array.from([...one, ...one]));
+    expect(parseXauthority(file)).toEqual([entry, entry]);
   });
 });
 

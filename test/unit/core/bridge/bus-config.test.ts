@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildBusConfig, buildShimDesktopEntry, buildShimMimeCache, escapeAddressValue } from "../../../../src/core/bridge/bus-config.ts";
+import { buildBusConfig, escapeAddressValue } from "../../../../src/core/bridge/bus-config.ts";
 
 describe("buildBusConfig", () => {
   const config = buildBusConfig("/run/user/1000/dockercask/firefox#work/bus.sock");
@@ -20,23 +20,6 @@ describe("buildBusConfig", () => {
 
   test.each([["<servicedir"], ["standard_session_servicedirs"], ["org.freedesktop.DBus.Monitoring"], ['send_destination="*"']])("has no %s", (text) => {
     expect(config).not.toContain(text);
-  });
-
-  test.each([
-    ["runs the shim with the URL as one argument", "Exec=/run/dockercask/bin/xdg-open %u\n"],
-    ["handles exactly the carried schemes", "MimeType=x-scheme-handler/http;x-scheme-handler/https;x-scheme-handler/mailto;\n"],
-    ["stays out of menus", "NoDisplay=true\n"],
-  ])("the shim's desktop entry %s", (_, line) => {
-    expect(buildShimDesktopEntry("/run/dockercask/bin/xdg-open")).toContain(line);
-  });
-
-  test("GIO's cache names the entry for each carried scheme, and nothing else", () => {
-    expect(buildShimMimeCache().split("\n").filter(Boolean)).toEqual([
-      "[MIME Cache]",
-      "x-scheme-handler/http=dockercask-open.desktop;",
-      "x-scheme-handler/https=dockercask-open.desktop;",
-      "x-scheme-handler/mailto=dockercask-open.desktop;",
-    ]);
   });
 
   test("escapes what an address may not hold", () => {

@@ -1,0 +1,41 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+// The file operations several adapters share, each in one shape.
+
+/**
+ * Writes `text` aside (a hidden name with our pid, in the same folder) and renames it over
+ * `path`: a reader sees the old file or the new one, never half of one.
+ */
+export function writeFileAtomically(path: string, text: string, mode: number): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temp, text, { mode });
+  renameSync(temp, path);
+}
+
+/** The file's contents, or undefined when it does not exist; any other failure throws. */
+export function readIfExists(path: string): Buffer | undefined;
+export function readIfExists(path: string, encoding: "utf8"): string | undefined;
+export function readIfExists(path: string, encoding?: "utf8"): Buffer | string | undefined {
+  try {
+    return encoding ? readFileSync(path, encoding) : readFileSync(path);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Removes a file; false when there was none. Any other failure throws. */
+export function removeIfExists(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+export function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
