@@ -24,6 +24,16 @@ import { startup } from "./startup.ts";
 // biome-ignore lint/suspicious/noExplicitAny: each part keeps its own option type; the list only passes them back to it.
 export const PARTS: BenchPart<any>[] = [startup, clipboard];
 
+/**
+ * The parts that bring their own sandbox, instances and flags, and run alone: `--<name>` picks
+ * one and hands it the rest of the flags (`--<name> --help` lists them). Loaded only when picked.
+ */
+const STANDALONE: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  scale: async () => (await import("./scale.ts")).runScale,
+  sound: async () => (await import("./sound.ts")).runSound,
+  bridge: async () => (await import("./bridge.ts")).runBridgeBench,
+};
+
 const ROOT = join(import.meta.dir, "../..");
 
 const COMMON_FLAGS = {
@@ -36,7 +46,13 @@ const COMMON_FLAGS = {
 
 export function usage(parts: BenchPart<unknown>[] = PARTS): string {
   const pick = parts.map((p) => `--${p.name}`).join(" | ");
-  return [`usage: bun scripts/bench.ts [${pick}] [--write] [--bin PATH] [--verbose] [--timeout-ms N]`, ...parts.map((p) => `  ${p.usage}`)].join("\n");
+  return [
+    `usage: bun scripts/bench.ts [${pick}] [--write] [--bin PATH] [--verbose] [--timeout-ms N]`,
+    ...parts.map((p) => `  ${p.usage}`),
+    `   or: bun scripts/bench.ts ${Object.keys(STANDALONE)
+      .map((n) => `--${n}`)
+      .join(" | ")} [its flags: --help lists them]`,
+  ].join("\n");
 }
 
 interface BenchOptions {
@@ -71,6 +87,16 @@ export function parseBenchArgs(argv: string[], parts: BenchPart<unknown>[] = PAR
 
 /** Runs the benchmark as `argv` asks; resolves with the exit code. */
 export async function runBench(argv: string[]): Promise<number> {
+  const alone = Object.keys(STANDALONE).filter((name) => argv.includes(`--${name}`));
+  if (alone.length) {
+    const others = [...alone.slice(1), ...PARTS.map((p) => p.name).filter((name) => argv.includes(`--${name}`))];
+    if (others.length) {
+      process.stderr.write(`bench: --${alone[0]} runs alone, not with ${others.map((n) => `--${n}`).join(" or ")}\n${usage()}\n`);
+      return 2;
+    }
+    const run = await STANDALONE[alone[0]!]!();
+    return run(argv.filter((a) => a !== `--${alone[0]}`));
+  }
   let options: BenchOptions;
   try {
     options = parseBenchArgs(argv);

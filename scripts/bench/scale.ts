@@ -10,7 +10,7 @@
  *     CLIPBOARD owner holding the value (XFixes events, each confirmed by one read);
  *   - `stop --all`: until no container, Xephyr or runtime dir of the ten is left.
  *
- *   npx bun scripts/bench/scale.ts [--count N] [--rounds N] [--copies N] [--idle-s N] [--settle-s N] [--app NAME] [--write]
+ *   npx bun scripts/bench.ts --scale [--count N] [--rounds N] [--copies N] [--idle-s N] [--settle-s N] [--app NAME] [--write]
  *
  * Needs the test bed (scripts/testbed.sh) and dist/dockercask.
  */
@@ -39,25 +39,49 @@ import { percentile } from "./stats.ts";
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-scale:start -->", "<!-- bench-scale:end -->"] as const;
 const TARGET = { rssMb: 35, idlePct: 0.5, fanoutP95Ms: 150, startRatio: 1.1, stopMs: 1500 };
-const { values: args } = parseArgs({
-  options: {
-    count: { type: "string", default: "10" },
-    rounds: { type: "string", default: "3" },
-    copies: { type: "string", default: "20" },
-    "idle-s": { type: "string", default: "20" },
-    "settle-s": { type: "string", default: "40" },
-    app: { type: "string", default: "xeyes" },
-    write: { type: "boolean" },
-  },
-});
-const COUNT = Number(args.count);
-const ROUNDS = Number(args.rounds);
-const COPIES = Number(args.copies);
-const IDLE_S = Number(args["idle-s"]);
-const SETTLE_S = Number(args["settle-s"]);
-const APP = args.app!;
-if (![COUNT, ROUNDS, COPIES, IDLE_S].every((n) => Number.isInteger(n) && n > 0)) fail("--count, --rounds, --copies and --idle-s must be whole numbers above 0");
-if (!Number.isInteger(SETTLE_S) || SETTLE_S < 0) fail("--settle-s must be a whole number of seconds");
+const FLAGS = {
+  count: { type: "string", default: "10" },
+  rounds: { type: "string", default: "3" },
+  copies: { type: "string", default: "20" },
+  "idle-s": { type: "string", default: "20" },
+  "settle-s": { type: "string", default: "40" },
+  app: { type: "string", default: "xeyes" },
+  write: { type: "boolean", default: false },
+} as const;
+const USAGE = "usage: bun scripts/bench.ts --scale [--count N] [--rounds N] [--copies N] [--idle-s N] [--settle-s N] [--app NAME] [--write]";
+// The run's options: set once by runScale, before anything reads them.
+let COUNT = 10;
+let ROUNDS = 3;
+let COPIES = 20;
+let IDLE_S = 20;
+let SETTLE_S = 40;
+let APP = "xeyes";
+let WRITE = false;
+
+function parseScaleArgs(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
+  [COUNT, ROUNDS, COPIES, IDLE_S, SETTLE_S] = [values.count, values.rounds, values.copies, values["idle-s"], values["settle-s"]].map(Number) as [number, number, number, number, number];
+  APP = values.app;
+  WRITE = values.write;
+  if (![COUNT, ROUNDS, COPIES, IDLE_S].every((n) => Number.isInteger(n) && n > 0)) fail("--count, --rounds, --copies and --idle-s must be whole numbers above 0");
+  if (!Number.isInteger(SETTLE_S) || SETTLE_S < 0) fail("--settle-s must be a whole number of seconds");
+}
+
+/** The scale part, as `bench.ts --scale` runs it; resolves with the exit code. */
+export async function runScale(argv: string[]): Promise<number> {
+  if (argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    parseScaleArgs(argv);
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  await main();
+  return 0;
+}
 const TIMEOUT_MS = 120_000;
 const TICK_MS = 10; // USER_HZ 100
 type IdleWindow = { ticks: number; ns: number; bunTicks: number; bunNs: number; ms: number };
@@ -323,7 +347,7 @@ async function main() {
   const lines = [
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- machine: ${cpus().length} CPUs, load average ${load} at the end (shared with other sessions while this ran), dockercask at ${(await sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])).stdout.trim()}, Bun ${Bun.version}`,
-    `- command: \`npx bun scripts/bench/scale.ts --count ${COUNT} --rounds ${ROUNDS} --copies ${COPIES} --idle-s ${IDLE_S} --settle-s ${SETTLE_S} --app ${APP}${args.write ? " --write" : ""}\``,
+    `- command: \`npx bun scripts/bench.ts --scale --count ${COUNT} --rounds ${ROUNDS} --copies ${COPIES} --idle-s ${IDLE_S} --settle-s ${SETTLE_S} --app ${APP}${WRITE ? " --write" : ""}\``,
     "",
     `${COUNT} instances of \`${APP}\` (\`--audio --clipboard both\`) started together, ${ROUNDS} rounds alternating with the floor:`,
     "",
@@ -344,7 +368,7 @@ async function main() {
   ];
   const text = lines.join("\n");
   process.stdout.write(`${text}\n`);
-  if (args.write) {
+  if (WRITE) {
     const file = join(ROOT, "docs/benchmarks.md");
     const doc = readFileSync(file, "utf8");
     const [open, close] = MARKERS;
@@ -354,4 +378,4 @@ async function main() {
   }
 }
 
-await main();
+if (import.meta.main) process.exitCode = await runScale(process.argv.slice(2));

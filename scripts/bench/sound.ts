@@ -7,7 +7,7 @@
  *     its CPU over an idle window of the same length; and the sound server's CPU for the same
  *     playback through the relay and through a plain `docker run` given the server's socket.
  *
- *   npx bun scripts/bench/sound.ts [--seconds N] [--requests N] [--write]
+ *   npx bun scripts/bench.ts --sound [--seconds N] [--requests N] [--write]
  *
  * Needs the test bed (scripts/testbed.sh: dockerd, Xvfb, PulseAudio) and dist/dockercask.
  */
@@ -25,13 +25,34 @@ const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-sound:start -->", "<!-- bench-sound:end -->"] as const;
 const TARGET_CPU_PCT = 1;
 const TARGET_ADDED_P95_MS = 5;
-const { values: args } = parseArgs({ options: { seconds: { type: "string", default: "20" }, requests: { type: "string", default: "1000" }, write: { type: "boolean" } } });
-const SECONDS = Number(args.seconds);
-const REQUESTS = Number(args.requests);
-const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
+const FLAGS = { seconds: { type: "string", default: "20" }, requests: { type: "string", default: "1000" }, write: { type: "boolean", default: false } } as const;
+const USAGE = "usage: bun scripts/bench.ts --sound [--seconds N] [--requests N] [--write]";
+// The run's options and the server's socket: set once by runSound, before anything reads them.
+let SECONDS = 20;
+let REQUESTS = 1000;
+let WRITE = false;
+let upstream = "";
 
-const upstream = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
-if (!upstream.startsWith("/")) throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
+/** The sound part, as `bench.ts --sound` runs it; resolves with the exit code. */
+export async function runSound(argv: string[]): Promise<number> {
+  if (argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
+    [SECONDS, REQUESTS, WRITE] = [Number(values.seconds), Number(values.requests), values.write];
+    if (![SECONDS, REQUESTS].every((n) => Number.isInteger(n) && n > 0)) throw new Error("--seconds and --requests must be whole numbers above 0");
+    upstream = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
+    if (!upstream.startsWith("/")) throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  await main();
+  return 0;
+}
+const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 
 /** utime + stime of a process (all its threads), in seconds. */
 function cpuSeconds(pid: number): number {
@@ -153,7 +174,7 @@ async function main() {
     const lines = [
       `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
       `- machine: ${(await sh(["nproc"])).stdout.trim()} CPUs, ${(await sh(["pulseaudio", "--version"])).stdout.trim()}, dockercask at ${(await sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])).stdout.trim()}`,
-      `- command: \`npx bun scripts/bench/sound.ts --seconds ${SECONDS} --requests ${REQUESTS}${args.write ? " --write" : ""}\``,
+      `- command: \`npx bun scripts/bench.ts --sound --seconds ${SECONDS} --requests ${REQUESTS}${WRITE ? " --write" : ""}\``,
       "",
       `Round trip of GET_SERVER_INFO, ms (${REQUESTS} each, interleaved):`,
       "",
@@ -176,7 +197,7 @@ async function main() {
     ];
     const text = lines.join("\n");
     process.stdout.write(`${text}\n`);
-    if (args.write) {
+    if (WRITE) {
       const file = join(ROOT, "docs/benchmarks.md");
       const doc = readFileSync(file, "utf8");
       const [start, end] = MARKERS;
@@ -191,4 +212,4 @@ async function main() {
   }
 }
 
-await main();
+if (import.meta.main) process.exitCode = await runSound(process.argv.slice(2));
