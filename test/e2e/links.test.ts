@@ -15,6 +15,8 @@ const SOURCE = "attacker#lk-src";
 const HOSTED = "attacker#lk-host";
 const OFF = "attacker#lk-off";
 const DISPOSABLE = "attacker#lk-disp";
+/** Its own source: its four links would spend SOURCE's 5 per 10 s, which the tests below count on. */
+const NAMES = "attacker#lk-names";
 let box: Sandbox;
 let browserLog: string;
 const sessions: RunningSession[] = [];
@@ -34,6 +36,7 @@ beforeAll(async () => {
   sessions.push(await startRun(box, HOSTED, ["--links", "host"], { BROWSER: browser }));
   sessions.push(await startRun(box, OFF, ["--links", "off"], { BROWSER: browser }));
   sessions.push(await startRun(box, DISPOSABLE, ["--links", "disposable:linkrec"]));
+  sessions.push(await startRun(box, NAMES, ["--links", TARGET]));
 }, 600_000);
 
 afterAll(async () => {
@@ -53,7 +56,7 @@ describe("a link opened inside an instance", () => {
   }, 60_000);
 
   test("reaches it through $BROWSER and every browser name the base image answers to, each as xdg-open does", async () => {
-    const container = await containerId(SOURCE);
+    const container = await containerId(NAMES);
     for (const call of ['"$BROWSER"', "x-www-browser", "sensible-browser", "www-browser"]) {
       const url = `https://example.org/by/${call.replace(/\W/g, "")}`;
       expect((await sh(["docker", "exec", container, "sh", "-c", `${call} '${url}'`])).code).toBe(0);
