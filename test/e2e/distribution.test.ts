@@ -321,7 +321,7 @@ describe("shell completion", () => {
     ["added instances and catalog apps for run", ["run", "xeyes"], ["xeyes#comp", "xeyes"]],
     ["only added instances for remove", ["remove", ""], ["xeyes#comp"]],
     ["flags", ["logs", "--f"], ["--follow"]],
-    ["an enum flag's values", ["run", "--clipboard", ""], ["both", "to-app", "from-app", "off"]],
+    ["an enum flag's values", ["run", "--clipboard", ""], ["both", "to-app", "from-app", "explicit", "off"]],
     ["an enum flag's value after = (readline splits there)", ["run", "--network", "=", "b"], ["bridge"]],
     ["the shells", ["completion", ""], ["bash", "zsh", "fish"]],
   ])("bash: %s", async (_, words, expected) => {
