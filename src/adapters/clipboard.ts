@@ -115,24 +115,16 @@ async function watchOn(
 }
 
 /**
- * Reads one target's bytes as they are (core/clipboard-content.ts: plain text first, else an
- * image), and stops reading (and says so) past `maxBytes`. Undefined when empty or when nothing
- * offered is carried.
- *
- * UTF-8 text is asked for first, without asking what the owner offers: it is what nearly every
- * copy holds, and it costs one xclip instead of two on the clipboard's hot path (a copy fanned
- * out to ten instances is ten reads). Only an owner that has no UTF-8 text is asked for its
- * TARGETS, and then for the text or image it offers; one that does not answer TARGETS (some old
- * clients) is still asked for plain text.
+ * Asks the owner what it offers (TARGETS), picks one target (core/clipboard-content.ts: plain
+ * text first, else an image) and reads its bytes as they are; stops reading (and says so) past
+ * `maxBytes`. Undefined when empty or when nothing offered is carried. An owner that does not
+ * answer TARGETS (some old clients) is still asked for text, as before images were carried.
  */
 async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number): Promise<ClipboardRead> {
-  const text = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", TEXT_TARGET], maxBytes);
-  if (text) return "tooLarge" in text ? text : { target: TEXT_TARGET, data: text.data };
   const offered = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"], TARGETS_MAX_BYTES);
   const targets = offered && "data" in offered ? parseTargets(new TextDecoder().decode(offered.data)) : [];
-  // UTF-8 text was asked for above and gave nothing: an empty value, or an owner that lied.
-  const target = targets.length ? chooseTarget(targets) : "STRING";
-  if (!target || target === TEXT_TARGET) return undefined;
+  const target = targets.length ? chooseTarget(targets) : TEXT_TARGET;
+  if (!target) return undefined;
   const read = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", target], maxBytes);
   if (!read || "tooLarge" in read) return read;
   return { target: isTextTarget(target) ? TEXT_TARGET : target, data: read.data };
