@@ -26,6 +26,7 @@ import { sh, type Sandbox } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun, type RunningSession } from "../../test/e2e/session.ts";
 import { idleCpu } from "./cpu.ts";
 import { percentile } from "./stats.ts";
+import { writeDoc } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-bridge:start -->", "<!-- bench-bridge:end -->"] as const;
@@ -80,7 +81,7 @@ export async function runBridgeBench(argv: string[]): Promise<number> {
   try {
     const text = await measure(opts, teardown);
     process.stdout.write(`\n${text}\n`);
-    if (opts.write) writeDoc(text);
+    if (opts.write) writeBridgeDoc(text);
     return 0;
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -341,12 +342,7 @@ async function startRecordingServer() {
   };
 }
 
-function writeDoc(text: string): void {
-  const file = join(ROOT, "docs/benchmarks.md");
-  const doc = readFileSync(file, "utf8");
-  const [start, end] = MARKERS;
-  const block = `${start}\n${text}\n${end}`;
-  const at = doc.indexOf(start);
-  writeFileSync(file, at < 0 ? `${doc.trimEnd()}\n\n${block}\n` : doc.slice(0, at) + block + doc.slice(doc.indexOf(end) + end.length));
+function writeBridgeDoc(text: string): void {
+  writeDoc(`${MARKERS[0]}\n${text}\n${MARKERS[1]}`, MARKERS, "");
   log("wrote docs/benchmarks.md");
 }

@@ -35,6 +35,7 @@ import { dockerRunArgs } from "./floor.ts";
 import { readDisplayNumber } from "./process.ts";
 import { readCookie, watchForWindow, xauthorityEntry } from "./x-watch.ts";
 import { percentile } from "./stats.ts";
+import { writeDoc } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-scale:start -->", "<!-- bench-scale:end -->"] as const;
@@ -368,14 +369,7 @@ async function main() {
   ];
   const text = lines.join("\n");
   process.stdout.write(`${text}\n`);
-  if (WRITE) {
-    const file = join(ROOT, "docs/benchmarks.md");
-    const doc = readFileSync(file, "utf8");
-    const [open, close] = MARKERS;
-    const block = `${open}\n${text}\n${close}`;
-    const at = doc.indexOf(open);
-    writeFileSync(file, at < 0 ? `${doc.trimEnd()}\n\n${block}\n` : doc.slice(0, at) + block + doc.slice(doc.indexOf(close) + close.length));
-  }
+  if (WRITE) writeDoc(`${MARKERS[0]}\n${text}\n${MARKERS[1]}`, MARKERS, "");
 }
 
 if (import.meta.main) process.exitCode = await runScale(process.argv.slice(2));

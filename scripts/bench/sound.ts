@@ -11,7 +11,7 @@
  *
  * Needs the test bed (scripts/testbed.sh: dockerd, Xvfb, PulseAudio) and dist/dockercask.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +20,7 @@ import { controlPacket, createPacketReader, encodeArbitrary, encodeString, encod
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
 import { percentile } from "./stats.ts";
+import { writeDoc } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-sound:start -->", "<!-- bench-sound:end -->"] as const;
@@ -197,14 +198,7 @@ async function main() {
     ];
     const text = lines.join("\n");
     process.stdout.write(`${text}\n`);
-    if (WRITE) {
-      const file = join(ROOT, "docs/benchmarks.md");
-      const doc = readFileSync(file, "utf8");
-      const [start, end] = MARKERS;
-      const block = `${start}\n${text}\n${end}`;
-      const at = doc.indexOf(start);
-      writeFileSync(file, at < 0 ? `${doc.trimEnd()}\n\n${block}\n` : doc.slice(0, at) + block + doc.slice(doc.indexOf(end) + end.length));
-    }
+    if (WRITE) writeDoc(`${MARKERS[0]}\n${text}\n${MARKERS[1]}`, MARKERS, "");
   } finally {
     session.proc.kill("SIGTERM");
     await session.exited;
