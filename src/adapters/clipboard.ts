@@ -1,7 +1,9 @@
-import type { XClient, XDisplay } from "x11";
+import type { XDisplay } from "x11";
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
 import { chooseTarget, isTextTarget, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
+import { isOwnerChange } from "../core/selection-targets.ts";
 import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
+import { createSelectionTargets, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
 
 /** One end of the bridge: an X display and how to authenticate to it. */
 export interface SelectionEndpoint {
@@ -16,15 +18,13 @@ export interface SelectionEndpoint {
   cookieHex?: string;
 }
 
-/** What this adapter uses of an x11 client beyond src/types/x11.d.ts: the atom caches, XFixes and InternAtom. */
-interface SelectionClient extends XClient {
-  atoms: Record<string, number>;
-  atom_names: Record<number, string>;
+/** What this adapter uses of an x11 client beyond src/types/x11.d.ts: XFixes, and what selection-targets.ts uses. */
+interface SelectionClient extends TargetsClient {
   require(extension: "fixes", callback: (error: unknown, fixes: XFixes) => void): void;
-  InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
 }
 
 interface XFixes {
+  firstEvent: number;
   SelectionEventMask: { SetSelectionOwner: number; SelectionWindowDestroy: number; SelectionClientClose: number };
   SelectSelectionInput(window: number, selection: number, mask: number): void;
 }
@@ -38,9 +38,18 @@ const selectionArgs = (selection: Selection) => ["-selection", selection === "CL
  * which lost 30-50% of copies here. xclip lost none in the same test.
  */
 export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"): ClipboardSide {
+  // The watch's connection, while it is up, also asks owners for their TARGETS.
+  let targets: SelectionTargets | undefined;
   return {
-    watch: (selections, onChange) => watchSelections(endpoint, selections, onChange),
-    read: (selection, maxBytes) => readSelection(endpoint, xclip, selection, maxBytes),
+    async watch(selections, onChange) {
+      const watching = await watchSelections(endpoint, selections, onChange);
+      targets = watching.targets;
+      return () => {
+        if (targets === watching.targets) targets = undefined;
+        watching.close();
+      };
+    },
+    read: (selection, maxBytes) => readSelection(endpoint, xclip, selection, maxBytes, targets),
     write: (selection, content) => writeSelection(endpoint, xclip, selection, content),
     // Empty text takes the selection over: its old owner lets go, and a paste gets nothing.
     clear: (selection) => writeSelection(endpoint, xclip, selection, { target: TEXT_TARGET, data: new Uint8Array() }),
@@ -51,7 +60,7 @@ export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"
  * XFixes SelectSelectionInput on the root window: the server sends an event when a selection
  * changes owner, so an idle clipboard costs nothing (no process spawned, no timer).
  */
-async function watchSelections(endpoint: SelectionEndpoint, selections: Selection[], onChange: (selection: Selection) => void): Promise<() => void> {
+async function watchSelections(endpoint: SelectionEndpoint, selections: Selection[], onChange: (selection: Selection) => void): Promise<{ close: () => void; targets?: SelectionTargets }> {
   const mod = await import("x11");
   const x11 = mod.default ?? mod;
   const auth = endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
@@ -76,15 +85,19 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
       // Already closed.
     }
   };
+  const root = display.screen[0]!.root;
+  let atoms: Map<Selection, number>;
   try {
-    await watchOn(X, display.screen[0]!.root, selections, ask, onChange);
+    atoms = await watchOn(X, root, selections, ask, onChange);
   } catch (error) {
     close();
     throw error;
   }
   // The display going away (Xephyr closed) is the session's business, not an error here.
   X.on("error", () => {});
-  return close;
+  // Without it, reads ask with xclip, as `clip push/pull` (which does not watch) always does.
+  const targets = await createSelectionTargets(X, root, atoms, ask).catch(() => undefined);
+  return { close, targets };
 }
 
 async function watchOn(
@@ -93,25 +106,29 @@ async function watchOn(
   selections: Selection[],
   ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>,
   onChange: (selection: Selection) => void,
-): Promise<void> {
+): Promise<Map<Selection, number>> {
   // x11 4.2.2 caches interned atoms in one object shared by every connection, so a second
   // display would get the first one's CLIPBOARD id. Give this connection its own cache,
   // holding only the protocol's predefined atoms (ids 1-68, the same on every server).
   X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([, id]) => id <= 68));
   X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
   const fixes = await ask<XFixes>((callback) => X.require("fixes", callback));
-  const atoms = new Map<number, Selection>();
+  const atoms = new Map<Selection, number>();
   for (const selection of selections) {
     const atom = await ask<number>((callback) => X.InternAtom(false, selection, callback));
-    atoms.set(atom, selection);
+    atoms.set(selection, atom);
     const mask = fixes.SelectionEventMask;
     fixes.SelectSelectionInput(root, atom, mask.SetSelectionOwner | mask.SelectionWindowDestroy | mask.SelectionClientClose);
   }
-  X.on("event", (event: { name?: string; selection?: number }) => {
-    if (event.name !== "SelectionNotify" || event.selection === undefined) return;
-    const selection = atoms.get(event.selection);
+  const byAtom = new Map([...atoms].map(([selection, atom]) => [atom, selection]));
+  // Only the server's own XFixes event is a change: an app can send any event to our TARGETS
+  // window, and an owner's answer there is a core SelectionNotify (core/selection-targets.ts).
+  X.on("event", (event: { type?: number; rawData?: Uint8Array; selection?: number }) => {
+    if (!isOwnerChange(event, fixes.firstEvent) || event.selection === undefined) return;
+    const selection = byAtom.get(event.selection);
     if (selection) onChange(selection);
   });
+  return atoms;
 }
 
 /**
@@ -119,15 +136,20 @@ async function watchOn(
  * text first, else an image) and reads its bytes as they are; stops reading (and says so) past
  * `maxBytes`. Undefined when empty or when nothing offered is carried. An owner that does not
  * answer TARGETS (some old clients) is still asked for text, as before images were carried.
+ * TARGETS goes over the watch's connection when there is one, else through xclip.
  */
-async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number): Promise<ClipboardRead> {
-  const offered = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"], TARGETS_MAX_BYTES);
-  const targets = offered && "data" in offered ? parseTargets(new TextDecoder().decode(offered.data)) : [];
+async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number, viaX?: SelectionTargets): Promise<ClipboardRead> {
+  const targets = (await viaX?.ask(selection)) ?? (await targetsByXclip(endpoint, xclip, selection));
   const target = targets.length ? chooseTarget(targets) : TEXT_TARGET;
   if (!target) return undefined;
   const read = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", target], maxBytes);
   if (!read || "tooLarge" in read) return read;
   return { target: isTextTarget(target) ? TEXT_TARGET : target, data: read.data };
+}
+
+async function targetsByXclip(endpoint: SelectionEndpoint, xclip: string, selection: Selection): Promise<string[]> {
+  const offered = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"], TARGETS_MAX_BYTES);
+  return offered && "data" in offered ? parseTargets(new TextDecoder().decode(offered.data)) : [];
 }
 
 /** A TARGETS list is a few atom names; more than this is not one. */

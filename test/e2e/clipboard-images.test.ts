@@ -5,7 +5,7 @@
  * test display at the same time, and a copy of theirs would land in the middle of these checks.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
 import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
@@ -269,5 +269,32 @@ describe("off", () => {
     expectNoStackTrace(r.stderr);
     expect(await insideText(off)).toBe("inside off");
     expect(new TextDecoder().decode(await hostPaste("UTF8_STRING"))).toBe("for the refusal");
+  });
+});
+
+/** fixtures/hostile-owner.pl, piped into perl inside the instance: nothing is added to the image. */
+const HOSTILE_OWNER = readFileSync(join(import.meta.dir, "fixtures/hostile-owner.pl"), "utf8");
+
+describe("a hostile owner", () => {
+  test.each(["never", "huge", "wrongtype"])("answering TARGETS %s, and forging SelectionNotify to every window: no hang, no loop, an honest copy still crosses", async (mode) => {
+    const id = await containerId(both.instance);
+    const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/hostile-owner.pl"], { stdin: new Blob([HOSTILE_OWNER]), stdout: "ignore", stderr: "ignore" });
+    expect(await put.exited).toBe(0);
+    const control = `honest copy after ${mode}`;
+    const changes = await hostChangesDuring(async () => {
+      const r = await sh(["docker", "exec", "-d", id, "sh", "-c", `perl /tmp/hostile-owner.pl ${mode} >/tmp/hostile.log 2>&1`]);
+      expect(r.code).toBe(0);
+      // The bridge asked it over its own connection (not through xclip), and was spammed meanwhile.
+      const log = async () => (await sh(["docker", "exec", id, "cat", "/tmp/hostile.log"])).stdout;
+      await waitFor("dockercask's TARGETS request at the hostile owner", async () => (await log()).includes("TARGETS via dockercask"), 20_000);
+      await waitFor("the forged events sent", async () => (await log()).split("spammed").length > 2, 20_000);
+      // Control: the owner gives up the selection to an honest copy, which reaches the desktop.
+      await insideCopyText(both, control);
+      await waitFor("the honest copy on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === control, 20_000);
+      await waitFor("the hostile owner gone", async () => (await log()).includes("selection taken over"), 20_000);
+    });
+    // The honest copy and nothing else: the garbage was not carried, and the forged events made no reads that carried anything.
+    expect(changes).toBe(1);
+    expect(both.output()).not.toMatch(/TypeError|RangeError|at .*\.ts:\d+/);
   });
 });

@@ -1,0 +1,138 @@
+import type { XClient } from "x11";
+import { answerOf, targetAtoms, type PendingConversion, type PropertyReply, type SelectionNotifyEvent } from "../core/selection-targets.ts";
+import { withTimeout } from "../core/with-timeout.ts";
+import type { Selection } from "../ports/clipboard-side.ts";
+
+/**
+ * Asks a selection's owner what it offers (TARGETS) over an X connection that is open anyway
+ * (the clipboard watch's), instead of spawning `xclip -o -t TARGETS` for every read: that
+ * spawn was about half of a copy's fan-out time at ten instances.
+ */
+export interface SelectionTargets {
+  /**
+   * The names the owner offers, in its order; [] when it refused, gave no usable answer or none
+   * in time (read as an owner that does not answer TARGETS); undefined when this connection
+   * cannot ask (it closed, or `selection` is not one it watches): ask some other way.
+   */
+  ask(selection: Selection): Promise<string[] | undefined>;
+}
+
+/** What this module uses of an x11 client beyond src/types/x11.d.ts. */
+export interface TargetsClient extends XClient {
+  atoms: Record<string, number>;
+  atom_names: Record<number, string>;
+  AllocID(): number;
+  CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, border: number, depth: number, windowClass: number, visual: number, values: object): void;
+  DestroyWindow(id: number): void;
+  ConvertSelection(requestor: number, selection: number, target: number, property: number, time: number): void;
+  GetProperty(del: number, window: number, property: number, type: number, longOffset: number, longLength: number, callback: (error: unknown, reply: PropertyReply) => void): void;
+  GetAtomName(atom: number, callback: (error: unknown, name: string) => void): void;
+  InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
+}
+
+type Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>;
+
+/** The whole exchange (owner's answer, property, names) gets this long: an owner that never answers, or an app grabbing its server, costs one second. */
+const ANSWER_TIMEOUT_MS = 1000;
+/** Names we keep per connection; an owner can offer fresh atoms every time, so the cache is capped. */
+const NAMES_MAX = 4096;
+/** No target we carry has a longer name; a longer one is kept as "" (never chosen), so the cache stays small. */
+const NAME_MAX = 255;
+const INPUT_ONLY = 2;
+const ANY_PROPERTY_TYPE = 0;
+const PREDEFINED_ATOMS_MAX = 68;
+
+/**
+ * One unmapped InputOnly window of ours receives the answers, into one property of ours.
+ * One conversion at a time: answers are matched by window, selection and target, and a
+ * late answer must not pass for the next one's. After anything but a clean answer the window
+ * is destroyed (with whatever an owner left on it) and the next ask makes a new one, so a
+ * late or forged answer aimed at the old one is never read.
+ */
+export async function createSelectionTargets(X: TargetsClient, root: number, selections: Map<Selection, number>, ask: Ask): Promise<SelectionTargets> {
+  const targetsAtom = await ask<number>((callback) => X.InternAtom(false, "TARGETS", callback));
+  const property = await ask<number>((callback) => X.InternAtom(false, "DOCKERCASK_TARGETS", callback));
+  const keep = new Set(["TARGETS", "DOCKERCASK_TARGETS", ...selections.keys()]);
+  const names = new Map<number, string>();
+  let closed = false;
+  let window = 0;
+  let pending: { conversion: PendingConversion; settle: (answer: "refused" | "answered") => void } | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  X.on("event", (event: SelectionNotifyEvent) => {
+    if (!pending) return;
+    const answer = answerOf(event, pending.conversion);
+    if (answer !== "ignore") pending.settle(answer);
+  });
+  X.once("end", () => {
+    closed = true;
+  });
+
+  const discard = (id: number) => {
+    if (window !== id || closed) return;
+    window = 0;
+    try {
+      X.DestroyWindow(id);
+    } catch {
+      // The connection is closing.
+    }
+  };
+
+  async function convert(selection: number, requestor: number): Promise<string[] | undefined> {
+    const conversion = { requestor, selection, target: targetsAtom, property };
+    const answer = new Promise<"refused" | "answered">((settle) => {
+      pending = { conversion, settle };
+    });
+    // CurrentTime: we ask about whoever owns it now, which is what the change we saw was.
+    X.ConvertSelection(requestor, selection, targetsAtom, property, 0);
+    if ((await answer) !== "answered") return undefined;
+    const reply = await ask<PropertyReply>((callback) => X.GetProperty(1, requestor, property, ANY_PROPERTY_TYPE, 0, 1024, callback));
+    const atoms = targetAtoms(reply);
+    return atoms && (await Promise.all(atoms.map(nameOf)));
+  }
+
+  async function nameOf(atom: number): Promise<string> {
+    const known = names.get(atom);
+    if (known !== undefined) return known;
+    const name = await ask<string>((callback) => X.GetAtomName(atom, callback));
+    if (names.size >= NAMES_MAX) names.clear();
+    names.set(atom, name.length > NAME_MAX ? "" : name);
+    forgetPackageNames();
+    return names.get(atom)!;
+  }
+
+  /** The x11 package caches every name it fetches, without a bound: keep its cache to the atoms this connection needs. */
+  function forgetPackageNames() {
+    if (Object.keys(X.atom_names).length <= PREDEFINED_ATOMS_MAX + NAMES_MAX / 8) return;
+    X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([name, id]) => id <= PREDEFINED_ATOMS_MAX || keep.has(name)));
+    X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
+  }
+
+  async function attempt(name: Selection): Promise<string[] | undefined> {
+    const selection = selections.get(name);
+    if (closed || selection === undefined) return undefined;
+    let requestor = window;
+    try {
+      if (!requestor) {
+        requestor = window = X.AllocID();
+        X.CreateWindow(requestor, root, -1, -1, 1, 1, 0, 0, INPUT_ONLY, 0, {});
+      }
+      const offered = await withTimeout(convert(selection, requestor), ANSWER_TIMEOUT_MS, () => new Error("no answer in time"));
+      if (offered) return offered;
+    } catch {
+      // No answer in time, or the server refused a request (an app destroyed our window).
+    } finally {
+      pending = undefined;
+    }
+    discard(requestor);
+    return closed ? undefined : [];
+  }
+
+  return {
+    ask(selection) {
+      const run = queue.then(() => attempt(selection));
+      queue = run.catch(() => {});
+      return run;
+    },
+  };
+}
