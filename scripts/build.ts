@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { deferModules, DOCKERODE_DEFERRALS } from "./lib/defer-modules.ts";
+import { x11HandshakePatch } from "./lib/x11-handshake.ts";
 import { binaryName, CHECKSUMS_FILE, RELEASE_TARGETS, renderChecksums, renderShareFiles, shareFolderName, shareTarballName } from "./lib/release.ts";
 import { listFiles } from "../src/adapters/user-catalog.ts";
 
@@ -49,7 +50,7 @@ export async function compile(options: { target?: string; outfile: string; versi
     },
     minify: true,
     bytecode: true,
-    plugins: [deferModules(DOCKERODE_DEFERRALS)],
+    plugins: [deferModules(DOCKERODE_DEFERRALS), x11HandshakePatch()],
     format: "esm",
     sourcemap: "none",
     define: {
