@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
 import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
 import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+import { copyOn, pasteOn } from "./xclip.ts";
 
 let box: Sandbox;
 let desktop: ReturnType<typeof Bun.spawn>;
@@ -62,17 +63,6 @@ async function makePng(seed: number, size = 8, noise = false): Promise<Uint8Arra
 
 const sha = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
-/** xclip on a display: the desktop's, or (with its cookie) an instance's, for checks that must be quick. */
-async function copyOn(env: Record<string, string>, data: Uint8Array, target: string): Promise<void> {
-  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-t", target, "-i"], { env: { ...process.env, ...env }, stdin: new Blob([data]), stdout: "ignore", stderr: "ignore" });
-  await proc.exited;
-}
-async function pasteOn(env: Record<string, string>, target: string): Promise<Uint8Array> {
-  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-o", "-t", target], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "ignore" });
-  const bytes = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
-  await proc.exited;
-  return bytes;
-}
 const hostCopy = (data: Uint8Array, target: string) => copyOn(hostEnv, data, target);
 const hostCopyText = (text: string) => hostCopy(new TextEncoder().encode(text), "UTF8_STRING");
 const hostPaste = (target: string) => pasteOn(hostEnv, target);

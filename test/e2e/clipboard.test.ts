@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
-import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { expectNoStackTrace, type Sandbox } from "./helpers.ts";
 import { cookieOf, createAppSandbox, HOST_DISPLAY, startRun, waitFor, type RunningSession } from "./session.ts";
+import { copyText, pasteText } from "./xclip.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -20,14 +21,8 @@ afterAll(async () => {
 });
 
 const hostEnv = { DISPLAY: HOST_DISPLAY };
-// xclip, like dockercask itself: xsel 1.2.0's daemon dies when a reader leaves quickly.
-async function copy(env: Record<string, string>, text: string): Promise<void> {
-  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-i", "-t", "UTF8_STRING"], { env: { ...process.env, ...env }, stdin: new Blob([text]), stdout: "ignore", stderr: "ignore" });
-  await proc.exited;
-}
-async function paste(env: Record<string, string>): Promise<string> {
-  return (await sh(["xclip", "-selection", "clipboard", "-o", "-t", "UTF8_STRING"], env)).stdout;
-}
+const copy = copyText;
+const paste = pasteText;
 const arrives = (env: Record<string, string>, text: string, what: string) => waitFor(what, async () => (await paste(env)) === text, 20_000);
 /** Gives the bridge time to carry a change it should not carry, then checks it did not. */
 const settle = () => Bun.sleep(1000);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../../src/core/policy.ts";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
 import { containerId, createAppSandbox, HOST_DISPLAY, leftovers, readState, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
+import { copyText, pasteText } from "./xclip.ts";
 
 const COUNT = 10;
 let box: Sandbox;
@@ -33,14 +34,8 @@ afterAll(async () => {
 });
 
 const hostEnv = { DISPLAY: HOST_DISPLAY };
-// xclip, like dockercask itself (see clipboard.test.ts).
-async function copy(env: Record<string, string>, text: string): Promise<void> {
-  const proc = Bun.spawn(["xclip", "-selection", "clipboard", "-i", "-t", "UTF8_STRING"], { env: { ...process.env, ...env }, stdin: new Blob([text]), stdout: "ignore", stderr: "ignore" });
-  await proc.exited;
-}
-async function paste(env: Record<string, string>): Promise<string> {
-  return (await sh(["xclip", "-selection", "clipboard", "-o", "-t", "UTF8_STRING"], env)).stdout;
-}
+const copy = copyText;
+const paste = pasteText;
 const toApp = (p: ClipboardPolicy) => p === "both" || p === "to-app";
 const fromApp = (p: ClipboardPolicy) => p === "both" || p === "from-app";
 /** Gives the bridges time to carry what they should not, before checking they did not. */
