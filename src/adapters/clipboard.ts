@@ -3,7 +3,7 @@ import { COOKIE_PROTOCOL } from "../core/xauth.ts";
 import { chooseTarget, isTextTarget, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
 import { isOwnerChange } from "../core/selection-targets.ts";
 import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
-import { createSelectionTargets, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
+import { type Ask, createSelectionTargets, resetAtomCache, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
 
 /** One end of the bridge: an X display and how to authenticate to it. */
 export interface SelectionEndpoint {
@@ -76,7 +76,7 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
     X.once("error", reject);
   });
   gone.catch(() => {});
-  const ask = <T>(request: (callback: (error: unknown, value: T) => void) => void): Promise<T> =>
+  const ask: Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void): Promise<T> =>
     Promise.race([new Promise<T>((resolve, reject) => request((error, value) => (error ? reject(error) : resolve(value)))), gone]);
   const close = () => {
     try {
@@ -100,18 +100,10 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   return { close, targets };
 }
 
-async function watchOn(
-  X: SelectionClient,
-  root: number,
-  selections: Selection[],
-  ask: <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>,
-  onChange: (selection: Selection) => void,
-): Promise<Map<Selection, number>> {
-  // x11 4.2.2 caches interned atoms in one object shared by every connection, so a second
-  // display would get the first one's CLIPBOARD id. Give this connection its own cache,
-  // holding only the protocol's predefined atoms (ids 1-68, the same on every server).
-  X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([, id]) => id <= 68));
-  X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
+async function watchOn(X: SelectionClient, root: number, selections: Selection[], ask: Ask, onChange: (selection: Selection) => void): Promise<Map<Selection, number>> {
+  // x11 4.2.2 caches interned atoms in one object shared by every connection: this one gets
+  // its own, holding only the protocol's predefined atoms.
+  resetAtomCache(X);
   const fixes = await ask<XFixes>((callback) => X.require("fixes", callback));
   const atoms = new Map<Selection, number>();
   for (const selection of selections) {

@@ -30,7 +30,8 @@ export interface TargetsClient extends XClient {
   InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
 }
 
-type Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>;
+/** One request on the connection, as a promise that fails when the display goes away. */
+export type Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>;
 
 /** The whole exchange (owner's answer, property, names) gets this long: an owner that never answers, or an app grabbing its server, costs one second. */
 const ANSWER_TIMEOUT_MS = 1000;
@@ -40,7 +41,18 @@ const NAMES_MAX = 4096;
 const NAME_MAX = 255;
 const INPUT_ONLY = 2;
 const ANY_PROPERTY_TYPE = 0;
+/** The protocol's predefined atoms, ids 1-68, the same on every server. */
 const PREDEFINED_ATOMS_MAX = 68;
+
+/**
+ * Cuts the x11 package's atom caches back to the predefined atoms and `keep`. It shares them
+ * between connections (so a second display would get the first one's CLIPBOARD id) and adds
+ * every name it fetches, without a bound.
+ */
+export function resetAtomCache(X: Pick<TargetsClient, "atoms" | "atom_names">, keep: ReadonlySet<string> = new Set()): void {
+  X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([name, id]) => id <= PREDEFINED_ATOMS_MAX || keep.has(name)));
+  X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
+}
 
 /**
  * One unmapped InputOnly window of ours receives the answers, into one property of ours.
@@ -103,9 +115,7 @@ export async function createSelectionTargets(X: TargetsClient, root: number, sel
 
   /** The x11 package caches every name it fetches, without a bound: keep its cache to the atoms this connection needs. */
   function forgetPackageNames() {
-    if (Object.keys(X.atom_names).length <= PREDEFINED_ATOMS_MAX + NAMES_MAX / 8) return;
-    X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([name, id]) => id <= PREDEFINED_ATOMS_MAX || keep.has(name)));
-    X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
+    if (Object.keys(X.atom_names).length > PREDEFINED_ATOMS_MAX + NAMES_MAX / 8) resetAtomCache(X, keep);
   }
 
   async function attempt(name: Selection): Promise<string[] | undefined> {
