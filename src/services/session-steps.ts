@@ -59,18 +59,22 @@ export interface SessionPlan {
   pulseSocket: string;
   /** The uid:gid the app runs as (ours, or the image's `app` user when we are root). */
   user: { uid: number; gid: number };
+  /** The clipboard policy and cap: the config's, else the recipe's policy and the default cap. */
+  clipboard: { clipboard: ClipboardPolicy; clipboardMaxBytes: number };
 }
 
 /** Step: a fresh cookie from the CSPRNG, and where its files and the sound socket go. */
 export function planSession(name: InstanceName, runtimeDir: string, settings: InstanceSettings, deps: RunSessionDeps): SessionPlan {
+  const policy = recipePolicy(deps.catalog, name.app);
   return {
     name,
     settings,
-    policy: recipePolicy(deps.catalog, name.app),
+    policy,
     cookie: generateCookie(),
     authFiles: { server: `${runtimeDir}/${SERVER_AUTH_FILE}`, client: `${runtimeDir}/${CLIENT_AUTH_FILE}` },
     pulseSocket: `${runtimeDir}/${PULSE_SOCKET_FILE}`,
     user: containerUser(deps.host),
+    clipboard: { clipboard: settings.clipboard ?? policy.clipboard, clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES },
   };
 }
 
@@ -208,7 +212,7 @@ export async function startContainer(
     },
   });
   session.containerId = container.id;
-  session.clip = clipboardOf(plan);
+  session.clip = plan.clipboard;
   recordState(session);
   return container;
 }
@@ -219,7 +223,7 @@ export async function startContainer(
  * session must end then. A bridge that comes up after the teardown stops at once.
  */
 export function shareClipboard(plan: SessionPlan, session: SessionResources, display: number, deps: RunSessionDeps): void {
-  const { clipboard: clipboardPolicy, clipboardMaxBytes } = clipboardOf(plan);
+  const { clipboard: clipboardPolicy, clipboardMaxBytes } = plan.clipboard;
   // `off` carries nothing, and `explicit` watches nothing: only `clip push/pull` move it, reading
   // the policy from the state.
   if (!watchesClipboard(clipboardPolicy)) return;
@@ -241,9 +245,4 @@ export function shareClipboard(plan: SessionPlan, session: SessionResources, dis
         if (!session.tornDown) deps.log.warn(`the clipboard is not shared: ${String(error)}`);
       },
     );
-}
-
-/** The clipboard policy and cap of this session: the config's, else the recipe's policy and the default cap. */
-function clipboardOf(plan: SessionPlan): { clipboard: ClipboardPolicy; clipboardMaxBytes: number } {
-  return { clipboard: plan.settings.clipboard ?? plan.policy.clipboard, clipboardMaxBytes: plan.settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES };
 }
