@@ -33,8 +33,16 @@ describe("a window", () => {
       const outer = await windowGeometry({ DISPLAY: HOST_DISPLAY }, host);
       expect([outer.width, outer.height]).toEqual([900, 600]);
       const shot = join(ARTIFACTS, "run-xeyes.png");
-      await sh(["import", "-window", "root", "-display", HOST_DISPLAY, shot]);
-      const stats = await imageStats(shot, `${outer.width}x${outer.height}+${outer.x}+${outer.y}`);
+      // Mapped is not yet drawn: xeyes paints its eyes a moment after its window is filled.
+      const stats = await waitFor(
+        "the eyes to be drawn",
+        async () => {
+          await sh(["import", "-window", "root", "-display", HOST_DISPLAY, shot]);
+          const s = await imageStats(shot, `${outer.width}x${outer.height}+${outer.x}+${outer.y}`);
+          return s.stddev > 0.1 ? s : undefined;
+        },
+        10_000,
+      ).catch(() => imageStats(shot, `${outer.width}x${outer.height}+${outer.x}+${outer.y}`));
       expect(stats.stddev).toBeGreaterThan(0.1);
 
       // Resize the Xephyr window on the host: the app follows.

@@ -32,7 +32,9 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   /** What must hold after every malformed client: the app's session (and its socket) lives, a new client is served, the server is up. */
   async function stillServing() {
     const info = await execIn(APP, ["pactl", "info"]);
-    return { session: app.proc.exitCode, newClient: info.code, server: (await server.pactl(["info"])).code };
+    // Why a new client was not served, so a failure says it (the comparison fails either way).
+    const why = info.code === 0 ? {} : { newClientSaid: info.stderr.trim() };
+    return { session: app.proc.exitCode, newClient: info.code, ...why, server: (await server.pactl(["info"])).code };
   }
   const serving = { session: null, newClient: 0, server: 0 };
 
