@@ -144,15 +144,6 @@ export function createContext(env: Record<string, string | undefined> = process.
     };
   };
 
-  /**
-   * The desktop's clipboard and an instance display's, through `authFile` (the instance's server
-   * auth file). With the cookie too, the X connection of a watch sends it itself.
-   */
-  const clipboardSides = (xclip: string | undefined, display: number, authFile: string, cookieHex?: string) => ({
-    host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
-    app: createClipboardSide({ display: `:${display}`, env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: authFile }, cookieHex }, xclip),
-  });
-
   const sessionDeps = (): RunSessionDeps => ({
     catalog: catalog(),
     store,
@@ -181,11 +172,15 @@ export function createContext(env: Record<string, string | undefined> = process.
     startBridge: findExecutable("dbus-daemon", env.PATH) ? startBridge : undefined,
     startClipboard: async (options) => {
       const { xclip } = requireTools(["xclip"], env);
+      const app = { DISPLAY: `:${options.display}`, XAUTHORITY: options.authFile };
       return startClipboardBridge({
         policy: options.policy,
         maxBytes: options.maxBytes,
         selections: clipboardSelections(options.primary),
-        sides: clipboardSides(xclip, options.display, options.authFile, options.cookie),
+        sides: {
+          host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+          app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
+        },
         log,
       });
     },
@@ -230,8 +225,11 @@ export function createContext(env: Record<string, string | undefined> = process.
     return {
       runtime,
       isAlive: isSameProcessAlive,
-      // The server's own auth file, as the bridge uses it: the cookie stays in the runtime dir.
-      sides: ({ display, runtimeDir }) => clipboardSides(xclip, display, join(runtimeDir, SERVER_AUTH_FILE)),
+      sides: ({ display, runtimeDir }) => ({
+        host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+        // The server's own auth file, as the bridge uses it: the cookie stays in the runtime dir.
+        app: createClipboardSide({ display: `:${display}`, env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, SERVER_AUTH_FILE) } }, xclip),
+      }),
       sleep: (ms) => Bun.sleep(ms),
     };
   };
