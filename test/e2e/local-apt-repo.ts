@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sh } from "./helpers.ts";
 
@@ -42,10 +42,22 @@ async function run(command: string[], cwd?: string): Promise<string> {
   return stdout;
 }
 
+/**
+ * The host's address on the Docker bridge. A daemon that made docker0 itself names it as the
+ * network's Gateway; one that found the interface already there (a fresh machine's first start
+ * can be either) leaves Gateway out, and the interface's own IPv4 address is the same thing.
+ */
+async function bridgeGateway(): Promise<string> {
+  const format = '{{range .IPAM.Config}}{{.Gateway}}{{end}}|{{index .Options "com.docker.network.bridge.name"}}';
+  const [named = "", bridge = ""] = (await sh(["docker", "network", "inspect", "bridge", "-f", format])).stdout.trim().split("|");
+  const gateway = /^\d+\.\d+\.\d+\.\d+$/.test(named) ? named : (networkInterfaces()[bridge || "docker0"]?.find((address) => address.family === "IPv4")?.address ?? "");
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway)) throw new Error(`no gateway address for the Docker bridge (${bridge}): "${named}"`);
+  return gateway;
+}
+
 export async function startLocalAptRepo(): Promise<LocalAptRepo> {
   const dir = mkdtempSync(join(tmpdir(), "dc-apt-"));
-  const gateway = (await sh(["docker", "network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"])).stdout.trim();
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway)) throw new Error(`no gateway address for the Docker bridge: "${gateway}"`);
+  const gateway = await bridgeGateway();
   const arch = (await run(["dpkg", "--print-architecture"])).trim();
 
   const { fingerprint, gnupg } = await makeSigningKey(dir);
