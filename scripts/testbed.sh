@@ -104,6 +104,8 @@ declare -A PKG_OF=(
   [setpriv]=util-linux
   # Engines besides rootful Docker: Podman's compat API, and the rootless tooling of both.
   [podman]=podman
+  # The init Podman starts as pid 1 for Init: true; only a Recommends of podman, so say it.
+  [/usr/libexec/podman/catatonit]=catatonit
   [rootlesskit]=rootlesskit
   [newuidmap]=uidmap
   [slirp4netns]=slirp4netns

@@ -298,6 +298,14 @@ export function translateDockerError(error: unknown, socket: string): Error {
   if (code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "ENOTSOCK") {
     return new DockerUnreachableError(socket, error);
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new DockercaskError(`Docker API error: ${message.replace(/^\(HTTP code \d+\)\s*/, "")}`, { code: "E_DOCKER", cause: error });
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^\(HTTP code \d+\)\s*/, "");
+  return new DockercaskError(`Docker API error: ${message}`, { code: "E_DOCKER", cause: error, hint: hintFor(message) });
+}
+
+/** Engine messages whose fix is on the host, not in dockercask. */
+function hintFor(message: string): string | undefined {
+  // Every container gets an init as pid 1 (it reaps the app's orphans); Podman's is catatonit,
+  // which Debian's podman only recommends.
+  if (/container-init binary not found/.test(message)) return "Podman starts its init (catatonit) as the container's first process, and it is not installed: sudo apt-get install catatonit";
+  return undefined;
 }
