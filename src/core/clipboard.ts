@@ -15,6 +15,12 @@ export type { ClipboardContent };
  *   last is read first. If it holds a new value, that is carried over and the older change on
  *   the other side is superseded: both sides end up holding the newer value. If it was only an
  *   echo of our own write, the other side's change is still carried.
+ * - A change on the other side while one side is being read (a read spawns xclip, which takes
+ *   a while under load): what the other side holds now may be newer than what was read, so it
+ *   is not overwritten unseen. The read value is deferred: the other side is read first, and
+ *   this side again after it, unless the other side's value superseded it. (That change may
+ *   also be only our own earlier write, reported late: then it is an echo, and the deferred side
+ *   is carried on its second read.)
  * - Empty or cleared: an owner that went away (an app quit) is not carried over: it would wipe
  *   a clipboard the user still wants.
  * - Content is bytes of one target (text or an image, see clipboard-content.ts), compared byte
@@ -66,7 +72,7 @@ export function otherSide(side: Side): Side {
 
 export type ClipboardDecision =
   | { action: "copy"; to: Side; content: ClipboardContent }
-  | { action: "ignore"; reason: "echo" | "empty" | "policy" }
+  | { action: "ignore"; reason: "echo" | "empty" | "policy" | "deferred" }
   | { action: "refuse"; reason: "too-large"; bytes: number };
 
 export interface ClipboardSync {
@@ -107,8 +113,13 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
       if (sameContent(content, written[side])) return { action: "ignore", reason: "echo" };
       // The side holds something of its own now: a later read of our old content there is genuine.
       written[side] = undefined;
-      if (content.data.length > maxBytes) return { action: "refuse", reason: "too-large", bytes: content.data.length };
       const other = otherSide(side);
+      if ((pending.get(other) ?? -Infinity) > chosenAt) {
+        // The other side changed after the change just read: read it first, then this side again.
+        pending.set(side, Math.max(chosenAt, pending.get(side) ?? -Infinity));
+        return { action: "ignore", reason: "deferred" };
+      }
+      if (content.data.length > maxBytes) return { action: "refuse", reason: "too-large", bytes: content.data.length };
       written[other] = content;
       // What the other side held before this change is superseded; a later change there is not.
       if ((pending.get(other) ?? Infinity) <= chosenAt) pending.delete(other);

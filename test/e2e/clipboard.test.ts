@@ -23,7 +23,14 @@ afterAll(async () => {
 const hostEnv = { DISPLAY: HOST_DISPLAY };
 const copy = copyText;
 const paste = pasteText;
-const arrives = (env: Record<string, string>, text: string, what: string) => waitFor(what, async () => (await paste(env)) === text, 20_000);
+/** The carrying sessions, whose bridges' own account goes with a value that did not arrive. */
+const carriers: RunningSession[] = [];
+const arrives = (env: Record<string, string>, text: string, what: string) =>
+  waitFor(what, async () => (await paste(env)) === text, 20_000).catch(async (error: Error) => {
+    const holds = JSON.stringify((await paste(env)).slice(0, 80));
+    const accounts = carriers.map((s) => `--- ${s.instance} said:\n${s.output()}`).join("\n");
+    throw new Error(`${error.message}; it holds ${holds}\n${accounts}`);
+  });
 /** Gives the bridge time to carry a change it should not carry, then checks it did not. */
 const settle = () => Bun.sleep(1000);
 
@@ -32,7 +39,9 @@ describe("carrying", () => {
   let b: RunningSession;
   let c: RunningSession;
   beforeAll(async () => {
-    [a, b, c] = await Promise.all([startRun(box, "attacker#ca"), startRun(box, "attacker#cb"), startRun(box, "attacker#cc")]);
+    // --verbose: each bridge says what it carried, which a failed `arrives` prints.
+    [a, b, c] = await Promise.all([startRun(box, "attacker#ca", ["--verbose"]), startRun(box, "attacker#cb", ["--verbose"]), startRun(box, "attacker#cc", ["--verbose"])]);
+    carriers.push(a, b, c);
   });
   afterAll(async () => {
     for (const s of [a, b, c]) s.proc.kill("SIGTERM");

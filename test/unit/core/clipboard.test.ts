@@ -30,7 +30,7 @@ const image = (target: string, ...bytes: number[]): ClipboardContent => ({ targe
 const PNG = image("image/png", 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe);
 
 const copy = (to: Side, t: string | ClipboardContent): ClipboardDecision => ({ action: "copy", to, content: typeof t === "string" ? textContent(t) : t });
-const ignored = (reason: "echo" | "empty" | "policy"): ClipboardDecision => ({ action: "ignore", reason });
+const ignored = (reason: "echo" | "empty" | "policy" | "deferred"): ClipboardDecision => ({ action: "ignore", reason });
 const refused = (bytes: number): ClipboardDecision => ({ action: "refuse", reason: "too-large", bytes });
 
 /** A change on `side` at `at` that is read at once and holds `t`. */
@@ -233,9 +233,40 @@ const scenarios: Scenario[] = [
     steps: [changed("host", 1), changed("app", 2), next("app"), decide("app", undefined, ignored("empty")), next("host"), decide("host", text("h"), copy("app", "h"))],
   },
   {
-    name: "a change on the other side after the one being read is not superseded by its copy",
+    // The user copied in the app while the host's older value was being read: it must not be overwritten.
+    name: "a change on the other side while one is read: the read value waits, the newer other side wins",
     policy: "both",
-    steps: [changed("host", 1), next("host"), changed("app", 2), decide("host", text("h"), copy("app", "h")), next("app"), decide("app", text("a"), copy("host", "a")), next(undefined)],
+    steps: [changed("host", 1), next("host"), changed("app", 2), decide("host", text("h"), ignored("deferred")), next("app"), decide("app", text("a"), copy("host", "a")), next(undefined)],
+  },
+  {
+    name: "a change on the other side while one is read, which is only our own write reported late: the read side is carried on its second read",
+    policy: "both",
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      changed("host", 2),
+      next("host"),
+      changed("app", 3),
+      decide("host", text("h"), ignored("deferred")),
+      next("app"),
+      decide("app", text("x"), ignored("echo")),
+      next("host"),
+      decide("host", text("h"), copy("app", "h")),
+      next(undefined),
+    ],
+  },
+  {
+    name: "a change on the other side while one is read, and this side changes again meanwhile: both are read, newest first",
+    policy: "both",
+    steps: [
+      changed("host", 1),
+      next("host"),
+      changed("app", 2),
+      changed("host", 3),
+      decide("host", text("h1"), ignored("deferred")),
+      next("host"),
+      decide("host", text("h3"), copy("app", "h3")),
+      next(undefined),
+    ],
   },
   {
     name: "several changes on one side count once, at the latest",
