@@ -102,6 +102,7 @@ declare -A PKG_OF=(
   [wl-copy]=wl-clipboard
   [wl-paste]=wl-clipboard
   [setpriv]=util-linux
+  [ip]=iproute2
   # Engines besides rootful Docker: Podman's compat API, and the rootless tooling of both.
   [podman]=podman
   # The init Podman starts as pid 1 for Init: true; only a Recommends of podman, so say it.

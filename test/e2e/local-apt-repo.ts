@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sh } from "./helpers.ts";
 
@@ -50,7 +50,10 @@ async function run(command: string[], cwd?: string): Promise<string> {
 async function bridgeGateway(): Promise<string> {
   const format = '{{range .IPAM.Config}}{{.Gateway}}{{end}}|{{index .Options "com.docker.network.bridge.name"}}';
   const [named = "", bridge = ""] = (await sh(["docker", "network", "inspect", "bridge", "-f", format])).stdout.trim().split("|");
-  const gateway = /^\d+\.\d+\.\d+\.\d+$/.test(named) ? named : (networkInterfaces()[bridge || "docker0"]?.find((address) => address.family === "IPv4")?.address ?? "");
+  // Not os.networkInterfaces(): it leaves out an interface without carrier, which docker0 is
+  // while no container is attached.
+  const own = async () => /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await sh(["ip", "-4", "-o", "addr", "show", "dev", bridge || "docker0"])).stdout)?.[1] ?? "";
+  const gateway = /^\d+\.\d+\.\d+\.\d+$/.test(named) ? named : await own();
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway)) throw new Error(`no gateway address for the Docker bridge (${bridge}): "${named}"`);
   return gateway;
 }
