@@ -20,6 +20,10 @@
 #   DOCKERCASK_TEST_PULSE_DIR  XDG_RUNTIME_DIR for pulse (default /run/dockercask-test/pulse)
 #   DOCKERCASK_TEST_SINK       null sink name            (default dockercask_test)
 set -euo pipefail
+# The daemons started below outlive this script and keep its working directory: a checkout's
+# would be theirs, and removing that checkout broke Podman's conmon ("Failed to get working
+# directory"), so every new container of it hung. Nothing here uses a relative path.
+cd /
 
 TEST_DISPLAY="${DOCKERCASK_TEST_DISPLAY:-:0}"
 PULSE_DIR="${DOCKERCASK_TEST_PULSE_DIR:-/run/dockercask-test/pulse}"
