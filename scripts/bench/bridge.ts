@@ -16,13 +16,13 @@
  *
  * Needs the test bed (scripts/testbed.sh) and dist/dockercask.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSessionState, STATE_FILE } from "../../src/core/runtime.ts";
-import { pathWithout } from "../../test/e2e/bridge-helpers.ts";
-import { sh, type Sandbox } from "../../test/e2e/helpers.ts";
+import { installRecorderApp, pathWithout } from "../../test/e2e/bridge-helpers.ts";
+import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun, type RunningSession } from "../../test/e2e/session.ts";
 import { idleCpu } from "./cpu.ts";
 import { percentile } from "./stats.ts";
@@ -98,7 +98,7 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
   const load = loadavg();
   const box = await createAppSandbox("bench-bridge", ["attacker"]);
   teardown.push(() => box.cleanup());
-  installStampingRecorder(box);
+  installRecorderApp(box, { name: "bridgerec", stamped: true });
   const built = await box.run(["build", "bridgerec"]);
   if (built.code !== 0) throw new Error(`building the recorder failed:\n${built.stderr}`);
 
@@ -216,28 +216,6 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
     `the endpoints' own cost (dbus-daemon, plus the supervisor's CPU over the one without): ${pct(endpoints)}%`,
     `target everything together (supervisor with clipboard and bridge, and its dbus-daemon) <= ${TARGET.idlePct}% of one core: ${pass(together <= TARGET.idlePct)} (${pct(together)}%)`,
   ].join("\n");
-}
-
-/** A user app `bridgerec`: waits; exec'd with URLs, it appends "<ns since the epoch> <url>" for each to ~/links.txt. */
-function installStampingRecorder(box: Sandbox): void {
-  const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/bridgerec");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "Dockerfile"),
-    `FROM dockercask/base
-COPY bridgerec /usr/local/bin/bridgerec
-LABEL io.dockercask.description="bench: stamps the links it is asked to open" \\
-      io.dockercask.command="/usr/local/bin/bridgerec"
-`,
-  );
-  writeFileSync(
-    join(dir, "bridgerec"),
-    `#!/bin/sh
-if [ "$#" -gt 0 ]; then t=$(date +%s%N); for a in "$@"; do printf '%s %s\\n' "$t" "$a" >> "$HOME/links.txt"; done; exit 0; fi
-exec sleep infinity
-`,
-  );
-  chmodSync(join(dir, "bridgerec"), 0o755);
 }
 
 function stampOf(file: string, url: string): number | undefined {

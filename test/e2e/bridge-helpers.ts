@@ -11,27 +11,29 @@ import { containerId } from "./session.ts";
 
 const DBUS_CALL = readFileSync(join(import.meta.dir, "fixtures/dbus-call.pl"), "utf8");
 
-/** A user app `linkrec`: run with no argument it waits; exec'd with URLs it appends each to ~/links.txt. */
-export function installRecorderApp(box: Sandbox): void {
-  const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/linkrec");
+/**
+ * A user app (`linkrec` by default): run with no argument it waits; exec'd with URLs it appends
+ * each to ~/links.txt. The links suites keep it open afterwards, as a browser would (a disposable
+ * one must be seen running); the bridge benchmark's (`stamped`) writes "<ns since the epoch> <url>"
+ * and returns, so its exec ends at once.
+ */
+export function installRecorderApp(box: Sandbox, options: { name?: string; stamped?: boolean } = {}): void {
+  const name = options.name ?? "linkrec";
+  const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps", name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "Dockerfile"),
     `FROM dockercask/base
-COPY linkrec /usr/local/bin/linkrec
+COPY ${name} /usr/local/bin/${name}
 LABEL io.dockercask.description="e2e: records the links it is asked to open" \\
-      io.dockercask.command="/usr/local/bin/linkrec"
+      io.dockercask.command="/usr/local/bin/${name}"
 `,
   );
-  writeFileSync(
-    join(dir, "linkrec"),
-    `#!/bin/sh
-if [ "$#" -gt 0 ]; then for a in "$@"; do printf '%s\\n' "$a" >> "$HOME/links.txt"; done; fi
-# With or without a link, it stays open as a browser would (a disposable one must be seen running).
-exec sleep infinity
-`,
-  );
-  chmodSync(join(dir, "linkrec"), 0o755);
+  const record = options.stamped
+    ? `t=$(date +%s%N); for a in "$@"; do printf '%s %s\\n' "$t" "$a" >> "$HOME/links.txt"; done; exit 0`
+    : `for a in "$@"; do printf '%s\\n' "$a" >> "$HOME/links.txt"; done`;
+  writeFileSync(join(dir, name), `#!/bin/sh\nif [ "$#" -gt 0 ]; then ${record}; fi\nexec sleep infinity\n`);
+  chmodSync(join(dir, name), 0o755);
 }
 
 /** The URLs the recorder instance was given, as its container wrote them into its home. */
