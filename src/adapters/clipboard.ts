@@ -1,6 +1,6 @@
 import type { XDisplay } from "x11";
 import { COOKIE_PROTOCOL } from "../core/xauth.ts";
-import { chooseTarget, isTextTarget, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
+import { chooseTarget, contentOf, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
 import { isOwnerChange } from "../core/selection-targets.ts";
 import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 import { type Ask, createSelectionTargets, resetAtomCache, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
@@ -73,7 +73,11 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   // starts): then a request below gets no reply, ever. Fail instead of waiting for one.
   const gone = new Promise<never>((_, reject) => {
     X.once("end", () => reject(new Error(`the display ${endpoint.display} went away`)));
-    X.once("error", reject);
+    // An X protocol error (BadWindow, BadAtom: an app can cause them at will) fails only its own
+    // request, through that request's callback; only the connection failing fails every ask.
+    X.on("error", (error: unknown) => {
+      if (!isProtocolError(error)) reject(error);
+    });
   });
   gone.catch(() => {});
   const ask: Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void): Promise<T> =>
@@ -98,6 +102,11 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   // Without it, reads ask with xclip, as `clip push/pull` (which does not watch) always does.
   const targets = await createSelectionTargets(X, root, atoms, ask).catch(() => undefined);
   return { close, targets };
+}
+
+/** The x11 package gives an X protocol error its numeric code as `error`; a socket's error has none. */
+function isProtocolError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && typeof (error as { error?: unknown }).error === "number";
 }
 
 async function watchOn(X: SelectionClient, root: number, selections: Selection[], ask: Ask, onChange: (selection: Selection) => void): Promise<Map<Selection, number>> {
@@ -136,7 +145,7 @@ async function readSelection(endpoint: SelectionEndpoint, xclip: string, selecti
   if (!target) return undefined;
   const read = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", target], maxBytes);
   if (!read || "tooLarge" in read) return read;
-  return { target: isTextTarget(target) ? TEXT_TARGET : target, data: read.data };
+  return contentOf(target, read.data);
 }
 
 async function targetsByXclip(endpoint: SelectionEndpoint, xclip: string, selection: Selection): Promise<string[]> {
@@ -175,8 +184,12 @@ async function runXclip(endpoint: SelectionEndpoint, argv: string[], maxBytes: n
  */
 async function writeSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, content: ClipboardContent): Promise<void> {
   const argv = [xclip, ...selectionArgs(selection), "-i", "-t", content.target];
+  // Not a pipe for stderr: the child that serves the selection would hold it open until it quits.
   const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: new Blob([content.data]), stdout: "ignore", stderr: "ignore" });
   const timer = setTimeout(() => proc.kill("SIGKILL"), XCLIP_TIMEOUT_MS);
-  await proc.exited;
+  const code = await proc.exited;
   clearTimeout(timer);
+  // xclip exits 0 once it holds the selection (its child serves it): anything else is a failure.
+  if (code !== 0)
+    throw new Error(`xclip could not take the ${selection} selection on display ${endpoint.display} (${proc.signalCode ? `killed after ${XCLIP_TIMEOUT_MS / 1000} s` : `exit code ${code}`})`);
 }

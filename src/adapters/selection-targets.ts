@@ -1,5 +1,6 @@
 import type { XClient } from "x11";
 import { answerOf, targetAtoms, type PendingConversion, type PropertyReply, type SelectionNotifyEvent } from "../core/selection-targets.ts";
+import { CARRIED_TARGETS } from "../core/clipboard-content.ts";
 import { withTimeout } from "../core/with-timeout.ts";
 import type { Selection } from "../ports/clipboard-side.ts";
 
@@ -24,21 +25,17 @@ export interface TargetsClient extends XClient {
   AllocID(): number;
   CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, border: number, depth: number, windowClass: number, visual: number, values: object): void;
   DestroyWindow(id: number): void;
+  ReleaseID(id: number): void;
   ConvertSelection(requestor: number, selection: number, target: number, property: number, time: number): void;
   GetProperty(del: number, window: number, property: number, type: number, longOffset: number, longLength: number, callback: (error: unknown, reply: PropertyReply) => void): void;
-  GetAtomName(atom: number, callback: (error: unknown, name: string) => void): void;
   InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
 }
 
 /** One request on the connection, as a promise that fails when the display goes away. */
 export type Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void) => Promise<T>;
 
-/** The whole exchange (owner's answer, property, names) gets this long: an owner that never answers, or an app grabbing its server, costs one second. */
+/** The whole exchange (owner's answer, property) gets this long: an owner that never answers, or an app grabbing its server, costs one second. */
 const ANSWER_TIMEOUT_MS = 1000;
-/** Names we keep per connection; an owner can offer fresh atoms every time, so the cache is capped. */
-const NAMES_MAX = 4096;
-/** No target we carry has a longer name; a longer one is kept as "" (never chosen), so the cache stays small. */
-const NAME_MAX = 255;
 const INPUT_ONLY = 2;
 const ANY_PROPERTY_TYPE = 0;
 /** The protocol's predefined atoms, ids 1-68, the same on every server. */
@@ -56,16 +53,19 @@ export function resetAtomCache(X: Pick<TargetsClient, "atoms" | "atom_names">, k
 
 /**
  * One unmapped InputOnly window of ours receives the answers, into one property of ours.
- * One conversion at a time: answers are matched by window, selection and target, and a
- * late answer must not pass for the next one's. After anything but a clean answer the window
- * is destroyed (with whatever an owner left on it) and the next ask makes a new one, so a
- * late or forged answer aimed at the old one is never read.
+ * One conversion at a time: answers are matched by window, selection and target. After
+ * anything but a clean answer the window is destroyed, with whatever an owner left on it, its
+ * id given back (else every failed ask would use one up), and the next ask makes a new one.
+ * A late or forged answer can at worst pass for the next one's: any client may write our
+ * property, so what is read is never trusted beyond a list of the targets we carry anyway.
  */
 export async function createSelectionTargets(X: TargetsClient, root: number, selections: Map<Selection, number>, ask: Ask): Promise<SelectionTargets> {
   const targetsAtom = await ask<number>((callback) => X.InternAtom(false, "TARGETS", callback));
   const property = await ask<number>((callback) => X.InternAtom(false, "DOCKERCASK_TARGETS", callback));
-  const keep = new Set(["TARGETS", "DOCKERCASK_TARGETS", ...selections.keys()]);
-  const names = new Map<number, string>();
+  // The names we could carry, interned once: an answer's atoms are looked up here and nowhere
+  // else, so an owner offering thousands of fresh atoms with 64 KiB names costs nothing.
+  const names = new Map<number, string>([[targetsAtom, "TARGETS"]]);
+  for (const name of CARRIED_TARGETS) names.set(await ask<number>((callback) => X.InternAtom(false, name, callback)), name);
   let closed = false;
   let window = 0;
   let pending: { conversion: PendingConversion; settle: (answer: "refused" | "answered") => void } | undefined;
@@ -85,6 +85,7 @@ export async function createSelectionTargets(X: TargetsClient, root: number, sel
     window = 0;
     try {
       X.DestroyWindow(id);
+      X.ReleaseID(id);
     } catch {
       // The connection is closing.
     }
@@ -99,23 +100,7 @@ export async function createSelectionTargets(X: TargetsClient, root: number, sel
     X.ConvertSelection(requestor, selection, targetsAtom, property, 0);
     if ((await answer) !== "answered") return undefined;
     const reply = await ask<PropertyReply>((callback) => X.GetProperty(1, requestor, property, ANY_PROPERTY_TYPE, 0, 1024, callback));
-    const atoms = targetAtoms(reply);
-    return atoms && (await Promise.all(atoms.map(nameOf)));
-  }
-
-  async function nameOf(atom: number): Promise<string> {
-    const known = names.get(atom);
-    if (known !== undefined) return known;
-    const name = await ask<string>((callback) => X.GetAtomName(atom, callback));
-    if (names.size >= NAMES_MAX) names.clear();
-    names.set(atom, name.length > NAME_MAX ? "" : name);
-    forgetPackageNames();
-    return names.get(atom)!;
-  }
-
-  /** The x11 package caches every name it fetches, without a bound: keep its cache to the atoms this connection needs. */
-  function forgetPackageNames() {
-    if (Object.keys(X.atom_names).length > PREDEFINED_ATOMS_MAX + NAMES_MAX / 8) resetAtomCache(X, keep);
+    return targetAtoms(reply)?.flatMap((atom) => names.get(atom) ?? []);
   }
 
   async function attempt(name: Selection): Promise<string[] | undefined> {

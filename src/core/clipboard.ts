@@ -73,7 +73,8 @@ export function otherSide(side: Side): Side {
 export type ClipboardDecision =
   | { action: "copy"; to: Side; content: ClipboardContent }
   | { action: "ignore"; reason: "echo" | "empty" | "policy" | "deferred" }
-  | { action: "refuse"; reason: "too-large"; bytes: number };
+  | { action: "refuse"; reason: "too-large"; bytes: number }
+  | { action: "refuse"; reason: "malformed"; target: string };
 
 export interface ClipboardSync {
   /** A side's selection changed owner at `at` (ms). */
@@ -81,7 +82,7 @@ export interface ClipboardSync {
   /** The side to read next: the one that changed last. */
   next(): Side | undefined;
   /** What `side` holds now (undefined when empty or unreadable): carry it over, or not. */
-  decide(side: Side, content: ClipboardContent | { tooLarge: number } | undefined): ClipboardDecision;
+  decide(side: Side, content: ClipboardContent | { tooLarge: number } | { malformed: string } | undefined): ClipboardDecision;
 }
 
 export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_MAX_CLIPBOARD_BYTES): ClipboardSync {
@@ -109,6 +110,7 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
       if (!allowed) return { action: "ignore", reason: "policy" };
       if (!content) return { action: "ignore", reason: "empty" };
       if ("tooLarge" in content) return { action: "refuse", reason: "too-large", bytes: content.tooLarge };
+      if ("malformed" in content) return { action: "refuse", reason: "malformed", target: content.malformed };
       if (content.data.length === 0) return { action: "ignore", reason: "empty" };
       if (sameContent(content, written[side])) return { action: "ignore", reason: "echo" };
       // The side holds something of its own now: a later read of our old content there is genuine.

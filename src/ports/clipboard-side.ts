@@ -7,7 +7,8 @@ import type { Selection } from "../core/clipboard.ts";
 
 export type { ClipboardContent, Selection };
 
-export type ClipboardRead = ClipboardContent | { tooLarge: number } | undefined;
+/** `tooLarge`: more than the cap (read no further); `malformed`: an image whose bytes are not of its type (not carried). */
+export type ClipboardRead = ClipboardContent | { tooLarge: number } | { malformed: string } | undefined;
 
 export interface ClipboardSide {
   /** Calls back whenever `selection` gets a new owner (or loses it). Nothing polls. */

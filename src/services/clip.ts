@@ -59,12 +59,17 @@ export async function clip(direction: ClipDirection, input: string, deps: ClipDe
   const from = direction === "push" ? "the desktop's clipboard" : `the clipboard of ${name.full}`;
   const content = await source.read("CLIPBOARD", maxBytes);
   if (!content) throw new ClipError(`${from} is empty, or holds nothing dockercask carries (text or an image)`, "Copy something there first.");
+  if ("malformed" in content)
+    throw new ClipError(`${from} holds ${content.malformed} data that is not an image of that type: nothing is moved`, "Copy the image again from an app that makes real image files.");
   if ("tooLarge" in content)
     throw new ClipError(
       `${from} holds more than ${formatBytes(maxBytes)}, the clipboard limit of ${name.full}`,
       `clipboard-max for [instances."${name.full}"] in config.toml raises it (at most 64m).`,
     );
-  await target.write("CLIPBOARD", content);
+  const to = direction === "push" ? `the clipboard of ${name.full}` : "the desktop's clipboard";
+  await target.write("CLIPBOARD", content).catch((error: unknown) => {
+    throw new ClipError(`could not put it on ${to}: ${error instanceof Error ? error.message : String(error)}`, "Is the display still there? dockercask ps shows the instance.");
+  });
   const result: ClipResult = { instance: name.full, moved: describeContent(content) };
   if (options.clearAfterSeconds !== undefined) result.cleared = clearLater(target, content, options.clearAfterSeconds, deps);
   return result;
@@ -75,8 +80,10 @@ async function clearLater(side: ClipboardSide, content: ClipboardContent, second
   await deps.sleep(seconds * 1000);
   // One byte more than ours: enough to tell ours from anything else, without reading a large value whole.
   const now = await side.read("CLIPBOARD", content.data.length + 1).catch(() => undefined);
-  if (!now || "tooLarge" in now || !sameContent(now, content)) return false;
-  await side.clear("CLIPBOARD");
+  if (!now || !("data" in now) || !sameContent(now, content)) return false;
+  await side.clear("CLIPBOARD").catch((error: unknown) => {
+    throw new ClipError(`could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`, "What was moved may still be there: copy something else over it.");
+  });
   return true;
 }
 

@@ -40,8 +40,10 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
       if (decision.action === "copy") {
         await options.sides[decision.to].write(selection, decision.content).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
         options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to}: ${describeContent(decision.content)}`);
+      } else if (decision.action === "refuse" && decision.reason === "malformed") {
+        options.log.warn(`clipboard: not carrying the ${side}'s ${decision.target} to the ${otherSide(side)}: its bytes are not an image of that type`);
       } else if (decision.action === "refuse") {
-        // Refused content is always over the cap; a reader stops early, so their full size is unknown.
+        // A reader stops early, so the full size of what is over the cap is unknown.
         options.log.warn(`clipboard: not carrying more than ${options.maxBytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`);
       }
     }

@@ -35,7 +35,7 @@ beforeAll(async () => {
   box.env.DISPLAY = hostEnv.DISPLAY!;
   writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), '[instances."attacker#img-capped"]\nclipboard-max = "64k"\n');
   [both, explicit, off, capped] = await Promise.all([
-    startRun(box, "attacker#img-both"),
+    startRun(box, "attacker#img-both", ["--verbose"]),
     startRun(box, "attacker#img-explicit", ["--clipboard", "explicit"]),
     startRun(box, "attacker#img-off", ["--clipboard", "off"]),
     startRun(box, "attacker#img-capped"),
@@ -51,13 +51,13 @@ afterAll(async () => {
   await desktop.exited;
 });
 
-/** A PNG made for the test: its colours, and so its bytes, differ with `seed`. */
-async function makePng(seed: number, size = 8, noise = false): Promise<Uint8Array> {
+/** A PNG (or another `format` ImageMagick writes) made for the test: its colours, and so its bytes, differ with `seed`. */
+async function makePng(seed: number, size = 8, noise = false, format = "png"): Promise<Uint8Array> {
   const fill = `#${((seed * 2654435761) >>> 8).toString(16).padStart(6, "0").slice(-6)}`;
-  const argv = ["/usr/bin/convert", "-size", `${size}x${size}`, `xc:${fill}`, ...(noise ? ["-seed", String(seed), "+noise", "Random"] : []), "png:-"];
+  const argv = ["/usr/bin/convert", "-size", `${size}x${size}`, `xc:${fill}`, ...(noise ? ["-seed", String(seed), "+noise", "Random"] : []), `${format}:-`];
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore" });
   const bytes = new Uint8Array(await new Response(proc.stdout).arrayBuffer());
-  if ((await proc.exited) !== 0 || bytes.length === 0) throw new Error("convert made no PNG");
+  if ((await proc.exited) !== 0 || bytes.length === 0) throw new Error(`convert made no ${format}`);
   return bytes;
 }
 
@@ -120,9 +120,30 @@ describe("images", () => {
   });
 
   test("another image type (image/bmp, no png offered) is carried as that type", async () => {
-    const bmp = new Uint8Array([0x42, 0x4d, 0, 1, 2, 0xff, 0x0a, 0x0d, 0, 9]);
+    const bmp = await makePng(5, 8, false, "bmp");
     await hostCopy(bmp, "image/bmp");
     await arrivesInside(both, "image/bmp", bmp, "the bmp in the instance");
+  });
+
+  test("an app's SVG, offered as image/png or as image/svg+xml, never reaches the desktop; a real PNG after it does", async () => {
+    // A document that would make a desktop renderer fetch from the network, although the app has none.
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="http://192.0.2.1/beacon.png"/></svg>');
+    const changes = await hostChangesDuring(async () => {
+      await insideCopy(both, svg, "image/png");
+      await waitFor("the refusal in the log", () => /clipboard: not carrying the app's image\/png to the host: its bytes are not an image of that type/.test(both.output()), 20_000);
+      await insideCopy(both, svg, "image/svg+xml");
+      // Control, copied after both: once it is on the desktop, either of them would have been.
+      const png = await makePng(6);
+      await insideCopy(both, png, "image/png");
+      await arrivesOnHost("image/png", png, "the real PNG on the desktop");
+    });
+    expect(changes).toBe(1);
+    // (xclip serves its bytes for whatever target is asked: the PNG's, not the SVG's.)
+    for (const target of ["image/png", "image/svg+xml"]) expect(sha(await hostPaste(target))).not.toBe(sha(svg));
+    // Nor by command.
+    await insideCopy(both, svg, "image/png");
+    const pull = await box.run(["clip", "pull", both.instance]);
+    expect([pull.code, pull.stderr]).toEqual([1, expect.stringContaining("holds image/png data that is not an image of that type")]);
   });
 
   test("an instance cannot push an image over its cap to the desktop; one under the cap passes", async () => {
@@ -266,25 +287,42 @@ describe("off", () => {
 const HOSTILE_OWNER = readFileSync(join(import.meta.dir, "fixtures/hostile-owner.pl"), "utf8");
 
 describe("a hostile owner", () => {
-  test.each(["never", "huge", "wrongtype"])("answering TARGETS %s, and forging SelectionNotify to every window: no hang, no loop, an honest copy still crosses", async (mode) => {
-    const id = await containerId(both.instance);
-    const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/hostile-owner.pl"], { stdin: new Blob([HOSTILE_OWNER]), stdout: "ignore", stderr: "ignore" });
-    expect(await put.exited).toBe(0);
-    const control = `honest copy after ${mode}`;
-    const changes = await hostChangesDuring(async () => {
-      const r = await sh(["docker", "exec", "-d", id, "sh", "-c", `perl /tmp/hostile-owner.pl ${mode} >/tmp/hostile.log 2>&1`]);
-      expect(r.code).toBe(0);
-      // The bridge asked it over its own connection (not through xclip), and was spammed meanwhile.
-      const log = async () => (await sh(["docker", "exec", id, "cat", "/tmp/hostile.log"])).stdout;
-      await waitFor("dockercask's TARGETS request at the hostile owner", async () => (await log()).includes("TARGETS via dockercask"), 20_000);
-      await waitFor("the forged events sent", async () => (await log()).split("spammed").length > 2, 20_000);
-      // Control: the owner gives up the selection to an honest copy, which reaches the desktop.
-      await insideCopyText(both, control);
-      await waitFor("the honest copy on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === control, 20_000);
-      await waitFor("the hostile owner gone", async () => (await log()).includes("selection taken over"), 20_000);
-    });
-    // The honest copy and nothing else: the garbage was not carried, and the forged events made no reads that carried anything.
-    expect(changes).toBe(1);
-    expect(both.output()).not.toMatch(/TypeError|RangeError|at .*\.ts:\d+/);
-  });
+  test.each(["never", "huge", "wrongtype", "destroy"])(
+    "answering TARGETS %s, and forging SelectionNotify to every window: no hang, no loop, an honest copy still crosses, an image too",
+    async (mode) => {
+      const id = await containerId(both.instance);
+      const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/hostile-owner.pl"], { stdin: new Blob([HOSTILE_OWNER]), stdout: "ignore", stderr: "ignore" });
+      expect(await put.exited).toBe(0);
+      const control = `honest copy after ${mode}`;
+      const said = both.output().length;
+      const changes = await hostChangesDuring(async () => {
+        const r = await sh(["docker", "exec", "-d", id, "sh", "-c", `perl /tmp/hostile-owner.pl ${mode} >/tmp/hostile.log 2>&1`]);
+        expect(r.code).toBe(0);
+        // The bridge asked it over its own connection (not through xclip), and was spammed meanwhile.
+        const log = async () => (await sh(["docker", "exec", id, "cat", "/tmp/hostile.log"])).stdout;
+        await waitFor("dockercask's TARGETS request at the hostile owner", async () => (await log()).includes("TARGETS via dockercask"), 20_000);
+        await waitFor("the forged events sent", async () => (await log()).split("spammed").length > 2, 20_000);
+        // Control: the owner gives up the selection to an honest copy, which reaches the desktop.
+        await insideCopyText(both, control);
+        await waitFor("the honest copy on the desktop", async () => new TextDecoder().decode(await hostPaste("UTF8_STRING")) === control, 20_000);
+        await waitFor("the hostile owner gone", async () => (await log()).includes("selection taken over"), 20_000);
+      });
+      // The honest copy and nothing else: the garbage was not carried, and the forged events made
+      // no reads that carried anything. Once or twice: a read begun for the hostile owner's own
+      // change can already get the honest copy, which its own change then carries again.
+      const carried = both
+        .output()
+        .slice(said)
+        .split("\n")
+        .filter((line) => line.includes("app -> host"));
+      expect([changes === 1 || changes === 2, carried.length === changes]).toEqual([true, true]);
+      for (const line of carried) expect(line).toEndWith(`app -> host: text (${control.length} bytes)`);
+      expect(both.output()).not.toMatch(/TypeError|RangeError|at .*\.ts:\d+/);
+      // An X error the owner caused (destroy: our window gone under a GetProperty) failed that one
+      // question only: the next image's TARGETS still goes over the same connection.
+      const png = await makePng(100 + mode.length);
+      await insideCopy(both, png, "image/png");
+      await arrivesOnHost("image/png", png, `an image after the hostile owner (${mode}) on the desktop`);
+    },
+  );
 });

@@ -121,6 +121,11 @@ const scenarios: Scenario[] = [
     policy: "both",
     steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("host", 2, PNG, copy("app", PNG)), ...carry("host", 3, "x", copy("app", "x"))],
   },
+  {
+    name: "an image whose bytes are not its type is refused, naming the type, and a real one after it passes",
+    policy: "both",
+    steps: [changed("app", 1), next("app"), decide("app", { malformed: "image/png" }, { action: "refuse", reason: "malformed", target: "image/png" }), ...carry("app", 2, PNG, copy("host", PNG))],
+  },
   { name: "an image with no bytes is empty", policy: "both", steps: [changed("host", 1), next("host"), decide("host", image("image/png"), ignored("empty"))] },
   { name: "an image at the limit is carried", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3), copy("host", image("image/png", 0, 1, 2, 3))) },
   { name: "an image one byte over the limit is refused", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3, 4), refused(5)) },

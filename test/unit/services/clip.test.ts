@@ -131,6 +131,24 @@ describe("clip", () => {
     expect(h.app.events).toEqual([]);
   });
 
+  test("pull: an image whose bytes are not its type never reaches the desktop, and the error says so", async () => {
+    const h = harness({ app: PNG });
+    h.app.api.read = async () => ({ malformed: "image/png" });
+    const moving = clip("pull", "xeyes#c", h.deps);
+    await expect(moving).rejects.toThrow(/the clipboard of xeyes#c holds image\/png data that is not an image of that type: nothing is moved/);
+    expect(h.host.events).toEqual([]);
+  });
+
+  test("push: a write that fails is an error naming where, not a success", async () => {
+    const h = harness({ host: PNG });
+    h.app.api.write = async () => {
+      throw new Error("xclip could not take the CLIPBOARD selection on display :7 (exit code 1)");
+    };
+    const moving = clip("push", "xeyes#c", h.deps);
+    await expect(moving).rejects.toThrow(/could not put it on the clipboard of xeyes#c: xclip could not take/);
+    await expect(moving).rejects.toMatchObject({ code: "E_CLIP" });
+  });
+
   test("pull: an instance's image over its cap never reaches the desktop", async () => {
     const h = harness({ app: { target: "image/png", data: new Uint8Array(1025) } });
     await expect(clip("pull", "xeyes#c", h.deps)).rejects.toThrow(/clipboard of xeyes#c holds more than 1 KiB/);

@@ -184,6 +184,20 @@ describe("startClipboardBridge", () => {
     expect(host.values.CLIPBOARD).toBe(`image/png:${"00".repeat(8)}`);
   });
 
+  test("an image whose bytes are not its type is not carried, with a warning naming the type; a real one after it passes", async () => {
+    const { bridge, host, app, warnings } = await start({ policy: "both" });
+    // As the xclip adapter reports it (core/clipboard-content.ts contentOf).
+    const read = app.side.read;
+    app.side.read = async () => ({ malformed: "image/png" });
+    app.copy({ target: "image/png", data: new Uint8Array([0x3c, 0x73, 0x76, 0x67]) });
+    await bridge.idle();
+    expect([host.writes, warnings]).toEqual([[], ["clipboard: not carrying the app's image/png to the host: its bytes are not an image of that type"]]);
+    app.side.read = read;
+    app.copy({ target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
+    await bridge.idle();
+    expect(host.values.CLIPBOARD).toBe("image/png:89504e470d0a1a0a");
+  });
+
   test("both sides changed before either was read: the newer value wins on both", async () => {
     const { bridge, host, app } = await start({ policy: "both" });
     host.copy("older");
