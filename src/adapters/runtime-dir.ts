@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
-import { parseSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
+import { parseSessionState, readSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
 import type { Env } from "../core/paths.ts";
 import { writeFileAtomically } from "./files.ts";
 import { isSameProcessAlive } from "./process.ts";
@@ -34,18 +34,41 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     const stat = lstatSync(root);
     // Refuse a root that is a symlink or someone else's: our cookies would land in their hands.
-    if (!stat.isDirectory() || stat.uid !== process.getuid!()) {
-      throw new DockercaskError(`the runtime folder ${root} is not a private folder of yours`, {
-        code: "E_RUNTIME_DIR",
-        hint: "Remove it, or set XDG_RUNTIME_DIR to a folder only you can write (usually /run/user/$UID).",
-      });
-    }
+    if (!stat.isDirectory() || stat.uid !== process.getuid!()) throw notPrivate(root);
     chmodSync(root, 0o700);
+  }
+
+  /**
+   * state.json as a command that acts on it (`clip`) may trust it: the root, the instance's dir
+   * and the file itself ours, none a symlink, no dir writable by anyone else (who could swap
+   * what is in it), and every field it uses well formed. Undefined when there is none.
+   */
+  function readOwnState(name: string): SessionState | undefined {
+    const dir = pathOf(name);
+    const file = join(dir, STATE_FILE);
+    for (const [path, kind] of [
+      [root, "dir"],
+      [dir, "dir"],
+      [file, "file"],
+    ] as const) {
+      const stat = lstatSync(path, { throwIfNoEntry: false });
+      if (!stat) return undefined;
+      const right = kind === "dir" ? stat.isDirectory() && (stat.mode & 0o022) === 0 : stat.isFile();
+      if (!right || stat.uid !== process.getuid!()) throw notPrivate(path);
+    }
+    const read = readSessionState(readFileSync(file, "utf8"));
+    if (!read.ok)
+      throw new DockercaskError(`the state file ${file} is not one dockercask wrote: ${read.problem}`, {
+        code: "E_RUNTIME_DIR",
+        hint: `Stop the instance (dockercask stop ${name}) and run it again; if it does not run, remove ${dir}.`,
+      });
+    return read.state;
   }
 
   return {
     root,
     readState,
+    readOwnState,
     acquire(name, state) {
       ensureRoot();
       const dir = pathOf(name.full);
@@ -97,6 +120,13 @@ export function createRuntimeDirs(env: Env): RuntimeDirs {
       }
     },
   };
+}
+
+function notPrivate(path: string): DockercaskError {
+  return new DockercaskError(`the runtime folder ${path} is not a private folder of yours`, {
+    code: "E_RUNTIME_DIR",
+    hint: "Remove it, or set XDG_RUNTIME_DIR to a folder only you can write (usually /run/user/$UID).",
+  });
 }
 
 /** Numbers this process's removals, so no two of them ever share a private name. */

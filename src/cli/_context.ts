@@ -230,7 +230,15 @@ export function createContext(env: Record<string, string | undefined> = process.
         // The server's own auth file, as the bridge uses it: the cookie stays in the runtime dir.
         app: createClipboardSide({ display: `:${display}`, env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, SERVER_AUTH_FILE) } }, xclip),
       }),
-      sleep: (ms) => Bun.sleep(ms),
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          const cut = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          signal?.addEventListener("abort", cut, { once: true });
+        }),
     };
   };
 

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import type { ClipDirection } from "../core/clipboard.ts";
 import { clip, parseClearAfter } from "../services/clip.ts";
+import { SIGNAL_CODES } from "../services/session-resources.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 
@@ -18,10 +19,29 @@ function clipCommand(direction: ClipDirection, description: string) {
       const clearAfterSeconds = parseClearAfter(args["clear-after"]);
       const result = await clip(direction, args.instance, createContext().clipDeps(), { clearAfterSeconds });
       log.success(direction === "push" ? `pushed ${result.moved} into ${result.instance}` : `pulled ${result.moved} out of ${result.instance}`);
-      if (!result.cleared) return;
+      if (!result.cleared || !result.clearNow) return;
       const where = direction === "push" ? `the clipboard of ${result.instance}` : "the desktop's clipboard";
       log.info(`clearing ${where} in ${clearAfterSeconds} s`);
-      if (await result.cleared) log.success(`cleared ${where}`);
+      // A Ctrl-C, SIGTERM or SIGHUP while waiting clears at once, rather than leaving the value there.
+      let signal: string | undefined;
+      const listeners = Object.keys(SIGNAL_CODES).map((name) => {
+        const listener = () => {
+          signal ??= name;
+          void result.clearNow!().catch(() => undefined);
+        };
+        process.on(name, listener);
+        return () => process.off(name, listener);
+      });
+      let cleared: boolean;
+      try {
+        cleared = await result.cleared;
+      } finally {
+        for (const off of listeners) off();
+      }
+      if (signal) {
+        log.warn(`interrupted by ${signal}: ${cleared ? `cleared ${where} at once` : `${where} holds something else now: left as it is`}`);
+        process.exitCode = SIGNAL_CODES[signal];
+      } else if (cleared) log.success(`cleared ${where}`);
       else log.info(`${where} holds something else now: left as it is`);
     },
   });

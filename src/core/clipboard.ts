@@ -29,6 +29,8 @@ export type { ClipboardContent };
 export type Side = "host" | "app";
 
 export const DEFAULT_MAX_CLIPBOARD_BYTES = 1024 * 1024;
+/** The largest `clipboard-max`: clipboard values travel through memory and pipes; past this, copying is a mistake. */
+export const MAX_CLIPBOARD_BYTES = 64 * 1024 * 1024;
 
 /** The X selections the bridge can carry: CLIPBOARD (Ctrl+C) and PRIMARY (what is highlighted). */
 export type Selection = "CLIPBOARD" | "PRIMARY";

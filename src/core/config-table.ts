@@ -4,6 +4,7 @@
  * reported with its line, and an unknown key is one: a typo must not drop a setting silently.
  */
 import { TomlDate } from "smol-toml";
+import { MAX_CLIPBOARD_BYTES } from "./clipboard.ts";
 import type { InstanceSettings } from "./config.ts";
 import type { ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
@@ -16,9 +17,6 @@ import { suggestNearest } from "./suggest.ts";
 import type { KeyLocator } from "./toml-lines.ts";
 import { parseLinksPolicy } from "./bridge/links.ts";
 import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "./window-size.ts";
-
-/** Clipboard texts travel through memory and pipes; past this, copying is a mistake. */
-const MAX_CLIPBOARD_BYTES = 64 * 1024 * 1024;
 
 export const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "open-max", "audio", "microphone", "shared", "links", "mail", "notifications", ...LIMIT_KEYS] as const;
 

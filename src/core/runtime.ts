@@ -1,7 +1,9 @@
 import { join } from "node:path";
+import { MAX_CLIPBOARD_BYTES } from "./clipboard.ts";
 import type { ResourceLimits } from "./limits.ts";
+import { isOneOf } from "./one-of.ts";
 import type { Env } from "./paths.ts";
-import type { ClipboardPolicy } from "./policy.ts";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "./policy.ts";
 
 /**
  * A running instance keeps its private files in a runtime dir (0700): the cookie files, the
@@ -53,12 +55,42 @@ export function parseProcStartTime(stat: string): string | undefined {
   return fields[19];
 }
 
-export function parseSessionState(text: string): SessionState | undefined {
+export type SessionStateRead = { ok: true; state: SessionState } | { ok: false; problem: string };
+
+/**
+ * state.json read and checked: the fields that name a process, a display or what the clipboard
+ * may carry must be what a dockercask writes there, or the file is not taken at all (the
+ * problem says which field). A missing optional field is fine: it is not known yet.
+ */
+export function readSessionState(text: string): SessionStateRead {
+  let value: unknown;
   try {
-    const value = JSON.parse(text);
-    if (typeof value?.instance !== "string" || typeof value?.pid !== "number") return undefined;
-    return value as SessionState;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    return { ok: false, problem: "it is not JSON" };
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, problem: "it is not a JSON object" };
+  const state = value as Record<string, unknown>;
+  const problem = explainSessionState(state);
+  return problem ? { ok: false, problem } : { ok: true, state: state as unknown as SessionState };
+}
+
+function explainSessionState(state: Record<string, unknown>): string | undefined {
+  if (typeof state.instance !== "string") return "its instance is not a string";
+  if (!isWholeNumber(state.pid) || state.pid < 1) return "its pid is not a positive whole number";
+  if (state.display !== undefined && !isWholeNumber(state.display)) return "its display is not a non-negative whole number";
+  if (state.clipboard !== undefined && !isOneOf(CLIPBOARD_POLICIES, state.clipboard)) return `its clipboard is not one of ${CLIPBOARD_POLICIES.join(", ")}`;
+  if (state.clipboardMaxBytes !== undefined && !(isWholeNumber(state.clipboardMaxBytes) && state.clipboardMaxBytes >= 1 && state.clipboardMaxBytes <= MAX_CLIPBOARD_BYTES))
+    return `its clipboardMaxBytes is not a whole number from 1 to ${MAX_CLIPBOARD_BYTES}`;
+  return undefined;
+}
+
+function isWholeNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** state.json, or undefined when it is not one dockercask wrote (readSessionState says why). */
+export function parseSessionState(text: string): SessionState | undefined {
+  const read = readSessionState(text);
+  return read.ok ? read.state : undefined;
 }

@@ -18,6 +18,12 @@ export interface RuntimeDirs {
   /** Every instance dir with its state, live or not. */
   list(): { name: string; path: string; state: SessionState | undefined }[];
   readState(name: string): SessionState | undefined;
+  /**
+   * The state as a command may act on it: throws (E_RUNTIME_DIR) when the runtime root, the
+   * instance's dir or state.json is a symlink, someone else's or writable by others, or the
+   * state is malformed; undefined when there is none.
+   */
+  readOwnState(name: string): SessionState | undefined;
   removeDir(name: string): void;
   /** Removes dirs that a dockercask killed while making or removing them left under private names. */
   sweepDebris(): void;

@@ -13,11 +13,12 @@ import { formatBytes } from "./clipboard-bridge.ts";
  * there); under other policies it moves only the way the policy lets the clipboard flow anyway.
  */
 export interface ClipDeps {
-  runtime: Pick<RuntimeDirs, "root" | "readState">;
+  runtime: Pick<RuntimeDirs, "root" | "readOwnState">;
   isAlive: (pid: number, start: string | undefined) => boolean;
   /** The desktop's clipboard and the one of the instance's display (its runtime dir holds the cookie). */
   sides: (instance: { display: number; runtimeDir: string }) => { host: ClipboardSide; app: ClipboardSide };
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`, or less when `signal` aborts first (then no timer is left behind). */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface ClipResult {
@@ -26,6 +27,8 @@ export interface ClipResult {
   moved: string;
   /** With --clear-after: resolves once the time is up, true when it cleared, false when the side held something else by then. */
   cleared?: Promise<boolean>;
+  /** With --clear-after: stops the wait and clears at once if the side still holds ours (a signal came); resolves as `cleared` does. */
+  clearNow?: () => Promise<boolean>;
 }
 
 /** The longest --clear-after: a day. Longer is a typo, not a plan. */
@@ -44,7 +47,7 @@ export function parseClearAfter(raw: string | undefined): number | undefined {
 
 export async function clip(direction: ClipDirection, input: string, deps: ClipDeps, options: { clearAfterSeconds?: number } = {}): Promise<ClipResult> {
   const name = parseInstanceName(input);
-  const state = deps.runtime.readState(name.full);
+  const state = deps.runtime.readOwnState(name.full);
   if (!state || !deps.isAlive(state.pid, state.pidStart)) throw new NotRunningError(name.full, `Start it with "dockercask run ${name.full}", then ${direction} again.`);
   if (state.display === undefined || !state.container)
     throw new ClipError(`${name.full} is still starting: its window is not up yet`, `Try "dockercask clip ${direction} ${name.full}" again in a moment.`);
@@ -71,13 +74,19 @@ export async function clip(direction: ClipDirection, input: string, deps: ClipDe
     throw new ClipError(`could not put it on ${to}: ${error instanceof Error ? error.message : String(error)}`, "Is the display still there? dockercask ps shows the instance.");
   });
   const result: ClipResult = { instance: name.full, moved: describeContent(content) };
-  if (options.clearAfterSeconds !== undefined) result.cleared = clearLater(target, content, options.clearAfterSeconds, deps);
+  if (options.clearAfterSeconds !== undefined) {
+    const wait = new AbortController();
+    result.cleared = deps.sleep(options.clearAfterSeconds * 1000, wait.signal).then(() => clearIfOurs(target, content));
+    result.clearNow = () => {
+      wait.abort();
+      return result.cleared!;
+    };
+  }
   return result;
 }
 
-/** Clears what we put there, once the time is up; what the user copied there since is theirs, and stays. */
-async function clearLater(side: ClipboardSide, content: ClipboardContent, seconds: number, deps: ClipDeps): Promise<boolean> {
-  await deps.sleep(seconds * 1000);
+/** Clears what we put there; what the user copied there since is theirs, and stays. */
+async function clearIfOurs(side: ClipboardSide, content: ClipboardContent): Promise<boolean> {
   // One byte more than ours: enough to tell ours from anything else, without reading a large value whole.
   const now = await side.read("CLIPBOARD", content.data.length + 1).catch(() => undefined);
   if (!now || !("data" in now) || !sameContent(now, content)) return false;

@@ -93,6 +93,8 @@ describe("a link under ask", () => {
     const shown = await readDialog(window, "choose");
     expect(squeezed(shown.text)).toContain(url);
     expect(shown.text).toContain(`${ASKING} wants to open this link`);
+    // Where it goes, on its own line before the URL.
+    expect(shown.text).toContain("Host: example.org https://example.org/ask/");
     expect(recorded(box, TARGET)).not.toContain(url);
     await click(shown.words, TARGET);
     await click(shown.words, "OK");

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
-import { expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { BIN, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
 import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { copyOn, pasteOn } from "./xclip.ts";
 
@@ -232,6 +232,39 @@ describe("explicit", () => {
     const push = await pushing;
     expect([push.code, push.stderr]).toEqual([0, expect.stringContaining("holds something else now: left as it is")]);
     expect(await insideText(explicit)).toBe("the user's own copy");
+  });
+
+  test.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)("push --clear-after 30 cut short by %s clears at once, says so and exits %p", async (signal, code) => {
+    const text = `pushed, then ${signal}`;
+    await hostCopyText(text);
+    const pushing = Bun.spawn([BIN, "clip", "push", explicit.instance, "--clear-after", "30"], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const started = Date.now();
+    let stderr = "";
+    const reader = (pushing.stderr as ReadableStream<Uint8Array>).getReader();
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        stderr += new TextDecoder().decode(value);
+      }
+    })();
+    await waitFor("the push line", () => stderr.includes(`clearing the clipboard of ${explicit.instance} in 30 s`) || undefined, 20_000);
+    // The control: a second later, well inside the 30, the value is still there.
+    await Bun.sleep(1000);
+    expect(await insideText(explicit)).toBe(text);
+    pushing.kill(signal);
+    const exited = await pushing.exited;
+    await reading;
+    expect(exited).toBe(code);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(stderr).toContain(`interrupted by ${signal}: cleared the clipboard of ${explicit.instance} at once`);
+    expectNoStackTrace(stderr);
+    expect(await insideText(explicit)).toBe("");
+    expect(await insideHash(explicit, "UTF8_STRING")).toBe(EMPTY_SHA);
   });
 
   test.each([

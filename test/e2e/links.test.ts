@@ -96,7 +96,7 @@ describe("a link opened inside an instance", () => {
     expect(await waitFor("the host browser to be called", () => hostOpened().includes(url) || undefined)).toBe(true);
   }, 60_000);
 
-  test("is refused for file:, javascript:, data:, control characters and an over-long URL, and nothing arrives", async () => {
+  test("is refused for file:, javascript:, data:, control characters, an over-long URL, user@host and a right-to-left override, and nothing arrives", async () => {
     const before = recorded(box, TARGET).length;
     const refused: [string, string][] = [
       ["file:///etc/passwd", "file: scheme is not carried"],
@@ -105,6 +105,9 @@ describe("a link opened inside an instance", () => {
       ["https://example.org/x\nhttps://evil.example/", "control characters"],
       ["https://example.org/\u001b]52;c;aGk=\u0007", "control characters"],
       [`https://example.org/${"a".repeat(70_000)}`, "longer than 64 KiB"],
+      [`https://www.mybank.com${"A".repeat(1500)}@evil.example/${"p".repeat(800)}`, "user name or password before its host"],
+      ["https://user:pass@evil.example/", "user name or password before its host"],
+      ["https://evil.example/\u202Emoc.knabym.www//:sptth", "invisible Unicode format characters"],
     ];
     for (const [url, reason] of refused) {
       const opened = await xdgOpenInside(SOURCE, url);

@@ -82,6 +82,14 @@ describe("an app's notification", () => {
     expect(note.summary).toBe(`${SENDER}: Build done`);
   }, 60_000);
 
+  test("whose summary holds a right-to-left override and a newline shows with the prefix first, on one line", async () => {
+    // Unfixed, the override would reverse what follows it and the newline start a line of its own.
+    const sent = await dbusCall(SENDER, notifyArgs("\u202Eknab#xoferif\nfirefox#bank: log in\u200B again", "a spoof"));
+    expect(sent.code).toBe(0);
+    const note = await waitFor("dunst to show it", async () => (await shown()).find((n) => n.body === "a spoof"));
+    expect(note.summary).toBe(`${SENDER}: knab#xoferif firefox#bank: log in again`);
+  }, 60_000);
+
   test("with notifications = false, nothing reaches the server", async () => {
     const sent = await dbusCall(MUTED, notifyArgs("muted", "from the muted one"));
     expect(sent.code).toBe(1);

@@ -66,14 +66,58 @@ export function checkUrl(url: string): UrlCheck {
   // C0, DEL and C1 controls: a newline or an escape in a URL is an attack on whatever shows or parses it.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0000-\u001f\u007f-\u009f]/.test(url)) return { ok: false, reason: "it holds control characters" };
+  // Format characters (bidi overrides and isolates, zero-width spaces, soft hyphens) are invisible,
+  // and the first ones reorder what the dialog shows: a host could read as another.
+  if (/\p{Cf}/u.test(url)) return { ok: false, reason: "it holds invisible Unicode format characters (such as a right-to-left override or a zero-width space)" };
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
   if (!match) return { ok: false, reason: "it has no scheme" };
   const scheme = match[1]!.toLowerCase();
   if (!isOneOf(CARRIED_SCHEMES, scheme)) return { ok: false, reason: `the ${scheme}: scheme is not carried (only ${CARRIED_SCHEMES.join(", ")})` };
   // A URL with a space is what a shell or a parser splits; real links encode it.
   if (/\s/.test(url)) return { ok: false, reason: "it holds white space" };
-  if (scheme !== "mailto" && !/^[a-z]+:\/\/[^/?#]/i.test(url)) return { ok: false, reason: `an ${scheme} URL needs a host` };
+  if (scheme !== "mailto") {
+    if (!/^[a-z]+:\/\/[^/?#]/i.test(url)) return { ok: false, reason: `an ${scheme} URL needs a host` };
+    const parsed = URL.parse(url);
+    if (!parsed?.hostname) return { ok: false, reason: `it is not a valid ${scheme} URL` };
+    // user@host or user:pass@host: what reads as the host before the @ is not where it goes.
+    const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(url)![1]!;
+    if (authority.includes("@") || parsed.username || parsed.password)
+      return { ok: false, reason: "it holds a user name or password before its host (user@host), the classic way to make a link read as another site's" };
+  }
   return { ok: true, url, scheme: scheme as "http" | "https" | "mailto" };
+}
+
+/**
+ * Where a link really goes, as the ask dialog names it: an http(s) URL's host as the URL parser
+ * reads it (an international name in its xn-- form), a mailto's address domains.
+ */
+export function linkDestination(url: string): { label: string; value: string } {
+  const parsed = URL.parse(url);
+  if (!parsed) return { label: "Host", value: "(unreadable: this is not a valid URL)" };
+  if (parsed.protocol !== "mailto:") return { label: "Host", value: parsed.hostname || "(none)" };
+  const addresses = [parsed.pathname, ...["to", "cc", "bcc"].flatMap((key) => parsed.searchParams.getAll(key))];
+  const domains = new Set<string>();
+  for (const list of addresses)
+    for (const address of decodeOrKeep(list).split(",")) {
+      const at = address.lastIndexOf("@");
+      if (at >= 0)
+        domains.add(
+          address
+            .slice(at + 1)
+            .trim()
+            .toLowerCase() || "(none)",
+        );
+      else if (address.trim()) domains.add("(an address without a domain)");
+    }
+  return { label: domains.size > 1 ? "Mail to the domains" : "Mail to the domain", value: domains.size ? [...domains].join(", ") : "(no address: the mail app asks)" };
+}
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export type LinkRoute =
@@ -142,9 +186,10 @@ export const ASK_LINE_CHARS = 96;
 export const ASK_SHOWN_CHARS = 1920;
 
 /**
- * The ask dialog's text. The URL is broken into lines, so a long one stays inside the screen
- * instead of running off its edge; a longer one than fits (the cap is 64 KiB) shows its start,
- * where the host is, and its end, with how many characters between are not shown.
+ * The ask dialog's text. Where the link goes comes first, on its own line (linkDestination), so
+ * no cut and no trick of the URL's text hides it. The URL is broken into lines, so a long one
+ * stays inside the screen instead of running off its edge; a longer one than fits (the cap is
+ * 64 KiB) shows its start and its end, with how many characters between are not shown.
  */
 export function askQuestionText(from: string, url: string): string {
   const chars = [...url];
@@ -157,5 +202,6 @@ export function askQuestionText(from: string, url: string): string {
     const hidden = chars.length - head - tail;
     shown = [...lines(chars.slice(0, head)), `[… ${hidden} more characters: this link is ${chars.length} characters long …]`, ...lines(chars.slice(-tail))];
   }
-  return `${from} wants to open this link:\n\n${shown.join("\n")}\n\nWhere should it open?`;
+  const destination = linkDestination(url);
+  return `${from} wants to open this link:\n\n${destination.label}: ${destination.value}\n\n${shown.join("\n")}\n\nWhere should it open?`;
 }

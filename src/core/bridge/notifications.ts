@@ -2,7 +2,10 @@
  * What of an app's notification reaches the host's notification server. The summary names the
  * instance, so an app cannot pose as the system or as another app; actions (buttons that would
  * call back into the app) and icons (a path or an image from the app) are dropped; text is
- * bounded and cleared of control characters.
+ * bounded and cleared of control characters and of Unicode format characters (\p{Cf}: bidi
+ * overrides and isolates, zero-width characters), and the summary is kept on one line: the
+ * app's text can neither reorder the prefix on screen nor start a line that looks like another
+ * instance's notification.
  */
 export interface AppNotification {
   appName: string;
@@ -39,7 +42,7 @@ export function toHostNotification(instance: string, note: AppNotification, repl
     appName: `dockercask ${instance}`,
     replacesId: replaced.has(note.replacesId) ? note.replacesId : 0,
     appIcon: "",
-    summary: `${instance}: ${clean(note.summary, MAX_SUMMARY_CHARS)}`,
+    summary: `${instance}: ${clean(note.summary.replace(/[\n\u2028\u2029]/g, " "), MAX_SUMMARY_CHARS)}`,
     body: clean(note.body, MAX_BODY_CHARS),
     actions: [],
     urgency,
@@ -56,7 +59,12 @@ function urgencyOf(value: unknown): 0 | 1 {
 function clean(text: string, max: number): string {
   // Newlines are how a body is laid out; other controls (an ESC, a CR) have no business there.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
-  const cleaned = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, " ");
+  const controls = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, " ");
+  // Format characters are invisible: dropped, not shown as a space (a right-to-left override
+  // reverses what follows it, up to the prefix of the next line a server may join it to). The
+  // two joiners stay: they only join or part the letters beside them (emoji sequences, Persian
+  // and Indic words need them), and move nothing.
+  const cleaned = controls.replace(/(?![\u200c\u200d])\p{Cf}/gu, "");
   return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
 }
 

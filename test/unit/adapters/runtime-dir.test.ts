@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntimeDirs } from "../../../src/adapters/runtime-dir.ts";
@@ -123,4 +123,79 @@ describe("runtime dirs", () => {
     expect(looks).toBeGreaterThan(0);
     expect(ownerless).toBe(0);
   }, 10_000);
+});
+
+describe("readOwnState: the state a command acts on", () => {
+  const state = { ...me, display: 5, container: "c1", clipboard: "explicit", clipboardMaxBytes: 1024 };
+  /** The instance's dir as a session leaves it: state.json in a 0700 dir of the 0700 root. */
+  function running(): { dirs: ReturnType<typeof createRuntimeDirs>; dir: string } {
+    const dirs = createRuntimeDirs(env);
+    const taken = dirs.acquire(parseInstanceName("xeyes#a"), state as SessionState);
+    if (!taken.ok) throw new Error("not taken");
+    return { dirs, dir: taken.dir.path };
+  }
+  /** Somewhere else, laid out like a real one, for a symlink to point at. */
+  function elsewhere(): string {
+    const other = join(base, "elsewhere");
+    mkdirSync(join(other, "xeyes#a"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(other, "xeyes#a", "state.json"), JSON.stringify({ ...state, display: 0 }));
+    return other;
+  }
+
+  test("the control: a session's own dir is read", () => {
+    expect(running().dirs.readOwnState("xeyes#a")).toEqual(state as SessionState);
+  });
+
+  test("no root, no dir, no state file: undefined (not running)", () => {
+    const dirs = createRuntimeDirs(env);
+    expect(dirs.readOwnState("xeyes#a")).toBeUndefined();
+    mkdirSync(join(dirs.root, "xeyes#a"), { recursive: true, mode: 0o700 });
+    expect(dirs.readOwnState("xeyes#a")).toBeUndefined();
+  });
+
+  test.each<[string, (root: string, dir: string) => void, string]>([
+    [
+      "the root a symlink",
+      (root) => {
+        const other = elsewhere();
+        rmSync(root, { recursive: true });
+        symlinkSync(other, root);
+      },
+      "is not a private folder",
+    ],
+    [
+      "the instance's dir a symlink",
+      (_, dir) => {
+        const other = elsewhere();
+        rmSync(dir, { recursive: true });
+        symlinkSync(join(other, "xeyes#a"), dir);
+      },
+      "is not a private folder",
+    ],
+    [
+      "state.json a symlink",
+      (_, dir) => {
+        const other = elsewhere();
+        rmSync(join(dir, "state.json"));
+        symlinkSync(join(other, "xeyes#a", "state.json"), join(dir, "state.json"));
+      },
+      "is not a private folder",
+    ],
+    ["the root writable by others", (root) => chmodSync(root, 0o777), "is not a private folder"],
+    ["the instance's dir writable by its group", (_, dir) => chmodSync(dir, 0o770), "is not a private folder"],
+    ["the instance's dir another user's", (_, dir) => chownSync(dir, 54321, 54321), "is not a private folder"],
+    ["state.json another user's", (_, dir) => chownSync(join(dir, "state.json"), 54321, 54321), "is not a private folder"],
+    ["a forged display", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, display: -1 })), "its display is not"],
+    ["a forged clipboard policy", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboard: "everything" })), "its clipboard is not"],
+    ["a forged cap", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboardMaxBytes: 2 ** 40 })), "its clipboardMaxBytes is not"],
+  ])("refused with %s, saying so", (_, spoil, message) => {
+    const { dirs, dir } = running();
+    spoil(dirs.root, dir);
+    expect(() => dirs.readOwnState("xeyes#a")).toThrow(message);
+    try {
+      dirs.readOwnState("xeyes#a");
+    } catch (error) {
+      expect(error).toMatchObject({ code: "E_RUNTIME_DIR", hint: expect.any(String) });
+    }
+  });
 });

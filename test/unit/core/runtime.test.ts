@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseProcStartTime, parseSessionState, runtimeRoot } from "../../../src/core/runtime.ts";
+import { parseProcStartTime, parseSessionState, readSessionState, runtimeRoot } from "../../../src/core/runtime.ts";
 
 describe("runtimeRoot", () => {
   test.each([
@@ -74,6 +74,46 @@ describe("parseSessionState", () => {
     ["a pid as a string", JSON.stringify({ ...good, pid: "4242" })],
     ["an instance as a number", JSON.stringify({ ...good, instance: 7 })],
   ])("rejects %s", (_, text) => {
+    expect(parseSessionState(text)).toBeUndefined();
+  });
+});
+
+describe("readSessionState: the fields a command acts on", () => {
+  const good = { instance: "xeyes#work", pid: 4242, pidStart: "987", startedAt: "2024-05-01T10:00:00.000Z" };
+
+  test.each([
+    ["display 0", { ...good, display: 0 }],
+    ["display 99", { ...good, display: 99 }],
+    ...["both", "to-app", "from-app", "explicit", "off"].map((clipboard) => [`clipboard ${clipboard}`, { ...good, clipboard }] as const),
+    ["the smallest cap", { ...good, clipboardMaxBytes: 1 }],
+    ["the largest cap (64 MiB)", { ...good, clipboardMaxBytes: 64 * 1024 * 1024 }],
+    ["all of them", { ...good, display: 3, container: "c1", clipboard: "explicit", clipboardMaxBytes: 1024 * 1024 }],
+  ])("accepts %s", (_, state) => {
+    expect(readSessionState(JSON.stringify(state))).toEqual({ ok: true, state: state as never });
+  });
+
+  test.each([
+    ["not JSON", "{", "not JSON"],
+    ["an array", "[]", "not a JSON object"],
+    ["pid 0 (kill(0) is the whole group)", JSON.stringify({ ...good, pid: 0 }), "pid"],
+    ["a negative pid", JSON.stringify({ ...good, pid: -1 }), "pid"],
+    ["a fractional pid", JSON.stringify({ ...good, pid: 1.5 }), "pid"],
+    ["a negative display", JSON.stringify({ ...good, display: -1 }), "display"],
+    ["a fractional display", JSON.stringify({ ...good, display: 1.5 }), "display"],
+    ["a display as a string", JSON.stringify({ ...good, display: "0" }), "display"],
+    ["a display with a path in it", JSON.stringify({ ...good, display: "0/../../etc" }), "display"],
+    ["an unknown clipboard policy", JSON.stringify({ ...good, clipboard: "all" }), "clipboard is not one of both, to-app, from-app, explicit, off"],
+    ["a clipboard policy as a number", JSON.stringify({ ...good, clipboard: 1 }), "clipboard is not"],
+    ["a cap of 0", JSON.stringify({ ...good, clipboardMaxBytes: 0 }), "clipboardMaxBytes"],
+    ["a negative cap", JSON.stringify({ ...good, clipboardMaxBytes: -5 }), "clipboardMaxBytes"],
+    ["a cap past 64 MiB", JSON.stringify({ ...good, clipboardMaxBytes: 64 * 1024 * 1024 + 1 }), "clipboardMaxBytes"],
+    ["a fractional cap", JSON.stringify({ ...good, clipboardMaxBytes: 10.5 }), "clipboardMaxBytes"],
+    ["a cap as a string", JSON.stringify({ ...good, clipboardMaxBytes: "1m" }), "clipboardMaxBytes"],
+    ["an endless cap", '{"instance":"a","pid":1,"clipboardMaxBytes":1e999}', "clipboardMaxBytes"],
+  ])("refuses %s, naming the field", (_, text, problem) => {
+    const read = readSessionState(text);
+    expect(read.ok).toBe(false);
+    if (!read.ok) expect(read.problem).toContain(problem);
     expect(parseSessionState(text)).toBeUndefined();
   });
 });

@@ -49,22 +49,24 @@ const running = (over: Partial<SessionState> = {}): SessionState => ({
   ...over,
 });
 
-function harness(options: { state?: SessionState | undefined; alive?: boolean; host?: ClipboardContent; app?: ClipboardContent } = {}) {
+function harness(options: { state?: SessionState | undefined; alive?: boolean; host?: ClipboardContent; app?: ClipboardContent; longWait?: boolean } = {}) {
   const host = fakeSide(options.host);
   const app = fakeSide(options.app);
   const asked: unknown[] = [];
   const slept: number[] = [];
   let duringSleep: (() => void) | undefined;
   const deps: ClipDeps = {
-    runtime: { root: "/run/dc", readState: (name) => (name === "xeyes#c" ? ("state" in options ? options.state : running()) : undefined) },
+    runtime: { root: "/run/dc", readOwnState: (name) => (name === "xeyes#c" ? ("state" in options ? options.state : running()) : undefined) },
     isAlive: () => options.alive ?? true,
     sides: (instance) => {
       asked.push(instance);
       return { host: host.api, app: app.api };
     },
-    sleep: async (ms) => {
+    sleep: async (ms, signal) => {
       slept.push(ms);
       duringSleep?.();
+      // A wait longer than the test: over only when aborted.
+      if (options.longWait) await new Promise((resolve) => signal?.addEventListener("abort", resolve, { once: true }));
     },
   };
   return {
@@ -187,6 +189,27 @@ describe("clip", () => {
     expect(await result.cleared).toBe(false);
     expect(h.app.events).toEqual(["write image/png 6"]);
     expect(h.app.held).toEqual(replacement);
+  });
+});
+
+describe("--clear-after, cut short (a signal came during the wait)", () => {
+  test.each<[string, ClipboardContent | undefined, boolean]>([
+    ["still ours: cleared at once", PNG, true],
+    ["something else copied there meanwhile: left alone", textContent("mine"), false],
+  ])("%s", async (_, heldAtSignal, expected) => {
+    const h = harness({ host: PNG, longWait: true });
+    const result = await clip("push", "xeyes#c", h.deps, { clearAfterSeconds: 30 });
+    let settled = false;
+    void result.cleared!.then(() => (settled = true));
+    await Bun.sleep(5);
+    // The control: without clearNow the wait goes on, and the side keeps the value.
+    expect(settled).toBe(false);
+    expect(h.app.events).toEqual(["write image/png 6"]);
+    h.app.held = heldAtSignal;
+    expect(await result.clearNow!()).toBe(expected);
+    expect(await result.cleared).toBe(expected);
+    expect(h.slept).toEqual([30_000]);
+    expect(h.app.held).toEqual(expected ? undefined : heldAtSignal);
   });
 });
 

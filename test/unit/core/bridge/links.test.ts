@@ -7,6 +7,7 @@ import {
   defaultLinksPolicy,
   defaultMailTarget,
   formatLinksPolicy,
+  linkDestination,
   parseLinksPolicy,
   routeLink,
   type LinksPolicy,
@@ -70,6 +71,12 @@ describe("checkUrl", () => {
     ["HTTP://example.org", "http"],
     ["mailto:someone@example.org?subject=hi", "mailto"],
     ["https://example.org/$(id)`id`;rm", "https"],
+    // Positive controls for the refusals below: an @ after the host, a long link, non-ASCII text.
+    ["https://example.org/people/@someone?by=a@b.example", "https"],
+    ["https://example.org:8443/a#@x", "https"],
+    [`https://www.example.org/${"A".repeat(1500)}/${"b".repeat(800)}`, "https"],
+    ["https://bücher.example/straße?q=日本", "https"],
+    ["mailto:a@example.org,b@example.net?cc=c@example.com&body=@x", "mailto"],
   ])("carries %s", (url, scheme) => {
     expect(checkUrl(url)).toEqual({ ok: true, url, scheme: scheme as "http" });
   });
@@ -85,6 +92,26 @@ describe("checkUrl", () => {
     ["https://example.org/\u009b", "control characters"],
     ["https://example.org/a b", "white space"],
     ["https:/no-host", "needs a host"],
+    ["https://exa%mple.org/", "not a valid https URL"],
+    ["https://[::1/", "not a valid https URL"],
+    // User info: what reads as the host is not where the link goes.
+    ["https://www.mybank.com@evil.example/", "user name or password"],
+    ["http://user:pass@evil.example/", "user name or password"],
+    ["https://@evil.example/", "user name or password"],
+    ["https://:@evil.example/", "user name or password"],
+    [`https://www.mybank.com${"A".repeat(1500)}@evil.example/${"p".repeat(800)}`, "user name or password"],
+    ["HTTPS://a@evil.example", "user name or password"],
+    // Unicode format characters (\p{Cf}), which reorder or hide text on screen.
+    ["https://evil.example/\u202Emoc.knabym//:sptth", "format characters"],
+    ["https://example.org/\u2066a\u2069", "format characters"],
+    ["https://example.org/\u2067a", "format characters"],
+    ["https://example.org/\u2068a", "format characters"],
+    ["https://www.mybank.com\u200B.evil.example/", "format characters"],
+    ["https://example.org/\u200Fa\u200E", "format characters"],
+    ["https://example.org/\uFEFF", "format characters"],
+    ["https://example.org/so\u00ADft", "format characters"],
+    ["https://example.org/\u{E0041}", "format characters"],
+    ["mailto:a@\u202Eelpmaxe.org", "format characters"],
     [`https://example.org/${"a".repeat(64 * 1024)}`, "longer than 64 KiB"],
   ])("refuses %p", (url, reason) => {
     const checked = checkUrl(url);
@@ -126,8 +153,9 @@ describe("askQuestionText", () => {
     ["the cap", url(64 * 1024), ASK_SHOWN_CHARS / ASK_LINE_CHARS + 1, true],
   ])("%s", (_, link, lineCount, cut) => {
     const text = askQuestionText("gimp#1", link);
-    const [intro, shown, outro] = text.split("\n\n");
+    const [intro, destination, shown, outro] = text.split("\n\n");
     expect(intro).toBe("gimp#1 wants to open this link:");
+    expect(destination).toBe("Host: example.org");
     expect(outro).toBe("Where should it open?");
     const lines = shown!.split("\n");
     expect(lines.length).toBe(lineCount);
@@ -141,6 +169,34 @@ describe("askQuestionText", () => {
 
   test("breaks between characters, not inside one (astral characters stay whole)", () => {
     const link = `https://example.org/${"\u{1F600}".repeat(200)}`;
-    expect(askQuestionText("a", link).split("\n\n")[1]!.split("\n").join("")).toBe(link);
+    expect(askQuestionText("a", link).split("\n\n")[2]!.split("\n").join("")).toBe(link);
+  });
+
+  test("names the host on its own line, before a URL whose middle is cut", () => {
+    // The host the parser reads sits in the part left out: the line before the URL still names it.
+    const link = `https://www.example.org/${"A".repeat(1500)}/x?next=https://www.mybank.com/${"p".repeat(800)}`;
+    const [, destination, shown] = askQuestionText("gimp#1", link).split("\n\n");
+    expect(destination).toBe("Host: www.example.org");
+    expect(shown).toContain("[…");
+  });
+});
+
+describe("linkDestination", () => {
+  test.each([
+    ["https://www.example.org/a?b#c", "Host", "www.example.org"],
+    ["HTTP://WWW.Example.ORG:8080/", "Host", "www.example.org"],
+    ["https://bücher.example/", "Host", "xn--bcher-kva.example"],
+    ["https://127.0.0.1/", "Host", "127.0.0.1"],
+    ["https://[::1]/", "Host", "[::1]"],
+    ["https://www.mybank.com.evil.example/", "Host", "www.mybank.com.evil.example"],
+    ["mailto:someone@Example.org?subject=hi", "Mail to the domain", "example.org"],
+    ["mailto:a@example.org,b@example.org", "Mail to the domain", "example.org"],
+    ["mailto:a@example.org?cc=b@example.net&bcc=c@example.com", "Mail to the domains", "example.org, example.net, example.com"],
+    ["mailto:a%40evil.example", "Mail to the domain", "evil.example"],
+    ["mailto:?subject=hi", "Mail to the domain", "(no address: the mail app asks)"],
+    ["mailto:postmaster", "Mail to the domain", "(an address without a domain)"],
+  ])("%s", (url, label, value) => {
+    expect(linkDestination(url)).toEqual({ label, value });
+    expect(askQuestionText("a", url).split("\n\n")[1]).toBe(`${label}: ${value}`);
   });
 });

@@ -40,6 +40,35 @@ describe("toHostNotification", () => {
     expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]))[field]).toEqual(expected as never);
   });
 
+  test.each([
+    ["a right-to-left override", "\u202Ekrow#kcals", "krow#kcals"],
+    ["an override closed again", "a\u202Eb\u202Cc", "abc"],
+    ["bidi isolates", "\u2066x\u2069\u2067y\u2068z", "xyz"],
+    ["embeddings and marks", "\u202Aa\u202Bb\u200Ec\u200Fd\u061Ce", "abcde"],
+    ["zero-width characters", "bank\u200B\u2060\uFEFFing", "banking"],
+    ["a soft hyphen and a tag", "so\u00ADft\u{E0041}", "soft"],
+    ["a newline, to a line that looks like another instance's", "hi\nfirefox#bank: log in again", "hi firefox#bank: log in again"],
+    ["a line or paragraph separator", "hi\u2028a\u2029b", "hi a b"],
+    // Positive controls: text that is not a format character passes as it is.
+    ["right-to-left text itself", "שלום עולם", "שלום עולם"],
+    ["accents, emoji with a variation selector, CJK", "café ❤️ 日本", "café ❤️ 日本"],
+    ["an emoji sequence joined by ZWJ", "👩\u200D💻 deploy", "👩\u200D💻 deploy"],
+    ["a Persian word with its ZWNJ", "می\u200Cخواهم", "می\u200Cخواهم"],
+  ])("the summary is cleared of %s, and the prefix stays first", (_, summary, shown) => {
+    const host = toHostNotification("slack#work", note({ summary }), new Set());
+    expect(host.summary).toBe(`slack#work: ${shown}`);
+    expect(host.summary).not.toMatch(/(?![\u200c\u200d])\p{Cf}|[\n\u2028\u2029]/u);
+  });
+
+  test.each([
+    ["a right-to-left override", "pay \u202E01$", "pay 01$"],
+    ["zero-width characters", "a\u200Bb\uFEFF", "ab"],
+    // Positive control: a body keeps its newlines.
+    ["newlines, kept", "line one\nline two", "line one\nline two"],
+  ])("the body is cleared of %s", (_, body, shown) => {
+    expect(toHostNotification("slack", note({ body }), new Set()).body).toBe(shown);
+  });
+
   test("it may replace its own", () => {
     expect(toHostNotification("slack", note({ replacesId: 7 }), new Set([7])).replacesId).toBe(7);
   });
