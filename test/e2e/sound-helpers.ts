@@ -167,14 +167,20 @@ export function openRaw(container: string): RawConnection {
 }
 
 /**
- * Sends `input` through a container's socket and keeps the connection open until the answer
- * tagged `lastTag` is in or the other side hangs up.
+ * Sends `input` (commands tagged 0 to `lastTag`) through a container's socket and keeps the
+ * connection open until every one of them is answered or the other side hangs up. Every tag, not
+ * the last: pipewire-pulse answers SET_CLIENT_NAME only once its own graph has synced, so a
+ * later command's answer can come first (CI saw the connection closed before tag 1's came).
  */
 export async function converse(container: string, input: Uint8Array, lastTag: number): Promise<Answer[]> {
   const raw = openRaw(container);
   await raw.send(input);
+  const allAnswered = () => {
+    const tags = new Set(raw.answers().map((a) => a.tag));
+    return Array.from({ length: lastTag + 1 }, (_, tag) => tag).every((tag) => tags.has(tag));
+  };
   // A bound for a hang (the answers take milliseconds), not a timing assertion.
-  await waitFor(`the answer to tag ${lastTag}`, async () => raw.answers().some((a) => a.tag === lastTag) || (await Promise.race([raw.closed, Bun.sleep(50).then(() => false)])), 20_000);
+  await waitFor(`the answers to tags 0-${lastTag}`, async () => allAnswered() || (await Promise.race([raw.closed, Bun.sleep(50).then(() => false)])), 20_000);
   await raw.close();
   return raw.answers();
 }
