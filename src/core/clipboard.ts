@@ -23,6 +23,9 @@ export type { ClipboardContent };
  *   is carried on its second read.)
  * - Empty or cleared: an owner that went away (an app quit) is not carried over: it would wipe
  *   a clipboard the user still wants.
+ * - Duplicates: a value the other side already holds by our own write (read again, say, because
+ *   the host's clipboard was carried in at start and its change event came after) is not written
+ *   there again: the second write could land after a copy the user made there meanwhile.
  * - Content is bytes of one target (text or an image, see clipboard-content.ts), compared byte
  *   for byte: an image is an echo only when it is the same type with the same bytes.
  */
@@ -74,7 +77,7 @@ export function otherSide(side: Side): Side {
 
 export type ClipboardDecision =
   | { action: "copy"; to: Side; content: ClipboardContent }
-  | { action: "ignore"; reason: "echo" | "empty" | "policy" | "deferred" }
+  | { action: "ignore"; reason: "echo" | "empty" | "policy" | "deferred" | "duplicate" }
   | { action: "refuse"; reason: "too-large"; bytes: number }
   | { action: "refuse"; reason: "malformed"; target: string };
 
@@ -110,10 +113,13 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
     decide(side, content) {
       const allowed = side === "host" ? directions.toApp : directions.fromApp;
       if (!allowed) return { action: "ignore", reason: "policy" };
-      if (!content) return { action: "ignore", reason: "empty" };
+      if (!content || ("data" in content && content.data.length === 0)) {
+        // Empty: what we wrote there is gone (its owner quit), so the side no longer holds it.
+        written[side] = undefined;
+        return { action: "ignore", reason: "empty" };
+      }
       if ("tooLarge" in content) return { action: "refuse", reason: "too-large", bytes: content.tooLarge };
       if ("malformed" in content) return { action: "refuse", reason: "malformed", target: content.malformed };
-      if (content.data.length === 0) return { action: "ignore", reason: "empty" };
       if (sameContent(content, written[side])) return { action: "ignore", reason: "echo" };
       // The side holds something of its own now: a later read of our old content there is genuine.
       written[side] = undefined;
@@ -123,6 +129,11 @@ export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_
         pending.set(side, Math.max(chosenAt, pending.get(side) ?? -Infinity));
         return { action: "ignore", reason: "deferred" };
       }
+      // The other side holds this already, by our own write, not replaced since: writing it again
+      // would only race a copy made there meanwhile (which the write would overwrite). Only where
+      // the other side is read: a side the policy never reads may hold anything by now.
+      const otherRead = other === "host" ? directions.toApp : directions.fromApp;
+      if (otherRead && sameContent(content, written[other])) return { action: "ignore", reason: "duplicate" };
       if (content.data.length > maxBytes) return { action: "refuse", reason: "too-large", bytes: content.data.length };
       written[other] = content;
       // What the other side held before this change is superseded; a later change there is not.

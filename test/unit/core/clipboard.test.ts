@@ -30,7 +30,7 @@ const image = (target: string, ...bytes: number[]): ClipboardContent => ({ targe
 const PNG = image("image/png", 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe);
 
 const copy = (to: Side, t: string | ClipboardContent): ClipboardDecision => ({ action: "copy", to, content: typeof t === "string" ? textContent(t) : t });
-const ignored = (reason: "echo" | "empty" | "policy" | "deferred"): ClipboardDecision => ({ action: "ignore", reason });
+const ignored = (reason: "echo" | "empty" | "policy" | "deferred" | "duplicate"): ClipboardDecision => ({ action: "ignore", reason });
 const refused = (bytes: number): ClipboardDecision => ({ action: "refuse", reason: "too-large", bytes });
 
 /** A change on `side` at `at` that is read at once and holds `t`. */
@@ -204,6 +204,24 @@ const scenarios: Scenario[] = [
       next("app"),
       decide("app", text("ab"), ignored("echo")),
     ],
+  },
+
+  // Duplicates: what the other side holds by our own write is not written there again.
+  {
+    // The host's value carried in at start, then the host's change event for that same copy.
+    name: "both: the host read twice with the same value is carried once: the app holds it already",
+    policy: "both",
+    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("host", 2, "x", ignored("duplicate"))],
+  },
+  {
+    name: "both: once the app held something else (read), the same host value is carried again",
+    policy: "both",
+    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("app", 2, "a", copy("host", "a")), ...carry("host", 3, "x", copy("app", "x"))],
+  },
+  {
+    name: "both: once the app's clipboard emptied (our owner gone), the same host value is carried again",
+    policy: "both",
+    steps: [...carry("host", 1, "x", copy("app", "x")), changed("app", 2), next("app"), decide("app", undefined, ignored("empty")), ...carry("host", 3, "x", copy("app", "x"))],
   },
 
   // Changes on both sides before either was read.
