@@ -6,7 +6,7 @@ import { renderUsage, runCommand } from "citty";
 import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash } from "./core/argv.ts";
-import { isDockercaskError, UsageError } from "./core/errors.ts";
+import { isDockercaskError, UsageError, messageOf } from "./core/errors.ts";
 import { sanitizeTerminalText } from "./core/terminal-text.ts";
 import { suggestNearest } from "./core/suggest.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -86,7 +86,7 @@ function report(error: unknown, verbose: boolean): number {
     return code ? 2 : 1;
   }
   // Not ours: a bug or an environment we did not foresee. Keep it short unless asked.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   write(`${red("error:")} ${visible(message)}`);
   if (verbose && error instanceof Error) write(visible(error.stack ?? ""));
   else write(dim("hint: run again with --verbose for details, and report it if it looks like a bug."));

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import type { BuildEvent } from "../core/build-progress.ts";
 import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
 import type { InspectedContainer } from "../core/hardening-check.ts";
-import { DockercaskError, DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
+import { DockercaskError, DockerPermissionError, DockerUnreachableError, messageOf } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
 import type { EngineClient } from "../ports/engine-client.ts";
@@ -283,7 +283,7 @@ function demux(buffer: Buffer, tty: boolean, out: { stdout: NodeJS.WritableStrea
 }
 
 function stoppedWhileKilled(error: unknown): boolean {
-  return statusOf(error) === 500 && /could not be stopped.*state improper/s.test(error instanceof Error ? error.message : String(error));
+  return statusOf(error) === 500 && /could not be stopped.*state improper/s.test(messageOf(error));
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -298,7 +298,7 @@ export function translateDockerError(error: unknown, socket: string): Error {
   if (code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "ENOTSOCK") {
     return new DockerUnreachableError(socket, error);
   }
-  const message = (error instanceof Error ? error.message : String(error)).replace(/^\(HTTP code \d+\)\s*/, "");
+  const message = messageOf(error).replace(/^\(HTTP code \d+\)\s*/, "");
   return new DockercaskError(`Docker API error: ${message}`, { code: "E_DOCKER", cause: error, hint: hintFor(message) });
 }
 

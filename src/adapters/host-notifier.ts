@@ -3,6 +3,7 @@
  * ($DBUS_SESSION_BUS_ADDRESS). Connected on the first notification, not at start: most
  * sessions never notify, and a desktop without a bus must not slow or stop a run.
  */
+import { messageOf } from "../core/errors.ts";
 import type { HostNotification } from "../core/bridge/notifications.ts";
 import type { HostNotifier } from "../ports/desktop-bridge.ts";
 
@@ -41,7 +42,7 @@ export function createHostNotifier(env: Record<string, string | undefined>): Hos
     } catch (error) {
       // dbus-next rejects with a DBusError whose type names the reason (ServiceUnknown: no server).
       const type = (error as { type?: string }).type;
-      throw new Error(type ?? (error instanceof Error ? error.message : String(error)));
+      throw new Error(type ?? messageOf(error));
     } finally {
       clearTimeout(timer);
     }

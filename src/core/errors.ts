@@ -5,6 +5,11 @@ import { describeInstallCommands, installCommands, type HostTool } from "./host-
  * what to do next. Only src/main.ts turns them into a message and an exit code; the stack
  * is shown only with --verbose, because it points into a bundle the user cannot read.
  */
+/** What an error says, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class DockercaskError extends Error {
   readonly code: string;
   readonly hint?: string;

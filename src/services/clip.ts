@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describeContent, sameContent, type ClipboardContent } from "../core/clipboard-content.ts";
 import { clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES, type ClipDirection } from "../core/clipboard.ts";
-import { ClipError, NotRunningError, UsageError } from "../core/errors.ts";
+import { ClipError, NotRunningError, UsageError, messageOf } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
 import type { ClipboardSide } from "../ports/clipboard-side.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
@@ -71,7 +71,7 @@ export async function clip(direction: ClipDirection, input: string, deps: ClipDe
     );
   const to = direction === "push" ? `the clipboard of ${name.full}` : "the desktop's clipboard";
   await target.write("CLIPBOARD", content).catch((error: unknown) => {
-    throw new ClipError(`could not put it on ${to}: ${error instanceof Error ? error.message : String(error)}`, "Is the display still there? dockercask ps shows the instance.");
+    throw new ClipError(`could not put it on ${to}: ${messageOf(error)}`, "Is the display still there? dockercask ps shows the instance.");
   });
   const result: ClipResult = { instance: name.full, moved: describeContent(content) };
   if (options.clearAfterSeconds !== undefined) {
@@ -91,7 +91,7 @@ async function clearIfOurs(side: ClipboardSide, content: ClipboardContent): Prom
   const now = await side.read("CLIPBOARD", content.data.length + 1).catch(() => undefined);
   if (!now || !("data" in now) || !sameContent(now, content)) return false;
   await side.clear("CLIPBOARD").catch((error: unknown) => {
-    throw new ClipError(`could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`, "What was moved may still be there: copy something else over it.");
+    throw new ClipError(`could not clear the clipboard: ${messageOf(error)}`, "What was moved may still be there: copy something else over it.");
   });
   return true;
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../core/errors.ts";
 import { checkUrl, describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/bridge/links.ts";
 import { createRateLimiter, LINK_RATE } from "../core/bridge/rate-limit.ts";
 import type { LinkOpeners } from "../ports/desktop-bridge.ts";
@@ -35,7 +36,7 @@ export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Pro
       else if (route.kind === "instance") await deps.openers.instance(route.instance, url);
       else await deps.openers.disposable(route.app, url);
     } catch (error) {
-      return refuse(error instanceof Error ? error.message : String(error));
+      return refuse(messageOf(error));
     }
     deps.log.info(`links: a link from ${deps.from} went to ${describeRoute(route, deps.from)}`);
     return { ok: true };

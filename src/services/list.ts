@@ -1,3 +1,4 @@
+import { messageOf } from "../core/errors.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
 import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
@@ -45,7 +46,7 @@ export async function listEverything(deps: {
   try {
     images = await deps.images();
   } catch (error) {
-    dockerError = error instanceof Error ? error.message : String(error);
+    dockerError = messageOf(error);
   }
   const apps: AppListing[] = [];
   for (const recipe of runnableApps(deps.catalog)) {

@@ -1,3 +1,4 @@
+import { messageOf } from "../core/errors.ts";
 import { toHostNotification, type AppNotification } from "../core/bridge/notifications.ts";
 import { createRateLimiter, NOTIFICATION_RATE } from "../core/bridge/rate-limit.ts";
 import type { HostNotifier } from "../ports/desktop-bridge.ts";
@@ -35,7 +36,7 @@ export function createNotificationRelay(deps: NotificationRelayDeps) {
         given.add(id);
         return { ok: true, id };
       } catch (error) {
-        const reason = `the desktop has no notification server (${error instanceof Error ? error.message : String(error)})`;
+        const reason = `the desktop has no notification server (${messageOf(error)})`;
         if (!saidNoServer) deps.log.warn(`notifications: ${reason}`);
         else deps.log.debug(`notifications: ${reason}`);
         saidNoServer = true;

@@ -4,7 +4,7 @@ import type { InstanceSettings } from "../core/config.ts";
 import { buildContainerSpec, containerUser, type ContainerSpecInput } from "../core/container-spec.ts";
 import { describeEngine, type EngineIdentity } from "../core/engine.ts";
 import { adaptSpecToEngine } from "../core/engine-spec.ts";
-import { AlreadyRunningError, EngineCannotApplyError } from "../core/errors.ts";
+import { AlreadyRunningError, EngineCannotApplyError, messageOf } from "../core/errors.ts";
 import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../core/hardening-check.ts";
 import type { InstanceName } from "../core/instance-name.ts";
 import { resolveLimits } from "../core/limits.ts";
@@ -99,7 +99,7 @@ async function openSoundSocket(deps: RunSessionDeps, path: string, name: Instanc
   // The server info names the host's user and machine; the app sees its own instead.
   const identity = { user: "app", host: name.app };
   return deps.pulse.relay(path, upstream, { microphone, identity, log: deps.log }).catch((error) => {
-    deps.log.warn(`running without sound: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log.warn(`running without sound: ${messageOf(error)}`);
     return undefined;
   });
 }
@@ -112,7 +112,7 @@ async function openBridge(deps: RunSessionDeps, runtimeDir: string, { name, sett
   const mail = settings.mail ?? defaultMailTarget(deps.store.list().map((r) => r.name.full));
   const notifications = settings.notifications ?? policy.notifications;
   return deps.startBridge({ runtimeDir, instance: name, links, mail, notifications }).catch((error) => {
-    deps.log.warn(`running without links and notifications: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log.warn(`running without links and notifications: ${messageOf(error)}`);
     return undefined;
   });
 }
