@@ -8,6 +8,7 @@ import { SERVER_AUTH_FILE } from "../core/runtime.ts";
 import { cpus, totalmem } from "node:os";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { createPulseClient } from "../adapters/pulse.ts";
+import { SIGNAL_CODES } from "../services/session-resources.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import genericIcon from "../../packaging/icons/dockercask.svg" with { type: "text" };
 import { loadConfig, sharedFolderRules } from "../adapters/config-file.ts";
@@ -51,6 +52,15 @@ import { createNotificationRelay } from "../services/notification-relay.ts";
 import type { BridgeOptions } from "../services/run-session.ts";
 
 /** What every command needs, wired to the real adapters. Docker is connected only on demand. */
+/** Calls back on SIGINT, SIGTERM and SIGHUP (the signals SIGNAL_CODES knows); returns a function that unsubscribes. */
+export function onTerminate(handler: (signal: string) => void): () => void {
+  const listeners = Object.keys(SIGNAL_CODES).map((signal) => [signal, () => handler(signal)] as const);
+  for (const [signal, listener] of listeners) process.on(signal, listener);
+  return () => {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+  };
+}
+
 export function createContext(env: Record<string, string | undefined> = process.env, load = { catalog: loadCatalog }) {
   const paths = resolvePaths(env);
   // Read on first use: ps, stop, logs, shell and doctor never need it (nor its warnings).
@@ -184,14 +194,7 @@ export function createContext(env: Record<string, string | undefined> = process.
         log,
       });
     },
-    onTerminate: (handler) => {
-      const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-      const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);
-      for (const [signal, listener] of listeners) process.on(signal, listener);
-      return () => {
-        for (const [signal, listener] of listeners) process.off(signal, listener);
-      };
-    },
+    onTerminate,
     host: {
       uid: process.getuid!(),
       gid: process.getgid!(),

@@ -4,7 +4,7 @@ import type { ClipDirection } from "../core/clipboard.ts";
 import { clip, parseClearAfter } from "../services/clip.ts";
 import { SIGNAL_CODES } from "../services/session-resources.ts";
 import { instanceArg } from "./_shared.ts";
-import { createContext } from "./_context.ts";
+import { createContext, onTerminate } from "./_context.ts";
 
 const clipArgs = {
   ...instanceArg,
@@ -24,19 +24,15 @@ function clipCommand(direction: ClipDirection, description: string) {
       log.info(`clearing ${where} in ${clearAfterSeconds} s`);
       // A Ctrl-C, SIGTERM or SIGHUP while waiting clears at once, rather than leaving the value there.
       let signal: string | undefined;
-      const listeners = Object.keys(SIGNAL_CODES).map((name) => {
-        const listener = () => {
-          signal ??= name;
-          void result.clearNow!().catch(() => undefined);
-        };
-        process.on(name, listener);
-        return () => process.off(name, listener);
+      const unsubscribe = onTerminate((name) => {
+        signal ??= name;
+        void result.clearNow!().catch(() => undefined);
       });
       let cleared: boolean;
       try {
         cleared = await result.cleared;
       } finally {
-        for (const off of listeners) off();
+        unsubscribe();
       }
       if (signal) {
         log.warn(`interrupted by ${signal}: ${cleared ? `cleared ${where} at once` : `${where} holds something else now: left as it is`}`);
