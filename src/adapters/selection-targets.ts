@@ -42,12 +42,12 @@ const ANY_PROPERTY_TYPE = 0;
 const PREDEFINED_ATOMS_MAX = 68;
 
 /**
- * Cuts the x11 package's atom caches back to the predefined atoms and `keep`. It shares them
- * between connections (so a second display would get the first one's CLIPBOARD id) and adds
- * every name it fetches, without a bound.
+ * Cuts the x11 package's atom caches back to the predefined atoms. It shares them between
+ * connections, so a second display would get the first one's CLIPBOARD id. (It also adds every
+ * name it fetches; a connection of ours fetches none: it interns a fixed set of names.)
  */
-export function resetAtomCache(X: Pick<TargetsClient, "atoms" | "atom_names">, keep: ReadonlySet<string> = new Set()): void {
-  X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([name, id]) => id <= PREDEFINED_ATOMS_MAX || keep.has(name)));
+export function resetAtomCache(X: Pick<TargetsClient, "atoms" | "atom_names">): void {
+  X.atoms = Object.fromEntries(Object.entries(X.atoms).filter(([, id]) => id <= PREDEFINED_ATOMS_MAX));
   X.atom_names = Object.fromEntries(Object.entries(X.atoms).map(([name, id]) => [id, name]));
 }
 
