@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
 import { parseProcStartTime } from "../core/runtime.ts";
 
@@ -75,4 +76,21 @@ export function processCommandLine(pid: number): string[] {
   } catch {
     return [];
   }
+}
+
+/** Ends a process by its pid (SIGTERM); one that is already gone is no error. */
+export function endProcess(pid: number): void {
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {}
+}
+
+/** How to start this program again: the compiled binary, or bun with the entry script. */
+export function selfArgv(): string[] {
+  return /^bun(\.exe)?$/.test(basename(process.execPath)) && process.argv[1] ? [process.execPath, process.argv[1]] : [process.execPath];
+}
+
+/** Who the supervisor is, for the labels and the state: its pid and start time tell it from a reused pid. */
+export function supervisorIdentity(): { pid: number; start: string } {
+  return { pid: process.pid, start: processStartTime(process.pid) ?? "" };
 }

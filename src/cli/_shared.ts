@@ -1,6 +1,6 @@
 import type { ArgDef } from "citty";
 import { settingsFor, settingsForApp, type DockercaskConfig, type InstanceSettings } from "../core/config.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
+import type { RunTarget } from "../core/instance-name.ts";
 import type { BuildOptions } from "../services/build.ts";
 
 /** Argument fragments several commands share. */
@@ -29,6 +29,6 @@ export const disposableArg = {
 } as const satisfies Record<string, ArgDef>;
 
 /** The config's settings for the instance, or for a disposable one of the app (its name is not known yet). */
-export function configuredFor(config: DockercaskConfig, input: string, disposable: boolean | undefined): InstanceSettings {
-  return disposable ? settingsForApp(config, parseInstanceName(input).app) : settingsFor(config, parseInstanceName(input));
+export function configuredFor(config: DockercaskConfig, target: RunTarget): InstanceSettings {
+  return target.disposable ? settingsForApp(config, target.app) : settingsFor(config, target.name);
 }

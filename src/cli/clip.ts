@@ -2,9 +2,10 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import type { ClipDirection } from "../core/clipboard.ts";
 import { clip, parseClearAfter } from "../services/clip.ts";
-import { SIGNAL_CODES } from "../services/session-resources.ts";
+import { onTerminate } from "../adapters/signals.ts";
+import { SIGNAL_CODES } from "../core/session/signals.ts";
 import { instanceArg } from "./_shared.ts";
-import { createContext, onTerminate } from "./_context.ts";
+import { createContext } from "./_context.ts";
 
 const clipArgs = {
   ...instanceArg,

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
+import { parseRunTarget } from "../core/instance-name.ts";
 import { openInInstance } from "../services/open.ts";
 import { configuredFor, disposableArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -13,11 +14,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const items = args._.slice(1);
+    const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
-    const result = await openInInstance(args.instance, items, ctx.openDeps(), {
-      configured: configuredFor(ctx.config(), args.instance, args.disposable),
-      disposable: args.disposable,
-    });
+    const result = await openInInstance(target, items, ctx.openDeps(), { configured: configuredFor(ctx.config(), target) });
     for (const opened of result.opened) log.info(`${result.instance} opens ${opened}`);
     if (!result.session) return;
     // This process started the instance, so it supervises it, as `run` would.

@@ -4,7 +4,8 @@ import { splitAtDashDash } from "../core/argv.ts";
 import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/window-size.ts";
 import { UsageError } from "../core/errors.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
-import { runSession, type RunOptions } from "../services/run-session.ts";
+import { parseRunTarget } from "../core/instance-name.ts";
+import { type RunOptions, runSession } from "../services/session/run.ts";
 import { LINKS_FORMS, parseLinksPolicy } from "../core/bridge/links.ts";
 import { configuredFor, disposableArg, instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
@@ -41,11 +42,11 @@ export default defineCommand({
     const extra = args._.slice(1, args._.length - appArgs.length);
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
 
+    const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
     const options: RunOptions = {
       appArgs,
-      configured: configuredFor(ctx.config(), args.instance, args.disposable),
-      disposable: args.disposable,
+      configured: configuredFor(ctx.config(), target),
       size: parseSize(args.size),
       dpi: parseDpi(args.dpi),
       network: args.network as Network | undefined,
@@ -55,7 +56,7 @@ export default defineCommand({
       noBuild: args.build === false,
       links: parseLinks(args.links),
     };
-    const result = await runSession(args.instance, ctx.sessionDeps(), options);
+    const result = await runSession(target, ctx.sessionDeps(), options);
     const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
     log.info(`${result.instance} ended: ${why}`);
     process.exitCode = result.exitCode;

@@ -30,6 +30,29 @@ export const UNPRIVILEGED_ID = 1000;
 /** Enough for a browser's process tree, far too few for a fork bomb to hurt the host. */
 export const PIDS_LIMIT = 1024;
 
+/**
+ * A socket a session capability serves for the instance (adapters/pulse-relay.ts, the desktop
+ * bus), bound at a fixed place in the container, and the variable that tells the app where.
+ */
+export interface ContainerSocket {
+  /** Host path, in the instance's runtime dir. */
+  host: string;
+  /** Where the app finds it: one of CONTAINER_PATHS. */
+  container: string;
+  variable: string;
+  value: string;
+}
+
+/** The sound relay's socket: libpulse reads PULSE_SERVER. */
+export function soundSocket(host: string): ContainerSocket {
+  return { host, container: CONTAINER_PATHS.pulseSocket, variable: "PULSE_SERVER", value: `unix:${CONTAINER_PATHS.pulseSocket}` };
+}
+
+/** The instance's own bus (served by its dbus-daemon, never the host's). */
+export function busSocket(host: string): ContainerSocket {
+  return { host, container: CONTAINER_PATHS.busSocket, variable: "DBUS_SESSION_BUS_ADDRESS", value: `unix:path=${CONTAINER_PATHS.busSocket}` };
+}
+
 export interface ContainerSpecInput {
   instance: InstanceName;
   policy: AppPolicy;
@@ -52,12 +75,10 @@ export interface ContainerSpecInput {
   supervisor: { pid: number; start: string };
   /** Overrides the app's label (from config or flags). */
   network?: Network;
-  /** Host path of this instance's pulse socket, when audio is on. */
-  pulseSocket?: string;
   /** Shared folders; `source` names the folder the supervisor checked and holds open (adapters/shared-folders.ts). */
   shared?: { source: string; target: string; readOnly: boolean }[];
-  /** Host path of the instance's bus socket, when its bridge runs. */
-  bus?: { socket: string };
+  /** The sockets of ours the session's capabilities hand the app (sound, the desktop bus), in their order. */
+  sockets?: ContainerSocket[];
   appArgs?: string[];
 }
 
@@ -72,9 +93,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
     // The persistent home, owned by the user the app runs as.
     ...(typeof input.home === "string" ? [`${input.home}:${CONTAINER_PATHS.home}`] : []),
-    ...(input.pulseSocket ? [`${input.pulseSocket}:${CONTAINER_PATHS.pulseSocket}`] : []),
-    // The instance's own bus (served by its dbus-daemon, never the host's).
-    ...(input.bus ? [`${input.bus.socket}:${CONTAINER_PATHS.busSocket}`] : []),
+    // Each capability's own socket, served by this instance's supervisor: never a host socket.
+    ...(input.sockets ?? []).map((s) => `${s.host}:${s.container}`),
   ];
   // Shared folders are not binds by path: runc makes binds in a mount namespace of its own, where
   // our /proc/<pid>/fd/<n> cannot be a bind source (EINVAL), and a path could be swapped for a
@@ -98,12 +118,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Hostname: instance.app,
     User: `${input.user.uid}:${input.user.gid}`,
     WorkingDir: CONTAINER_PATHS.home,
-    Env: [
-      `DISPLAY=:${display}`,
-      `HOME=${CONTAINER_PATHS.home}`,
-      ...(input.pulseSocket ? [`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`] : []),
-      ...(input.bus ? [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`] : []),
-    ],
+    Env: [`DISPLAY=:${display}`, `HOME=${CONTAINER_PATHS.home}`, ...(input.sockets ?? []).map((s) => `${s.variable}=${s.value}`)],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,
       [CONTAINER_LABEL.supervisorPid]: String(input.supervisor.pid),

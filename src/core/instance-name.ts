@@ -1,4 +1,4 @@
-import { InvalidInstanceNameError } from "./errors.ts";
+import { InvalidInstanceNameError, UsageError } from "./errors.ts";
 
 /**
  * The instance name grammar (also in the README):
@@ -88,4 +88,22 @@ export function containerName(name: InstanceName): string {
 
 export function imageName(app: string): string {
   return `dockercask/${app}`;
+}
+
+/**
+ * What `run` and `open` were asked to start, parsed once where the name comes in: an instance,
+ * or a disposable one of an app (its name is chosen when its lock is taken).
+ */
+export type RunTarget = { disposable: false; name: InstanceName } | { disposable: true; app: string };
+
+export function parseRunTarget(input: string, disposable: boolean | undefined): RunTarget {
+  const name = parseInstanceName(input);
+  if (!disposable) return { disposable: false, name };
+  if (name.id) throw new UsageError(`--disposable takes an app, not an instance: "${name.full}"`, `Its name is chosen for it: dockercask run ${name.app} --disposable`);
+  return { disposable: true, app: name.app };
+}
+
+/** The app a target runs. */
+export function targetApp(target: RunTarget): string {
+  return target.disposable ? target.app : target.name.app;
 }

@@ -1,3 +1,4 @@
+import type { LeftoverProcess } from "./session/leftovers.ts";
 /** Xephyr's command line, built as data (the adapter only runs it). */
 export interface XephyrOptions {
   /** The server-side cookie file. */
@@ -73,3 +74,10 @@ export function hostDpi(host: { width: number; widthMm: number } | undefined): n
 export function isXephyrCommandLine(argv: readonly string[]): boolean {
   return argv[0]?.endsWith("Xephyr") ?? false;
 }
+
+/** An instance's Xephyr, as the reaper finds it after its supervisor died. */
+export const XEPHYR_LEFTOVER: LeftoverProcess = {
+  what: "Xephyr",
+  recorded: (state) => (state.xephyrPid ? { pid: state.xephyrPid, start: state.xephyrStart } : undefined),
+  isOurs: (argv) => isXephyrCommandLine(argv),
+};

@@ -1,7 +1,7 @@
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 import { BASE_APP, getApp, type Catalog } from "../core/catalog.ts";
 import { isDisposableName, ReservedNameError } from "../core/disposable.ts";
-import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError, UsageError } from "../core/errors.ts";
+import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
 import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
 
 export interface InstanceDeps {
@@ -11,24 +11,27 @@ export interface InstanceDeps {
 
 /** Validates everything about a new instance without writing anything. */
 export function checkNewInstance(input: string, catalog: Catalog): InstanceName {
-  const name = parseInstanceName(input);
-  if (name.app === BASE_APP) {
+  return checkRunnable(parseInstanceName(input), catalog);
+}
+
+/** An instance that may be started: its app is in the catalog, and its name is not a disposable one's. */
+export function checkRunnable(name: InstanceName, catalog: Catalog): InstanceName {
+  checkRunnableApp(name.app, catalog);
+  if (isDisposableName(name)) throw new ReservedNameError(name.full);
+  return name;
+}
+
+/** An app that may be run: in the catalog, and not the shared base. */
+export function checkRunnableApp(app: string, catalog: Catalog): string {
+  if (app === BASE_APP) {
     throw new DockercaskError(`"${BASE_APP}" is the shared base image, not an app you can run`, {
       code: "E_NOT_RUNNABLE",
       hint: '"dockercask list" shows the apps; try "dockercask add xeyes".',
       exitCode: 2,
     });
   }
-  getApp(catalog, name.app);
-  if (isDisposableName(name)) throw new ReservedNameError(name.full);
-  return name;
-}
-
-/** Validates the app of a disposable instance (`run <app> --disposable`): an app, no `#id`. */
-export function checkDisposableApp(input: string, catalog: Catalog): string {
-  const name = parseInstanceName(input);
-  if (name.id) throw new UsageError(`--disposable takes an app, not an instance: "${name.full}"`, `Its name is chosen for it: dockercask run ${name.app} --disposable`);
-  return checkNewInstance(name.app, catalog).app;
+  getApp(catalog, app);
+  return app;
 }
 
 /**

@@ -3,13 +3,13 @@ import type { ContainerFiles, InboxFile } from "../ports/container-files.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import { CONTAINER_PATHS, containerUser } from "../core/container-spec.ts";
 import { DockercaskError, UsageError } from "../core/errors.ts";
-import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
+import type { InstanceName, RunTarget } from "../core/instance-name.ts";
 import { checkUrl, classifyItem, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/open-items.ts";
 import type { SessionState } from "../core/runtime.ts";
 import { generateCookie } from "../core/xauth.ts";
 import { recipePolicy } from "./app-policy.ts";
-import { checkNewInstance } from "./instances.ts";
-import { runSession, type RunOptions, type RunResult, type RunSessionDeps } from "./run-session.ts";
+import { checkRunnable } from "./instances.ts";
+import { type RunOptions, type RunResult, type RunSessionDeps, runSession } from "./session/run.ts";
 
 /** What `open` needs besides what a session needs: the running sessions, the host files, the container's files. */
 export interface OpenDeps {
@@ -42,14 +42,6 @@ type Item = { kind: "url"; url: string } | { kind: "file"; file: InboxFile };
 const INBOX_PATH = `${CONTAINER_PATHS.home}/${INBOX_DIR}`;
 
 /**
- * Starts a disposable instance of `app` and resolves with its name once its container runs
- * (services/run-session.ts does the rest, until it ends). `options.appArgs` reach the app.
- */
-export async function runDisposable(app: string, deps: RunSessionDeps, options: RunOptions = {}): Promise<StartedInstance> {
-  return startInstance(app, deps, { ...options, disposable: true });
-}
-
-/**
  * Gives files and URLs to an instance and asks its app to open them. Everything is checked and
  * read before anything starts. A running instance gets the files put into its ~/Inbox and its
  * app's command run again with their paths (browsers, evince and LibreOffice hand them to the
@@ -57,16 +49,16 @@ export async function runDisposable(app: string, deps: RunSessionDeps, options: 
  * put into ~/Inbox before the app runs. `options.disposable` starts a new disposable instance
  * of the app `target` names.
  */
-export async function openInInstance(target: string, args: string[], deps: OpenDeps, options: RunOptions = {}): Promise<OpenResult> {
-  if (args.length === 0) throw new UsageError("name a file or a URL to open", `For example: dockercask open ${target} ./report.pdf`);
+export async function openInInstance(target: RunTarget, args: string[], deps: OpenDeps, options: RunOptions = {}): Promise<OpenResult> {
+  if (args.length === 0) throw new UsageError("name a file or a URL to open", `For example: dockercask open ${target.disposable ? `${target.app} --disposable` : target.name.full} ./report.pdf`);
   const items = readItems(args, deps.readFile, options.openMaxBytes ?? options.configured?.openMaxBytes ?? DEFAULT_OPEN_MAX);
-  if (options.disposable) return startWith(target, items, () => false, deps, options);
-  const name = parseInstanceName(target);
+  if (target.disposable) return startWith(target, items, () => false, deps, options);
+  const { name } = target;
   const state = deps.runtime.readState(name.full);
   if (state && deps.isAlive(state.pid, state.pidStart)) return openInRunning(name, state, items, deps);
-  checkNewInstance(name.full, deps.session.catalog);
+  checkRunnable(name, deps.session.catalog);
   const existing = new Set(deps.inboxNames(name));
-  return startWith(name.full, items, (n) => existing.has(n), deps, options);
+  return startWith(target, items, (n) => existing.has(n), deps, options);
 }
 
 /** URLs checked and files read, in the order given; the files together stay under `maxBytes`. */
@@ -115,7 +107,7 @@ async function openInRunning(name: InstanceName, state: SessionState, items: Ite
   return { instance: name.full, opened: appArgs };
 }
 
-async function startWith(input: string, items: Item[], isTaken: (name: string) => boolean, deps: OpenDeps, options: RunOptions): Promise<OpenResult> {
+async function startWith(target: RunTarget, items: Item[], isTaken: (name: string) => boolean, deps: OpenDeps, options: RunOptions): Promise<OpenResult> {
   const { files, appArgs } = await nameItems(items, isTaken);
   // The app waits for this marker, written after the files; its name is fresh, so nothing left
   // in a persistent home can let the app start early.
@@ -129,14 +121,14 @@ async function startWith(input: string, items: Item[], isTaken: (name: string) =
         },
       }
     : undefined;
-  const started = await startInstance(input, deps.session, { ...options, appArgs: [...appArgs, ...(options.appArgs ?? [])], inbox });
+  const started = await startInstance(target, deps.session, { ...options, appArgs: [...appArgs, ...(options.appArgs ?? [])], inbox });
   return { ...started, opened: appArgs };
 }
 
 /** Runs a session and resolves once its container runs (or it ended first), with its name. */
-async function startInstance(input: string, deps: RunSessionDeps, options: RunOptions): Promise<StartedInstance> {
+async function startInstance(target: RunTarget, deps: RunSessionDeps, options: RunOptions): Promise<StartedInstance> {
   const up = Promise.withResolvers<string>();
-  const session = runSession(input, deps, {
+  const session = runSession(target, deps, {
     ...options,
     onStarted: (instance) => {
       up.resolve(instance);

@@ -1,6 +1,7 @@
 import type { ContainerClient } from "../ports/container-client.ts";
 import { CONTAINER_LABEL } from "../core/container-spec.ts";
 import type { SessionState } from "../core/runtime.ts";
+import { type LeftoverProcess, leftoversToEnd } from "../core/session/leftovers.ts";
 
 export interface ReaperDeps {
   runtime: {
@@ -11,8 +12,17 @@ export interface ReaperDeps {
   /** Undefined when Docker cannot be reached: containers are then left for a later reap. */
   containers?: ContainerClient;
   isAlive: (pid: number, start: string | undefined) => boolean;
-  /** Ends a process we started, if it is still that process. */
-  killProcess: (pid: number, start: string | undefined) => void;
+  /**
+   * The host processes a session may leave behind (its window's Xephyr, each capability's own:
+   * cli/wiring/session.ts lists them), and how to reach them: a pid is ended only while it is
+   * still the process that was recorded, and ours by its command line (core/session/leftovers.ts).
+   */
+  leftovers: {
+    kinds: readonly LeftoverProcess[];
+    runtimeRoot: string;
+    commandLine: (pid: number) => string[];
+    end: (pid: number) => void;
+  };
   /**
    * Pulse socket modules whose socket lies in our runtime root. Found by their socket path,
    * not by the index a state file recorded: indices mean nothing after a pulse restart.
@@ -45,8 +55,7 @@ export async function reapHostSide(deps: ReaperDeps, reported: Set<string>): Pro
     if (state && deps.isAlive(state.pid, state.pidStart)) continue;
     // A container Docker will not remove now stays labelled with its dead supervisor: the next reap retries.
     if (state?.container && deps.containers) await deps.containers.removeContainer(state.container).catch(() => {});
-    if (state?.xephyrPid) deps.killProcess(state.xephyrPid, state.xephyrStart);
-    if (state?.busPid) deps.killProcess(state.busPid, state.busStart);
+    if (state) for (const leftover of leftoversToEnd(state, deps.leftovers.kinds, { ...deps.leftovers, isAlive: deps.isAlive })) deps.leftovers.end(leftover.pid);
     deps.runtime.removeDir(name);
     reaped.push(name);
   }

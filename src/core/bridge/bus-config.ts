@@ -1,3 +1,4 @@
+import type { LeftoverProcess } from "../session/leftovers.ts";
 /**
  * The configuration of an instance's own D-Bus daemon. The app gets a real session bus (Hello,
  * names, matches: what libdbus, GDBus and Electron expect) whose only other peer is the
@@ -93,3 +94,13 @@ export function escapeAddressValue(value: string): string {
 function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
+
+/**
+ * An instance's dbus-daemon, as the reaper finds it after its supervisor died: a dbus-daemon
+ * whose config file lies under our runtime root (adapters/dbus-bridge.ts writes it there).
+ */
+export const BUS_LEFTOVER: LeftoverProcess = {
+  what: "the desktop bus",
+  recorded: (state) => (state.busPid ? { pid: state.busPid, start: state.busStart } : undefined),
+  isOurs: (argv, runtimeRoot) => /(^|\/)dbus-daemon$/.test(argv[0] ?? "") && argv.some((a) => a.startsWith(`--config-file=${runtimeRoot}/`)),
+};

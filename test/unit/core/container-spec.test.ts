@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildContainerSpec, CONTAINER_LABEL, CONTAINER_PATHS, containerUser, type ContainerSpecInput } from "../../../src/core/container-spec.ts";
+import { buildContainerSpec, busSocket, CONTAINER_LABEL, CONTAINER_PATHS, containerUser, soundSocket, type ContainerSpecInput } from "../../../src/core/container-spec.ts";
 import { parseInstanceName } from "../../../src/core/instance-name.ts";
 import { DEFAULT_POLICY, type AppPolicy } from "../../../src/core/policy.ts";
 import { seccompProfile } from "../../../src/core/seccomp.ts";
@@ -101,7 +101,7 @@ const rows: Row[] = [
   },
   {
     name: "audio on: the pulse socket",
-    input: { ...base, pulseSocket: "/run/user/1000/dockercask/xeyes/pulse.sock" },
+    input: { ...base, sockets: [soundSocket("/run/user/1000/dockercask/xeyes/pulse.sock")] },
     network: "none",
     ipc: "private",
     shmSize: 64 * 1024 * 1024,
@@ -160,7 +160,7 @@ const rows: Row[] = [
       instance: parseInstanceName("gimp#2"),
       policy: { ...policy, command: ["gimp"], network: "bridge", devices: ["/dev/dri"] },
       network: "none",
-      pulseSocket: "/run/p.sock",
+      sockets: [soundSocket("/run/p.sock"), busSocket("/run/b.sock")],
       shared: [{ source: "/proc/4242/fd/9", target: "/home/app/Pictures", readOnly: true }],
       appArgs: ["a.png"],
       user: { uid: 1234, gid: 100 },
@@ -169,7 +169,7 @@ const rows: Row[] = [
     ipc: "private",
     shmSize: 64 * 1024 * 1024,
     devices: ["/dev/dri"],
-    extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`],
+    extraBinds: [`/run/p.sock:${CONTAINER_PATHS.pulseSocket}`, `/run/b.sock:${CONTAINER_PATHS.busSocket}`],
     sharedMounts: [["/proc/4242/fd/9", "/home/app/Pictures", "bind,ro"]],
     cmd: ["gimp", "a.png"],
     containerName: "dockercask-gimp.2",
@@ -234,7 +234,8 @@ describe("buildContainerSpec", () => {
       expect(spec.Env?.filter((e) => e.startsWith("DISPLAY="))).toHaveLength(1);
       expect(spec.Env?.some((e) => e.startsWith("XAUTHORITY=") && !e.endsWith(CONTAINER_PATHS.xauthority))).toBe(false);
       expect(JSON.stringify(spec)).not.toMatch(/[0-9a-f]{32}/);
-      expect(spec.Env?.includes(`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`)).toBe(input.pulseSocket !== undefined);
+      expect(spec.Env?.includes(`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`)).toBe(input.sockets?.some((s) => s.container === CONTAINER_PATHS.pulseSocket) ?? false);
+      expect(spec.Env?.includes(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`)).toBe(input.sockets?.some((s) => s.container === CONTAINER_PATHS.busSocket) ?? false);
     });
 
     test("labels the instance, its supervisor and its display", () => {

@@ -5,7 +5,8 @@ import type { ImageClient } from "../../../src/ports/image-client.ts";
 import { createCatalog } from "../../../src/core/catalog.ts";
 import { OpenRefusedError } from "../../../src/core/open-items.ts";
 import { openInInstance, type OpenDeps } from "../../../src/services/open.ts";
-import type { RunSessionDeps } from "../../../src/services/run-session.ts";
+import type { RunSessionDeps } from "../../../src/services/session/run.ts";
+import { parseRunTarget } from "../../../src/core/instance-name.ts";
 
 const catalog = createCatalog({
   base: { Dockerfile: "FROM debian\n" },
@@ -51,7 +52,7 @@ function fakes(options: { inbox?: string[]; files?: Record<string, string> } = {
 describe("openInInstance, a running instance", () => {
   test("files go into ~/Inbox under free names, as the app's user; the app's command runs again with paths and URLs in order", async () => {
     const { deps, puts, execs } = fakes({ inbox: ["a.pdf"], files: { "/h/a.pdf": "A", "/h/b.txt": "B" } });
-    const result = await openInInstance("evince#a", ["/h/a.pdf", "https://example.org/", "/h/b.txt"], deps);
+    const result = await openInInstance(parseRunTarget("evince#a", false), ["/h/a.pdf", "https://example.org/", "/h/b.txt"], deps);
     expect(result).toEqual({ instance: "evince#a", opened: ["/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"] });
     expect(puts.map((p) => [p.dir, p.files.map((f) => f.name), p.owner])).toEqual([[{ home: "/home/app", name: "Inbox" }, ["a-1.pdf", "b.txt"], { uid: 1000, gid: 1000 }]]);
     expect(execs).toEqual([["evince", "--fullscreen", "/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"]]);
@@ -59,12 +60,12 @@ describe("openInInstance, a running instance", () => {
 
   test("the same name twice in one call: each gets its own", async () => {
     const { deps } = fakes({ files: { "/h/x.txt": "1", "/k/x.txt": "2" } });
-    expect((await openInInstance("evince#a", ["/h/x.txt", "/k/x.txt"], deps)).opened).toEqual(["/home/app/Inbox/x.txt", "/home/app/Inbox/x-1.txt"]);
+    expect((await openInInstance(parseRunTarget("evince#a", false), ["/h/x.txt", "/k/x.txt"], deps)).opened).toEqual(["/home/app/Inbox/x.txt", "/home/app/Inbox/x-1.txt"]);
   });
 
   test("URLs only: nothing is copied", async () => {
     const { deps, puts, execs } = fakes();
-    await openInInstance("evince#a", ["mailto:a@example.org"], deps);
+    await openInInstance(parseRunTarget("evince#a", false), ["mailto:a@example.org"], deps);
     expect(puts).toEqual([]);
     expect(execs).toEqual([["evince", "--fullscreen", "mailto:a@example.org"]]);
   });
@@ -77,15 +78,15 @@ describe("openInInstance refuses before anything is copied or started", () => {
     ["files over the cap together", ["/h/a.txt", "/h/b.txt"], { "/h/a.txt": "AAA", "/h/b.txt": "BBB" }, { openMaxBytes: 5 }, /together come to 6 B; the limit is 5 B/],
   ])("%s", async (_, args, files, options, message) => {
     const { deps, puts, execs } = fakes({ files });
-    expect(openInInstance("evince#a", args, deps, options)).rejects.toThrow(message);
+    expect(openInInstance(parseRunTarget("evince#a", false), args, deps, options)).rejects.toThrow(message);
     expect([puts, execs]).toEqual([[], []]);
   });
 
   test("nothing to open is a usage error", async () => {
-    expect(openInInstance("evince#a", [], fakes().deps)).rejects.toThrow(/name a file or a URL/);
+    expect(openInInstance(parseRunTarget("evince#a", false), [], fakes().deps)).rejects.toThrow(/name a file or a URL/);
   });
 
   test("a stopped instance with a reserved name is refused before it starts", async () => {
-    expect(openInInstance("evince#tmp-4", ["https://example.org/"], fakes().deps)).rejects.toThrow(/disposable instance's name/);
+    expect(openInInstance(parseRunTarget("evince#tmp-4", false), ["https://example.org/"], fakes().deps)).rejects.toThrow(/disposable instance's name/);
   });
 });

@@ -2,12 +2,17 @@ import { describe, expect, test } from "bun:test";
 import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
 import { CONTAINER_LABEL } from "../../../src/core/container-spec.ts";
 import type { SessionState } from "../../../src/core/runtime.ts";
+import { BUS_LEFTOVER } from "../../../src/core/bridge/bus-config.ts";
+import { XEPHYR_LEFTOVER } from "../../../src/core/xephyr.ts";
 import { reapOrphans, type ReaperDeps } from "../../../src/services/reaper.ts";
 
 /** pid -> start time of the processes that are alive. */
 type Processes = Record<number, string>;
 
-const LIVE: Processes = { 100: "t100", 200: "t200" };
+const LIVE: Processes = { 100: "t100", 200: "t200", 101: "t101", 301: "t301", 401: "t401" };
+/** What /proc says each live process runs: the supervisors are dockercask, the rest Xephyrs unless a test says otherwise. */
+const COMMAND_LINES: Record<number, string[]> = { 100: ["dockercask"], 200: ["dockercask"] };
+const ROOT = "/run/user/1000/dockercask";
 
 function state(instance: string, pid: number, pidStart: string, more: Partial<SessionState> = {}): SessionState {
   return { instance, pid, pidStart, startedAt: "2024-01-01T00:00:00Z", ...more };
@@ -31,7 +36,7 @@ interface World {
 }
 
 /** Plain-object fakes over a small world; every side effect lands in `events`, in order. */
-function createFakes(world: World, processes: Processes = LIVE) {
+function createFakes(world: World, processes: Processes = LIVE, commandLines: Record<number, string[]> = COMMAND_LINES) {
   const events: string[] = [];
   const sweeps: string[] = [];
   const logs: string[] = [];
@@ -58,7 +63,12 @@ function createFakes(world: World, processes: Processes = LIVE) {
     },
     containers: client,
     isAlive: (pid, start) => processes[pid] !== undefined && (start === undefined || processes[pid] === start),
-    killProcess: (pid, start) => void events.push(`kill ${pid} ${start}`),
+    leftovers: {
+      kinds: [XEPHYR_LEFTOVER, BUS_LEFTOVER],
+      runtimeRoot: ROOT,
+      commandLine: (pid) => commandLines[pid] ?? ["/usr/bin/Xephyr", ":5", "-auth", `${ROOT}/xeyes/xauth.server`],
+      end: (pid) => void events.push(`kill ${pid} ${processes[pid]}`),
+    },
     log: { info: (m) => void logs.push(m) },
   };
   if (world.pulse) {
@@ -161,6 +171,31 @@ describe("reapOrphans", () => {
     expect(await reapOrphans(fakes.deps)).toEqual([]);
     expect(fakes.events).toEqual([]);
     expect(fakes.logs).toEqual([]);
+  });
+});
+
+describe("reapOrphans: the host processes a dead session left", () => {
+  const dead = (more: Partial<SessionState>) => ({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", more) }], containers: [] });
+  const busDaemon = (config: string) => ["/usr/bin/dbus-daemon", "--nofork", "--print-address=3", `--config-file=${config}`];
+
+  test.each<[string, Partial<SessionState>, Processes, Record<number, string[]>, string[]]>([
+    [
+      "its Xephyr and its bus daemon are ended",
+      { xephyrPid: 301, xephyrStart: "t301", busPid: 302 },
+      { ...LIVE, 302: "t302" },
+      { 302: busDaemon(`${ROOT}/xeyes/bus.conf`) },
+      ["kill 301 t301", "kill 302 t302", "remove dir xeyes"],
+    ],
+    ["a Xephyr already gone is not signalled", { xephyrPid: 399, xephyrStart: "t399" }, LIVE, {}, ["remove dir xeyes"]],
+    ["a recorded pid now started at another time (reused) is not signalled", { xephyrPid: 301, xephyrStart: "an-older-start" }, LIVE, {}, ["remove dir xeyes"]],
+    ["a recorded Xephyr pid that now runs another program is not signalled", { xephyrPid: 301, xephyrStart: "t301" }, LIVE, { 301: ["/usr/bin/vim"] }, ["remove dir xeyes"]],
+    ["a dbus-daemon that is not ours (another config) is not signalled", { busPid: 302 }, { ...LIVE, 302: "t302" }, { 302: busDaemon("/usr/share/dbus-1/session.conf") }, ["remove dir xeyes"]],
+    ["a dbus-daemon whose config only looks like ours is not signalled", { busPid: 302 }, { ...LIVE, 302: "t302" }, { 302: busDaemon(`${ROOT}-evil/xeyes/bus.conf`) }, ["remove dir xeyes"]],
+    ["the bus pid is a Xephyr: not ours as a bus", { busPid: 301 }, LIVE, {}, ["remove dir xeyes"]],
+  ])("%s", async (_, more, processes, commandLines, events) => {
+    const fakes = createFakes(dead(more), processes, { ...COMMAND_LINES, ...commandLines });
+    await reapOrphans(fakes.deps);
+    expect(fakes.events).toEqual(events);
   });
 });
 

@@ -1,7 +1,7 @@
 /** The links and notifications policy where it is set: labels, config.toml, and the container it makes. */
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../../../../src/core/config.ts";
-import { buildContainerSpec, CONTAINER_PATHS } from "../../../../src/core/container-spec.ts";
+import { buildContainerSpec, busSocket, CONTAINER_PATHS } from "../../../../src/core/container-spec.ts";
 import { parseInstanceName } from "../../../../src/core/instance-name.ts";
 import { DEFAULT_POLICY, parsePolicy } from "../../../../src/core/policy.ts";
 
@@ -53,7 +53,7 @@ describe("the container", () => {
   };
 
   test("with a bridge: its bus socket and the bus address; the shims are the image's, so PATH and $BROWSER stay the image's", () => {
-    const spec = buildContainerSpec({ ...input, bus: { socket: "/r/bus.sock" } });
+    const spec = buildContainerSpec({ ...input, sockets: [busSocket("/r/bus.sock")] });
     expect(spec.HostConfig?.Binds).toContain(`/r/bus.sock:${CONTAINER_PATHS.busSocket}`);
     expect(spec.Env).toContain(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`);
     expect(spec.Env?.filter((e) => /^(PATH|BROWSER)=/.test(e))).toEqual([]);

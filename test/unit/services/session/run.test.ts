@@ -1,18 +1,95 @@
-import { parseInstanceName } from "../../../src/core/instance-name.ts";
+import { parseInstanceName } from "../../../../src/core/instance-name.ts";
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
-import type { ContainerClient } from "../../../src/ports/container-client.ts";
-import type { ImageClient } from "../../../src/ports/image-client.ts";
-import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
-import type { XephyrHandle } from "../../../src/ports/xephyr.ts";
-import type { EngineClient } from "../../../src/ports/engine-client.ts";
-import type { EngineIdentity } from "../../../src/core/engine.ts";
-import type { InspectedContainer } from "../../../src/core/hardening-check.ts";
-import { createCatalog } from "../../../src/core/catalog.ts";
-import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../src/core/errors.ts";
-import type { SessionState } from "../../../src/core/runtime.ts";
-import type { XephyrOptions } from "../../../src/core/xephyr.ts";
-import { runSession, type RunOptions, type RunSessionDeps } from "../../../src/services/run-session.ts";
+import type { ContainerClient } from "../../../../src/ports/container-client.ts";
+import type { ImageClient } from "../../../../src/ports/image-client.ts";
+import type { InstanceRecord, InstanceStore } from "../../../../src/ports/instance-store.ts";
+import type { XephyrHandle } from "../../../../src/ports/xephyr.ts";
+import type { EngineClient } from "../../../../src/ports/engine-client.ts";
+import type { EngineIdentity } from "../../../../src/core/engine.ts";
+import type { InspectedContainer } from "../../../../src/core/hardening-check.ts";
+import { createCatalog } from "../../../../src/core/catalog.ts";
+import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../../src/core/errors.ts";
+import type { SessionState } from "../../../../src/core/runtime.ts";
+import type { XephyrOptions } from "../../../../src/core/xephyr.ts";
+import { parseRunTarget } from "../../../../src/core/instance-name.ts";
+import type { ClipboardPolicy } from "../../../../src/core/policy.ts";
+import type { SharedFolder } from "../../../../src/core/shared-folders.ts";
+import type { HostResources } from "../../../../src/core/limits.ts";
+import type { AcquireResult } from "../../../../src/ports/runtime-dirs.ts";
+import type { InstanceName } from "../../../../src/core/instance-name.ts";
+import type { Catalog } from "../../../../src/core/catalog.ts";
+import { createClipboardCapability } from "../../../../src/services/session/clipboard.ts";
+import { createDesktopBusCapability, type DesktopBusOptions } from "../../../../src/services/session/desktop-bus.ts";
+import { runSession as runParsed, type RunOptions as SessionOptions, type RunSessionDeps } from "../../../../src/services/session/run.ts";
+import { createSoundCapability } from "../../../../src/services/session/sound.ts";
+
+/**
+ * Every port of a session as one flat object of fakes, so a test replaces one of them by name;
+ * `toDeps` puts them where the session takes them (the window's, the container's, each
+ * capability's), through the real capability modules.
+ */
+interface FakePorts {
+  catalog: Catalog;
+  store: InstanceStore;
+  preflight: () => void;
+  docker: () => Promise<ImageClient & ContainerClient & EngineClient>;
+  writePrivateFile: (path: string, content: string) => void;
+  reapHost: () => Promise<void>;
+  reapContainers: () => Promise<void>;
+  openSharedFolders: (folders: SharedFolder[]) => { mounts: { source: string; target: string; readOnly: boolean }[]; close(): void };
+  ensureImage: (app: string, options: { noBuild?: boolean }) => Promise<void>;
+  acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
+  claimHome: (home: string, owner: { uid: number; gid: number }) => void;
+  writeAuthFiles: (files: { server: string; client: string }, cookie: string, owner?: { uid: number; gid: number }) => Promise<void>;
+  startXephyr: (options: Omit<XephyrOptions, "displayFd">) => Promise<XephyrHandle>;
+  queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
+  raiseWindow: (title: string) => Promise<boolean>;
+  pulse: {
+    serverSocket(): string | undefined;
+    relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string } }): Promise<{ stop(): void }>;
+  };
+  startBridge?: (options: DesktopBusOptions) => Promise<{ socket: string; pid: number; stop(): void }>;
+  startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
+  onTerminate: (handler: (signal: string) => void) => () => void;
+  host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
+  log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
+}
+
+function toDeps(p: FakePorts): RunSessionDeps {
+  return {
+    catalog: p.catalog,
+    store: p.store,
+    preflight: () => p.preflight(),
+    reapHost: () => p.reapHost(),
+    openSharedFolders: (folders) => p.openSharedFolders(folders),
+    lock: { acquireRuntime: (name, state) => p.acquireRuntime(name, state), raiseWindow: (title) => p.raiseWindow(title) },
+    window: { writeAuthFiles: (...a) => p.writeAuthFiles(...a), startXephyr: (o) => p.startXephyr(o), queryHostScreen: () => p.queryHostScreen() },
+    container: {
+      docker: () => p.docker(),
+      reapContainers: () => p.reapContainers(),
+      ensureImage: (app, o) => p.ensureImage(app, o),
+      claimHome: (home, owner) => p.claimHome(home, owner),
+      writePrivateFile: (path, content) => p.writePrivateFile(path, content),
+    },
+    capabilities: [
+      createSoundCapability({ serverSocket: () => p.pulse.serverSocket(), relay: (path, upstream, o) => p.pulse.relay(path, upstream, o) }),
+      createDesktopBusCapability({ available: () => p.startBridge !== undefined, start: (o) => p.startBridge!(o), instances: () => p.store.list().map((r) => r.name.full) }),
+      createClipboardCapability({ start: (o) => p.startClipboard(o) }),
+    ],
+    onTerminate: (handler) => p.onTerminate(handler),
+    host: p.host,
+    log: p.log,
+  };
+}
+
+type RunOptions = SessionOptions & { disposable?: boolean };
+
+/** The session as `run` starts it: the name parsed where it comes in, then the ports put in place. */
+async function runSession(input: string, ports: FakePorts, options: RunOptions = {}) {
+  const { disposable, ...rest } = options;
+  return runParsed(parseRunTarget(input, disposable), toDeps(ports), rest);
+}
 
 /** A catalog whose xeyes recipe writes `labels`: the policy is read from there, not from the image. */
 const catalogWith = (labels: Record<string, string>) =>
@@ -34,7 +111,7 @@ const TEARDOWN = ["unsubscribe", "stop clipboard", "remove container c1", "stop 
 const isTeardown = (e: string) => TEARDOWN.includes(e) || e.startsWith("unload pulse") || e === "stop relay";
 
 interface Harness {
-  deps: RunSessionDeps;
+  deps: FakePorts;
   /** Every side effect, in the order it happened. */
   events: string[];
   logs: string[];
@@ -44,8 +121,8 @@ interface Harness {
   auth: { files: { server: string; client: string }; cookie: string; owner?: { uid: number; gid: number } }[];
   claimed: { home: string; owner: { uid: number; gid: number } }[];
   raised: string[];
-  clipboards: Parameters<RunSessionDeps["startClipboard"]>[0][];
-  relays: Parameters<RunSessionDeps["pulse"]["relay"]>[2][];
+  clipboards: Parameters<FakePorts["startClipboard"]>[0][];
+  relays: Parameters<FakePorts["pulse"]["relay"]>[2][];
   /** The container's exit code, when the test decides. */
   app: PromiseWithResolvers<number>;
   /** Xephyr's exit, when the test decides (the user closes the window). */
@@ -65,17 +142,13 @@ interface Harness {
  * `labels` are the ones the app's recipe writes; the image carries them too, plus `inherited`
  * (what a parent image would hand down).
  */
-function createHarness(
-  tweak: (h: Harness) => Partial<RunSessionDeps> = () => ({}),
-  labels: Record<string, string> = { "io.dockercask.command": "xeyes" },
-  inherited: Record<string, string> = {},
-): Harness {
+function createHarness(tweak: (h: Harness) => Partial<FakePorts> = () => ({}), labels: Record<string, string> = { "io.dockercask.command": "xeyes" }, inherited: Record<string, string> = {}): Harness {
   const catalog = catalogWith(labels);
   const events: string[] = [];
   const logs: string[] = [];
   let handler: ((signal: string) => void) | undefined;
   const h: Harness = {
-    deps: undefined as unknown as RunSessionDeps,
+    deps: undefined as unknown as FakePorts,
     events,
     logs,
     specs: [],
@@ -365,7 +438,7 @@ describe("runSession: a teardown step that fails", () => {
 
 describe("runSession: a signal while starting", () => {
   /** Wraps one dependency so that SIGTERM arrives while it runs. */
-  const signalDuring = (h: Harness, where: "writeAuthFiles" | "startXephyr" | "startClipboard" | "runContainer"): Partial<RunSessionDeps> => {
+  const signalDuring = (h: Harness, where: "writeAuthFiles" | "startXephyr" | "startClipboard" | "runContainer"): Partial<FakePorts> => {
     const base = { ...h.deps };
     switch (where) {
       case "writeAuthFiles":
@@ -682,7 +755,7 @@ describe("runSession: sound", () => {
     expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
   });
 
-  test.each<[string, Partial<RunSessionDeps["pulse"]>, string]>([
+  test.each<[string, Partial<FakePorts["pulse"]>, string]>([
     ["no sound server is there", { serverSocket: () => undefined }, "info: no PulseAudio"],
     ["the relay cannot start", { relay: async () => Promise.reject(new Error("EADDRINUSE")) }, "warn: running without sound: EADDRINUSE"],
   ])("%s: the app runs without sound, and the user is told", async (_, pulse, said) => {
@@ -780,7 +853,7 @@ describe("runSession: resource limits", () => {
   /** A container whose engine answers `oom` when asked whether the OOM killer struck. */
   const withOom =
     (oom: boolean) =>
-    (h: Harness): Partial<RunSessionDeps> => {
+    (h: Harness): Partial<FakePorts> => {
       const base = h.deps.docker;
       return {
         docker: async () => {
@@ -957,7 +1030,7 @@ describe("runSession: a disposable instance", () => {
   /** Runtime dirs held by live sessions: acquiring one of them fails, as the real lock does. */
   const withHeld =
     (held: string[]) =>
-    (h: Harness): Partial<RunSessionDeps> => ({
+    (h: Harness): Partial<FakePorts> => ({
       acquireRuntime(name, state) {
         h.events.push(`acquire ${name.full}`);
         if (held.includes(name.full)) return { ok: false, owner: { ...state, pid: 1 } };
@@ -1018,5 +1091,82 @@ describe("runSession: a disposable instance", () => {
     expect(session).rejects.toThrow("no room");
     await until(h, "remove runtime dir");
     expect(h.events).toContain("remove container c1");
+  });
+});
+
+describe("runSession: capabilities", () => {
+  const audioApp = { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true" };
+  const withBus = (h: Harness): Partial<FakePorts> => ({
+    startBridge: async (options) => {
+      h.events.push(`start bus ${options.instance.full}`);
+      return { socket: `${options.runtimeDir}/bus.sock`, pid: 808, stop: () => void h.events.push("stop bus") };
+    },
+  });
+
+  test("each hands the container its socket and variable, in the list's order, and records what the reaper needs", async () => {
+    const h = createHarness(withBus, audioApp);
+    await runToAppExit(h);
+    expect(h.specs[0]?.HostConfig?.Binds?.slice(-2)).toEqual(["/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock", "/run/dc/xeyes/bus.sock:/run/dockercask/bus.sock"]);
+    expect(h.specs[0]?.Env?.slice(-2)).toEqual(["PULSE_SERVER=unix:/run/dockercask/pulse.sock", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/dockercask/bus.sock"]);
+    expect(h.states.at(-1)).toMatchObject({ busPid: 808, container: "c1", xephyrPid: 555 });
+  });
+
+  test("the teardown: after-container ones first, then container and window, then the mounted ones in reverse of the list, then the lock", async () => {
+    const h = createHarness(withBus, audioApp);
+    await runToAppExit(h);
+    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop bus", "stop relay", "remove runtime dir"]);
+  });
+
+  test("one whose stop fails: the others still stop and the lock still goes; the failure surfaces after", async () => {
+    const h = createHarness(
+      (h) => ({
+        startBridge: async (options) => ({
+          socket: `${options.runtimeDir}/bus.sock`,
+          pid: 808,
+          stop: () => {
+            h.events.push("stop bus");
+            throw new Error("the bus would not stop");
+          },
+        }),
+      }),
+      audioApp,
+    );
+    await expect(runToAppExit(h)).rejects.toThrow("the bus would not stop");
+    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop bus", "stop relay", "remove runtime dir"]);
+  });
+
+  test("Xephyr will not stop: the capabilities behind it and the lock still go", async () => {
+    const h = createHarness((h) => {
+      const base = h.deps.startXephyr;
+      return {
+        ...withBus(h),
+        startXephyr: async (options) => ({ ...(await base(options)), stop: async () => Promise.reject(new Error("Xephyr is stuck")) }),
+      };
+    }, audioApp);
+    await expect(runToAppExit(h)).rejects.toThrow("Xephyr is stuck");
+    expect(h.events).toContain("stop bus");
+    expect(h.events).toContain("stop relay");
+    expect(h.events.at(-1)).toBe("remove runtime dir");
+  });
+
+  test("a mounted one that comes up after a sibling failed is still stopped", async () => {
+    const bus = Promise.withResolvers<{ socket: string; pid: number; stop(): void }>();
+    const h = createHarness((h) => ({
+      startBridge: () => bus.promise,
+      ensureImage: async () => {
+        setTimeout(() => bus.resolve({ socket: "/run/dc/xeyes/bus.sock", pid: 808, stop: () => void h.events.push("stop bus") }), 0);
+        throw new Error("the build failed");
+      },
+    }));
+    await expect(runSession("xeyes", h.deps)).rejects.toThrow("the build failed");
+    expect(h.events).toContain("stop bus");
+    expect(h.events.includes("run container")).toBe(false);
+  });
+
+  test("no dbus-daemon on the host: no bus, nothing said, the app runs", async () => {
+    const h = createHarness();
+    expect((await runToAppExit(h)).reason).toBe("app-exited");
+    expect(h.specs[0]?.Env?.join("\n")).not.toContain("DBUS_SESSION_BUS_ADDRESS");
+    expect(h.logs.filter((l) => l.startsWith("warn:"))).toEqual([]);
   });
 });

@@ -1,0 +1,84 @@
+import { createClipboardSide } from "../adapters/clipboard.ts";
+import { startBusEndpoint } from "../adapters/dbus-bridge.ts";
+import { localCookieHex } from "../adapters/host-display.ts";
+import { createHostNotifier } from "../adapters/host-notifier.ts";
+import { findExecutable, requireTools } from "../adapters/host-tools.ts";
+import { createLinkOpeners } from "../adapters/link-openers.ts";
+import { log } from "../adapters/log.ts";
+import { selfArgv } from "../adapters/process.ts";
+import type { createPulseClient } from "../adapters/pulse.ts";
+import type { Catalog } from "../core/catalog.ts";
+import { clipboardSelections } from "../core/clipboard.ts";
+import { parseInstanceName } from "../core/instance-name.ts";
+import type { InstanceStore } from "../ports/instance-store.ts";
+import { startClipboardBridge } from "../services/clipboard-bridge.ts";
+import { createDesktopBridge } from "../services/desktop-bridge.ts";
+import { createLinkRouter } from "../services/link-router.ts";
+import { createNotificationRelay } from "../services/notification-relay.ts";
+import type { SessionCapability } from "../services/session/capability.ts";
+import { type ClipboardStart, createClipboardCapability } from "../services/session/clipboard.ts";
+import { createDesktopBusCapability, type DesktopBusOptions } from "../services/session/desktop-bus.ts";
+import { createSoundCapability } from "../services/session/sound.ts";
+
+/** What the capabilities are wired from (cli/_context.ts). */
+export interface CapabilityWiring {
+  env: Record<string, string | undefined>;
+  catalog: () => Catalog;
+  store: InstanceStore;
+  pulse: ReturnType<typeof createPulseClient>;
+  /** Runs argv, made from an instance's app command, in its running container (services/exec-in.ts). */
+  execIn: (instance: string, argv: (command: string[]) => string[]) => Promise<boolean>;
+}
+
+/**
+ * The session's capabilities, in the order they start (services/session/capability.ts). A new
+ * one is a module in services/session/ and a line here; the reaper finds its leftovers from
+ * this list too.
+ */
+export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability[] {
+  return [
+    createSoundCapability(wiring.pulse),
+    createDesktopBusCapability({
+      available: () => findExecutable("dbus-daemon", wiring.env.PATH) !== undefined,
+      start: (options) => startDesktopBus(options, wiring),
+      instances: () => wiring.store.list().map((r) => r.name.full),
+    }),
+    createClipboardCapability({ start: (options) => startClipboard(options, wiring.env) }),
+  ];
+}
+
+/** The instance's bus: a dbus-daemon of its own, and behind it the links router and the notification relay. */
+async function startDesktopBus(options: DesktopBusOptions, { env, execIn, catalog, store }: CapabilityWiring) {
+  const from = options.instance.full;
+  const notifier = createHostNotifier(env);
+  const openers = createLinkOpeners({ env, self: selfArgv(), execIn, knownApp: (instance) => catalog().apps.has(parseInstanceName(instance).app), from });
+  const now = () => Date.now();
+  const bridge = createDesktopBridge({
+    links: createLinkRouter({ from, links: options.links, mail: options.mail, instances: () => store.list().map((r) => r.name.full), openers, now, log }),
+    notifications: createNotificationRelay({ instance: from, enabled: options.notifications, notifier, now, log }),
+  });
+  const endpoint = await startBusEndpoint({ runtimeDir: options.runtimeDir, handle: bridge.handle, log });
+  return {
+    ...endpoint,
+    stop: () => {
+      notifier.stop();
+      endpoint.stop();
+    },
+  };
+}
+
+/** The clipboard between the host display and the instance's, through xclip on each side. */
+async function startClipboard(options: ClipboardStart, env: Record<string, string | undefined>) {
+  const { xclip } = requireTools(["xclip"], env);
+  const app = { DISPLAY: `:${options.display}`, XAUTHORITY: options.authFile };
+  return startClipboardBridge({
+    policy: options.policy,
+    maxBytes: options.maxBytes,
+    selections: clipboardSelections(options.primary),
+    sides: {
+      host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+      app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
+    },
+    log,
+  });
+}

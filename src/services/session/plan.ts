@@ -1,0 +1,44 @@
+import type { Catalog } from "../../core/catalog.ts";
+import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard.ts";
+import type { InstanceSettings } from "../../core/config.ts";
+import { containerUser } from "../../core/container-spec.ts";
+import type { InstanceName } from "../../core/instance-name.ts";
+import type { AppPolicy, ClipboardPolicy } from "../../core/policy.ts";
+import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/runtime.ts";
+import { generateCookie } from "../../core/xauth.ts";
+import { recipePolicy } from "../app-policy.ts";
+
+/** What every part of a session shares, known before anything starts. */
+export interface SessionPlan {
+  name: InstanceName;
+  /** The instance's runtime dir: its lock, its cookie files and the sockets its capabilities serve. */
+  runtimeDir: string;
+  settings: InstanceSettings;
+  /** The recipe's (never the image's labels), so it is known before Docker is asked. */
+  policy: AppPolicy;
+  cookie: string;
+  authFiles: { server: string; client: string };
+  /** The uid:gid the app runs as (ours, or the image's `app` user when we are root). */
+  user: { uid: number; gid: number };
+  /** Whether that is another user than ours: then its home and cookie file are given to it. */
+  userIsOther: boolean;
+  /** The clipboard policy and cap: the config's, else the recipe's policy and the default cap. */
+  clipboard: { clipboard: ClipboardPolicy; clipboardMaxBytes: number };
+}
+
+/** A fresh cookie from the CSPRNG, and where its files go. */
+export function planSession(name: InstanceName, runtimeDir: string, settings: InstanceSettings, deps: { catalog: Catalog; host: { uid: number; gid: number } }): SessionPlan {
+  const policy = recipePolicy(deps.catalog, name.app);
+  const user = containerUser(deps.host);
+  return {
+    name,
+    runtimeDir,
+    settings,
+    policy,
+    cookie: generateCookie(),
+    authFiles: { server: `${runtimeDir}/${SERVER_AUTH_FILE}`, client: `${runtimeDir}/${CLIENT_AUTH_FILE}` },
+    user,
+    userIsOther: user.uid !== deps.host.uid,
+    clipboard: { clipboard: settings.clipboard ?? policy.clipboard, clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES },
+  };
+}

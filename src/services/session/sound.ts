@@ -1,0 +1,33 @@
+import { soundSocket } from "../../core/container-spec.ts";
+import { PULSE_SOCKET_FILE } from "../../core/runtime.ts";
+import { type SessionCapability, type SessionLog, withoutIt } from "./capability.ts";
+
+/** The host's sound server, reached through the instance's own filtered socket (adapters/pulse-relay.ts). */
+export interface SoundPort {
+  /** The host server's socket, when one is there. */
+  serverSocket(): string | undefined;
+  /** Serves the instance's socket at `path`, relayed and filtered to `upstream`. */
+  relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string }; log: SessionLog }): Promise<{ stop(): void }>;
+}
+
+/** Sound: a socket of the instance's own, relayed through the filter to the host's server. */
+export function createSoundCapability(port: SoundPort): SessionCapability {
+  return {
+    name: "sound",
+    starts: "before-container",
+    async start({ plan, log }) {
+      const { settings, policy, name } = plan;
+      if (!(settings.audio ?? policy.audio)) return undefined;
+      const upstream = port.serverSocket();
+      if (!upstream) {
+        log.info("no PulseAudio or PipeWire sound server answered: running without sound");
+        return undefined;
+      }
+      const path = `${plan.runtimeDir}/${PULSE_SOCKET_FILE}`;
+      // The server info names the host's user and machine; the app sees its own instead.
+      const options = { microphone: settings.microphone ?? policy.microphone, identity: { user: "app", host: name.app }, log };
+      const relay = await port.relay(path, upstream, options).catch(withoutIt<{ stop(): void }>("sound", log));
+      return relay && { socket: soundSocket(path), stop: () => relay.stop() };
+    },
+  };
+}
