@@ -5,7 +5,7 @@
  */
 import { TomlDate } from "smol-toml";
 import { MAX_CLIPBOARD_BYTES } from "./clipboard.ts";
-import type { InstanceSettings } from "./config.ts";
+import type { InstanceSettings } from "./settings.ts";
 import type { ConfigProblem } from "./errors.ts";
 import { explainInvalid, isValidAppName } from "./instance-name.ts";
 import { LIMIT_KEYS, parseLimit } from "./limits.ts";

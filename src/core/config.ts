@@ -1,17 +1,15 @@
 import { parse, TomlError } from "smol-toml";
-import type { LinksPolicy } from "./bridge/links.ts";
 import { type Context, describe, isTable, readNamedTables, readSettings, report, SETTING_KEYS } from "./config-table.ts";
 import { ENGINE_NAMES } from "./engine.ts";
 import { ConfigError } from "./errors.ts";
-import type { LimitSettings } from "./limits.ts";
 import { isOneOf } from "./one-of.ts";
-import type { ClipboardPolicy, Network } from "./policy.ts";
 import { refusalRules, type RefusalRules, type SharedFolder } from "./shared-folders.ts";
 import { suggestNearest } from "./suggest.ts";
+import type { InstanceSettings } from "./settings.ts";
 import { createKeyLocator } from "./toml-lines.ts";
-import type { SizeSpec } from "./window-size.ts";
 
 export type { SharedFolder };
+export type { InstanceSettings };
 
 /**
  * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
@@ -51,29 +49,6 @@ export type { SharedFolder };
  * error, so a typo cannot silently drop a setting that was meant to restrict an app. Reading
  * one table's keys is core/config-table.ts; the window's size and DPI, core/window-size.ts.
  */
-
-/** How one instance runs: from config.toml (merged by settingsFor) and from `run`'s flags, which win. */
-export interface InstanceSettings extends LimitSettings {
-  size?: SizeSpec;
-  dpi?: number;
-  network?: Network;
-  clipboard?: ClipboardPolicy;
-  /** Also carry PRIMARY (select-to-paste); off unless asked for, since every selection would cross. */
-  primary?: boolean;
-  /** Largest clipboard text or image carried, in bytes. */
-  clipboardMaxBytes?: number;
-  /** Most bytes `dockercask open` copies into the instance at once. */
-  openMaxBytes?: number;
-  audio?: boolean;
-  /** Record streams from the default source (never a monitor) through the sound relay. */
-  microphone?: boolean;
-  shared?: SharedFolder[];
-  /** Where links opened inside it go. */
-  links?: LinksPolicy;
-  /** Where a mailto link goes. */
-  mail?: LinksPolicy;
-  notifications?: boolean;
-}
 
 export interface DockercaskConfig {
   /** The container engine (core/engine.ts): an engine name or a unix:// socket. */

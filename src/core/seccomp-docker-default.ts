@@ -4,7 +4,7 @@
  * ships (see seccomp.ts), so that a profile adds to what Docker already allows and never
  * quietly drops a rule. Keep it verbatim; changes belong in seccomp.ts.
  */
-import type { SeccompProfile } from "./seccomp.ts";
+import type { SeccompProfile } from "./seccomp-profile.ts";
 
 export const DOCKER_DEFAULT_SECCOMP: SeccompProfile = {
   defaultAction: "SCMP_ACT_ERRNO",

@@ -4,29 +4,9 @@
  * rules, each with the reason it exists, so what a profile adds over Docker can be read here.
  */
 import { DOCKER_DEFAULT_SECCOMP } from "./seccomp-docker-default.ts";
+import type { SeccompArg, SeccompProfile, SeccompRule } from "./seccomp-profile.ts";
 
-export interface SeccompArg {
-  index: number;
-  value: number;
-  valueTwo?: number;
-  op: string;
-}
-
-export interface SeccompRule {
-  names: string[];
-  action: string;
-  errnoRet?: number;
-  args?: SeccompArg[];
-  comment?: string;
-  includes?: { arches?: string[]; caps?: string[]; minKernel?: string };
-  excludes?: { arches?: string[]; caps?: string[] };
-}
-
-export interface SeccompProfile {
-  defaultAction: string;
-  archMap: { architecture: string; subArchitectures: string[] }[];
-  syscalls: SeccompRule[];
-}
+export type { SeccompProfile };
 
 export const SECCOMP_PROFILES = ["default", "browser"] as const;
 export type SeccompProfileName = (typeof SECCOMP_PROFILES)[number];

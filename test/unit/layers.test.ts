@@ -37,6 +37,8 @@ interface Import {
   specifier: string;
   /** `import type` / `export type`: gone at run time, still a dependency between layers. */
   typeOnly: boolean;
+  /** `import("...")`: loaded when called, as cli/index.ts loads each command. */
+  dynamic?: boolean;
 }
 
 /** Every module a file imports: static, type-only, re-exports, side-effect and dynamic. */
@@ -44,7 +46,7 @@ function importsOf(code: string): Import[] {
   const found: Import[] = [];
   for (const m of code.matchAll(/^\s*(?:import|export)\b(\s+type\b)?[^;]*?\bfrom\s*["']([^"']+)["']/gms)) found.push({ specifier: m[2]!, typeOnly: Boolean(m[1]) });
   for (const m of code.matchAll(/^\s*import\s*["']([^"']+)["']/gm)) found.push({ specifier: m[1]!, typeOnly: false });
-  for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push({ specifier: m[1]!, typeOnly: false });
+  for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push({ specifier: m[1]!, typeOnly: false, dynamic: true });
   return found;
 }
 
@@ -125,4 +127,55 @@ test("no file in src/ imports upward", () => {
     });
   });
   expect(problems).toEqual([]);
+});
+
+/** The first import circle among `graph`'s files (file -> files it imports), as a path that ends where it began. */
+function findCycle(graph: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (file: string): string[] | undefined => {
+    if (state.get(file) === "done") return undefined;
+    if (state.get(file) === "open") return [...path.slice(path.indexOf(file)), file];
+    state.set(file, "open");
+    path.push(file);
+    for (const next of graph.get(file) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(file, "done");
+    return undefined;
+  };
+  for (const file of graph.keys()) {
+    const cycle = visit(file);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+describe("import circles", () => {
+  test.each<[string, Record<string, string[]>, string[] | undefined]>([
+    ["none", { a: ["b"], b: ["c"], c: [] }, undefined],
+    ["two files", { a: ["b"], b: ["a"] }, ["a", "b", "a"]],
+    ["three, entered from outside", { x: ["a"], a: ["b"], b: ["c"], c: ["a"] }, ["a", "b", "c", "a"]],
+    ["a diamond is no circle", { a: ["b", "c"], b: ["d"], c: ["d"], d: [] }, undefined],
+  ])("finds %s", (_, graph, expected) => {
+    expect(findCycle(new Map(Object.entries(graph)))).toEqual(expected);
+  });
+
+  // Type-only imports count: a circle of types still means neither file reads without the other.
+  // A dynamic import does not: the command tree loads each command lazily, and `__complete`
+  // reads the tree back the same way.
+  test("no file in src/ imports itself through others", () => {
+    const files = sourceFiles(SRC);
+    const graph = new Map(
+      files.map((file) => [
+        relative(SRC, file),
+        importsOf(readFileSync(file, "utf8"))
+          .filter((i) => !i.dynamic && i.specifier.startsWith(".") && i.specifier.endsWith(".ts"))
+          .map((i) => relative(SRC, resolve(dirname(file), i.specifier))),
+      ]),
+    );
+    expect(findCycle(graph)).toBeUndefined();
+  });
 });
