@@ -14,7 +14,7 @@ export interface SoundSocketOptions {
  * The host's sound server, as an instance meets it: through a socket that dockercask serves
  * itself and relays, filtered, to the server's own socket (adapters/pulse-relay.ts).
  */
-export interface PulseClient {
+export interface SoundServer {
   /** The host server's socket, when one is there (PulseAudio, or PipeWire's pipewire-pulse). */
   serverSocket(): string | undefined;
   /** Serves the instance's socket at `path`, relayed to `upstream`; ends with stop(). */
@@ -54,7 +54,7 @@ function isSocket(path: string): boolean {
   }
 }
 
-export function createPulseClient(env: Record<string, string | undefined>): PulseClient {
+export function createSoundServer(env: Record<string, string | undefined>): SoundServer {
   // LC_ALL=C: pactl translates its messages, and we read its output. Without pactl on the
   // host, every call fails like a command that is not found, instead of throwing from spawn.
   const pactl = async (args: string[]) =>

@@ -6,7 +6,7 @@ import { findExecutable, requireTools } from "../adapters/host-tools.ts";
 import { createLinkOpeners } from "../adapters/link-openers.ts";
 import { log } from "../adapters/log.ts";
 import { selfArgv } from "../adapters/process.ts";
-import type { createPulseClient } from "../adapters/pulse.ts";
+import type { SoundServer } from "../adapters/pulse.ts";
 import type { Catalog } from "../core/catalog.ts";
 import { clipboardSelections } from "../core/clipboard.ts";
 import { parseInstanceName } from "../core/instance-name.ts";
@@ -25,7 +25,7 @@ export interface CapabilityWiring {
   env: Record<string, string | undefined>;
   catalog: () => Catalog;
   store: InstanceStore;
-  pulse: ReturnType<typeof createPulseClient>;
+  sound: SoundServer;
   /** Runs argv, made from an instance's app command, in its running container (services/exec-in.ts). */
   execIn: (instance: string, argv: (command: string[]) => string[]) => Promise<boolean>;
 }
@@ -37,7 +37,7 @@ export interface CapabilityWiring {
  */
 export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability[] {
   return [
-    createSoundCapability(wiring.pulse),
+    createSoundCapability(wiring.sound),
     createDesktopBusCapability({
       available: () => findExecutable("dbus-daemon", wiring.env.PATH) !== undefined,
       start: (options) => startDesktopBus(options, wiring),

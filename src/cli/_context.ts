@@ -16,7 +16,7 @@ import { log } from "../adapters/log.ts";
 import { readHostFile } from "../adapters/open-files.ts";
 import { endProcess, isSameProcessAlive, processCommandLine, supervisorIdentity } from "../adapters/process.ts";
 import { createBuildReporter } from "../adapters/progress.ts";
-import { createPulseClient } from "../adapters/pulse.ts";
+import { createSoundServer } from "../adapters/pulse.ts";
 import { createRuntimeDirs } from "../adapters/runtime-dir.ts";
 import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { onTerminate, sleepUnless } from "../adapters/signals.ts";
@@ -48,7 +48,7 @@ export function createContext(env: Record<string, string | undefined> = process.
   const catalog = () => (loaded ??= load.catalog(paths));
   const store = createInstanceStore(paths);
   const runtime = createRuntimeDirs(env);
-  const pulse = createPulseClient(env);
+  const sound = createSoundServer(env);
   let docker: Promise<DockerClient> | undefined;
   // A config that cannot be read does not stop commands that need no settings (build, ps, stop):
   // they use the engine found. run, which needs the settings, reads the config itself and stops.
@@ -75,8 +75,8 @@ export function createContext(env: Record<string, string | undefined> = process.
     containers,
     isAlive: isSameProcessAlive,
     leftovers: { kinds: leftoverKinds(), runtimeRoot: runtime.root, commandLine: processCommandLine, end: endProcess },
-    pulseSockets: () => pulse.socketsUnder(runtime.root),
-    unloadPulseModule: (index) => pulse.unload(index),
+    pulseSockets: () => sound.socketsUnder(runtime.root),
+    unloadPulseModule: (index) => sound.unload(index),
     exists: existsSync,
     log,
   });
@@ -95,7 +95,7 @@ export function createContext(env: Record<string, string | undefined> = process.
   });
 
   const execIn = (instance: string, argv: (command: string[]) => string[]) => execInRunning(instance, argv, { runtime, isAlive: isSameProcessAlive, docker: connect });
-  const capabilities = () => sessionCapabilities({ env, catalog, store, pulse, execIn });
+  const capabilities = () => sessionCapabilities({ env, catalog, store, sound, execIn });
   /** What a session may leave on the host when its supervisor is killed: its window's Xephyr and each capability's own. */
   const leftoverKinds = () => [...WINDOW_LEFTOVERS, ...capabilities().flatMap((c) => (c.leftovers ? [c.leftovers] : []))];
 
