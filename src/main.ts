@@ -7,8 +7,8 @@ import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash } from "./core/argv.ts";
 import { isDockercaskError, UsageError, messageOf } from "./core/errors.ts";
-import { sanitizeTerminalText } from "./core/terminal-text.ts";
-import { suggestNearest } from "./core/suggest.ts";
+import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
+import { suggestNearest } from "./core/text/suggest.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 /** The exit code, or undefined to keep the one the command set (run passes on the app's). */

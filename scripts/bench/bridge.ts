@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseSessionState, STATE_FILE } from "../../src/core/runtime.ts";
+import { parseSessionState, STATE_FILE } from "../../src/core/instance/runtime.ts";
 import { installRecorderApp, pathWithout } from "../../test/e2e/bridge-helpers.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun, type RunningSession } from "../../test/e2e/session.ts";

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { processStartTime } from "../../src/adapters/process.ts";
-import { buildXephyrArgs } from "../../src/core/xephyr.ts";
+import { buildXephyrArgs } from "../../src/core/x11/xephyr.ts";
 import { childPids } from "./cpu.ts";
 import { fail } from "./errors.ts";
 import { collect, exitWithin, type Proc, readDisplayNumber, untilGone, withTimeout } from "./process.ts";

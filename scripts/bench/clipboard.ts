@@ -6,8 +6,8 @@
  */
 import { cpSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseInstanceName } from "../../src/core/instance-name.ts";
-import { CLIENT_AUTH_FILE } from "../../src/core/runtime.ts";
+import { parseInstanceName } from "../../src/core/instance/name.ts";
+import { CLIENT_AUTH_FILE } from "../../src/core/instance/runtime.ts";
 import { type Baseline, startBaseline, startIdleBun } from "./clipboard-baseline.ts";
 import { type IdleResult, idleWindow, treeTicks } from "./cpu.ts";
 import { fail } from "./errors.ts";

@@ -6,11 +6,11 @@
 import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { buildContainerSpec } from "../../src/core/container-spec.ts";
-import { parseInstanceName } from "../../src/core/instance-name.ts";
-import { resolveLimits } from "../../src/core/limits.ts";
-import type { parsePolicy } from "../../src/core/policy.ts";
-import { buildXephyrArgs } from "../../src/core/xephyr.ts";
+import { buildContainerSpec } from "../../src/core/container/spec.ts";
+import { parseInstanceName } from "../../src/core/instance/name.ts";
+import { resolveLimits } from "../../src/core/container/limits.ts";
+import type { parsePolicy } from "../../src/core/catalog/policy.ts";
+import { buildXephyrArgs } from "../../src/core/x11/xephyr.ts";
 import { BenchError, fail } from "./errors.ts";
 import { collect, containersLabelled, exitWithin, now, type Proc, readDisplayNumber, sh, untilGone, withTimeout } from "./process.ts";
 import type { Sandbox } from "./sandbox.ts";

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { processStartTime } from "../../src/adapters/process.ts";
-import { CONTAINER_LABEL } from "../../src/core/container-spec.ts";
-import { parseSessionState, type SessionState, STATE_FILE } from "../../src/core/runtime.ts";
+import { CONTAINER_LABEL } from "../../src/core/container/spec.ts";
+import { parseSessionState, type SessionState, STATE_FILE } from "../../src/core/instance/runtime.ts";
 import { collect, containersLabelled, exitWithin, now, type Proc, sh, untilGone } from "./process.ts";
 import type { Sandbox } from "./sandbox.ts";
 

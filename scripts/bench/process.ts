@@ -5,7 +5,7 @@
  */
 import { runProgram, type CommandResult } from "../../src/adapters/process.ts";
 import { withTimeout as within } from "../../src/core/with-timeout.ts";
-import { parseDisplayNumber } from "../../src/core/xephyr.ts";
+import { parseDisplayNumber } from "../../src/core/x11/xephyr.ts";
 import { BenchError, fail } from "./errors.ts";
 
 export type Proc = ReturnType<typeof Bun.spawn>;

@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryHostScreen } from "../../src/adapters/host-display.ts";
-import { defaultWindowSize, hostDpi } from "../../src/core/xephyr.ts";
+import { defaultWindowSize, hostDpi } from "../../src/core/x11/xephyr.ts";
 import { fail } from "./errors.ts";
 
 export interface Sandbox {

@@ -6,10 +6,10 @@
  * mounts and hardening (translated from buildContainerSpec), and times Xephyr start to window.
  */
 import { join } from "node:path";
-import { containerUser } from "../../src/core/container-spec.ts";
-import { parseInstanceName } from "../../src/core/instance-name.ts";
-import { parsePolicy } from "../../src/core/policy.ts";
-import { CLIENT_AUTH_FILE } from "../../src/core/runtime.ts";
+import { containerUser } from "../../src/core/container/spec.ts";
+import { parseInstanceName } from "../../src/core/instance/name.ts";
+import { parsePolicy } from "../../src/core/catalog/policy.ts";
+import { CLIENT_AUTH_FILE } from "../../src/core/instance/runtime.ts";
 import { BenchError, fail } from "./errors.ts";
 import { containerMarks, measureFloor, type Sample, type StartupSetup, watchForWindow } from "./floor.ts";
 import { startInstance } from "./instance.ts";

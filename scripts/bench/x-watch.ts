@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import x11 from "x11";
-import { encodeXauthority, FAMILY, parseXauthority } from "../../src/core/x11-setup.ts";
-import { COOKIE_PROTOCOL } from "../../src/core/xauth.ts";
+import { encodeXauthority, FAMILY, parseXauthority } from "../../src/core/x11/setup.ts";
+import { COOKIE_PROTOCOL } from "../../src/core/x11/xauth.ts";
 import { fail } from "./errors.ts";
 
 const now = () => performance.now();

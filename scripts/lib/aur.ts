@@ -3,8 +3,8 @@
  * data (the release's version and checksums, and the host tool table), so they cannot
  * disagree with each other or with the release. Pure; scripts/gen-aur.ts writes them.
  */
-import { COMPLETION_INSTALL_PATHS } from "../../src/core/completion-scripts.ts";
-import { SHELLS } from "../../src/core/completion.ts";
+import { COMPLETION_INSTALL_PATHS } from "../../src/core/commands/completion-scripts.ts";
+import { SHELLS } from "../../src/core/commands/completion.ts";
 import { DOCKER_ENGINE, HOMEPAGE, LICENSE, MAINTAINER, optionalPackages, releaseUrl, requiredPackages, SUMMARY } from "./project.ts";
 import { binaryName, RELEASE_TARGETS, shareFolderName, shareTarballName } from "./release.ts";
 

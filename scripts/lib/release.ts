@@ -3,11 +3,11 @@
  * every package installs (man page, completions, icons), and SHA256SUMS. Pure functions;
  * scripts/build.ts writes the files.
  */
-import { appIconName, GENERIC_ICON } from "../../src/core/desktop-entry.ts";
-import { renderCompletionScript, COMPLETION_INSTALL_PATHS } from "../../src/core/completion-scripts.ts";
-import { SHELLS } from "../../src/core/completion.ts";
-import type { CommandInfo } from "../../src/core/command-tree.ts";
-import { renderManPage } from "../../src/core/man-page.ts";
+import { appIconName, GENERIC_ICON } from "../../src/core/catalog/desktop-entry.ts";
+import { renderCompletionScript, COMPLETION_INSTALL_PATHS } from "../../src/core/commands/completion-scripts.ts";
+import { SHELLS } from "../../src/core/commands/completion.ts";
+import type { CommandInfo } from "../../src/core/commands/command-tree.ts";
+import { renderManPage } from "../../src/core/commands/man-page.ts";
 
 export interface ReleaseTarget {
   /** Bun's compile target. */

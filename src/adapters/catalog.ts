@@ -1,6 +1,6 @@
 import { builtinApps } from "../assets/apps.generated.ts";
-import { createCatalog, type Catalog } from "../core/catalog.ts";
-import type { DockercaskPaths } from "../core/paths.ts";
+import { createCatalog, type Catalog } from "../core/catalog/catalog.ts";
+import type { DockercaskPaths } from "../core/config/paths.ts";
 import { log } from "./log.ts";
 import { readUserCatalog } from "./user-catalog.ts";
 

@@ -1,7 +1,7 @@
 import type { XDisplay } from "x11";
-import { COOKIE_PROTOCOL } from "../core/xauth.ts";
-import { chooseTarget, contentOf, parseTargets, TEXT_TARGET } from "../core/clipboard-content.ts";
-import { isOwnerChange } from "../core/selection-targets.ts";
+import { COOKIE_PROTOCOL } from "../core/x11/xauth.ts";
+import { chooseTarget, contentOf, parseTargets, TEXT_TARGET } from "../core/clipboard/content.ts";
+import { isOwnerChange } from "../core/clipboard/selection-targets.ts";
 import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 import { type Ask, createSelectionTargets, resetAtomCache, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
 
@@ -123,7 +123,7 @@ async function watchOn(X: SelectionClient, root: number, selections: Selection[]
   }
   const byAtom = new Map([...atoms].map(([selection, atom]) => [atom, selection]));
   // Only the server's own XFixes event is a change: an app can send any event to our TARGETS
-  // window, and an owner's answer there is a core SelectionNotify (core/selection-targets.ts).
+  // window, and an owner's answer there is a core SelectionNotify (core/clipboard/selection-targets.ts).
   X.on("event", (event: { type?: number; rawData?: Uint8Array; selection?: number }) => {
     if (!isOwnerChange(event, fixes.firstEvent) || event.selection === undefined) return;
     const selection = byAtom.get(event.selection);
@@ -133,7 +133,7 @@ async function watchOn(X: SelectionClient, root: number, selections: Selection[]
 }
 
 /**
- * Asks the owner what it offers (TARGETS), picks one target (core/clipboard-content.ts: plain
+ * Asks the owner what it offers (TARGETS), picks one target (core/clipboard/content.ts: plain
  * text first, else an image) and reads its bytes as they are; stops reading (and says so) past
  * `maxBytes`. Undefined when empty or when nothing offered is carried. An owner that does not
  * answer TARGETS (some old clients) is still asked for text, as before images were carried.

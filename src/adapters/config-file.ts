@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { emptyConfig, parseConfig, type DockercaskConfig } from "../core/config.ts";
+import { emptyConfig, parseConfig, type DockercaskConfig } from "../core/config/config.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { DockercaskPaths, Env } from "../core/paths.ts";
-import { runtimeRoot } from "../core/runtime.ts";
-import { refusalRules } from "../core/shared-folders.ts";
+import type { DockercaskPaths, Env } from "../core/config/paths.ts";
+import { runtimeRoot } from "../core/instance/runtime.ts";
+import { refusalRules } from "../core/files/shared-folders.ts";
 import { readIfExists } from "./files.ts";
 
 export const CONFIG_FILE_NAME = "config.toml";

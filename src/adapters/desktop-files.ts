@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { DockercaskPaths } from "../core/paths.ts";
+import type { DockercaskPaths } from "../core/config/paths.ts";
 import { readIfExists, removeIfExists, writeFileAtomically } from "./files.ts";
 import { findExecutable } from "./host-tools.ts";
 import type { DesktopFiles } from "../ports/desktop-files.ts";

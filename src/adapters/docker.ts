@@ -1,8 +1,8 @@
 import type Dockerode from "dockerode";
 import { statSync } from "node:fs";
-import type { BuildEvent } from "../core/build-progress.ts";
-import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/engine.ts";
-import type { InspectedContainer } from "../core/hardening-check.ts";
+import type { BuildEvent } from "../core/catalog/build-progress.ts";
+import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/container/engine.ts";
+import type { InspectedContainer } from "../core/container/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError, messageOf } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
@@ -115,7 +115,7 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
     },
     async removeContainer(id) {
       try {
-        // v: with its anonymous volumes, the shared folders' mounts (core/container-spec.ts).
+        // v: with its anonymous volumes, the shared folders' mounts (core/container/spec.ts).
         await ops.removeContainer(id);
         return;
       } catch (error) {

@@ -1,6 +1,6 @@
 import { DockercaskError, DockerPermissionError } from "../core/errors.ts";
 import type { DoctorProbe, DockerStatus, PulseStatus } from "../ports/doctor-probe.ts";
-import type { EngineEndpoint } from "../core/engine.ts";
+import type { EngineEndpoint } from "../core/container/engine.ts";
 import { withTimeout } from "../core/with-timeout.ts";
 import { createDockerClient, translateDockerError } from "./docker.ts";
 import { queryHostScreen } from "./host-display.ts";

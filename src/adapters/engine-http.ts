@@ -9,7 +9,7 @@
  * heavy: builds, logs, exec, copying files in, and an engine that is not a unix socket.
  */
 
-import type { identifyEngine } from "../core/engine.ts";
+import type { identifyEngine } from "../core/container/engine.ts";
 
 type EngineFacts = Parameters<typeof identifyEngine>[0];
 

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
-import { chooseEngine, type EngineEndpoint } from "../core/engine.ts";
-import type { Env } from "../core/paths.ts";
+import { chooseEngine, type EngineEndpoint } from "../core/container/engine.ts";
+import type { Env } from "../core/config/paths.ts";
 
 /**
  * The engine endpoint for this invocation: `--engine` (main.ts passes it on as

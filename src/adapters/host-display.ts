@@ -1,8 +1,8 @@
 import { readIfExists } from "./files.ts";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import { createScreenQuery } from "../core/x11-monitors.ts";
-import { connectionAddress, isLocalDisplay, parseDisplayName, parseXauthority, pickCookie, type DisplayTarget, type HostScreen, type XauthEntry } from "../core/x11-setup.ts";
+import { createScreenQuery } from "../core/x11/monitors.ts";
+import { connectionAddress, isLocalDisplay, parseDisplayName, parseXauthority, pickCookie, type DisplayTarget, type HostScreen, type XauthEntry } from "../core/x11/setup.ts";
 import { log } from "./log.ts";
 
 export type { HostScreen };
@@ -12,7 +12,7 @@ const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
  * Connects to `display` as any X client would (with the user's Xauthority cookie for it), finds
- * the monitor that holds the pointer (core/x11-monitors.ts: two round trips, the whole screen
+ * the monitor that holds the pointer (core/x11/monitors.ts: two round trips, the whole screen
  * without RandR) and disconnects. Undefined when the display cannot be reached, refuses us, or
  * does not answer in time: callers fall back to defaults.
  */

@@ -4,8 +4,8 @@
  * sessions never notify, and a desktop without a bus must not slow or stop a run.
  */
 import { messageOf } from "../core/errors.ts";
-import type { HostNotification } from "../core/bridge/notifications.ts";
-import type { HostNotifier } from "../ports/desktop-bridge.ts";
+import type { HostNotification } from "../core/desktop-bus/notifications.ts";
+import type { HostNotifier } from "../ports/desktop-bus-calls.ts";
 
 /** A server that does not answer by then is as good as none; the app gets an error and runs on. */
 const CALL_TIMEOUT_MS = 5_000;

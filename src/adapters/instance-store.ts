@@ -1,8 +1,8 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, unlinkSync, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../core/errors.ts";
-import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance-name.ts";
-import type { DockercaskPaths } from "../core/paths.ts";
+import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance/name.ts";
+import type { DockercaskPaths } from "../core/config/paths.ts";
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 import { isMissing, removeIfExists, writeFileAtomically } from "./files.ts";
 

@@ -4,8 +4,8 @@
  * shell sees it anywhere.
  */
 import { spawn } from "node:child_process";
-import { askQuestionText } from "../core/bridge/links.ts";
-import type { LinkOpeners } from "../ports/desktop-bridge.ts";
+import { askQuestionText } from "../core/desktop-bus/links.ts";
+import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 import { findExecutable } from "./host-tools.ts";
 
 export interface LinkOpenerOptions {

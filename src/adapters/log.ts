@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from "consola";
-import { sanitizeTerminalText } from "../core/terminal-text.ts";
+import { sanitizeTerminalText } from "../core/text/terminal-text.ts";
 
 /**
  * The one logger. Everything it prints goes to stderr, so stdout carries only results

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { basename } from "node:path";
-import { describeFileKind, explainUnsafeFileName, OpenRefusedError, tooLargeError } from "../core/open-items.ts";
+import { describeFileKind, explainUnsafeFileName, OpenRefusedError, tooLargeError } from "../core/files/open-items.ts";
 
 /**
  * Reads a file the user named for `dockercask open`, whole, refusing anything but a regular

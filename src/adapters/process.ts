@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
-import { parseProcStartTime } from "../core/runtime.ts";
+import { parseProcStartTime } from "../core/instance/runtime.ts";
 
 export interface CommandResult {
   code: number;

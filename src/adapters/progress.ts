@@ -1,4 +1,4 @@
-import { sanitizeTerminalText } from "../core/terminal-text.ts";
+import { sanitizeTerminalText } from "../core/text/terminal-text.ts";
 import { isInteractive, log } from "./log.ts";
 import type { BuildReporter } from "../ports/build-reporter.ts";
 

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
-import { parseSessionState, readSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/runtime.ts";
-import type { Env } from "../core/paths.ts";
+import { parseSessionState, readSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/instance/runtime.ts";
+import type { Env } from "../core/config/paths.ts";
 import { writeFileAtomically } from "./files.ts";
 import { isSameProcessAlive } from "./process.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";

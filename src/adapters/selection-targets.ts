@@ -1,6 +1,6 @@
 import type { XClient } from "x11";
-import { answerOf, targetAtoms, type PendingConversion, type PropertyReply, type SelectionNotifyEvent } from "../core/selection-targets.ts";
-import { CARRIED_TARGETS } from "../core/clipboard-content.ts";
+import { answerOf, targetAtoms, type PendingConversion, type PropertyReply, type SelectionNotifyEvent } from "../core/clipboard/selection-targets.ts";
+import { CARRIED_TARGETS } from "../core/clipboard/content.ts";
 import { withTimeout } from "../core/with-timeout.ts";
 import type { Selection } from "../ports/clipboard-side.ts";
 

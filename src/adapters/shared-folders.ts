@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SharedFolderError } from "../core/errors.ts";
-import { explainRefusedFolder, withRealPaths, type RefusalRules, type SharedFolder } from "../core/shared-folders.ts";
+import { explainRefusedFolder, withRealPaths, type RefusalRules, type SharedFolder } from "../core/files/shared-folders.ts";
 
 /** A shared folder checked where it really is, and held open for the session. */
 export interface SharedMount {
@@ -24,7 +24,7 @@ export interface OpenedSharedFolders {
  * symbolic link, anywhere in the path, is followed by the kernel and not by us), and checks
  * that real path against `rules`, themselves resolved. The mount then names the descriptor, not
  * the path: a path swapped for a link to ~/.ssh after the check still mounts the folder that
- * was checked (core/container-spec.ts says how the engine is given it). All or nothing: on a
+ * was checked (core/container/spec.ts says how the engine is given it). All or nothing: on a
  * refusal every folder opened so far is closed again and nothing is mounted.
  */
 export function openSharedFolders(folders: SharedFolder[], rules: RefusalRules, pid = process.pid): OpenedSharedFolders {

@@ -1,4 +1,4 @@
-import { SIGNAL_CODES } from "../core/session/signals.ts";
+import { SIGNAL_CODES } from "../core/instance/signals.ts";
 
 /** Calls back on SIGINT, SIGTERM and SIGHUP (the signals SIGNAL_CODES knows); returns a function that unsubscribes. */
 export function onTerminate(handler: (signal: string) => void): () => void {

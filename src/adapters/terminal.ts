@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { createTerminalSanitizer, sanitizeTerminalText } from "../core/terminal-text.ts";
+import { createTerminalSanitizer, sanitizeTerminalText } from "../core/text/terminal-text.ts";
 
 /**
  * Where text an app controls is shown. On a terminal it goes through the sanitizer

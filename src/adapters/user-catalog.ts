@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { AppFileTree } from "../core/catalog.ts";
+import type { AppFileTree } from "../core/catalog/catalog.ts";
 import { DockercaskError } from "../core/errors.ts";
 
 /** Build contexts are held in memory; a user app folder this large is almost surely a mistake. */

@@ -1,5 +1,5 @@
 import { chownSync, writeFileSync } from "node:fs";
-import { buildXauthMergeArgs, wildcardAuthEntry } from "../core/xauth.ts";
+import { buildXauthMergeArgs, wildcardAuthEntry } from "../core/x11/xauth.ts";
 import { runChecked } from "./process.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { DockercaskError } from "../core/errors.ts";
-import { buildXephyrArgs, parseDisplayNumber, type XephyrOptions } from "../core/xephyr.ts";
+import { buildXephyrArgs, parseDisplayNumber, type XephyrOptions } from "../core/x11/xephyr.ts";
 import { processStartTime } from "./process.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
 

@@ -1,5 +1,5 @@
 import type { ArgDef, CommandDef, CommandMeta } from "citty";
-import type { ArgInfo, CommandInfo } from "../core/command-tree.ts";
+import type { ArgInfo, CommandInfo } from "../core/commands/command-tree.ts";
 
 type Resolvable<T> = T | Promise<T> | (() => T) | (() => Promise<T>);
 

@@ -1,6 +1,6 @@
 import type { ArgDef } from "citty";
-import { settingsFor, settingsForApp, type DockercaskConfig, type InstanceSettings } from "../core/config.ts";
-import type { RunTarget } from "../core/instance-name.ts";
+import { settingsFor, settingsForApp, type DockercaskConfig, type InstanceSettings } from "../core/config/config.ts";
+import type { RunTarget } from "../core/instance/name.ts";
 import type { BuildOptions } from "../services/build.ts";
 
 /** Argument fragments several commands share. */

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { UsageError } from "../core/errors.ts";
-import { parseAppName } from "../core/instance-name.ts";
+import { parseAppName } from "../core/instance/name.ts";
 import { buildApps, type BuildResult } from "../services/build.ts";
 import { buildArgs, buildOptions } from "./_shared.ts";
 import { createContext } from "./_context.ts";

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
-import type { ClipDirection } from "../core/clipboard.ts";
+import type { ClipDirection } from "../core/clipboard/clipboard.ts";
 import { clip, parseClearAfter } from "../services/clip.ts";
 import { onTerminate } from "../adapters/signals.ts";
-import { SIGNAL_CODES } from "../core/session/signals.ts";
+import { SIGNAL_CODES } from "../core/instance/signals.ts";
 import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 

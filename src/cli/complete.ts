@@ -2,9 +2,9 @@ import { defineCommand } from "citty";
 import { loadCatalog } from "../adapters/catalog.ts";
 import { createInstanceStore } from "../adapters/instance-store.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { appPolicy, runnableApps } from "../core/catalog.ts";
-import { complete, formatCandidates } from "../core/completion.ts";
-import { resolvePaths } from "../core/paths.ts";
+import { appPolicy, runnableApps } from "../core/catalog/catalog.ts";
+import { complete, formatCandidates } from "../core/commands/completion.ts";
+import { resolvePaths } from "../core/config/paths.ts";
 import { describeCommandTree } from "./_command-tree.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { SHELLS } from "../core/completion.ts";
-import { renderCompletionScript } from "../core/completion-scripts.ts";
+import { SHELLS } from "../core/commands/completion.ts";
+import { renderCompletionScript } from "../core/commands/completion-scripts.ts";
 import { UsageError } from "../core/errors.ts";
 import { isOneOf } from "../core/one-of.ts";
 

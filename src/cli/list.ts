@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { terminalLine } from "../adapters/terminal.ts";
-import { describeImageState } from "../core/image-state.ts";
-import { renderTable } from "../core/table.ts";
+import { describeImageState } from "../core/catalog/image-state.ts";
+import { renderTable } from "../core/text/table.ts";
 import { listEverything } from "../services/list.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";

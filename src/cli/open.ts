@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
-import { parseRunTarget } from "../core/instance-name.ts";
+import { parseRunTarget } from "../core/instance/name.ts";
 import { openInInstance } from "../services/open.ts";
 import { configuredFor, disposableArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";

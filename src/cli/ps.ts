@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
-import { formatBytes, formatCpu } from "../core/limits.ts";
-import { formatUptime } from "../core/uptime.ts";
-import { renderTable } from "../core/table.ts";
+import { formatBytes, formatCpu } from "../core/container/limits.ts";
+import { formatUptime } from "../core/text/uptime.ts";
+import { renderTable } from "../core/text/table.ts";
 import { listRunning } from "../services/sessions.ts";
 import { jsonArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";

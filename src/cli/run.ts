@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/window-size.ts";
+import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/x11/window-size.ts";
 import { UsageError } from "../core/errors.ts";
-import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/policy.ts";
-import { parseRunTarget } from "../core/instance-name.ts";
+import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/catalog/policy.ts";
+import { parseRunTarget } from "../core/instance/name.ts";
 import { type RunOptions, runSession } from "../services/session/run.ts";
-import { LINKS_FORMS, parseLinksPolicy } from "../core/bridge/links.ts";
+import { LINKS_FORMS, parseLinksPolicy } from "../core/desktop-bus/links.ts";
 import { configuredFor, disposableArg, instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
 

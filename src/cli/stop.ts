@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { UsageError } from "../core/errors.ts";
-import { exitsMustNotOverlap } from "../core/engine.ts";
+import { exitsMustNotOverlap } from "../core/container/engine.ts";
 import { listRunning, stopInstances } from "../services/sessions.ts";
 import { createContext } from "./_context.ts";
 

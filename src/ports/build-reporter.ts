@@ -1,4 +1,4 @@
-import type { ProgressUpdate } from "../core/build-progress.ts";
+import type { ProgressUpdate } from "../core/catalog/build-progress.ts";
 
 // Port: where a build's progress goes. adapters/progress.ts implements it (a status line or plain lines).
 

@@ -1,5 +1,5 @@
 import type { ContainerCreateOptions } from "dockerode";
-import type { InspectedContainer } from "../core/hardening-check.ts";
+import type { InspectedContainer } from "../core/container/hardening-check.ts";
 
 // Port: what services ask of the container side of the engine. adapters/docker.ts implements it.
 

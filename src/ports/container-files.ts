@@ -2,7 +2,7 @@
 // adapters/docker.ts implements it.
 
 export interface InboxFile {
-  /** The name in ~/Inbox, already checked (core/open-items.ts). */
+  /** The name in ~/Inbox, already checked (core/files/open-items.ts). */
   name: string;
   data: Uint8Array;
 }

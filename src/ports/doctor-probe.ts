@@ -1,6 +1,6 @@
 // Port: what `doctor` asks of the host. adapters/doctor-probe.ts implements it.
 
-import type { EngineIdentity } from "../core/engine.ts";
+import type { EngineIdentity } from "../core/container/engine.ts";
 
 export type DockerStatus =
   | { ok: true; engine: EngineIdentity; socket: string /** Whether we are root, whose access to a rootful engine is no escalation. */; root: boolean }

@@ -1,4 +1,4 @@
-import type { EngineIdentity } from "../core/engine.ts";
+import type { EngineIdentity } from "../core/container/engine.ts";
 
 // Port: what services ask of the engine itself. adapters/docker.ts implements it.
 

@@ -1,5 +1,5 @@
-import type { BuildEvent } from "../core/build-progress.ts";
-import type { ImageFacts } from "../core/image-state.ts";
+import type { BuildEvent } from "../core/catalog/build-progress.ts";
+import type { ImageFacts } from "../core/catalog/image-state.ts";
 
 // Port: what services ask of the image side of the engine. adapters/docker.ts implements it.
 

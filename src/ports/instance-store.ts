@@ -1,4 +1,4 @@
-import type { InstanceName } from "../core/instance-name.ts";
+import type { InstanceName } from "../core/instance/name.ts";
 
 // Port: the added instances and their homes. adapters/instance-store.ts implements it.
 

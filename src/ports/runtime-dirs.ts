@@ -1,5 +1,5 @@
-import type { InstanceName } from "../core/instance-name.ts";
-import type { SessionState } from "../core/runtime.ts";
+import type { InstanceName } from "../core/instance/name.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
 
 // Port: the per-instance runtime dirs (each one is its instance's lock). adapters/runtime-dir.ts implements it.
 

@@ -1,7 +1,7 @@
 import type { ImageClient } from "../ports/image-client.ts";
-import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog.ts";
+import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog/catalog.ts";
 import { DockercaskError, InvalidPolicyError } from "../core/errors.ts";
-import type { AppPolicy } from "../core/policy.ts";
+import type { AppPolicy } from "../core/catalog/policy.ts";
 
 /** The app's run policy, from its recipe (catalog.appPolicy), never from the image's labels: those may be inherited from any parent image. */
 export function recipePolicy(catalog: Catalog, app: string): AppPolicy {

@@ -1,11 +1,11 @@
 import type { BuildReporter } from "../ports/build-reporter.ts";
 import type { ImageClient } from "../ports/image-client.ts";
-import { createBuildContext } from "../core/build-context.ts";
-import { createBuildProgress } from "../core/build-progress.ts";
-import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog.ts";
+import { createBuildContext } from "../core/catalog/build-context.ts";
+import { createBuildProgress } from "../core/catalog/build-progress.ts";
+import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog/catalog.ts";
 import { DockercaskError, ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
-import { imageState } from "../core/image-state.ts";
-import { BUILD_LABEL } from "../core/policy.ts";
+import { imageState } from "../core/catalog/image-state.ts";
+import { BUILD_LABEL } from "../core/catalog/policy.ts";
 
 export interface BuildDeps {
   catalog: Catalog;

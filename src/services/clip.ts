@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { describeContent, sameContent, type ClipboardContent } from "../core/clipboard-content.ts";
-import { clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES, type ClipDirection } from "../core/clipboard.ts";
+import { describeContent, sameContent, type ClipboardContent } from "../core/clipboard/content.ts";
+import { clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES, type ClipDirection } from "../core/clipboard/clipboard.ts";
 import { ClipError, NotRunningError, UsageError, messageOf } from "../core/errors.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
+import { parseInstanceName } from "../core/instance/name.ts";
 import type { ClipboardSide } from "../ports/clipboard-side.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
 import { formatBytes } from "./clipboard-bridge.ts";

@@ -1,7 +1,7 @@
 import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
-import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard.ts";
-import { describeContent } from "../core/clipboard-content.ts";
-import type { ClipboardPolicy } from "../core/policy.ts";
+import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard/clipboard.ts";
+import { describeContent } from "../core/clipboard/content.ts";
+import type { ClipboardPolicy } from "../core/catalog/policy.ts";
 
 export interface ClipboardBridgeOptions {
   policy: ClipboardPolicy;

@@ -1,8 +1,8 @@
 import type { DesktopFiles } from "../ports/desktop-files.ts";
-import { appPolicy, getApp, type Catalog } from "../core/catalog.ts";
-import { appIconName, desktopFileId, entryIcon, entryInstance, GENERIC_ICON, renderDesktopEntry } from "../core/desktop-entry.ts";
+import { appPolicy, getApp, type Catalog } from "../core/catalog/catalog.ts";
+import { appIconName, desktopFileId, entryIcon, entryInstance, GENERIC_ICON, renderDesktopEntry } from "../core/catalog/desktop-entry.ts";
 import { DockercaskError } from "../core/errors.ts";
-import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
+import { parseInstanceName, type InstanceName } from "../core/instance/name.ts";
 import { checkNewInstance } from "./instances.ts";
 
 export interface DesktopDeps {

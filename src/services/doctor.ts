@@ -1,4 +1,4 @@
-import { describeEngine } from "../core/engine.ts";
+import { describeEngine } from "../core/container/engine.ts";
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
 import type { DoctorProbe } from "../ports/doctor-probe.ts";

@@ -1,7 +1,7 @@
-import { imageName } from "../core/catalog.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
-import { parsePolicy } from "../core/policy.ts";
-import type { SessionState } from "../core/runtime.ts";
+import { imageName } from "../core/catalog/catalog.ts";
+import { parseInstanceName } from "../core/instance/name.ts";
+import { parsePolicy } from "../core/catalog/policy.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
 import type { ImageClient } from "../ports/image-client.ts";

@@ -1,8 +1,8 @@
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
-import { BASE_APP, getApp, type Catalog } from "../core/catalog.ts";
-import { isDisposableName, ReservedNameError } from "../core/disposable.ts";
+import { BASE_APP, getApp, type Catalog } from "../core/catalog/catalog.ts";
+import { isDisposableName, ReservedNameError } from "../core/instance/disposable.ts";
 import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
-import { parseInstanceName, type InstanceName } from "../core/instance-name.ts";
+import { parseInstanceName, type InstanceName } from "../core/instance/name.ts";
 
 export interface InstanceDeps {
   catalog: Catalog;

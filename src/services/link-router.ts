@@ -1,7 +1,7 @@
 import { messageOf } from "../core/errors.ts";
-import { checkUrl, describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/bridge/links.ts";
-import { createRateLimiter, LINK_RATE } from "../core/bridge/rate-limit.ts";
-import type { LinkOpeners } from "../ports/desktop-bridge.ts";
+import { checkUrl, describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/desktop-bus/links.ts";
+import { createRateLimiter, LINK_RATE } from "../core/desktop-bus/rate-limit.ts";
+import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 
 export interface LinkRouterDeps {
   /** The instance the links come from. */

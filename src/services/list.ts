@@ -1,9 +1,9 @@
 import { messageOf } from "../core/errors.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
-import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog.ts";
-import { imageState, type ImageState } from "../core/image-state.ts";
-import { ignoredLabels, parsePolicy, type IgnoredLabel } from "../core/policy.ts";
+import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog/catalog.ts";
+import { imageState, type ImageState } from "../core/catalog/image-state.ts";
+import { ignoredLabels, parsePolicy, type IgnoredLabel } from "../core/catalog/policy.ts";
 
 export interface AppListing {
   name: string;

@@ -1,7 +1,7 @@
 import { messageOf } from "../core/errors.ts";
-import { toHostNotification, type AppNotification } from "../core/bridge/notifications.ts";
-import { createRateLimiter, NOTIFICATION_RATE } from "../core/bridge/rate-limit.ts";
-import type { HostNotifier } from "../ports/desktop-bridge.ts";
+import { toHostNotification, type AppNotification } from "../core/desktop-bus/notifications.ts";
+import { createRateLimiter, NOTIFICATION_RATE } from "../core/desktop-bus/rate-limit.ts";
+import type { HostNotifier } from "../ports/desktop-bus-calls.ts";
 
 export interface NotificationRelayDeps {
   instance: string;
@@ -14,7 +14,7 @@ export interface NotificationRelayDeps {
 export type NotifyResult = { ok: true; id: number } | { ok: false; reason: string };
 
 /**
- * Carries an app's notifications to the host's server, shaped by core/bridge/notifications.ts
+ * Carries an app's notifications to the host's server, shaped by core/desktop-bus/notifications.ts
  * and rate-limited. Where notifications are off, or the host has no server, the app gets an
  * error and runs on.
  */

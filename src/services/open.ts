@@ -1,12 +1,12 @@
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles, InboxFile } from "../ports/container-files.ts";
 import type { ImageClient } from "../ports/image-client.ts";
-import { CONTAINER_PATHS, containerUser } from "../core/container-spec.ts";
+import { CONTAINER_PATHS, containerUser } from "../core/container/spec.ts";
 import { DockercaskError, UsageError } from "../core/errors.ts";
-import type { InstanceName, RunTarget } from "../core/instance-name.ts";
-import { checkUrl, classifyItem, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/open-items.ts";
-import type { SessionState } from "../core/runtime.ts";
-import { generateCookie } from "../core/xauth.ts";
+import type { InstanceName, RunTarget } from "../core/instance/name.ts";
+import { checkUrl, classifyItem, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/files/open-items.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
+import { generateCookie } from "../core/x11/xauth.ts";
 import { recipePolicy } from "./app-policy.ts";
 import { checkRunnable } from "./instances.ts";
 import { type RunOptions, type RunResult, type RunSessionDeps, runSession } from "./session/run.ts";

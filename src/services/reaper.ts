@@ -1,7 +1,7 @@
 import type { ContainerClient } from "../ports/container-client.ts";
-import { CONTAINER_LABEL } from "../core/container-spec.ts";
-import type { SessionState } from "../core/runtime.ts";
-import { type LeftoverProcess, leftoversToEnd } from "../core/session/leftovers.ts";
+import { CONTAINER_LABEL } from "../core/container/spec.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
+import { type LeftoverProcess, leftoversToEnd } from "../core/instance/leftovers.ts";
 
 export interface ReaperDeps {
   runtime: {
@@ -15,7 +15,7 @@ export interface ReaperDeps {
   /**
    * The host processes a session may leave behind (its window's Xephyr, each capability's own:
    * cli/wiring/session.ts lists them), and how to reach them: a pid is ended only while it is
-   * still the process that was recorded, and ours by its command line (core/session/leftovers.ts).
+   * still the process that was recorded, and ours by its command line (core/instance/leftovers.ts).
    */
   leftovers: {
     kinds: readonly LeftoverProcess[];

@@ -1,6 +1,6 @@
-import { imageName, runnableApps, type Catalog } from "../core/catalog.ts";
+import { imageName, runnableApps, type Catalog } from "../core/catalog/catalog.ts";
 import { DockercaskError } from "../core/errors.ts";
-import { parseAppName } from "../core/instance-name.ts";
+import { parseAppName } from "../core/instance/name.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import { buildApps, type BuildDeps, type BuildOptions, type BuildResult } from "./build.ts";
 

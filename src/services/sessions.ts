@@ -1,11 +1,11 @@
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { EngineClient } from "../ports/engine-client.ts";
-import { CONTAINER_LABEL } from "../core/container-spec.ts";
+import { CONTAINER_LABEL } from "../core/container/spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
-import { parseInstanceName } from "../core/instance-name.ts";
-import type { ResourceLimits } from "../core/limits.ts";
-import { BUILD_LABEL } from "../core/policy.ts";
-import type { SessionState } from "../core/runtime.ts";
+import { parseInstanceName } from "../core/instance/name.ts";
+import type { ResourceLimits } from "../core/container/limits.ts";
+import { BUILD_LABEL } from "../core/catalog/policy.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
 
 export interface RunningInstance {
   instance: string;
@@ -79,7 +79,7 @@ export async function findRunningContainer(input: string, containers: ContainerC
 
 /**
  * Stops each of `instances`: all at once, or one after another where the engine cannot take
- * containers exiting together (core/engine.ts, exitsMustNotOverlap).
+ * containers exiting together (core/container/engine.ts, exitsMustNotOverlap).
  */
 export async function stopInstances(instances: string[], deps: SessionsDeps, options: { oneAtATime: boolean }): Promise<void> {
   if (!options.oneAtATime) {

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { containerUser } from "../../src/core/container-spec.ts";
+import { containerUser } from "../../src/core/container/spec.ts";
 import { ARTIFACTS, sh, type Sandbox } from "./helpers.ts";
 import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { installRecorderApp, recorded } from "./bridge-helpers.ts";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { localCookieHex, queryHostScreen } from "../../src/adapters/host-display.ts";
-import { wildcardAuthEntry } from "../../src/core/xauth.ts";
+import { wildcardAuthEntry } from "../../src/core/x11/xauth.ts";
 import { sh } from "./helpers.ts";
 
 const COOKIE = "00112233445566778899aabbccddeeff";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../../src/core/policy.ts";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../../src/core/catalog/policy.ts";
 import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
 import { containerId, createAppSandbox, HOST_DISPLAY, leftovers, readState, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
 import { copyText, pasteText } from "./xclip.ts";

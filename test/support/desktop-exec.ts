@@ -1,5 +1,5 @@
 /** Shared by the unit and e2e tests of menu entries. */
-import { unescapeString } from "../../src/core/desktop-entry.ts";
+import { unescapeString } from "../../src/core/catalog/desktop-entry.ts";
 
 /** The raw value of `key` in a menu entry's text (the first line that sets it). */
 export const entryValue = (text: string, key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(text)?.[1];

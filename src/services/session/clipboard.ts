@@ -1,5 +1,5 @@
-import { watchesClipboard } from "../../core/clipboard.ts";
-import type { ClipboardPolicy } from "../../core/policy.ts";
+import { watchesClipboard } from "../../core/clipboard/clipboard.ts";
+import type { ClipboardPolicy } from "../../core/catalog/policy.ts";
 import type { SessionCapability } from "./capability.ts";
 
 /** Carries the clipboard between the host display and the instance's (services/clipboard-bridge.ts). */

@@ -1,11 +1,11 @@
-import type { Catalog } from "../../core/catalog.ts";
-import { buildContainerSpec, type ContainerSocket, type ContainerSpecInput } from "../../core/container-spec.ts";
-import { disposableHomeBytes } from "../../core/disposable.ts";
-import { describeEngine, type EngineIdentity } from "../../core/engine.ts";
-import { adaptSpecToEngine } from "../../core/engine-spec.ts";
+import type { Catalog } from "../../core/catalog/catalog.ts";
+import { buildContainerSpec, type ContainerSocket, type ContainerSpecInput } from "../../core/container/spec.ts";
+import { disposableHomeBytes } from "../../core/instance/disposable.ts";
+import { describeEngine, type EngineIdentity } from "../../core/container/engine.ts";
+import { adaptSpecToEngine } from "../../core/container/engine-spec.ts";
 import { EngineCannotApplyError } from "../../core/errors.ts";
-import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../../core/hardening-check.ts";
-import { type HostResources, resolveLimits } from "../../core/limits.ts";
+import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../../core/container/hardening-check.ts";
+import { type HostResources, resolveLimits } from "../../core/container/limits.ts";
 import type { ContainerClient, RunningContainer } from "../../ports/container-client.ts";
 import type { EngineClient } from "../../ports/engine-client.ts";
 import type { ImageClient } from "../../ports/image-client.ts";

@@ -1,7 +1,7 @@
-import { BUS_LEFTOVER } from "../../core/bridge/bus-config.ts";
-import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../../core/bridge/links.ts";
-import { busSocket } from "../../core/container-spec.ts";
-import type { InstanceName } from "../../core/instance-name.ts";
+import { BUS_LEFTOVER } from "../../core/desktop-bus/bus-config.ts";
+import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../../core/desktop-bus/links.ts";
+import { busSocket } from "../../core/container/spec.ts";
+import type { InstanceName } from "../../core/instance/name.ts";
 import { type SessionCapability, withoutIt } from "./capability.ts";
 
 export interface DesktopBusOptions {
@@ -12,7 +12,7 @@ export interface DesktopBusOptions {
   notifications: boolean;
 }
 
-/** The instance's own D-Bus endpoint for links and notifications (adapters/dbus-bridge.ts, services/desktop-bridge.ts). */
+/** The instance's own D-Bus endpoint for links and notifications (adapters/desktop-bus.ts, services/desktop-bus-calls.ts). */
 export interface DesktopBusPort {
   /** Whether the host can run one (dbus-daemon is there); without it the instance has no bus, and nothing is said. */
   available(): boolean;

@@ -1,7 +1,7 @@
-import { allocateDisposable } from "../../core/disposable.ts";
+import { allocateDisposable } from "../../core/instance/disposable.ts";
 import { AlreadyRunningError } from "../../core/errors.ts";
-import type { InstanceName } from "../../core/instance-name.ts";
-import type { SessionState } from "../../core/runtime.ts";
+import type { InstanceName } from "../../core/instance/name.ts";
+import type { SessionState } from "../../core/instance/runtime.ts";
 import type { AcquireResult, RuntimeDir } from "../../ports/runtime-dirs.ts";
 
 export interface LockPort {

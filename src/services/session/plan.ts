@@ -1,11 +1,11 @@
-import type { Catalog } from "../../core/catalog.ts";
-import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard.ts";
-import type { InstanceSettings } from "../../core/config.ts";
-import { containerUser } from "../../core/container-spec.ts";
-import type { InstanceName } from "../../core/instance-name.ts";
-import type { AppPolicy, ClipboardPolicy } from "../../core/policy.ts";
-import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/runtime.ts";
-import { generateCookie } from "../../core/xauth.ts";
+import type { Catalog } from "../../core/catalog/catalog.ts";
+import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard/clipboard.ts";
+import type { InstanceSettings } from "../../core/config/config.ts";
+import { containerUser } from "../../core/container/spec.ts";
+import type { InstanceName } from "../../core/instance/name.ts";
+import type { AppPolicy, ClipboardPolicy } from "../../core/catalog/policy.ts";
+import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/instance/runtime.ts";
+import { generateCookie } from "../../core/x11/xauth.ts";
 import { recipePolicy } from "../app-policy.ts";
 
 /** What every part of a session shares, known before anything starts. */

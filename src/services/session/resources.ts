@@ -1,5 +1,5 @@
-import type { ResourceLimits } from "../../core/limits.ts";
-import type { SessionState } from "../../core/runtime.ts";
+import type { ResourceLimits } from "../../core/container/limits.ts";
+import type { SessionState } from "../../core/instance/runtime.ts";
 import type { ContainerClient } from "../../ports/container-client.ts";
 import type { EngineClient } from "../../ports/engine-client.ts";
 import type { ImageClient } from "../../ports/image-client.ts";

@@ -1,10 +1,10 @@
-import type { Catalog } from "../../core/catalog.ts";
-import type { InstanceSettings } from "../../core/config.ts";
-import type { EngineIdentity } from "../../core/engine.ts";
+import type { Catalog } from "../../core/catalog/catalog.ts";
+import type { InstanceSettings } from "../../core/config/config.ts";
+import type { EngineIdentity } from "../../core/container/engine.ts";
 import { messageOf } from "../../core/errors.ts";
-import type { InstanceName, RunTarget } from "../../core/instance-name.ts";
-import { type HostResources, OutOfMemoryError } from "../../core/limits.ts";
-import type { SharedFolder } from "../../core/shared-folders.ts";
+import type { InstanceName, RunTarget } from "../../core/instance/name.ts";
+import { type HostResources, OutOfMemoryError } from "../../core/container/limits.ts";
+import type { SharedFolder } from "../../core/files/shared-folders.ts";
 import type { RunningContainer } from "../../ports/container-client.ts";
 import type { InstanceStore } from "../../ports/instance-store.ts";
 import type { XephyrHandle } from "../../ports/xephyr.ts";

@@ -1,4 +1,4 @@
-import { SIGNAL_CODES } from "../../core/session/signals.ts";
+import { SIGNAL_CODES } from "../../core/instance/signals.ts";
 
 /** A signal that came while the session was starting: the start stops there and tears down. */
 export class Interrupted extends Error {

@@ -1,8 +1,8 @@
-import { soundSocket } from "../../core/container-spec.ts";
-import { PULSE_SOCKET_FILE } from "../../core/runtime.ts";
+import { soundSocket } from "../../core/container/spec.ts";
+import { PULSE_SOCKET_FILE } from "../../core/instance/runtime.ts";
 import { type SessionCapability, type SessionLog, withoutIt } from "./capability.ts";
 
-/** The host's sound server, reached through the instance's own filtered socket (adapters/pulse-relay.ts). */
+/** The host's sound server, reached through the instance's own filtered socket (adapters/sound-relay.ts). */
 export interface SoundPort {
   /** The host server's socket, when one is there. */
   serverSocket(): string | undefined;

@@ -1,5 +1,5 @@
-import { windowClassName } from "../../core/desktop-entry.ts";
-import { defaultWindowSize, hostDpi, XEPHYR_LEFTOVER, type XephyrOptions } from "../../core/xephyr.ts";
+import { windowClassName } from "../../core/catalog/desktop-entry.ts";
+import { defaultWindowSize, hostDpi, XEPHYR_LEFTOVER, type XephyrOptions } from "../../core/x11/xephyr.ts";
 import type { XephyrHandle } from "../../ports/xephyr.ts";
 import type { SessionLog } from "./capability.ts";
 import type { SessionPlan } from "./plan.ts";

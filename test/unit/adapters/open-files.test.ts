@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readHostFile } from "../../../src/adapters/open-files.ts";
-import { OpenRefusedError } from "../../../src/core/open-items.ts";
+import { OpenRefusedError } from "../../../src/core/files/open-items.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dockercask-open-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

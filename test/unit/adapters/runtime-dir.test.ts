@@ -3,8 +3,8 @@ import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, mkdtempSync, ope
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRuntimeDirs } from "../../../src/adapters/runtime-dir.ts";
-import { parseInstanceName } from "../../../src/core/instance-name.ts";
-import type { SessionState } from "../../../src/core/runtime.ts";
+import { parseInstanceName } from "../../../src/core/instance/name.ts";
+import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { processStartTime } from "../../../src/adapters/process.ts";
 
 let base: string;
@@ -96,7 +96,7 @@ describe("runtime dirs", () => {
         process.execPath,
         "-e",
         `const { createRuntimeDirs } = await import(${JSON.stringify(join(import.meta.dir, "../../../src/adapters/runtime-dir.ts"))});
-         const { parseInstanceName } = await import(${JSON.stringify(join(import.meta.dir, "../../../src/core/instance-name.ts"))});
+         const { parseInstanceName } = await import(${JSON.stringify(join(import.meta.dir, "../../../src/core/instance/name.ts"))});
          const dirs = createRuntimeDirs({ XDG_RUNTIME_DIR: ${JSON.stringify(base)} });
          const state = { instance: "xeyes#race", pid: process.pid, pidStart: "0", startedAt: "now" };
          const end = Date.now() + 1500;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSharedFolders, realPathOf } from "../../../src/adapters/shared-folders.ts";
 import { SharedFolderError } from "../../../src/core/errors.ts";
-import { refusalRules, type RefusalRules, type SharedFolder } from "../../../src/core/shared-folders.ts";
+import { refusalRules, type RefusalRules, type SharedFolder } from "../../../src/core/files/shared-folders.ts";
 
 // A real tree: a home with secrets and the places the host runs, and dockercask's own folders
 // where XDG puts them (outside the home, as in the e2e sandbox).

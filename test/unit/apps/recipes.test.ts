@@ -6,9 +6,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
-import { CARRIED_SCHEMES, formatLinksPolicy } from "../../../src/core/bridge/links.ts";
-import { parseDockerfile } from "../../../src/core/dockerfile.ts";
-import { parsePolicy } from "../../../src/core/policy.ts";
+import { CARRIED_SCHEMES, formatLinksPolicy } from "../../../src/core/desktop-bus/links.ts";
+import { parseDockerfile } from "../../../src/core/catalog/dockerfile.ts";
+import { parsePolicy } from "../../../src/core/catalog/policy.ts";
 
 const base = builtinApps.base!;
 const apps = Object.keys(builtinApps).filter((app) => app !== "base");

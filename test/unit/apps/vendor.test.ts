@@ -8,8 +8,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
-import { parseDockerfile } from "../../../src/core/dockerfile.ts";
-import { parsePolicy } from "../../../src/core/policy.ts";
+import { parseDockerfile } from "../../../src/core/catalog/dockerfile.ts";
+import { parsePolicy } from "../../../src/core/catalog/policy.ts";
 
 const VENDOR_APPS = ["chrome", "spotify", "slack"];
 const ADD_REPO = /^dockercask-add-repo ([a-z0-9.-]+) (\S+) (\S+) "([^"]*)"$/;

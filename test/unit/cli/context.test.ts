@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCatalog } from "../../../src/core/catalog.ts";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
 import { createContext } from "../../../src/cli/_context.ts";
 
 test("the catalog is read on first use, once, and not by commands that never ask for it", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { BuildImageOptions, ImageClient } from "../../../src/ports/image-client.ts";
-import type { BuildEvent } from "../../../src/core/build-progress.ts";
-import { createCatalog, recipeHash } from "../../../src/core/catalog.ts";
+import type { BuildEvent } from "../../../src/core/catalog/build-progress.ts";
+import { createCatalog, recipeHash } from "../../../src/core/catalog/catalog.ts";
 import { ImageBuildError, InvalidPolicyError } from "../../../src/core/errors.ts";
 import { buildApps, ensureImage, type BuildDeps } from "../../../src/services/build.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { textContent, type ClipboardContent } from "../../../src/core/clipboard-content.ts";
-import type { ClipDirection } from "../../../src/core/clipboard.ts";
-import type { ClipboardPolicy } from "../../../src/core/policy.ts";
-import type { SessionState } from "../../../src/core/runtime.ts";
+import { textContent, type ClipboardContent } from "../../../src/core/clipboard/content.ts";
+import type { ClipDirection } from "../../../src/core/clipboard/clipboard.ts";
+import type { ClipboardPolicy } from "../../../src/core/catalog/policy.ts";
+import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import type { ClipboardSide } from "../../../src/ports/clipboard-side.ts";
 import { clip, MAX_CLEAR_AFTER_SECONDS, parseClearAfter, type ClipDeps } from "../../../src/services/clip.ts";
 

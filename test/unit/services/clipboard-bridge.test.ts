@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { TEXT_TARGET, textContent, type ClipboardContent } from "../../../src/core/clipboard-content.ts";
+import { TEXT_TARGET, textContent, type ClipboardContent } from "../../../src/core/clipboard/content.ts";
 import type { ClipboardSide, Selection } from "../../../src/ports/clipboard-side.ts";
-import type { Side } from "../../../src/core/clipboard.ts";
-import type { ClipboardPolicy } from "../../../src/core/policy.ts";
+import type { Side } from "../../../src/core/clipboard/clipboard.ts";
+import type { ClipboardPolicy } from "../../../src/core/catalog/policy.ts";
 import { startClipboardBridge } from "../../../src/services/clipboard-bridge.ts";
 
 /**
@@ -186,7 +186,7 @@ describe("startClipboardBridge", () => {
 
   test("an image whose bytes are not its type is not carried, with a warning naming the type; a real one after it passes", async () => {
     const { bridge, host, app, warnings } = await start({ policy: "both" });
-    // As the xclip adapter reports it (core/clipboard-content.ts contentOf).
+    // As the xclip adapter reports it (core/clipboard/content.ts contentOf).
     const read = app.side.read;
     app.side.read = async () => ({ malformed: "image/png" });
     app.copy({ target: "image/png", data: new Uint8Array([0x3c, 0x73, 0x76, 0x67]) });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { DesktopFiles } from "../../../src/ports/desktop-files.ts";
-import { createCatalog } from "../../../src/core/catalog.ts";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
 import { DockercaskError, InvalidInstanceNameError, UnknownAppError } from "../../../src/core/errors.ts";
 import { installDesktopEntry, removeDesktopEntry } from "../../../src/services/desktop.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
-import { createCatalog } from "../../../src/core/catalog.ts";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
 import { ConfirmationRequiredError, InvalidInstanceNameError, UnknownAppError, UnknownInstanceError } from "../../../src/core/errors.ts";
-import type { InstanceName } from "../../../src/core/instance-name.ts";
+import type { InstanceName } from "../../../src/core/instance/name.ts";
 import { addInstance, removeInstance } from "../../../src/services/instances.ts";
 
 const catalog = createCatalog({

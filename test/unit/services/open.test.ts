@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import type { ContainerClient } from "../../../src/ports/container-client.ts";
 import type { ContainerFiles, InboxFile } from "../../../src/ports/container-files.ts";
 import type { ImageClient } from "../../../src/ports/image-client.ts";
-import { createCatalog } from "../../../src/core/catalog.ts";
-import { OpenRefusedError } from "../../../src/core/open-items.ts";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
+import { OpenRefusedError } from "../../../src/core/files/open-items.ts";
 import { openInInstance, type OpenDeps } from "../../../src/services/open.ts";
 import type { RunSessionDeps } from "../../../src/services/session/run.ts";
-import { parseRunTarget } from "../../../src/core/instance-name.ts";
+import { parseRunTarget } from "../../../src/core/instance/name.ts";
 
 const catalog = createCatalog({
   base: { Dockerfile: "FROM debian\n" },

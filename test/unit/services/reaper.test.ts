@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
-import { CONTAINER_LABEL } from "../../../src/core/container-spec.ts";
-import type { SessionState } from "../../../src/core/runtime.ts";
-import { BUS_LEFTOVER } from "../../../src/core/bridge/bus-config.ts";
-import { XEPHYR_LEFTOVER } from "../../../src/core/xephyr.ts";
+import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
+import type { SessionState } from "../../../src/core/instance/runtime.ts";
+import { BUS_LEFTOVER } from "../../../src/core/desktop-bus/bus-config.ts";
+import { XEPHYR_LEFTOVER } from "../../../src/core/x11/xephyr.ts";
 import { reapOrphans, type ReaperDeps } from "../../../src/services/reaper.ts";
 
 /** pid -> start time of the processes that are alive. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createCatalog } from "../../../src/core/catalog.ts";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
 import { ImageBuildError, InvalidInstanceNameError } from "../../../src/core/errors.ts";
 import type { ImageClient } from "../../../src/ports/image-client.ts";
 import type { BuildResult } from "../../../src/services/build.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
 import type { EngineClient } from "../../../src/ports/engine-client.ts";
-import { CONTAINER_LABEL } from "../../../src/core/container-spec.ts";
+import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
 import { DockercaskError, InvalidInstanceNameError, NotRunningError } from "../../../src/core/errors.ts";
-import type { SessionState } from "../../../src/core/runtime.ts";
+import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { listRunning, stopInstance, stopInstances, type SessionsDeps } from "../../../src/services/sessions.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00Z");

@@ -1,0 +1,51 @@
+import type { LinkChoice } from "../core/desktop-bus/links.ts";
+import type { HostNotification } from "../core/desktop-bus/notifications.ts";
+
+// Port: what the desktop bridge (services/desktop-bus-calls.ts) reaches outside itself.
+// adapters/link-openers.ts and adapters/host-notifier.ts implement it.
+
+/** Carries out a link's route. Each throws an Error whose message says why it could not. */
+export interface LinkOpeners {
+  /** Runs the instance's own app command with the URL, inside its own container. */
+  self(url: string): Promise<void>;
+  /** Opens it in another instance: in its container when it runs, else by starting it with the URL. */
+  instance(instance: string, url: string): Promise<void>;
+  /** Opens it in a new disposable instance of the app. */
+  disposable(app: string, url: string): Promise<void>;
+  /** The desktop's own opener (xdg-open on the host, which honours $BROWSER). */
+  host(url: string): Promise<void>;
+  /** Asks the user; undefined when they declined, "no-dialog" when no dialog tool exists. */
+  ask(question: { url: string; from: string; choices: { label: string; choice: LinkChoice }[] }): Promise<LinkChoice | undefined | "no-dialog">;
+}
+
+export interface HostNotifier {
+  /** Shows it on the host's notification server; resolves to the server's id. Throws when there is none. */
+  notify(note: HostNotification): Promise<number>;
+  close(id: number): Promise<void>;
+  stop(): void;
+}
+
+/** One method call from the app, as the bus delivered it. */
+export interface BridgeCall {
+  sender: string;
+  /** The well-known name it was sent to (or our unique name). */
+  destination: string;
+  path: string;
+  interface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+}
+
+export type BridgeReply =
+  | { ok: true; signature: string; body: unknown[] /** A signal to send after the reply (the portal's Response). */; signal?: BridgeSignal }
+  | { ok: false; error: string; message: string };
+
+export interface BridgeSignal {
+  path: string;
+  interface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+  destination: string;
+}

@@ -1,0 +1,86 @@
+import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_NAME, PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
+import { CARRIED_SCHEMES } from "../core/desktop-bus/links.ts";
+import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/desktop-bus/notifications.ts";
+import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bus-calls.ts";
+import type { createLinkRouter } from "./link-router.ts";
+import type { createNotificationRelay } from "./notification-relay.ts";
+
+export interface DesktopBridgeDeps {
+  links: ReturnType<typeof createLinkRouter>;
+  notifications: ReturnType<typeof createNotificationRelay>;
+}
+
+const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
+const UNKNOWN = "org.freedesktop.DBus.Error.UnknownMethod";
+const INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs";
+const FAILED = "org.freedesktop.DBus.Error.Failed";
+
+const PORTAL_INTROSPECTION = `<node><interface name="${OPEN_URI_INTERFACE}"><method name="OpenURI"><arg type="s" name="parent_window" direction="in"/><arg type="s" name="uri" direction="in"/><arg type="a{sv}" name="options" direction="in"/><arg type="o" name="handle" direction="out"/></method><method name="SchemeSupported"><arg type="s" name="scheme" direction="in"/><arg type="a{sv}" name="options" direction="in"/><arg type="b" name="supported" direction="out"/></method><property name="version" type="u" access="read"/></interface></node>`;
+const NOTIFICATIONS_INTROSPECTION = `<node><interface name="${NOTIFICATIONS_NAME}"><method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method><method name="CloseNotification"><arg type="u" direction="in"/></method><method name="GetCapabilities"><arg type="as" direction="out"/></method><method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/></method></interface></node>`;
+/** The OpenURI version we answer: version 1 has OpenURI alone, which is all we serve. */
+const PORTAL_VERSION = 1;
+
+/**
+ * What the instance's bus serves: OpenURI (and SchemeSupported) on the portal and the four methods of
+ * org.freedesktop.Notifications. Every other call is refused here too, whatever the bus let
+ * through (the bus policy in core/desktop-bus/bus-config.ts is the first wall, this the second).
+ */
+export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: BridgeCall): Promise<BridgeReply> } {
+  let requests = 0;
+  return {
+    async handle(call) {
+      const key = `${call.path} ${call.interface}.${call.member}(${call.signature})`;
+      switch (key) {
+        case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.OpenURI(ssa{sv})`: {
+          const url = call.body[1] as string;
+          const result = await deps.links.open(url);
+          if (!result.ok) return { ok: false, error: ACCESS_DENIED, message: `dockercask refused the link: ${result.reason}` };
+          // A portal answers with a Request object and reports on it; clients wait for its Response.
+          const handle = requestPath(call.sender, (call.body[2] as Record<string, unknown>)?.handle_token, ++requests);
+          const response: BridgeSignal = { path: handle, interface: "org.freedesktop.portal.Request", member: "Response", signature: "ua{sv}", body: [0, {}], destination: call.sender };
+          return { ok: true, signature: "o", body: [handle], signal: response };
+        }
+        case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.SchemeSupported(sa{sv})`:
+          // Firefox asks before it hands a mailto over; only what OpenURI would carry is "supported".
+          return { ok: true, signature: "b", body: [(CARRIED_SCHEMES as readonly string[]).includes(String(call.body[0]).toLowerCase())] };
+        case `${PORTAL_PATH} org.freedesktop.DBus.Properties.Get(ss)`:
+          if (call.body[0] === OPEN_URI_INTERFACE && call.body[1] === "version") return { ok: true, signature: "v", body: [{ signature: "u", value: PORTAL_VERSION }] };
+          return { ok: false, error: INVALID_ARGS, message: "no such property" };
+        case `${PORTAL_PATH} org.freedesktop.DBus.Properties.GetAll(s)`:
+          return { ok: true, signature: "a{sv}", body: [call.body[0] === OPEN_URI_INTERFACE ? { version: { signature: "u", value: PORTAL_VERSION } } : {}] };
+        case `${PORTAL_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
+          return { ok: true, signature: "s", body: [PORTAL_INTROSPECTION] };
+        case `${NOTIFICATIONS_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
+          return { ok: true, signature: "s", body: [NOTIFICATIONS_INTROSPECTION] };
+        case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.Notify(susssasa{sv}i)`: {
+          const [appName, replacesId, appIcon, summary, body, actions, hints, expireTimeout] = call.body as [string, number, string, string, string, string[], Record<string, unknown>, number];
+          const note: AppNotification = { appName, replacesId, appIcon, summary, body, actions, hints, expireTimeout };
+          const result = await deps.notifications.notify(note);
+          return result.ok ? { ok: true, signature: "u", body: [result.id] } : { ok: false, error: FAILED, message: `dockercask: ${result.reason}` };
+        }
+        case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.CloseNotification(u)`:
+          await deps.notifications.close(call.body[0] as number);
+          return { ok: true, signature: "", body: [] };
+        case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.GetCapabilities()`:
+          return { ok: true, signature: "as", body: [[...CAPABILITIES]] };
+        case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.GetServerInformation()`:
+          return { ok: true, signature: "ssss", body: [...SERVER_INFORMATION] };
+        default:
+          return { ok: false, error: UNKNOWN, message: "dockercask serves only OpenURI and Notifications here" };
+      }
+    },
+  };
+}
+
+/** /org/freedesktop/portal/desktop/request/SENDER/TOKEN, as the portal spec has clients predict it. */
+function requestPath(sender: string, token: unknown, serial: number): string {
+  const who = sender
+    .replace(/^:/, "")
+    .replace(/\./g, "_")
+    .replace(/[^A-Za-z0-9_]/g, "_");
+  const raw = typeof token === "object" && token !== null && "value" in token ? (token as { value: unknown }).value : token;
+  const name = typeof raw === "string" && /^[A-Za-z0-9_]{1,64}$/.test(raw) ? raw : `dockercask${serial}`;
+  return `${PORTAL_PATH}/request/${who}/${name}`;
+}
+
+export const BRIDGE_NAMES = [PORTAL_NAME, NOTIFICATIONS_NAME] as const;
