@@ -59,9 +59,14 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
   void drainLines(daemon.stderr as ReadableStream<Uint8Array>, (line) => options.log.debug(`dbus-daemon: ${line}`));
   let stopped = false;
   let bus: import("dbus-next").MessageBus | undefined;
+  // Calls being answered (a link waiting on its dialog): at stop each gets an error, not silence.
+  const pending = new Set<import("dbus-next").Message>();
+  let answerStopping = (_msg: import("dbus-next").Message) => {};
   const stop = () => {
     if (stopped) return;
     stopped = true;
+    for (const msg of pending) answerStopping(msg);
+    pending.clear();
     try {
       bus?.disconnect();
     } catch {}
@@ -82,7 +87,10 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
       if (reply !== dbus.RequestNameReply.PRIMARY_OWNER) throw new Error(`could not own ${name} on the instance's bus`);
     }
     const connected = bus;
+    answerStopping = (msg) => connected.send(dbus.Message.newError(msg as unknown as string, "org.freedesktop.DBus.Error.Failed", "dockercask: the instance is stopping"));
     connected.addMethodHandler((msg: import("dbus-next").Message) => {
+      if (stopped) return true;
+      pending.add(msg);
       const call: BridgeCall = {
         sender: msg.sender,
         destination: msg.destination,
@@ -94,7 +102,7 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
       };
       void options.handle(call).then(
         (reply) => {
-          if (stopped) return;
+          if (!pending.delete(msg)) return;
           // dbus-next types newError's first argument as a string; at run time it is the message answered.
           if (!reply.ok) return connected.send(dbus.Message.newError(msg as unknown as string, reply.error, reply.message));
           connected.send(dbus.Message.newMethodReturn(msg, reply.signature, toVariants(reply.body, dbus.Variant)));
@@ -107,7 +115,7 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
         },
         (error) => {
           options.log.warn(`bus: a call failed: ${String(error)}`);
-          if (!stopped) connected.send(dbus.Message.newError(msg as unknown as string, "org.freedesktop.DBus.Error.Failed", "dockercask could not answer"));
+          if (pending.delete(msg)) connected.send(dbus.Message.newError(msg as unknown as string, "org.freedesktop.DBus.Error.Failed", "dockercask could not answer"));
         },
       );
       return true;

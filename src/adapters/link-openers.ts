@@ -3,7 +3,7 @@
  * the desktop's opener, or a question to the user. The URL is always one argv element: no
  * shell sees it anywhere.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { askQuestionText } from "../core/desktop-bus/links.ts";
 import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 import { findExecutable } from "./host-tools.ts";
@@ -22,7 +22,15 @@ export interface LinkOpenerOptions {
 
 export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
   const { env } = options;
+  // The dialogs open now: a session that ends closes them, so none outlives it.
+  const dialogs = new Set<ChildProcess>();
+  let stopped = false;
   return {
+    stop() {
+      stopped = true;
+      for (const dialog of dialogs) dialog.kill("SIGTERM");
+      dialogs.clear();
+    },
     async self(url) {
       if (!(await options.execIn(options.from, (command) => [...command, url]))) throw new Error(`${options.from} is not running yet`);
     },
@@ -47,6 +55,7 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       startDetached([program, url], env);
     },
     async ask(question) {
+      if (stopped) return undefined;
       const zenity = findExecutable("zenity", env.PATH);
       const kdialog = zenity ? undefined : findExecutable("kdialog", env.PATH);
       if (!zenity && !kdialog) return "no-dialog";
@@ -70,7 +79,7 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
             ...labels,
           ]
         : [kdialog!, "--title", `dockercask: a link from ${question.from}`, "--radiolist", text, ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"])];
-      const answer = (await capture(argv, env)).trim();
+      const answer = (await capture(argv, env, dialogs)).trim();
       if (!answer) return undefined;
       const chosen = zenity ? question.choices.find((c) => c.label === answer) : question.choices[Number(answer)];
       return chosen?.choice;
@@ -89,12 +98,23 @@ function startDetached(argv: string[], env: Record<string, string | undefined>):
   child.unref();
 }
 
-function capture(argv: string[], env: Record<string, string | undefined>): Promise<string> {
+/** A dialog's answer (its stdout when it exits 0); the child is in `open` while it runs. */
+function capture(argv: string[], env: Record<string, string | undefined>, open: Set<ChildProcess>): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "ignore"] });
+    open.add(child);
     let out = "";
-    child.stdout!.on("data", (chunk) => (out += String(chunk)));
-    child.on("error", () => resolve(""));
-    child.on("close", (code) => resolve(code === 0 ? out : ""));
+    // A dialog's answer is a label we offered: a few hundred bytes. More is not an answer.
+    child.stdout!.on("data", (chunk) => {
+      if (out.length < MAX_ANSWER_CHARS) out += String(chunk);
+    });
+    const done = (answer: string) => {
+      open.delete(child);
+      resolve(answer);
+    };
+    child.on("error", () => done(""));
+    child.on("close", (code) => done(code === 0 ? out : ""));
   });
 }
+
+const MAX_ANSWER_CHARS = 4096;

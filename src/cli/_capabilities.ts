@@ -60,7 +60,10 @@ async function startDesktopBus(options: DesktopBusOptions, { env, execIn, catalo
   const endpoint = await startBusEndpoint({ runtimeDir: options.runtimeDir, handle: bridge.handle, log });
   return {
     ...endpoint,
+    // Dialogs first: a link waiting on one is then answered, with the other pending calls, by
+    // the endpoint's stop; nothing of this session stays on the desktop.
     stop: () => {
+      openers.stop();
       notifier.stop();
       endpoint.stop();
     },

@@ -14,8 +14,14 @@ export interface LinkOpeners {
   disposable(app: string, url: string): Promise<void>;
   /** The desktop's own opener (xdg-open on the host, which honours $BROWSER). */
   host(url: string): Promise<void>;
-  /** Asks the user; undefined when they declined, "no-dialog" when no dialog tool exists. */
+  /** Asks the user; undefined when they declined or the dialog was closed by stop(), "no-dialog" when no dialog tool exists. */
   ask(question: { url: string; from: string; choices: { label: string; choice: LinkChoice }[] }): Promise<LinkChoice | undefined | "no-dialog">;
+  /**
+   * Ends what the openers hold on the desktop for this session: a dialog still open is closed
+   * (its ask answers undefined). What they handed over for good (a browser xdg-open started,
+   * another instance's session) is the user's, and stays.
+   */
+  stop(): void;
 }
 
 export interface HostNotifier {

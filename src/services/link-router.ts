@@ -25,6 +25,10 @@ export type LinkResult = { ok: true } | { ok: false; reason: string };
 export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Promise<LinkResult> } {
   const limiter = createRateLimiter(LINK_RATE);
   let saidNoDialog = false;
+  // One ask dialog of this instance on the desktop at a time; what comes meanwhile is refused,
+  // said once per dialog. The rate limit alone counts dialogs started, not dialogs open.
+  let asking = false;
+  let saidBusy = false;
   const refuse = (reason: string): LinkResult => {
     deps.log.warn(`links: refused a link from ${deps.from}: ${reason}`);
     return { ok: false, reason };
@@ -54,7 +58,17 @@ export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Pro
       const route: LinkRoute = routeLink({ scheme: checked.scheme, from: deps.from, links: deps.links, mail: deps.mail, instances: deps.instances() });
       if (route.kind === "refuse") return refuse(route.reason);
       if (route.kind !== "ask") return carry(route, url);
-      const answer = await deps.openers.ask({ url, from: deps.from, choices: route.choices.map((choice) => ({ label: describeChoice(choice, deps.from), choice })) });
+      if (asking) {
+        const reason = "a dialog for one of its links is already open";
+        if (saidBusy) return { ok: false, reason };
+        saidBusy = true;
+        return refuse(`${reason}; links that come meanwhile are refused`);
+      }
+      asking = true;
+      const answer = await deps.openers.ask({ url, from: deps.from, choices: route.choices.map((choice) => ({ label: describeChoice(choice, deps.from), choice })) }).finally(() => {
+        asking = false;
+        saidBusy = false;
+      });
       if (answer === "no-dialog") {
         const reason = "its links policy is ask, and neither zenity nor kdialog is installed";
         if (saidNoDialog) return { ok: false, reason };

@@ -7,14 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { LINK_RATE } from "../../src/core/desktop-bus/rate-limit.ts";
 import { ARTIFACTS, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
+import { containerId, createAppSandbox, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
 import { installRecorderApp, pathWithout, recorded, xdgOpenInside } from "./bridge-helpers.ts";
 
 const TARGET = "linkrec#ak-tgt";
 const ASKING = "attacker#ak-src";
 const NO_DIALOG = "attacker#ak-nodlg";
-const TITLE = `dockercask: a link from ${ASKING}`;
+/** An app that turns hostile under ask: floods links, and is stopped with its dialog open. */
+const FLOODER = "attacker#ak-flood";
 let box: Sandbox;
 let xvfb: ReturnType<typeof Bun.spawn>;
 let desktop: Record<string, string>;
@@ -36,6 +38,7 @@ beforeAll(async () => {
   // A desktop with neither zenity nor kdialog: the same programs on PATH, those two left out.
   const path = pathWithout(join(box.dir, "path-without-dialogs"), ["zenity", "kdialog"]);
   sessions.push(await startRun(box, NO_DIALOG, ["--links", "ask"], { ...desktop, PATH: path }));
+  sessions.push(await startRun(box, FLOODER, ["--links", "ask"], desktop));
 }, 600_000);
 
 afterAll(async () => {
@@ -51,8 +54,10 @@ interface Word {
   y: number;
 }
 
-/** The dialog's window, once zenity mapped it. */
-const dialog = () => waitFor("the ask dialog", async () => (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${TITLE}$`], desktop)).stdout.split("\n").find(Boolean));
+/** The ask dialog of `instance`, once zenity mapped it. */
+const dialogOf = (instance: string) =>
+  waitFor(`the ask dialog of ${instance}`, async () => (await sh(["xdotool", "search", "--onlyvisible", "--name", `^dockercask: a link from ${instance}$`], desktop)).stdout.split("\n").find(Boolean));
+const dialog = () => dialogOf(ASKING);
 
 /** What the dialog shows, read from a screenshot: its text and where each word sits (desktop pixels). */
 async function readDialog(window: string, name: string): Promise<{ text: string; words: Word[] }> {
@@ -136,4 +141,59 @@ describe("a link under ask", () => {
     expect(session.output().match(/neither zenity nor kdialog/g)?.length).toBe(1);
     expect(recorded(box, TARGET).some((u) => u.includes("no-dialog"))).toBe(false);
   }, 60_000);
+});
+
+describe("a hostile app under ask", () => {
+  const titleOf = (instance: string) => `dockercask: a link from ${instance}`;
+  const dialogsOf = async (instance: string) => (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${titleOf(instance)}$`], desktop)).stdout.split("\n").filter(Boolean);
+  const dialogProcessesOf = async (instance: string) => (await sh(["pgrep", "-f", `zenity .*${titleOf(instance)}`])).stdout.split("\n").filter(Boolean);
+
+  /** `count` links opened at once from inside, each xdg-open in the background; their exit codes land in /tmp/codes. */
+  async function burst(instance: string, count: number, tag: string) {
+    const script = `rm -f /tmp/codes; i=0; while [ $i -lt ${count} ]; do (xdg-open "https://example.org/${tag}/$i" 2>>/tmp/burst.err; echo $? >> /tmp/codes) & i=$((i+1)); done`;
+    expect((await sh(["docker", "exec", await containerId(instance), "sh", "-c", script])).code).toBe(0);
+  }
+  const exitCodes = async (instance: string) => (await sh(["docker", "exec", await containerId(instance), "cat", "/tmp/codes"])).stdout.split("\n").filter(Boolean);
+
+  test("a burst of links shows one dialog, not one per link; the rest are refused and said once; the open one still answers", async () => {
+    const session = sessions.find((s) => s.instance === FLOODER)!;
+    await burst(FLOODER, 12, "flood");
+    // Every link but the one being asked about is answered at once: refused.
+    await waitFor("the refused links to return", async () => (await exitCodes(FLOODER)).length >= 11 || undefined);
+    const window = await dialogOf(FLOODER).catch(async (error) => {
+      const inside = await sh(["docker", "exec", await containerId(FLOODER), "sh", "-c", "cat /tmp/codes /tmp/burst.err"]);
+      throw new Error(`${error}\nexit codes and errors inside:\n${inside.stdout}${inside.stderr}\nthe session said:\n${session.output()}`);
+    });
+    expect(await dialogsOf(FLOODER)).toEqual([window]);
+    expect((await exitCodes(FLOODER)).filter((c) => c !== "0")).toHaveLength(11);
+    expect(session.output().match(/already open/g)?.length).toBe(1);
+    // The control: the one dialog on the desktop is live, and its answer is honoured.
+    const shown = await readDialog(window, "flood");
+    await click(shown.words, "Cancel");
+    await waitFor("the asked link to return", async () => (await exitCodes(FLOODER)).length === 12 || undefined);
+    expect(await dialogsOf(FLOODER)).toEqual([]);
+    // A later link asks again: the bound is one open dialog, not one dialog ever. (After the
+    // rate limit's window: the burst spent it.)
+    await Bun.sleep(LINK_RATE.windowMs);
+    await burst(FLOODER, 1, "after");
+    const again = await dialogOf(FLOODER);
+    await click((await readDialog(again, "flood-after")).words, "Cancel");
+    await waitFor("the dialog to close", async () => (await dialogsOf(FLOODER)).length === 0 || undefined);
+  }, 180_000);
+
+  test("stopped with its dialog open: stop succeeds, and no dialog, process, window or socket of it is left", async () => {
+    const session = sessions.find((s) => s.instance === FLOODER)!;
+    await burst(FLOODER, 3, "at-stop");
+    await dialogOf(FLOODER);
+    expect(await dialogProcessesOf(FLOODER)).toHaveLength(1);
+    const stopped = await box.run(["stop", FLOODER]);
+    expect(stopped.stderr).not.toContain("did not stop");
+    expect(stopped.code).toBe(0);
+    await session.exited;
+    expect(await dialogsOf(FLOODER)).toEqual([]);
+    expect(await dialogProcessesOf(FLOODER)).toEqual([]);
+    expect(await waitUntilClean(box, FLOODER)).toEqual([]);
+    // The control: the other instances under ask run on, their dialogs untouched.
+    expect(sessions.find((s) => s.instance === ASKING)!.proc.exitCode).toBeNull();
+  }, 120_000);
 });

@@ -18,6 +18,7 @@ function setup(options: { links?: LinksPolicy; notifications?: boolean; notifier
     },
     host: async (url) => void opened.push(`host ${url}`),
     ask: options.ask ?? (async () => "no-dialog"),
+    stop() {},
   };
   const notifier: HostNotifier = { notify: async (n) => shown.push(n), close: async () => {}, stop() {}, ...options.notifier };
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`warn ${m}`), debug: () => {} };
@@ -73,6 +74,39 @@ describe("links through the bridge", () => {
     answer = undefined;
     expect((await s.openUri("https://example.org/2")).ok).toBe(false);
     expect(s.opened).toEqual(["host https://example.org/1"]);
+  });
+
+  test("one ask dialog at a time: links while it is open are refused, said once; after it closes the next one asks", async () => {
+    const dialogs: PromiseWithResolvers<"host" | undefined>[] = [];
+    const s = setup({
+      links: { kind: "ask" },
+      ask: async (q) => {
+        const dialog = Promise.withResolvers<"host" | undefined>();
+        dialogs.push(dialog);
+        const answer = await dialog.promise;
+        return q.choices.find((c) => c.choice.kind === answer)?.choice;
+      },
+    });
+    const first = s.openUri("https://example.org/first");
+    await Promise.resolve();
+    const meanwhile = await Promise.all([s.openUri("https://example.org/a"), s.openUri("https://example.org/b"), s.openUri("https://example.org/c")]);
+    expect(dialogs).toHaveLength(1);
+    expect(meanwhile.map((r) => r.ok)).toEqual([false, false, false]);
+    if (!meanwhile[0]!.ok) expect(meanwhile[0]!.message).toContain("already open");
+    expect(s.logs.filter((l) => l.includes("already open"))).toHaveLength(1);
+    dialogs[0]!.resolve("host");
+    expect((await first).ok).toBe(true);
+    // Closed: the next link asks again (the control), and a second burst is said once again
+    // (in the rate limit's next window, so only the open dialog refuses it).
+    s.tick(60_000);
+    const second = s.openUri("https://example.org/second");
+    await Promise.resolve();
+    expect(dialogs).toHaveLength(2);
+    expect((await s.openUri("https://example.org/d")).ok).toBe(false);
+    dialogs[1]!.resolve(undefined);
+    expect((await second).ok).toBe(false);
+    expect(s.opened).toEqual(["host https://example.org/first"]);
+    expect(s.logs.filter((l) => l.includes("already open"))).toHaveLength(2);
   });
 
   test("a flood: 5 pass, the rest are refused with one log line; the next window passes again", async () => {
