@@ -25,8 +25,16 @@ export interface SoundRelay {
 const MAX_CONNECTIONS = 16;
 /** A client that has not authenticated by then is dropped: it holds a slot for nothing. */
 const AUTH_DEADLINE_MS = 10_000;
-/** As the server's own limit for audio; control packets are far smaller in practice. */
-const LIMITS = { maxControl: 1024 * 1024, maxAudio: 16 * 1024 * 1024 };
+/**
+ * What one client's packet may be. libpulse cuts audio into frames of at most 64 KiB
+ * (FRAME_SIZE_MAX_USE in its pstream.c), and its control packets (a stream's property list
+ * the largest) are smaller still; the server's own ceiling of 16 MiB is for sample uploads,
+ * which the filter refuses. Four times that, so a connection that holds a packet one byte
+ * short of complete holds at most 256 KiB: all MAX_CONNECTIONS together, 4 MiB.
+ */
+const LIMITS = { maxControl: 256 * 1024, maxAudio: 256 * 1024 };
+/** The server is trusted, and its answers (a long list of sinks) may be larger: its own ceiling. */
+const SERVER_LIMITS = { maxControl: 16 * 1024 * 1024, maxAudio: 16 * 1024 * 1024 };
 /** Warnings a session may print about its clients; past that, a hostile app cannot flood the terminal. */
 const MAX_WARNINGS = 5;
 
@@ -53,7 +61,7 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
     const filter = createPulseFilter(options);
     const fromClient = createPacketReader(LIMITS);
     // The server is trusted, but its packets are framed the same way: bounded by its own limit.
-    const fromServer = createPacketReader({ maxControl: LIMITS.maxAudio, maxAudio: LIMITS.maxAudio });
+    const fromServer = createPacketReader(SERVER_LIMITS);
     let closed = false;
     const close = () => {
       if (closed) return;

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./helpers.ts";
 import { CMD, command, concat, descriptor, handshake, packet } from "./pulse-wire.ts";
@@ -14,6 +15,12 @@ import { containerId, createAppSandbox, execIn, startRun, waitFor, type RunningS
 import { FORMAT, openRaw, RATE, recordWhile, SINK, startSoundServer, type SoundServer } from "./sound-helpers.ts";
 
 let box: Sandbox;
+
+/** The supervisor's peak resident memory (VmHWM), in MiB. */
+function peakMemoryMiB(session: RunningSession): number {
+  const status = readFileSync(`/proc/${session.proc.pid}/status`, "utf8");
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+}
 beforeAll(async () => {
   box = await createAppSandbox("sound-fuzz");
 });
@@ -109,6 +116,29 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
     await execIn(APP, ["kill", ...pids]);
     expect(await stillServing()).toEqual(serving);
   });
+
+  // Each connection holds a packet one byte short of complete, as large as the relay would take
+  // before this bound (16 MiB of audio, the server's own limit): 280 MiB of supervisor memory
+  // once. Now a frame past what libpulse ever sends is refused at its descriptor.
+  test("connections that each hold an almost complete huge packet: the supervisor's peak memory stays under 100 MiB", async () => {
+    const id = await containerId(APP);
+    const huge = 16 * 1024 * 1024;
+    const holders = Array.from({ length: 15 }, () => openRaw(id));
+    try {
+      for (const holder of holders) {
+        // A relay that refuses the frame cuts the connection: the rest of it then has nowhere to go.
+        await (async () => {
+          await holder.send(concat(handshake(), descriptor(huge, 0)));
+          for (let sent = 0; sent < huge - 1; sent += 1024 * 1024) await holder.send(new Uint8Array(Math.min(1024 * 1024, huge - 1 - sent)));
+        })().catch(() => undefined);
+      }
+      expect({ ...(await stillServing()), heard: await heard() }).toEqual({ ...serving, heard: true });
+      expect(peakMemoryMiB(app)).toBeLessThan(100);
+    } finally {
+      await Promise.all(holders.map((h) => h.close()));
+    }
+    expect(await stillServing()).toEqual(serving);
+  }, 180_000);
 
   test("the bystander played through it all, and is still heard", async () => {
     expect((await execIn(BYSTANDER, ["kill", "-0", playing])).code).toBe(0);
