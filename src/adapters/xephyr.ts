@@ -1,5 +1,5 @@
 import { DockercaskError } from "../core/errors.ts";
-import { buildXephyrArgs, parseDisplayNumber, type XephyrOptions } from "../core/x11/xephyr.ts";
+import { parseDisplayNumber, type XephyrOptions, xephyrCommand } from "../core/x11/xephyr.ts";
 import { processStartTime } from "./process.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
 
@@ -10,8 +10,8 @@ const READY_TIMEOUT_MS = 15_000;
  * display fd (stdout here). No sleeps, no polling for sockets: the number arrives when the
  * server accepts clients.
  */
-export async function startXephyr(options: Omit<XephyrOptions, "displayFd">, env: Record<string, string | undefined>): Promise<XephyrHandle> {
-  const proc = Bun.spawn(["Xephyr", ...buildXephyrArgs({ ...options, displayFd: 1 })], {
+export async function startXephyr(options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }, env: Record<string, string | undefined>): Promise<XephyrHandle> {
+  const proc = Bun.spawn(xephyrCommand({ ...options, displayFd: 1 }), {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

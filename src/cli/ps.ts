@@ -36,8 +36,9 @@ export default defineCommand({
         r.limits ? formatBytes(r.limits.memoryBytes) : "-",
         r.limits ? formatBytes(r.limits.tmpBytes) : "-",
         r.limits ? formatCpu(r.limits) : "-",
+        r.xMemoryBytes === undefined ? "-" : formatBytes(r.xMemoryBytes),
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU"], rows)}\n`);
+    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY"], rows)}\n`);
   },
 });

@@ -19,6 +19,8 @@ export interface RunningInstance {
   disposable: boolean;
   /** What its container runs with; undefined while it is still starting. */
   limits: ResourceLimits | undefined;
+  /** What its X server may allocate for the app's windows and pixmaps; undefined while it is starting. */
+  xMemoryBytes: number | undefined;
   /**
    * Whether its container runs an image built from an older recipe than the current one (the
    * next run rebuilds it); undefined when that cannot be told (no container, or an app no
@@ -55,6 +57,7 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       supervisorPid: state.pid,
       disposable: state.disposable === true,
       limits: state.limits,
+      xMemoryBytes: state.xMemoryBytes,
       staleImage: isStale(state.instance, container?.labels, deps.expectedHash),
     });
   }

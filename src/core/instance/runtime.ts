@@ -21,6 +21,8 @@ export interface SessionState {
   display?: number;
   xephyrPid?: number;
   xephyrStart?: string;
+  /** What the instance's X server may allocate (its RLIMIT_DATA), for `ps`. */
+  xMemoryBytes?: number;
   container?: string;
   /** The instance's own dbus-daemon (links and notifications), for the reaper. */
   busPid?: number;

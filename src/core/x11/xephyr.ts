@@ -14,6 +14,36 @@ export interface XephyrOptions {
   displayFd: number;
 }
 
+const MIB = 1024 * 1024;
+/**
+ * The least an instance's X server may hold for its clients. Xephyr's own data is about 8 MiB
+ * (its screen is shared memory with the host's server, not counted); a 4K window's
+ * double buffer is 32 MiB. 256 MiB leaves a toolkit several screens of pixmaps.
+ */
+export const MIN_X_MEMORY_BYTES = 256 * MIB;
+
+/**
+ * What an instance's X server may allocate: a quarter of the instance's memory limit, at least
+ * MIN_X_MEMORY_BYTES. Xephyr runs on the host, outside the container's cgroup, and every
+ * pixmap an app creates is Xephyr's memory: without this bound a dozen large pixmaps cost the
+ * host gigabytes while the container is charged nothing. Past it the app's requests fail with
+ * BadAlloc, and its X server and the desktop run on.
+ */
+export function xServerMemoryBytes(instanceMemoryBytes: number): number {
+  return Math.max(MIN_X_MEMORY_BYTES, Math.floor(instanceMemoryBytes / 4 / MIB) * MIB);
+}
+
+/**
+ * The whole command: Xephyr under RLIMIT_DATA. That limit counts the heap and private mappings,
+ * which is where pixmaps live, and works for every user on every host (a cgroup would need a
+ * user slice the host may not delegate). The shell's ulimit sets it (in KiB) and execs Xephyr,
+ * so the pid is Xephyr's; the argv stays positional parameters, never parsed by the shell.
+ */
+export function xephyrCommand(options: XephyrOptions & { memoryBytes: number }): string[] {
+  const kib = Math.floor(options.memoryBytes / 1024);
+  return ["/bin/sh", "-c", 'ulimit -d "$1" && shift && exec "$@"', "dockercask-xephyr", String(kib), "Xephyr", ...buildXephyrArgs(options)];
+}
+
 export function buildXephyrArgs(options: XephyrOptions): string[] {
   return [
     // The server picks a free display itself and reports it: no guessing, no races, no polling.

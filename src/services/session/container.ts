@@ -5,7 +5,7 @@ import { describeEngine, type EngineIdentity } from "../../core/container/engine
 import { adaptSpecToEngine } from "../../core/container/engine-spec.ts";
 import { EngineCannotApplyError } from "../../core/errors.ts";
 import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../../core/container/hardening-check.ts";
-import { type HostResources, resolveLimits } from "../../core/container/limits.ts";
+import type { HostResources } from "../../core/container/limits.ts";
 import type { ContainerClient, RunningContainer } from "../../ports/container-client.ts";
 import type { EngineClient } from "../../ports/engine-client.ts";
 import type { ImageClient } from "../../ports/image-client.ts";
@@ -85,7 +85,7 @@ export interface ContainerStart {
 export async function startContainer(plan: SessionPlan, session: SessionResources, start: ContainerStart, port: ContainerPort, context: ContainerContext): Promise<RunningContainer> {
   const { name, policy, settings, user } = plan;
   const { engine } = start;
-  const limits = resolveLimits({ label: policy.limits, configured: settings, host: context.host.resources });
+  const { limits } = plan;
   session.limits = limits;
   const spec = buildContainerSpec({
     instance: name,

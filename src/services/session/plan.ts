@@ -5,7 +5,9 @@ import { containerUser } from "../../core/container/spec.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
 import type { AppPolicy, ClipboardPolicy } from "../../core/catalog/policy.ts";
 import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/instance/runtime.ts";
+import { type HostResources, resolveLimits, type ResourceLimits } from "../../core/container/limits.ts";
 import { generateCookie } from "../../core/x11/xauth.ts";
+import { xServerMemoryBytes } from "../../core/x11/xephyr.ts";
 import { recipePolicy } from "../app-policy.ts";
 
 /** What every part of a session shares, known before anything starts. */
@@ -24,12 +26,17 @@ export interface SessionPlan {
   userIsOther: boolean;
   /** The clipboard policy and cap: the config's, else the recipe's policy and the default cap. */
   clipboard: { clipboard: ClipboardPolicy; clipboardMaxBytes: number };
+  /** The container's limits: the config's, the recipe's label, the host's default. */
+  limits: ResourceLimits;
+  /** What the instance's X server may allocate for its clients, in proportion to `limits` (core/x11/xephyr.ts). */
+  xMemoryBytes: number;
 }
 
 /** A fresh cookie from the CSPRNG, and where its files go. */
-export function planSession(name: InstanceName, runtimeDir: string, settings: InstanceSettings, deps: { catalog: Catalog; host: { uid: number; gid: number } }): SessionPlan {
+export function planSession(name: InstanceName, runtimeDir: string, settings: InstanceSettings, deps: { catalog: Catalog; host: { uid: number; gid: number; resources: HostResources } }): SessionPlan {
   const policy = recipePolicy(deps.catalog, name.app);
   const user = containerUser(deps.host);
+  const limits = resolveLimits({ label: policy.limits, configured: settings, host: deps.host.resources });
   return {
     name,
     runtimeDir,
@@ -40,5 +47,7 @@ export function planSession(name: InstanceName, runtimeDir: string, settings: In
     user,
     userIsOther: user.uid !== deps.host.uid,
     clipboard: { clipboard: settings.clipboard ?? policy.clipboard, clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES },
+    limits,
+    xMemoryBytes: xServerMemoryBytes(limits.memoryBytes),
   };
 }

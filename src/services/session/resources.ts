@@ -18,6 +18,8 @@ export interface SessionResources {
   readonly state: SessionState;
   docker?: ImageClient & ContainerClient & EngineClient;
   xephyr?: XephyrHandle;
+  /** What that X server may allocate for its clients. */
+  xMemoryBytes?: number;
   containerId?: string;
   limits?: ResourceLimits;
   /** The capabilities that run, in the order they came up. */
@@ -37,7 +39,11 @@ export function recordState(session: SessionResources): void {
   const { xephyr, containerId, limits } = session;
   const capabilities = session.running.map((r) => r.running.state);
   session.runtime.writeState(
-    Object.assign({ ...session.state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, container: containerId, limits }, ...capabilities, session.recorded),
+    Object.assign(
+      { ...session.state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, xMemoryBytes: session.xMemoryBytes, container: containerId, limits },
+      ...capabilities,
+      session.recorded,
+    ),
   );
 }
 

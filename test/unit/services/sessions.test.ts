@@ -75,7 +75,10 @@ describe("listRunning", () => {
         { name: "xeyes#tmp-1", state: state("xeyes#tmp-1", 100, { display: 4, disposable: true }) },
         { name: "dead", state: state("dead", 300) },
         { name: "half", state: undefined },
-        { name: "gimp", state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff", limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 } }) },
+        {
+          name: "gimp",
+          state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff", limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, xMemoryBytes: 1024 ** 3 }),
+        },
       ],
       containers: [container("0123456789abcdef0123", "gimp"), container("9999999999999999", "dead")],
       alive: [100, 200],
@@ -93,6 +96,7 @@ describe("listRunning", () => {
         supervisorPid: 200,
         disposable: false,
         limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
+        xMemoryBytes: 1024 ** 3,
         staleImage: undefined,
       },
       // A disposable instance is listed like any other, and marked.
@@ -106,6 +110,7 @@ describe("listRunning", () => {
         supervisorPid: 100,
         disposable: true,
         limits: undefined,
+        xMemoryBytes: undefined,
         staleImage: undefined,
       },
       {
@@ -118,6 +123,7 @@ describe("listRunning", () => {
         supervisorPid: 100,
         disposable: false,
         limits: undefined,
+        xMemoryBytes: undefined,
         staleImage: undefined,
       },
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildXephyrArgs, defaultWindowSize, hostDpi, isXephyrCommandLine, parseDisplayNumber } from "../../../../src/core/x11/xephyr.ts";
+import { buildXephyrArgs, defaultWindowSize, hostDpi, isXephyrCommandLine, MIN_X_MEMORY_BYTES, parseDisplayNumber, xephyrCommand, xServerMemoryBytes } from "../../../../src/core/x11/xephyr.ts";
 
 const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", windowClass: "dockercask-xeyes.work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
 
@@ -115,5 +115,25 @@ describe("isXephyrCommandLine", () => {
     [[], false],
   ] as const)("%p: %p", (argv, expected) => {
     expect(isXephyrCommandLine(argv)).toBe(expected);
+  });
+});
+
+describe("the X server's memory bound", () => {
+  const MIB = 1024 * 1024;
+  test.each([
+    ["a small instance gets the floor", 64 * MIB, MIN_X_MEMORY_BYTES],
+    ["256 MiB of memory: still the floor", 256 * MIB, MIN_X_MEMORY_BYTES],
+    ["4 GiB: a quarter", 4096 * MIB, 1024 * MIB],
+    ["12 GiB (half of a 24 GiB host, the default): a quarter", 12288 * MIB, 3072 * MIB],
+    ["an odd size rounds down to whole MiB", 4096 * MIB + 3, 1024 * MIB],
+  ])("%s", (_, memory, expected) => {
+    expect(xServerMemoryBytes(memory)).toBe(expected);
+  });
+
+  test("Xephyr runs under RLIMIT_DATA, set by the shell that then execs it; the argv is positional, never parsed by the shell", () => {
+    const options = { authFile: "/run/d/x; rm -rf ~", title: "a$(b)#c", width: 800, height: 600, dpi: 96, displayFd: 1, memoryBytes: 256 * MIB };
+    const argv = xephyrCommand(options);
+    expect(argv.slice(0, 6)).toEqual(["/bin/sh", "-c", 'ulimit -d "$1" && shift && exec "$@"', "dockercask-xephyr", String(256 * 1024), "Xephyr"]);
+    expect(argv.slice(6)).toEqual(buildXephyrArgs(options));
   });
 });

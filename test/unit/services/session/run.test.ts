@@ -42,7 +42,7 @@ interface FakePorts {
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
   claimHome: (home: string, owner: { uid: number; gid: number }) => void;
   writeAuthFiles: (files: { server: string; client: string }, cookie: string, owner?: { uid: number; gid: number }) => Promise<void>;
-  startXephyr: (options: Omit<XephyrOptions, "displayFd">) => Promise<XephyrHandle>;
+  startXephyr: (options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
   raiseWindow: (title: string) => Promise<boolean>;
   pulse: {
@@ -117,7 +117,7 @@ interface Harness {
   logs: string[];
   specs: ContainerCreateOptions[];
   states: SessionState[];
-  xephyrOptions: Omit<XephyrOptions, "displayFd">[];
+  xephyrOptions: (Omit<XephyrOptions, "displayFd"> & { memoryBytes: number })[];
   auth: { files: { server: string; client: string }; cookie: string; owner?: { uid: number; gid: number } }[];
   claimed: { home: string; owner: { uid: number; gid: number } }[];
   raised: string[];
@@ -879,6 +879,16 @@ describe("runSession: resource limits", () => {
     const limits = { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 256 };
     expect(h.specs[0]!.HostConfig).toMatchObject({ Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 256 });
     expect(h.states.at(-1)?.limits).toEqual(limits);
+  });
+
+  test.each([
+    ["the floor, for a small instance", { memoryBytes: 64 * MIB }, 256 * MIB],
+    ["a quarter of a large one", { memoryBytes: 4096 * MIB }, 1024 * MIB],
+  ])("its X server is bounded too (%s): Xephyr starts with the bound, and the state says it for ps", async (_, configured, bound) => {
+    const h = createHarness();
+    await runToAppExit(h, "xeyes", { configured });
+    expect(h.xephyrOptions[0]).toMatchObject({ memoryBytes: bound });
+    expect(h.states.at(-1)?.xMemoryBytes).toBe(bound);
   });
 
   test.each([
