@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { isSocket } from "./files.ts";
 import { chooseEngine, type EngineEndpoint } from "../core/container/engine.ts";
 import type { Env } from "../core/config/paths.ts";
 
@@ -16,12 +16,4 @@ export function resolveEngineEndpoint(env: Env, configured: () => string | undef
     uid: process.getuid?.() ?? 0,
     exists: isSocket,
   });
-}
-
-function isSocket(path: string): boolean {
-  try {
-    return statSync(path).isSocket();
-  } catch {
-    return false;
-  }
 }

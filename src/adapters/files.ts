@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 // The file operations several adapters share, each in one shape.
@@ -52,4 +52,21 @@ export function listNames(path: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Whether `path` is a socket (following links, as a client connecting to it would). */
+export function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes a folder and all in it, never following a link out of it. Tried again while it is
+ * still there: a process of ours may be writing into it as it goes (a dying session's sockets).
+ */
+export function removeTree(dir: string): void {
+  for (let attempt = 0; attempt < 3 && existsSync(dir); attempt++) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, unlinkSync, type Stats } from "node:fs";
+import { removeTree } from "./files.ts";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../core/errors.ts";
 import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance/name.ts";
@@ -83,13 +84,4 @@ export function removeInside(root: string, target: string): void {
     return;
   }
   removeTree(target);
-}
-
-function removeTree(dir: string): void {
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (lstatSync(path).isDirectory()) removeTree(path);
-    else unlinkSync(path);
-  }
-  rmdirSync(dir);
 }

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { removeTree } from "./files.ts";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DockercaskError } from "../core/errors.ts";
 import { parseSessionState, readSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/instance/runtime.ts";
@@ -152,6 +153,3 @@ function removeAside(dir: string): void {
  * at the same moment (a pulse socket going with its module): seen 11 times in 300 here, never
  * under Node. A second pass removes what is left.
  */
-function removeTree(dir: string): void {
-  for (let attempt = 0; attempt < 3 && existsSync(dir); attempt++) rmSync(dir, { recursive: true, force: true });
-}

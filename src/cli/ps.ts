@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
-import { formatBytes, formatCpu } from "../core/container/limits.ts";
+import { formatCpu } from "../core/container/limits.ts";
+import { formatBytes } from "../core/text/size.ts";
 import { formatUptime } from "../core/text/uptime.ts";
 import { renderTable } from "../core/text/table.ts";
 import { listRunning } from "../services/sessions.ts";

@@ -5,7 +5,7 @@ import { ClipError, NotRunningError, UsageError, messageOf } from "../core/error
 import { parseInstanceName } from "../core/instance/name.ts";
 import type { ClipboardSide } from "../ports/clipboard-side.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
-import { formatBytes } from "./clipboard-bridge.ts";
+import { formatBytes } from "../core/text/size.ts";
 
 /**
  * `clip push` and `clip pull`: the clipboard moved once, by command, between the desktop and a

@@ -1,3 +1,4 @@
+import { formatBytes } from "../core/text/size.ts";
 import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
 import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard/clipboard.ts";
 import { describeContent } from "../core/clipboard/content.ts";
@@ -81,8 +82,4 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
       while (running.size) await Promise.all(running.values());
     },
   };
-}
-
-export function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }

@@ -1,5 +1,5 @@
 import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_NAME, PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
-import { CARRIED_SCHEMES } from "../core/desktop-bus/links.ts";
+import { CARRIED_SCHEMES } from "../core/url.ts";
 import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/desktop-bus/notifications.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bus-calls.ts";
 import type { createLinkRouter } from "./link-router.ts";

@@ -1,5 +1,6 @@
 import { messageOf } from "../core/errors.ts";
-import { checkUrl, describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/desktop-bus/links.ts";
+import { describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/desktop-bus/links.ts";
+import { checkUrl } from "../core/url.ts";
 import { createRateLimiter, LINK_RATE } from "../core/desktop-bus/rate-limit.ts";
 import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 

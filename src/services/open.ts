@@ -4,7 +4,7 @@ import type { ImageClient } from "../ports/image-client.ts";
 import { CONTAINER_PATHS, containerUser } from "../core/container/spec.ts";
 import { DockercaskError, UsageError } from "../core/errors.ts";
 import type { InstanceName, RunTarget } from "../core/instance/name.ts";
-import { checkUrl, classifyItem, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/files/open-items.ts";
+import { classifyItem, openableUrl, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/files/open-items.ts";
 import type { SessionState } from "../core/instance/runtime.ts";
 import { generateCookie } from "../core/x11/xauth.ts";
 import { recipePolicy } from "./app-policy.ts";
@@ -66,7 +66,7 @@ function readItems(args: string[], readFile: OpenDeps["readFile"], maxBytes: num
   let total = 0;
   return args.map((arg): Item => {
     const item = classifyItem(arg);
-    if (item.kind === "url") return { kind: "url", url: checkUrl(item.url) };
+    if (item.kind === "url") return { kind: "url", url: openableUrl(item.url) };
     // Each file alone against the whole cap, so the message names the right limit; the total next.
     const file = readFile(item.path, maxBytes);
     total += file.data.length;

@@ -5,6 +5,7 @@
  * name. The config wins over the label; a label can only tighten a default, never loosen
  * it, so a recipe cannot grant itself the host: raising a limit is the user's call.
  */
+import { formatBytes } from "../text/size.ts";
 import { DockercaskError } from "../errors.ts";
 import { parseSize } from "../text/size.ts";
 
@@ -132,19 +133,6 @@ export function limitsHostConfig(limits: ResourceLimits) {
     ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
     Tmpfs: { "/tmp": tmpfs, "/var/tmp": tmpfs },
   };
-}
-
-/** `4 GiB`, `1.5 GiB`, `64 MiB`, `512 KiB`, `100 B`. */
-export function formatBytes(bytes: number): string {
-  const units: [number, string][] = [
-    [GIB, "GiB"],
-    [MIB, "MiB"],
-    [1024, "KiB"],
-  ];
-  for (const [size, unit] of units) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
-  }
-  return `${bytes} B`;
 }
 
 /** The CPU column of `ps`: the weight, and the cap when there is one. */

@@ -5,16 +5,15 @@
  * argv element each, never through a shell.
  */
 import { DockercaskError } from "../errors.ts";
-import { formatBytes, formatSizeValue } from "../container/limits.ts";
-import { isOneOf } from "../one-of.ts";
+import { formatSizeValue } from "../container/limits.ts";
+import { formatBytes } from "../text/size.ts";
+import { CARRIED_SCHEMES, checkUrl, MAX_URL_BYTES } from "../url.ts";
 
 export const INBOX_DIR = "Inbox";
 /** What a new instance may be given at once, in bytes; the `open-max` config key changes it. */
 export const DEFAULT_OPEN_MAX = 256 * 1024 * 1024;
 /** Files travel through memory on their way into the container; past this it is a mistake. */
 export const MAX_OPEN_MAX = 4 * 1024 ** 3;
-export const OPEN_URL_SCHEMES = ["http", "https", "mailto"] as const;
-export const MAX_URL_BYTES = 64 * 1024;
 /** The longest name a Linux filesystem takes, in bytes. */
 export const MAX_FILE_NAME_BYTES = 255;
 /** The marker the supervisor writes last into ~/Inbox when files arrive with the start. */
@@ -36,20 +35,15 @@ export function classifyItem(arg: string): OpenItem {
   return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(arg) ? { kind: "url", url: arg } : { kind: "file", path: arg };
 }
 
-/** The URL itself when it may be carried; throws OpenRefusedError when not. */
-export function checkUrl(url: string): string {
+/** The URL itself when it may be carried (core/url.ts, the rule links follow too); throws OpenRefusedError when not. */
+export function openableUrl(url: string): string {
+  const checked = checkUrl(url);
+  if (checked.ok) return url;
+  if (new TextEncoder().encode(url).length > MAX_URL_BYTES)
+    throw new OpenRefusedError("a URL", `it is ${formatBytes(new TextEncoder().encode(url).length)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`);
   const shown = JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
-  const bytes = new TextEncoder().encode(url).length;
-  if (bytes > MAX_URL_BYTES) throw new OpenRefusedError("a URL", `it is ${formatBytes(bytes)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`);
-  const control = firstControl(url);
-  if (control !== undefined) throw new OpenRefusedError(`the URL ${shown}`, `character ${control + 1} is a control character`);
-  const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
-  if (!isOneOf(OPEN_URL_SCHEMES, scheme)) {
-    const why = scheme === "file" ? "file: URLs would name host paths" : `${scheme}: URLs are not carried`;
-    throw new OpenRefusedError(`the URL ${shown}`, why, `Only ${OPEN_URL_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf`);
-  }
-  if (scheme !== "mailto" && !URL.canParse(url)) throw new OpenRefusedError(`the URL ${shown}`, "it is not a valid URL");
-  return url;
+  const hint = checked.scheme ? `Only ${CARRIED_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf` : undefined;
+  throw new OpenRefusedError(`the URL ${shown}`, checked.reason, hint);
 }
 
 /** Why `name` cannot be a file's name in ~/Inbox, or undefined when it can. */

@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
-import { CARRIED_SCHEMES, formatLinksPolicy } from "../../../src/core/desktop-bus/links.ts";
+import { formatLinksPolicy } from "../../../src/core/desktop-bus/links.ts";
+import { CARRIED_SCHEMES } from "../../../src/core/url.ts";
 import { parseDockerfile } from "../../../src/core/catalog/dockerfile.ts";
 import { parsePolicy } from "../../../src/core/catalog/policy.ts";
 

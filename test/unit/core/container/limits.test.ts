@@ -1,15 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  defaultMemoryBytes,
-  defaultTmpBytes,
-  formatBytes,
-  formatCpu,
-  formatSizeValue,
-  OutOfMemoryError,
-  resolveLimits,
-  type LimitSettings,
-  type ResourceLimits,
-} from "../../../../src/core/container/limits.ts";
+import { defaultMemoryBytes, defaultTmpBytes, formatCpu, formatSizeValue, OutOfMemoryError, resolveLimits, type LimitSettings, type ResourceLimits } from "../../../../src/core/container/limits.ts";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -50,16 +40,6 @@ describe("resolveLimits: config over label over default; a label only tightens",
   ])("%s", (_name, label, configured, expected) => {
     expect(resolveLimits({ label, configured, host })).toEqual(expected);
   });
-});
-
-test.each([
-  [4 * GIB, "4 GiB"],
-  [1.5 * GIB, "1.5 GiB"],
-  [64 * MIB, "64 MiB"],
-  [512 * 1024, "512 KiB"],
-  [100, "100 B"],
-])("formatBytes(%p) is %p", (bytes, text) => {
-  expect(formatBytes(bytes)).toBe(text);
 });
 
 test.each([

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { checkUrl, classifyItem, explainUnsafeFileName, MAX_URL_BYTES, OpenRefusedError, pickFreeName } from "../../../../src/core/files/open-items.ts";
+import { classifyItem, explainUnsafeFileName, OpenRefusedError, openableUrl, pickFreeName } from "../../../../src/core/files/open-items.ts";
+import { MAX_URL_BYTES } from "../../../../src/core/url.ts";
 
 describe("classifyItem", () => {
   test.each([
@@ -17,9 +18,9 @@ describe("classifyItem", () => {
   });
 });
 
-describe("checkUrl", () => {
+describe("openableUrl", () => {
   test.each(["https://example.org/a?b=c#d", "http://localhost:8080/", "HTTPS://EXAMPLE.ORG/", "mailto:someone@example.org?subject=hi"])("carries %p", (url) => {
-    expect(checkUrl(url)).toBe(url);
+    expect(openableUrl(url)).toBe(url);
   });
 
   test.each([
@@ -30,16 +31,19 @@ describe("checkUrl", () => {
     ["https://example.org/\nX-Injected: 1", /control character/],
     ["https://example.org/\u0000", /control character/],
     ["https://example.org/\u009b31m", /control character/],
-    ["https://exa mple.org/", /not a valid URL/],
+    ["https://exa mple.org/", /white space/],
+    // The rules links follow, now the same for open: format characters and user@host.
+    ["https://evil.example/\u202Emoc.knabym//:sptth", /format characters/],
+    ["https://www.mybank.com@evil.example/", /user name or password/],
     [`https://example.org/${"a".repeat(MAX_URL_BYTES)}`, /64 KiB/],
   ])("refuses %p", (url, reason) => {
-    expect(() => checkUrl(url)).toThrow(OpenRefusedError);
-    expect(() => checkUrl(url)).toThrow(reason);
+    expect(() => openableUrl(url)).toThrow(OpenRefusedError);
+    expect(() => openableUrl(url)).toThrow(reason);
   });
 
   test("a refused URL is an error for the user with a hint, exit 2", () => {
     try {
-      checkUrl("file:///etc/passwd");
+      openableUrl("file:///etc/passwd");
     } catch (error) {
       expect(error).toMatchObject({ code: "E_OPEN_REFUSED", exitCode: 2 });
       expect((error as OpenRefusedError).hint).toContain("http, https, mailto");
