@@ -93,6 +93,8 @@ declare -A PKG_OF=(
   [zsh]=zsh
   [fish]=fish
   [groff]=groff-base
+  # The shell scripts' lint, counted as one test (scripts/lib/shell-scripts.ts).
+  [shellcheck]=shellcheck
   [pipewire]=pipewire
   [pipewire-pulse]=pipewire-pulse
   [wireplumber]=wireplumber

@@ -21,6 +21,7 @@ for attr in arch groups license checkdepends makedepends depends optdepends prov
   unset -n values
 done
 # makepkg writes each architecture's attributes after all the common ones.
+# shellcheck disable=SC2154 # arch is the PKGBUILD's, which this script sources above.
 for a in "${arch[@]}"; do
   [[ $a == any ]] && continue
   for attr in source provides conflicts depends replaces optdepends makedepends checkdepends \
