@@ -23,7 +23,7 @@ import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { ALLOWED_SKIPS } from "../test/allowed-skips.ts";
 import { compile } from "./build.ts";
-import { shellCheckRuns } from "./lib/shell-scripts.ts";
+import { lintShell } from "./lint-shell.ts";
 import { parseBunTestOutput, summaryLine, unlistedSkips, type SkippedTest } from "./lib/test-report.ts";
 
 const root = join(import.meta.dir, "..");
@@ -106,32 +106,6 @@ async function lintAndFormat(): Promise<Totals> {
   return result(false);
 }
 
-/**
- * shellcheck over every shell script, as one test: its findings shown, each file named. It runs
- * once the test bed is up (which installs shellcheck); `--unit` without it says how to get it.
- */
-async function lintShell(): Promise<Totals> {
-  const result = (passed: boolean): Totals => ({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, skipped: 0, skippedTests: [] });
-  const listed = Bun.spawnSync(["git", "ls-files"], { cwd: root });
-  const runs = shellCheckRuns(root, new TextDecoder().decode(listed.stdout).split("\n").filter(Boolean));
-  let clean = true;
-  for (const run of runs) {
-    try {
-      const proc = Bun.spawn(run.argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
-      const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-      if (code !== 0) {
-        clean = false;
-        process.stderr.write(out + err);
-      }
-    } catch {
-      console.error("shellcheck is not installed: `apt-get install shellcheck` (scripts/testbed.sh installs it)");
-      return result(false);
-    }
-  }
-  console.error(clean ? `shellcheck: ${runs.length} shell scripts clean (${runs.map((r) => r.file).join(", ")})` : "shellcheck found problems (above)");
-  return result(clean && runs.length > 0);
-}
-
 async function setUpTestBed(): Promise<Record<string, string>> {
   const proc = Bun.spawn(["bash", join(root, "scripts/testbed.sh")], { stdout: "pipe", stderr: "inherit" });
   const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
@@ -163,7 +137,7 @@ try {
   // The test bed first when e2e runs too: it installs what some unit tests call (zsh, fish,
   // groff). The unit tests run even when it fails; the e2e tests cannot.
   const env = onlyUnit ? undefined : await setUpTestBed().catch(fail);
-  if (!onlyE2e) add(await lintShell());
+  if (!onlyE2e) add(await lintShell(root));
   if (!onlyE2e) add(await bunTest(["test/unit"], {}));
   if (env) {
     const started = Date.now();
