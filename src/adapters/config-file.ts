@@ -6,9 +6,9 @@ import { runtimeRoot } from "../core/instance/runtime.ts";
 import { refusalRules } from "../core/files/shared-folders.ts";
 import { readIfExists } from "./files.ts";
 
-export const CONFIG_FILE_NAME = "config.toml";
+const CONFIG_FILE_NAME = "config.toml";
 
-export function configFilePath(paths: DockercaskPaths): string {
+function configFilePath(paths: DockercaskPaths): string {
   return join(paths.config, CONFIG_FILE_NAME);
 }
 

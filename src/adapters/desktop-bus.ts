@@ -9,10 +9,10 @@
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBusConfig } from "../core/desktop-bus/bus-config.ts";
+import { buildBusConfig, NOTIFICATIONS_NAME, PORTAL_NAME } from "../core/desktop-bus/bus-config.ts";
 import type { BridgeCall, BridgeReply } from "../ports/desktop-bus-calls.ts";
 
-export const BUS_SOCKET_FILE = "bus.sock";
+const BUS_SOCKET_FILE = "bus.sock";
 
 export interface BusEndpoint {
   socket: string;
@@ -82,7 +82,7 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
     const dbus = (await import("dbus-next")).default;
     bus = dbus.sessionBus({ busAddress: address });
     bus.on("error", (error: unknown) => options.log.debug(`bus: ${String(error)}`));
-    for (const name of ["org.freedesktop.portal.Desktop", "org.freedesktop.Notifications"]) {
+    for (const name of [PORTAL_NAME, NOTIFICATIONS_NAME]) {
       const reply = await bus.requestName(name, dbus.NameFlag.DO_NOT_QUEUE);
       if (reply !== dbus.RequestNameReply.PRIMARY_OWNER) throw new Error(`could not own ${name} on the instance's bus`);
     }

@@ -29,7 +29,7 @@ export interface SoundServer {
  * `$XDG_RUNTIME_DIR/pulse/native`, which PulseAudio and pipewire-pulse both serve. A TCP
  * server is not relayed: the instance runs silent, and says so.
  */
-export function findServerSocket(env: Record<string, string | undefined>): string | undefined {
+function findServerSocket(env: Record<string, string | undefined>): string | undefined {
   const fromEnv = env.PULSE_SERVER?.split(/\s+/).find((s) => s.startsWith("unix:") || s.startsWith("/"));
   const candidates = env.PULSE_SERVER ? [fromEnv?.replace(/^unix:/, "")] : [env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, "pulse/native")];
   return candidates.find((path): path is string => !!path && isSocket(path));

@@ -9,7 +9,7 @@ import { createTerminalSanitizer, sanitizeTerminalText } from "../core/text/term
  * The test is isTTY alone, not isInteractive: CI or TERM=dumb still shows the text to a
  * terminal of some kind, and safety must not depend on them.
  */
-export function isTerminal(stream: { isTTY?: boolean }): boolean {
+function isTerminal(stream: { isTTY?: boolean }): boolean {
   return Boolean(stream.isTTY);
 }
 

@@ -1,4 +1,4 @@
-import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_NAME, PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
+import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
 import { CARRIED_SCHEMES } from "../core/url.ts";
 import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/desktop-bus/notifications.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bus-calls.ts";
@@ -82,5 +82,3 @@ function requestPath(sender: string, token: unknown, serial: number): string {
   const name = typeof raw === "string" && /^[A-Za-z0-9_]{1,64}$/.test(raw) ? raw : `dockercask${serial}`;
   return `${PORTAL_PATH}/request/${who}/${name}`;
 }
-
-export const BRIDGE_NAMES = [PORTAL_NAME, NOTIFICATIONS_NAME] as const;

@@ -113,7 +113,7 @@ async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND
 }
 
 /** What kind of desktop the windows open on: an X11 session, or XWayland inside a Wayland one. */
-export function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): string {
+function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): string {
   return env.WAYLAND_DISPLAY ? `XWayland, in a Wayland session (WAYLAND_DISPLAY=${env.WAYLAND_DISPLAY})` : "an X11 desktop";
 }
 

@@ -21,7 +21,7 @@ export const BUILD_LABEL = {
 } as const;
 
 export const NETWORKS = ["none", "bridge"] as const;
-export const IPC_MODES = ["private", "shareable", "none"] as const;
+const IPC_MODES = ["private", "shareable", "none"] as const;
 /** `explicit`: nothing flows by itself, only `clip push` and `clip pull` move it, once each time. */
 export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "explicit", "off"] as const;
 

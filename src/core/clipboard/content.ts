@@ -77,7 +77,7 @@ export function textContent(text: string): ClipboardContent {
   return { target: TEXT_TARGET, data: new TextEncoder().encode(text) };
 }
 
-export function isImage(content: ClipboardContent): boolean {
+function isImage(content: ClipboardContent): boolean {
   return content.target.startsWith("image/");
 }
 

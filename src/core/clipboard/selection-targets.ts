@@ -9,7 +9,7 @@
 export const ATOM_TYPE = 4;
 
 /** A TARGETS list is a few dozen atoms; one longer than this is not one. */
-export const TARGETS_MAX_ATOMS = 1024;
+const TARGETS_MAX_ATOMS = 1024;
 
 /** What GetProperty answered, as the x11 package hands it over. */
 export interface PropertyReply {

@@ -24,7 +24,7 @@ export interface EngineEndpoint {
 }
 
 /** Where each engine listens by default. The rootless ones live in the user's runtime dir. */
-export function engineSocket(name: EngineName, env: Env): string | undefined {
+function engineSocket(name: EngineName, env: Env): string | undefined {
   const runtime = env.XDG_RUNTIME_DIR;
   switch (name) {
     case "docker":

@@ -36,12 +36,12 @@ const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
 
 /** Half the host's RAM, but no more than this: one app needs no more, and the rest is the desktop's. */
-export const MAX_DEFAULT_MEMORY = 16 * GIB;
+const MAX_DEFAULT_MEMORY = 16 * GIB;
 /** Below this, not even Xephyr's client libraries and a tiny app fit. */
-export const MIN_MEMORY = 16 * MIB;
-export const DEFAULT_TMP = 512 * MIB;
+const MIN_MEMORY = 16 * MIB;
+const DEFAULT_TMP = 512 * MIB;
 /** Half the weight of a default container (1024): under contention the app yields. */
-export const DEFAULT_CPU_SHARES = 512;
+const DEFAULT_CPU_SHARES = 512;
 /** The engine's own bounds for CpuShares. */
 const MIN_CPU_SHARES = 2;
 const MAX_CPU_SHARES = 262_144;
@@ -141,7 +141,7 @@ export function formatCpu(limits: Pick<ResourceLimits, "cpuShares" | "cpus">): s
 }
 
 /** 137, as a shell reports a process the kernel killed (128 + SIGKILL): the OOM killer's signal. */
-export const OUT_OF_MEMORY_EXIT_CODE = 137;
+const OUT_OF_MEMORY_EXIT_CODE = 137;
 
 /** The app was killed by the kernel for passing its memory limit; the session is over and torn down. */
 export class OutOfMemoryError extends DockercaskError {

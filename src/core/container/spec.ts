@@ -26,9 +26,9 @@ export const CONTAINER_PATHS = {
 } as const;
 
 /** Used when the host user is root: the app must never run as root, so it runs as the base image's `app` user. */
-export const UNPRIVILEGED_ID = 1000;
+const UNPRIVILEGED_ID = 1000;
 /** Enough for a browser's process tree, far too few for a fork bomb to hurt the host. */
-export const PIDS_LIMIT = 1024;
+const PIDS_LIMIT = 1024;
 
 /**
  * A socket a session capability serves for the instance (adapters/sound-relay.ts, the desktop

@@ -14,7 +14,7 @@ export const NOTIFICATIONS_NAME = "org.freedesktop.Notifications";
 export const NOTIFICATIONS_PATH = "/org/freedesktop/Notifications";
 
 /** The largest message the bus passes: a 64 KiB URL and its framing fit, a flood of bytes does not. */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+const MAX_MESSAGE_BYTES = 128 * 1024;
 
 /** Methods the app may call, by destination and interface (a missing member list: every method of it). */
 const ALLOWED: { destination: string; interface: string; members?: string[] }[] = [

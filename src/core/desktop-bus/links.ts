@@ -7,7 +7,6 @@ import { explainInvalid } from "../instance/name.ts";
 
 export type LinksPolicy = { kind: "self" } | { kind: "host" } | { kind: "ask" } | { kind: "off" } | { kind: "instance"; instance: string } | { kind: "disposable"; app: string };
 
-export const LINKS_KEYWORDS = ["self", "host", "ask", "off"] as const;
 /** What a help text or an error lists as the forms a policy takes. */
 export const LINKS_FORMS = "self, host, ask, off, <instance> (such as firefox#work) or disposable:<app>";
 

@@ -30,10 +30,10 @@ export interface HostNotification {
   expireTimeout: number;
 }
 
-export const MAX_SUMMARY_CHARS = 200;
-export const MAX_BODY_CHARS = 4000;
+const MAX_SUMMARY_CHARS = 200;
+const MAX_BODY_CHARS = 4000;
 /** Longest a notification may ask to stay, in ms; 0 (never expire) becomes the server's default. */
-export const MAX_EXPIRE_MS = 60_000;
+const MAX_EXPIRE_MS = 60_000;
 
 /** `replaced` holds the host ids this instance was given: it may replace only its own notifications. */
 export function toHostNotification(instance: string, note: AppNotification, replaced: ReadonlySet<number>): HostNotification {

@@ -15,7 +15,7 @@ export const DEFAULT_OPEN_MAX = 256 * 1024 * 1024;
 /** Files travel through memory on their way into the container; past this it is a mistake. */
 export const MAX_OPEN_MAX = 4 * 1024 ** 3;
 /** The longest name a Linux filesystem takes, in bytes. */
-export const MAX_FILE_NAME_BYTES = 255;
+const MAX_FILE_NAME_BYTES = 255;
 /** The marker the supervisor writes last into ~/Inbox when files arrive with the start. */
 export const RESERVED_NAME_PREFIX = ".dockercask-";
 

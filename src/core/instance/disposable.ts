@@ -7,9 +7,9 @@
 import { DockercaskError } from "../errors.ts";
 import type { InstanceName } from "./name.ts";
 
-export const DISPOSABLE_ID_PREFIX = "tmp-";
+const DISPOSABLE_ID_PREFIX = "tmp-";
 /** More at once than anyone runs; past this a start is refused rather than looping on. */
-export const MAX_DISPOSABLE = 999;
+const MAX_DISPOSABLE = 999;
 
 export function disposableName(app: string, n: number): InstanceName {
   const id = `${DISPOSABLE_ID_PREFIX}${n}`;

@@ -20,9 +20,9 @@ export interface InstanceName {
   full: string;
 }
 
-export const MAX_INSTANCE_NAME = 64;
-export const MAX_APP_NAME = 32;
-export const MAX_ID = 31;
+const MAX_INSTANCE_NAME = 64;
+const MAX_APP_NAME = 32;
+const MAX_ID = 31;
 
 const APP_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -101,9 +101,4 @@ export function parseRunTarget(input: string, disposable: boolean | undefined): 
   if (!disposable) return { disposable: false, name };
   if (name.id) throw new UsageError(`--disposable takes an app, not an instance: "${name.full}"`, `Its name is chosen for it: dockercask run ${name.app} --disposable`);
   return { disposable: true, app: name.app };
-}
-
-/** The app a target runs. */
-export function targetApp(target: RunTarget): string {
-  return target.disposable ? target.app : target.name.app;
 }

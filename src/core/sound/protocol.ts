@@ -9,7 +9,7 @@
  * the native protocol exists on npm, and the relay needs only framing and a tagstruct walker.
  */
 
-export const DESCRIPTOR_SIZE = 20;
+const DESCRIPTOR_SIZE = 20;
 export const CONTROL_CHANNEL = 0xffffffff;
 /** PA_INVALID_INDEX: "no index", as in "the default sink". */
 export const INVALID_INDEX = 0xffffffff;

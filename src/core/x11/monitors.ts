@@ -86,7 +86,7 @@ export function splitAnswers(bytes: Uint8Array): { answers: Answer[]; rest: Uint
 }
 
 /** The major opcode from a QueryExtension reply; undefined when the extension is absent. */
-export function parseQueryExtension(reply: Uint8Array): number | undefined {
+function parseQueryExtension(reply: Uint8Array): number | undefined {
   return reply.length >= 12 && reply[8] === 1 ? reply[9] : undefined;
 }
 

@@ -4,8 +4,8 @@ export interface SizeSpec {
   height: number;
 }
 
-export const MIN_WINDOW_SIDE = 200;
-export const MAX_WINDOW_SIDE = 16384;
+const MIN_WINDOW_SIDE = 200;
+const MAX_WINDOW_SIDE = 16384;
 export const MIN_DPI = 24;
 export const MAX_DPI = 960;
 
