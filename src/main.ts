@@ -5,7 +5,8 @@
 import { renderUsage, runCommand } from "citty";
 import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
-import { splitAtDashDash } from "./core/argv.ts";
+import { splitAtDashDash, takeFlag } from "./core/argv.ts";
+import { ENGINE_FORMS } from "./core/container/engine-names.ts";
 import { isDockercaskError, UsageError, messageOf } from "./core/errors.ts";
 import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
 import { suggestNearest } from "./core/text/suggest.ts";
@@ -16,17 +17,14 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   // Flags after "--" belong to the app, not to us.
   const { ours } = splitAtDashDash(rawArgs);
   const verbose = ours.includes("--verbose");
-  // --engine is global: taken out here and handed to whatever connects, as DOCKERCASK_ENGINE.
-  const engineAt = ours.findIndex((a) => a === "--engine" || a.startsWith("--engine="));
-  if (engineAt !== -1) {
-    const flag = ours[engineAt]!;
-    const value = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : ours[engineAt + 1];
-    if (!value || value.startsWith("-"))
-      return report(new UsageError("--engine needs a value", "For example: --engine podman (docker, docker-rootless, podman, podman-rootless, or unix:///path)."), verbose);
-    process.env.DOCKERCASK_ENGINE = value;
-    const taken = flag.includes("=") ? 1 : 2;
-    rawArgs = [...rawArgs.slice(0, engineAt), ...rawArgs.slice(engineAt + taken)];
-    return run(rawArgs);
+  // --engine is global, before or after the command: citty resolves a command by the first
+  // word that is not a flag, so `--engine podman run` would read as a command "podman". Taken
+  // out here, and handed to whatever connects as DOCKERCASK_ENGINE (the variable means the same).
+  const engine = takeFlag(rawArgs, "--engine");
+  if (engine.found) {
+    if ("missing" in engine) return report(new UsageError("--engine needs a value", `For example: --engine podman (${ENGINE_FORMS}).`), verbose);
+    process.env.DOCKERCASK_ENGINE = engine.value;
+    return run(engine.rest);
   }
   if (verbose) (await import("./adapters/log.ts")).setVerbose(true);
   try {

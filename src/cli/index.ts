@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import type { AnyCommandDef } from "./_command-tree.ts";
+import { ENGINE_FORMS } from "../core/container/engine-names.ts";
 import { VERSION } from "../version.ts";
 
 const lazy = (load: () => Promise<{ default: AnyCommandDef }>) => () => load().then((m) => m.default);
@@ -35,7 +36,7 @@ export const main = defineCommand({
   },
   args: {
     verbose: { type: "boolean", description: "Show build output and stack traces of errors" },
-    engine: { type: "string", description: "Container engine: docker, docker-rootless, podman, podman-rootless, or unix:///socket (default: found)" },
+    engine: { type: "string", description: `Container engine: ${ENGINE_FORMS} (default: the one found)` },
   },
   subCommands,
 });

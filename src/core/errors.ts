@@ -1,3 +1,4 @@
+import { ENGINE_NAMES, listEngines } from "./container/engine-names.ts";
 import { describeInstallCommands, installCommands, type HostTool } from "./host-tools.ts";
 
 /**
@@ -10,12 +11,54 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Every code an error of ours carries, named in one place: scripts and tests match on them, so
+ * each is stable, and a code that is not here does not type-check.
+ */
+const ERROR_CODES = [
+  "E_ABORTED",
+  "E_BUILD",
+  "E_CLIP",
+  "E_COMMAND",
+  "E_CONFIG",
+  "E_CONFIRM",
+  "E_CYCLE",
+  "E_DISPOSABLE_FULL",
+  "E_DOCKER",
+  "E_DOCKER_DOWN",
+  "E_DOCKER_PERMISSION",
+  "E_ENGINE_WEAKER",
+  "E_IMAGE",
+  "E_INSTANCE_NAME",
+  "E_MISSING_TOOL",
+  "E_NOT_OURS",
+  "E_NOT_RUNNABLE",
+  "E_NOT_RUNNING",
+  "E_NO_DISPLAY",
+  "E_OPEN_REFUSED",
+  "E_OUT_OF_MEMORY",
+  "E_POLICY",
+  "E_RESERVED_NAME",
+  "E_RUNNING",
+  "E_RUNTIME_DIR",
+  "E_SHARED",
+  "E_STARTING",
+  "E_STOP_TIMEOUT",
+  "E_UNKNOWN_APP",
+  "E_UNKNOWN_INSTANCE",
+  "E_UNSAFE_PATH",
+  "E_USAGE",
+  "E_USER_APP",
+  "E_XEPHYR",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class DockercaskError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: number;
 
-  constructor(message: string, options: { code: string; hint?: string; exitCode?: number; cause?: unknown }) {
+  constructor(message: string, options: { code: ErrorCode; hint?: string; exitCode?: number; cause?: unknown }) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code;
@@ -215,7 +258,7 @@ export class EngineCannotApplyError extends DockercaskError {
       code: "E_ENGINE_WEAKER",
       hint: options.cgroupV1
         ? "Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (--engine docker or --engine podman)."
-        : "Use an engine that applies it (--engine docker, podman, docker-rootless or podman-rootless), or report the engine's version if it should.",
+        : `Use an engine that applies it (--engine ${listEngines(ENGINE_NAMES)}), or report the engine's version if it should.`,
     });
     this.problems = problems;
   }

@@ -1,3 +1,4 @@
+import { listEngines, ROOTFUL_ENGINES, ROOTLESS_ENGINES } from "../core/container/engine-names.ts";
 import { describeEngine } from "../core/container/engine.ts";
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
@@ -69,13 +70,13 @@ async function checkDocker(probe: DoctorProbe): Promise<DoctorCheck> {
         ok: false,
         required: true,
         detail: `${detail}: this host runs cgroup v1, where a rootless engine cannot enforce the memory, CPU and pids limits, so dockercask refuses to run apps on it`,
-        fix: "Boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a rootful engine: --engine docker or --engine podman.",
+        fix: `Boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a rootful engine: ${ROOTFUL_ENGINES.map((name) => `--engine ${name}`).join(" or ")}.`,
       };
     }
     const note = engine.rootless
       ? "rootless: the engine and its containers run as you, so an escape from a container gets no more than your own account"
       : engine.kind === "docker" && !status.root
-        ? "rootful: whoever can use this socket (the docker group) is root on the host, with no password asked. A rootless engine (docker-rootless, podman-rootless) avoids that"
+        ? `rootful: whoever can use this socket (the docker group) is root on the host, with no password asked. A rootless engine (${listEngines(ROOTLESS_ENGINES)}) avoids that`
         : "rootful: the engine runs as root; apps still run unprivileged inside their containers";
     return { name, ok: true, required: true, detail, note };
   }

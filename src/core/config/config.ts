@@ -1,6 +1,6 @@
 import { parse, TomlError } from "smol-toml";
 import { type Context, describe, isTable, readNamedTables, readSettings, report, SETTING_KEYS } from "./table.ts";
-import { ENGINE_NAMES } from "../container/engine.ts";
+import { ENGINE_NAMES } from "../container/engine-names.ts";
 import { ConfigError } from "../errors.ts";
 import { isOneOf } from "../one-of.ts";
 import { refusalRules, type RefusalRules, type SharedFolder } from "../files/shared-folders.ts";

@@ -10,10 +10,8 @@
  */
 import { UsageError } from "../errors.ts";
 import { isOneOf } from "../one-of.ts";
+import { ENGINE_FORMS, ENGINE_NAMES, type EngineName } from "./engine-names.ts";
 import type { Env } from "../config/paths.ts";
-
-export const ENGINE_NAMES = ["docker", "docker-rootless", "podman", "podman-rootless"] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineEndpoint {
   /** The engine it is meant to be, when known from the choice; asked of the engine otherwise. */
@@ -81,7 +79,7 @@ function parseEngineValue(value: string, from: "flag" | "config", env: Env, wher
     if (!socket) throw new UsageError(`${where}: ${value} listens in $XDG_RUNTIME_DIR, which is not set`, "Log in to a desktop session, or name the socket: --engine unix:///path/to/socket");
     return { name: value, socket, from };
   }
-  throw new UsageError(`${where}: unknown engine "${value}"`, `Use one of ${ENGINE_NAMES.join(", ")}, or a socket as unix:///path.`);
+  throw new UsageError(`${where}: unknown engine "${value}"`, `Use one of ${ENGINE_FORMS}.`);
 }
 
 /** What the engine says it is, from its /version and /info answers. */

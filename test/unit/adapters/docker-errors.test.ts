@@ -32,7 +32,7 @@ describe("translateDockerError", () => {
   });
 
   test("a DockercaskError passes through untouched", () => {
-    const original = new DockercaskError("already ours", { code: "E_X" });
+    const original = new DockercaskError("already ours", { code: "E_DOCKER" });
     expect(translateDockerError(original, socket)).toBe(original);
   });
 });
