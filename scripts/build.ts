@@ -9,16 +9,34 @@
  * (sources, commit, Bun version); --force builds anyway. The .deb and the AUR files are made
  * from its output by scripts/package-deb.ts and scripts/gen-aur.ts.
  */
-import { $ } from "bun";
+
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { $ } from "bun";
 import pkg from "../package.json" with { type: "json" };
-import { deferModules, DOCKERODE_DEFERRALS } from "./lib/defer-modules.ts";
-import { x11HandshakePatch } from "./lib/x11-handshake.ts";
-import { binaryName, CHECKSUMS_FILE, RELEASE_TARGETS, renderChecksums, renderShareFiles, shareFolderName, shareTarballName } from "./lib/release.ts";
 import { listFiles } from "../src/adapters/user-catalog.ts";
+import { DOCKERODE_DEFERRALS, deferModules } from "./lib/defer-modules.ts";
+import {
+  binaryName,
+  CHECKSUMS_FILE,
+  RELEASE_TARGETS,
+  renderChecksums,
+  renderShareFiles,
+  shareFolderName,
+  shareTarballName,
+} from "./lib/release.ts";
+import { x11HandshakePatch } from "./lib/x11-handshake.ts";
 
 const root = join(import.meta.dir, "..");
 export const RELEASE_DIR = join(root, "dist/release");
@@ -33,7 +51,8 @@ async function gitCommit(): Promise<string> {
 
 /** Seconds since the epoch for dates inside artifacts: SOURCE_DATE_EPOCH, else the commit's, so rebuilds match. */
 export async function sourceDateEpoch(): Promise<number> {
-  if (process.env.SOURCE_DATE_EPOCH && /^\d+$/.test(process.env.SOURCE_DATE_EPOCH)) return Number(process.env.SOURCE_DATE_EPOCH);
+  if (process.env.SOURCE_DATE_EPOCH && /^\d+$/.test(process.env.SOURCE_DATE_EPOCH))
+    return Number(process.env.SOURCE_DATE_EPOCH);
   const result = await $`git -C ${root} log -1 --format=%ct`.quiet().nothrow();
   return result.exitCode === 0 ? Number(result.stdout.toString().trim()) : 0;
 }
@@ -80,7 +99,10 @@ async function buildRelease(options: { force?: boolean } = {}): Promise<ReleaseR
   const stamp = inputsHash(commit);
   const stampPath = join(RELEASE_DIR, STAMP_FILE);
   const expected = [...RELEASE_TARGETS.map((t) => binaryName(version, t)), shareTarballName(version), CHECKSUMS_FILE];
-  const upToDate = existsSync(stampPath) && readFileSync(stampPath, "utf8") === stamp && expected.every((f) => existsSync(join(RELEASE_DIR, f)));
+  const upToDate =
+    existsSync(stampPath) &&
+    readFileSync(stampPath, "utf8") === stamp &&
+    expected.every((f) => existsSync(join(RELEASE_DIR, f)));
   if (upToDate && !options.force) return { dir: RELEASE_DIR, version, commit, files: expected, reused: true };
 
   rmSync(RELEASE_DIR, { recursive: true, force: true });
@@ -102,7 +124,8 @@ async function writeShareTarball(version: string): Promise<void> {
   const { builtinApps } = await import("../src/assets/apps.generated.ts");
   const epoch = await sourceDateEpoch();
   const appIcons: Record<string, string> = {};
-  for (const [app, files] of Object.entries(builtinApps)) if (files["icon.svg"] !== undefined) appIcons[app] = files["icon.svg"];
+  for (const [app, files] of Object.entries(builtinApps))
+    if (files["icon.svg"] !== undefined) appIcons[app] = files["icon.svg"];
   const files = renderShareFiles({
     tree: await describeCommandTree(main),
     version,

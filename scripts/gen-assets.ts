@@ -8,8 +8,8 @@
  *   bun scripts/gen-assets.ts --check  exit 1 if it is out of date
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { listFiles } from "../src/adapters/user-catalog.ts";
 import { join, relative } from "node:path";
+import { listFiles } from "../src/adapters/user-catalog.ts";
 
 const root = join(import.meta.dir, "..");
 const appsDir = join(root, "apps");

@@ -27,7 +27,8 @@ function generateAur(options: { out?: string; release?: string; pkgrel?: number 
   writeFileSync(files[0]!, renderPkgbuild(aur));
   writeFileSync(files[1]!, renderSrcinfo(aur));
   // What makepkg would read from the PKGBUILD must be what the .SRCINFO says.
-  if (srcinfoFromPkgbuild(files[0]!) !== readFileSync(files[1]!, "utf8")) throw new Error(`${files[0]} and ${files[1]} disagree`);
+  if (srcinfoFromPkgbuild(files[0]!) !== readFileSync(files[1]!, "utf8"))
+    throw new Error(`${files[0]} and ${files[1]} disagree`);
   return files;
 }
 

@@ -9,15 +9,26 @@ import { shellCheckRuns } from "./lib/shell-scripts.ts";
  * shellcheck over every shell script, as one test: its findings shown, each file named. It runs
  * once the test bed is up (which installs shellcheck); `--unit` without it says how to get it.
  */
-export async function lintShell(root: string): Promise<{ passed: number; failed: number; skipped: number; skippedTests: never[] }> {
-  const result = (passed: boolean) => ({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, skipped: 0, skippedTests: [] as never[] });
+export async function lintShell(
+  root: string,
+): Promise<{ passed: number; failed: number; skipped: number; skippedTests: never[] }> {
+  const result = (passed: boolean) => ({
+    passed: passed ? 1 : 0,
+    failed: passed ? 0 : 1,
+    skipped: 0,
+    skippedTests: [] as never[],
+  });
   const listed = Bun.spawnSync(["git", "ls-files"], { cwd: root });
   const runs = shellCheckRuns(root, new TextDecoder().decode(listed.stdout).split("\n").filter(Boolean));
   let clean = true;
   for (const run of runs) {
     try {
       const proc = Bun.spawn(run.argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
-      const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+      const [code, out, err] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
       if (code !== 0) {
         clean = false;
         process.stderr.write(out + err);
@@ -27,7 +38,11 @@ export async function lintShell(root: string): Promise<{ passed: number; failed:
       return result(false);
     }
   }
-  console.error(clean ? `shellcheck: ${runs.length} shell scripts clean (${runs.map((r) => r.file).join(", ")})` : "shellcheck found problems (above)");
+  console.error(
+    clean
+      ? `shellcheck: ${runs.length} shell scripts clean (${runs.map((r) => r.file).join(", ")})`
+      : "shellcheck found problems (above)",
+  );
   return result(clean && runs.length > 0);
 }
 

@@ -8,15 +8,28 @@
  *
  * Needs dpkg-deb and readelf (binutils). Check the result with `lintian <deb>`.
  */
-import { $ } from "bun";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
-import { createHash } from "node:crypto";
+import { $ } from "bun";
 import pkg from "../package.json" with { type: "json" };
-import { COMPLETION_INSTALL_PATHS } from "../src/core/commands/completion-scripts.ts";
 import { SHELLS } from "../src/core/commands/completion.ts";
+import { COMPLETION_INSTALL_PATHS } from "../src/core/commands/completion-scripts.ts";
 import { RELEASE_DIR, sourceDateEpoch, writeChecksums } from "./build.ts";
 import { changelogDate, libcDependency, renderChangelog, renderControl, renderCopyright } from "./lib/deb.ts";
 import { binaryName, debName, RELEASE_TARGETS, shareFolderName, shareTarballName } from "./lib/release.ts";
@@ -29,7 +42,8 @@ async function packageDeb(): Promise<string> {
   const binary = join(RELEASE_DIR, binaryName(version, target));
   const tarball = join(RELEASE_DIR, shareTarballName(version));
   for (const input of [binary, tarball]) {
-    if (!existsSync(input)) throw new Error(`${relative(root, input)} is missing: run \`bun scripts/build.ts --release\` first`);
+    if (!existsSync(input))
+      throw new Error(`${relative(root, input)} is missing: run \`bun scripts/build.ts --release\` first`);
   }
   // The binary says which commit it was built from; the changelog repeats it.
   const versionLine = (await $`${binary} --version`.quiet().text()).trim();
@@ -61,10 +75,19 @@ async function packageDeb(): Promise<string> {
       put(`usr/share/icons/hicolor/scalable/apps/${icon}`, share(`icons/${icon}`));
     }
     put("usr/share/doc/dockercask/copyright", renderCopyright(share("LICENSE").toString()));
-    put("usr/share/doc/dockercask/changelog.gz", gzipSync(renderChangelog(version, commit, changelogDate(epoch)), { level: 9 }));
-    put("usr/share/lintian/overrides/dockercask", stripComments(readFileSync(join(root, "packaging/deb/lintian-overrides"), "utf8")));
+    put(
+      "usr/share/doc/dockercask/changelog.gz",
+      gzipSync(renderChangelog(version, commit, changelogDate(epoch)), { level: 9 }),
+    );
+    put(
+      "usr/share/lintian/overrides/dockercask",
+      stripComments(readFileSync(join(root, "packaging/deb/lintian-overrides"), "utf8")),
+    );
 
-    const depends = libcDependency(await $`readelf --dynamic --wide ${binary}`.quiet().text(), await $`readelf --version-info --wide ${binary}`.quiet().text());
+    const depends = libcDependency(
+      await $`readelf --dynamic --wide ${binary}`.quiet().text(),
+      await $`readelf --version-info --wide ${binary}`.quiet().text(),
+    );
 
     const files = listTree(pkgRoot);
     put(
@@ -79,7 +102,9 @@ async function packageDeb(): Promise<string> {
     for (const f of listTree(pkgRoot)) utimesSync(join(pkgRoot, f.path), epoch, epoch);
 
     const out = join(RELEASE_DIR, debName(version, target.debian));
-    await $`dpkg-deb --root-owner-group -Zxz --build ${pkgRoot} ${out}`.env({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) }).quiet();
+    await $`dpkg-deb --root-owner-group -Zxz --build ${pkgRoot} ${out}`
+      .env({ ...process.env, SOURCE_DATE_EPOCH: String(epoch) })
+      .quiet();
     writeChecksums(RELEASE_DIR);
     return out;
   } finally {

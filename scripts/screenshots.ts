@@ -10,8 +10,17 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createSandbox, ROOT, sh, type Sandbox } from "../test/e2e/helpers.ts";
-import { HOST_DISPLAY, startRun, visibleWindows, waitFor, waitUntilClean, windowGeometry, xephyrWindow, type RunningSession } from "../test/e2e/session.ts";
+import { createSandbox, ROOT, type Sandbox, sh } from "../test/e2e/helpers.ts";
+import {
+  HOST_DISPLAY,
+  type RunningSession,
+  startRun,
+  visibleWindows,
+  waitFor,
+  waitUntilClean,
+  windowGeometry,
+  xephyrWindow,
+} from "../test/e2e/session.ts";
 
 /** Every app Debian can build, with the WM_CLASS of its main window (xdotool matches it as a regex). */
 export const MAIN_WINDOWS: Record<string, string> = {
@@ -51,10 +60,19 @@ export async function hostRect(instance: string): Promise<Rect> {
 export async function captureSettled(rect: Rect, file: string, timeoutMs = 90_000): Promise<{ stddev: number }> {
   const crop = `${rect.width}x${rect.height}+${rect.x}+${rect.y}`;
   const previous = `${file}.previous.png`;
-  const shoot = (to: string) => sh(["import", "-window", "root", "-display", HOST_DISPLAY, "-crop", crop, "+repage", to]);
+  const shoot = (to: string) =>
+    sh(["import", "-window", "root", "-display", HOST_DISPLAY, "-crop", crop, "+repage", to]);
   // /usr/bin: the real ImageMagick (a stand-in may shadow it earlier on PATH).
-  const stddev = async (f: string) => Number((await sh(["/usr/bin/convert", f, "-colorspace", "Gray", "-format", "%[fx:standard_deviation]", "info:"])).stdout);
-  const changedPixels = async () => Number((await sh(["/usr/bin/compare", "-metric", "AE", "-fuzz", "3%", previous, file, "null:"])).stderr.trim().split(/\s/)[0]);
+  const stddev = async (f: string) =>
+    Number(
+      (await sh(["/usr/bin/convert", f, "-colorspace", "Gray", "-format", "%[fx:standard_deviation]", "info:"])).stdout,
+    );
+  const changedPixels = async () =>
+    Number(
+      (await sh(["/usr/bin/compare", "-metric", "AE", "-fuzz", "3%", previous, file, "null:"])).stderr
+        .trim()
+        .split(/\s/)[0],
+    );
   await shoot(previous);
   try {
     return await waitFor(
@@ -77,7 +95,11 @@ export async function captureSettled(rect: Rect, file: string, timeoutMs = 90_00
 
 /** Waits for the app's main window inside its Xephyr. */
 export async function waitForMainWindow(session: RunningSession, app: string): Promise<void> {
-  await waitFor(`the ${app} window inside Xephyr`, async () => ((await visibleWindows(session.xenv, MAIN_WINDOWS[app]!)).length ? true : undefined), 120_000);
+  await waitFor(
+    `the ${app} window inside Xephyr`,
+    async () => ((await visibleWindows(session.xenv, MAIN_WINDOWS[app]!)).length ? true : undefined),
+    120_000,
+  );
 }
 
 /** The keylogger at work: Keylog clicked, then keys typed inside its window and outside it. */
@@ -88,7 +110,11 @@ async function demonstrateKeylogger(rect: Rect): Promise<void> {
   await xdotool("mousemove", String(rect.x + rect.width / 2), String(rect.y + rect.height / 2));
   await xdotool("type", "--delay", "30", "typed in this window");
   // Typed over the desktop outside the window: the keylogger never sees it.
-  await xdotool("mousemove", String(Math.min(rect.x + rect.width + 100, 1270)), String(Math.min(rect.y + rect.height + 100, 790)));
+  await xdotool(
+    "mousemove",
+    String(Math.min(rect.x + rect.width + 100, 1270)),
+    String(Math.min(rect.y + rect.height + 100, 790)),
+  );
   await xdotool("type", "--delay", "30", "secret typed elsewhere");
   await xdotool("mousemove", String(rect.x + rect.width / 2), String(rect.y + rect.height / 2));
 }
@@ -98,7 +124,9 @@ async function openSandboxReport(session: RunningSession): Promise<void> {
   const inside = (...args: string[]) => sh(["xdotool", ...args], session.xenv);
   const showsReport = async () => {
     const [id] = await visibleWindows(session.xenv, MAIN_WINDOWS.chromium!);
-    return id !== undefined && (await sh(["xdotool", "getwindowname", id], session.xenv)).stdout.startsWith("Sandbox Status");
+    return (
+      id !== undefined && (await sh(["xdotool", "getwindowname", id], session.xenv)).stdout.startsWith("Sandbox Status")
+    );
   };
   // Typed again until the page shows: keys sent while the window is still starting are lost.
   await waitFor(
@@ -142,7 +170,9 @@ if (import.meta.main) {
   const apps = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(MAIN_WINDOWS);
   const unknown = apps.filter((a) => !MAIN_WINDOWS[a]);
   if (unknown.length) {
-    console.error(`no screenshot recipe for ${unknown.join(", ")} (vendor apps need the internet to build: ${VENDOR_APPS.join(", ")})`);
+    console.error(
+      `no screenshot recipe for ${unknown.join(", ")} (vendor apps need the internet to build: ${VENDOR_APPS.join(", ")})`,
+    );
     process.exit(2);
   }
   if (!process.env.DISPLAY) {

@@ -23,8 +23,8 @@ import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { ALLOWED_SKIPS } from "../test/allowed-skips.ts";
 import { compile } from "./build.ts";
+import { parseBunTestOutput, type SkippedTest, summaryLine, unlistedSkips } from "./lib/test-report.ts";
 import { lintShell } from "./lint-shell.ts";
-import { parseBunTestOutput, summaryLine, unlistedSkips, type SkippedTest } from "./lib/test-report.ts";
 
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
@@ -39,7 +39,14 @@ const E2E_TIMEOUT_MS = 10 * 60 * 1000;
  * suite and the engine's own checks. The full suite runs on rootful Docker only, which keeps a
  * cold CI run in budget: each engine has its own image store, so each builds its images once.
  */
-const ENGINE_SUBSET = ["test/e2e/run.test.ts", "test/e2e/teardown.test.ts", "test/e2e/clipboard.test.ts", "test/e2e/sound.test.ts", "test/e2e/security.test.ts", "test/e2e/engines.test.ts"];
+const ENGINE_SUBSET = [
+  "test/e2e/run.test.ts",
+  "test/e2e/teardown.test.ts",
+  "test/e2e/clipboard.test.ts",
+  "test/e2e/sound.test.ts",
+  "test/e2e/security.test.ts",
+  "test/e2e/engines.test.ts",
+];
 /**
  * The desktops of the matrix, each with the files that run on it. The rest of the suite runs on
  * the first, a bare Xvfb; the others start a desktop of their own (test/e2e/desktops.ts) and run
@@ -77,7 +84,11 @@ async function bunTest(paths: string[], env: Record<string, string>, extra: stri
     }
     return text;
   };
-  const [code, out, err] = await Promise.all([proc.exited, tee(proc.stdout, process.stdout), tee(proc.stderr, process.stderr)]);
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    tee(proc.stdout, process.stdout),
+    tee(proc.stderr, process.stderr),
+  ]);
   const totals = parseBunTestOutput(out + err);
   // A crash before the summary (or a failing file with no tests) must not read as success.
   if (code !== 0 && totals.failed === 0) totals.failed = 1;
@@ -89,19 +100,32 @@ async function bunTest(paths: string[], env: Record<string, string>, extra: stri
  * Quiet when clean; on failure its report is shown, and `npm run format` fixes the format part.
  */
 async function lintAndFormat(): Promise<Totals> {
-  const result = (passed: boolean): Totals => ({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, skipped: 0, skippedTests: [] });
+  const result = (passed: boolean): Totals => ({
+    passed: passed ? 1 : 0,
+    failed: passed ? 0 : 1,
+    skipped: 0,
+    skippedTests: [],
+  });
   const argv = [join(root, "node_modules/.bin/biome"), "ci", ...(process.stderr.isTTY ? [] : ["--colors=off"]), "."];
   try {
     const proc = Bun.spawn(argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
-    const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const [code, out, err] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
     if (code === 0) {
       console.error("biome ci: lint and format clean");
       return result(true);
     }
     process.stderr.write(out + err);
-    console.error(`biome ci failed (exit code ${code}): \`npm run lint\` lists the findings, \`npm run format\` rewrites the format`);
+    console.error(
+      `biome ci failed (exit code ${code}): \`npm run lint\` lists the findings, \`npm run format\` rewrites the format`,
+    );
   } catch (error) {
-    console.error(`biome ci could not run (${error instanceof Error ? error.message : String(error)}): run \`npm ci\` first`);
+    console.error(
+      `biome ci could not run (${error instanceof Error ? error.message : String(error)}): run \`npm ci\` first`,
+    );
   }
   return result(false);
 }
@@ -143,7 +167,8 @@ try {
     const started = Date.now();
     await compile({ outfile: join(root, "dist/dockercask"), version: pkg.version, commit: "test" });
     console.error(`compiled dist/dockercask in ${Date.now() - started} ms`);
-    const e2e = (paths: string[], extra: Record<string, string>) => bunTest(paths, { ...env, DOCKERCASK_E2E: "1", ...extra }, ["--timeout", String(E2E_TIMEOUT_MS)]);
+    const e2e = (paths: string[], extra: Record<string, string>) =>
+      bunTest(paths, { ...env, DOCKERCASK_E2E: "1", ...extra }, ["--timeout", String(E2E_TIMEOUT_MS)]);
     const engines = (env.DOCKERCASK_TEST_ENGINES ?? "")
       .split(",")
       .filter(Boolean)
@@ -160,11 +185,17 @@ try {
       const engineEnv = { DOCKERCASK_TEST_ENGINE: engine, ...(full ? {} : { DOCKER_HOST: host }) };
       for (const desktop of DESKTOPS) {
         // With filters, every engine runs the files named (those of the subset, on the others).
-        const files = desktop.files.length ? desktop.files : full ? allFiles.filter((f) => !DESKTOP_FILES.includes(f)) : ENGINE_SUBSET;
+        const files = desktop.files.length
+          ? desktop.files
+          : full
+            ? allFiles.filter((f) => !DESKTOP_FILES.includes(f))
+            : ENGINE_SUBSET;
         const paths = files.filter(named);
         if (!paths.length) continue;
         const started = Date.now();
-        console.error(`\n=== e2e on ${engine}, ${desktop.name} (${full || desktop.files.length ? "all its files" : "subset"}) ===`);
+        console.error(
+          `\n=== e2e on ${engine}, ${desktop.name} (${full || desktop.files.length ? "all its files" : "subset"}) ===`,
+        );
         const result = await e2e(paths, engineEnv);
         add(result);
         matrix.push({ engine, desktop: desktop.name, result, seconds: Math.round((Date.now() - started) / 1000) });
@@ -177,7 +208,10 @@ try {
 }
 
 /** engine x desktop, before the summary line (which stays last: .ci/run greps it). */
-function printMatrix(rows: { engine: string; desktop: string; result: Totals; seconds: number }[], env: Record<string, string>): void {
+function printMatrix(
+  rows: { engine: string; desktop: string; result: Totals; seconds: number }[],
+  env: Record<string, string>,
+): void {
   const desktops = [...new Set(rows.map((r) => r.desktop))];
   const cell = (engine: string, desktop: string) => {
     const row = rows.find((r) => r.engine === engine && r.desktop === desktop);
@@ -187,7 +221,8 @@ function printMatrix(rows: { engine: string; desktop: string; result: Totals; se
   const engines = [...new Set(rows.map((r) => r.engine))];
   const width = Math.max(16, ...engines.map((e) => e.length));
   const columns = desktops.map((d) => Math.max(d.length, ...engines.map((e) => cell(e, d).length)));
-  const line = (first: string, cells: string[]) => `  ${first.padEnd(width)}  ${cells.map((c, i) => c.padEnd(columns[i]!)).join("  ")}`.trimEnd();
+  const line = (first: string, cells: string[]) =>
+    `  ${first.padEnd(width)}  ${cells.map((c, i) => c.padEnd(columns[i]!)).join("  ")}`.trimEnd();
   const lines = ["", "engine x desktop", line("", desktops)];
   for (const engine of engines)
     lines.push(
@@ -203,15 +238,19 @@ function printMatrix(rows: { engine: string; desktop: string; result: Totals; se
     .filter(Boolean)
     .map((e) => e.split("=")[0]);
   if (rootless.length)
-    lines.push(`  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`);
+    lines.push(
+      `  not in the matrix: ${rootless.join(", ")} (${env.DOCKERCASK_TEST_CGROUP === "1" ? "cgroup v1: refused, as tested in engines.test.ts" : "rootless runs in engines.test.ts"})`,
+    );
   // An engine the test bed could not bring up (Debian 13's packages out of reach, say).
-  for (const missing of (env.DOCKERCASK_TEST_MISSING_ENGINES ?? "").split(",").filter(Boolean)) lines.push(`  not in the matrix: ${missing}`);
+  for (const missing of (env.DOCKERCASK_TEST_MISSING_ENGINES ?? "").split(",").filter(Boolean))
+    lines.push(`  not in the matrix: ${missing}`);
   console.log(lines.join("\n"));
 }
 
 // In CI a skip is a test that could have failed and did not run: only a listed one may.
 const unlisted = process.env.CI === "true" ? unlistedSkips(totals.skippedTests, ALLOWED_SKIPS) : [];
-for (const s of unlisted) console.error(`test harness: skipped in CI, and not in test/allowed-skips.ts: ${s.file}: ${s.test}`);
+for (const s of unlisted)
+  console.error(`test harness: skipped in CI, and not in test/allowed-skips.ts: ${s.file}: ${s.test}`);
 if (unlisted.length) totals.failed += 1;
 
 console.log(summaryLine(totals));

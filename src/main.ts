@@ -7,9 +7,9 @@ import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash, takeFlag } from "./core/argv.ts";
 import { ENGINE_FORMS } from "./core/container/engine-names.ts";
-import { isDockercaskError, UsageError, messageOf } from "./core/errors.ts";
-import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
+import { isDockercaskError, messageOf, UsageError } from "./core/errors.ts";
 import { suggestNearest } from "./core/text/suggest.ts";
+import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 /** The exit code, or undefined to keep the one the command set (run passes on the app's). */
@@ -22,7 +22,11 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   // out here, and handed to whatever connects as DOCKERCASK_ENGINE (the variable means the same).
   const engine = takeFlag(rawArgs, "--engine");
   if (engine.found) {
-    if ("missing" in engine) return report(new UsageError("--engine needs a value", `For example: --engine podman (${ENGINE_FORMS}).`), verbose);
+    if ("missing" in engine)
+      return report(
+        new UsageError("--engine needs a value", `For example: --engine podman (${ENGINE_FORMS}).`),
+        verbose,
+      );
     process.env.DOCKERCASK_ENGINE = engine.value;
     return run(engine.rest);
   }
@@ -80,7 +84,11 @@ function report(error: unknown, verbose: boolean): number {
     const unknown = /Unknown command (?:\x1b\[\d+m)?([^\s\x1b]+)/.exec(error.message)?.[1];
     const suggestion = unknown ? suggestNearest(unknown, commandNames) : undefined;
     write(`${red("error:")} ${color ? error.message : stripAnsi(error.message)}`);
-    write(dim(`hint: ${suggestion ? `did you mean "dockercask ${suggestion}"? ` : ""}"dockercask --help" lists the commands.`));
+    write(
+      dim(
+        `hint: ${suggestion ? `did you mean "dockercask ${suggestion}"? ` : ""}"dockercask --help" lists the commands.`,
+      ),
+    );
     return code ? 2 : 1;
   }
   // Not ours: a bug or an environment we did not foresee. Keep it short unless asked.

@@ -23,10 +23,10 @@ import { parseArgs } from "node:util";
 import { parseSessionState, STATE_FILE } from "../../src/core/instance/runtime.ts";
 import { installRecorderApp, pathWithout } from "../../test/e2e/bridge-helpers.ts";
 import { sh } from "../../test/e2e/helpers.ts";
-import { containerId, createAppSandbox, startRun, type RunningSession } from "../../test/e2e/session.ts";
+import { containerId, createAppSandbox, type RunningSession, startRun } from "../../test/e2e/session.ts";
 import { idleCpu } from "./cpu.ts";
-import { percentile } from "./stats.ts";
 import { writeDoc } from "./report.ts";
+import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-bridge:start -->", "<!-- bench-bridge:end -->"] as const;
@@ -40,7 +40,8 @@ const ARRIVAL_TIMEOUT_MS = 10_000;
 
 const DBUS_CALL = readFileSync(join(ROOT, "test/e2e/fixtures/dbus-call.pl"), "utf8");
 
-const USAGE = "usage: bun scripts/bench.ts --bridge [--links N (>= 5, default 30)] [--notes N (>= 5, default 30)] [--idle-s N (>= 5, default 20)] [--write]";
+const USAGE =
+  "usage: bun scripts/bench.ts --bridge [--links N (>= 5, default 30)] [--notes N (>= 5, default 30)] [--idle-s N (>= 5, default 20)] [--write]";
 
 function options(argv: string[]) {
   const { values } = parseArgs({
@@ -57,7 +58,8 @@ function options(argv: string[]) {
   const links = Number(values.links);
   const notes = Number(values.notes);
   const idleS = Number(values["idle-s"]);
-  if (![links, notes].every((n) => Number.isInteger(n) && n >= 5) || !(idleS >= 5)) throw new Error("--links and --notes must be whole numbers of at least 5, --idle-s at least 5");
+  if (![links, notes].every((n) => Number.isInteger(n) && n >= 5) || !(idleS >= 5))
+    throw new Error("--links and --notes must be whole numbers of at least 5, --idle-s at least 5");
   return { links, notes, idleS, write: values.write! };
 }
 
@@ -77,7 +79,8 @@ export async function runBridgeBench(argv: string[]): Promise<number> {
   const down = async () => {
     for (const step of teardown.splice(0).reverse()) await Promise.resolve(step()).catch(() => undefined);
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void down().finally(() => process.exit(130)));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.on(signal, () => void down().finally(() => process.exit(130)));
   try {
     const text = await measure(opts, teardown);
     process.stdout.write(`\n${text}\n`);
@@ -116,10 +119,14 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
   log(`bridge: starting ${target}, ${source} (links = the target) and ${plain} (no dbus-daemon on PATH)`);
   sessions.push(await startRun(box, target));
   const flags = ["--clipboard", "both"];
-  sessions.push(await startRun(box, source, ["--links", target, ...flags], { DBUS_SESSION_BUS_ADDRESS: server.address }));
+  sessions.push(
+    await startRun(box, source, ["--links", target, ...flags], { DBUS_SESSION_BUS_ADDRESS: server.address }),
+  );
   const noBus = pathWithout(join(box.dir, "path-without-dbus-daemon"), ["dbus-daemon"]);
   sessions.push(await startRun(box, plain, flags, { PATH: noBus, DBUS_SESSION_BUS_ADDRESS: server.address }));
-  const [withBridge, without] = [sessions[1]!, sessions[2]!].map((s) => parseSessionState(readFileSync(join(s.runtimeDir, STATE_FILE), "utf8")));
+  const [withBridge, without] = [sessions[1]!, sessions[2]!].map((s) =>
+    parseSessionState(readFileSync(join(s.runtimeDir, STATE_FILE), "utf8")),
+  );
   if (!withBridge?.busPid) throw new Error(`${source} runs without its bus`);
   if (without?.busPid) throw new Error(`${plain} has a bus, though dbus-daemon is not on its PATH`);
 
@@ -180,7 +187,9 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
 
   const f = (x: number) => x.toFixed(1);
   const row = (label: string, xs: number[], lostCount: number) =>
-    xs.length ? `| ${label} | ${f(percentile(xs, 50))} | ${f(percentile(xs, 95))} | ${f(Math.min(...xs))} | ${f(Math.max(...xs))} | ${lostCount} |` : `| ${label} | - | - | - | - | ${lostCount} |`;
+    xs.length
+      ? `| ${label} | ${f(percentile(xs, 50))} | ${f(percentile(xs, 95))} | ${f(Math.min(...xs))} | ${f(Math.max(...xs))} | ${lostCount} |`
+      : `| ${label} | - | - | - | - | ${lostCount} |`;
   const linkP95 = links.length ? percentile(links, 95) : Number.POSITIVE_INFINITY;
   const noteP95 = notes.length ? percentile(notes, 95) : Number.POSITIVE_INFINITY;
   const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
@@ -189,7 +198,9 @@ async function measure(opts: ReturnType<typeof options>, teardown: (() => Promis
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- machine: ${(await sh(["nproc"])).stdout.trim()} CPUs, load average ${load.map((l) => l.toFixed(2)).join(" ")} at the start and ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(" ")} at the end (shared with other sessions' builds and tests), dockercask at ${(await sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])).stdout.trim()}`,
+      .join(
+        " ",
+      )} at the end (shared with other sessions' builds and tests), dockercask at ${(await sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])).stdout.trim()}`,
     `- command: \`npx bun scripts/bench.ts --bridge --links ${opts.links} --notes ${opts.notes} --idle-s ${opts.idleS}${opts.write ? " --write" : ""}\``,
     "",
     "ms from `date +%s%N` inside the instance, just before the call, to the arrival:",
@@ -247,8 +258,13 @@ async function until<T>(check: () => T | undefined): Promise<T | undefined> {
  */
 async function startInsideLoop(instance: string) {
   const id = await containerId(instance);
-  const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/bench-dbus-call.pl"], { stdin: new Blob([DBUS_CALL]), stdout: "ignore", stderr: "pipe" });
-  if ((await put.exited) !== 0) throw new Error(`could not copy the D-Bus client into ${instance}: ${await new Response(put.stderr).text()}`);
+  const put = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", "cat > /tmp/bench-dbus-call.pl"], {
+    stdin: new Blob([DBUS_CALL]),
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  if ((await put.exited) !== 0)
+    throw new Error(`could not copy the D-Bus client into ${instance}: ${await new Response(put.stderr).text()}`);
   const script = `while read -r kind arg; do
   t=$(date +%s%N)
   if [ "$kind" = link ]; then xdg-open "$arg" >/dev/null 2>>/tmp/bench.err
@@ -258,7 +274,11 @@ async function startInsideLoop(instance: string) {
   rc=$?
   echo "$kind $t $rc $(date +%s%N)"
 done`;
-  const proc = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", script], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+  const proc = Bun.spawn(["docker", "exec", "-i", id, "sh", "-c", script], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -298,7 +318,11 @@ async function startRecordingServer() {
   const bus = dbus.sessionBus({ busAddress: address });
   const arrivals = new Map<string, number>();
   let serial = 0;
-  if ((await bus.requestName("org.freedesktop.Notifications", dbus.NameFlag.DO_NOT_QUEUE)) !== dbus.RequestNameReply.PRIMARY_OWNER) throw new Error("could not own the notification name");
+  if (
+    (await bus.requestName("org.freedesktop.Notifications", dbus.NameFlag.DO_NOT_QUEUE)) !==
+    dbus.RequestNameReply.PRIMARY_OWNER
+  )
+    throw new Error("could not own the notification name");
   bus.addMethodHandler((msg: import("dbus-next").Message) => {
     if (msg.interface !== "org.freedesktop.Notifications") return false;
     if (msg.member === "Notify") {

@@ -48,7 +48,17 @@ export async function startBaseline(box: Sandbox, clipApp: string): Promise<Base
   const authFile = join(dir, "xauth");
   writeFileSync(authFile, xauthorityEntry(crypto.getRandomValues(new Uint8Array(16))), { mode: 0o600 });
   const xephyr = Bun.spawn(
-    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${clipApp}#bench-clip-baseline`, width: box.screen.width, height: box.screen.height, dpi: box.screen.dpi, displayFd: 1 })],
+    [
+      "Xephyr",
+      ...buildXephyrArgs({
+        authFile,
+        title: `${clipApp}#bench-clip-baseline`,
+        width: box.screen.width,
+        height: box.screen.height,
+        dpi: box.screen.dpi,
+        displayFd: 1,
+      }),
+    ],
     { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   const xephyrErr = collect(xephyr.stderr);
@@ -62,7 +72,9 @@ export async function startBaseline(box: Sandbox, clipApp: string): Promise<Base
       loop.kill("SIGTERM");
       await exitWithin(loop, 5_000);
       for (const [pid, start] of children) if (start && processStartTime(pid) === start) process.kill(pid, "SIGTERM");
-      await untilGone("the polling loop's children", () => children.every(([pid, start]) => processStartTime(pid) !== start));
+      await untilGone("the polling loop's children", () =>
+        children.every(([pid, start]) => processStartTime(pid) !== start),
+      );
     }
     xephyr.kill("SIGTERM");
     await exitWithin(xephyr, 5_000);
@@ -77,8 +89,19 @@ export async function startBaseline(box: Sandbox, clipApp: string): Promise<Base
     const display = await withTimeout(readDisplayNumber(xephyr), box.timeoutMs, "the baseline Xephyr's display number");
     if (display === undefined) fail(`the baseline Xephyr did not start:\n${xephyrErr.text()}`);
     const app = { label: "baseline's display", env: { ...box.env, DISPLAY: `:${display}`, XAUTHORITY: authFile } };
-    const loopEnv = { ...box.env, H_DISPLAY: box.env.DISPLAY!, H_XAUTHORITY: box.env.XAUTHORITY ?? "", A_DISPLAY: `:${display}`, A_XAUTHORITY: authFile };
-    loop = Bun.spawn(["bash", "-c", POLLING_LOOP], { env: loopEnv, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const loopEnv = {
+      ...box.env,
+      H_DISPLAY: box.env.DISPLAY!,
+      H_XAUTHORITY: box.env.XAUTHORITY ?? "",
+      A_DISPLAY: `:${display}`,
+      A_XAUTHORITY: authFile,
+    };
+    loop = Bun.spawn(["bash", "-c", POLLING_LOOP], {
+      env: loopEnv,
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     return {
       app,
       loopPid: () => loop!.pid,
@@ -100,7 +123,11 @@ export async function startBaseline(box: Sandbox, clipApp: string): Promise<Base
 
 /** An idle Bun process, the floor of what any Bun program costs while it waits. */
 export function startIdleBun(box: Sandbox): { pid: number; stop(): Promise<void> } {
-  const proc = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   const teardown = async () => {
     proc.kill("SIGTERM");
     await exitWithin(proc, 5_000);

@@ -45,14 +45,16 @@ export const clipboard = definePart<ClipboardOptions>({
     "settle-s": { type: "string", default: "3" },
     "clip-poll-ms": { type: "string", default: "5" },
   },
-  usage: "clipboard: [--clip-app NAME (default attacker)] [--copies N each way (>= 5, default 30)] [--idle-s N (default 20)] [--settle-s N (default 3)] [--clip-poll-ms N (default 5)]",
+  usage:
+    "clipboard: [--clip-app NAME (default attacker)] [--copies N each way (>= 5, default 30)] [--idle-s N (default 20)] [--settle-s N (default 3)] [--clip-poll-ms N (default 5)]",
   parse(values) {
     const copies = Number(values.copies);
     const idleS = Number(values["idle-s"]);
     const settleS = Number(values["settle-s"]);
     const clipPollMs = Number(values["clip-poll-ms"]);
     if (!Number.isInteger(copies) || copies < 5) fail("--copies must be a whole number of at least 5");
-    if (!(idleS >= 5) || !(settleS >= 0) || !(clipPollMs >= 0)) fail("--idle-s must be at least 5; --settle-s and --clip-poll-ms must be numbers");
+    if (!(idleS >= 5) || !(settleS >= 0) || !(clipPollMs >= 0))
+      fail("--idle-s must be at least 5; --settle-s and --clip-poll-ms must be numbers");
     const clipApp = String(values["clip-app"]);
     const instance = `${clipApp}#bench-clip-${process.pid}`;
     parseInstanceName(instance);
@@ -84,7 +86,13 @@ interface Latencies {
 }
 
 /** --copies copies each way, alternating, each after a random pause. */
-async function measureLatencies(kind: string, host: ClipEnd, app: ClipEnd, options: ClipboardOptions, verbose: boolean): Promise<Latencies> {
+async function measureLatencies(
+  kind: string,
+  host: ClipEnd,
+  app: ClipEnd,
+  options: ClipboardOptions,
+  verbose: boolean,
+): Promise<Latencies> {
   const result: Latencies = { toApp: [], toHost: [], lost: { toApp: 0, toHost: 0 }, readMs: [] };
   for (let i = 0; i < 2 * options.copies; i++) {
     const toApp = i % 2 === 0;
@@ -96,7 +104,10 @@ async function measureLatencies(kind: string, host: ClipEnd, app: ClipEnd, optio
     const ms = await arrival(to, value, t0, CLIP_COPY_TIMEOUT_MS, options.clipPollMs, result.readMs);
     if (ms === undefined) result.lost[toApp ? "toApp" : "toHost"]++;
     else result[toApp ? "toApp" : "toHost"].push(ms);
-    if (verbose) log(`    ${kind} ${toApp ? "desktop -> app" : "app -> desktop"} ${ms === undefined ? "lost" : `${ms.toFixed(1)} ms`}`);
+    if (verbose)
+      log(
+        `    ${kind} ${toApp ? "desktop -> app" : "app -> desktop"} ${ms === undefined ? "lost" : `${ms.toFixed(1)} ms`}`,
+      );
   }
   return result;
 }
@@ -115,14 +126,19 @@ async function startClipInstance(box: Sandbox, name: string): Promise<ClipInstan
   const { proc, stateFile, err } = instance;
   try {
     while (!instance.state?.container) {
-      if (proc.exitCode !== null || proc.signalCode !== null) fail(`dockercask run ${name} exited early:\n${err.text()}`);
-      if (now() - instance.t0 > box.timeoutMs) fail(`no container in ${stateFile} after ${box.timeoutMs} ms:\n${err.text()}`);
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        fail(`dockercask run ${name} exited early:\n${err.text()}`);
+      if (now() - instance.t0 > box.timeoutMs)
+        fail(`no container in ${stateFile} after ${box.timeoutMs} ms:\n${err.text()}`);
       await Bun.sleep(20);
       instance.read();
     }
     const state = instance.state;
     if (state.display === undefined || !state.xephyrPid) fail(`${stateFile} has no display or Xephyr pid`);
-    const app = { label: "app", env: { ...box.env, DISPLAY: `:${state.display}`, XAUTHORITY: join(instance.dir, CLIENT_AUTH_FILE) } };
+    const app = {
+      label: "app",
+      env: { ...box.env, DISPLAY: `:${state.display}`, XAUTHORITY: join(instance.dir, CLIENT_AUTH_FILE) },
+    };
     return { pid: proc.pid, xephyrPid: state.xephyrPid, app, stderr: err.text, stop: instance.stop };
   } catch (error) {
     await instance.stop();
@@ -136,7 +152,8 @@ async function warmUp(host: ClipEnd, ends: ClipEnd[], what: string, pollMs: numb
   await clipWrite(host, value);
   const t0 = now();
   const arrived = await Promise.all(ends.map((end) => arrival(end, value, t0, 15_000, pollMs)));
-  if (arrived.some((ms) => ms === undefined)) fail(`${what}: the desktop's clipboard did not reach the ${ends[arrived.indexOf(undefined)]!.label} within 15 s`);
+  if (arrived.some((ms) => ms === undefined))
+    fail(`${what}: the desktop's clipboard did not reach the ${ends[arrived.indexOf(undefined)]!.label} within 15 s`);
 }
 
 async function ensureClipApp(box: Sandbox, clipApp: string): Promise<void> {
@@ -154,7 +171,9 @@ async function runClipboard(box: Sandbox, opts: ClipboardOptions): Promise<strin
   await ensureClipApp(box, opts.clipApp);
   const host: ClipEnd = { label: "desktop", env: box.env };
 
-  log(`${opts.instance}: idle CPU over ${opts.idleS} s, then ${opts.copies} copies each way, against a 1 s polling loop`);
+  log(
+    `${opts.instance}: idle CPU over ${opts.idleS} s, then ${opts.copies} copies each way, against a 1 s polling loop`,
+  );
   const instance = await startClipInstance(box, opts.instance);
   let baseline: Baseline | undefined;
   let idleBun: ReturnType<typeof startIdleBun> | undefined;
@@ -183,7 +202,8 @@ async function runClipboard(box: Sandbox, opts: ClipboardOptions): Promise<strin
     baseline.pause();
     const dcTicks0 = treeTicks(instance.pid, new Set([instance.xephyrPid]));
     const dcLat = await measureLatencies("dockercask", host, instance.app, opts, box.verbose);
-    const dcCopyCpuMs = ((treeTicks(instance.pid, new Set([instance.xephyrPid])) - dcTicks0) * 1000) / clockTicks / (2 * opts.copies);
+    const dcCopyCpuMs =
+      ((treeTicks(instance.pid, new Set([instance.xephyrPid])) - dcTicks0) * 1000) / clockTicks / (2 * opts.copies);
     const dcLog = instance.stderr();
     await instance.stop();
     instanceUp = false;
@@ -198,12 +218,29 @@ async function runClipboard(box: Sandbox, opts: ClipboardOptions): Promise<strin
 
     const pct = (r: IdleResult) => r.pct.toFixed(2);
     const idleRows = [
-      [`dockercask run ${opts.clipApp}#bench-clip-<pid> (clipboard both)`, ms(dcIdle!.cpuMs), pct(dcIdle!), String(dcIdle!.spawned)],
-      ["baseline: bash loop, `xclip -o` on both displays every 1 s", ms(loopIdle!.cpuMs), pct(loopIdle!), ">= 3 a second"],
-      ["reference: an idle Bun process (`bun -e 'setInterval(...)'`)", ms(bunIdle!.cpuMs), pct(bunIdle!), String(bunIdle!.spawned)],
+      [
+        `dockercask run ${opts.clipApp}#bench-clip-<pid> (clipboard both)`,
+        ms(dcIdle!.cpuMs),
+        pct(dcIdle!),
+        String(dcIdle!.spawned),
+      ],
+      [
+        "baseline: bash loop, `xclip -o` on both displays every 1 s",
+        ms(loopIdle!.cpuMs),
+        pct(loopIdle!),
+        ">= 3 a second",
+      ],
+      [
+        "reference: an idle Bun process (`bun -e 'setInterval(...)'`)",
+        ms(bunIdle!.cpuMs),
+        pct(bunIdle!),
+        String(bunIdle!.spawned),
+      ],
     ];
     const latRow = (label: string, dir: string, xs: number[], lost: number) =>
-      xs.length ? [label, dir, ms(median(xs)), ms(percentile(xs, 95)), ms(Math.min(...xs)), ms(Math.max(...xs)), String(lost)] : [label, dir, "-", "-", "-", "-", String(lost)];
+      xs.length
+        ? [label, dir, ms(median(xs)), ms(percentile(xs, 95)), ms(Math.min(...xs)), ms(Math.max(...xs)), String(lost)]
+        : [label, dir, "-", "-", "-", "-", String(lost)];
     const dcP95 = Math.max(percentile(dcLat.toApp, 95), percentile(dcLat.toHost, 95));
     const dcLost = dcLat.lost.toApp + dcLat.lost.toHost;
     const idlePass = dcIdle!.pct <= CLIP_TARGET_IDLE_PCT;

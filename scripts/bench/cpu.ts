@@ -19,7 +19,9 @@ export function statFields(pid: number): string[] | undefined {
 
 export function childPids(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
   } catch {
     return [];
   }
@@ -56,7 +58,8 @@ export function descendants(pid: number, exclude: ReadonlySet<number>, into = ne
 export function threadNs(pid: number): Map<string, number> {
   const ns = new Map<string, number>();
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) ns.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      ns.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
   } catch {
     // Gone, or a thread ended while listed.
   }
@@ -97,7 +100,12 @@ export async function idleWindow(subjects: IdleSubject[], seconds: number, clock
     if (!statFields(s.pid)) fail(`${s.label} (pid ${s.pid}) ended during the idle window`);
     const cpuMs = ((ticks1[i]! - ticks0[i]!) * 1000) / clockTicks;
     const threadMs = [...threads1[i]!].reduce((sum, [tid, ns]) => sum + ns - (threads0[i]!.get(tid) ?? 0), 0) / 1e6;
-    return { cpuMs, pct: (cpuMs / elapsed) * 100, spawned: [...seen[i]!].filter((k) => !before[i]!.has(k)).length, threadMs };
+    return {
+      cpuMs,
+      pct: (cpuMs / elapsed) * 100,
+      spawned: [...seen[i]!].filter((k) => !before[i]!.has(k)).length,
+      threadMs,
+    };
   });
 }
 

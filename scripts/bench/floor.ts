@@ -6,15 +6,25 @@
 import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import type { parsePolicy } from "../../src/core/catalog/policy.ts";
+import { resolveLimits } from "../../src/core/container/limits.ts";
 import { buildContainerSpec } from "../../src/core/container/spec.ts";
 import { parseInstanceName } from "../../src/core/instance/name.ts";
-import { resolveLimits } from "../../src/core/container/limits.ts";
-import type { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { buildXephyrArgs } from "../../src/core/x11/xephyr.ts";
 import { BenchError, fail } from "./errors.ts";
-import { collect, containersLabelled, exitWithin, now, type Proc, readDisplayNumber, sh, untilGone, withTimeout } from "./process.ts";
+import {
+  collect,
+  containersLabelled,
+  exitWithin,
+  now,
+  type Proc,
+  readDisplayNumber,
+  sh,
+  untilGone,
+  withTimeout,
+} from "./process.ts";
 import type { Sandbox } from "./sandbox.ts";
-import { watchForWindow as watchFor, type Watch, type WatchStats, xauthorityEntry } from "./x-watch.ts";
+import { type Watch, type WatchStats, watchForWindow as watchFor, xauthorityEntry } from "./x-watch.ts";
 
 let seccomp: { file: string; json: string } | undefined;
 
@@ -29,9 +39,26 @@ function seccompFile(json: string, dir: string): string {
 }
 
 /** The container spec dockercask would send to the Engine API, as `docker run` flags. */
-export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name: string, label: string, dir: string): string[] {
-  const { HostConfig: host = {}, Image, Cmd, Hostname, User, WorkingDir, Env, Labels: _labels, name: _name, ...rest } = spec;
-  if (Object.keys(rest).length) fail(`the floor does not know how to pass ${Object.keys(rest).join(", ")} to docker run`);
+export function dockerRunArgs(
+  spec: ReturnType<typeof buildContainerSpec>,
+  name: string,
+  label: string,
+  dir: string,
+): string[] {
+  const {
+    HostConfig: host = {},
+    Image,
+    Cmd,
+    Hostname,
+    User,
+    WorkingDir,
+    Env,
+    Labels: _labels,
+    name: _name,
+    ...rest
+  } = spec;
+  if (Object.keys(rest).length)
+    fail(`the floor does not know how to pass ${Object.keys(rest).join(", ")} to docker run`);
   const args = ["--rm", "--name", name, "--label", label];
   if (Hostname) args.push("--hostname", Hostname);
   if (User) args.push("--user", User);
@@ -52,7 +79,8 @@ export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name:
       case "SecurityOpt":
         for (const s of value as string[]) {
           // The Engine API takes a seccomp profile inline; the docker CLI wants a file.
-          if (s.startsWith("seccomp={")) args.push("--security-opt", `seccomp=${seccompFile(s.slice("seccomp=".length), dir)}`);
+          if (s.startsWith("seccomp={"))
+            args.push("--security-opt", `seccomp=${seccompFile(s.slice("seccomp=".length), dir)}`);
           else args.push("--security-opt", s);
         }
         break;
@@ -78,7 +106,8 @@ export function dockerRunArgs(spec: ReturnType<typeof buildContainerSpec>, name:
         args.push("--network", String(value));
         break;
       case "Devices":
-        for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[]) args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`);
+        for (const d of value as { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[])
+          args.push("--device", `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`);
         break;
       case "Memory":
         args.push("--memory", String(value));
@@ -126,7 +155,8 @@ export interface StartupSetup extends Sandbox {
 }
 
 /** The shared watcher, with this run's options. */
-export const watchForWindow = (setup: StartupSetup, display: number, cookie: string): Watch => watchFor(display, cookie, { appClass: setup.appClass, pollMs: setup.pollMs });
+export const watchForWindow = (setup: StartupSetup, display: number, cookie: string): Watch =>
+  watchFor(display, cookie, { appClass: setup.appClass, pollMs: setup.pollMs });
 
 /** performance.now() as wall-clock ms, to compare with Docker's timestamps. */
 const wallOf = (t: number) => performance.timeOrigin + t;
@@ -164,7 +194,17 @@ export async function measureFloor(setup: StartupSetup): Promise<Sample> {
   const cpu0 = process.cpuUsage();
   const t0 = now();
   const xephyr = Bun.spawn(
-    ["Xephyr", ...buildXephyrArgs({ authFile, title: `${setup.app}#bench-floor`, width: setup.screen.width, height: setup.screen.height, dpi: setup.screen.dpi, displayFd: 1 })],
+    [
+      "Xephyr",
+      ...buildXephyrArgs({
+        authFile,
+        title: `${setup.app}#bench-floor`,
+        width: setup.screen.width,
+        height: setup.screen.height,
+        dpi: setup.screen.dpi,
+        displayFd: 1,
+      }),
+    ],
     {
       env: setup.env,
       stdin: "ignore",
@@ -195,14 +235,23 @@ export async function measureFloor(setup: StartupSetup): Promise<Sample> {
     const spec = buildContainerSpec({
       instance: parseInstanceName(`${setup.app}#bench-floor`),
       policy: setup.policy.policy,
-      limits: resolveLimits({ label: setup.policy.policy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
+      limits: resolveLimits({
+        label: setup.policy.policy.limits,
+        configured: {},
+        host: { memoryBytes: totalmem(), cpus: cpus().length },
+      }),
       display,
       clientAuthFile,
       home,
       user: setup.user,
       supervisor: { pid: process.pid, start: "" },
     });
-    docker = Bun.spawn(["docker", "run", ...dockerRunArgs(spec, name, label, setup.dir)], { env: setup.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    docker = Bun.spawn(["docker", "run", ...dockerRunArgs(spec, name, label, setup.dir)], {
+      env: setup.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     collect(docker.stdout as ReadableStream<Uint8Array>);
     dockerErr = collect(docker.stderr as ReadableStream<Uint8Array>);
     const early = docker.exited.then((code) => {
@@ -210,7 +259,12 @@ export async function measureFloor(setup: StartupSetup): Promise<Sample> {
     });
     early.catch(() => {});
     watch = watchForWindow(setup, display, Buffer.from(cookie).toString("latin1"));
-    const mapped = (await withTimeout(Promise.race([watch.mapped, early]), setup.timeoutMs, `the ${setup.app} window of the floor`)) - t0;
+    const mapped =
+      (await withTimeout(
+        Promise.race([watch.mapped, early]),
+        setup.timeoutMs,
+        `the ${setup.app} window of the floor`,
+      )) - t0;
     const cpu = process.cpuUsage(cpu0);
     Object.assign(marks, await containerMarks(name, t0));
     marks["window mapped"] = mapped;

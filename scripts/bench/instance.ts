@@ -28,7 +28,12 @@ export function startInstance(box: Sandbox, instance: string, extraArgs: string[
   const dir = join(box.runtimeRoot, instance);
   const stateFile = join(dir, STATE_FILE);
   const t0 = now();
-  const proc = Bun.spawn([box.bin, "run", instance, ...extraArgs, ...(box.verbose ? ["--verbose"] : [])], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([box.bin, "run", instance, ...extraArgs, ...(box.verbose ? ["--verbose"] : [])], {
+    env: box.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const out = collect(proc.stdout);
   const err = collect(proc.stderr);
   let state: SessionState | undefined;
@@ -57,9 +62,13 @@ export function startInstance(box: Sandbox, instance: string, extraArgs: string[
       await teardown();
       box.live.delete(teardown);
       await Promise.all([out.done, err.done]);
-      await untilGone(`containers of ${instance}`, async () => (await containersLabelled(`${CONTAINER_LABEL.instance}=${instance}`)).length === 0);
+      await untilGone(
+        `containers of ${instance}`,
+        async () => (await containersLabelled(`${CONTAINER_LABEL.instance}=${instance}`)).length === 0,
+      );
       const last = state;
-      if (last?.xephyrPid) await untilGone(`Xephyr pid ${last.xephyrPid}`, () => processStartTime(last.xephyrPid!) !== last.xephyrStart);
+      if (last?.xephyrPid)
+        await untilGone(`Xephyr pid ${last.xephyrPid}`, () => processStartTime(last.xephyrPid!) !== last.xephyrStart);
       await untilGone(`runtime dir ${dir}`, () => !existsSync(dir));
     },
   };
@@ -73,5 +82,6 @@ async function stopSupervisor(proc: Proc, state: SessionState | undefined): Prom
   proc.kill("SIGTERM");
   await exitWithin(proc, 15_000);
   if (state?.container) await sh(["docker", "rm", "-f", state.container]);
-  if (state?.xephyrPid && state.xephyrStart && processStartTime(state.xephyrPid) === state.xephyrStart) process.kill(state.xephyrPid, "SIGKILL");
+  if (state?.xephyrPid && state.xephyrStart && processStartTime(state.xephyrPid) === state.xephyrStart)
+    process.kill(state.xephyrPid, "SIGKILL");
 }

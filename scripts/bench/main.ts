@@ -79,10 +79,18 @@ export function parseBenchArgs(argv: string[], parts: BenchPart<unknown>[] = PAR
   const timeoutMs = Number(values["timeout-ms"]);
   if (!help && !(timeoutMs > 0)) fail("--timeout-ms must be a number");
   const picked = parts.filter((p) => values[p.name] === true);
-  if (picked.length > 1) fail(`${picked.map((p) => `--${p.name}`).join(" and ")} each pick one part; give none for all`);
+  if (picked.length > 1)
+    fail(`${picked.map((p) => `--${p.name}`).join(" and ")} each pick one part; give none for all`);
   const chosen = picked.length ? picked : parts;
   const runs = help ? [] : chosen.map((part) => ({ part, options: part.parse(values) }));
-  return { help, bin: String(values.bin), write: values.write === true, verbose: values.verbose === true, timeoutMs, runs };
+  return {
+    help,
+    bin: String(values.bin),
+    write: values.write === true,
+    verbose: values.verbose === true,
+    timeoutMs,
+    runs,
+  };
 }
 
 /** Runs the benchmark as `argv` asks; resolves with the exit code. */
@@ -91,7 +99,9 @@ export async function runBench(argv: string[]): Promise<number> {
   if (alone.length) {
     const others = [...alone.slice(1), ...PARTS.map((p) => p.name).filter((name) => argv.includes(`--${name}`))];
     if (others.length) {
-      process.stderr.write(`bench: --${alone[0]} runs alone, not with ${others.map((n) => `--${n}`).join(" or ")}\n${usage()}\n`);
+      process.stderr.write(
+        `bench: --${alone[0]} runs alone, not with ${others.map((n) => `--${n}`).join(" or ")}\n${usage()}\n`,
+      );
       return 2;
     }
     const run = await STANDALONE[alone[0]!]!();
@@ -115,7 +125,8 @@ export async function runBench(argv: string[]): Promise<number> {
     const box = await createSandbox(options.bin, { live, verbose: options.verbose, timeoutMs: options.timeoutMs });
     sandboxDir = box.dir;
     const reports: { part: BenchPart<unknown>; options: unknown; text: string }[] = [];
-    for (const { part, options: partOptions } of options.runs) reports.push({ part, options: partOptions, text: await part.run(box, partOptions) });
+    for (const { part, options: partOptions } of options.runs)
+      reports.push({ part, options: partOptions, text: await part.run(box, partOptions) });
     const machine = await machineLines(box.bin);
     removeSandbox(box.dir);
     sandboxDir = undefined;
@@ -124,7 +135,11 @@ export async function runBench(argv: string[]): Promise<number> {
     if (options.write) {
       for (const { part, options: partOptions, text } of reports) {
         const [start, end] = part.doc.markers;
-        writeDoc(`${start}\n${machine}\n${part.doc.command(partOptions)}\n\n${text}\n${end}`, part.doc.markers, part.doc.section);
+        writeDoc(
+          `${start}\n${machine}\n${part.doc.command(partOptions)}\n\n${text}\n${end}`,
+          part.doc.markers,
+          part.doc.section,
+        );
       }
       log("wrote docs/benchmarks.md");
     }
@@ -132,7 +147,9 @@ export async function runBench(argv: string[]): Promise<number> {
   } catch (error) {
     // Interrupted: the signal handler tears down and sets the exit code.
     if (signals.stopping) return new Promise<number>(() => {});
-    process.stderr.write(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   } finally {
     if (sandboxDir && !signals.stopping) removeSandbox(sandboxDir);

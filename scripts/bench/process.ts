@@ -3,7 +3,7 @@
  * (src/adapters/process.ts) for commands run to completion, and, for what the benchmark keeps
  * running, stream collection, bounded waits and checks that nothing is left behind.
  */
-import { runProgram, type CommandResult } from "../../src/adapters/process.ts";
+import { type CommandResult, runProgram } from "../../src/adapters/process.ts";
 import { withTimeout as within } from "../../src/core/with-timeout.ts";
 import { parseDisplayNumber } from "../../src/core/x11/xephyr.ts";
 import { BenchError, fail } from "./errors.ts";
@@ -29,7 +29,10 @@ export async function shChecked(argv: string[]): Promise<string> {
 }
 
 /** Reads a stream to its end in the background; `text()` is what has come so far. */
-export function collect(stream: ReadableStream<Uint8Array> | null | undefined): { text: () => string; done: Promise<void> } {
+export function collect(stream: ReadableStream<Uint8Array> | null | undefined): {
+  text: () => string;
+  done: Promise<void>;
+} {
   let text = "";
   const done = (async () => {
     if (!stream) return;

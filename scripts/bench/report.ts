@@ -12,16 +12,23 @@ export const ms = (x: number) => x.toFixed(1);
 export function table(header: string[], rows: string[][]): string {
   const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length))), ...rows];
   const widths = header.map((_, i) => Math.max(...lines.map((r) => r[i]!.length)));
-  return lines.map((r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`).join("\n");
+  return lines
+    .map((r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`)
+    .join("\n");
 }
 
 /** What the results depend on: the date, the versions, the machine; as the lines each section starts with. */
 export async function machineLines(bin: string): Promise<string> {
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
-  const dockerVersion = await shChecked(["docker", "version", "--format", "{{.Server.Version}}"]).catch(() => "unknown");
+  const cpuModel =
+    /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const dockerVersion = await shChecked(["docker", "version", "--format", "{{.Server.Version}}"]).catch(
+    () => "unknown",
+  );
   // Xephyr has no --version; the Debian package says which server it is.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a JS placeholder.
-  const xephyrVersion = (await sh(["dpkg-query", "-W", "-f", "${Version}", "xserver-xephyr"]).catch(() => undefined))?.stdout.trim() || "unknown";
+  const xephyrVersion =
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a JS placeholder.
+    (await sh(["dpkg-query", "-W", "-f", "${Version}", "xserver-xephyr"]).catch(() => undefined))?.stdout.trim() ||
+    "unknown";
   const version = (await shChecked([bin, "--version"])).replace(/^dockercask /, "");
   return [
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
@@ -36,7 +43,10 @@ export function writeDoc(block: string, markers: readonly [string, string], miss
   let text = existsSync(file) ? readFileSync(file, "utf8") : DOC_TITLE;
   const start = text.indexOf(markers[0]);
   const end = text.indexOf(markers[1]);
-  text = start === -1 || end === -1 ? `${text.trimEnd()}\n\n${missing.trimStart()}\n${block}\n` : `${text.slice(0, start)}${block}${text.slice(end + markers[1].length)}`;
+  text =
+    start === -1 || end === -1
+      ? `${text.trimEnd()}\n\n${missing.trimStart()}\n${block}\n`
+      : `${text.slice(0, start)}${block}${text.slice(end + markers[1].length)}`;
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   writeFileSync(file, text.trimStart());
 }

@@ -27,11 +27,18 @@ export interface Sandbox {
   timeoutMs: number;
 }
 
-export async function createSandbox(binUnderTest: string, options: { live: Set<() => Promise<void>>; verbose: boolean; timeoutMs: number }): Promise<Sandbox> {
+export async function createSandbox(
+  binUnderTest: string,
+  options: { live: Set<() => Promise<void>>; verbose: boolean; timeoutMs: number },
+): Promise<Sandbox> {
   if (!process.env.DISPLAY) fail("DISPLAY is not set: the benchmark needs an X display (e.g. Xvfb :0)");
   if (!existsSync(binUnderTest)) fail(`${binUnderTest} does not exist; build it with: npx bun scripts/build.ts`);
   const dir = mkdtempSync(join(tmpdir(), "dockercask-bench-"));
-  const xdg = { XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data"), XDG_RUNTIME_DIR: join(dir, "run") };
+  const xdg = {
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_DATA_HOME: join(dir, "data"),
+    XDG_RUNTIME_DIR: join(dir, "run"),
+  };
   for (const d of Object.values(xdg)) mkdirSync(d, { mode: 0o700 });
   const env = { ...(process.env as Record<string, string>), ...xdg, NO_COLOR: "1" };
   const bin = join(dir, "dockercask");
@@ -39,7 +46,15 @@ export async function createSandbox(binUnderTest: string, options: { live: Set<(
   chmodSync(bin, 0o755);
   const hostScreen = await queryHostScreen(process.env.DISPLAY!);
   const screen = { ...defaultWindowSize(hostScreen), dpi: hostDpi(hostScreen) };
-  return { dir, bin, env, runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"), configHome: xdg.XDG_CONFIG_HOME, screen, ...options };
+  return {
+    dir,
+    bin,
+    env,
+    runtimeRoot: join(xdg.XDG_RUNTIME_DIR, "dockercask"),
+    configHome: xdg.XDG_CONFIG_HOME,
+    screen,
+    ...options,
+  };
 }
 
 export function removeSandbox(dir: string): void {
@@ -50,7 +65,10 @@ export function removeSandbox(dir: string): void {
  * On SIGINT, SIGTERM or SIGHUP: every live teardown, then the sandbox (if `sandboxDir()` names
  * one) removed, and exit 128+n. `stopping` says whether that has begun.
  */
-export function tearDownOnSignals(live: Set<() => Promise<void>>, sandboxDir: () => string | undefined): { readonly stopping: boolean } {
+export function tearDownOnSignals(
+  live: Set<() => Promise<void>>,
+  sandboxDir: () => string | undefined,
+): { readonly stopping: boolean } {
   const state = { stopping: false };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {

@@ -19,23 +19,23 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
+import { queryHostScreen } from "../../src/adapters/host-display.ts";
+import { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { sameContent, textContent } from "../../src/core/clipboard/content.ts";
+import { resolveLimits } from "../../src/core/container/limits.ts";
 import { buildContainerSpec, containerUser } from "../../src/core/container/spec.ts";
 import { parseInstanceName } from "../../src/core/instance/name.ts";
-import { resolveLimits } from "../../src/core/container/limits.ts";
-import { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { CLIENT_AUTH_FILE, parseSessionState, STATE_FILE } from "../../src/core/instance/runtime.ts";
 import { buildXephyrArgs, defaultWindowSize, hostDpi } from "../../src/core/x11/xephyr.ts";
-import { queryHostScreen } from "../../src/adapters/host-display.ts";
 import { BIN, sh } from "../../test/e2e/helpers.ts";
 import { createAppSandbox, HOST_DISPLAY } from "../../test/e2e/session.ts";
 import { ownTicks, threadNs } from "./cpu.ts";
 import { fail } from "./errors.ts";
 import { dockerRunArgs } from "./floor.ts";
 import { readDisplayNumber } from "./process.ts";
-import { readCookie, watchForWindow, xauthorityEntry } from "./x-watch.ts";
-import { percentile } from "./stats.ts";
 import { writeDoc } from "./report.ts";
+import { percentile } from "./stats.ts";
+import { readCookie, watchForWindow, xauthorityEntry } from "./x-watch.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-scale:start -->", "<!-- bench-scale:end -->"] as const;
@@ -49,7 +49,8 @@ const FLAGS = {
   app: { type: "string", default: "xeyes" },
   write: { type: "boolean", default: false },
 } as const;
-const USAGE = "usage: bun scripts/bench.ts --scale [--count N] [--rounds N] [--copies N] [--idle-s N] [--settle-s N] [--app NAME] [--write]";
+const USAGE =
+  "usage: bun scripts/bench.ts --scale [--count N] [--rounds N] [--copies N] [--idle-s N] [--settle-s N] [--app NAME] [--write]";
 // The run's options: set once by runScale, before anything reads them.
 let COUNT = 10;
 let ROUNDS = 3;
@@ -61,10 +62,17 @@ let WRITE = false;
 
 function parseScaleArgs(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
-  [COUNT, ROUNDS, COPIES, IDLE_S, SETTLE_S] = [values.count, values.rounds, values.copies, values["idle-s"], values["settle-s"]].map(Number) as [number, number, number, number, number];
+  [COUNT, ROUNDS, COPIES, IDLE_S, SETTLE_S] = [
+    values.count,
+    values.rounds,
+    values.copies,
+    values["idle-s"],
+    values["settle-s"],
+  ].map(Number) as [number, number, number, number, number];
   APP = values.app;
   WRITE = values.write;
-  if (![COUNT, ROUNDS, COPIES, IDLE_S].every((n) => Number.isInteger(n) && n > 0)) fail("--count, --rounds, --copies and --idle-s must be whole numbers above 0");
+  if (![COUNT, ROUNDS, COPIES, IDLE_S].every((n) => Number.isInteger(n) && n > 0))
+    fail("--count, --rounds, --copies and --idle-s must be whole numbers above 0");
   if (!Number.isInteger(SETTLE_S) || SETTLE_S < 0) fail("--settle-s must be a whole number of seconds");
 }
 
@@ -105,7 +113,8 @@ function smaps(pid: number): Record<string, number> {
   );
 }
 /** ns the threads alive at the end spent on CPU since `before` (threads that ended meanwhile are missing). */
-const threadNsSince = (pid: number, before: Map<string, number>) => [...threadNs(pid)].reduce((n, [tid, ns]) => n + ns - (before.get(tid) ?? 0), 0);
+const threadNsSince = (pid: number, before: Map<string, number>) =>
+  [...threadNs(pid)].reduce((n, [tid, ns]) => n + ns - (before.get(tid) ?? 0), 0);
 
 async function untilGone(check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = now() + 30_000;
@@ -121,7 +130,9 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), "dockercask-bench-scale-"));
   const hostScreen = await queryHostScreen(process.env.DISPLAY);
   const screen = { ...defaultWindowSize(hostScreen), dpi: hostDpi(hostScreen) };
-  const labels = JSON.parse((await sh(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", `dockercask/${APP}`])).stdout);
+  const labels = JSON.parse(
+    (await sh(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", `dockercask/${APP}`])).stdout,
+  );
   const policy = parsePolicy(labels ?? {});
   if (!policy.ok) fail(`dockercask/${APP}: ${policy.problems.join("; ")}`);
   const appPolicy = policy.policy;
@@ -133,14 +144,22 @@ async function main() {
   /** Ten `dockercask run`, spawned together; resolves when every window is mapped. */
   async function startDockercask() {
     const t0 = now();
-    const procs = names.map((name) => Bun.spawn([BIN, "run", name, "--audio", "--clipboard", "both"], { env: box.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" }));
+    const procs = names.map((name) =>
+      Bun.spawn([BIN, "run", name, "--audio", "--clipboard", "both"], {
+        env: box.env,
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "pipe",
+      }),
+    );
     live.push(async () => void (await sh([BIN, "stop", "--all"], box.env)));
     const mapped = await Promise.all(
       names.map(async (name, i) => {
         const dir = join(runtimeRoot, name);
         let display: number | undefined;
         while (display === undefined) {
-          if (procs[i]!.exitCode !== null) fail(`dockercask run ${name} exited early: ${await new Response(procs[i]!.stderr).text()}`);
+          if (procs[i]!.exitCode !== null)
+            fail(`dockercask run ${name} exited early: ${await new Response(procs[i]!.stderr).text()}`);
           if (now() - t0 > TIMEOUT_MS) fail(`${name}: no display after ${TIMEOUT_MS} ms`);
           try {
             display = parseSessionState(readFileSync(join(dir, STATE_FILE), "utf8"))?.display;
@@ -188,7 +207,17 @@ async function main() {
             chownSync(home, user.uid, user.gid);
           }
           const xephyr = Bun.spawn(
-            ["Xephyr", ...buildXephyrArgs({ authFile: join(dir, "xauth"), title: `${APP}#scale-floor-${i}`, width: screen.width, height: screen.height, dpi: screen.dpi, displayFd: 1 })],
+            [
+              "Xephyr",
+              ...buildXephyrArgs({
+                authFile: join(dir, "xauth"),
+                title: `${APP}#scale-floor-${i}`,
+                width: screen.width,
+                height: screen.height,
+                dpi: screen.dpi,
+                displayFd: 1,
+              }),
+            ],
             { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "ignore" },
           );
           xephyrs.push(xephyr);
@@ -197,19 +226,30 @@ async function main() {
           const spec = buildContainerSpec({
             instance: parseInstanceName(`${APP}#scale-floor-${i}`),
             policy: appPolicy,
-            limits: resolveLimits({ label: appPolicy.limits, configured: {}, host: { memoryBytes: totalmem(), cpus: cpus().length } }),
+            limits: resolveLimits({
+              label: appPolicy.limits,
+              configured: {},
+              host: { memoryBytes: totalmem(), cpus: cpus().length },
+            }),
             display,
             clientAuthFile: join(dir, "xauth.client"),
             home,
             user,
             supervisor: { pid: process.pid, start: "" },
           });
-          Bun.spawn(["docker", "run", ...dockerRunArgs(spec, `dockercask-bench-scale-${process.pid}-${round}-${i}`, label, scratch)], {
-            env: box.env,
-            stdin: "ignore",
-            stdout: "ignore",
-            stderr: "ignore",
-          });
+          Bun.spawn(
+            [
+              "docker",
+              "run",
+              ...dockerRunArgs(spec, `dockercask-bench-scale-${process.pid}-${round}-${i}`, label, scratch),
+            ],
+            {
+              env: box.env,
+              stdin: "ignore",
+              stdout: "ignore",
+              stderr: "ignore",
+            },
+          );
           const watch = watchForWindow(display, Buffer.from(cookie).toString("latin1"), { appClass: APP, pollMs: 5 });
           try {
             return (await watch.mapped) - t0;
@@ -233,7 +273,9 @@ async function main() {
     // One docker ps and one pgrep per check (what leftovers() asks per instance, for all ten).
     const ours = new Set(names);
     await untilGone(async () => {
-      const containers = (await sh(["docker", "ps", "-a", "--format", '{{.Label "io.dockercask.instance"}}'])).stdout.split("\n").filter((n) => ours.has(n));
+      const containers = (await sh(["docker", "ps", "-a", "--format", '{{.Label "io.dockercask.instance"}}'])).stdout
+        .split("\n")
+        .filter((n) => ours.has(n));
       const xephyrs = (await sh(["pgrep", "-f", `Xephyr .*-title ${APP}#scale-${process.pid}-`])).stdout.trim();
       return containers.length === 0 && !xephyrs && names.every((n) => !existsSync(join(runtimeRoot, n)));
     }, "after stop --all");
@@ -242,7 +284,17 @@ async function main() {
 
   const start = { dockercask: [] as number[], floor: [] as number[] };
   const stops: number[] = [];
-  let steady: { rss: number[]; pss: number[]; anon: number[]; busy: IdleWindow; idle: IdleWindow; fanout: number[]; lost: number } | undefined;
+  let steady:
+    | {
+        rss: number[];
+        pss: number[];
+        anon: number[];
+        busy: IdleWindow;
+        idle: IdleWindow;
+        fanout: number[];
+        lost: number;
+      }
+    | undefined;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       const order = round % 2 ? (["dockercask", "floor"] as const) : (["floor", "dockercask"] as const);
@@ -269,11 +321,19 @@ async function main() {
   /** Memory, idle CPU (with an idle Bun process beside them) and fan-out of the ten, running. */
   async function measureSteady(batch: Awaited<ReturnType<typeof startDockercask>>) {
     const pids = batch.procs.map((p) => p.pid);
-    const idleBun = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const idleBun = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     // Fan-out first: it also proves every bridge is up before the idle window.
     const sides = await Promise.all(
       batch.instances.map(async (inst) => {
-        const env = { ...process.env, DISPLAY: `:${inst.display}`, XAUTHORITY: join(inst.dir, CLIENT_AUTH_FILE) } as Record<string, string>;
+        const env = {
+          ...process.env,
+          DISPLAY: `:${inst.display}`,
+          XAUTHORITY: join(inst.dir, CLIENT_AUTH_FILE),
+        } as Record<string, string>;
         const cookieHex = Buffer.from(readCookie(join(inst.dir, CLIENT_AUTH_FILE)), "latin1").toString("hex");
         return createClipboardSide({ display: `:${inst.display}`, env, cookieHex });
       }),
@@ -300,7 +360,9 @@ async function main() {
             };
             const closing = side.watch(["CLIPBOARD"], () => {
               const t = now() - t0;
-              void side.read("CLIPBOARD", 1 << 20).then((r) => r && "data" in r && sameContent(r, expected) && finish(t));
+              void side
+                .read("CLIPBOARD", 1 << 20)
+                .then((r) => r && "data" in r && sameContent(r, expected) && finish(t));
             });
           }),
       );
@@ -317,7 +379,13 @@ async function main() {
     const mem = pids.map(smaps);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const idleWindow = async () => {
-      const t0 = { ticks: pids.map(ownTicks), ns: pids.map(threadNs), bunTicks: ownTicks(idleBun.pid), bunNs: threadNs(idleBun.pid), at: now() };
+      const t0 = {
+        ticks: pids.map(ownTicks),
+        ns: pids.map(threadNs),
+        bunTicks: ownTicks(idleBun.pid),
+        bunNs: threadNs(idleBun.pid),
+        at: now(),
+      };
       await Bun.sleep(IDLE_S * 1000);
       return {
         ticks: sum(pids.map(ownTicks)) - sum(t0.ticks),
@@ -334,7 +402,15 @@ async function main() {
     const idle = await idleWindow();
     idleBun.kill();
     await idleBun.exited;
-    return { rss: mem.map((m) => m.Rss! / 1024), pss: mem.map((m) => m.Pss! / 1024), anon: mem.map((m) => m.Anonymous! / 1024), busy, idle, fanout, lost };
+    return {
+      rss: mem.map((m) => m.Rss! / 1024),
+      pss: mem.map((m) => m.Pss! / 1024),
+      anon: mem.map((m) => m.Anonymous! / 1024),
+      busy,
+      idle,
+      fanout,
+      lost,
+    };
   }
 
   const s = steady!;

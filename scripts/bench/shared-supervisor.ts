@@ -15,11 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values: args } = parseArgs({ options: { counts: { type: "string", default: "1,10" }, "idle-s": { type: "string", default: "20" } } });
+const { values: args } = parseArgs({
+  options: { counts: { type: "string", default: "1,10" }, "idle-s": { type: "string", default: "20" } },
+});
 const counts = args.counts!.split(",").map(Number);
 const idleS = Number(args["idle-s"]);
 const pulse = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
-if (!process.env.DISPLAY || !pulse) throw new Error("DISPLAY and PULSE_SERVER must be set: export $(bash scripts/testbed.sh)");
+if (!process.env.DISPLAY || !pulse)
+  throw new Error("DISPLAY and PULSE_SERVER must be set: export $(bash scripts/testbed.sh)");
 
 const PROGRAM = `
 import x11 from "x11";
@@ -55,7 +58,13 @@ try {
   writeFileSync(source, PROGRAM);
   const outfile = join(dir, "shared");
   // The same settings as the shipped binary (scripts/build.ts), so the pages compare.
-  const built = await Bun.build({ entrypoints: [source], compile: { outfile, autoloadBunfig: false, autoloadDotenv: false }, minify: true, bytecode: true, format: "esm" });
+  const built = await Bun.build({
+    entrypoints: [source],
+    compile: { outfile, autoloadBunfig: false, autoloadDotenv: false },
+    minify: true,
+    bytecode: true,
+    format: "esm",
+  });
   rmSync(source, { force: true });
   if (!built.success) throw new Error(built.logs.map(String).join("\n"));
   const ticks = (pid: number) => {
@@ -65,7 +74,11 @@ try {
   };
   for (const count of counts) {
     rmSync(join(dir, "ready"), { force: true });
-    const proc = Bun.spawn([outfile, String(count), dir, pulse], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
+    const proc = Bun.spawn([outfile, String(count), dir, pulse], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "inherit",
+    });
     let daemons: number[] = [];
     try {
       while (!daemons.length) {

@@ -16,17 +16,29 @@ import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { COMMAND } from "../../src/core/sound/commands.ts";
-import { controlPacket, createPacketReader, encodeArbitrary, encodeString, encodeU32, parseTagstruct, readU32 } from "../../src/core/sound/protocol.ts";
+import {
+  controlPacket,
+  createPacketReader,
+  encodeArbitrary,
+  encodeString,
+  encodeU32,
+  parseTagstruct,
+  readU32,
+} from "../../src/core/sound/protocol.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
-import { percentile } from "./stats.ts";
 import { writeDoc } from "./report.ts";
+import { percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MARKERS = ["<!-- bench-sound:start -->", "<!-- bench-sound:end -->"] as const;
 const TARGET_CPU_PCT = 1;
 const TARGET_ADDED_P95_MS = 5;
-const FLAGS = { seconds: { type: "string", default: "20" }, requests: { type: "string", default: "1000" }, write: { type: "boolean", default: false } } as const;
+const FLAGS = {
+  seconds: { type: "string", default: "20" },
+  requests: { type: "string", default: "1000" },
+  write: { type: "boolean", default: false },
+} as const;
 const USAGE = "usage: bun scripts/bench.ts --sound [--seconds N] [--requests N] [--write]";
 // The run's options and the server's socket: set once by runSound, before anything reads them.
 let SECONDS = 20;
@@ -43,9 +55,11 @@ export async function runSound(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
     [SECONDS, REQUESTS, WRITE] = [Number(values.seconds), Number(values.requests), values.write];
-    if (![SECONDS, REQUESTS].every((n) => Number.isInteger(n) && n > 0)) throw new Error("--seconds and --requests must be whole numbers above 0");
+    if (![SECONDS, REQUESTS].every((n) => Number.isInteger(n) && n > 0))
+      throw new Error("--seconds and --requests must be whole numbers above 0");
     upstream = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
-    if (!upstream.startsWith("/")) throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
+    if (!upstream.startsWith("/"))
+      throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
@@ -92,7 +106,22 @@ async function connectClient(path: string): Promise<{ roundTrip(): Promise<numbe
   const cookie = encodeArbitrary(new Uint8Array(256));
   if (!(await ask(COMMAND.AUTH, encodeU32(35), cookie))) throw new Error(`auth refused on ${path}`);
   const name = new TextEncoder().encode("dockercask-bench\0");
-  const props = Uint8Array.from([0x50, ...encodeString("application.name"), 0x4c, 0, 0, 0, name.length, 0x78, 0, 0, 0, name.length, ...name, 0x4e]);
+  const props = Uint8Array.from([
+    0x50,
+    ...encodeString("application.name"),
+    0x4c,
+    0,
+    0,
+    0,
+    name.length,
+    0x78,
+    0,
+    0,
+    0,
+    name.length,
+    ...name,
+    0x4e,
+  ]);
   if (!(await ask(COMMAND.SET_CLIENT_NAME, props))) throw new Error(`set-client-name refused on ${path}`);
   return {
     async roundTrip() {

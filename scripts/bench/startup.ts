@@ -6,9 +6,9 @@
  * mounts and hardening (translated from buildContainerSpec), and times Xephyr start to window.
  */
 import { join } from "node:path";
+import { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { containerUser } from "../../src/core/container/spec.ts";
 import { parseInstanceName } from "../../src/core/instance/name.ts";
-import { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { CLIENT_AUTH_FILE } from "../../src/core/instance/runtime.ts";
 import { BenchError, fail } from "./errors.ts";
 import { containerMarks, measureFloor, type Sample, type StartupSetup, watchForWindow } from "./floor.ts";
@@ -59,7 +59,8 @@ export const startup = definePart<StartupOptions>({
   doc: {
     markers: ["<!-- bench:start -->", "<!-- bench:end -->"],
     section: DOC_SECTION(),
-    command: (o) => `- command: \`npx bun scripts/bench.ts --runs ${o.runs} --app ${o.app}${o.pollMs !== 5 ? ` --poll-ms ${o.pollMs}` : ""} --write\``,
+    command: (o) =>
+      `- command: \`npx bun scripts/bench.ts --runs ${o.runs} --app ${o.app}${o.pollMs !== 5 ? ` --poll-ms ${o.pollMs}` : ""} --write\``,
   },
 });
 
@@ -96,7 +97,12 @@ export async function measureDockercask(setup: StartupSetup): Promise<Sample> {
       await Bun.sleep(STATE_POLL_MS);
     }
     watch = watchForWindow(setup, instance.state!.display!, readCookie(join(instance.dir, CLIENT_AUTH_FILE)));
-    const mapped = (await withTimeout(Promise.race([watch.mapped, early]), setup.timeoutMs, `the ${setup.app} window of dockercask`)) - t0;
+    const mapped =
+      (await withTimeout(
+        Promise.race([watch.mapped, early]),
+        setup.timeoutMs,
+        `the ${setup.app} window of dockercask`,
+      )) - t0;
     const cpu = process.cpuUsage(cpu0);
     // The window can be mapped before dockercask hears back from the engine's start call.
     await withTimeout(poller, setup.timeoutMs, "the container id in state.json");
@@ -118,21 +124,32 @@ async function runStartup(box: Sandbox, options: StartupOptions): Promise<string
   const { runs: RUNS, app: APP, pollMs: POLL_MS } = options;
   const image = `dockercask/${APP}`;
   const labels = JSON.parse(
-    await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() => fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`)),
+    await shChecked(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image]).catch(() =>
+      fail(`the image ${image} is missing; build it with: dist/dockercask build ${APP}`),
+    ),
   );
   const policy = parsePolicy(labels ?? {});
   if (!policy.ok) fail(`the labels of ${image} are not a valid policy: ${policy.problems.join("; ")}`);
-  const setup: StartupSetup = { ...box, ...options, policy, user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }) };
+  const setup: StartupSetup = {
+    ...box,
+    ...options,
+    policy,
+    user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }),
+  };
 
   const results = { dockercask: [] as Sample[], floor: [] as Sample[] };
-  log(`${options.instance}: 1 warm-up + ${RUNS} runs each, interleaved; window watcher polls every ${POLL_MS || "-"} ms`);
+  log(
+    `${options.instance}: 1 warm-up + ${RUNS} runs each, interleaved; window watcher polls every ${POLL_MS || "-"} ms`,
+  );
   for (let i = 0; i <= RUNS; i++) {
     // Alternate which goes first, so neither always runs on a machine the other just warmed.
     const order = i % 2 === 0 ? (["dockercask", "floor"] as const) : (["floor", "dockercask"] as const);
     for (const kind of order) {
       const sample = kind === "dockercask" ? await measureDockercask(setup) : await measureFloor(setup);
       if (i > 0) results[kind].push(sample);
-      log(`  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(10)} ${ms(sample.total).padStart(7)} ms  (${sample.watch.walks} walks, ${sample.watch.events} events)`);
+      log(
+        `  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(10)} ${ms(sample.total).padStart(7)} ms  (${sample.watch.walks} walks, ${sample.watch.events} events)`,
+      );
       if (box.verbose)
         log(
           `      ${Object.entries(sample.marks)
@@ -146,7 +163,13 @@ async function runStartup(box: Sandbox, options: StartupOptions): Promise<string
   const trueMs = await versionWallTime(["/bin/true"], 20);
 
   const totals = (kind: keyof typeof results) => results[kind].map((s) => s.total);
-  const row = (label: string, xs: number[]) => [label, ms(median(xs)), ms(percentile(xs, 90)), ms(Math.min(...xs)), ms(Math.max(...xs))];
+  const row = (label: string, xs: number[]) => [
+    label,
+    ms(median(xs)),
+    ms(percentile(xs, 90)),
+    ms(Math.min(...xs)),
+    ms(Math.max(...xs)),
+  ];
   const dc = median(totals("dockercask"));
   const floor = median(totals("floor"));
   const ratio = dc / floor;
@@ -154,7 +177,14 @@ async function runStartup(box: Sandbox, options: StartupOptions): Promise<string
   const heavy = APP !== "xeyes";
   const pass = heavy ? dc - floor <= HEAVY_TARGET_EXTRA_MS : ratio <= TARGET_RATIO;
 
-  const markNames = ["runtime dir taken", "Xephyr ready", "container created", "container started", "window mapped", "container in state.json"];
+  const markNames = [
+    "runtime dir taken",
+    "Xephyr ready",
+    "container created",
+    "container started",
+    "window mapped",
+    "container in state.json",
+  ];
   const markMedian = (kind: keyof typeof results, mark: string) => {
     const xs = results[kind].map((s) => s.marks[mark]).filter((x): x is number => x !== undefined);
     return xs.length ? ms(median(xs)) : "-";
@@ -166,7 +196,13 @@ async function runStartup(box: Sandbox, options: StartupOptions): Promise<string
   return [
     `Startup of \`${APP}\` to its window mapped, ms (median of ${RUNS} runs each, after 1 warm-up each, interleaved):`,
     "",
-    table(["", "median", "p90", "min", "max"], [row(`dockercask run ${APP}#bench-<pid>`, totals("dockercask")), row("floor (Xephyr + docker run)", totals("floor"))]),
+    table(
+      ["", "median", "p90", "min", "max"],
+      [
+        row(`dockercask run ${APP}#bench-<pid>`, totals("dockercask")),
+        row("floor (Xephyr + docker run)", totals("floor")),
+      ],
+    ),
     "",
     `ratio dockercask/floor: ${ratio.toFixed(3)} (${dc - floor >= 0 ? "+" : ""}${ms(dc - floor)} ms; median of paired differences ${ms(median(paired))} ms)`,
     `target ${APP} <= ${heavy ? `floor + ${HEAVY_TARGET_EXTRA_MS} ms (a heavy app)` : `${TARGET_RATIO} x floor`}: ${pass ? "PASS" : "FAIL"}`,

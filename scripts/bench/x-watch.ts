@@ -13,7 +13,9 @@ const now = () => performance.now();
 
 /** One FamilyWild MIT-MAGIC-COOKIE-1 entry, as an Xauthority file. */
 export function xauthorityEntry(cookie: Uint8Array): Uint8Array {
-  return encodeXauthority([{ family: FAMILY.wild, address: new Uint8Array(), number: "", name: COOKIE_PROTOCOL, data: cookie }]);
+  return encodeXauthority([
+    { family: FAMILY.wild, address: new Uint8Array(), number: "", name: COOKIE_PROTOCOL, data: cookie },
+  ]);
 }
 
 /** The MIT cookie of an Xauthority file, as the latin1 string the x11 package sends. */
@@ -44,7 +46,15 @@ export interface Watch {
 interface XRequests {
   QueryTree(wid: number, cb: (err: Error | null, tree: { children: number[] }) => void): void;
   GetWindowAttributes(wid: number, cb: (err: Error | null, attrs: { mapState: number }) => void): void;
-  GetProperty(del: number, wid: number, prop: number, type: number, offset: number, length: number, cb: (err: Error | null, prop: { data: Buffer }) => void): void;
+  GetProperty(
+    del: number,
+    wid: number,
+    prop: number,
+    type: number,
+    offset: number,
+    length: number,
+    cb: (err: Error | null, prop: { data: Buffer }) => void,
+  ): void;
   ChangeWindowAttributes(wid: number, values: { eventMask: number }, cb?: (err: Error | null) => void): void;
 }
 
@@ -69,14 +79,20 @@ export function watchForWindow(display: number, cookie: string, options: { appCl
     }
   };
   const mapped = new Promise<number>((resolve, reject) => {
-    const options = { display: `:${display}`, disableBigRequests: true, shm: false as const, auth: { name: COOKIE_PROTOCOL, data: cookie } };
+    const options = {
+      display: `:${display}`,
+      disableBigRequests: true,
+      shm: false as const,
+      auth: { name: COOKIE_PROTOCOL, data: cookie },
+    };
     let connected = false;
     client = x11.createClient(options, (error, dpy) => {
       if (error) return reject(error);
       connected = true;
       const X = dpy.client as unknown as XRequests & typeof dpy.client;
       const root = dpy.screen[0]!.root;
-      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) => new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
+      const call = <T>(fn: (cb: (err: Error | null, value: T) => void) => void) =>
+        new Promise<T>((ok, ko) => fn((err, value) => (err ? ko(err) : ok(value))));
       const isApp = async (wid: number) => {
         const [attrs, prop] = await Promise.all([
           call<{ mapState: number }>((cb) => X.GetWindowAttributes(wid, cb)),
@@ -123,7 +139,8 @@ export function watchForWindow(display: number, cookie: string, options: { appCl
       };
       client!.on("event", (event: { name: string; parent?: number; wid?: number }) => {
         stats.events++;
-        if (event.name === "CreateNotify" && event.parent === root && event.wid) X.ChangeWindowAttributes(event.wid, { eventMask: SUBSTRUCTURE_NOTIFY }, () => {});
+        if (event.name === "CreateNotify" && event.parent === root && event.wid)
+          X.ChangeWindowAttributes(event.wid, { eventMask: SUBSTRUCTURE_NOTIFY }, () => {});
         void trigger();
       });
       // A window destroyed while we look at it answers BadWindow: expected, not a failure.

@@ -3,9 +3,19 @@
  * data (the release's version and checksums, and the host tool table), so they cannot
  * disagree with each other or with the release. Pure; scripts/gen-aur.ts writes them.
  */
-import { COMPLETION_INSTALL_PATHS } from "../../src/core/commands/completion-scripts.ts";
+
 import { SHELLS } from "../../src/core/commands/completion.ts";
-import { DOCKER_ENGINE, HOMEPAGE, LICENSE, MAINTAINER, optionalPackages, releaseUrl, requiredPackages, SUMMARY } from "./project.ts";
+import { COMPLETION_INSTALL_PATHS } from "../../src/core/commands/completion-scripts.ts";
+import {
+  DOCKER_ENGINE,
+  HOMEPAGE,
+  LICENSE,
+  MAINTAINER,
+  optionalPackages,
+  releaseUrl,
+  requiredPackages,
+  SUMMARY,
+} from "./project.ts";
 import { binaryName, RELEASE_TARGETS, shareFolderName, shareTarballName } from "./release.ts";
 
 const AUR_PACKAGE = "dockercask-bin";
@@ -40,12 +50,18 @@ export interface AurPackage {
 export function describeAurPackage(version: string, sums: Record<string, string>, pkgrel = 1): AurPackage {
   const sum = (file: string) => {
     const value = sums[file];
-    if (!value) throw new Error(`SHA256SUMS has no entry for ${file}: build the release first (bun scripts/build.ts --release)`);
+    if (!value)
+      throw new Error(`SHA256SUMS has no entry for ${file}: build the release first (bun scripts/build.ts --release)`);
     return value;
   };
-  const source = (file: string): AurSource => ({ name: file, url: `${releaseUrl(version)}/${file}`, sha256: sum(file) });
+  const source = (file: string): AurSource => ({
+    name: file,
+    url: `${releaseUrl(version)}/${file}`,
+    sha256: sum(file),
+  });
   const archSources: Record<string, AurSource[]> = {};
-  for (const target of RELEASE_TARGETS) if (target.arch) archSources[target.arch] = [source(binaryName(version, target))];
+  for (const target of RELEASE_TARGETS)
+    if (target.arch) archSources[target.arch] = [source(binaryName(version, target))];
   return {
     pkgname: AUR_PACKAGE,
     pkgver: version,
@@ -121,7 +137,10 @@ export function renderPkgbuild(p: AurPackage): string {
     "",
     `  cd "$srcdir/${share}"`,
     '  install -Dm644 man/dockercask.1 "$pkgdir/usr/share/man/man1/dockercask.1"',
-    ...SHELLS.map((shell) => `  install -Dm644 completions/${COMPLETION_INSTALL_PATHS[shell].file} "$pkgdir/usr/${COMPLETION_INSTALL_PATHS[shell].arch}"`),
+    ...SHELLS.map(
+      (shell) =>
+        `  install -Dm644 completions/${COMPLETION_INSTALL_PATHS[shell].file} "$pkgdir/usr/${COMPLETION_INSTALL_PATHS[shell].arch}"`,
+    ),
     '  install -Dm644 -t "$pkgdir/usr/share/icons/hicolor/scalable/apps" icons/*.svg',
     '  install -Dm644 LICENSE "$pkgdir/usr/share/licenses/$pkgname/LICENSE"',
     "}",

@@ -2,7 +2,16 @@
  * The text of the .deb's metadata: control file, changelog and copyright. Pure: the
  * package-deb script stages the files and runs dpkg-deb.
  */
-import { DOCKER_ENGINE, LICENSE, LONG_DESCRIPTION, HOMEPAGE, MAINTAINER, optionalPackages, requiredPackages, SUMMARY } from "./project.ts";
+import {
+  DOCKER_ENGINE,
+  HOMEPAGE,
+  LICENSE,
+  LONG_DESCRIPTION,
+  MAINTAINER,
+  optionalPackages,
+  requiredPackages,
+  SUMMARY,
+} from "./project.ts";
 
 export interface ControlOptions {
   version: string;
@@ -43,7 +52,14 @@ export function renderControl(options: ControlOptions): string {
  * `date` is RFC 5322, from the release commit, so rebuilds are byte-identical.
  */
 export function renderChangelog(version: string, commit: string, date: string): string {
-  return [`dockercask (${version}) unstable; urgency=medium`, "", `  * Release ${version}, built from commit ${commit}.`, "", ` -- ${MAINTAINER}  ${date}`, ""].join("\n");
+  return [
+    `dockercask (${version}) unstable; urgency=medium`,
+    "",
+    `  * Release ${version}, built from commit ${commit}.`,
+    "",
+    ` -- ${MAINTAINER}  ${date}`,
+    "",
+  ].join("\n");
 }
 
 /** An RFC 5322 date as Debian changelogs write it: "Sat, 28 Nov 2026 18:09:44 +0000". */
@@ -57,7 +73,8 @@ export function changelogDate(epochSeconds: number): string {
 
 /** debian/copyright in the machine-readable format, with the license text in full. */
 export function renderCopyright(licenseText: string): string {
-  const notice = /^Copyright .*$/m.exec(licenseText)?.[0].replace(/^Copyright (\(c\) )?/i, "") ?? "dockercask contributors";
+  const notice =
+    /^Copyright .*$/m.exec(licenseText)?.[0].replace(/^Copyright (\(c\) )?/i, "") ?? "dockercask contributors";
   const body = licenseText
     .replace(/^MIT License\s*\n/, "")
     .replace(/^Copyright .*\n/m, "")
@@ -93,7 +110,8 @@ const GLIBC_LIBRARIES = /^(libc|libm|libdl|libpthread|librt|ld-linux(-[\w-]+)?)\
 export function libcDependency(dynamic: string, versionInfo: string): string {
   const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);
   const foreign = needed.filter((lib) => !GLIBC_LIBRARIES.test(lib));
-  if (foreign.length) throw new Error(`the binary needs ${foreign.join(", ")}, which libc6 does not provide: add a dependency for it`);
+  if (foreign.length)
+    throw new Error(`the binary needs ${foreign.join(", ")}, which libc6 does not provide: add a dependency for it`);
   const versions = [...versionInfo.matchAll(/Name: GLIBC_(\d+(?:\.\d+)*)\b/g)].map((m) => m[1]!);
   if (versions.length === 0) throw new Error("no GLIBC symbol versions found in the binary");
   const newest = versions.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));

@@ -10,8 +10,9 @@
  * (which lists a module's keys) or a subclass of a deferred export would need more traps. If dockerode changes and a deferral no longer matches, the build fails
  * instead of quietly getting slow again.
  */
-import type { BunPlugin } from "bun";
+
 import { dirname } from "node:path";
+import type { BunPlugin } from "bun";
 
 export interface Deferral {
   /** The import specifier, exactly as written in the importing file. */
@@ -49,17 +50,26 @@ export function deferModules(deferrals: Deferral[]): BunPlugin {
       const matched = new Set<Deferral>();
       const specifiers = new RegExp(`^(${deferrals.map((d) => escapeRegExp(d.specifier)).join("|")})$`);
       build.onResolve({ filter: specifiers }, (args) => {
-        const deferral = deferrals.find((d) => d.specifier === args.path && args.importer.replaceAll("\\", "/").endsWith(`/node_modules/${d.importer}`));
+        const deferral = deferrals.find(
+          (d) =>
+            d.specifier === args.path && args.importer.replaceAll("\\", "/").endsWith(`/node_modules/${d.importer}`),
+        );
         if (!deferral) return undefined;
         matched.add(deferral);
         // The stand-in gets a path of its own (the bundler knows modules by path alone); the real
         // module is then required by its absolute path, which the filter above never matches.
         return { path: `${Bun.resolveSync(args.path, dirname(args.importer))}${STAND_IN}`, namespace: "deferred" };
       });
-      build.onLoad({ filter: /.*/, namespace: "deferred" }, (args) => ({ loader: "js", contents: proxyModuleSource(args.path.slice(0, -STAND_IN.length)) }));
+      build.onLoad({ filter: /.*/, namespace: "deferred" }, (args) => ({
+        loader: "js",
+        contents: proxyModuleSource(args.path.slice(0, -STAND_IN.length)),
+      }));
       build.onEnd(() => {
         const missed = deferrals.filter((d) => !matched.has(d));
-        if (missed.length) throw new Error(`deferred modules no longer imported as expected (did dockerode change?): ${missed.map((d) => `${d.specifier} from ${d.importer}`).join(", ")}`);
+        if (missed.length)
+          throw new Error(
+            `deferred modules no longer imported as expected (did dockerode change?): ${missed.map((d) => `${d.specifier} from ${d.importer}`).join(", ")}`,
+          );
       });
     },
   };

@@ -4,7 +4,7 @@
  * table `dockercask doctor` checks (src/core/host-tools.ts), so a package never asks for
  * less, or other, than doctor does.
  */
-import { HOST_TOOLS, type Distro } from "../../src/core/host-tools.ts";
+import { type Distro, HOST_TOOLS } from "../../src/core/host-tools.ts";
 
 // The project's public home and the packages' maintainer. Releases are downloaded from
 // `${HOMEPAGE}/releases/download/v<version>/`; change both here when the project moves.
@@ -48,10 +48,12 @@ export function requiredPackages(distro: Distro): string[] {
  */
 export function optionalPackages(distro: Distro): { name: string; purpose: string }[] {
   const engine = new Set(DOCKER_ENGINE[distro]);
-  return HOST_TOOLS.filter((t) => !t.required && t.command !== "docker" && !engine.has(t.packages[distro])).map((t) => ({
-    name: t.packages[distro],
-    purpose: t.purpose,
-  }));
+  return HOST_TOOLS.filter((t) => !t.required && t.command !== "docker" && !engine.has(t.packages[distro])).map(
+    (t) => ({
+      name: t.packages[distro],
+      purpose: t.purpose,
+    }),
+  );
 }
 
 function unique(values: string[]): string[] {

@@ -4,9 +4,9 @@
  * scripts/build.ts writes the files.
  */
 import { appIconName, GENERIC_ICON } from "../../src/core/catalog/desktop-entry.ts";
-import { renderCompletionScript, COMPLETION_INSTALL_PATHS } from "../../src/core/commands/completion-scripts.ts";
-import { SHELLS } from "../../src/core/commands/completion.ts";
 import type { CommandInfo } from "../../src/core/commands/command-tree.ts";
+import { SHELLS } from "../../src/core/commands/completion.ts";
+import { COMPLETION_INSTALL_PATHS, renderCompletionScript } from "../../src/core/commands/completion-scripts.ts";
 import { renderManPage } from "../../src/core/commands/man-page.ts";
 
 export interface ReleaseTarget {
@@ -28,7 +28,13 @@ export interface ReleaseTarget {
  */
 export const RELEASE_TARGETS: ReleaseTarget[] = [
   { bun: "bun-linux-x64", suffix: "linux-x64", machine: /ELF 64-bit LSB .*x86-64/ },
-  { bun: "bun-linux-x64-baseline", suffix: "linux-x64-baseline", machine: /ELF 64-bit LSB .*x86-64/, debian: "amd64", arch: "x86_64" },
+  {
+    bun: "bun-linux-x64-baseline",
+    suffix: "linux-x64-baseline",
+    machine: /ELF 64-bit LSB .*x86-64/,
+    debian: "amd64",
+    arch: "x86_64",
+  },
   { bun: "bun-linux-arm64", suffix: "linux-arm64", machine: /ELF 64-bit LSB .*ARM aarch64/, arch: "aarch64" },
 ];
 
@@ -72,7 +78,8 @@ export function renderShareFiles(inputs: ShareInputs): Record<string, string> {
     LICENSE: inputs.license,
     [`icons/${GENERIC_ICON}.svg`]: inputs.genericIcon,
   };
-  for (const shell of SHELLS) files[`completions/${COMPLETION_INSTALL_PATHS[shell].file}`] = renderCompletionScript(shell);
+  for (const shell of SHELLS)
+    files[`completions/${COMPLETION_INSTALL_PATHS[shell].file}`] = renderCompletionScript(shell);
   for (const [app, svg] of Object.entries(inputs.appIcons)) files[`icons/${appIconName(app)}.svg`] = svg;
   return files;
 }

@@ -22,7 +22,11 @@ export function isShellScript(text: string): boolean {
 }
 
 /** The shellcheck runs for `files` (paths relative to `root`, as git lists them). */
-export function shellCheckRuns(root: string, files: string[], read = (path: string) => readFileSync(path, "utf8")): ShellCheckRun[] {
+export function shellCheckRuns(
+  root: string,
+  files: string[],
+  read = (path: string) => readFileSync(path, "utf8"),
+): ShellCheckRun[] {
   const runs: ShellCheckRun[] = [];
   for (const file of files) {
     if (file.endsWith("/PKGBUILD") || file === "PKGBUILD") {

@@ -17,7 +17,9 @@ const LINEAR = "if (--n_visuals == 0)";
 export function lineariseVisualCount(source: string): string {
   const at = source.indexOf(QUADRATIC);
   if (at < 0 || source.indexOf(QUADRATIC, at + 1) >= 0) {
-    throw new Error(`x11's lib/handshake.js does not hold "${QUADRATIC}" exactly once: check scripts/lib/x11-handshake.ts against the new version`);
+    throw new Error(
+      `x11's lib/handshake.js does not hold "${QUADRATIC}" exactly once: check scripts/lib/x11-handshake.ts against the new version`,
+    );
   }
   return source.replace(QUADRATIC, LINEAR);
 }

@@ -1,5 +1,5 @@
 import { builtinApps } from "../assets/apps.generated.ts";
-import { createCatalog, type Catalog } from "../core/catalog/catalog.ts";
+import { type Catalog, createCatalog } from "../core/catalog/catalog.ts";
 import type { DockercaskPaths } from "../core/config/paths.ts";
 import { log } from "./log.ts";
 import { readUserCatalog } from "./user-catalog.ts";

@@ -1,9 +1,15 @@
 import type { XDisplay } from "x11";
-import { COOKIE_PROTOCOL } from "../core/x11/xauth.ts";
 import { chooseTarget, contentOf, parseTargets, TEXT_TARGET } from "../core/clipboard/content.ts";
 import { isOwnerChange } from "../core/clipboard/selection-targets.ts";
+import { COOKIE_PROTOCOL } from "../core/x11/xauth.ts";
 import type { ClipboardContent, ClipboardRead, ClipboardSide, Selection } from "../ports/clipboard-side.ts";
-import { type Ask, createSelectionTargets, resetAtomCache, type SelectionTargets, type TargetsClient } from "./selection-targets.ts";
+import {
+  type Ask,
+  createSelectionTargets,
+  resetAtomCache,
+  type SelectionTargets,
+  type TargetsClient,
+} from "./selection-targets.ts";
 
 /** One end of the bridge: an X display and how to authenticate to it. */
 export interface SelectionEndpoint {
@@ -60,12 +66,25 @@ export function createClipboardSide(endpoint: SelectionEndpoint, xclip = "xclip"
  * XFixes SelectSelectionInput on the root window: the server sends an event when a selection
  * changes owner, so an idle clipboard costs nothing (no process spawned, no timer).
  */
-async function watchSelections(endpoint: SelectionEndpoint, selections: Selection[], onChange: (selection: Selection) => void): Promise<{ close: () => void; targets?: SelectionTargets }> {
+async function watchSelections(
+  endpoint: SelectionEndpoint,
+  selections: Selection[],
+  onChange: (selection: Selection) => void,
+): Promise<{ close: () => void; targets?: SelectionTargets }> {
   const mod = await import("x11");
   const x11 = mod.default ?? mod;
-  const auth = endpoint.cookieHex === undefined ? undefined : { name: endpoint.cookieHex ? COOKIE_PROTOCOL : "", data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1") };
+  const auth =
+    endpoint.cookieHex === undefined
+      ? undefined
+      : {
+          name: endpoint.cookieHex ? COOKIE_PROTOCOL : "",
+          data: Buffer.from(endpoint.cookieHex, "hex").toString("latin1"),
+        };
   const display = await new Promise<XDisplay>((resolve, reject) => {
-    const client = x11.createClient({ display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never, (error, d) => (error ? reject(error) : resolve(d)));
+    const client = x11.createClient(
+      { display: endpoint.display, disableBigRequests: true, shm: false, ...(auth ? { auth } : {}) } as never,
+      (error, d) => (error ? reject(error) : resolve(d)),
+    );
     client.on("error", reject);
   });
   const X = display.client as SelectionClient;
@@ -81,7 +100,10 @@ async function watchSelections(endpoint: SelectionEndpoint, selections: Selectio
   });
   gone.catch(() => {});
   const ask: Ask = <T>(request: (callback: (error: unknown, value: T) => void) => void): Promise<T> =>
-    Promise.race([new Promise<T>((resolve, reject) => request((error, value) => (error ? reject(error) : resolve(value)))), gone]);
+    Promise.race([
+      new Promise<T>((resolve, reject) => request((error, value) => (error ? reject(error) : resolve(value)))),
+      gone,
+    ]);
   const close = () => {
     try {
       X.terminate();
@@ -109,7 +131,13 @@ function isProtocolError(error: unknown): boolean {
   return typeof error === "object" && error !== null && typeof (error as { error?: unknown }).error === "number";
 }
 
-async function watchOn(X: SelectionClient, root: number, selections: Selection[], ask: Ask, onChange: (selection: Selection) => void): Promise<Map<Selection, number>> {
+async function watchOn(
+  X: SelectionClient,
+  root: number,
+  selections: Selection[],
+  ask: Ask,
+  onChange: (selection: Selection) => void,
+): Promise<Map<Selection, number>> {
   // x11 4.2.2 caches interned atoms in one object shared by every connection: this one gets
   // its own, holding only the protocol's predefined atoms.
   resetAtomCache(X);
@@ -119,7 +147,11 @@ async function watchOn(X: SelectionClient, root: number, selections: Selection[]
     const atom = await ask<number>((callback) => X.InternAtom(false, selection, callback));
     atoms.set(selection, atom);
     const mask = fixes.SelectionEventMask;
-    fixes.SelectSelectionInput(root, atom, mask.SetSelectionOwner | mask.SelectionWindowDestroy | mask.SelectionClientClose);
+    fixes.SelectSelectionInput(
+      root,
+      atom,
+      mask.SetSelectionOwner | mask.SelectionWindowDestroy | mask.SelectionClientClose,
+    );
   }
   const byAtom = new Map([...atoms].map(([selection, atom]) => [atom, selection]));
   // Only the server's own XFixes event is a change: an app can send any event to our TARGETS
@@ -139,7 +171,13 @@ async function watchOn(X: SelectionClient, root: number, selections: Selection[]
  * answer TARGETS (some old clients) is still asked for text, as before images were carried.
  * TARGETS goes over the watch's connection when there is one, else through xclip.
  */
-async function readSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, maxBytes: number, viaX?: SelectionTargets): Promise<ClipboardRead> {
+async function readSelection(
+  endpoint: SelectionEndpoint,
+  xclip: string,
+  selection: Selection,
+  maxBytes: number,
+  viaX?: SelectionTargets,
+): Promise<ClipboardRead> {
   const targets = (await viaX?.ask(selection)) ?? (await targetsByXclip(endpoint, xclip, selection));
   const target = targets.length ? chooseTarget(targets) : TEXT_TARGET;
   if (!target) return undefined;
@@ -149,15 +187,28 @@ async function readSelection(endpoint: SelectionEndpoint, xclip: string, selecti
 }
 
 async function targetsByXclip(endpoint: SelectionEndpoint, xclip: string, selection: Selection): Promise<string[]> {
-  const offered = await runXclip(endpoint, [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"], TARGETS_MAX_BYTES);
+  const offered = await runXclip(
+    endpoint,
+    [xclip, ...selectionArgs(selection), "-o", "-t", "TARGETS"],
+    TARGETS_MAX_BYTES,
+  );
   return offered && "data" in offered ? parseTargets(new TextDecoder().decode(offered.data)) : [];
 }
 
 /** A TARGETS list is a few atom names; more than this is not one. */
 const TARGETS_MAX_BYTES = 64 * 1024;
 
-async function runXclip(endpoint: SelectionEndpoint, argv: string[], maxBytes: number): Promise<{ data: Uint8Array } | { tooLarge: number } | undefined> {
-  const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+async function runXclip(
+  endpoint: SelectionEndpoint,
+  argv: string[],
+  maxBytes: number,
+): Promise<{ data: Uint8Array } | { tooLarge: number } | undefined> {
+  const proc = Bun.spawn(argv, {
+    env: endpoint.env as Record<string, string>,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), XCLIP_TIMEOUT_MS);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -182,14 +233,26 @@ async function runXclip(endpoint: SelectionEndpoint, argv: string[], maxBytes: n
  * forks to serve it until another client takes it over: the value stays pasteable after the
  * instance is gone.
  */
-async function writeSelection(endpoint: SelectionEndpoint, xclip: string, selection: Selection, content: ClipboardContent): Promise<void> {
+async function writeSelection(
+  endpoint: SelectionEndpoint,
+  xclip: string,
+  selection: Selection,
+  content: ClipboardContent,
+): Promise<void> {
   const argv = [xclip, ...selectionArgs(selection), "-i", "-t", content.target];
   // Not a pipe for stderr: the child that serves the selection would hold it open until it quits.
-  const proc = Bun.spawn(argv, { env: endpoint.env as Record<string, string>, stdin: new Blob([content.data]), stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn(argv, {
+    env: endpoint.env as Record<string, string>,
+    stdin: new Blob([content.data]),
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), XCLIP_TIMEOUT_MS);
   const code = await proc.exited;
   clearTimeout(timer);
   // xclip exits 0 once it holds the selection (its child serves it): anything else is a failure.
   if (code !== 0)
-    throw new Error(`xclip could not take the ${selection} selection on display ${endpoint.display} (${proc.signalCode ? `killed after ${XCLIP_TIMEOUT_MS / 1000} s` : `exit code ${code}`})`);
+    throw new Error(
+      `xclip could not take the ${selection} selection on display ${endpoint.display} (${proc.signalCode ? `killed after ${XCLIP_TIMEOUT_MS / 1000} s` : `exit code ${code}`})`,
+    );
 }

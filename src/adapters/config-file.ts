@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { emptyConfig, parseConfig, type DockercaskConfig } from "../core/config/config.ts";
-import { ConfigError } from "../core/errors.ts";
+import { type DockercaskConfig, emptyConfig, parseConfig } from "../core/config/config.ts";
 import type { DockercaskPaths, Env } from "../core/config/paths.ts";
-import { runtimeRoot } from "../core/instance/runtime.ts";
+import { ConfigError } from "../core/errors.ts";
 import { refusalRules } from "../core/files/shared-folders.ts";
+import { runtimeRoot } from "../core/instance/runtime.ts";
 import { readIfExists } from "./files.ts";
 
 const CONFIG_FILE_NAME = "config.toml";
@@ -20,7 +20,12 @@ export function loadConfig(paths: DockercaskPaths, env: Env): DockercaskConfig {
     text = readIfExists(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EISDIR" ? "it is a folder, not a file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    const why =
+      code === "EISDIR"
+        ? "it is a folder, not a file"
+        : code === "EACCES"
+          ? "permission denied"
+          : (error as Error).message;
     throw new ConfigError(file, [{ problem: `cannot read the config file: ${why}` }], {
       hint: `Make ${file} a file you can read (chmod u+r), or move it aside to run with the defaults.`,
       cause: error,

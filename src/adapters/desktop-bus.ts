@@ -51,11 +51,14 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
   writeFileSync(configFile, buildBusConfig(socket), { mode: 0o600 });
 
   // --nofork: it is our child, and goes with us; --print-address: it says when it listens.
-  const daemon = Bun.spawn(["dbus-daemon", "--nofork", "--nopidfile", "--nosyslog", `--config-file=${configFile}`, "--print-address=1"], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const daemon = Bun.spawn(
+    ["dbus-daemon", "--nofork", "--nopidfile", "--nosyslog", `--config-file=${configFile}`, "--print-address=1"],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   void drainLines(daemon.stderr as ReadableStream<Uint8Array>, (line) => options.log.debug(`dbus-daemon: ${line}`));
   let stopped = false;
   let bus: import("dbus-next").MessageBus | undefined;
@@ -87,7 +90,14 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
       if (reply !== dbus.RequestNameReply.PRIMARY_OWNER) throw new Error(`could not own ${name} on the instance's bus`);
     }
     const connected = bus;
-    answerStopping = (msg) => connected.send(dbus.Message.newError(msg as unknown as string, "org.freedesktop.DBus.Error.Failed", "dockercask: the instance is stopping"));
+    answerStopping = (msg) =>
+      connected.send(
+        dbus.Message.newError(
+          msg as unknown as string,
+          "org.freedesktop.DBus.Error.Failed",
+          "dockercask: the instance is stopping",
+        ),
+      );
     connected.addMethodHandler((msg: import("dbus-next").Message) => {
       if (stopped) return true;
       pending.add(msg);
@@ -104,7 +114,8 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
         (reply) => {
           if (!pending.delete(msg)) return;
           // dbus-next types newError's first argument as a string; at run time it is the message answered.
-          if (!reply.ok) return connected.send(dbus.Message.newError(msg as unknown as string, reply.error, reply.message));
+          if (!reply.ok)
+            return connected.send(dbus.Message.newError(msg as unknown as string, reply.error, reply.message));
           connected.send(dbus.Message.newMethodReturn(msg, reply.signature, toVariants(reply.body, dbus.Variant)));
           if (reply.signal) {
             const { path, interface: iface, member, signature, body, destination } = reply.signal;
@@ -115,7 +126,14 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
         },
         (error) => {
           options.log.warn(`bus: a call failed: ${String(error)}`);
-          if (pending.delete(msg)) connected.send(dbus.Message.newError(msg as unknown as string, "org.freedesktop.DBus.Error.Failed", "dockercask could not answer"));
+          if (pending.delete(msg))
+            connected.send(
+              dbus.Message.newError(
+                msg as unknown as string,
+                "org.freedesktop.DBus.Error.Failed",
+                "dockercask could not answer",
+              ),
+            );
         },
       );
       return true;
@@ -155,7 +173,10 @@ async function firstLine(stream: ReadableStream<Uint8Array>, exited: Promise<num
     reader.releaseLock();
     return text.slice(0, text.indexOf("\n")).trim();
   })();
-  return Promise.race([read, exited.then((code) => Promise.reject(new Error(`dbus-daemon exited with code ${code} before it listened`)))]);
+  return Promise.race([
+    read,
+    exited.then((code) => Promise.reject(new Error(`dbus-daemon exited with code ${code} before it listened`))),
+  ]);
 }
 
 async function drainLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {

@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { DockercaskPaths } from "../core/config/paths.ts";
+import type { DesktopFiles } from "../ports/desktop-files.ts";
 import { readIfExists, removeIfExists, writeFileAtomically } from "./files.ts";
 import { findExecutable } from "./host-tools.ts";
-import type { DesktopFiles } from "../ports/desktop-files.ts";
 
 export function createDesktopFiles(paths: DockercaskPaths): DesktopFiles {
   // paths.data is $XDG_DATA_HOME/dockercask: the menu lives beside it, in the user's data home.

@@ -1,7 +1,7 @@
-import type Dockerode from "dockerode";
 import { statSync } from "node:fs";
+import type Dockerode from "dockerode";
 import type { BuildEvent } from "../core/catalog/build-progress.ts";
-import { identifyEngine, type EngineEndpoint, type EngineIdentity } from "../core/container/engine.ts";
+import { type EngineEndpoint, type EngineIdentity, identifyEngine } from "../core/container/engine.ts";
 import type { InspectedContainer } from "../core/container/hardening-check.ts";
 import { DockercaskError, DockerPermissionError, DockerUnreachableError, messageOf } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
@@ -32,9 +32,13 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
   // A DOCKER_HOST that is not a unix socket (tcp://, ssh://): dockerode reads it from the environment.
   const remote = endpoint.from === "DOCKER_HOST" && socket.includes("://");
   let loaded: Promise<Dockerode> | undefined;
-  const api = () => (loaded ??= import("dockerode").then(({ default: Docker }) => (remote ? new Docker() : new Docker({ socketPath: socket }))));
+  const api = () =>
+    (loaded ??= import("dockerode").then(({ default: Docker }) =>
+      remote ? new Docker() : new Docker({ socketPath: socket }),
+    ));
   const ops: EngineOps = remote ? dockerodeOps(await api()) : createEngineOps(socket);
-  const wrap = <T>(call: () => Promise<T>) => call().catch((error: unknown) => Promise.reject(translateDockerError(error, socket)));
+  const wrap = <T>(call: () => Promise<T>) =>
+    call().catch((error: unknown) => Promise.reject(translateDockerError(error, socket)));
   await wrap(() => ops.ping());
   let identity: Promise<EngineIdentity> | undefined;
 
@@ -51,7 +55,11 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
         if (libpod) {
           const rootless = ownerOf(socket) !== 0;
           const info = rootless ? await wrap(() => ops.info()) : {};
-          return identifyEngine({ version: { Components: [{ Name: "Podman Engine", Version: libpod }] }, info, podmanRootless: rootless });
+          return identifyEngine({
+            version: { Components: [{ Name: "Podman Engine", Version: libpod }] },
+            info,
+            podmanRootless: rootless,
+          });
         }
         const [version, info] = await Promise.all([wrap(() => ops.version()), wrap(() => ops.info())]);
         return identifyEngine({ version, info } as Parameters<typeof identifyEngine>[0]);
@@ -157,13 +165,16 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       // The engine unpacks this inside the container's root (symbolic links resolved there), as
       // root but with the owners the headers name: the app's user.
       archive.entry({ name: dir.name, type: "directory", mode: 0o700, ...ids });
-      for (const file of files) archive.entry({ name: `${dir.name}/${file.name}`, type: "file", mode: 0o600, ...ids }, Buffer.from(file.data));
+      for (const file of files)
+        archive.entry({ name: `${dir.name}/${file.name}`, type: "file", mode: 0o600, ...ids }, Buffer.from(file.data));
       archive.finalize();
       const chunks: Buffer[] = [];
       for await (const chunk of archive) chunks.push(chunk as Buffer);
       // noOverwriteDirNonDir: a file where ~/Inbox should be is an error, not replaced.
       const docker = await api();
-      await wrap(() => docker.getContainer(id).putArchive(Buffer.concat(chunks), { path: dir.home, noOverwriteDirNonDir: true }));
+      await wrap(() =>
+        docker.getContainer(id).putArchive(Buffer.concat(chunks), { path: dir.home, noOverwriteDirNonDir: true }),
+      );
     },
     async listDir(id, path) {
       // Not a HEAD of the archive endpoint: under Bun its response never ends and holds the
@@ -171,7 +182,13 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       // NUL and '/' may be in a name); a missing folder lists nothing.
       const { Writable } = await import("node:stream");
       const docker = await api();
-      const exec = await wrap(() => docker.getContainer(id).exec({ Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"], AttachStdout: true, AttachStderr: true }));
+      const exec = await wrap(() =>
+        docker.getContainer(id).exec({
+          Cmd: ["find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0"],
+          AttachStdout: true,
+          AttachStderr: true,
+        }),
+      );
       const stream = await wrap(() => exec.start({ hijack: false }));
       const out: Buffer[] = [];
       const stdout = new Writable({
@@ -193,7 +210,9 @@ export async function createDockerClient(endpoint: EngineEndpoint): Promise<Dock
       // Not attached: the app's output is its own, as for the first process; its user, working
       // folder and environment (DISPLAY, HOME) are the container's.
       const docker = await api();
-      const exec = await wrap(() => docker.getContainer(id).exec({ Cmd: argv, AttachStdin: false, AttachStdout: false, AttachStderr: false }));
+      const exec = await wrap(() =>
+        docker.getContainer(id).exec({ Cmd: argv, AttachStdin: false, AttachStdout: false, AttachStderr: false }),
+      );
       const stream = (await wrap(() => exec.start({ Detach: true }))) as NodeJS.ReadableStream | undefined;
       // Detached, the engine answers at once, but the response stays open until read: drop it,
       // or its socket keeps this process alive (minutes, until the connection times out).
@@ -267,7 +286,11 @@ async function readJsonLines(stream: NodeJS.ReadableStream, onEvent: (event: Bui
 }
 
 /** Docker multiplexes stdout and stderr in 8-byte-headed frames when the container has no TTY. */
-function demux(buffer: Buffer, tty: boolean, out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
+function demux(
+  buffer: Buffer,
+  tty: boolean,
+  out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): void {
   if (tty) {
     out.stdout.write(buffer);
     return;
@@ -287,7 +310,9 @@ function stoppedWhileKilled(error: unknown): boolean {
 }
 
 function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error && "statusCode" in error ? Number((error as { statusCode: unknown }).statusCode) : undefined;
+  return typeof error === "object" && error && "statusCode" in error
+    ? Number((error as { statusCode: unknown }).statusCode)
+    : undefined;
 }
 
 /** Maps socket-level failures to errors with hints; anything else keeps Docker's own message. */
@@ -299,13 +324,18 @@ export function translateDockerError(error: unknown, socket: string): Error {
     return new DockerUnreachableError(socket, error);
   }
   const message = messageOf(error).replace(/^\(HTTP code \d+\)\s*/, "");
-  return new DockercaskError(`Docker API error: ${message}`, { code: "E_DOCKER", cause: error, hint: hintFor(message) });
+  return new DockercaskError(`Docker API error: ${message}`, {
+    code: "E_DOCKER",
+    cause: error,
+    hint: hintFor(message),
+  });
 }
 
 /** Engine messages whose fix is on the host, not in dockercask. */
 function hintFor(message: string): string | undefined {
   // Every container gets an init as pid 1 (it reaps the app's orphans); Podman's is catatonit,
   // which Debian's podman only recommends.
-  if (/container-init binary not found/.test(message)) return "Podman starts its init (catatonit) as the container's first process, and it is not installed: sudo apt-get install catatonit";
+  if (/container-init binary not found/.test(message))
+    return "Podman starts its init (catatonit) as the container's first process, and it is not installed: sudo apt-get install catatonit";
   return undefined;
 }

@@ -1,7 +1,7 @@
-import { DockercaskError, DockerPermissionError } from "../core/errors.ts";
-import type { DoctorProbe, DockerStatus, PulseStatus } from "../ports/doctor-probe.ts";
 import type { EngineEndpoint } from "../core/container/engine.ts";
+import { DockercaskError, DockerPermissionError } from "../core/errors.ts";
 import { withTimeout } from "../core/with-timeout.ts";
+import type { DockerStatus, DoctorProbe, PulseStatus } from "../ports/doctor-probe.ts";
 import { createDockerClient, translateDockerError } from "./docker.ts";
 import { queryHostScreen } from "./host-display.ts";
 import { findExecutable } from "./host-tools.ts";
@@ -12,7 +12,10 @@ const PULSE_TIMEOUT_MS = 2_000;
 const DOCKER_TIMEOUT_MS = 5_000;
 
 /** The real host, as `doctor` sees it. Reads only; starts nothing that outlives the check. */
-export function createDoctorProbe(env: Record<string, string | undefined>, endpoint: () => EngineEndpoint): DoctorProbe {
+export function createDoctorProbe(
+  env: Record<string, string | undefined>,
+  endpoint: () => EngineEndpoint,
+): DoctorProbe {
   return {
     findExecutable: (name) => findExecutable(name, env.PATH),
     dockerStatus: () => dockerStatus(endpoint),
@@ -48,7 +51,10 @@ async function pulseStatus(env: Record<string, string | undefined>): Promise<Pul
   const pactl = findExecutable("pactl", env.PATH);
   if (!pactl) return { ok: false, message: "pactl is not installed, so the server cannot be asked" };
   // LC_ALL=C: pactl translates its labels, and we parse "Server String:".
-  const { code, stdout, stderr, timedOut } = await runProgram([pactl, "info"], { env: { ...env, LC_ALL: "C" }, timeoutMs: PULSE_TIMEOUT_MS });
+  const { code, stdout, stderr, timedOut } = await runProgram([pactl, "info"], {
+    env: { ...env, LC_ALL: "C" },
+    timeoutMs: PULSE_TIMEOUT_MS,
+  });
   if (timedOut) return { ok: false, message: `pactl info gave no answer within ${PULSE_TIMEOUT_MS / 1000} s` };
   // pactl's first line says why ("Connection failure: Connection refused"); the rest repeats it.
   if (code !== 0) return { ok: false, message: stderr.trim().split("\n")[0] || `pactl info exited with ${code}` };

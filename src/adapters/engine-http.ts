@@ -27,7 +27,9 @@ export interface EngineOps {
   pingHeaders(): Promise<Record<string, string>>;
   version(): Promise<EngineFacts["version"]>;
   info(): Promise<EngineFacts["info"]>;
-  inspectImage(name: string): Promise<{ Id: string; Created: string; Config?: { Labels?: Record<string, string> | null } }>;
+  inspectImage(
+    name: string,
+  ): Promise<{ Id: string; Created: string; Config?: { Labels?: Record<string, string> | null } }>;
   createContainer(spec: { name?: string; platform?: string } & Record<string, unknown>): Promise<string>;
   inspectContainer(id: string): Promise<{ State?: { OOMKilled?: boolean } }>;
   startContainer(id: string): Promise<void>;
@@ -37,7 +39,9 @@ export interface EngineOps {
    */
   waitContainer(id: string): { accepted: Promise<void>; exited: Promise<{ StatusCode?: number }> };
   removeContainer(id: string): Promise<void>;
-  listContainers(label: string): Promise<{ Id: string; Names: string[]; Labels?: Record<string, string>; State: string; Created: number }[]>;
+  listContainers(
+    label: string,
+  ): Promise<{ Id: string; Names: string[]; Labels?: Record<string, string>; State: string; Created: number }[]>;
 }
 
 /** An answer that is not 2xx: `statusCode` as docker-modem's errors have it, so one translation serves both. */
@@ -69,7 +73,9 @@ export function createEngineOps(socket: string): EngineOps {
     fetch(`http://engine${call.path}${engineQuery(call.query)}`, {
       method: call.method,
       unix: socket,
-      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body), headers: { "Content-Type": "application/json" } }),
+      ...(call.body === undefined
+        ? {}
+        : { body: JSON.stringify(call.body), headers: { "Content-Type": "application/json" } }),
       // A wait lasts as long as the app runs; Bun's default idle timeout (5 min) would end it.
       ...(options.unbounded ? { timeout: false } : {}),
     } as RequestInit);
@@ -93,18 +99,31 @@ export function createEngineOps(socket: string): EngineOps {
     inspectImage: (image) => call({ method: "GET", path: `/images/${name(image)}/json` }),
     createContainer: async (spec) => {
       // As docker-modem sends it: the name (and platform) in the query, the whole spec as the body.
-      const created = await call<{ Id: string }>({ method: "POST", path: "/containers/create", query: { name: spec.name, platform: spec.platform }, body: spec });
+      const created = await call<{ Id: string }>({
+        method: "POST",
+        path: "/containers/create",
+        query: { name: spec.name, platform: spec.platform },
+        body: spec,
+      });
       return created.Id;
     },
     inspectContainer: (id) => call({ method: "GET", path: `/containers/${name(id)}/json` }),
     startContainer: async (id) => void (await call({ method: "POST", path: `/containers/${name(id)}/start` })),
     waitContainer: (id) => {
       // The engine answers the headers at once and the body at the exit.
-      const response = send({ method: "POST", path: `/containers/${name(id)}/wait`, query: { condition: "next-exit" } }, { unbounded: true });
-      return { accepted: response.then(() => undefined), exited: response.then((r) => answer<{ StatusCode?: number }>(r)) };
+      const response = send(
+        { method: "POST", path: `/containers/${name(id)}/wait`, query: { condition: "next-exit" } },
+        { unbounded: true },
+      );
+      return {
+        accepted: response.then(() => undefined),
+        exited: response.then((r) => answer<{ StatusCode?: number }>(r)),
+      };
     },
-    removeContainer: async (id) => void (await call({ method: "DELETE", path: `/containers/${name(id)}`, query: { force: true, v: true } })),
-    listContainers: (label) => call({ method: "GET", path: "/containers/json", query: { all: true, filters: { label: [label] } } }),
+    removeContainer: async (id) =>
+      void (await call({ method: "DELETE", path: `/containers/${name(id)}`, query: { force: true, v: true } })),
+    listContainers: (label) =>
+      call({ method: "GET", path: "/containers/json", query: { all: true, filters: { label: [label] } } }),
   };
 }
 

@@ -1,6 +1,6 @@
-import { isSocket } from "./files.ts";
-import { chooseEngine, type EngineEndpoint } from "../core/container/engine.ts";
 import type { Env } from "../core/config/paths.ts";
+import { chooseEngine, type EngineEndpoint } from "../core/container/engine.ts";
+import { isSocket } from "./files.ts";
 
 /**
  * The engine endpoint for this invocation: `--engine` (main.ts passes it on as

@@ -1,8 +1,17 @@
-import { readIfExists } from "./files.ts";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { createScreenQuery } from "../core/x11/monitors.ts";
-import { connectionAddress, isLocalDisplay, parseDisplayName, parseXauthority, pickCookie, type DisplayTarget, type HostScreen, type XauthEntry } from "../core/x11/setup.ts";
+import {
+  connectionAddress,
+  type DisplayTarget,
+  type HostScreen,
+  isLocalDisplay,
+  parseDisplayName,
+  parseXauthority,
+  pickCookie,
+  type XauthEntry,
+} from "../core/x11/setup.ts";
+import { readIfExists } from "./files.ts";
 import { log } from "./log.ts";
 
 export type { HostScreen };
@@ -16,7 +25,11 @@ const CONNECT_TIMEOUT_MS = 2_000;
  * without RandR) and disconnects. Undefined when the display cannot be reached, refuses us, or
  * does not answer in time: callers fall back to defaults.
  */
-export async function queryHostScreen(display: string, timeoutMs = CONNECT_TIMEOUT_MS, env: Record<string, string | undefined> = process.env): Promise<HostScreen | undefined> {
+export async function queryHostScreen(
+  display: string,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+  env: Record<string, string | undefined> = process.env,
+): Promise<HostScreen | undefined> {
   const target = parseDisplayName(display);
   if (!target) return undefined;
   const entries = readXauthority(env);
@@ -117,7 +130,10 @@ function openLink(target: DisplayTarget, on: LinkEvents): { close(): void } {
  * entry depends on the address it answers from, unless the Xauthority cannot be read at all:
  * then "" too, since whoever reads it next (the x11 package) would throw.
  */
-export function localCookieHex(display: string, env: Record<string, string | undefined> = process.env): string | undefined {
+export function localCookieHex(
+  display: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
   const target = parseDisplayName(display);
   const file = readXauthorityFile(env);
   if (file === "unreadable") return "";

@@ -3,8 +3,9 @@
  * ($DBUS_SESSION_BUS_ADDRESS). Connected on the first notification, not at start: most
  * sessions never notify, and a desktop without a bus must not slow or stop a run.
  */
-import { messageOf } from "../core/errors.ts";
+
 import type { HostNotification } from "../core/desktop-bus/notifications.ts";
+import { messageOf } from "../core/errors.ts";
 import type { HostNotifier } from "../ports/desktop-bus-calls.ts";
 
 /** A server that does not answer by then is as good as none; the app gets an error and runs on. */
@@ -36,7 +37,10 @@ export function createHostNotifier(env: Record<string, string | undefined>): Hos
       body: body(dbus),
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the notification server did not answer")), CALL_TIMEOUT_MS)));
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error("the notification server did not answer")), CALL_TIMEOUT_MS)),
+    );
     try {
       return await Promise.race([bus.call(message), timeout]);
     } catch (error) {

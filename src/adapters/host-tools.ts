@@ -34,7 +34,10 @@ function isExecutableFile(path: string): boolean {
  * Resolves every tool in `names` to its path, or throws MissingToolError for the first one
  * that is missing, naming the packages that provide it.
  */
-export function requireTools(names: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+export function requireTools(
+  names: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   const found: Record<string, string> = {};
   for (const name of names) {
     const tool = findHostTool(name);

@@ -1,11 +1,10 @@
-import { removeTree } from "./files.ts";
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, type Stats, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { UnsafePathError } from "../core/errors.ts";
-import { explainInvalid, parseInstanceName, type InstanceName } from "../core/instance/name.ts";
 import type { DockercaskPaths } from "../core/config/paths.ts";
+import { UnsafePathError } from "../core/errors.ts";
+import { explainInvalid, type InstanceName, parseInstanceName } from "../core/instance/name.ts";
 import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
-import { isMissing, removeIfExists, writeFileAtomically } from "./files.ts";
+import { isMissing, removeIfExists, removeTree, writeFileAtomically } from "./files.ts";
 
 /**
  * Instances live as one small JSON file each (`instances/<name>.json`), with the home beside
@@ -53,7 +52,11 @@ export function createInstanceStore(paths: DockercaskPaths): InstanceStore {
       mkdirSync(paths.instances, { recursive: true, mode: 0o700 });
       const createdAt = new Date();
       const file = recordPath(name);
-      writeFileAtomically(file, `${JSON.stringify({ app: name.app, id: name.id, createdAt: createdAt.toISOString() }, null, 2)}\n`, 0o600);
+      writeFileAtomically(
+        file,
+        `${JSON.stringify({ app: name.app, id: name.id, createdAt: createdAt.toISOString() }, null, 2)}\n`,
+        0o600,
+      );
       return { name, createdAt, home: homePath(name) };
     },
     unregister(name) {
@@ -78,7 +81,8 @@ export function removeInside(root: string, target: string): void {
     if (isMissing(error)) return;
     throw error;
   }
-  if (realpathSync(dirname(target)) !== realpathSync(root)) throw new UnsafePathError(target, "its folder resolves outside dockercask's data");
+  if (realpathSync(dirname(target)) !== realpathSync(root))
+    throw new UnsafePathError(target, "its folder resolves outside dockercask's data");
   if (!stat.isDirectory()) {
     unlinkSync(target);
     return;

@@ -32,7 +32,8 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       dialogs.clear();
     },
     async self(url) {
-      if (!(await options.execIn(options.from, (command) => [...command, url]))) throw new Error(`${options.from} is not running yet`);
+      if (!(await options.execIn(options.from, (command) => [...command, url])))
+        throw new Error(`${options.from} is not running yet`);
     },
     async instance(instance, url) {
       if (await options.execIn(instance, (command) => [...command, url])) return;
@@ -78,7 +79,14 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
             "420",
             ...labels,
           ]
-        : [kdialog!, "--title", `dockercask: a link from ${question.from}`, "--radiolist", text, ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"])];
+        : [
+            kdialog!,
+            "--title",
+            `dockercask: a link from ${question.from}`,
+            "--radiolist",
+            text,
+            ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"]),
+          ];
       const answer = (await capture(argv, env, dialogs)).trim();
       if (!answer) return undefined;
       const chosen = zenity ? question.choices.find((c) => c.label === answer) : question.choices[Number(answer)];
@@ -101,7 +109,10 @@ function startDetached(argv: string[], env: Record<string, string | undefined>):
 /** A dialog's answer (its stdout when it exits 0); the child is in `open` while it runs. */
 function capture(argv: string[], env: Record<string, string | undefined>, open: Set<ChildProcess>): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     open.add(child);
     let out = "";
     // A dialog's answer is a label we offered: a few hundred bytes. More is not an answer.

@@ -18,8 +18,15 @@ function consola(): ConsolaInstance {
   if (!instance) {
     // Not on a terminal (a menu entry's supervisor, a pipe) the plain reporter: the fancy one's
     // code stays in a long-lived supervisor's memory, about 10 MB (docs/benchmarks.md).
-    const { createConsola } = (isInteractive() ? require("consola") : require("consola/basic")) as typeof import("consola");
-    instance = createConsola({ stdout: process.stderr, stderr: process.stderr, level: level(), formatOptions: { date: false } });
+    const { createConsola } = (
+      isInteractive() ? require("consola") : require("consola/basic")
+    ) as typeof import("consola");
+    instance = createConsola({
+      stdout: process.stderr,
+      stderr: process.stderr,
+      level: level(),
+      formatOptions: { date: false },
+    });
   }
   return instance;
 }
@@ -27,14 +34,28 @@ function consola(): ConsolaInstance {
 const quiet = () => {};
 
 /** consola's methods that print their arguments. */
-const PRINTING = new Set<PropertyKey>(["log", "info", "success", "ready", "start", "warn", "error", "fail", "fatal", "debug", "trace", "box"]);
+const PRINTING = new Set<PropertyKey>([
+  "log",
+  "info",
+  "success",
+  "ready",
+  "start",
+  "warn",
+  "error",
+  "fail",
+  "fatal",
+  "debug",
+  "trace",
+  "box",
+]);
 
 /**
  * A log line can quote what an app or a recipe controls (a build step, a label, an error from
  * inside). On a terminal its text goes through the one sanitizer before consola adds its own
  * colors, so no escape in it reaches the terminal live; a pipe gets the exact text.
  */
-const visible = (args: unknown[]) => (process.stderr.isTTY ? args.map((a) => (typeof a === "string" ? sanitizeTerminalText(a) : a)) : args);
+const visible = (args: unknown[]) =>
+  process.stderr.isTTY ? args.map((a) => (typeof a === "string" ? sanitizeTerminalText(a) : a)) : args;
 
 export const log = new Proxy({} as ConsolaInstance, {
   get: (_, key) => {

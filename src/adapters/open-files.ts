@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { basename } from "node:path";
 import { describeFileKind, explainUnsafeFileName, OpenRefusedError, tooLargeError } from "../core/files/open-items.ts";
 
@@ -31,7 +31,8 @@ export function readHostFile(path: string, maxBytes: number): { name: string; da
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.dev !== before.dev || stat.ino !== before.ino || !stat.isFile()) throw new OpenRefusedError(JSON.stringify(path), "it was replaced while being checked");
+    if (stat.dev !== before.dev || stat.ino !== before.ino || !stat.isFile())
+      throw new OpenRefusedError(JSON.stringify(path), "it was replaced while being checked");
     // One byte more than allowed: a file that grows past the cap while read is refused, not cut.
     const data = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
     let length = 0;

@@ -16,7 +16,10 @@ export interface CommandResult {
  * must never stall it), it is killed after `timeoutMs`, and failures carry argv and stderr.
  * Secrets go in `stdin`, never in argv.
  */
-export async function runProgram(argv: string[], options: { stdin?: string; timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CommandResult> {
+export async function runProgram(
+  argv: string[],
+  options: { stdin?: string; timeoutMs?: number; env?: Record<string, string | undefined> } = {},
+): Promise<CommandResult> {
   const proc = Bun.spawn(argv, {
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
@@ -29,7 +32,11 @@ export async function runProgram(argv: string[], options: { stdin?: string; time
     proc.kill("SIGKILL");
   }, options.timeoutMs ?? 10_000);
   try {
-    const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
     return timedOut ? { code, stdout, stderr, timedOut } : { code, stdout, stderr };
   } finally {
     clearTimeout(timer);
@@ -40,9 +47,12 @@ export async function runProgram(argv: string[], options: { stdin?: string; time
 export async function runChecked(argv: string[], options: Parameters<typeof runProgram>[1] = {}): Promise<string> {
   const result = await runProgram(argv, options);
   if (result.code !== 0) {
-    throw new DockercaskError(`${argv.join(" ")} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`, {
-      code: "E_COMMAND",
-    });
+    throw new DockercaskError(
+      `${argv.join(" ")} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`,
+      {
+        code: "E_COMMAND",
+      },
+    );
   }
   return result.stdout;
 }
@@ -87,7 +97,9 @@ export function endProcess(pid: number): void {
 
 /** How to start this program again: the compiled binary, or bun with the entry script. */
 export function selfArgv(): string[] {
-  return /^bun(\.exe)?$/.test(basename(process.execPath)) && process.argv[1] ? [process.execPath, process.argv[1]] : [process.execPath];
+  return /^bun(\.exe)?$/.test(basename(process.execPath)) && process.argv[1]
+    ? [process.execPath, process.argv[1]]
+    : [process.execPath];
 }
 
 /** Who the supervisor is, for the labels and the state: its pid and start time tell it from a reused pid. */

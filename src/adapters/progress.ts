@@ -1,6 +1,6 @@
 import { sanitizeTerminalText } from "../core/text/terminal-text.ts";
-import { isInteractive, log } from "./log.ts";
 import type { BuildReporter } from "../ports/build-reporter.ts";
+import { isInteractive, log } from "./log.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 

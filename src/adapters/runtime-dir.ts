@@ -1,12 +1,17 @@
-import { removeTree } from "./files.ts";
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { DockercaskError } from "../core/errors.ts";
-import { parseSessionState, readSessionState, runtimeRoot, STATE_FILE, type SessionState } from "../core/instance/runtime.ts";
 import type { Env } from "../core/config/paths.ts";
-import { writeFileAtomically } from "./files.ts";
-import { isSameProcessAlive } from "./process.ts";
+import { DockercaskError } from "../core/errors.ts";
+import {
+  parseSessionState,
+  readSessionState,
+  runtimeRoot,
+  type SessionState,
+  STATE_FILE,
+} from "../core/instance/runtime.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
+import { removeTree, writeFileAtomically } from "./files.ts";
+import { isSameProcessAlive } from "./process.ts";
 
 export function createRuntimeDirs(env: Env): RuntimeDirs {
   const root = runtimeRoot(env);

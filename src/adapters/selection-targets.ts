@@ -1,6 +1,12 @@
 import type { XClient } from "x11";
-import { answerOf, targetAtoms, type PendingConversion, type PropertyReply, type SelectionNotifyEvent } from "../core/clipboard/selection-targets.ts";
 import { CARRIED_TARGETS } from "../core/clipboard/content.ts";
+import {
+  answerOf,
+  type PendingConversion,
+  type PropertyReply,
+  type SelectionNotifyEvent,
+  targetAtoms,
+} from "../core/clipboard/selection-targets.ts";
 import { withTimeout } from "../core/with-timeout.ts";
 import type { Selection } from "../ports/clipboard-side.ts";
 
@@ -23,11 +29,31 @@ export interface TargetsClient extends XClient {
   atoms: Record<string, number>;
   atom_names: Record<number, string>;
   AllocID(): number;
-  CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, border: number, depth: number, windowClass: number, visual: number, values: object): void;
+  CreateWindow(
+    id: number,
+    parent: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    border: number,
+    depth: number,
+    windowClass: number,
+    visual: number,
+    values: object,
+  ): void;
   DestroyWindow(id: number): void;
   ReleaseID(id: number): void;
   ConvertSelection(requestor: number, selection: number, target: number, property: number, time: number): void;
-  GetProperty(del: number, window: number, property: number, type: number, longOffset: number, longLength: number, callback: (error: unknown, reply: PropertyReply) => void): void;
+  GetProperty(
+    del: number,
+    window: number,
+    property: number,
+    type: number,
+    longOffset: number,
+    longLength: number,
+    callback: (error: unknown, reply: PropertyReply) => void,
+  ): void;
   InternAtom(onlyIfExists: boolean, name: string, callback: (error: unknown, atom: number) => void): void;
 }
 
@@ -59,13 +85,19 @@ export function resetAtomCache(X: Pick<TargetsClient, "atoms" | "atom_names">): 
  * A late or forged answer can at worst pass for the next one's: any client may write our
  * property, so what is read is never trusted beyond a list of the targets we carry anyway.
  */
-export async function createSelectionTargets(X: TargetsClient, root: number, selections: Map<Selection, number>, ask: Ask): Promise<SelectionTargets> {
+export async function createSelectionTargets(
+  X: TargetsClient,
+  root: number,
+  selections: Map<Selection, number>,
+  ask: Ask,
+): Promise<SelectionTargets> {
   const targetsAtom = await ask<number>((callback) => X.InternAtom(false, "TARGETS", callback));
   const property = await ask<number>((callback) => X.InternAtom(false, "DOCKERCASK_TARGETS", callback));
   // The names we could carry, interned once: an answer's atoms are looked up here and nowhere
   // else, so an owner offering thousands of fresh atoms with 64 KiB names costs nothing.
   const names = new Map<number, string>([[targetsAtom, "TARGETS"]]);
-  for (const name of CARRIED_TARGETS) names.set(await ask<number>((callback) => X.InternAtom(false, name, callback)), name);
+  for (const name of CARRIED_TARGETS)
+    names.set(await ask<number>((callback) => X.InternAtom(false, name, callback)), name);
   let closed = false;
   let window = 0;
   let pending: { conversion: PendingConversion; settle: (answer: "refused" | "answered") => void } | undefined;
@@ -99,7 +131,9 @@ export async function createSelectionTargets(X: TargetsClient, root: number, sel
     // CurrentTime: we ask about whoever owns it now, which is what the change we saw was.
     X.ConvertSelection(requestor, selection, targetsAtom, property, 0);
     if ((await answer) !== "answered") return undefined;
-    const reply = await ask<PropertyReply>((callback) => X.GetProperty(1, requestor, property, ANY_PROPERTY_TYPE, 0, 1024, callback));
+    const reply = await ask<PropertyReply>((callback) =>
+      X.GetProperty(1, requestor, property, ANY_PROPERTY_TYPE, 0, 1024, callback),
+    );
     return targetAtoms(reply)?.flatMap((atom) => names.get(atom) ?? []);
   }
 
@@ -112,7 +146,11 @@ export async function createSelectionTargets(X: TargetsClient, root: number, sel
         requestor = window = X.AllocID();
         X.CreateWindow(requestor, root, -1, -1, 1, 1, 0, 0, INPUT_ONLY, 0, {});
       }
-      const offered = await withTimeout(convert(selection, requestor), ANSWER_TIMEOUT_MS, () => new Error("no answer in time"));
+      const offered = await withTimeout(
+        convert(selection, requestor),
+        ANSWER_TIMEOUT_MS,
+        () => new Error("no answer in time"),
+      );
       if (offered) return offered;
     } catch {
       // No answer in time, or the server refused a request (an app destroyed our window).

@@ -1,7 +1,12 @@
 import { closeSync, constants, openSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SharedFolderError } from "../core/errors.ts";
-import { explainRefusedFolder, withRealPaths, type RefusalRules, type SharedFolder } from "../core/files/shared-folders.ts";
+import {
+  explainRefusedFolder,
+  type RefusalRules,
+  type SharedFolder,
+  withRealPaths,
+} from "../core/files/shared-folders.ts";
 
 /** A shared folder checked where it really is, and held open for the session. */
 export interface SharedMount {
@@ -27,7 +32,11 @@ export interface OpenedSharedFolders {
  * was checked (core/container/spec.ts says how the engine is given it). All or nothing: on a
  * refusal every folder opened so far is closed again and nothing is mounted.
  */
-export function openSharedFolders(folders: SharedFolder[], rules: RefusalRules, pid = process.pid): OpenedSharedFolders {
+export function openSharedFolders(
+  folders: SharedFolder[],
+  rules: RefusalRules,
+  pid = process.pid,
+): OpenedSharedFolders {
   const fds: number[] = [];
   const close = () => {
     for (const fd of fds.splice(0)) closeSync(fd);
@@ -38,7 +47,8 @@ export function openSharedFolders(folders: SharedFolder[], rules: RefusalRules, 
       const fd = openFolder(folder.host);
       fds.push(fd);
       const realPath = readlinkSync(`/proc/self/fd/${fd}`);
-      if (realPath.endsWith(" (deleted)")) throw new SharedFolderError(`the shared folder ${folder.host} was removed while it was being opened`);
+      if (realPath.endsWith(" (deleted)"))
+        throw new SharedFolderError(`the shared folder ${folder.host} was removed while it was being opened`);
       const refused = explainRefusedFolder(realPath, real);
       if (refused) {
         const leads = realPath === folder.host ? "" : ` (it leads to ${realPath})`;
@@ -59,7 +69,11 @@ function openFolder(path: string): number {
     return openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new SharedFolderError(`the shared folder ${path} does not exist`, 'Create it, or remove it from "shared" in config.toml.');
+    if (code === "ENOENT")
+      throw new SharedFolderError(
+        `the shared folder ${path} does not exist`,
+        'Create it, or remove it from "shared" in config.toml.',
+      );
     if (code === "ENOTDIR") {
       throw new SharedFolderError(
         `the shared folder ${path} is not a folder: only folders can be shared`,
@@ -68,7 +82,10 @@ function openFolder(path: string): number {
     }
     if (code === "ELOOP") throw new SharedFolderError(`the shared folder ${path} is a loop of symbolic links`);
     if (code === "EACCES")
-      throw new SharedFolderError(`the shared folder ${path} cannot be opened: permission denied`, `Make it readable (chmod u+rx ${path}), or remove it from "shared" in config.toml.`);
+      throw new SharedFolderError(
+        `the shared folder ${path} cannot be opened: permission denied`,
+        `Make it readable (chmod u+rx ${path}), or remove it from "shared" in config.toml.`,
+      );
     throw new SharedFolderError(`the shared folder ${path} cannot be opened: ${(error as Error).message}`);
   }
 }

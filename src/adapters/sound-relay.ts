@@ -83,7 +83,9 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
         if (refusedOnce.has(name)) log.debug(`sound: refused ${name}`);
         else {
           refusedOnce.add(name);
-          log.warn(`sound: refused ${name}: the app's sound socket only plays${options.microphone ? " and records the default source" : ""}`);
+          log.warn(
+            `sound: refused ${name}: the app's sound socket only plays${options.microphone ? " and records the default source" : ""}`,
+          );
         }
       }
       // Back-pressure: a side that cannot keep up pauses what feeds it. A client that does
@@ -112,7 +114,9 @@ export async function startSoundRelay(options: SoundRelayOptions): Promise<Sound
         }
       } catch (error) {
         // A framing error, or anything the filter did not expect: the client goes, the relay stays.
-        warn(`sound: cut off a client: ${error instanceof ProtocolError ? error.message : `the relay could not read what it sent (${String(error)})`}`);
+        warn(
+          `sound: cut off a client: ${error instanceof ProtocolError ? error.message : `the relay could not read what it sent (${String(error)})`}`,
+        );
         close();
       }
     });

@@ -31,7 +31,9 @@ export interface SoundServer {
  */
 function findServerSocket(env: Record<string, string | undefined>): string | undefined {
   const fromEnv = env.PULSE_SERVER?.split(/\s+/).find((s) => s.startsWith("unix:") || s.startsWith("/"));
-  const candidates = env.PULSE_SERVER ? [fromEnv?.replace(/^unix:/, "")] : [env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, "pulse/native")];
+  const candidates = env.PULSE_SERVER
+    ? [fromEnv?.replace(/^unix:/, "")]
+    : [env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, "pulse/native")];
   return candidates.find((path): path is string => !!path && isSocket(path));
 }
 
@@ -58,7 +60,9 @@ export function createSoundServer(env: Record<string, string | undefined>): Soun
   // LC_ALL=C: pactl translates its messages, and we read its output. Without pactl on the
   // host, every call fails like a command that is not found, instead of throwing from spawn.
   const pactl = async (args: string[]) =>
-    findExecutable("pactl", env.PATH) ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 }) : { code: 127, stdout: "", stderr: "pactl: command not found" };
+    findExecutable("pactl", env.PATH)
+      ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 })
+      : { code: 127, stdout: "", stderr: "pactl: command not found" };
   return {
     serverSocket: () => findServerSocket(env),
     relay: (path, upstream, options) => startSoundRelay({ ...options, path, upstream, cookie: readCookie(env) }),

@@ -13,7 +13,9 @@ export async function raiseWindow(title: string, env: Record<string, string | un
   }
   if (findExecutable("xdotool", env.PATH)) {
     const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
-    return (await runProgram(["xdotool", "search", "--limit", "1", "--name", pattern, "windowraise"], options)).code === 0;
+    return (
+      (await runProgram(["xdotool", "search", "--limit", "1", "--name", pattern, "windowraise"], options)).code === 0
+    );
   }
   return false;
 }

@@ -1,7 +1,7 @@
 import { DockercaskError } from "../core/errors.ts";
 import { parseDisplayNumber, type XephyrOptions, xephyrCommand } from "../core/x11/xephyr.ts";
-import { processStartTime } from "./process.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
+import { processStartTime } from "./process.ts";
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -10,7 +10,10 @@ const READY_TIMEOUT_MS = 15_000;
  * display fd (stdout here). No sleeps, no polling for sockets: the number arrives when the
  * server accepts clients.
  */
-export async function startXephyr(options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }, env: Record<string, string | undefined>): Promise<XephyrHandle> {
+export async function startXephyr(
+  options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number },
+  env: Record<string, string | undefined>,
+): Promise<XephyrHandle> {
   const proc = Bun.spawn(xephyrCommand({ ...options, displayFd: 1 }), {
     stdin: "ignore",
     stdout: "pipe",
@@ -55,7 +58,10 @@ export async function startXephyr(options: Omit<XephyrOptions, "displayFd"> & { 
   };
 }
 
-async function readDisplay(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, exited: Promise<number>): Promise<number | undefined> {
+async function readDisplay(
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
+  exited: Promise<number>,
+): Promise<number | undefined> {
   const decoder = new TextDecoder();
   let text = "";
   let timer: Timer | undefined;

@@ -51,10 +51,24 @@ export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability
 async function startDesktopBus(options: DesktopBusOptions, { env, execIn, catalog, store }: CapabilityWiring) {
   const from = options.instance.full;
   const notifier = createHostNotifier(env);
-  const openers = createLinkOpeners({ env, self: selfArgv(), execIn, knownApp: (instance) => catalog().apps.has(parseInstanceName(instance).app), from });
+  const openers = createLinkOpeners({
+    env,
+    self: selfArgv(),
+    execIn,
+    knownApp: (instance) => catalog().apps.has(parseInstanceName(instance).app),
+    from,
+  });
   const now = () => Date.now();
   const bridge = createDesktopBridge({
-    links: createLinkRouter({ from, links: options.links, mail: options.mail, instances: () => store.list().map((r) => r.name.full), openers, now, log }),
+    links: createLinkRouter({
+      from,
+      links: options.links,
+      mail: options.mail,
+      instances: () => store.list().map((r) => r.name.full),
+      openers,
+      now,
+      log,
+    }),
     notifications: createNotificationRelay({ instance: from, enabled: options.notifications, notifier, now, log }),
   });
   const endpoint = await startBusEndpoint({ runtimeDir: options.runtimeDir, handle: bridge.handle, log });
@@ -79,7 +93,10 @@ async function startClipboard(options: ClipboardStart, env: Record<string, strin
     maxBytes: options.maxBytes,
     selections: clipboardSelections(options.primary),
     sides: {
-      host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+      host: createClipboardSide(
+        { display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) },
+        xclip,
+      ),
       app: createClipboardSide({ display: app.DISPLAY, env: { ...env, ...app }, cookieHex: options.cookie }, xclip),
     },
     log,

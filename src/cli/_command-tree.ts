@@ -22,7 +22,8 @@ async function resolve<T>(value: Resolvable<T> | undefined): Promise<T | undefin
 export async function describeCommandTree(root: AnyCommandDef, path: string[] = []): Promise<CommandInfo> {
   const meta = ((await resolve(root.meta as Resolvable<CommandMeta>)) ?? {}) as CommandMeta;
   const args = ((await resolve(root.args as Resolvable<Record<string, ArgDef>>)) ?? {}) as Record<string, ArgDef>;
-  const subs = ((await resolve(root.subCommands as Resolvable<Record<string, Resolvable<AnyCommandDef>>>)) ?? {}) as Record<string, Resolvable<AnyCommandDef>>;
+  const subs = ((await resolve(root.subCommands as Resolvable<Record<string, Resolvable<AnyCommandDef>>>)) ??
+    {}) as Record<string, Resolvable<AnyCommandDef>>;
   const subcommands: CommandInfo[] = [];
   for (const [name, sub] of Object.entries(subs)) {
     const def = await resolve(sub);

@@ -16,24 +16,30 @@ import { log } from "../adapters/log.ts";
 import { readHostFile } from "../adapters/open-files.ts";
 import { endProcess, isSameProcessAlive, processCommandLine, supervisorIdentity } from "../adapters/process.ts";
 import { createBuildReporter } from "../adapters/progress.ts";
-import { createSoundServer } from "../adapters/sound-server.ts";
 import { createRuntimeDirs } from "../adapters/runtime-dir.ts";
 import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { onTerminate, sleepUnless } from "../adapters/signals.ts";
+import { createSoundServer } from "../adapters/sound-server.ts";
 import { raiseWindow } from "../adapters/window.ts";
 import { writeAuthFiles } from "../adapters/xauth.ts";
 import { startXephyr } from "../adapters/xephyr.ts";
 import { type Catalog, recipeHash } from "../core/catalog/catalog.ts";
+import { resolvePaths } from "../core/config/paths.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
 import { INBOX_DIR } from "../core/files/open-items.ts";
-import { resolvePaths } from "../core/config/paths.ts";
 import { SERVER_AUTH_FILE } from "../core/instance/runtime.ts";
 import { type BuildDeps, ensureImage } from "../services/build.ts";
 import type { ClipDeps } from "../services/clip.ts";
 import type { DesktopDeps } from "../services/desktop.ts";
 import { execInRunning } from "../services/exec-in.ts";
 import type { OpenDeps } from "../services/open.ts";
-import { type ReaperDeps, reapContainerSide, reapHostSide, reapOrphans, unloadStraySoundSockets } from "../services/reaper.ts";
+import {
+  type ReaperDeps,
+  reapContainerSide,
+  reapHostSide,
+  reapOrphans,
+  unloadStraySoundSockets,
+} from "../services/reaper.ts";
 import type { RunSessionDeps } from "../services/session/run.ts";
 import { WINDOW_LEFTOVERS } from "../services/session/window.ts";
 import type { SessionsDeps } from "../services/sessions.ts";
@@ -68,7 +74,12 @@ export function createContext(env: Record<string, string | undefined> = process.
     reporter: (app) => createBuildReporter(app),
   });
   /** Menu entries: no Docker, a menu entry needs none. */
-  const desktopDeps = (): DesktopDeps => ({ catalog: catalog(), files: createDesktopFiles(paths), program: resolveProgram(env), genericIcon });
+  const desktopDeps = (): DesktopDeps => ({
+    catalog: catalog(),
+    files: createDesktopFiles(paths),
+    program: resolveProgram(env),
+    genericIcon,
+  });
 
   const reaperDeps = (containers: DockerClient | undefined): ReaperDeps => ({
     runtime,
@@ -94,10 +105,14 @@ export function createContext(env: Record<string, string | undefined> = process.
     expectedHash: (app) => (catalog().apps.has(app) ? recipeHash(catalog(), app) : undefined),
   });
 
-  const execIn = (instance: string, argv: (command: string[]) => string[]) => execInRunning(instance, argv, { runtime, isAlive: isSameProcessAlive, docker: connect });
+  const execIn = (instance: string, argv: (command: string[]) => string[]) =>
+    execInRunning(instance, argv, { runtime, isAlive: isSameProcessAlive, docker: connect });
   const capabilities = () => sessionCapabilities({ env, catalog, store, sound, execIn });
   /** What a session may leave on the host when its supervisor is killed: its window's Xephyr and each capability's own. */
-  const leftoverKinds = () => [...WINDOW_LEFTOVERS, ...capabilities().flatMap((c) => (c.leftovers ? [c.leftovers] : []))];
+  const leftoverKinds = () => [
+    ...WINDOW_LEFTOVERS,
+    ...capabilities().flatMap((c) => (c.leftovers ? [c.leftovers] : [])),
+  ];
 
   const sessionDeps = (): RunSessionDeps => ({
     catalog: catalog(),
@@ -108,8 +123,15 @@ export function createContext(env: Record<string, string | undefined> = process.
     },
     reapHost: () => reapHostSide(reaperDeps(undefined), reported),
     openSharedFolders: (folders) => openSharedFolders(folders, sharedFolderRules(paths, env)),
-    lock: { acquireRuntime: (name, state) => runtime.acquire(name, state), raiseWindow: (title) => raiseWindow(title, env) },
-    window: { writeAuthFiles, startXephyr: (options) => startXephyr(options, env), queryHostScreen: () => queryHostScreen(env.DISPLAY ?? "") },
+    lock: {
+      acquireRuntime: (name, state) => runtime.acquire(name, state),
+      raiseWindow: (title) => raiseWindow(title, env),
+    },
+    window: {
+      writeAuthFiles,
+      startXephyr: (options) => startXephyr(options, env),
+      queryHostScreen: () => queryHostScreen(env.DISPLAY ?? ""),
+    },
     container: {
       docker: connect,
       reapContainers: async () => {
@@ -152,9 +174,18 @@ export function createContext(env: Record<string, string | undefined> = process.
       runtime,
       isAlive: isSameProcessAlive,
       sides: ({ display, runtimeDir }) => ({
-        host: createClipboardSide({ display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) }, xclip),
+        host: createClipboardSide(
+          { display: env.DISPLAY ?? "", env, cookieHex: localCookieHex(env.DISPLAY ?? "", env) },
+          xclip,
+        ),
         // The server's own auth file, as the bridge uses it: the cookie stays in the runtime dir.
-        app: createClipboardSide({ display: `:${display}`, env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, SERVER_AUTH_FILE) } }, xclip),
+        app: createClipboardSide(
+          {
+            display: `:${display}`,
+            env: { ...env, DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, SERVER_AUTH_FILE) },
+          },
+          xclip,
+        ),
       }),
       sleep: sleepUnless,
     };

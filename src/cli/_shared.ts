@@ -1,5 +1,5 @@
 import type { ArgDef } from "citty";
-import { settingsFor, settingsForApp, type DockercaskConfig, type InstanceSettings } from "../core/config/config.ts";
+import { type DockercaskConfig, type InstanceSettings, settingsFor, settingsForApp } from "../core/config/config.ts";
 import type { RunTarget } from "../core/instance/name.ts";
 import type { BuildOptions } from "../services/build.ts";
 
@@ -10,7 +10,12 @@ export const jsonArg = {
 
 export const buildArgs = {
   // citty reads --no-cache as cache=false, so the flag is declared by its positive name.
-  cache: { type: "boolean", default: true, description: "Use Docker's layer cache", negativeDescription: "Rebuild from scratch, ignoring Docker's layer cache" },
+  cache: {
+    type: "boolean",
+    default: true,
+    description: "Use Docker's layer cache",
+    negativeDescription: "Rebuild from scratch, ignoring Docker's layer cache",
+  },
   pull: { type: "boolean", description: "Pull a newer upstream base image (debian) before building" },
   force: { type: "boolean", description: "Rebuild even when the image is up to date with its recipe" },
 } as const satisfies Record<string, ArgDef>;
@@ -21,11 +26,18 @@ export function buildOptions(args: { cache: boolean; pull?: boolean; force?: boo
 }
 
 export const instanceArg = {
-  instance: { type: "positional", description: "Instance: <app> or <app>#<id>, for example firefox#work", required: true },
+  instance: {
+    type: "positional",
+    description: "Instance: <app> or <app>#<id>, for example firefox#work",
+    required: true,
+  },
 } as const satisfies Record<string, ArgDef>;
 
 export const disposableArg = {
-  disposable: { type: "boolean", description: "A throwaway instance of the app, named <app>#tmp-<n>: its home is in memory and gone when it ends" },
+  disposable: {
+    type: "boolean",
+    description: "A throwaway instance of the app, named <app>#tmp-<n>: its home is in memory and gone when it ends",
+  },
 } as const satisfies Record<string, ArgDef>;
 
 /** The config's settings for the instance, or for a disposable one of the app (its name is not known yet). */

@@ -3,11 +3,14 @@ import { log } from "../adapters/log.ts";
 import { ensureImage } from "../services/build.ts";
 import { installDesktopEntry } from "../services/desktop.ts";
 import { addInstance } from "../services/instances.ts";
-import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { instanceArg } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "add", description: "Add an instance of an app, with its own persistent home, building its image if missing" },
+  meta: {
+    name: "add",
+    description: "Add an instance of an app, with its own persistent home, building its image if missing",
+  },
   args: {
     ...instanceArg,
     desktop: { type: "boolean", description: "Also add a menu entry that runs it (like dockercask desktop install)" },

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { buildAll, buildAllFailures } from "../services/rebuild.ts";
-import { buildArgs, buildOptions } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { buildArgs, buildOptions } from "./_shared.ts";
 import { reportResults } from "./build.ts";
 
 export default defineCommand({

@@ -2,9 +2,9 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseAppName } from "../core/instance/name.ts";
-import { buildApps, type BuildResult } from "../services/build.ts";
-import { buildArgs, buildOptions } from "./_shared.ts";
+import { type BuildResult, buildApps } from "../services/build.ts";
 import { createContext } from "./_context.ts";
+import { buildArgs, buildOptions } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "build", description: "Build app images (and the base they need) when missing or out of date" },
@@ -14,7 +14,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const apps = args._.map(parseAppName);
-    if (apps.length === 0) throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
+    if (apps.length === 0)
+      throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
     const ctx = createContext();
     reportResults(await buildApps(apps, await ctx.buildDeps(), buildOptions(args)));
   },

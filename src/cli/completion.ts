@@ -7,7 +7,11 @@ import { isOneOf } from "../core/one-of.ts";
 export default defineCommand({
   meta: { name: "completion", description: "Print the shell completion script for bash, zsh or fish" },
   args: {
-    shell: { type: "positional", description: "bash, zsh or fish; load it with: source <(dockercask completion bash)", required: true },
+    shell: {
+      type: "positional",
+      description: "bash, zsh or fish; load it with: source <(dockercask completion bash)",
+      required: true,
+    },
   },
   run({ args }) {
     if (!isOneOf(SHELLS, args.shell)) {

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { installDesktopEntry, removeDesktopEntry } from "../services/desktop.ts";
-import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { instanceArg } from "./_shared.ts";
 
 const install = defineCommand({
   meta: { name: "install", description: "Add a menu entry (and icon) that runs the instance in its own window" },

@@ -2,11 +2,14 @@ import { defineCommand } from "citty";
 import { createDoctorProbe } from "../adapters/doctor-probe.ts";
 import { runDoctor } from "../services/doctor.ts";
 import { renderReport } from "../services/doctor-report.ts";
-import { jsonArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { jsonArg } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "doctor", description: "Check that this host has what dockercask needs, and say how to fix what is missing" },
+  meta: {
+    name: "doctor",
+    description: "Check that this host has what dockercask needs, and say how to fix what is missing",
+  },
   args: { ...jsonArg },
   async run({ args }) {
     const context = createContext();

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import type { AnyCommandDef } from "./_command-tree.ts";
 import { ENGINE_FORMS } from "../core/container/engine-names.ts";
 import { VERSION } from "../version.ts";
+import type { AnyCommandDef } from "./_command-tree.ts";
 
 const lazy = (load: () => Promise<{ default: AnyCommandDef }>) => () => load().then((m) => m.default);
 

@@ -5,15 +5,19 @@ import { describeImageState } from "../core/catalog/image-state.ts";
 import { renderTable } from "../core/text/table.ts";
 import { listEverything } from "../services/list.ts";
 import { listRunning } from "../services/sessions.ts";
-import { jsonArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { jsonArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "List the catalog's apps with their image state, and the added instances" },
   args: { ...jsonArg },
   async run({ args }) {
     const ctx = createContext();
-    const listing = await listEverything({ ...ctx, images: ctx.connect, running: async () => listRunning(await ctx.sessionsDeps()) });
+    const listing = await listEverything({
+      ...ctx,
+      images: ctx.connect,
+      running: async () => listRunning(await ctx.sessionsDeps()),
+    });
     for (const app of listing.apps) if (app.warning) log.warn(app.warning);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
@@ -24,7 +28,9 @@ export default defineCommand({
     // A description is a recipe's label (a user recipe's, maybe a hostile one): on a terminal
     // it is shown, never interpreted. Names are checked, homes are ours, but cost nothing to pass.
     const cell = (text: string) => terminalLine(text, process.stdout);
-    const appRows = listing.apps.map((a) => [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description].map(cell));
+    const appRows = listing.apps.map((a) =>
+      [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description].map(cell),
+    );
     const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home].map(cell));
     const out = [
       "APPS",

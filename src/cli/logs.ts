@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { safeOutput } from "../adapters/terminal.ts";
 import { findRunningContainer } from "../services/sessions.ts";
-import { instanceArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { instanceArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "logs", description: "Show a running instance's output (the app's stdout and stderr)" },
@@ -18,7 +18,11 @@ export default defineCommand({
     const stdout = safeOutput(process.stdout, { raw: args.raw });
     const stderr = safeOutput(process.stderr, { raw: args.raw });
     try {
-      await docker.streamLogs(container.id, { follow: Boolean(args.follow), stdout: stdout.stream, stderr: stderr.stream });
+      await docker.streamLogs(container.id, {
+        follow: Boolean(args.follow),
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+      });
     } finally {
       await Promise.all([stdout.finish(), stderr.finish()]);
     }

@@ -2,13 +2,21 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { parseRunTarget } from "../core/instance/name.ts";
 import { openInInstance } from "../services/open.ts";
-import { configuredFor, disposableArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { configuredFor, disposableArg } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "open", description: "Copy files into an instance's ~/Inbox (or pass URLs) and ask its app to open them, starting it when needed" },
+  meta: {
+    name: "open",
+    description:
+      "Copy files into an instance's ~/Inbox (or pass URLs) and ask its app to open them, starting it when needed",
+  },
   args: {
-    instance: { type: "positional", description: "Instance (or, with --disposable, app) that opens them, for example evince or firefox#work", required: true },
+    instance: {
+      type: "positional",
+      description: "Instance (or, with --disposable, app) that opens them, for example evince or firefox#work",
+      required: true,
+    },
     items: { type: "positional", description: "Files to copy in, and http, https or mailto URLs", required: true },
     ...disposableArg,
   },
@@ -16,7 +24,9 @@ export default defineCommand({
     const items = args._.slice(1);
     const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
-    const result = await openInInstance(target, items, ctx.openDeps(), { configured: configuredFor(ctx.config(), target) });
+    const result = await openInInstance(target, items, ctx.openDeps(), {
+      configured: configuredFor(ctx.config(), target),
+    });
     for (const opened of result.opened) log.info(`${result.instance} opens ${opened}`);
     if (!result.session) return;
     // This process started the instance, so it supervises it, as `run` would.

@@ -2,11 +2,11 @@ import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
 import { formatCpu } from "../core/container/limits.ts";
 import { formatBytes } from "../core/text/size.ts";
-import { formatUptime } from "../core/text/uptime.ts";
 import { renderTable } from "../core/text/table.ts";
+import { formatUptime } from "../core/text/uptime.ts";
 import { listRunning } from "../services/sessions.ts";
-import { jsonArg } from "./_shared.ts";
 import { createContext } from "./_context.ts";
+import { jsonArg } from "./_shared.ts";
 
 export default defineCommand({
   meta: { name: "ps", description: "List running instances with their display, container, uptime and supervisor" },
@@ -40,6 +40,8 @@ export default defineCommand({
         r.xMemoryBytes === undefined ? "-" : formatBytes(r.xMemoryBytes),
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
-    process.stdout.write(`${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY"], rows)}\n`);
+    process.stdout.write(
+      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY"], rows)}\n`,
+    );
   },
 });

@@ -1,20 +1,27 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/x11/window-size.ts";
-import { UsageError } from "../core/errors.ts";
-import { CLIPBOARD_POLICIES, NETWORKS, type ClipboardPolicy, type Network } from "../core/catalog/policy.ts";
-import { parseRunTarget } from "../core/instance/name.ts";
-import { type RunOptions, runSession } from "../services/session/run.ts";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy, NETWORKS, type Network } from "../core/catalog/policy.ts";
 import { LINKS_FORMS, parseLinksPolicy } from "../core/desktop-bus/links.ts";
-import { configuredFor, disposableArg, instanceArg } from "./_shared.ts";
+import { UsageError } from "../core/errors.ts";
+import { parseRunTarget } from "../core/instance/name.ts";
+import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../core/x11/window-size.ts";
+import { type RunOptions, runSession } from "../services/session/run.ts";
 import { createContext } from "./_context.ts";
+import { configuredFor, disposableArg, instanceArg } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "run", description: "Run an instance in its own Xephyr window (adds it and builds its image when needed)" },
+  meta: {
+    name: "run",
+    description: "Run an instance in its own Xephyr window (adds it and builds its image when needed)",
+  },
   args: {
     ...instanceArg,
-    size: { type: "string", valueHint: "WxH", description: "Window size (default: 90% of your screen, or the config's)" },
+    size: {
+      type: "string",
+      valueHint: "WxH",
+      description: "Window size (default: 90% of your screen, or the config's)",
+    },
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
     clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
@@ -40,7 +47,11 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const appArgs = splitAtDashDash(rawArgs).after ?? [];
     const extra = args._.slice(1, args._.length - appArgs.length);
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`);
+    if (extra.length)
+      throw new UsageError(
+        `unexpected argument "${extra[0]}"`,
+        `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`,
+      );
 
     const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
@@ -57,7 +68,9 @@ export default defineCommand({
       links: parseLinks(args.links),
     };
     const result = await runSession(target, ctx.sessionDeps(), options);
-    const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[result.reason];
+    const why = { "app-exited": "the app exited", "window-closed": "its window was closed", signal: "it was stopped" }[
+      result.reason
+    ];
     log.info(`${result.instance} ended: ${why}`);
     process.exitCode = result.exitCode;
   },
@@ -74,13 +87,21 @@ function parseSize(text: string | undefined) {
 function parseLinks(text: string | undefined) {
   if (text === undefined) return undefined;
   const links = parseLinksPolicy(text);
-  if (!links.ok) throw new UsageError(`invalid --links "${text}": ${links.problem}`, "For example --links host, --links firefox#work or --links off.");
+  if (!links.ok)
+    throw new UsageError(
+      `invalid --links "${text}": ${links.problem}`,
+      "For example --links host, --links firefox#work or --links off.",
+    );
   return links.policy;
 }
 
 function parseDpi(text: string | undefined) {
   if (text === undefined) return undefined;
   const dpi = Number(text);
-  if (!Number.isInteger(dpi) || dpi < MIN_DPI || dpi > MAX_DPI) throw new UsageError(`invalid --dpi "${text}"`, `A whole number from ${MIN_DPI} to ${MAX_DPI}, for example --dpi 144.`);
+  if (!Number.isInteger(dpi) || dpi < MIN_DPI || dpi > MAX_DPI)
+    throw new UsageError(
+      `invalid --dpi "${text}"`,
+      `A whole number from ${MIN_DPI} to ${MAX_DPI}, for example --dpi 144.`,
+    );
   return dpi;
 }

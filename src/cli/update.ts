@@ -7,9 +7,12 @@ import { createContext } from "./_context.ts";
 export default defineCommand({
   meta: {
     name: "update",
-    description: "Rebuild images from scratch with a fresh upstream base, to pick up security updates (all built apps, or one)",
+    description:
+      "Rebuild images from scratch with a fresh upstream base, to pick up security updates (all built apps, or one)",
   },
-  args: { app: { type: "positional", description: "Only this app (default: every app that has an image)", required: false } },
+  args: {
+    app: { type: "positional", description: "Only this app (default: every app that has an image)", required: false },
+  },
   async run({ args }) {
     const ctx = createContext();
     const deps = await ctx.buildDeps();

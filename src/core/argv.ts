@@ -7,7 +7,10 @@
  * `--engine=podman`), taken out of them: `rest` is the command line without it. A value that is
  * missing or is another flag is `missing`.
  */
-export type TakenFlag = { found: false } | { found: true; value: string; rest: string[] } | { found: true; missing: true };
+export type TakenFlag =
+  | { found: false }
+  | { found: true; value: string; rest: string[] }
+  | { found: true; missing: true };
 
 export function takeFlag(argv: readonly string[], flag: string): TakenFlag {
   const { ours } = splitAtDashDash(argv);
@@ -22,5 +25,7 @@ export function takeFlag(argv: readonly string[], flag: string): TakenFlag {
 
 export function splitAtDashDash(argv: readonly string[]): { ours: string[]; after: string[] | undefined } {
   const index = argv.indexOf("--");
-  return index === -1 ? { ours: [...argv], after: undefined } : { ours: argv.slice(0, index), after: argv.slice(index + 1) };
+  return index === -1
+    ? { ours: [...argv], after: undefined }
+    : { ours: argv.slice(0, index), after: argv.slice(index + 1) };
 }

@@ -1,5 +1,5 @@
 import { ENGINE_NAMES, listEngines } from "./container/engine-names.ts";
-import { describeInstallCommands, installCommands, type HostTool } from "./host-tools.ts";
+import { describeInstallCommands, type HostTool, installCommands } from "./host-tools.ts";
 
 /**
  * Errors a user meets. Each carries a stable code and, where we know one, a hint that says
@@ -180,7 +180,10 @@ export class MissingToolError extends DockercaskError {
   constructor(tool: HostTool) {
     super(`"${tool.command}" was not found on PATH (${tool.purpose})`, {
       code: "E_MISSING_TOOL",
-      hint: ["Install it with your distribution's package manager:", ...describeInstallCommands(installCommands([tool]))].join("\n  "),
+      hint: [
+        "Install it with your distribution's package manager:",
+        ...describeInstallCommands(installCommands([tool])),
+      ].join("\n  "),
     });
     this.tool = tool.command;
   }
@@ -213,10 +216,13 @@ export function isDockercaskError(error: unknown): error is DockercaskError {
 export class AlreadyRunningError extends DockercaskError {
   constructor(instance: string, owner: { pid: number; display?: number }, raised: boolean) {
     const where = owner.display === undefined ? "" : ` on display :${owner.display}`;
-    super(`${instance} is already running${where} (supervisor pid ${owner.pid})${raised ? "; its window was raised" : ""}`, {
-      code: "E_RUNNING",
-      hint: `One instance runs once. Run another with a new id (dockercask run ${instance.split("#")[0]}#2), or stop this one: dockercask stop ${instance}`,
-    });
+    super(
+      `${instance} is already running${where} (supervisor pid ${owner.pid})${raised ? "; its window was raised" : ""}`,
+      {
+        code: "E_RUNNING",
+        hint: `One instance runs once. Run another with a new id (dockercask run ${instance.split("#")[0]}#2), or stop this one: dockercask stop ${instance}`,
+      },
+    );
   }
 }
 
@@ -244,7 +250,10 @@ export class ClipError extends DockercaskError {
 
 /** A `shared` folder that cannot be mounted: missing, not a folder, or refused where it really is. */
 export class SharedFolderError extends DockercaskError {
-  constructor(message: string, hint = 'Share a folder that holds only what the app needs, or remove it from "shared" in config.toml.') {
+  constructor(
+    message: string,
+    hint = 'Share a folder that holds only what the app needs, or remove it from "shared" in config.toml.',
+  ) {
     super(message, { code: "E_SHARED", hint });
   }
 }
@@ -252,14 +261,21 @@ export class SharedFolderError extends DockercaskError {
 /** The engine would run the app with less hardening than its spec: we refuse rather than run weaker. */
 export class EngineCannotApplyError extends DockercaskError {
   readonly problems: { setting: string; wanted: string; got: string }[];
-  constructor(engine: string, problems: { setting: string; wanted: string; got: string }[], options: { cgroupV1?: boolean } = {}) {
+  constructor(
+    engine: string,
+    problems: { setting: string; wanted: string; got: string }[],
+    options: { cgroupV1?: boolean } = {},
+  ) {
     const list = problems.map((p) => `${p.setting} (wanted ${p.wanted}, got ${p.got})`).join("; ");
-    super(`${engine} cannot apply ${problems.map((p) => p.setting).join(", ")}: refusing to run with less hardening than asked. ${list}`, {
-      code: "E_ENGINE_WEAKER",
-      hint: options.cgroupV1
-        ? "Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (--engine docker or --engine podman)."
-        : `Use an engine that applies it (--engine ${listEngines(ENGINE_NAMES)}), or report the engine's version if it should.`,
-    });
+    super(
+      `${engine} cannot apply ${problems.map((p) => p.setting).join(", ")}: refusing to run with less hardening than asked. ${list}`,
+      {
+        code: "E_ENGINE_WEAKER",
+        hint: options.cgroupV1
+          ? "Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (--engine docker or --engine podman)."
+          : `Use an engine that applies it (--engine ${listEngines(ENGINE_NAMES)}), or report the engine's version if it should.`,
+      },
+    );
     this.problems = problems;
   }
 }

@@ -2,8 +2,8 @@
 // `clip push/pull` (services/clip.ts) use it. adapters/clipboard.ts implements it with xclip and
 // XFixes events.
 
-import type { ClipboardContent } from "../core/clipboard/content.ts";
 import type { Selection } from "../core/clipboard/clipboard.ts";
+import type { ClipboardContent } from "../core/clipboard/content.ts";
 
 export type { ClipboardContent, Selection };
 

@@ -42,5 +42,8 @@ export interface ContainerClient {
   /** Containers carrying `label`, running or not. */
   listContainers(label: string): Promise<InstanceContainer[]>;
   /** The container's output, demultiplexed; with `follow`, until it exits. */
-  streamLogs(id: string, options: { follow: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void>;
+  streamLogs(
+    id: string,
+    options: { follow: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  ): Promise<void>;
 }

@@ -15,7 +15,11 @@ export interface LinkOpeners {
   /** The desktop's own opener (xdg-open on the host, which honours $BROWSER). */
   host(url: string): Promise<void>;
   /** Asks the user; undefined when they declined or the dialog was closed by stop(), "no-dialog" when no dialog tool exists. */
-  ask(question: { url: string; from: string; choices: { label: string; choice: LinkChoice }[] }): Promise<LinkChoice | undefined | "no-dialog">;
+  ask(question: {
+    url: string;
+    from: string;
+    choices: { label: string; choice: LinkChoice }[];
+  }): Promise<LinkChoice | undefined | "no-dialog">;
   /**
    * Ends what the openers hold on the desktop for this session: a dialog still open is closed
    * (its ask answers undefined). What they handed over for good (a browser xdg-open started,
@@ -44,7 +48,12 @@ export interface BridgeCall {
 }
 
 export type BridgeReply =
-  | { ok: true; signature: string; body: unknown[] /** A signal to send after the reply (the portal's Response). */; signal?: BridgeSignal }
+  | {
+      ok: true;
+      signature: string;
+      body: unknown[] /** A signal to send after the reply (the portal's Response). */;
+      signal?: BridgeSignal;
+    }
   | { ok: false; error: string; message: string };
 
 export interface BridgeSignal {

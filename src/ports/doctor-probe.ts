@@ -3,7 +3,12 @@
 import type { EngineIdentity } from "../core/container/engine.ts";
 
 export type DockerStatus =
-  | { ok: true; engine: EngineIdentity; socket: string /** Whether we are root, whose access to a rootful engine is no escalation. */; root: boolean }
+  | {
+      ok: true;
+      engine: EngineIdentity;
+      socket: string /** Whether we are root, whose access to a rootful engine is no escalation. */;
+      root: boolean;
+    }
   | { ok: false; problem: "unreachable" | "permission"; socket: string; message: string };
 
 export interface PulseStatus {

@@ -1,7 +1,7 @@
-import type { ImageClient } from "../ports/image-client.ts";
-import { appPolicy, getApp, ignoredLabelsWarning, imageName, type Catalog } from "../core/catalog/catalog.ts";
-import { DockercaskError, InvalidPolicyError } from "../core/errors.ts";
+import { appPolicy, type Catalog, getApp, ignoredLabelsWarning, imageName } from "../core/catalog/catalog.ts";
 import type { AppPolicy } from "../core/catalog/policy.ts";
+import { DockercaskError, InvalidPolicyError } from "../core/errors.ts";
+import type { ImageClient } from "../ports/image-client.ts";
 
 /** The app's run policy, from its recipe (catalog.appPolicy), never from the image's labels: those may be inherited from any parent image. */
 export function recipePolicy(catalog: Catalog, app: string): AppPolicy {
@@ -11,9 +11,18 @@ export function recipePolicy(catalog: Catalog, app: string): AppPolicy {
 }
 
 /** The image must exist; what it carries beyond its recipe is named in a warning, and grants nothing. */
-export async function checkImage(images: ImageClient, catalog: Catalog, app: string, log: { warn(message: string): void }): Promise<void> {
+export async function checkImage(
+  images: ImageClient,
+  catalog: Catalog,
+  app: string,
+  log: { warn(message: string): void },
+): Promise<void> {
   const image = await images.inspectImage(imageName(app));
-  if (!image) throw new DockercaskError(`the image ${imageName(app)} is missing`, { code: "E_IMAGE", hint: `Build it: dockercask build ${app}` });
+  if (!image)
+    throw new DockercaskError(`the image ${imageName(app)} is missing`, {
+      code: "E_IMAGE",
+      hint: `Build it: dockercask build ${app}`,
+    });
   const ignored = ignoredLabelsWarning(catalog, getApp(catalog, app), image.labels);
   if (ignored) log.warn(ignored);
 }

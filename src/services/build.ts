@@ -1,11 +1,20 @@
-import type { BuildReporter } from "../ports/build-reporter.ts";
-import type { ImageClient } from "../ports/image-client.ts";
 import { createBuildContext } from "../core/catalog/build-context.ts";
 import { createBuildProgress } from "../core/catalog/build-progress.ts";
-import { appPolicy, contextFiles, ignoredLabelsWarning, imageName, recipeHash, resolveBuildOrder, type AppRecipe, type Catalog } from "../core/catalog/catalog.ts";
-import { DockercaskError, ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
+import {
+  type AppRecipe,
+  appPolicy,
+  type Catalog,
+  contextFiles,
+  ignoredLabelsWarning,
+  imageName,
+  recipeHash,
+  resolveBuildOrder,
+} from "../core/catalog/catalog.ts";
 import { imageState } from "../core/catalog/image-state.ts";
 import { BUILD_LABEL } from "../core/catalog/policy.ts";
+import { DockercaskError, ImageBuildError, InvalidPolicyError } from "../core/errors.ts";
+import type { BuildReporter } from "../ports/build-reporter.ts";
+import type { ImageClient } from "../ports/image-client.ts";
 
 export interface BuildDeps {
   catalog: Catalog;
@@ -70,12 +79,21 @@ export async function buildApps(names: string[], deps: BuildDeps, options: Build
       results.push({ app: recipe.name, image, action: "failed", error });
       continue;
     }
-    results.push({ app: recipe.name, image, action: "built", ...ignoredIn(deps.catalog, recipe, await deps.images.inspectImage(image)) });
+    results.push({
+      app: recipe.name,
+      image,
+      action: "built",
+      ...ignoredIn(deps.catalog, recipe, await deps.images.inspectImage(image)),
+    });
   }
   return results;
 }
 
-function ignoredIn(catalog: Catalog, recipe: AppRecipe, image: { labels: Record<string, string> } | undefined): { ignoredLabels?: string } {
+function ignoredIn(
+  catalog: Catalog,
+  recipe: AppRecipe,
+  image: { labels: Record<string, string> } | undefined,
+): { ignoredLabels?: string } {
   const warning = image && ignoredLabelsWarning(catalog, recipe, image.labels);
   return warning ? { ignoredLabels: warning } : {};
 }
@@ -94,7 +112,10 @@ export interface EnsureImageOptions {
 export async function ensureImage(app: string, deps: BuildDeps, options: EnsureImageOptions): Promise<BuildResult[]> {
   const outdated: { app: string; why: string; missing: boolean }[] = [];
   for (const recipe of resolveBuildOrder(deps.catalog, [app])) {
-    const state = imageState(await deps.images.inspectImage(imageName(recipe.name)), recipeHash(deps.catalog, recipe.name));
+    const state = imageState(
+      await deps.images.inspectImage(imageName(recipe.name)),
+      recipeHash(deps.catalog, recipe.name),
+    );
     if (state.state === "missing") outdated.push({ app: recipe.name, why: "it is missing", missing: true });
     if (state.state === "stale") outdated.push({ app: recipe.name, why: state.reason, missing: false });
   }
@@ -107,7 +128,10 @@ export async function ensureImage(app: string, deps: BuildDeps, options: EnsureI
         hint: `Run without --no-build, or build it first: dockercask build ${app}`,
       });
     }
-    for (const o of outdated) options.log.warn(`running the stale image ${imageName(o.app)} (${o.why}) because of --no-build; its policy comes from the current recipe`);
+    for (const o of outdated)
+      options.log.warn(
+        `running the stale image ${imageName(o.app)} (${o.why}) because of --no-build; its policy comes from the current recipe`,
+      );
     return [];
   }
   for (const o of outdated) options.log.info(`building ${imageName(o.app)}: ${o.why}`);

@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { describeContent, sameContent, type ClipboardContent } from "../core/clipboard/content.ts";
-import { clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES, type ClipDirection } from "../core/clipboard/clipboard.ts";
-import { ClipError, NotRunningError, UsageError, messageOf } from "../core/errors.ts";
+import { type ClipDirection, clipAllowed, DEFAULT_MAX_CLIPBOARD_BYTES } from "../core/clipboard/clipboard.ts";
+import { type ClipboardContent, describeContent, sameContent } from "../core/clipboard/content.ts";
+import { ClipError, messageOf, NotRunningError, UsageError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance/name.ts";
+import { formatBytes } from "../core/text/size.ts";
 import type { ClipboardSide } from "../ports/clipboard-side.ts";
 import type { RuntimeDirs } from "../ports/runtime-dirs.ts";
-import { formatBytes } from "../core/text/size.ts";
 
 /**
  * `clip push` and `clip pull`: the clipboard moved once, by command, between the desktop and a
@@ -40,20 +40,35 @@ export function parseClearAfter(raw: string | undefined): number | undefined {
   const value = raw.trim();
   const seconds = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_CLEAR_AFTER_SECONDS) {
-    throw new UsageError(`--clear-after takes whole seconds from 1 to ${MAX_CLEAR_AFTER_SECONDS}, not ${JSON.stringify(raw)}`, "For example: dockercask clip push firefox#work --clear-after 30");
+    throw new UsageError(
+      `--clear-after takes whole seconds from 1 to ${MAX_CLEAR_AFTER_SECONDS}, not ${JSON.stringify(raw)}`,
+      "For example: dockercask clip push firefox#work --clear-after 30",
+    );
   }
   return seconds;
 }
 
-export async function clip(direction: ClipDirection, input: string, deps: ClipDeps, options: { clearAfterSeconds?: number } = {}): Promise<ClipResult> {
+export async function clip(
+  direction: ClipDirection,
+  input: string,
+  deps: ClipDeps,
+  options: { clearAfterSeconds?: number } = {},
+): Promise<ClipResult> {
   const name = parseInstanceName(input);
   const state = deps.runtime.readOwnState(name.full);
-  if (!state || !deps.isAlive(state.pid, state.pidStart)) throw new NotRunningError(name.full, `Start it with "dockercask run ${name.full}", then ${direction} again.`);
+  if (!state || !deps.isAlive(state.pid, state.pidStart))
+    throw new NotRunningError(name.full, `Start it with "dockercask run ${name.full}", then ${direction} again.`);
   if (state.display === undefined || !state.container)
-    throw new ClipError(`${name.full} is still starting: its window is not up yet`, `Try "dockercask clip ${direction} ${name.full}" again in a moment.`);
+    throw new ClipError(
+      `${name.full} is still starting: its window is not up yet`,
+      `Try "dockercask clip ${direction} ${name.full}" again in a moment.`,
+    );
   const policy = state.clipboard;
   if (policy === undefined)
-    throw new ClipError(`${name.full} was started by an older dockercask, which does not record its clipboard policy`, `Stop it and run it again: dockercask stop ${name.full}`);
+    throw new ClipError(
+      `${name.full} was started by an older dockercask, which does not record its clipboard policy`,
+      `Stop it and run it again: dockercask stop ${name.full}`,
+    );
   if (!clipAllowed(policy, direction)) throw refusal(name.full, policy, direction);
 
   const sides = deps.sides({ display: state.display, runtimeDir: join(deps.runtime.root, name.full) });
@@ -61,9 +76,16 @@ export async function clip(direction: ClipDirection, input: string, deps: ClipDe
   const maxBytes = state.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES;
   const from = direction === "push" ? "the desktop's clipboard" : `the clipboard of ${name.full}`;
   const content = await source.read("CLIPBOARD", maxBytes);
-  if (!content) throw new ClipError(`${from} is empty, or holds nothing dockercask carries (text or an image)`, "Copy something there first.");
+  if (!content)
+    throw new ClipError(
+      `${from} is empty, or holds nothing dockercask carries (text or an image)`,
+      "Copy something there first.",
+    );
   if ("malformed" in content)
-    throw new ClipError(`${from} holds ${content.malformed} data that is not an image of that type: nothing is moved`, "Copy the image again from an app that makes real image files.");
+    throw new ClipError(
+      `${from} holds ${content.malformed} data that is not an image of that type: nothing is moved`,
+      "Copy the image again from an app that makes real image files.",
+    );
   if ("tooLarge" in content)
     throw new ClipError(
       `${from} holds more than ${formatBytes(maxBytes)}, the clipboard limit of ${name.full}`,
@@ -71,7 +93,10 @@ export async function clip(direction: ClipDirection, input: string, deps: ClipDe
     );
   const to = direction === "push" ? `the clipboard of ${name.full}` : "the desktop's clipboard";
   await target.write("CLIPBOARD", content).catch((error: unknown) => {
-    throw new ClipError(`could not put it on ${to}: ${messageOf(error)}`, "Is the display still there? dockercask ps shows the instance.");
+    throw new ClipError(
+      `could not put it on ${to}: ${messageOf(error)}`,
+      "Is the display still there? dockercask ps shows the instance.",
+    );
   });
   const result: ClipResult = { instance: name.full, moved: describeContent(content) };
   if (options.clearAfterSeconds !== undefined) {
@@ -91,7 +116,10 @@ async function clearIfOurs(side: ClipboardSide, content: ClipboardContent): Prom
   const now = await side.read("CLIPBOARD", content.data.length + 1).catch(() => undefined);
   if (!now || !("data" in now) || !sameContent(now, content)) return false;
   await side.clear("CLIPBOARD").catch((error: unknown) => {
-    throw new ClipError(`could not clear the clipboard: ${messageOf(error)}`, "What was moved may still be there: copy something else over it.");
+    throw new ClipError(
+      `could not clear the clipboard: ${messageOf(error)}`,
+      "What was moved may still be there: copy something else over it.",
+    );
   });
   return true;
 }

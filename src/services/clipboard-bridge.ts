@@ -1,8 +1,8 @@
+import type { ClipboardPolicy } from "../core/catalog/policy.ts";
+import { type ClipboardSync, createClipboardSync, otherSide, type Side } from "../core/clipboard/clipboard.ts";
+import { describeContent } from "../core/clipboard/content.ts";
 import { formatBytes } from "../core/text/size.ts";
 import type { ClipboardSide, Selection } from "../ports/clipboard-side.ts";
-import { createClipboardSync, otherSide, type ClipboardSync, type Side } from "../core/clipboard/clipboard.ts";
-import { describeContent } from "../core/clipboard/content.ts";
-import type { ClipboardPolicy } from "../core/catalog/policy.ts";
 
 export interface ClipboardBridgeOptions {
   policy: ClipboardPolicy;
@@ -29,7 +29,9 @@ export interface ClipboardBridge {
 export async function startClipboardBridge(options: ClipboardBridgeOptions): Promise<ClipboardBridge> {
   const now = options.now ?? (() => performance.now());
   const settleMs = options.settleMs ?? 10;
-  const syncs = new Map<Selection, ClipboardSync>(options.selections.map((s) => [s, createClipboardSync(options.policy, options.maxBytes)]));
+  const syncs = new Map<Selection, ClipboardSync>(
+    options.selections.map((s) => [s, createClipboardSync(options.policy, options.maxBytes)]),
+  );
   const running = new Map<Selection, Promise<void>>();
   let stopped = false;
 
@@ -39,13 +41,19 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
       const content = await options.sides[side].read(selection, options.maxBytes).catch(() => undefined);
       const decision = sync.decide(side, content);
       if (decision.action === "copy") {
-        await options.sides[decision.to].write(selection, decision.content).catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
+        await options.sides[decision.to]
+          .write(selection, decision.content)
+          .catch((e) => options.log.warn(`clipboard: writing to the ${decision.to} failed: ${String(e)}`));
         options.log.debug(`clipboard: ${selection} ${side} -> ${decision.to}: ${describeContent(decision.content)}`);
       } else if (decision.action === "refuse" && decision.reason === "malformed") {
-        options.log.warn(`clipboard: not carrying the ${side}'s ${decision.target} to the ${otherSide(side)}: its bytes are not an image of that type`);
+        options.log.warn(
+          `clipboard: not carrying the ${side}'s ${decision.target} to the ${otherSide(side)}: its bytes are not an image of that type`,
+        );
       } else if (decision.action === "refuse") {
         // A reader stops early, so the full size of what is over the cap is unknown.
-        options.log.warn(`clipboard: not carrying more than ${options.maxBytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`);
+        options.log.warn(
+          `clipboard: not carrying more than ${options.maxBytes} bytes from the ${side} to the ${otherSide(side)}: over the ${formatBytes(options.maxBytes)} limit`,
+        );
       }
     }
   }
@@ -60,7 +68,11 @@ export async function startClipboardBridge(options: ClipboardBridgeOptions): Pro
     running.set(selection, job);
   }
 
-  const watching = await Promise.allSettled((["host", "app"] as const).map((side) => options.sides[side].watch(options.selections, (selection) => onChange(side, selection))));
+  const watching = await Promise.allSettled(
+    (["host", "app"] as const).map((side) =>
+      options.sides[side].watch(options.selections, (selection) => onChange(side, selection)),
+    ),
+  );
   const unwatch = watching.flatMap((w) => (w.status === "fulfilled" ? [w.value] : []));
   const failed = watching.find((w) => w.status === "rejected");
   if (failed) {

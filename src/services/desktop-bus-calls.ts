@@ -1,6 +1,11 @@
-import { NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, OPEN_URI_INTERFACE, PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
+import {
+  NOTIFICATIONS_NAME,
+  NOTIFICATIONS_PATH,
+  OPEN_URI_INTERFACE,
+  PORTAL_PATH,
+} from "../core/desktop-bus/bus-config.ts";
+import { type AppNotification, CAPABILITIES, SERVER_INFORMATION } from "../core/desktop-bus/notifications.ts";
 import { CARRIED_SCHEMES } from "../core/url.ts";
-import { CAPABILITIES, SERVER_INFORMATION, type AppNotification } from "../core/desktop-bus/notifications.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bus-calls.ts";
 import type { createLinkRouter } from "./link-router.ts";
 import type { createNotificationRelay } from "./notification-relay.ts";
@@ -34,29 +39,57 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
         case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.OpenURI(ssa{sv})`: {
           const url = call.body[1] as string;
           const result = await deps.links.open(url);
-          if (!result.ok) return { ok: false, error: ACCESS_DENIED, message: `dockercask refused the link: ${result.reason}` };
+          if (!result.ok)
+            return { ok: false, error: ACCESS_DENIED, message: `dockercask refused the link: ${result.reason}` };
           // A portal answers with a Request object and reports on it; clients wait for its Response.
           const handle = requestPath(call.sender, (call.body[2] as Record<string, unknown>)?.handle_token, ++requests);
-          const response: BridgeSignal = { path: handle, interface: "org.freedesktop.portal.Request", member: "Response", signature: "ua{sv}", body: [0, {}], destination: call.sender };
+          const response: BridgeSignal = {
+            path: handle,
+            interface: "org.freedesktop.portal.Request",
+            member: "Response",
+            signature: "ua{sv}",
+            body: [0, {}],
+            destination: call.sender,
+          };
           return { ok: true, signature: "o", body: [handle], signal: response };
         }
         case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.SchemeSupported(sa{sv})`:
           // Firefox asks before it hands a mailto over; only what OpenURI would carry is "supported".
-          return { ok: true, signature: "b", body: [(CARRIED_SCHEMES as readonly string[]).includes(String(call.body[0]).toLowerCase())] };
+          return {
+            ok: true,
+            signature: "b",
+            body: [(CARRIED_SCHEMES as readonly string[]).includes(String(call.body[0]).toLowerCase())],
+          };
         case `${PORTAL_PATH} org.freedesktop.DBus.Properties.Get(ss)`:
-          if (call.body[0] === OPEN_URI_INTERFACE && call.body[1] === "version") return { ok: true, signature: "v", body: [{ signature: "u", value: PORTAL_VERSION }] };
+          if (call.body[0] === OPEN_URI_INTERFACE && call.body[1] === "version")
+            return { ok: true, signature: "v", body: [{ signature: "u", value: PORTAL_VERSION }] };
           return { ok: false, error: INVALID_ARGS, message: "no such property" };
         case `${PORTAL_PATH} org.freedesktop.DBus.Properties.GetAll(s)`:
-          return { ok: true, signature: "a{sv}", body: [call.body[0] === OPEN_URI_INTERFACE ? { version: { signature: "u", value: PORTAL_VERSION } } : {}] };
+          return {
+            ok: true,
+            signature: "a{sv}",
+            body: [call.body[0] === OPEN_URI_INTERFACE ? { version: { signature: "u", value: PORTAL_VERSION } } : {}],
+          };
         case `${PORTAL_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
           return { ok: true, signature: "s", body: [PORTAL_INTROSPECTION] };
         case `${NOTIFICATIONS_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
           return { ok: true, signature: "s", body: [NOTIFICATIONS_INTROSPECTION] };
         case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.Notify(susssasa{sv}i)`: {
-          const [appName, replacesId, appIcon, summary, body, actions, hints, expireTimeout] = call.body as [string, number, string, string, string, string[], Record<string, unknown>, number];
+          const [appName, replacesId, appIcon, summary, body, actions, hints, expireTimeout] = call.body as [
+            string,
+            number,
+            string,
+            string,
+            string,
+            string[],
+            Record<string, unknown>,
+            number,
+          ];
           const note: AppNotification = { appName, replacesId, appIcon, summary, body, actions, hints, expireTimeout };
           const result = await deps.notifications.notify(note);
-          return result.ok ? { ok: true, signature: "u", body: [result.id] } : { ok: false, error: FAILED, message: `dockercask: ${result.reason}` };
+          return result.ok
+            ? { ok: true, signature: "u", body: [result.id] }
+            : { ok: false, error: FAILED, message: `dockercask: ${result.reason}` };
         }
         case `${NOTIFICATIONS_PATH} ${NOTIFICATIONS_NAME}.CloseNotification(u)`:
           await deps.notifications.close(call.body[0] as number);
@@ -78,7 +111,8 @@ function requestPath(sender: string, token: unknown, serial: number): string {
     .replace(/^:/, "")
     .replace(/\./g, "_")
     .replace(/[^A-Za-z0-9_]/g, "_");
-  const raw = typeof token === "object" && token !== null && "value" in token ? (token as { value: unknown }).value : token;
+  const raw =
+    typeof token === "object" && token !== null && "value" in token ? (token as { value: unknown }).value : token;
   const name = typeof raw === "string" && /^[A-Za-z0-9_]{1,64}$/.test(raw) ? raw : `dockercask${serial}`;
   return `${PORTAL_PATH}/request/${who}/${name}`;
 }

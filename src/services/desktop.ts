@@ -1,8 +1,15 @@
-import type { DesktopFiles } from "../ports/desktop-files.ts";
-import { appPolicy, getApp, type Catalog } from "../core/catalog/catalog.ts";
-import { appIconName, desktopFileId, entryIcon, entryInstance, GENERIC_ICON, renderDesktopEntry } from "../core/catalog/desktop-entry.ts";
+import { appPolicy, type Catalog, getApp } from "../core/catalog/catalog.ts";
+import {
+  appIconName,
+  desktopFileId,
+  entryIcon,
+  entryInstance,
+  GENERIC_ICON,
+  renderDesktopEntry,
+} from "../core/catalog/desktop-entry.ts";
 import { DockercaskError } from "../core/errors.ts";
-import { parseInstanceName, type InstanceName } from "../core/instance/name.ts";
+import { type InstanceName, parseInstanceName } from "../core/instance/name.ts";
+import type { DesktopFiles } from "../ports/desktop-files.ts";
 import { checkNewInstance } from "./instances.ts";
 
 export interface DesktopDeps {
@@ -32,7 +39,12 @@ export function installDesktopEntry(input: string, deps: DesktopDeps): InstallRe
   const own = recipe.files["icon.svg"];
   const icon = own === undefined ? GENERIC_ICON : appIconName(name.app);
   deps.files.writeIcon(icon, own ?? deps.genericIcon);
-  const text = renderDesktopEntry({ name, description: policy.ok ? policy.policy.description : "", program: deps.program, icon });
+  const text = renderDesktopEntry({
+    name,
+    description: policy.ok ? policy.policy.description : "",
+    program: deps.program,
+    icon,
+  });
   const entry = deps.files.writeEntry(desktopFileId(name), text);
   return { name, entry, icon };
 }
@@ -55,10 +67,13 @@ export function removeDesktopEntry(input: string, deps: Pick<DesktopDeps, "files
   const text = deps.files.readEntry(id);
   if (text === undefined) return { name, removed: false, icons: [] };
   if (entryInstance(text) !== name.full) {
-    throw new DockercaskError(`${deps.files.applicationsDir}/${id}.desktop was not written by dockercask for ${name.full}; leaving it alone`, {
-      code: "E_NOT_OURS",
-      hint: "Remove it by hand if it should go.",
-    });
+    throw new DockercaskError(
+      `${deps.files.applicationsDir}/${id}.desktop was not written by dockercask for ${name.full}; leaving it alone`,
+      {
+        code: "E_NOT_OURS",
+        hint: "Remove it by hand if it should go.",
+      },
+    );
   }
   deps.files.removeEntry(id);
   const stillUsed = new Set(

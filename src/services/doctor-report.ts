@@ -14,7 +14,8 @@ export function renderReport(report: DoctorReport): string {
     lines.push(`${mark(check)} ${check.name.padEnd(width)}  ${check.detail}`);
     if (check.note) lines.push(`  ${" ".repeat(width)}  ${check.note}`);
     // A missing tool's fix is in the install commands below, for every distribution at once.
-    if (!check.ok && check.fix && !report.missingTools.includes(check.name)) lines.push(`  ${" ".repeat(width)}  ${check.fix}`);
+    if (!check.ok && check.fix && !report.missingTools.includes(check.name))
+      lines.push(`  ${" ".repeat(width)}  ${check.fix}`);
   }
   if (report.install) {
     lines.push("", `Install the missing tools (${report.missingTools.join(", ")}):`);

@@ -1,7 +1,7 @@
-import { listEngines, ROOTFUL_ENGINES, ROOTLESS_ENGINES } from "../core/container/engine-names.ts";
 import { describeEngine } from "../core/container/engine.ts";
+import { listEngines, ROOTFUL_ENGINES, ROOTLESS_ENGINES } from "../core/container/engine-names.ts";
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
-import { HOST_TOOLS, installCommands, type HostTool, type InstallCommands } from "../core/host-tools.ts";
+import { HOST_TOOLS, type HostTool, type InstallCommands, installCommands } from "../core/host-tools.ts";
 import type { DoctorProbe } from "../ports/doctor-probe.ts";
 
 export interface DoctorCheck {
@@ -81,12 +81,18 @@ async function checkDocker(probe: DoctorProbe): Promise<DoctorCheck> {
     return { name, ok: true, required: true, detail, note };
   }
   // The same advice the other commands give when they meet the problem, so it stays in one place.
-  const error = status.problem === "permission" ? new DockerPermissionError(status.socket) : new DockerUnreachableError(status.socket);
+  const error =
+    status.problem === "permission"
+      ? new DockerPermissionError(status.socket)
+      : new DockerUnreachableError(status.socket);
   const why = status.message && status.message !== error.message ? ` (${status.message})` : "";
   return { name, ok: false, required: true, detail: `${error.message}${why}`, fix: error.hint };
 }
 
-async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): Promise<DoctorCheck> {
+async function checkDisplay(
+  probe: DoctorProbe,
+  env: { DISPLAY?: string; WAYLAND_DISPLAY?: string },
+): Promise<DoctorCheck> {
   const name = "display";
   const display = env.DISPLAY;
   if (!display) {
@@ -101,7 +107,8 @@ async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND
     };
   }
   const kind = desktopKind(env);
-  if (await probe.canConnectDisplay(display)) return { name, ok: true, required: true, detail: `connected to DISPLAY=${display}: ${kind}` };
+  if (await probe.canConnectDisplay(display))
+    return { name, ok: true, required: true, detail: `connected to DISPLAY=${display}: ${kind}` };
   return {
     name,
     ok: false,
@@ -115,13 +122,16 @@ async function checkDisplay(probe: DoctorProbe, env: { DISPLAY?: string; WAYLAND
 
 /** What kind of desktop the windows open on: an X11 session, or XWayland inside a Wayland one. */
 function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): string {
-  return env.WAYLAND_DISPLAY ? `XWayland, in a Wayland session (WAYLAND_DISPLAY=${env.WAYLAND_DISPLAY})` : "an X11 desktop";
+  return env.WAYLAND_DISPLAY
+    ? `XWayland, in a Wayland session (WAYLAND_DISPLAY=${env.WAYLAND_DISPLAY})`
+    : "an X11 desktop";
 }
 
 async function checkSound(probe: DoctorProbe): Promise<DoctorCheck> {
   const name = "sound";
   const status = await probe.pulseStatus();
-  if (status.ok) return { name, ok: true, required: false, detail: `PulseAudio server ${status.server ?? "answering"}` };
+  if (status.ok)
+    return { name, ok: true, required: false, detail: `PulseAudio server ${status.server ?? "answering"}` };
   return {
     name,
     ok: false,

@@ -1,6 +1,6 @@
 import { imageName } from "../core/catalog/catalog.ts";
-import { parseInstanceName } from "../core/instance/name.ts";
 import { parsePolicy } from "../core/catalog/policy.ts";
+import { parseInstanceName } from "../core/instance/name.ts";
 import type { SessionState } from "../core/instance/runtime.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
@@ -17,7 +17,11 @@ export interface ExecInDeps {
  * a browser instance): as the container's own user and environment, detached, so the app keeps
  * running as long as it likes. False when the instance does not run.
  */
-export async function execInRunning(instance: string, argv: (command: string[]) => string[], deps: ExecInDeps): Promise<boolean> {
+export async function execInRunning(
+  instance: string,
+  argv: (command: string[]) => string[],
+  deps: ExecInDeps,
+): Promise<boolean> {
   const state = deps.runtime.readState(instance);
   if (!state?.container || !deps.isAlive(state.pid, state.pidStart)) return false;
   const docker = await deps.docker();

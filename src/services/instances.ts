@@ -1,8 +1,8 @@
-import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
-import { BASE_APP, getApp, type Catalog } from "../core/catalog/catalog.ts";
-import { isDisposableName, ReservedNameError } from "../core/instance/disposable.ts";
+import { BASE_APP, type Catalog, getApp } from "../core/catalog/catalog.ts";
 import { ConfirmationRequiredError, DockercaskError, UnknownInstanceError } from "../core/errors.ts";
-import { parseInstanceName, type InstanceName } from "../core/instance/name.ts";
+import { isDisposableName, ReservedNameError } from "../core/instance/disposable.ts";
+import { type InstanceName, parseInstanceName } from "../core/instance/name.ts";
+import type { InstanceRecord, InstanceStore } from "../ports/instance-store.ts";
 
 export interface InstanceDeps {
   catalog: Catalog;
@@ -38,7 +38,10 @@ export function checkRunnableApp(app: string, catalog: Catalog): string {
  * Adds an instance. `prepareImage` runs before anything is written, so a failed build or an
  * unreachable Docker daemon leaves no half-added instance behind.
  */
-export async function addInstance(input: string, deps: InstanceDeps & { prepareImage: (app: string) => Promise<void> }): Promise<{ record: InstanceRecord; created: boolean }> {
+export async function addInstance(
+  input: string,
+  deps: InstanceDeps & { prepareImage: (app: string) => Promise<void> },
+): Promise<{ record: InstanceRecord; created: boolean }> {
   const name = checkNewInstance(input, deps.catalog);
   const existing = deps.store.get(name);
   await deps.prepareImage(name.app);
@@ -53,7 +56,11 @@ export interface RemoveOptions {
   yes: boolean;
 }
 
-export async function removeInstance(input: string, deps: InstanceDeps, options: RemoveOptions): Promise<{ removed: InstanceName; purged: boolean; home: string }> {
+export async function removeInstance(
+  input: string,
+  deps: InstanceDeps,
+  options: RemoveOptions,
+): Promise<{ removed: InstanceName; purged: boolean; home: string }> {
   const name = parseInstanceName(input);
   const record = deps.store.get(name);
   if (!record) throw new UnknownInstanceError(name.full);

@@ -1,7 +1,13 @@
-import { messageOf } from "../core/errors.ts";
-import { describeChoice, routeLink, type LinkChoice, type LinkRoute, type LinksPolicy } from "../core/desktop-bus/links.ts";
-import { checkUrl } from "../core/url.ts";
+import {
+  describeChoice,
+  type LinkChoice,
+  type LinkRoute,
+  type LinksPolicy,
+  routeLink,
+} from "../core/desktop-bus/links.ts";
 import { createRateLimiter, LINK_RATE } from "../core/desktop-bus/rate-limit.ts";
+import { messageOf } from "../core/errors.ts";
+import { checkUrl } from "../core/url.ts";
 import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 
 export interface LinkRouterDeps {
@@ -56,7 +62,13 @@ export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Pro
         if (taken === "first-drop") deps.log.warn(`links: dropping links from ${deps.from}: ${reason}`);
         return { ok: false, reason };
       }
-      const route: LinkRoute = routeLink({ scheme: checked.scheme, from: deps.from, links: deps.links, mail: deps.mail, instances: deps.instances() });
+      const route: LinkRoute = routeLink({
+        scheme: checked.scheme,
+        from: deps.from,
+        links: deps.links,
+        mail: deps.mail,
+        instances: deps.instances(),
+      });
       if (route.kind === "refuse") return refuse(route.reason);
       if (route.kind !== "ask") return carry(route, url);
       if (asking) {
@@ -66,10 +78,16 @@ export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Pro
         return refuse(`${reason}; links that come meanwhile are refused`);
       }
       asking = true;
-      const answer = await deps.openers.ask({ url, from: deps.from, choices: route.choices.map((choice) => ({ label: describeChoice(choice, deps.from), choice })) }).finally(() => {
-        asking = false;
-        saidBusy = false;
-      });
+      const answer = await deps.openers
+        .ask({
+          url,
+          from: deps.from,
+          choices: route.choices.map((choice) => ({ label: describeChoice(choice, deps.from), choice })),
+        })
+        .finally(() => {
+          asking = false;
+          saidBusy = false;
+        });
       if (answer === "no-dialog") {
         const reason = "its links policy is ask, and neither zenity nor kdialog is installed";
         if (saidNoDialog) return { ok: false, reason };

@@ -1,9 +1,17 @@
+import {
+  type AppSource,
+  type Catalog,
+  ignoredLabelsWarning,
+  imageName,
+  recipeHash,
+  recipeLabels,
+  runnableApps,
+} from "../core/catalog/catalog.ts";
+import { type ImageState, imageState } from "../core/catalog/image-state.ts";
+import { type IgnoredLabel, ignoredLabels, parsePolicy } from "../core/catalog/policy.ts";
 import { messageOf } from "../core/errors.ts";
 import type { ImageClient } from "../ports/image-client.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
-import { ignoredLabelsWarning, imageName, recipeHash, recipeLabels, runnableApps, type AppSource, type Catalog } from "../core/catalog/catalog.ts";
-import { imageState, type ImageState } from "../core/catalog/image-state.ts";
-import { ignoredLabels, parsePolicy, type IgnoredLabel } from "../core/catalog/policy.ts";
 
 export interface AppListing {
   name: string;
@@ -63,7 +71,9 @@ export async function listEverything(deps: {
       ...(warning ? { warning } : {}),
     });
   }
-  const running = new Map((await (images && deps.running ? deps.running().catch(() => []) : [])).map((r) => [r.instance, r]));
+  const running = new Map(
+    (await (images && deps.running ? deps.running().catch(() => []) : [])).map((r) => [r.instance, r]),
+  );
   const instances = deps.store.list().map((r): InstanceListing => {
     const session = running.get(r.name.full);
     return {

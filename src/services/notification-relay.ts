@@ -1,6 +1,6 @@
-import { messageOf } from "../core/errors.ts";
-import { toHostNotification, type AppNotification } from "../core/desktop-bus/notifications.ts";
+import { type AppNotification, toHostNotification } from "../core/desktop-bus/notifications.ts";
 import { createRateLimiter, NOTIFICATION_RATE } from "../core/desktop-bus/rate-limit.ts";
+import { messageOf } from "../core/errors.ts";
 import type { HostNotifier } from "../ports/desktop-bus-calls.ts";
 
 export interface NotificationRelayDeps {

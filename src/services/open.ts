@@ -1,12 +1,20 @@
+import { CONTAINER_PATHS, containerUser } from "../core/container/spec.ts";
+import { DockercaskError, UsageError } from "../core/errors.ts";
+import {
+  classifyItem,
+  DEFAULT_OPEN_MAX,
+  INBOX_DIR,
+  openableUrl,
+  pickFreeName,
+  RESERVED_NAME_PREFIX,
+  tooLargeError,
+} from "../core/files/open-items.ts";
+import type { InstanceName, RunTarget } from "../core/instance/name.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
+import { generateCookie } from "../core/x11/xauth.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles, InboxFile } from "../ports/container-files.ts";
 import type { ImageClient } from "../ports/image-client.ts";
-import { CONTAINER_PATHS, containerUser } from "../core/container/spec.ts";
-import { DockercaskError, UsageError } from "../core/errors.ts";
-import type { InstanceName, RunTarget } from "../core/instance/name.ts";
-import { classifyItem, openableUrl, DEFAULT_OPEN_MAX, INBOX_DIR, pickFreeName, RESERVED_NAME_PREFIX, tooLargeError } from "../core/files/open-items.ts";
-import type { SessionState } from "../core/instance/runtime.ts";
-import { generateCookie } from "../core/x11/xauth.ts";
 import { recipePolicy } from "./app-policy.ts";
 import { checkRunnable } from "./instances.ts";
 import { type RunOptions, type RunResult, type RunSessionDeps, runSession } from "./session/run.ts";
@@ -49,9 +57,22 @@ const INBOX_PATH = `${CONTAINER_PATHS.home}/${INBOX_DIR}`;
  * put into ~/Inbox before the app runs. `options.disposable` starts a new disposable instance
  * of the app `target` names.
  */
-export async function openInInstance(target: RunTarget, args: string[], deps: OpenDeps, options: RunOptions = {}): Promise<OpenResult> {
-  if (args.length === 0) throw new UsageError("name a file or a URL to open", `For example: dockercask open ${target.disposable ? `${target.app} --disposable` : target.name.full} ./report.pdf`);
-  const items = readItems(args, deps.readFile, options.openMaxBytes ?? options.configured?.openMaxBytes ?? DEFAULT_OPEN_MAX);
+export async function openInInstance(
+  target: RunTarget,
+  args: string[],
+  deps: OpenDeps,
+  options: RunOptions = {},
+): Promise<OpenResult> {
+  if (args.length === 0)
+    throw new UsageError(
+      "name a file or a URL to open",
+      `For example: dockercask open ${target.disposable ? `${target.app} --disposable` : target.name.full} ./report.pdf`,
+    );
+  const items = readItems(
+    args,
+    deps.readFile,
+    options.openMaxBytes ?? options.configured?.openMaxBytes ?? DEFAULT_OPEN_MAX,
+  );
   if (target.disposable) return startWith(target, items, () => false, deps, options);
   const { name } = target;
   const state = deps.runtime.readState(name.full);
@@ -76,7 +97,10 @@ function readItems(args: string[], readFile: OpenDeps["readFile"], maxBytes: num
 }
 
 /** Gives every file a name free in ~/Inbox (and among the others), and the app its arguments. */
-async function nameItems(items: Item[], isTaken: (name: string) => boolean | Promise<boolean>): Promise<{ files: InboxFile[]; appArgs: string[] }> {
+async function nameItems(
+  items: Item[],
+  isTaken: (name: string) => boolean | Promise<boolean>,
+): Promise<{ files: InboxFile[]; appArgs: string[] }> {
   const chosen = new Set<string>();
   const files: InboxFile[] = [];
   const appArgs: string[] = [];
@@ -93,21 +117,36 @@ async function nameItems(items: Item[], isTaken: (name: string) => boolean | Pro
   return { files, appArgs };
 }
 
-async function openInRunning(name: InstanceName, state: SessionState, items: Item[], deps: OpenDeps): Promise<OpenResult> {
+async function openInRunning(
+  name: InstanceName,
+  state: SessionState,
+  items: Item[],
+  deps: OpenDeps,
+): Promise<OpenResult> {
   if (!state.container) {
-    throw new DockercaskError(`${name.full} is still starting`, { code: "E_STARTING", hint: "Try again in a moment, once its window is open." });
+    throw new DockercaskError(`${name.full} is still starting`, {
+      code: "E_STARTING",
+      hint: "Try again in a moment, once its window is open.",
+    });
   }
   const id = state.container;
   const docker = await deps.docker();
   const existing = new Set(await docker.listDir(id, INBOX_PATH));
   const { files, appArgs } = await nameItems(items, (n) => existing.has(n));
-  if (files.length) await docker.putFiles(id, { home: CONTAINER_PATHS.home, name: INBOX_DIR }, files, containerUser(deps.session.host));
+  if (files.length)
+    await docker.putFiles(id, { home: CONTAINER_PATHS.home, name: INBOX_DIR }, files, containerUser(deps.session.host));
   const policy = recipePolicy(deps.session.catalog, name.app);
   await docker.execDetached(id, [...policy.command, ...appArgs]);
   return { instance: name.full, opened: appArgs };
 }
 
-async function startWith(target: RunTarget, items: Item[], isTaken: (name: string) => boolean, deps: OpenDeps, options: RunOptions): Promise<OpenResult> {
+async function startWith(
+  target: RunTarget,
+  items: Item[],
+  isTaken: (name: string) => boolean,
+  deps: OpenDeps,
+  options: RunOptions,
+): Promise<OpenResult> {
   const { files, appArgs } = await nameItems(items, isTaken);
   // The app waits for this marker, written after the files; its name is fresh, so nothing left
   // in a persistent home can let the app start early.
@@ -117,11 +156,20 @@ async function startWith(target: RunTarget, items: Item[], isTaken: (name: strin
         marker: `${INBOX_PATH}/${marker.name}`,
         deliver: async (id: string) => {
           const docker = await deps.docker();
-          await docker.putFiles(id, { home: CONTAINER_PATHS.home, name: INBOX_DIR }, [...files, marker], containerUser(deps.session.host));
+          await docker.putFiles(
+            id,
+            { home: CONTAINER_PATHS.home, name: INBOX_DIR },
+            [...files, marker],
+            containerUser(deps.session.host),
+          );
         },
       }
     : undefined;
-  const started = await startInstance(target, deps.session, { ...options, appArgs: [...appArgs, ...(options.appArgs ?? [])], inbox });
+  const started = await startInstance(target, deps.session, {
+    ...options,
+    appArgs: [...appArgs, ...(options.appArgs ?? [])],
+    inbox,
+  });
   return { ...started, opened: appArgs };
 }
 

@@ -1,7 +1,7 @@
-import type { ContainerClient } from "../ports/container-client.ts";
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
-import type { SessionState } from "../core/instance/runtime.ts";
 import { type LeftoverProcess, leftoversToEnd } from "../core/instance/leftovers.ts";
+import type { SessionState } from "../core/instance/runtime.ts";
+import type { ContainerClient } from "../ports/container-client.ts";
 
 export interface ReaperDeps {
   runtime: {
@@ -55,7 +55,9 @@ export async function reapHostSide(deps: ReaperDeps, reported: Set<string>): Pro
     if (state && deps.isAlive(state.pid, state.pidStart)) continue;
     // A container Docker will not remove now stays labelled with its dead supervisor: the next reap retries.
     if (state?.container && deps.containers) await deps.containers.removeContainer(state.container).catch(() => {});
-    if (state) for (const leftover of leftoversToEnd(state, deps.leftovers.kinds, { ...deps.leftovers, isAlive: deps.isAlive })) deps.leftovers.end(leftover.pid);
+    if (state)
+      for (const leftover of leftoversToEnd(state, deps.leftovers.kinds, { ...deps.leftovers, isAlive: deps.isAlive }))
+        deps.leftovers.end(leftover.pid);
     deps.runtime.removeDir(name);
     reaped.push(name);
   }
@@ -76,7 +78,8 @@ export async function reapContainerSide(deps: ReaperDeps, reported: Set<string>)
   const reaped: string[] = [];
   for (const container of await deps.containers.listContainers(CONTAINER_LABEL.instance).catch(() => [])) {
     const pid = Number(container.labels[CONTAINER_LABEL.supervisorPid]);
-    if (Number.isInteger(pid) && pid > 0 && deps.isAlive(pid, container.labels[CONTAINER_LABEL.supervisorStart])) continue;
+    if (Number.isInteger(pid) && pid > 0 && deps.isAlive(pid, container.labels[CONTAINER_LABEL.supervisorStart]))
+      continue;
     if (
       !(await deps.containers.removeContainer(container.id).then(
         () => true,

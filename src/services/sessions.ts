@@ -1,11 +1,11 @@
-import type { ContainerClient } from "../ports/container-client.ts";
-import type { EngineClient } from "../ports/engine-client.ts";
+import { BUILD_LABEL } from "../core/catalog/policy.ts";
+import type { ResourceLimits } from "../core/container/limits.ts";
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
 import { parseInstanceName } from "../core/instance/name.ts";
-import type { ResourceLimits } from "../core/container/limits.ts";
-import { BUILD_LABEL } from "../core/catalog/policy.ts";
 import type { SessionState } from "../core/instance/runtime.ts";
+import type { ContainerClient } from "../ports/container-client.ts";
+import type { EngineClient } from "../ports/engine-client.ts";
 
 export interface RunningInstance {
   instance: string;
@@ -30,7 +30,10 @@ export interface RunningInstance {
 }
 
 export interface SessionsDeps {
-  runtime: { list(): { name: string; state: SessionState | undefined }[]; readState(name: string): SessionState | undefined };
+  runtime: {
+    list(): { name: string; state: SessionState | undefined }[];
+    readState(name: string): SessionState | undefined;
+  };
   containers: ContainerClient & EngineClient;
   isAlive: (pid: number, start: string | undefined) => boolean;
   signal: (pid: number, signal: "SIGTERM") => void;
@@ -65,7 +68,11 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
 }
 
 /** A container's labels include its image's, so the build hash tells which recipe its image came from. */
-function isStale(instance: string, labels: Record<string, string> | undefined, expectedHash: SessionsDeps["expectedHash"]): boolean | undefined {
+function isStale(
+  instance: string,
+  labels: Record<string, string> | undefined,
+  expectedHash: SessionsDeps["expectedHash"],
+): boolean | undefined {
   const built = labels?.[BUILD_LABEL.hash];
   const expected = expectedHash?.(parseInstanceName(instance).app);
   if (built === undefined || expected === undefined) return undefined;
@@ -73,7 +80,10 @@ function isStale(instance: string, labels: Record<string, string> | undefined, e
 }
 
 /** The container of a running instance, for logs and shell. */
-export async function findRunningContainer(input: string, containers: ContainerClient): Promise<{ id: string; instance: string }> {
+export async function findRunningContainer(
+  input: string,
+  containers: ContainerClient,
+): Promise<{ id: string; instance: string }> {
   const name = parseInstanceName(input);
   const container = (await containers.listContainers(`${CONTAINER_LABEL.instance}=${name.full}`))[0];
   if (!container) throw new NotRunningError(name.full);
@@ -84,7 +94,11 @@ export async function findRunningContainer(input: string, containers: ContainerC
  * Stops each of `instances`: all at once, or one after another where the engine cannot take
  * containers exiting together (core/container/engine.ts, exitsMustNotOverlap).
  */
-export async function stopInstances(instances: string[], deps: SessionsDeps, options: { oneAtATime: boolean }): Promise<void> {
+export async function stopInstances(
+  instances: string[],
+  deps: SessionsDeps,
+  options: { oneAtATime: boolean },
+): Promise<void> {
   if (!options.oneAtATime) {
     await Promise.all(instances.map((instance) => stopInstance(instance, deps)));
     return;

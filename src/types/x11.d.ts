@@ -29,7 +29,10 @@ declare module "x11" {
     shm?: false | "off" | object;
   }
 
-  export function createClient(options: CreateClientOptions, onConnect?: (error: Error | undefined, display: XDisplay) => void): XClient;
+  export function createClient(
+    options: CreateClientOptions,
+    onConnect?: (error: Error | undefined, display: XDisplay) => void,
+  ): XClient;
 
   const x11: { createClient: typeof createClient };
   export default x11;

@@ -36,10 +36,18 @@ const addRepo = (args: string[]) =>
 
 describe("dockercask-add-repo's arguments", () => {
   test.each([
-    ["a newline in the repository line", withArg(3, "https://example.org/deb stable main\ndeb https://evil.example/ stable main"), REPO_ARG],
+    [
+      "a newline in the repository line",
+      withArg(3, "https://example.org/deb stable main\ndeb https://evil.example/ stable main"),
+      REPO_ARG,
+    ],
     ["a tab in the repository line", withArg(3, "https://example.org/deb\tstable main"), REPO_ARG],
     ["a carriage return in the repository line", withArg(3, "https://example.org/deb stable main\r"), REPO_ARG],
-    ["an escape in the key URL", withArg(1, "https://example.org/key.asc\u001b[2J"), "the KEY_URL argument (argument 2)"],
+    [
+      "an escape in the key URL",
+      withArg(1, "https://example.org/key.asc\u001b[2J"),
+      "the KEY_URL argument (argument 2)",
+    ],
     ["a newline in the fingerprint", withArg(2, `${FP}\n`), "the FINGERPRINT argument (argument 3)"],
     ["a DEL in the name", withArg(0, "ven\u007fdor"), "the NAME argument (argument 1)"],
   ])(
@@ -47,7 +55,9 @@ describe("dockercask-add-repo's arguments", () => {
     async (_, args, named) => {
       const r = await addRepo(args);
       expect(r.stdout).toContain("exit 1");
-      expect(r.stderr).toContain(`dockercask-add-repo: step "check the arguments" failed: ${named} holds a control character`);
+      expect(r.stderr).toContain(
+        `dockercask-add-repo: step "check the arguments" failed: ${named} holds a control character`,
+      );
       // The argument is named, not quoted: the refusal is one line.
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       // Only what the base image had: no source list and no keyring of the vendor's.

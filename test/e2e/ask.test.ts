@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { LINK_RATE } from "../../src/core/desktop-bus/rate-limit.ts";
-import { ARTIFACTS, sh, type Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
 import { installRecorderApp, pathWithout, recorded, xdgOpenInside } from "./bridge-helpers.ts";
+import { ARTIFACTS, type Sandbox, sh } from "./helpers.ts";
+import { containerId, createAppSandbox, type RunningSession, startRun, waitFor, waitUntilClean } from "./session.ts";
 
 const TARGET = "linkrec#ak-tgt";
 const ASKING = "attacker#ak-src";
@@ -23,13 +23,17 @@ let desktop: Record<string, string>;
 const sessions: RunningSession[] = [];
 
 beforeAll(async () => {
-  for (const tool of ["zenity", "tesseract", "import"]) if ((await sh(["which", tool])).code !== 0) throw new Error(`${tool} is missing: run scripts/testbed.sh`);
+  for (const tool of ["zenity", "tesseract", "import"])
+    if ((await sh(["which", tool])).code !== 0) throw new Error(`${tool} is missing: run scripts/testbed.sh`);
   box = await createAppSandbox("ask", ["attacker"]);
   installRecorderApp(box);
   const built = await box.run(["build", "linkrec"]);
   if (built.code !== 0) throw new Error(built.stderr);
   // The desktop of this suite: the instances' windows and the dialog, and nothing of anyone else's.
-  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"], { stdout: "pipe", stderr: "ignore" });
+  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const reader = (xvfb.stdout as ReadableStream<Uint8Array>).getReader();
   desktop = { DISPLAY: `:${new TextDecoder().decode((await reader.read()).value).trim()}` };
   reader.releaseLock();
@@ -56,7 +60,13 @@ interface Word {
 
 /** The ask dialog of `instance`, once zenity mapped it. */
 const dialogOf = (instance: string) =>
-  waitFor(`the ask dialog of ${instance}`, async () => (await sh(["xdotool", "search", "--onlyvisible", "--name", `^dockercask: a link from ${instance}$`], desktop)).stdout.split("\n").find(Boolean));
+  waitFor(`the ask dialog of ${instance}`, async () =>
+    (
+      await sh(["xdotool", "search", "--onlyvisible", "--name", `^dockercask: a link from ${instance}$`], desktop)
+    ).stdout
+      .split("\n")
+      .find(Boolean),
+  );
 const dialog = () => dialogOf(ASKING);
 
 /** What the dialog shows, read from a screenshot: its text and where each word sits (desktop pixels). */
@@ -75,14 +85,21 @@ async function readDialog(window: string, name: string): Promise<{ text: string;
     .slice(1)
     .map((line) => line.split("\t"))
     .filter((f) => f.length === 12 && f[11]!.trim())
-    .map((f) => ({ text: f[11]!.trim(), x: at("X") + (Number(f[6]) + Number(f[8]) / 2) / 3, y: at("Y") + (Number(f[7]) + Number(f[9]) / 2) / 3 }));
+    .map((f) => ({
+      text: f[11]!.trim(),
+      x: at("X") + (Number(f[6]) + Number(f[8]) / 2) / 3,
+      y: at("Y") + (Number(f[7]) + Number(f[9]) / 2) / 3,
+    }));
   return { text: words.map((w) => w.text).join(" "), words };
 }
 
 async function click(words: Word[], text: string): Promise<void> {
   const word = words.find((w) => w.text === text);
   if (!word) throw new Error(`the dialog shows no "${text}": ${words.map((w) => w.text).join(" ")}`);
-  expect((await sh(["xdotool", "mousemove", String(Math.round(word.x)), String(Math.round(word.y)), "click", "1"], desktop)).code).toBe(0);
+  expect(
+    (await sh(["xdotool", "mousemove", String(Math.round(word.x)), String(Math.round(word.y)), "click", "1"], desktop))
+      .code,
+  ).toBe(0);
 }
 
 /** The URL as the dialog shows it, broken over lines: its text without white space. */
@@ -106,7 +123,9 @@ describe("a link under ask", () => {
     const opened = await opening;
     expect(opened.stderr).toBe("");
     expect(opened.code).toBe(0);
-    expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+    expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(
+      true,
+    );
   }, 120_000);
 
   test("cancelled, it opens nothing", async () => {
@@ -145,15 +164,20 @@ describe("a link under ask", () => {
 
 describe("a hostile app under ask", () => {
   const titleOf = (instance: string) => `dockercask: a link from ${instance}`;
-  const dialogsOf = async (instance: string) => (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${titleOf(instance)}$`], desktop)).stdout.split("\n").filter(Boolean);
-  const dialogProcessesOf = async (instance: string) => (await sh(["pgrep", "-f", `zenity .*${titleOf(instance)}`])).stdout.split("\n").filter(Boolean);
+  const dialogsOf = async (instance: string) =>
+    (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${titleOf(instance)}$`], desktop)).stdout
+      .split("\n")
+      .filter(Boolean);
+  const dialogProcessesOf = async (instance: string) =>
+    (await sh(["pgrep", "-f", `zenity .*${titleOf(instance)}`])).stdout.split("\n").filter(Boolean);
 
   /** `count` links opened at once from inside, each xdg-open in the background; their exit codes land in /tmp/codes. */
   async function burst(instance: string, count: number, tag: string) {
     const script = `rm -f /tmp/codes; i=0; while [ $i -lt ${count} ]; do (xdg-open "https://example.org/${tag}/$i" 2>>/tmp/burst.err; echo $? >> /tmp/codes) & i=$((i+1)); done`;
     expect((await sh(["docker", "exec", await containerId(instance), "sh", "-c", script])).code).toBe(0);
   }
-  const exitCodes = async (instance: string) => (await sh(["docker", "exec", await containerId(instance), "cat", "/tmp/codes"])).stdout.split("\n").filter(Boolean);
+  const exitCodes = async (instance: string) =>
+    (await sh(["docker", "exec", await containerId(instance), "cat", "/tmp/codes"])).stdout.split("\n").filter(Boolean);
 
   test("a burst of links shows one dialog, not one per link; the rest are refused and said once; the open one still answers", async () => {
     const session = sessions.find((s) => s.instance === FLOODER)!;
@@ -161,8 +185,17 @@ describe("a hostile app under ask", () => {
     // Every link but the one being asked about is answered at once: refused.
     await waitFor("the refused links to return", async () => (await exitCodes(FLOODER)).length >= 11 || undefined);
     const window = await dialogOf(FLOODER).catch(async (error) => {
-      const inside = await sh(["docker", "exec", await containerId(FLOODER), "sh", "-c", "cat /tmp/codes /tmp/burst.err"]);
-      throw new Error(`${error}\nexit codes and errors inside:\n${inside.stdout}${inside.stderr}\nthe session said:\n${session.output()}`);
+      const inside = await sh([
+        "docker",
+        "exec",
+        await containerId(FLOODER),
+        "sh",
+        "-c",
+        "cat /tmp/codes /tmp/burst.err",
+      ]);
+      throw new Error(
+        `${error}\nexit codes and errors inside:\n${inside.stdout}${inside.stderr}\nthe session said:\n${session.output()}`,
+      );
     });
     expect(await dialogsOf(FLOODER)).toEqual([window]);
     expect((await exitCodes(FLOODER)).filter((c) => c !== "0")).toHaveLength(11);

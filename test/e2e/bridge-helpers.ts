@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCollected, sh, type Sandbox } from "./helpers.ts";
+import { runCollected, type Sandbox, sh } from "./helpers.ts";
 import { containerId } from "./session.ts";
 
 const DBUS_CALL = readFileSync(join(import.meta.dir, "fixtures/dbus-call.pl"), "utf8");
@@ -44,22 +44,46 @@ export function recorded(box: Sandbox, instance: string): string[] {
 
 /** Calls a method on the instance's own bus from inside its container, as the app's user. */
 export async function dbusCall(instance: string, args: string[]) {
-  return runCollected(["docker", "exec", "-i", await containerId(instance), "perl", "-", ...args], { stdin: DBUS_CALL });
+  return runCollected(["docker", "exec", "-i", await containerId(instance), "perl", "-", ...args], {
+    stdin: DBUS_CALL,
+  });
 }
 
-export const NOTIFY = ["org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications"] as const;
-export const PORTAL = ["org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI"] as const;
+export const NOTIFY = [
+  "org.freedesktop.Notifications",
+  "/org/freedesktop/Notifications",
+  "org.freedesktop.Notifications",
+] as const;
+export const PORTAL = [
+  "org.freedesktop.portal.Desktop",
+  "/org/freedesktop/portal/desktop",
+  "org.freedesktop.portal.OpenURI",
+] as const;
 
 /** notify-send's call: app name, replaces id, icon, summary, body, actions, hints, timeout. */
 export function notifyArgs(summary: string, body = "body"): string[] {
-  return [...NOTIFY, "Notify", "s:app", "u:0", "s:/usr/share/icons/evil.png", `s:${summary}`, `s:${body}`, "as:", "a{sv}:", "i:-1"];
+  return [
+    ...NOTIFY,
+    "Notify",
+    "s:app",
+    "u:0",
+    "s:/usr/share/icons/evil.png",
+    `s:${summary}`,
+    `s:${body}`,
+    "as:",
+    "a{sv}:",
+    "i:-1",
+  ];
 }
 
 /** A shell loop inside the container: `count` calls back to back, their exit codes on stdout. `@i@` in an argument is the call's number. */
 export async function floodInside(instance: string, count: number, args: string[]) {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`).replace(/@i@/g, `'"$i"'`)}'`).join(" ");
   const script = `cat > /tmp/dbus-call.pl; i=0; while [ $i -lt ${count} ]; do perl /tmp/dbus-call.pl ${quoted} >/dev/null 2>>/tmp/flood.err; echo $?; i=$((i+1)); done; cat /tmp/flood.err >&2`;
-  const { code, stdout, stderr } = await runCollected(["docker", "exec", "-i", await containerId(instance), "sh", "-c", script], { stdin: DBUS_CALL });
+  const { code, stdout, stderr } = await runCollected(
+    ["docker", "exec", "-i", await containerId(instance), "sh", "-c", script],
+    { stdin: DBUS_CALL },
+  );
   return { code, codes: stdout.split("\n").filter(Boolean).map(Number), stderr };
 }
 

@@ -10,9 +10,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ARTIFACTS, dockerInspect, sh, type Sandbox } from "./helpers.ts";
 import { captureSettled, hostRect, MAIN_WINDOWS, VENDOR_APPS, waitForMainWindow } from "../../scripts/screenshots.ts";
-import { containerId, createAppSandbox, execIn, HOST_DISPLAY, startRun, visibleWindows, waitFor, waitUntilClean, xephyrWindow, type RunningSession } from "./session.ts";
+import { ARTIFACTS, dockerInspect, type Sandbox, sh } from "./helpers.ts";
+import {
+  containerId,
+  createAppSandbox,
+  execIn,
+  HOST_DISPLAY,
+  type RunningSession,
+  startRun,
+  visibleWindows,
+  waitFor,
+  waitUntilClean,
+  xephyrWindow,
+} from "./session.ts";
 
 const WINDOWS = MAIN_WINDOWS;
 const APPS = Object.keys(WINDOWS);
@@ -76,7 +87,22 @@ describe.each(APPS)("%s", (app) => {
   });
 
   test("its image has no setuid or setgid file", async () => {
-    const r = await sh(["docker", "run", "--rm", "--network", "none", "--entrypoint", "find", `dockercask/${app}`, "/", "-xdev", "-perm", "/6000", "-type", "f"]);
+    const r = await sh([
+      "docker",
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--entrypoint",
+      "find",
+      `dockercask/${app}`,
+      "/",
+      "-xdev",
+      "-perm",
+      "/6000",
+      "-type",
+      "f",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe("");
   });
@@ -140,26 +166,46 @@ describe("the keylogger demo", () => {
       // The "Keylog" button spans the top of the window.
       await xdotool("windowraise", xephyr);
       await xdotool("mousemove", String(rect.x + rect.width / 2), String(rect.y + 30), "click", "1");
-      await waitFor("the keylogger to start logging", async () => (await logsOf(instance)).includes("keylogger: logging raw key presses") || undefined, 30_000);
+      await waitFor(
+        "the keylogger to start logging",
+        async () => (await logsOf(instance)).includes("keylogger: logging raw key presses") || undefined,
+        30_000,
+      );
 
       // Typed with the pointer over its window: it gets the keys.
       await pointInside();
       await xdotool("type", "--delay", "40", "inside");
       const expectedInside = ["i", "n", "s", "i", "d", "e"].map((k) => `key: ${k}`);
-      await waitFor("the keys typed inside to be logged", async () => (keysIn(await logsOf(instance)).join(",") === expectedInside.join(",") ? true : undefined), 30_000);
+      await waitFor(
+        "the keys typed inside to be logged",
+        async () => (keysIn(await logsOf(instance)).join(",") === expectedInside.join(",") ? true : undefined),
+        30_000,
+      );
 
       // Typed over the desktop outside its window: nothing. The control hears them.
       const controlBefore = rawPresses(controlText);
-      await xdotool("mousemove", String(Math.min(rect.x + rect.width + 100, 1270)), String(Math.min(rect.y + rect.height + 100, 790)));
+      await xdotool(
+        "mousemove",
+        String(Math.min(rect.x + rect.width + 100, 1270)),
+        String(Math.min(rect.y + rect.height + 100, 790)),
+      );
       await xdotool("type", "--delay", "40", "qwzxv");
-      await waitFor("the control listener to hear the keys typed outside", () => (rawPresses(controlText) >= controlBefore + 5 ? true : undefined), 30_000);
+      await waitFor(
+        "the control listener to hear the keys typed outside",
+        () => (rawPresses(controlText) >= controlBefore + 5 ? true : undefined),
+        30_000,
+      );
       // A marker typed inside afterwards: once it is logged, anything typed before it would be too.
       await waitFor(
         "the marker key",
         async () => {
           await pointInside();
           await xdotool("key", "m");
-          return waitFor("the marker in the log", async () => (keysIn(await logsOf(instance)).includes("key: m") ? true : undefined), 5_000).catch(() => undefined);
+          return waitFor(
+            "the marker in the log",
+            async () => (keysIn(await logsOf(instance)).includes("key: m") ? true : undefined),
+            5_000,
+          ).catch(() => undefined);
         },
         60_000,
       );
@@ -184,7 +230,13 @@ function rawPresses(xinputOutput: string): number {
 }
 
 /** The title of the app's main window, once `matches` accepts it. */
-async function waitForTitle(session: RunningSession, app: string, matches: (title: string) => boolean, what: string, timeoutMs = 90_000): Promise<string> {
+async function waitForTitle(
+  session: RunningSession,
+  app: string,
+  matches: (title: string) => boolean,
+  what: string,
+  timeoutMs = 90_000,
+): Promise<string> {
   return waitFor(
     what,
     async () => {
@@ -229,7 +281,11 @@ describe("Firefox's profile", () => {
     const first = await startRun(box, "firefox#keep", ["--size", `${SIZE.width}x${SIZE.height}`]);
     try {
       await waitForTitle(first, "firefox", showsMarker, "run 1 to open the home page set in user.js");
-      await waitFor("Firefox to write the preference into prefs.js", () => prefsOf("firefox#keep")?.includes("file:///home/app/marker.html") || undefined, 60_000);
+      await waitFor(
+        "Firefox to write the preference into prefs.js",
+        () => prefsOf("firefox#keep")?.includes("file:///home/app/marker.html") || undefined,
+        60_000,
+      );
     } finally {
       await stop(first);
     }
@@ -246,9 +302,19 @@ describe("Firefox's profile", () => {
     // Another instance has a profile of its own, without it. It also opens the URL given after
     // `--`: the command label's arguments and the app arguments are joined.
     await writeIntoHome("firefox#other", { "other.html": "<title>dockercask-url-argument</title>\n" });
-    const other = await startRun(box, "firefox#other", ["--size", `${SIZE.width}x${SIZE.height}`, "--", "file:///home/app/other.html"]);
+    const other = await startRun(box, "firefox#other", [
+      "--size",
+      `${SIZE.width}x${SIZE.height}`,
+      "--",
+      "file:///home/app/other.html",
+    ]);
     try {
-      const title = await waitForTitle(other, "firefox", (t) => t.includes("dockercask-url-argument"), "the other instance to open the URL it was given");
+      const title = await waitForTitle(
+        other,
+        "firefox",
+        (t) => t.includes("dockercask-url-argument"),
+        "the other instance to open the URL it was given",
+      );
       expect(title).not.toContain(MARKER_TITLE);
       const prefs = await waitFor("the other instance's prefs.js", () => prefsOf("firefox#other"), 60_000);
       expect(prefs).not.toContain("marker.html");
@@ -285,7 +351,13 @@ describe("browser sandboxes", () => {
    * then selected and copied there, and read from that display's clipboard. The instances run
    * with `--clipboard off`, so nothing of it reaches the desktop's clipboard.
    */
-  async function reportText(session: RunningSession, app: string, url: string, title: RegExp, heading: string): Promise<string> {
+  async function reportText(
+    session: RunningSession,
+    app: string,
+    url: string,
+    title: RegExp,
+    heading: string,
+  ): Promise<string> {
     const inside = (...args: string[]) => sh(["xdotool", ...args], session.xenv);
     // Typed again until the page shows: keys sent while the window is still starting are lost.
     await waitFor(
@@ -319,10 +391,18 @@ describe("browser sandboxes", () => {
     mkdirSync(dir, { recursive: true });
     const parent: Record<string, string> = (await dockerInspect("image", `dockercask/${app}`))?.Config?.Labels ?? {};
     const restated = Object.entries(parent)
-      .filter(([k]) => k.startsWith("io.dockercask.") && !k.startsWith("io.dockercask.build.") && !["io.dockercask.command", "io.dockercask.seccomp", "io.dockercask.description"].includes(k))
+      .filter(
+        ([k]) =>
+          k.startsWith("io.dockercask.") &&
+          !k.startsWith("io.dockercask.build.") &&
+          !["io.dockercask.command", "io.dockercask.seccomp", "io.dockercask.description"].includes(k),
+      )
       .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
       .join("");
-    writeFileSync(join(dir, "Dockerfile"), `FROM dockercask/${app}\nLABEL io.dockercask.command="${command}" io.dockercask.seccomp="default"${restated}\n`);
+    writeFileSync(
+      join(dir, "Dockerfile"),
+      `FROM dockercask/${app}\nLABEL io.dockercask.command="${command}" io.dockercask.seccomp="default"${restated}\n`,
+    );
     expect((await box.run(["build", name])).code).toBe(0);
     return name;
   }
@@ -334,10 +414,23 @@ describe("browser sandboxes", () => {
       await waitForMainWindow(session, "chromium");
       // Chromium's own report.
       const report = await reportText(session, "chromium", "chrome://sandbox", /^Sandbox Status/, "Sandbox Status");
-      for (const line of ["Layer 1 Sandbox\tNamespace", "PID namespaces\tYes", "Network namespaces\tYes", "Seccomp-BPF sandbox\tYes", "You are adequately sandboxed."]) {
+      for (const line of [
+        "Layer 1 Sandbox\tNamespace",
+        "PID namespaces\tYes",
+        "Network namespaces\tYes",
+        "Seccomp-BPF sandbox\tYes",
+        "You are adequately sandboxed.",
+      ]) {
         expect(report).toContain(line);
       }
-      await sh(["import", "-window", "root", "-display", HOST_DISPLAY, join(ARTIFACTS, "catalog-chromium-sandbox.png")]);
+      await sh([
+        "import",
+        "-window",
+        "root",
+        "-display",
+        HOST_DISPLAY,
+        join(ARTIFACTS, "catalog-chromium-sandbox.png"),
+      ]);
 
       // And what the kernel says about its processes. A renderer that is just starting has not
       // installed its filter yet, so the list is read again until every renderer has.
@@ -348,7 +441,9 @@ describe("browser sandboxes", () => {
           const list = await processes(instance);
           const browser = list.find(isBrowser);
           const renderers = list.filter((p) => p.cmd.includes("--type=renderer"));
-          return browser && renderers.length > 0 && renderers.every((r) => r.filters > browser.filters) ? list : undefined;
+          return browser && renderers.length > 0 && renderers.every((r) => r.filters > browser.filters)
+            ? list
+            : undefined;
         },
         30_000,
       );
@@ -367,7 +462,9 @@ describe("browser sandboxes", () => {
       expect((await execIn(instance, ["unshare", "--user", "true"])).code).toBe(0);
       expect((await execIn(instance, ["unshare", "--user", "--mount", "true"])).code).not.toBe(0);
       expect((await execIn(instance, ["unshare", "--user", "--cgroup", "true"])).code).not.toBe(0);
-      expect((await execIn(instance, ["unshare", "--user", "--map-root-user", "sh", "-c", "mount -t tmpfs none /tmp"])).code).not.toBe(0);
+      expect(
+        (await execIn(instance, ["unshare", "--user", "--map-root-user", "sh", "-c", "mount -t tmpfs none /tmp"])).code,
+      ).not.toBe(0);
     } finally {
       await stop(session);
     }
@@ -389,20 +486,34 @@ describe("browser sandboxes", () => {
     try {
       await waitForMainWindow(session, "firefox");
       // Firefox's own report.
-      const report = await reportText(session, "firefox", "about:support", /^Troubleshooting Information/, "Effective Content Process Sandbox Level");
-      for (const line of ["Seccomp-BPF (System Call Filtering)\ttrue", "User Namespaces\ttrue", "Content Process Sandboxing\ttrue"]) expect(report).toContain(line);
+      const report = await reportText(
+        session,
+        "firefox",
+        "about:support",
+        /^Troubleshooting Information/,
+        "Effective Content Process Sandbox Level",
+      );
+      for (const line of [
+        "Seccomp-BPF (System Call Filtering)\ttrue",
+        "User Namespaces\ttrue",
+        "Content Process Sandboxing\ttrue",
+      ])
+        expect(report).toContain(line);
 
       // The fork server that launches them stays with the parent; every process it launches does
       // not. One just starting has not installed its filter yet: the list is read again until all have.
       const isParent = (p: Process) => p.cmd.startsWith("firefox-esr");
-      const sandboxedIn = (list: Process[]) => list.filter((p) => p.cmd.includes("-contentproc") && !p.cmd.trim().endsWith("forkserver"));
+      const sandboxedIn = (list: Process[]) =>
+        list.filter((p) => p.cmd.includes("-contentproc") && !p.cmd.trim().endsWith("forkserver"));
       const procs = await waitFor(
         "every content process to be sandboxed",
         async () => {
           const list = await processes(instance);
           const parent = list.find(isParent);
           const sandboxed = sandboxedIn(list);
-          return parent && sandboxed.length > 0 && sandboxed.every((p) => p.filters > parent.filters) ? list : undefined;
+          return parent && sandboxed.length > 0 && sandboxed.every((p) => p.filters > parent.filters)
+            ? list
+            : undefined;
         },
         30_000,
       );
@@ -424,7 +535,13 @@ describe("browser sandboxes", () => {
     const session = await startRun(box, `${app}#ctl`, ["--size", `${SIZE.width}x${SIZE.height}`, "--clipboard", "off"]);
     try {
       await waitForMainWindow(session, "firefox");
-      const report = await reportText(session, "firefox", "about:support", /^Troubleshooting Information/, "Effective Content Process Sandbox Level");
+      const report = await reportText(
+        session,
+        "firefox",
+        "about:support",
+        /^Troubleshooting Information/,
+        "Effective Content Process Sandbox Level",
+      );
       expect(report).toContain("User Namespaces\tfalse");
       expect(await logsOf(`${app}#ctl`)).toMatch(/Sandbox: CanCreateUserNamespace\(\) clone\(\) failure: EPERM/);
     } finally {

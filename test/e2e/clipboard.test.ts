@@ -7,13 +7,16 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClipboardSide } from "../../src/adapters/clipboard.ts";
 import { expectNoStackTrace, type Sandbox } from "./helpers.ts";
-import { cookieOf, createAppSandbox, HOST_DISPLAY, startRun, waitFor, type RunningSession } from "./session.ts";
+import { cookieOf, createAppSandbox, HOST_DISPLAY, type RunningSession, startRun, waitFor } from "./session.ts";
 import { copyText, pasteText } from "./xclip.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
   box = await createAppSandbox("clipboard");
-  writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), '[instances."attacker#capped"]\nclipboard-max = "64k"\n');
+  writeFileSync(
+    join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
+    '[instances."attacker#capped"]\nclipboard-max = "64k"\n',
+  );
 });
 afterAll(async () => {
   await box.run(["stop", "--all"]);
@@ -40,7 +43,11 @@ describe("carrying", () => {
   let c: RunningSession;
   beforeAll(async () => {
     // --verbose: each bridge says what it carried, which a failed `arrives` prints.
-    [a, b, c] = await Promise.all([startRun(box, "attacker#ca", ["--verbose"]), startRun(box, "attacker#cb", ["--verbose"]), startRun(box, "attacker#cc", ["--verbose"])]);
+    [a, b, c] = await Promise.all([
+      startRun(box, "attacker#ca", ["--verbose"]),
+      startRun(box, "attacker#cb", ["--verbose"]),
+      startRun(box, "attacker#cc", ["--verbose"]),
+    ]);
     carriers.push(a, b, c);
   });
   afterAll(async () => {
@@ -78,10 +85,18 @@ describe("carrying", () => {
     // Count owner changes on every display for three seconds: a loop would show up here.
     const endpoints = [
       { display: HOST_DISPLAY, env: { ...process.env, ...hostEnv } },
-      ...(await Promise.all([a, b, c].map(async (s) => ({ display: s.xenv.DISPLAY!, env: { ...process.env, ...s.xenv }, cookieHex: await cookieOf(s) })))),
+      ...(await Promise.all(
+        [a, b, c].map(async (s) => ({
+          display: s.xenv.DISPLAY!,
+          env: { ...process.env, ...s.xenv },
+          cookieHex: await cookieOf(s),
+        })),
+      )),
     ];
     const changes = endpoints.map(() => 0);
-    const closers = await Promise.all(endpoints.map((e, i) => createClipboardSide(e).watch(["CLIPBOARD"], () => changes[i]!++)));
+    const closers = await Promise.all(
+      endpoints.map((e, i) => createClipboardSide(e).watch(["CLIPBOARD"], () => changes[i]!++)),
+    );
     try {
       await Bun.sleep(3000);
       expect(changes).toEqual([0, 0, 0, 0]);
@@ -137,7 +152,11 @@ describe("policies", () => {
     const s = await startRun(box, "attacker#capped");
     try {
       await copy(hostEnv, "y".repeat(100_000));
-      await waitFor("the refusal in the log", () => /clipboard: not carrying more than 65536 bytes from the host/.test(s.output()), 20_000);
+      await waitFor(
+        "the refusal in the log",
+        () => /clipboard: not carrying more than 65536 bytes from the host/.test(s.output()),
+        20_000,
+      );
       expect(await paste(s.xenv)).not.toBe("y".repeat(100_000));
       await copy(hostEnv, "small enough");
       await arrives(s.xenv, "small enough", "the small text");

@@ -4,7 +4,7 @@
  * or a Wayland compositor. Each is started by the suite's beforeAll and stopped by pid in its
  * afterAll, so no display outlives the file that made it.
  */
-import { sh, type CliResult } from "./helpers.ts";
+import { type CliResult, sh } from "./helpers.ts";
 import { waitFor } from "./session.ts";
 
 export interface PrivateDisplay {
@@ -41,8 +41,26 @@ async function readDisplayNumber(proc: Proc, what: string): Promise<string> {
  * An Xvfb of the given size on a display it picks itself (-displayfd: no clash with other
  * suites' servers), -noreset as a desktop's server is, optionally with openbox on it.
  */
-export async function startPrivateDisplay(options: { screen: string; windowManager?: "openbox"; xvfbArgs?: string[] }): Promise<PrivateDisplay> {
-  const xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-screen", "0", `${options.screen}x24`, "-nolisten", "tcp", "-noreset", ...(options.xvfbArgs ?? [])], { stdout: "pipe", stderr: "ignore" });
+export async function startPrivateDisplay(options: {
+  screen: string;
+  windowManager?: "openbox";
+  xvfbArgs?: string[];
+}): Promise<PrivateDisplay> {
+  const xvfb = Bun.spawn(
+    [
+      "Xvfb",
+      "-displayfd",
+      "1",
+      "-screen",
+      "0",
+      `${options.screen}x24`,
+      "-nolisten",
+      "tcp",
+      "-noreset",
+      ...(options.xvfbArgs ?? []),
+    ],
+    { stdout: "pipe", stderr: "ignore" },
+  );
   const display = `:${await readDisplayNumber(xvfb, "Xvfb")}`;
   const env = { DISPLAY: display };
   let wm: Proc | undefined;
@@ -53,8 +71,14 @@ export async function startPrivateDisplay(options: { screen: string; windowManag
   try {
     if (options.windowManager === "openbox") {
       // No user config: Debian's /etc/xdg/openbox/rc.xml, as a fresh account has.
-      wm = Bun.spawn(["openbox", "--sm-disable"], { env: { ...process.env, ...env }, stdout: "ignore", stderr: "ignore" });
-      await waitFor("openbox to manage the display", async () => /^Name: Openbox$/m.test((await sh(["wmctrl", "-m"], env)).stdout));
+      wm = Bun.spawn(["openbox", "--sm-disable"], {
+        env: { ...process.env, ...env },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      await waitFor("openbox to manage the display", async () =>
+        /^Name: Openbox$/m.test((await sh(["wmctrl", "-m"], env)).stdout),
+      );
     }
   } catch (error) {
     await stop();
@@ -72,11 +96,17 @@ export async function xprop(env: Record<string, string>, window: string | "root"
 /** The window id (decimal, as xdotool prints it) whose exact title is `title`, once it exists. */
 export async function windowByTitle(env: Record<string, string>, title: string): Promise<string> {
   const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
-  return waitFor(`a window titled ${title} on ${env.DISPLAY}`, async () => (await sh(["xdotool", "search", "--name", pattern], env)).stdout.split("\n").filter(Boolean)[0]);
+  return waitFor(
+    `a window titled ${title} on ${env.DISPLAY}`,
+    async () => (await sh(["xdotool", "search", "--name", pattern], env)).stdout.split("\n").filter(Boolean)[0],
+  );
 }
 
 /** A window's size as xwininfo reports it. */
-export async function windowSize(env: Record<string, string>, window: string): Promise<{ width: number; height: number }> {
+export async function windowSize(
+  env: Record<string, string>,
+  window: string,
+): Promise<{ width: number; height: number }> {
   const out = (await sh(["xwininfo", "-id", window], env)).stdout;
   return { width: Number(/Width: (\d+)/.exec(out)?.[1]), height: Number(/Height: (\d+)/.exec(out)?.[1]) };
 }
@@ -116,9 +146,22 @@ export async function startSway(): Promise<WaylandSession> {
   const config = join(runtimeDir, "sway.config");
   const envFile = join(runtimeDir, "session.env");
   writeFileSync(config, `xwayland enable\nexec env > ${envFile}\n`, { mode: 0o644 });
-  const base = ["setpriv", `--reuid=${uid}`, `--regid=${gid}`, "--init-groups", "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", `HOME=${runtimeDir}`, `XDG_RUNTIME_DIR=${runtimeDir}`];
+  const base = [
+    "setpriv",
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    "--init-groups",
+    "env",
+    "-i",
+    "PATH=/usr/local/bin:/usr/bin:/bin",
+    `HOME=${runtimeDir}`,
+    `XDG_RUNTIME_DIR=${runtimeDir}`,
+  ];
   // setpriv and env exec: the pid is sway's own.
-  const sway = Bun.spawn([...base, "WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1", "WLR_RENDERER=pixman", "sway", "-c", config], { stdout: "ignore", stderr: "pipe" });
+  const sway = Bun.spawn(
+    [...base, "WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1", "WLR_RENDERER=pixman", "sway", "-c", config],
+    { stdout: "ignore", stderr: "pipe" },
+  );
   let stderr = "";
   void new Response(sway.stderr as ReadableStream<Uint8Array>).text().then((t) => (stderr = t));
   const stop = async () => {
@@ -138,7 +181,12 @@ export async function startSway(): Promise<WaylandSession> {
         return undefined;
       }
     });
-    const userCommand = (command: string[]) => [...base, `WAYLAND_DISPLAY=${vars.waylandDisplay}`, `DISPLAY=${vars.display}`, ...command];
+    const userCommand = (command: string[]) => [
+      ...base,
+      `WAYLAND_DISPLAY=${vars.waylandDisplay}`,
+      `DISPLAY=${vars.display}`,
+      ...command,
+    ];
     return {
       ...vars,
       runtimeDir,

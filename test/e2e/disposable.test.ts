@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { BIN, expectNoStackTrace, listFilesBelow, sh, type Sandbox } from "./helpers.ts";
+import { BIN, expectNoStackTrace, listFilesBelow, type Sandbox, sh } from "./helpers.ts";
 import { createAppSandbox, leftovers, startRun, waitFor, waitUntilClean } from "./session.ts";
 
 let box: Sandbox;
@@ -23,7 +23,12 @@ interface Disposable {
 
 /** Starts `run <app> --disposable [-- args]`; resolves with the name it got once its container runs. */
 async function startDisposable(app: string, appArgs: string[] = []): Promise<Disposable> {
-  const proc = Bun.spawn([BIN, "run", app, "--disposable", ...(appArgs.length ? ["--", ...appArgs] : [])], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([BIN, "run", app, "--disposable", ...(appArgs.length ? ["--", ...appArgs] : [])], {
+    env: box.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   let text = "";
   for (const stream of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
     void (async () => {
@@ -47,7 +52,8 @@ async function startDisposable(app: string, appArgs: string[] = []): Promise<Dis
   return { instance, proc, exited, output: () => text };
 }
 
-const container = async (instance: string) => (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+const container = async (instance: string) =>
+  (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
 const volumesOf = async (id: string) =>
   JSON.parse((await sh(["docker", "inspect", "--format", "{{json .Mounts}}", id])).stdout)
     .filter((m: { Type: string }) => m.Type === "volume")
@@ -64,7 +70,14 @@ describe("a disposable instance", () => {
     const volumes = await volumesOf(id);
     try {
       // It writes to its home, which is a tmpfs of the tmp-size (the default, 512 MiB here).
-      const write = await sh(["docker", "exec", id, "sh", "-c", 'echo written > "$HOME/note" && cat "$HOME/note" && grep " /home/app " /proc/mounts']);
+      const write = await sh([
+        "docker",
+        "exec",
+        id,
+        "sh",
+        "-c",
+        'echo written > "$HOME/note" && cat "$HOME/note" && grep " /home/app " /proc/mounts',
+      ]);
       expect(write.stdout).toContain("written");
       expect(write.stdout).toMatch(/^tmpfs \/home\/app tmpfs rw,nosuid,nodev.*size=\d+k.*mode=700/m);
       // Its home is nowhere on the host's data folder: nothing is registered.
@@ -72,7 +85,9 @@ describe("a disposable instance", () => {
       expect((await box.run(["list", "--json"])).stdout).not.toContain("tmp-");
 
       const ps = await box.run(["ps", "--json"]);
-      expect(JSON.parse(ps.stdout)).toContainEqual(expect.objectContaining({ instance: session.instance, disposable: true }));
+      expect(JSON.parse(ps.stdout)).toContainEqual(
+        expect.objectContaining({ instance: session.instance, disposable: true }),
+      );
       expect((await box.run(["ps"])).stdout).toContain(session.instance);
       expect(volumes.length).toBe(1);
       expect(await volumeExists(volumes[0]!)).toBe(true);
@@ -101,12 +116,15 @@ describe("a disposable instance", () => {
   });
 
   test("an app that writes to its home and ends: the session ends and nothing is left", async () => {
-    const proc = Bun.spawn([BIN, "run", "xterm", "--disposable", "--", "-e", "sh", "-c", 'echo bye > "$HOME/last" && test -s "$HOME/last"'], {
-      env: box.env,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const proc = Bun.spawn(
+      [BIN, "run", "xterm", "--disposable", "--", "-e", "sh", "-c", 'echo bye > "$HOME/last" && test -s "$HOME/last"'],
+      {
+        env: box.env,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(stderr).toMatch(/xterm#tmp-\d+ ended: the app exited/);
     expect(code).toBe(0);

@@ -7,7 +7,18 @@
  * decides); the .deb is built every time, since xz is most of its cost and it must match.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
@@ -15,7 +26,7 @@ import { parseSrcinfo } from "../../scripts/lib/aur.ts";
 import { binaryName, debName, parseChecksums, RELEASE_TARGETS, shareTarballName } from "../../scripts/lib/release.ts";
 import { bashCompletionBody } from "../support/bash-completion.ts";
 import { entryValue as key, parseExec } from "../support/desktop-exec.ts";
-import { BIN, createSandbox, ROOT, sh, type Sandbox } from "./helpers.ts";
+import { BIN, createSandbox, ROOT, type Sandbox, sh } from "./helpers.ts";
 import { HOST_DISPLAY, waitUntilClean, xephyrWindow } from "./session.ts";
 
 const RELEASE = join(ROOT, "dist/release");
@@ -32,7 +43,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function must(command: string[], env: Record<string, string> = {}) {
   const result = await sh(command, env);
-  if (result.code !== 0) throw new Error(`${command.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`${command.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
@@ -55,7 +67,9 @@ describe("the release build", () => {
   beforeAll(async () => {
     const started = Date.now();
     const result = await must([BUN, join(ROOT, "scripts/build.ts"), "--release"]);
-    console.error(`release build: ${((Date.now() - started) / 1000).toFixed(1)} s (${result.stderr.includes("up to date") ? "reused" : "built"})`);
+    console.error(
+      `release build: ${((Date.now() - started) / 1000).toFixed(1)} s (${result.stderr.includes("up to date") ? "reused" : "built"})`,
+    );
     sums = parseChecksums(readFileSync(join(RELEASE, "SHA256SUMS"), "utf8"));
   }, BUILD_TIMEOUT);
 
@@ -85,12 +99,22 @@ describe("the release build", () => {
   test.each(["linux-x64", "linux-x64-baseline"])("%s --version names the version and this commit", async (suffix) => {
     const head = (await must(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])).stdout.trim();
     const result = await must([join(RELEASE, `dockercask-${VERSION}-${suffix}`), "--version"]);
-    expect(result.stdout).toMatch(new RegExp(`^dockercask ${VERSION.replace(/\./g, "\\.")} \\(${head}(-dirty)?\\)\\n$`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^dockercask ${VERSION.replace(/\./g, "\\.")} \\(${head}(-dirty)?\\)\\n$`),
+    );
   });
 
   test("the share tarball holds the man page, completions, icons and license", async () => {
     const list = (await must(["tar", "-tzf", join(RELEASE, shareTarballName(VERSION))])).stdout.split("\n");
-    for (const path of ["man/dockercask.1", "completions/dockercask.bash", "completions/_dockercask", "completions/dockercask.fish", "icons/dockercask.svg", "icons/dockercask-xeyes.svg", "LICENSE"]) {
+    for (const path of [
+      "man/dockercask.1",
+      "completions/dockercask.bash",
+      "completions/_dockercask",
+      "completions/dockercask.fish",
+      "icons/dockercask.svg",
+      "icons/dockercask-xeyes.svg",
+      "LICENSE",
+    ]) {
       expect(list).toContain(`dockercask-${VERSION}/${path}`);
     }
   });
@@ -116,10 +140,19 @@ describe("the release build", () => {
       const srcdir = join(scratch, "aur-src");
       const pkgdir = join(scratch, "aur-pkg");
       mkdirSync(srcdir, { recursive: true });
-      for (const file of [`dockercask-${VERSION}-linux-x64-baseline`, shareTarballName(VERSION)]) copyFileSync(join(RELEASE, file), join(srcdir, file));
+      for (const file of [`dockercask-${VERSION}-linux-x64-baseline`, shareTarballName(VERSION)])
+        copyFileSync(join(RELEASE, file), join(srcdir, file));
       await must(["tar", "-xzf", join(srcdir, shareTarballName(VERSION)), "-C", srcdir]);
-      await must(["bash", "--norc", "-c", `set -e; source ${join(aurDir, "PKGBUILD")}; CARCH=x86_64; srcdir=${srcdir}; pkgdir=${pkgdir}; package`]);
-      const installed = (await must(["find", pkgdir, "-type", "f", "-printf", "%P %m\\n"])).stdout.trim().split("\n").sort();
+      await must([
+        "bash",
+        "--norc",
+        "-c",
+        `set -e; source ${join(aurDir, "PKGBUILD")}; CARCH=x86_64; srcdir=${srcdir}; pkgdir=${pkgdir}; package`,
+      ]);
+      const installed = (await must(["find", pkgdir, "-type", "f", "-printf", "%P %m\\n"])).stdout
+        .trim()
+        .split("\n")
+        .sort();
       expect(installed).toEqual([
         "usr/bin/dockercask 755",
         "usr/share/bash-completion/completions/dockercask 644",
@@ -130,7 +163,9 @@ describe("the release build", () => {
         "usr/share/man/man1/dockercask.1 644",
         "usr/share/zsh/site-functions/_dockercask 644",
       ]);
-      expect((await must([join(pkgdir, "usr/bin/dockercask"), "--version"])).stdout).toStartWith(`dockercask ${VERSION} (`);
+      expect((await must([join(pkgdir, "usr/bin/dockercask"), "--version"])).stdout).toStartWith(
+        `dockercask ${VERSION} (`,
+      );
     });
   });
 
@@ -166,38 +201,43 @@ describe("the release build", () => {
       expect(result.code).toBe(0);
     });
 
-    test.skipIf(!isRoot)("installs with dpkg -i, works from /usr/bin, and purges without a trace (needs root)", async () => {
-      if (await isInstalled()) {
-        // Left by an interrupted earlier run of this test: it is our own package.
-        await must(["dpkg", "--purge", "dockercask"]);
-      }
-      const box = createSandbox("deb");
-      try {
-        await must(["dpkg", "-i", deb], { DEBIAN_FRONTEND: "noninteractive" });
-        const files = (await must(["dpkg", "-L", "dockercask"])).stdout.trim().split("\n");
-        const system = { ...box.env, PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
-        expect((await must(["sh", "-c", "command -v dockercask"], system)).stdout.trim()).toBe("/usr/bin/dockercask");
-        expect((await must(["dockercask", "--version"], system)).stdout).toStartWith(`dockercask ${VERSION} (`);
-        const doctor = await sh(["dockercask", "doctor"], { ...system, DISPLAY: HOST_DISPLAY });
-        expect(doctor.stdout).toContain("Xephyr");
-        expect(doctor.stdout).toMatch(/Ready to run apps/);
-        expect(doctor.code).toBe(0);
-        expect((await must(["zcat", "/usr/share/man/man1/dockercask.1.gz"])).stdout).toContain(`.TH DOCKERCASK 1 `);
-        // The packaged bash completion, calling the packaged binary.
-        expect(await bashComplete(system, "/usr/share/bash-completion/completions/dockercask", ["dockercask", "doc"])).toEqual(["doctor"]);
+    test.skipIf(!isRoot)(
+      "installs with dpkg -i, works from /usr/bin, and purges without a trace (needs root)",
+      async () => {
+        if (await isInstalled()) {
+          // Left by an interrupted earlier run of this test: it is our own package.
+          await must(["dpkg", "--purge", "dockercask"]);
+        }
+        const box = createSandbox("deb");
+        try {
+          await must(["dpkg", "-i", deb], { DEBIAN_FRONTEND: "noninteractive" });
+          const files = (await must(["dpkg", "-L", "dockercask"])).stdout.trim().split("\n");
+          const system = { ...box.env, PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+          expect((await must(["sh", "-c", "command -v dockercask"], system)).stdout.trim()).toBe("/usr/bin/dockercask");
+          expect((await must(["dockercask", "--version"], system)).stdout).toStartWith(`dockercask ${VERSION} (`);
+          const doctor = await sh(["dockercask", "doctor"], { ...system, DISPLAY: HOST_DISPLAY });
+          expect(doctor.stdout).toContain("Xephyr");
+          expect(doctor.stdout).toMatch(/Ready to run apps/);
+          expect(doctor.code).toBe(0);
+          expect((await must(["zcat", "/usr/share/man/man1/dockercask.1.gz"])).stdout).toContain(`.TH DOCKERCASK 1 `);
+          // The packaged bash completion, calling the packaged binary.
+          expect(
+            await bashComplete(system, "/usr/share/bash-completion/completions/dockercask", ["dockercask", "doc"]),
+          ).toEqual(["doctor"]);
 
-        await must(["dpkg", "--purge", "dockercask"], { DEBIAN_FRONTEND: "noninteractive" });
-        // Purged: not installed, and no configuration files kept either.
-        expect(await isInstalled()).toBe(false);
-        // Every file it installed is gone; directories it shared with other packages may stay.
-        expect(files.filter((f) => existsSync(f) && !lstatSync(f).isDirectory())).toEqual([]);
-        expect(existsSync("/usr/share/doc/dockercask")).toBe(false);
-      } finally {
-        // A failed assertion must not leave the package on the machine.
-        if (await isInstalled()) await sh(["dpkg", "--purge", "dockercask"]);
-        box.cleanup();
-      }
-    });
+          await must(["dpkg", "--purge", "dockercask"], { DEBIAN_FRONTEND: "noninteractive" });
+          // Purged: not installed, and no configuration files kept either.
+          expect(await isInstalled()).toBe(false);
+          // Every file it installed is gone; directories it shared with other packages may stay.
+          expect(files.filter((f) => existsSync(f) && !lstatSync(f).isDirectory())).toEqual([]);
+          expect(existsSync("/usr/share/doc/dockercask")).toBe(false);
+        } finally {
+          // A failed assertion must not leave the package on the machine.
+          if (await isInstalled()) await sh(["dpkg", "--purge", "dockercask"]);
+          box.cleanup();
+        }
+      },
+    );
   });
 });
 
@@ -216,7 +256,8 @@ describe("menu entries", () => {
 
   test("desktop install writes entries desktop-file-validate accepts, with the app's icon", async () => {
     try {
-      for (const instance of ["xeyes", "xeyes#work"]) expect((await box.run(["desktop", "install", instance])).code).toBe(0);
+      for (const instance of ["xeyes", "xeyes#work"])
+        expect((await box.run(["desktop", "install", instance])).code).toBe(0);
       expect(readdirSync(apps).sort()).toEqual(["dockercask-xeyes.desktop", "dockercask-xeyes.work.desktop"]);
       const validate = await sh(["desktop-file-validate", ...readdirSync(apps).map((f) => join(apps, f))]);
       expect(validate.stdout + validate.stderr).toBe("");
@@ -278,7 +319,8 @@ describe("menu entries", () => {
   });
 
   test("desktop remove removes the entry, and the icon with the last entry using it", async () => {
-    for (const instance of ["xeyes", "xeyes#work"]) expect((await box.run(["desktop", "install", instance])).code).toBe(0);
+    for (const instance of ["xeyes", "xeyes#work"])
+      expect((await box.run(["desktop", "install", instance])).code).toBe(0);
     expect((await box.run(["desktop", "remove", "xeyes"])).code).toBe(0);
     expect(existsSync(join(icons, "dockercask-xeyes.svg"))).toBe(true);
     expect((await box.run(["desktop", "remove", "xeyes#work"])).code).toBe(0);
@@ -306,7 +348,10 @@ describe("shell completion", () => {
     // A user app (completion reads the catalog, nothing is built) and an added instance.
     const appDir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/mytool");
     mkdirSync(appDir, { recursive: true });
-    writeFileSync(join(appDir, "Dockerfile"), 'FROM dockercask/base\nLABEL io.dockercask.command="true" io.dockercask.description="My own tool"\n');
+    writeFileSync(
+      join(appDir, "Dockerfile"),
+      'FROM dockercask/base\nLABEL io.dockercask.command="true" io.dockercask.description="My own tool"\n',
+    );
     const add = await box.run(["add", "xeyes#comp"]);
     if (add.code !== 0) throw new Error(`add xeyes#comp failed: ${add.stderr}`);
     bashScript = join(box.dir, "dockercask.bash");
@@ -339,7 +384,10 @@ describe("shell completion", () => {
   test("fish: complete -C gives values with their descriptions", async () => {
     const script = join(box.dir, "dockercask.fish");
     writeFileSync(script, (await box.run(["completion", "fish"])).stdout);
-    const result = await must(["fish", "--no-config", "-c", `source ${script}; complete -C '${BIN} build my'`], box.env);
+    const result = await must(
+      ["fish", "--no-config", "-c", `source ${script}; complete -C '${BIN} build my'`],
+      box.env,
+    );
     expect(result.stdout.trim()).toBe("mytool\tMy own tool");
   });
 

@@ -4,10 +4,10 @@
  * belong to the user. Rootless engines run as the unprivileged test user of scripts/testbed.sh.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, dockerInspect, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { BIN, dockerInspect, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
 import { containerId, createAppSandbox, execIn, startRun, visibleWindows, waitFor, waitUntilClean } from "./session.ts";
 
 const ENGINE = process.env.DOCKERCASK_TEST_ENGINE ?? "docker";
@@ -47,7 +47,10 @@ describe(`on ${ENGINE}`, () => {
       const host = info.HostConfig;
       // What rootful Docker reports for the same spec (Podman lists the dropped caps by name).
       const dropped = (host.CapDrop as string[]).map((c) => c.replace(/^CAP_/, ""));
-      expect(dropped.includes("ALL") || ["CHOWN", "DAC_OVERRIDE", "SETUID", "SETGID", "NET_RAW", "SYS_CHROOT"].every((c) => dropped.includes(c))).toBe(true);
+      expect(
+        dropped.includes("ALL") ||
+          ["CHOWN", "DAC_OVERRIDE", "SETUID", "SETGID", "NET_RAW", "SYS_CHROOT"].every((c) => dropped.includes(c)),
+      ).toBe(true);
       expect(host.CapAdd ?? []).toEqual([]);
       expect(host.SecurityOpt).toContain("no-new-privileges");
       expect(host.Init).toBe(true);
@@ -66,7 +69,12 @@ describe(`on ${ENGINE}`, () => {
       // host, reads as privileged and in the host's namespace, so the check can tell.
       const pid = Number(info.State.Pid);
       const app = processStatus(pid);
-      expect([app.CapEff, app.CapBnd, app.NoNewPrivs, app.Seccomp]).toEqual(["0000000000000000", "0000000000000000", "1", "2"]);
+      expect([app.CapEff, app.CapBnd, app.NoNewPrivs, app.Seccomp]).toEqual([
+        "0000000000000000",
+        "0000000000000000",
+        "1",
+        "2",
+      ]);
       const ours = processStatus(process.pid);
       expect(ours.CapBnd).not.toBe("0000000000000000");
       expect(ours.Seccomp).toBe("0");
@@ -86,7 +94,10 @@ describe(`on ${ENGINE}`, () => {
       const docs = join(box.env.HOME!, "engine-docs");
       mkdirSync(docs, { recursive: true });
       const { writeFileSync } = await import("node:fs");
-      writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), `[instances."attacker#shared"]\nshared = ["${docs}:ro"]\n`);
+      writeFileSync(
+        join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
+        `[instances."attacker#shared"]\nshared = ["${docs}:ro"]\n`,
+      );
       try {
         const run = await box.run(["run", "attacker#shared", "--", "true"]);
         expect(run.code).not.toBe(0);
@@ -104,7 +115,11 @@ describe(`on ${ENGINE}`, () => {
   test("what the app writes in its home belongs to the user on the host", async () => {
     const session = await startRun(box, "attacker#home", ["--", "sleep", "600"]);
     try {
-      const made = await execIn("attacker#home", ["sh", "-c", "mkdir -p ~/made/deeper && echo x > ~/made/deeper/file && id -u"]);
+      const made = await execIn("attacker#home", [
+        "sh",
+        "-c",
+        "mkdir -p ~/made/deeper && echo x > ~/made/deeper/file && id -u",
+      ]);
       expect(made.code).toBe(0);
       const home = join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#home");
       const owners = new Set<number>();
@@ -190,7 +205,9 @@ if (ENGINE === "docker" && rootless.length > 0 && hostUid === 0)
       const kind = name.startsWith("podman") ? "Podman" : "Docker";
       test(`${name}: chosen with --engine, and doctor says rootless and where`, async () => {
         const doctor = await asUser(["--engine", name, "doctor"]);
-        expect(doctor.stdout).toMatch(new RegExp(`engine\\s+rootless ${kind} [^\\n]* at ${host.slice("unix://".length)}`));
+        expect(doctor.stdout).toMatch(
+          new RegExp(`engine\\s+rootless ${kind} [^\\n]* at ${host.slice("unix://".length)}`),
+        );
       });
 
       // Which of the two runs depends on the host's cgroup version: each one where it is true.
@@ -198,10 +215,24 @@ if (ENGINE === "docker" && rootless.length > 0 && hostUid === 0)
         test(`${name} on cgroup v1: run is refused, naming the settings and the engine, and leaves nothing`, async () => {
           const run = await asUser(["--engine", name, "run", "xeyes#rootless"]);
           expect(run.code).not.toBe(0);
-          expect(run.stderr).toMatch(new RegExp(`rootless ${kind} [^ ]+ cannot apply Memory, MemorySwap, CpuShares, PidsLimit`));
+          expect(run.stderr).toMatch(
+            new RegExp(`rootless ${kind} [^ ]+ cannot apply Memory, MemorySwap, CpuShares, PidsLimit`),
+          );
           expect(run.stderr).toContain("hint: Rootless engines need cgroup v2");
           expectNoStackTrace(run.stderr);
-          const left = await sh(["runuser", "-u", testUser, "--", "docker", "-H", host, "ps", "-aq", "--filter", "label=io.dockercask.instance=xeyes#rootless"]);
+          const left = await sh([
+            "runuser",
+            "-u",
+            testUser,
+            "--",
+            "docker",
+            "-H",
+            host,
+            "ps",
+            "-aq",
+            "--filter",
+            "label=io.dockercask.instance=xeyes#rootless",
+          ]);
           expect(left.code).toBe(0);
           expect(left.stdout.trim()).toBe("");
           expect((await sh(["pgrep", "-f", "Xephyr .*-title xeyes#rootless "])).stdout.trim()).toBe("");
@@ -209,10 +240,26 @@ if (ENGINE === "docker" && rootless.length > 0 && hostUid === 0)
         });
       else
         test(`${name}: xeyes opens, and what the app writes in its home is the user's`, async () => {
-          const run = Bun.spawn(asUserArgv(["--engine", name, "run", "attacker#rootless", "--", "sh", "-c", "echo x > ~/written; sleep 600"]), { stdout: "pipe", stderr: "pipe" });
+          const run = Bun.spawn(
+            asUserArgv([
+              "--engine",
+              name,
+              "run",
+              "attacker#rootless",
+              "--",
+              "sh",
+              "-c",
+              "echo x > ~/written; sleep 600",
+            ]),
+            { stdout: "pipe", stderr: "pipe" },
+          );
           const file = join(dir, "data/dockercask/homes/attacker#rootless/written");
           try {
-            await waitFor("the app to write its file", () => statSync(file, { throwIfNoEntry: false }) !== undefined, 300_000);
+            await waitFor(
+              "the app to write its file",
+              () => statSync(file, { throwIfNoEntry: false }) !== undefined,
+              300_000,
+            );
             expect(statSync(file).uid).toBe(uid);
           } finally {
             run.kill("SIGTERM");

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { containerUser } from "../../src/core/container/spec.ts";
-import { ARTIFACTS, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { installRecorderApp, recorded } from "./bridge-helpers.ts";
+import { ARTIFACTS, type Sandbox, sh } from "./helpers.ts";
+import { createAppSandbox, type RunningSession, startRun, waitFor } from "./session.ts";
 
 const BROWSER = "firefox#fl-src";
 const MAIL = "linkrec#fl-mail";
@@ -41,7 +41,10 @@ beforeAll(async () => {
   installRecorderApp(box);
   const built = await box.run(["build", "linkrec"]);
   if (built.code !== 0) throw new Error(built.stderr);
-  writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), `[instances."${BROWSER}"]\nmail = "${MAIL}"\n`);
+  writeFileSync(
+    join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
+    `[instances."${BROWSER}"]\nmail = "${MAIL}"\n`,
+  );
   sessions.push(await startRun(box, MAIL));
   prepareHome(join(box.env.XDG_DATA_HOME!, "dockercask/homes", BROWSER));
   firefox = await startRun(box, BROWSER, ["--", "file:///home/app/page.html"]);
@@ -63,7 +66,10 @@ describe("a link clicked in a real Firefox", () => {
   test("a mailto leaves Firefox through the portal and reaches the mail target's container", async () => {
     const window = await waitFor(
       "Firefox to show the page",
-      async () => (await sh(["xdotool", "search", "--onlyvisible", "--name", PAGE_TITLE], firefox.xenv)).stdout.split("\n").find(Boolean),
+      async () =>
+        (await sh(["xdotool", "search", "--onlyvisible", "--name", PAGE_TITLE], firefox.xenv)).stdout
+          .split("\n")
+          .find(Boolean),
       180_000,
     );
     expect(recorded(box, MAIL)).toEqual([]);
@@ -74,7 +80,13 @@ describe("a link clicked in a real Firefox", () => {
     await screenshot("before");
     expect((await sh(["xdotool", "mousemove", String(x), String(y), "click", "1"], firefox.xenv)).code).toBe(0);
     try {
-      expect(await waitFor("the mail target to record the mailto", () => recorded(box, MAIL).includes(MAILTO) || undefined, 30_000)).toBe(true);
+      expect(
+        await waitFor(
+          "the mail target to record the mailto",
+          () => recorded(box, MAIL).includes(MAILTO) || undefined,
+          30_000,
+        ),
+      ).toBe(true);
     } finally {
       await screenshot("after");
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSandbox, dockerInspect, expectNoStackTrace, listFilesBelow, sh, type Sandbox } from "./helpers.ts";
+import { createSandbox, dockerInspect, expectNoStackTrace, listFilesBelow, type Sandbox, sh } from "./helpers.ts";
 
 let box: Sandbox;
 beforeAll(() => {
@@ -19,7 +19,8 @@ describe("the compiled binary", () => {
   test("--help lists every command, run included", async () => {
     const r = await box.run(["--help"]);
     expect(r.code).toBe(0);
-    for (const command of ["run", "add", "remove", "list", "build", "build-all", "update"]) expect(r.stdout).toContain(command);
+    for (const command of ["run", "add", "remove", "list", "build", "build-all", "update"])
+      expect(r.stdout).toContain(command);
     expect(r.stdout).not.toContain("\x1b["); // NO_COLOR and a pipe: plain text
   });
 
@@ -81,7 +82,10 @@ describe("build", () => {
   test("a broken user Dockerfile fails, naming its step and its last output", async () => {
     const appDir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps/broken");
     mkdirSync(appDir, { recursive: true });
-    writeFileSync(join(appDir, "Dockerfile"), 'FROM dockercask/base\nRUN echo about-to-fail-42 && exit 3\nLABEL io.dockercask.command="true"\n');
+    writeFileSync(
+      join(appDir, "Dockerfile"),
+      'FROM dockercask/base\nRUN echo about-to-fail-42 && exit 3\nLABEL io.dockercask.command="true"\n',
+    );
     const r = await box.run(["build", "broken"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('building image for "broken" failed');
@@ -154,7 +158,19 @@ describe("instances", () => {
     expect(r.stderr).toContain('no instance named "xeyes#never"');
   });
 
-  test.each(["", "..", "../x", "a/b", "fire fox", "x;rm -rf ~", "xeyes#1#2", "x".repeat(65), "xеyes", "$(id)", "xeyes#"])("add %p fails clearly and writes nothing", async (name) => {
+  test.each([
+    "",
+    "..",
+    "../x",
+    "a/b",
+    "fire fox",
+    "x;rm -rf ~",
+    "xeyes#1#2",
+    "x".repeat(65),
+    "xеyes",
+    "$(id)",
+    "xeyes#",
+  ])("add %p fails clearly and writes nothing", async (name) => {
     const fresh = createSandbox("badname");
     try {
       const r = await fresh.run(["add", name]);

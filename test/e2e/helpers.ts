@@ -46,7 +46,8 @@ export function createSandbox(name: string): Sandbox {
     cleanup() {
       // A test that failed half-way may leave instances running: stop them before their runtime
       // dirs go, or their containers and Xephyrs outlive the suite and trip up the next one.
-      if (listFilesBelow(join(env.XDG_RUNTIME_DIR!, "dockercask")).length) Bun.spawnSync([BIN, "stop", "--all"], { env, stdout: "ignore", stderr: "ignore" });
+      if (listFilesBelow(join(env.XDG_RUNTIME_DIR!, "dockercask")).length)
+        Bun.spawnSync([BIN, "stop", "--all"], { env, stdout: "ignore", stderr: "ignore" });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -75,14 +76,21 @@ export function sh(command: string[], env: Record<string, string> = {}): Promise
  * while it runs. No timeout of its own, unlike src/adapters/process.ts's runProgram: a command of
  * a test runs as long as the test may, and the test's timeout says when that is over.
  */
-export async function runCollected(command: string[], options: { env?: Record<string, string>; stdin?: string | Uint8Array } = {}): Promise<CliResult> {
+export async function runCollected(
+  command: string[],
+  options: { env?: Record<string, string>; stdin?: string | Uint8Array } = {},
+): Promise<CliResult> {
   const proc = Bun.spawn(command, {
     env: options.env,
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   return { code, stdout, stderr };
 }
 

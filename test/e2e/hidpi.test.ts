@@ -5,9 +5,9 @@
  * laptop panel beside an external screen would.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createSandbox, sh, type Sandbox } from "./helpers.ts";
+import { displayDpi, type PrivateDisplay, startPrivateDisplay, windowByTitle, windowSize } from "./desktops.ts";
+import { createSandbox, type Sandbox, sh } from "./helpers.ts";
 import { startRun, waitFor, waitUntilClean } from "./session.ts";
-import { displayDpi, startPrivateDisplay, windowByTitle, windowSize, type PrivateDisplay } from "./desktops.ts";
 
 let desktop: PrivateDisplay;
 let box: Sandbox;
@@ -21,7 +21,8 @@ const MONITORS = [
 beforeAll(async () => {
   desktop = await startPrivateDisplay({ screen: "2880x1024" });
   // The left one takes the screen's only output, so RandR lists exactly these two.
-  for (const [name, geometry, output] of MONITORS) expect((await sh(["xrandr", "--setmonitor", name, geometry, output], desktop.env)).code).toBe(0);
+  for (const [name, geometry, output] of MONITORS)
+    expect((await sh(["xrandr", "--setmonitor", name, geometry, output], desktop.env)).code).toBe(0);
   const listed = (await sh(["xrandr", "--listmonitors"], desktop.env)).stdout;
   expect(listed).toStartWith("Monitors: 2\n");
   box = createSandbox("hidpi");
@@ -48,7 +49,10 @@ describe("two monitors", () => {
       const argv = (await sh(["pgrep", "-a", "-f", `Xephyr .*-title ${instance} `])).stdout;
       expect(argv).toContain(` -dpi ${dpi} `);
       // What apps read back: Xephyr keeps the size in whole millimetres, so a DPI may come back one off.
-      const seen = await waitFor("the instance's display to answer", async () => (await displayDpi(session.xenv)) || undefined);
+      const seen = await waitFor(
+        "the instance's display to answer",
+        async () => (await displayDpi(session.xenv)) || undefined,
+      );
       for (const axis of seen.split("x").map(Number)) expect(Math.abs(axis - dpi)).toBeLessThanOrEqual(1);
     } finally {
       session.proc.kill("SIGTERM");

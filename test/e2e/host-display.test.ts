@@ -19,10 +19,26 @@ let display: string;
 
 /** A private Xephyr on the test desktop that wants COOKIE; TCP too, for the ssh -X case (loopback only in practice). */
 async function startXephyr(): Promise<{ proc: ReturnType<typeof Bun.spawn>; display: string }> {
-  const proc = Bun.spawn(["Xephyr", "-displayfd", "1", "-auth", join(dir, "server"), "-listen", "tcp", "-screen", "800x600", "-dpi", "96", "-noreset"], {
-    stdout: "pipe",
-    stderr: "ignore",
-  });
+  const proc = Bun.spawn(
+    [
+      "Xephyr",
+      "-displayfd",
+      "1",
+      "-auth",
+      join(dir, "server"),
+      "-listen",
+      "tcp",
+      "-screen",
+      "800x600",
+      "-dpi",
+      "96",
+      "-noreset",
+    ],
+    {
+      stdout: "pipe",
+      stderr: "ignore",
+    },
+  );
   const { value } = await (proc.stdout as ReadableStream<Uint8Array>).getReader().read();
   const display = new TextDecoder().decode(value).trim();
   expect(display).toMatch(/^\d+$/);
@@ -59,7 +75,12 @@ async function authFile(entries: Entry[]): Promise<string> {
   writeFileSync(file, "", { mode: 0o600 });
   for (const entry of entries) {
     if ("add" in entry) await xauth(file, ["add", entry.add, "MIT-MAGIC-COOKIE-1", entry.cookie]);
-    else expect(await Bun.spawn(["xauth", "-q", "-f", file, "nmerge", "-"], { stdin: new Blob([wildcardAuthEntry(entry.wild)]) }).exited).toBe(0);
+    else
+      expect(
+        await Bun.spawn(["xauth", "-q", "-f", file, "nmerge", "-"], {
+          stdin: new Blob([wildcardAuthEntry(entry.wild)]),
+        }).exited,
+      ).toBe(0);
   }
   return file;
 }
@@ -78,9 +99,24 @@ describe("queryHostScreen", () => {
     ["a wild cookie, as dockercask writes for its apps", (n) => `:${n}`, () => [{ wild: COOKIE }], SCREEN],
     ["a wrong cookie: refused", (n) => `:${n}`, (n) => [ours(n, WRONG)], undefined],
     ["a cookie for another display only: none sent, refused", (n) => `:${n}`, () => [ours("999", COOKIE)], undefined],
-    ["the first match wins, as in Xlib, even when wrong", (n) => `:${n}`, (n) => [ours(n, WRONG), { wild: COOKIE }], undefined],
-    ["a later match when the first is for another display", (n) => `:${n}`, (n) => [ours("999", WRONG), ours(n, COOKIE)], SCREEN],
-    ["over TCP to localhost (ssh -X): our host's local entry", (n) => `localhost:${n}`, (n) => [ours(n, COOKIE)], SCREEN],
+    [
+      "the first match wins, as in Xlib, even when wrong",
+      (n) => `:${n}`,
+      (n) => [ours(n, WRONG), { wild: COOKIE }],
+      undefined,
+    ],
+    [
+      "a later match when the first is for another display",
+      (n) => `:${n}`,
+      (n) => [ours("999", WRONG), ours(n, COOKIE)],
+      SCREEN,
+    ],
+    [
+      "over TCP to localhost (ssh -X): our host's local entry",
+      (n) => `localhost:${n}`,
+      (n) => [ours(n, COOKIE)],
+      SCREEN,
+    ],
   ])("%s", async (_, displayName, entries, expected) => {
     const file = await authFile(entries(display));
     expect(await queryHostScreen(displayName(display), 2000, { XAUTHORITY: file })).toEqual(expected as never);
@@ -109,7 +145,10 @@ describe("queryHostScreen", () => {
   });
 
   test("the test desktop itself (no cookie wanted)", async () => {
-    expect(await queryHostScreen(process.env.DISPLAY!, 2000, { XAUTHORITY: "/nonexistent" })).toMatchObject({ width: 1280, height: 800 });
+    expect(await queryHostScreen(process.env.DISPLAY!, 2000, { XAUTHORITY: "/nonexistent" })).toMatchObject({
+      width: 1280,
+      height: 800,
+    });
   });
 });
 

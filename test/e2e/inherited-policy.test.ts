@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandbox, dockerInspect, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
-import { containerId, execIn, startRun, waitUntilClean, type RunningSession } from "./session.ts";
+import { createSandbox, dockerInspect, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
+import { containerId, execIn, type RunningSession, startRun, waitUntilClean } from "./session.ts";
 
 /** Not under dockercask/: to the catalog this is any image from a registry. */
 const PARENT = `e2e-third-party/inherited-policy-${process.pid}`;
@@ -42,12 +42,17 @@ beforeAll(async () => {
   if (parent.code !== 0) throw new Error(`building ${PARENT} failed:\n${parent.stderr}`);
   const parentLabels: Record<string, string> = (await dockerInspect("image", PARENT))?.Config?.Labels ?? {};
   inherited = Object.keys(parentLabels)
-    .filter((k) => k.startsWith("io.dockercask.") && !k.startsWith("io.dockercask.build.") && k !== "io.dockercask.command")
+    .filter(
+      (k) => k.startsWith("io.dockercask.") && !k.startsWith("io.dockercask.build.") && k !== "io.dockercask.command",
+    )
     .sort();
 
   writeRecipe(CHILD, `FROM ${PARENT}\nLABEL io.dockercask.command="xeyes"\n`);
   // The control: the same image, with two of the grants written in the app's own recipe.
-  writeRecipe(CONTROL, `FROM ${PARENT}\nLABEL io.dockercask.command="xeyes" io.dockercask.network="bridge" io.dockercask.devices="/dev/fuse"\n`);
+  writeRecipe(
+    CONTROL,
+    `FROM ${PARENT}\nLABEL io.dockercask.command="xeyes" io.dockercask.network="bridge" io.dockercask.devices="/dev/fuse"\n`,
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -115,7 +120,11 @@ describe("labels inherited from a third-party parent image", () => {
 
       // From inside, as the app: no /dev/fuse, only the loopback interface, no user namespaces
       // (which the browser profile would allow), a small /dev/shm.
-      const inside = await execIn(instance, ["sh", "-c", "ls /dev/fuse 2>&1; ls /sys/class/net; unshare --user true 2>&1 && echo USERNS; df -k /dev/shm | tail -1"]);
+      const inside = await execIn(instance, [
+        "sh",
+        "-c",
+        "ls /dev/fuse 2>&1; ls /sys/class/net; unshare --user true 2>&1 && echo USERNS; df -k /dev/shm | tail -1",
+      ]);
       expect(inside.stdout).toMatch(/No such file/);
       expect(inside.stdout.split(/\s+/)).not.toContain("eth0");
       expect(inside.stdout).toContain("lo");
@@ -130,7 +139,9 @@ describe("labels inherited from a third-party parent image", () => {
     const instance = `${CONTROL}#x`;
     const session = await startRun(box, instance, ["--clipboard", "off"]);
     try {
-      expect(namedLabels(session.output())).toEqual(inherited.filter((k) => k !== "io.dockercask.network" && k !== "io.dockercask.devices"));
+      expect(namedLabels(session.output())).toEqual(
+        inherited.filter((k) => k !== "io.dockercask.network" && k !== "io.dockercask.devices"),
+      );
       const host = (await dockerInspect("container", await containerId(instance))).HostConfig;
       expect(host.NetworkMode).toBe("bridge");
       expect((host.Devices ?? []).map((d: { PathOnHost: string }) => d.PathOnHost)).toEqual(["/dev/fuse"]);

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import { dockerInspect, expectNoStackTrace, type Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, execIn, leftovers, startRun, type RunningSession } from "./session.ts";
+import { containerId, createAppSandbox, execIn, leftovers, type RunningSession, startRun } from "./session.ts";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -51,7 +51,12 @@ const inLimited = (command: string) => execIn("attacker#limits", ["sh", "-c", co
 describe("the engine runs the container with the limits", () => {
   test("configured: 64 MiB with no swap on top, 300 shares, 1 CPU, an 8 MiB /tmp and /var/tmp", async () => {
     const host = (await dockerInspect("container", await containerId("attacker#limits"))).HostConfig;
-    expect({ Memory: host.Memory, MemorySwap: host.MemorySwap, CpuShares: host.CpuShares, NanoCpus: host.NanoCpus }).toEqual({
+    expect({
+      Memory: host.Memory,
+      MemorySwap: host.MemorySwap,
+      CpuShares: host.CpuShares,
+      NanoCpus: host.NanoCpus,
+    }).toEqual({
       Memory: 64 * MIB,
       MemorySwap: 64 * MIB,
       CpuShares: 300,
@@ -82,21 +87,30 @@ describe("the engine runs the container with the limits", () => {
     expect(line).toMatch(/64 MiB\s+8 MiB\s+300 shares, max 1\s*$/);
     expect(text.stdout.split("\n")[0]).toMatch(/MEMORY\s+TMP\s+CPU\s*$/);
     const json = await box.run(["ps", "--json"]);
-    const entry = (JSON.parse(json.stdout) as { instance: string; limits: unknown }[]).find((r) => r.instance === "attacker#limits");
+    const entry = (JSON.parse(json.stdout) as { instance: string; limits: unknown }[]).find(
+      (r) => r.instance === "attacker#limits",
+    );
     expect(entry?.limits).toEqual({ memoryBytes: 64 * MIB, tmpBytes: 8 * MIB, cpuShares: 300, cpus: 1 });
   });
 });
 
 describe("/tmp and /var/tmp hold no more than their size", () => {
-  test.each(["/tmp", "/var/tmp"])("%s: a small write succeeds (the control), one past the size fails with ENOSPC", async (dir) => {
-    const small = await inLimited(`head -c 4m /dev/zero > ${dir}/small && stat -c %s ${dir}/small && rm ${dir}/small`);
-    expect(small.stdout.trim()).toBe(String(4 * MIB));
-    const big = await inLimited(`head -c 16m /dev/zero > ${dir}/big; echo "code $?"; stat -c %s ${dir}/big; rm -f ${dir}/big`);
-    expect(big.stderr).toContain("No space left on device");
-    expect(big.stdout).toMatch(/^code [1-9]/m);
-    // What did land stopped at the size.
-    expect(Number(big.stdout.trim().split("\n").pop())).toBeLessThanOrEqual(8 * MIB);
-  });
+  test.each(["/tmp", "/var/tmp"])(
+    "%s: a small write succeeds (the control), one past the size fails with ENOSPC",
+    async (dir) => {
+      const small = await inLimited(
+        `head -c 4m /dev/zero > ${dir}/small && stat -c %s ${dir}/small && rm ${dir}/small`,
+      );
+      expect(small.stdout.trim()).toBe(String(4 * MIB));
+      const big = await inLimited(
+        `head -c 16m /dev/zero > ${dir}/big; echo "code $?"; stat -c %s ${dir}/big; rm -f ${dir}/big`,
+      );
+      expect(big.stderr).toContain("No space left on device");
+      expect(big.stdout).toMatch(/^code [1-9]/m);
+      // What did land stopped at the size.
+      expect(Number(big.stdout.trim().split("\n").pop())).toBeLessThanOrEqual(8 * MIB);
+    },
+  );
 });
 
 describe("memory", () => {
@@ -109,7 +123,9 @@ describe("memory", () => {
   test("a process past the limit is killed by the kernel; the host gave it no more than 64 MiB", async () => {
     const r = await inLimited("head -c 512m /dev/zero | tail | wc -c");
     expect(r.stdout.trim().split("\n")[0]).not.toBe(String(512 * MIB));
-    const usage = await inLimited("cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.peak");
+    const usage = await inLimited(
+      "cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.peak",
+    );
     if (usage.code === 0) expect(Number(usage.stdout.trim())).toBeLessThanOrEqual(64 * MIB);
   });
 

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh, type Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { dbusCall, floodInside, installRecorderApp, PORTAL, recorded, xdgOpenInside } from "./bridge-helpers.ts";
+import { type Sandbox, sh } from "./helpers.ts";
+import { containerId, createAppSandbox, type RunningSession, startRun, waitFor } from "./session.ts";
 
 const TARGET = "linkrec#lk-tgt";
 const SOURCE = "attacker#lk-src";
@@ -52,7 +52,9 @@ describe("a link opened inside an instance", () => {
     const url = "https://example.org/a?q=1&r=$(id)#frag";
     const opened = await xdgOpenInside(SOURCE, url);
     expect(opened.code).toBe(0);
-    expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+    expect(await waitFor("the target to record the URL", () => recorded(box, TARGET).includes(url) || undefined)).toBe(
+      true,
+    );
   }, 60_000);
 
   test("reaches it through $BROWSER and every browser name the base image answers to, each as xdg-open does", async () => {
@@ -60,13 +62,21 @@ describe("a link opened inside an instance", () => {
     for (const call of ['"$BROWSER"', "x-www-browser", "sensible-browser", "www-browser"]) {
       const url = `https://example.org/by/${call.replace(/\W/g, "")}`;
       expect((await sh(["docker", "exec", container, "sh", "-c", `${call} '${url}'`])).code).toBe(0);
-      expect(await waitFor(`the target to record the URL from ${call}`, () => recorded(box, TARGET).includes(url) || undefined)).toBe(true);
+      expect(
+        await waitFor(
+          `the target to record the URL from ${call}`,
+          () => recorded(box, TARGET).includes(url) || undefined,
+        ),
+      ).toBe(true);
     }
   }, 60_000);
 
   test("opens in a new disposable instance, which sees the URL, and leaves nothing once stopped", async () => {
     const url = "https://example.org/disposable?x=1";
-    const tmpInstances = async () => JSON.parse((await box.run(["ps", "--json"])).stdout).filter((r: { instance: string }) => r.instance.startsWith("linkrec#tmp-"));
+    const tmpInstances = async () =>
+      JSON.parse((await box.run(["ps", "--json"])).stdout).filter((r: { instance: string }) =>
+        r.instance.startsWith("linkrec#tmp-"),
+      );
     expect(await tmpInstances()).toEqual([]);
     expect((await xdgOpenInside(DISPOSABLE, url)).code).toBe(0);
     const [started] = await waitFor(
@@ -85,7 +95,9 @@ describe("a link opened inside an instance", () => {
     expect(seen.trim().split("\n")).toEqual([url]);
     expect((await box.run(["stop", started.instance])).code).toBe(0);
     // Nothing of it is left: no container, no runtime dir, no home in the data folder.
-    expect((await sh(["docker", "ps", "-aq", "--filter", `label=io.dockercask.instance=${started.instance}`])).stdout.trim()).toBe("");
+    expect(
+      (await sh(["docker", "ps", "-aq", "--filter", `label=io.dockercask.instance=${started.instance}`])).stdout.trim(),
+    ).toBe("");
     expect(existsSync(join(box.env.XDG_RUNTIME_DIR!, "dockercask", started.instance))).toBe(false);
     expect(existsSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes", started.instance))).toBe(false);
   }, 240_000);
@@ -105,7 +117,10 @@ describe("a link opened inside an instance", () => {
       ["https://example.org/x\nhttps://evil.example/", "control characters"],
       ["https://example.org/\u001b]52;c;aGk=\u0007", "control characters"],
       [`https://example.org/${"a".repeat(70_000)}`, "longer than 64 KiB"],
-      [`https://www.mybank.com${"A".repeat(1500)}@evil.example/${"p".repeat(800)}`, "user name or password before its host"],
+      [
+        `https://www.mybank.com${"A".repeat(1500)}@evil.example/${"p".repeat(800)}`,
+        "user name or password before its host",
+      ],
       ["https://user:pass@evil.example/", "user name or password before its host"],
       ["https://evil.example/\u202Emoc.knabym.www//:sptth", "invisible Unicode format characters"],
     ];

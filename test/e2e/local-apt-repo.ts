@@ -37,7 +37,11 @@ export interface LocalAptRepo {
 
 async function run(command: string[], cwd?: string): Promise<string> {
   const proc = Bun.spawn(command, { cwd, stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code}: ${stderr}`);
   return stdout;
 }
@@ -49,12 +53,18 @@ async function run(command: string[], cwd?: string): Promise<string> {
  */
 async function bridgeGateway(): Promise<string> {
   const format = '{{range .IPAM.Config}}{{.Gateway}}{{end}}|{{index .Options "com.docker.network.bridge.name"}}';
-  const [named = "", bridge = ""] = (await sh(["docker", "network", "inspect", "bridge", "-f", format])).stdout.trim().split("|");
+  const [named = "", bridge = ""] = (await sh(["docker", "network", "inspect", "bridge", "-f", format])).stdout
+    .trim()
+    .split("|");
   // Not os.networkInterfaces(): it leaves out an interface without carrier, which docker0 is
   // while no container is attached.
-  const own = async () => /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await sh(["ip", "-4", "-o", "addr", "show", "dev", bridge || "docker0"])).stdout)?.[1] ?? "";
+  const own = async () =>
+    /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(
+      (await sh(["ip", "-4", "-o", "addr", "show", "dev", bridge || "docker0"])).stdout,
+    )?.[1] ?? "";
   const gateway = /^\d+\.\d+\.\d+\.\d+$/.test(named) ? named : await own();
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway)) throw new Error(`no gateway address for the Docker bridge (${bridge}): "${named}"`);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway))
+    throw new Error(`no gateway address for the Docker bridge (${bridge}): "${named}"`);
   return gateway;
 }
 
@@ -69,8 +79,33 @@ export async function startLocalAptRepo(): Promise<LocalAptRepo> {
 
   const signed = join(dir, "www/signed");
   const release = await makeRepository(signed, deb, arch);
-  await run(["gpg", "--homedir", gnupg, "--batch", "--yes", "--local-user", fingerprint, "--armor", "--detach-sign", "--output", join(release, "Release.gpg"), join(release, "Release")]);
-  await run(["gpg", "--homedir", gnupg, "--batch", "--yes", "--local-user", fingerprint, "--clearsign", "--output", join(release, "InRelease"), join(release, "Release")]);
+  await run([
+    "gpg",
+    "--homedir",
+    gnupg,
+    "--batch",
+    "--yes",
+    "--local-user",
+    fingerprint,
+    "--armor",
+    "--detach-sign",
+    "--output",
+    join(release, "Release.gpg"),
+    join(release, "Release"),
+  ]);
+  await run([
+    "gpg",
+    "--homedir",
+    gnupg,
+    "--batch",
+    "--yes",
+    "--local-user",
+    fingerprint,
+    "--clearsign",
+    "--output",
+    join(release, "InRelease"),
+    join(release, "Release"),
+  ]);
 
   // The same files, without any signature.
   await makeRepository(join(dir, "www/unsigned"), deb, arch);
@@ -79,7 +114,10 @@ export async function startLocalAptRepo(): Promise<LocalAptRepo> {
   const tamperedRelease = await makeRepository(join(dir, "www/tampered"), deb, arch);
   writeFileSync(join(tamperedRelease, "Release.gpg"), readFileSync(join(release, "Release.gpg")));
   const original = readFileSync(join(release, "Release"), "utf8");
-  writeFileSync(join(tamperedRelease, "Release"), original.replace("Label: dockercask-e2e", "Label: dockercask-e2e-evil"));
+  writeFileSync(
+    join(tamperedRelease, "Release"),
+    original.replace("Label: dockercask-e2e", "Label: dockercask-e2e-evil"),
+  );
 
   const key = await run(["gpg", "--homedir", gnupg, "--batch", "--armor", "--export", fingerprint]);
   writeFileSync(join(dir, "www/key.asc"), key);
@@ -116,7 +154,14 @@ async function makeSigningKey(dir: string): Promise<{ fingerprint: string; gnupg
   const gnupg = join(dir, "g");
   mkdirSync(gnupg, { mode: 0o700 });
   const gpg = ["gpg", "--homedir", gnupg, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""];
-  await run([...gpg, "--quick-generate-key", "dockercask e2e repository <e2e@dockercask.invalid>", "ed25519", "sign", "1d"]);
+  await run([
+    ...gpg,
+    "--quick-generate-key",
+    "dockercask e2e repository <e2e@dockercask.invalid>",
+    "ed25519",
+    "sign",
+    "1d",
+  ]);
   const colons = await run([...gpg, "--with-colons", "--list-keys"]);
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(colons)?.[1];
   if (!fingerprint) throw new Error(`no fingerprint in:\n${colons}`);
@@ -146,8 +191,29 @@ async function makeCertificates(dir: string, ip: string): Promise<{ ca: string; 
   ]);
   await run(["openssl", "req", ...ec, "-subj", `/CN=${ip}`, "-keyout", at("srv.key"), "-out", at("srv.csr")]);
   writeFileSync(at("srv.ext"), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
-  await run(["openssl", "x509", "-req", "-in", at("srv.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", at("srv.ext"), "-out", at("srv.crt")]);
-  return { ca: readFileSync(at("ca.crt"), "utf8"), cert: readFileSync(at("srv.crt"), "utf8"), key: readFileSync(at("srv.key"), "utf8") };
+  await run([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    at("srv.csr"),
+    "-CA",
+    at("ca.crt"),
+    "-CAkey",
+    at("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    at("srv.ext"),
+    "-out",
+    at("srv.crt"),
+  ]);
+  return {
+    ca: readFileSync(at("ca.crt"), "utf8"),
+    cert: readFileSync(at("srv.crt"), "utf8"),
+    key: readFileSync(at("srv.key"), "utf8"),
+  };
 }
 
 /** A package of one script that prints GREETING. */

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh, type Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, startRun, waitFor, type RunningSession } from "./session.ts";
 import { dbusCall, floodInside, NOTIFY, notifyArgs } from "./bridge-helpers.ts";
+import { type Sandbox, sh } from "./helpers.ts";
+import { containerId, createAppSandbox, type RunningSession, startRun, waitFor } from "./session.ts";
 
 const SENDER = "attacker#nt-on";
 const MUTED = "attacker#nt-off";
@@ -22,15 +22,31 @@ const sessions: RunningSession[] = [];
 
 beforeAll(async () => {
   box = await createAppSandbox("notifications", ["attacker"]);
-  writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), `[instances."${MUTED}"]\nnotifications = false\n`);
+  writeFileSync(
+    join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
+    `[instances."${MUTED}"]\nnotifications = false\n`,
+  );
   // The desktop: a private X display, a session bus of its own, and dunst on both.
-  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "800x600x24"], { stdout: "pipe", stderr: "ignore" });
-  const display = `:${(await new Response(xvfb.stdout as ReadableStream).text().then((t) => t)).trim()}`.replace(/\s.*/, "");
+  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "800x600x24"], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const display = `:${(await new Response(xvfb.stdout as ReadableStream).text().then((t) => t)).trim()}`.replace(
+    /\s.*/,
+    "",
+  );
   const daemon = await sh(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"]);
   const [address, pid] = daemon.stdout.trim().split("\n");
   bus = { address: address!, pid: Number(pid) };
-  dunst = Bun.spawn(["dunst"], { env: { ...process.env, DISPLAY: display, DBUS_SESSION_BUS_ADDRESS: bus.address }, stdout: "ignore", stderr: "ignore" });
-  await waitFor("dunst to own the notification name", async () => (await dunstctl(["is-paused"])).code === 0 || undefined);
+  dunst = Bun.spawn(["dunst"], {
+    env: { ...process.env, DISPLAY: display, DBUS_SESSION_BUS_ADDRESS: bus.address },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  await waitFor(
+    "dunst to own the notification name",
+    async () => (await dunstctl(["is-paused"])).code === 0 || undefined,
+  );
   const host = { DBUS_SESSION_BUS_ADDRESS: bus.address };
   sessions.push(await startRun(box, SENDER, [], host));
   sessions.push(await startRun(box, MUTED, [], host));
@@ -55,7 +71,12 @@ function dunstctl(args: string[]) {
 async function history(): Promise<{ summary: string; body: string; appname: string; icon_path: string }[]> {
   const result = await dunstctl(["history"]);
   const data = JSON.parse(result.stdout).data[0] as Record<string, { data: string }>[];
-  return data.map((n) => ({ summary: n.summary!.data, body: n.body!.data, appname: n.appname!.data, icon_path: n.icon_path?.data ?? "" }));
+  return data.map((n) => ({
+    summary: n.summary!.data,
+    body: n.body!.data,
+    appname: n.appname!.data,
+    icon_path: n.icon_path?.data ?? "",
+  }));
 }
 
 /** Shown notifications go to history once closed; close them all so history holds everything. */
@@ -68,17 +89,28 @@ describe("an app's notification", () => {
   test("reaches the host's server, prefixed with the instance name, without its icon", async () => {
     const sent = await dbusCall(SENDER, notifyArgs("System update", "please log in again"));
     expect(sent.code).toBe(0);
-    const note = await waitFor("dunst to show it", async () => (await shown()).find((n) => n.body === "please log in again"));
+    const note = await waitFor("dunst to show it", async () =>
+      (await shown()).find((n) => n.body === "please log in again"),
+    );
     expect(note.summary).toBe(`${SENDER}: System update`);
     expect(note.appname).toBe(`dockercask ${SENDER}`);
     expect(note.icon_path).not.toContain("evil");
   }, 60_000);
 
   test("from the base image's notify-send, as the app user, reaches it the same way", async () => {
-    const sent = await sh(["docker", "exec", await containerId(SENDER), "notify-send", "Build done", "from notify-send"]);
+    const sent = await sh([
+      "docker",
+      "exec",
+      await containerId(SENDER),
+      "notify-send",
+      "Build done",
+      "from notify-send",
+    ]);
     expect(sent.stderr).toBe("");
     expect(sent.code).toBe(0);
-    const note = await waitFor("dunst to show it", async () => (await shown()).find((n) => n.body === "from notify-send"));
+    const note = await waitFor("dunst to show it", async () =>
+      (await shown()).find((n) => n.body === "from notify-send"),
+    );
     expect(note.summary).toBe(`${SENDER}: Build done`);
   }, 60_000);
 
@@ -122,20 +154,60 @@ describe("attacks on the notification endpoint", () => {
     expect(passed).toBeGreaterThan(0);
     expect(passed).toBeLessThanOrEqual(5);
     expect(flood.stderr).toContain("more than 5 notifications");
-    await waitFor("the passed ones", async () => (await shown()).filter((n) => n.body.startsWith("flood ")).length >= passed || undefined);
+    await waitFor(
+      "the passed ones",
+      async () => (await shown()).filter((n) => n.body.startsWith("flood ")).length >= passed || undefined,
+    );
     expect((await history()).filter((n) => n.body.startsWith("flood ")).length).toBe(passed);
     const sender = sessions.find((s) => s.instance === SENDER)!;
     expect(sender.output().match(/dropping those of/g)?.length).toBe(1);
   }, 120_000);
 
   test.each([
-    ["the bus's monitoring interface", ["org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.Monitoring", "BecomeMonitor", "as:", "u:0"]],
-    ["another portal interface", ["org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop", "org.freedesktop.portal.FileChooser", "OpenFile", "s:", "s:x", "a{sv}:"]],
+    [
+      "the bus's monitoring interface",
+      [
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.Monitoring",
+        "BecomeMonitor",
+        "as:",
+        "u:0",
+      ],
+    ],
+    [
+      "another portal interface",
+      [
+        "org.freedesktop.portal.Desktop",
+        "/org/freedesktop/portal/desktop",
+        "org.freedesktop.portal.FileChooser",
+        "OpenFile",
+        "s:",
+        "s:x",
+        "a{sv}:",
+      ],
+    ],
     ["another method of Notifications", [...NOTIFY, "Frobnicate"]],
-    ["the right method on another path", ["org.freedesktop.Notifications", "/", "org.freedesktop.Notifications", "GetServerInformation"]],
+    [
+      "the right method on another path",
+      ["org.freedesktop.Notifications", "/", "org.freedesktop.Notifications", "GetServerInformation"],
+    ],
     // Nothing owns these on the instance's bus, and it activates nothing (no service dirs, no starts).
-    ["a host service (the keyring)", ["org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "OpenSession", "s:plain", "s:"]],
-    ["a host service (systemd)", ["org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"]],
+    [
+      "a host service (the keyring)",
+      [
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service",
+        "OpenSession",
+        "s:plain",
+        "s:",
+      ],
+    ],
+    [
+      "a host service (systemd)",
+      ["org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"],
+    ],
     ["Notify with a wrong signature", [...NOTIFY, "Notify", "s:only one argument"]],
   ])(
     "a call to %s is refused",
@@ -151,7 +223,18 @@ describe("attacks on the notification endpoint", () => {
   );
 
   test("a huge message is dropped by the bus, and the endpoint stays up", async () => {
-    const huge = await dbusCall(SENDER, [...NOTIFY, "Notify", "s:app", "u:0", "s:", "s:huge", "raw:300000", "as:", "a{sv}:", "i:-1"]);
+    const huge = await dbusCall(SENDER, [
+      ...NOTIFY,
+      "Notify",
+      "s:app",
+      "u:0",
+      "s:",
+      "s:huge",
+      "raw:300000",
+      "as:",
+      "a{sv}:",
+      "i:-1",
+    ]);
     expect(huge.code).not.toBe(0);
     const info = await dbusCall(SENDER, [...NOTIFY, "GetServerInformation"]);
     expect(info.stdout.trim()).toBe("dockercask");

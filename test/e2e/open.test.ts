@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, BIN, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { ARTIFACTS, BIN, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
 import { createAppSandbox, waitFor, waitUntilClean } from "./session.ts";
 
 let box: Sandbox;
@@ -42,9 +42,11 @@ function makePdf(): Buffer {
 }
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
-const container = async (instance: string) => (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+const container = async (instance: string) =>
+  (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
 /** sha256 of a file as the app sees it, inside its container. */
-const shaInside = async (instance: string, path: string) => (await sh(["docker", "exec", await container(instance), "sha256sum", path])).stdout.split(" ")[0];
+const shaInside = async (instance: string, path: string) =>
+  (await sh(["docker", "exec", await container(instance), "sha256sum", path])).stdout.split(" ")[0];
 /**
  * Whether the instance's display shows the test PDF: its black block (a share of near-black
  * pixels) on its white page (a share of near-white ones). Neither an empty display (all black,
@@ -57,7 +59,21 @@ async function showsThePdf(instance: string, display: number, shot: string, titl
   if (title) await sh(["xdotool", "search", "--name", title, "windowactivate", "--sync"], env);
   await sh(["import", "-window", "root", shot], env);
   const share = async (threshold: string, fx: string) =>
-    Number((await sh(["/usr/bin/convert", shot, "-colorspace", "Gray", "-threshold", threshold, "-format", `%[fx:${fx}]`, "info:"])).stdout.trim());
+    Number(
+      (
+        await sh([
+          "/usr/bin/convert",
+          shot,
+          "-colorspace",
+          "Gray",
+          "-threshold",
+          threshold,
+          "-format",
+          `%[fx:${fx}]`,
+          "info:",
+        ])
+      ).stdout.trim(),
+    );
   const black = await share("10%", "1-mean");
   const white = await share("95%", "mean");
   return black > 0.05 && white > 0.2;
@@ -105,7 +121,8 @@ describe("open", () => {
       expect(await shaInside("evince#open", "/home/app/Inbox/doc.pdf")).toBe(sha256(pdf));
       expect(await shaInside("evince#open", "/home/app/Inbox/notes.txt")).toBe(sha256(text));
       // Copied, not mounted: no host path of the files is anywhere in the container's mounts.
-      const mounts = (await sh(["docker", "exec", await container("evince#open"), "cat", "/proc/self/mountinfo"])).stdout;
+      const mounts = (await sh(["docker", "exec", await container("evince#open"), "cat", "/proc/self/mountinfo"]))
+        .stdout;
       expect(mounts).not.toContain(files);
       // The app's first argument is the PDF: evince draws its black block.
       const shot = join(ARTIFACTS, "open-evince-pdf.png");
@@ -132,7 +149,15 @@ describe("open", () => {
       // Asked again: a second evince runs with the new path as its argument.
       const ps = await sh(["docker", "exec", await container("evince#running"), "ps", "-eo", "args"]);
       expect(ps.stdout).toContain("evince /home/app/Inbox/same-1.txt");
-      const owner = await sh(["docker", "exec", await container("evince#running"), "stat", "-c", "%U %a", "/home/app/Inbox/same-1.txt"]);
+      const owner = await sh([
+        "docker",
+        "exec",
+        await container("evince#running"),
+        "stat",
+        "-c",
+        "%U %a",
+        "/home/app/Inbox/same-1.txt",
+      ]);
       expect(owner.stdout.trim()).toBe("app 600");
     } finally {
       await box.run(["stop", "evince#running"]);
@@ -150,7 +175,9 @@ describe("open", () => {
       // The start marker is gone once the app has started.
       const inbox = await sh(["docker", "exec", await container(session.instance), "ls", "-A", "/home/app/Inbox"]);
       expect(inbox.stdout.trim()).toBe("throwaway.pdf");
-      await waitFor("evince to show the PDF", () => showsThePdf(session.instance, session.display, join(ARTIFACTS, "open-disposable.png")));
+      await waitFor("evince to show the PDF", () =>
+        showsThePdf(session.instance, session.display, join(ARTIFACTS, "open-disposable.png")),
+      );
     } finally {
       await box.run(["stop", session.instance]);
       await session.exited;

@@ -80,7 +80,10 @@ export function command(cmd: number, tag: number, args: Value[] = []): Uint8Arra
  * anonymous cookie) and its name, as tags 0 and 1.
  */
 export function handshake(name = "raw-client"): Uint8Array {
-  return concat(command(CMD.AUTH, 0, [{ u32: 32 }, { bytes: new Uint8Array(256) }]), command(CMD.SET_CLIENT_NAME, 1, [{ props: { "application.name": name } }]));
+  return concat(
+    command(CMD.AUTH, 0, [{ u32: 32 }, { bytes: new Uint8Array(256) }]),
+    command(CMD.SET_CLIENT_NAME, 1, [{ props: { "application.name": name } }]),
+  );
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
@@ -115,7 +118,11 @@ export function parseAnswers(bytes: Uint8Array): Answer[] {
     // 'L' cmd 'L' tag ['L' error]
     const u32At = (offset: number) => (bytes[start + offset] === 0x4c ? view.getUint32(start + offset + 1) : NaN);
     const cmd = u32At(0);
-    const answer: Answer = { command: cmd, tag: u32At(5), text: new TextDecoder("latin1").decode(bytes.subarray(start, at)) };
+    const answer: Answer = {
+      command: cmd,
+      tag: u32At(5),
+      text: new TextDecoder("latin1").decode(bytes.subarray(start, at)),
+    };
     if (cmd === CMD.ERROR) answer.error = u32At(10);
     answers.push(answer);
   }

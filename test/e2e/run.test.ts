@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
-import { cookieOf, HOST_DISPLAY, imageStats, createAppSandbox, readState, startRun, visibleWindows, waitFor, waitUntilClean, windowGeometry, xephyrWindow } from "./session.ts";
+import { ARTIFACTS, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
+import {
+  cookieOf,
+  createAppSandbox,
+  HOST_DISPLAY,
+  imageStats,
+  readState,
+  startRun,
+  visibleWindows,
+  waitFor,
+  waitUntilClean,
+  windowGeometry,
+  xephyrWindow,
+} from "./session.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -78,9 +90,21 @@ describe("a window", () => {
   });
 
   test("arguments after -- go to the app, and its exit code comes back", async () => {
-    const r = await box.run(["run", "attacker#args", "--", "sh", "-c", 'echo "got: $*" > "$HOME/args.txt"; exit 7', "sh", "one", "two words"]);
+    const r = await box.run([
+      "run",
+      "attacker#args",
+      "--",
+      "sh",
+      "-c",
+      'echo "got: $*" > "$HOME/args.txt"; exit 7',
+      "sh",
+      "one",
+      "two words",
+    ]);
     expect(r.code).toBe(7);
-    expect(readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#args/args.txt"), "utf8")).toBe("got: one two words\n");
+    expect(readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#args/args.txt"), "utf8")).toBe(
+      "got: one two words\n",
+    );
     expect(await waitUntilClean(box, "attacker#args")).toEqual([]);
   });
 });
@@ -94,7 +118,9 @@ describe("instances", () => {
       expect(readState(a).container).not.toBe(readState(b).container);
       const ps = JSON.parse((await box.run(["ps", "--json"])).stdout);
       expect(ps.map((r: { instance: string }) => r.instance).sort()).toEqual(["xeyes#one", "xeyes#two"]);
-      expect(ps.every((r: { uptimeSeconds: number; supervisorPid: number }) => r.uptimeSeconds >= 0 && r.supervisorPid > 0)).toBe(true);
+      expect(
+        ps.every((r: { uptimeSeconds: number; supervisorPid: number }) => r.uptimeSeconds >= 0 && r.supervisorPid > 0),
+      ).toBe(true);
     } finally {
       const stop = await box.run(["stop", "--all"]);
       expect(stop.code).toBe(0);
@@ -125,7 +151,11 @@ describe("instances", () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`xeyes#once is already running on display :${session.display}`);
       expect(second.stderr).toContain("its window was raised");
-      const containers = (await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=xeyes#once"])).stdout.trim().split("\n");
+      const containers = (
+        await sh(["docker", "ps", "-q", "--filter", "label=io.dockercask.instance=xeyes#once"])
+      ).stdout
+        .trim()
+        .split("\n");
       expect(containers).toHaveLength(1);
     } finally {
       session.proc.kill("SIGINT");
@@ -155,9 +185,19 @@ describe("persistence and config", () => {
       const shared = join(box.dir, "shared-docs");
       mkdirSync(shared);
       writeFileSync(join(shared, "from-host.txt"), "hello");
-      writeFileSync(join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"), `[defaults]\nsize = "700x500"\n\n[instances."attacker#cfg"]\nshared = ["${shared}:ro"]\n`);
+      writeFileSync(
+        join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml"),
+        `[defaults]\nsize = "700x500"\n\n[instances."attacker#cfg"]\nshared = ["${shared}:ro"]\n`,
+      );
       try {
-        const r = await box.run(["run", "attacker#cfg", "--", "sh", "-c", "cat /home/app/shared-docs/from-host.txt && ! touch /home/app/shared-docs/x 2>/dev/null && xdpyinfo > $HOME/xdpyinfo.txt"]);
+        const r = await box.run([
+          "run",
+          "attacker#cfg",
+          "--",
+          "sh",
+          "-c",
+          "cat /home/app/shared-docs/from-host.txt && ! touch /home/app/shared-docs/x 2>/dev/null && xdpyinfo > $HOME/xdpyinfo.txt",
+        ]);
         expect(r.code).toBe(0);
         const info = readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes/attacker#cfg/xdpyinfo.txt"), "utf8");
         expect(info).toMatch(/dimensions:\s+700x500 pixels/);
@@ -186,10 +226,17 @@ describe("persistence and config", () => {
 describe("clear errors", () => {
   test.each([
     ["DISPLAY is unset", { DISPLAY: "" }, /DISPLAY is not set/, 1],
-    ["Xephyr is missing", { PATH: "/nonexistent" }, /"Xephyr" was not found[\s\S]*apt-get install -y xserver-xephyr/, 1],
+    [
+      "Xephyr is missing",
+      { PATH: "/nonexistent" },
+      /"Xephyr" was not found[\s\S]*apt-get install -y xserver-xephyr/,
+      1,
+    ],
     ["the app is unknown", {}, /unknown app "xeyse"[\s\S]*Did you mean "xeyes"/, 2],
   ])("%s", async (_, env, message, code) => {
-    const r = await box.run(["run", _ === "the app is unknown" ? "xeyse" : "xeyes#err"], { env: env as Record<string, string> });
+    const r = await box.run(["run", _ === "the app is unknown" ? "xeyse" : "xeyes#err"], {
+      env: env as Record<string, string>,
+    });
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toContain("hint:");
     expect(r.code).toBe(code);
@@ -198,7 +245,18 @@ describe("clear errors", () => {
   });
 
   test("permission denied on the Docker socket names the docker group", async () => {
-    const r = await sh(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", `HOME=${box.dir}`, "NO_COLOR=1", join(import.meta.dir, "../../dist/dockercask"), "build", "xeyes"]);
+    const r = await sh([
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "env",
+      `HOME=${box.dir}`,
+      "NO_COLOR=1",
+      join(import.meta.dir, "../../dist/dockercask"),
+      "build",
+      "xeyes",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("permission denied on the Docker socket");
     expect(r.stderr).toContain("docker group");

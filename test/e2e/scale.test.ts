@@ -8,8 +8,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../../src/core/catalog/policy.ts";
-import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, HOST_DISPLAY, leftovers, readState, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
+import { dockerInspect, type Sandbox, sh } from "./helpers.ts";
+import {
+  containerId,
+  createAppSandbox,
+  HOST_DISPLAY,
+  leftovers,
+  type RunningSession,
+  readState,
+  startRun,
+  waitFor,
+  waitUntilClean,
+} from "./session.ts";
 import { copyText, pasteText } from "./xclip.ts";
 
 const COUNT = 10;
@@ -49,7 +59,9 @@ describe("ten at once", () => {
     expect(new Set(sockets.map((s) => realpathSync(s))).size).toBe(COUNT);
     for (const [i, { session }] of sessions.entries()) {
       const container = await dockerInspect("container", await containerId(session.instance));
-      const pulseMounts = (container.Mounts as { Source: string; Destination: string }[]).filter((m) => m.Destination === "/run/dockercask/pulse.sock");
+      const pulseMounts = (container.Mounts as { Source: string; Destination: string }[]).filter(
+        (m) => m.Destination === "/run/dockercask/pulse.sock",
+      );
       expect(pulseMounts.map((m) => m.Source)).toEqual([sockets[i]!]);
       expect(container.Config.Env).toContain(`DISPLAY=:${session.display}`);
     }
@@ -60,7 +72,15 @@ describe("ten at once", () => {
     await copy(hostEnv, value);
     const allowed = sessions.filter((s) => toApp(s.policy));
     // Positive control: the allowed ones get it (so the check below could fail).
-    await Promise.all(allowed.map(({ session }) => waitFor(`${session.instance} to receive the desktop's copy`, async () => (await paste(session.xenv)) === value, 20_000)));
+    await Promise.all(
+      allowed.map(({ session }) =>
+        waitFor(
+          `${session.instance} to receive the desktop's copy`,
+          async () => (await paste(session.xenv)) === value,
+          20_000,
+        ),
+      ),
+    );
     await settle();
     const got = await Promise.all(sessions.map(async ({ session }) => (await paste(session.xenv)) === value));
     expect(got).toEqual(sessions.map((s) => toApp(s.policy)));
@@ -73,8 +93,18 @@ describe("ten at once", () => {
       await copy(source.session.xenv, value);
       const others = sessions.filter((s) => s !== source);
       if (fromApp(source.policy)) {
-        await waitFor(`the desktop to receive ${source.session.instance}'s copy`, async () => (await paste(hostEnv)) === value, 20_000);
-        await Promise.all(others.filter((s) => toApp(s.policy)).map(({ session }) => waitFor(`${session.instance} to receive it`, async () => (await paste(session.xenv)) === value, 20_000)));
+        await waitFor(
+          `the desktop to receive ${source.session.instance}'s copy`,
+          async () => (await paste(hostEnv)) === value,
+          20_000,
+        );
+        await Promise.all(
+          others
+            .filter((s) => toApp(s.policy))
+            .map(({ session }) =>
+              waitFor(`${session.instance} to receive it`, async () => (await paste(session.xenv)) === value, 20_000),
+            ),
+        );
       }
       await settle();
       expect((await paste(hostEnv)) === value).toBe(fromApp(source.policy));
@@ -85,7 +115,13 @@ describe("ten at once", () => {
 
   test("SIGKILL of one supervisor leaves the other nine running; the next command reaps only the dead one's", async () => {
     const [victim, ...rest] = sessions;
-    const before = await Promise.all(rest.map(async ({ session }) => ({ session, container: await containerId(session.instance), state: readState(session) })));
+    const before = await Promise.all(
+      rest.map(async ({ session }) => ({
+        session,
+        container: await containerId(session.instance),
+        state: readState(session),
+      })),
+    );
     victim!.session.proc.kill("SIGKILL");
     await victim!.session.exited;
     // Positive control: the dead one's things are there until something reaps them.
@@ -107,7 +143,15 @@ describe("ten at once", () => {
     const value = `scale after kill ${crypto.randomUUID()}`;
     await copy(hostEnv, value);
     await Promise.all(
-      rest.filter((s) => toApp(s.policy)).map(({ session }) => waitFor(`${session.instance} to receive the copy after the kill`, async () => (await paste(session.xenv)) === value, 20_000)),
+      rest
+        .filter((s) => toApp(s.policy))
+        .map(({ session }) =>
+          waitFor(
+            `${session.instance} to receive the copy after the kill`,
+            async () => (await paste(session.xenv)) === value,
+            20_000,
+          ),
+        ),
     );
     expect(existsSync(victim!.session.runtimeDir)).toBe(false);
   }, 120_000);

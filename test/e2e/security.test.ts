@@ -6,8 +6,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { containerId, cookieOf, createAppSandbox, execIn, HOST_DISPLAY, startRun, waitFor, windowGeometry, xephyrWindow, type RunningSession } from "./session.ts";
+import { dockerInspect, type Sandbox, sh } from "./helpers.ts";
+import {
+  containerId,
+  cookieOf,
+  createAppSandbox,
+  execIn,
+  HOST_DISPLAY,
+  type RunningSession,
+  startRun,
+  waitFor,
+  windowGeometry,
+  xephyrWindow,
+} from "./session.ts";
 
 let box: Sandbox;
 let a: RunningSession;
@@ -38,7 +49,9 @@ describe("X11 isolation", () => {
 
   test("it cannot connect to the host display through its socket path", async () => {
     const hostDisplay = HOST_DISPLAY.replace(/^:/, "");
-    const r = await attack(`ls -la /tmp/.X11-unix/; xdpyinfo -display unix/:${hostDisplay} >/dev/null 2>&1 && echo CONNECTED || echo refused`);
+    const r = await attack(
+      `ls -la /tmp/.X11-unix/; xdpyinfo -display unix/:${hostDisplay} >/dev/null 2>&1 && echo CONNECTED || echo refused`,
+    );
     expect(r.stdout).toContain("refused");
     expect(r.stdout).not.toContain(`X${hostDisplay}\n`);
   });
@@ -46,7 +59,9 @@ describe("X11 isolation", () => {
   test("it cannot connect to the host display through the abstract socket", async () => {
     const hostDisplay = HOST_DISPLAY.replace(/^:/, "");
     // Control: the abstract socket of its own display is no more reachable either (its own network namespace).
-    const r = await attack(`socat -u OPEN:/dev/null ABSTRACT-CONNECT:/tmp/.X11-unix/X${hostDisplay} 2>&1 && echo CONNECTED || echo refused`);
+    const r = await attack(
+      `socat -u OPEN:/dev/null ABSTRACT-CONNECT:/tmp/.X11-unix/X${hostDisplay} 2>&1 && echo CONNECTED || echo refused`,
+    );
     expect(r.stdout).toContain("refused");
     // And on the host, that abstract socket does exist and accept: the attack targets something real.
     const onHost = await sh(["socat", "-u", "OPEN:/dev/null", `ABSTRACT-CONNECT:/tmp/.X11-unix/X${hostDisplay}`]);
@@ -56,7 +71,9 @@ describe("X11 isolation", () => {
   test("it cannot connect to another instance's display", async () => {
     const r = await attack(`xdpyinfo -display :${b.display} >/dev/null 2>&1 && echo CONNECTED || echo refused`);
     expect(r.stdout).toContain("refused");
-    const abstract = await attack(`socat -u OPEN:/dev/null ABSTRACT-CONNECT:/tmp/.X11-unix/X${b.display} 2>&1 && echo CONNECTED || echo refused`);
+    const abstract = await attack(
+      `socat -u OPEN:/dev/null ABSTRACT-CONNECT:/tmp/.X11-unix/X${b.display} 2>&1 && echo CONNECTED || echo refused`,
+    );
     expect(abstract.stdout).toContain("refused");
   });
 
@@ -64,9 +81,13 @@ describe("X11 isolation", () => {
     // Control: the user's Xauthority on the host holds the cookie we look for.
     expect((await sh(["xauth", "-f", box.env.XAUTHORITY!, "nlist"])).stdout).toContain(HOST_COOKIE);
     // / and the tmpfs filesystems an engine may put under it (Podman mounts one on /run and /tmp).
-    const named = await attack("find / /run /tmp /var/tmp /home/app -xdev \\( -name '.Xauthority' -o -name 'Xauthority' -o -name 'xauth.server' -o -name 'xauth.client' \\) 2>/dev/null | sort -u");
+    const named = await attack(
+      "find / /run /tmp /var/tmp /home/app -xdev \\( -name '.Xauthority' -o -name 'Xauthority' -o -name 'xauth.server' -o -name 'xauth.client' \\) 2>/dev/null | sort -u",
+    );
     expect(named.stdout.trim().split("\n")).toEqual(["/run/dockercask/Xauthority"]);
-    const found = await attack(`grep -rl --exclude-dir=proc --exclude-dir=sys ${HOST_COOKIE} / 2>/dev/null; xauth -i -f /run/dockercask/Xauthority nlist`);
+    const found = await attack(
+      `grep -rl --exclude-dir=proc --exclude-dir=sys ${HOST_COOKIE} / 2>/dev/null; xauth -i -f /run/dockercask/Xauthority nlist`,
+    );
     expect(found.stdout).not.toContain(HOST_COOKIE);
     expect(found.stdout).toMatch(/^ffff 0000 {2}0000 {2}0012 /m);
   });
@@ -78,19 +99,30 @@ describe("X11 isolation", () => {
     const window = await xephyrWindow("attacker#a");
     const host = { DISPLAY: HOST_DISPLAY };
     const geometry = await windowGeometry(host, window);
-    const keyPresses = async () => ((await attack("cat /tmp/keylog")).stdout.match(/^EVENT type \d+ \(RawKeyPress\)/gm) ?? []).length;
+    const keyPresses = async () =>
+      ((await attack("cat /tmp/keylog")).stdout.match(/^EVENT type \d+ \(RawKeyPress\)/gm) ?? []).length;
 
     // Real (XTEST) key presses on the host desktop, with the pointer outside the window.
-    await sh(["xdotool", "mousemove", String(geometry.x + geometry.width + 20), String(geometry.y + geometry.height + 20)], host);
+    await sh(
+      ["xdotool", "mousemove", String(geometry.x + geometry.width + 20), String(geometry.y + geometry.height + 20)],
+      host,
+    );
     await sh(["xdotool", "key", "h", "o", "s", "t"], host);
     // Control: the same keys with the pointer over the window reach it, and the keylogger logs them.
     // Typed after the first ones, so once these arrive the first would have too.
     // Raised first: another window on the desktop must not cover the spot we point at.
     await sh(["xdotool", "windowraise", window], host);
-    await sh(["xdotool", "mousemove", String(geometry.x + geometry.width / 2), String(geometry.y + geometry.height / 2)], host);
+    await sh(
+      ["xdotool", "mousemove", String(geometry.x + geometry.width / 2), String(geometry.y + geometry.height / 2)],
+      host,
+    );
     expect((await sh(["xdotool", "getmouselocation", "--shell"], host)).stdout).toContain(`WINDOW=${window}`);
     await sh(["xdotool", "key", "a", "p", "p"], host);
-    await waitFor("the keylogger to log the 3 keys typed into its window", async () => (await keyPresses()) >= 3, 20_000);
+    await waitFor(
+      "the keylogger to log the 3 keys typed into its window",
+      async () => (await keyPresses()) >= 3,
+      20_000,
+    );
     // Exactly those three, and none of the four typed outside (which were typed first).
     await Bun.sleep(300);
     expect(await keyPresses()).toBe(3);
@@ -116,13 +148,17 @@ describe("privileges", () => {
   });
 
   test("it cannot reach the Docker socket", async () => {
-    const r = await attack("ls -la /var/run/docker.sock /run/docker.sock 2>&1; find / -xdev -type s -name 'docker*' 2>/dev/null");
+    const r = await attack(
+      "ls -la /var/run/docker.sock /run/docker.sock 2>&1; find / -xdev -type s -name 'docker*' 2>/dev/null",
+    );
     expect(r.stdout).not.toMatch(/^s/m);
     expect(r.stdout).toMatch(/No such file/);
   });
 
   test("it writes only to its home and /tmp", async () => {
-    const r = await attack("for p in /etc/x /usr/x /x /var/x /run/dockercask/x /home/x; do touch $p 2>/dev/null && echo WROTE $p; done; touch $HOME/ok /tmp/ok /var/tmp/ok && echo home-ok");
+    const r = await attack(
+      "for p in /etc/x /usr/x /x /var/x /run/dockercask/x /home/x; do touch $p 2>/dev/null && echo WROTE $p; done; touch $HOME/ok /tmp/ok /var/tmp/ok && echo home-ok",
+    );
     expect(r.stdout).not.toContain("WROTE");
     expect(r.stdout).toContain("home-ok");
   });
@@ -130,7 +166,14 @@ describe("privileges", () => {
 
 describe("the cookie", () => {
   test("its files are 0600 in a 0700 runtime dir", async () => {
-    const stat = await sh(["stat", "-c", "%a %n", a.runtimeDir, join(a.runtimeDir, "xauth.server"), join(a.runtimeDir, "xauth.client")]);
+    const stat = await sh([
+      "stat",
+      "-c",
+      "%a %n",
+      a.runtimeDir,
+      join(a.runtimeDir, "xauth.server"),
+      join(a.runtimeDir, "xauth.client"),
+    ]);
     expect(
       stat.stdout
         .trim()
@@ -157,9 +200,13 @@ describe("the cookie", () => {
 
   test("each instance has its own cookie, and a wrong one is refused", async () => {
     expect(await cookieOf(a)).not.toBe(await cookieOf(b));
-    const refused = await sh(["xdpyinfo", "-display", `:${a.display}`], { XAUTHORITY: join(b.runtimeDir, "xauth.client") });
+    const refused = await sh(["xdpyinfo", "-display", `:${a.display}`], {
+      XAUTHORITY: join(b.runtimeDir, "xauth.client"),
+    });
     expect(refused.code).not.toBe(0);
-    const accepted = await sh(["xdpyinfo", "-display", `:${a.display}`], { XAUTHORITY: join(a.runtimeDir, "xauth.client") });
+    const accepted = await sh(["xdpyinfo", "-display", `:${a.display}`], {
+      XAUTHORITY: join(a.runtimeDir, "xauth.client"),
+    });
     expect(accepted.code).toBe(0);
   });
 });

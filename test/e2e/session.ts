@@ -4,12 +4,16 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, createSandbox, sh, type Sandbox } from "./helpers.ts";
+import { BIN, createSandbox, type Sandbox, sh } from "./helpers.ts";
 
 export const HOST_DISPLAY = process.env.DISPLAY ?? ":0";
 
 /** Waits until `check` returns a value (not undefined/false). A bound for a hang, not a timing assertion. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const value = await check();
@@ -31,8 +35,18 @@ export interface RunningSession {
 }
 
 /** Starts `dockercask run <instance> [args]` and resolves once its container runs. */
-export async function startRun(box: Sandbox, instance: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningSession> {
-  const proc = Bun.spawn([BIN, "run", instance, ...args], { env: { ...box.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+export async function startRun(
+  box: Sandbox,
+  instance: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningSession> {
+  const proc = Bun.spawn([BIN, "run", instance, ...args], {
+    env: { ...box.env, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   let text = "";
   const drain = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
@@ -65,7 +79,10 @@ export async function visibleWindows(env: Record<string, string>, className: str
   return result.stdout.split("\n").filter(Boolean);
 }
 
-export async function windowGeometry(env: Record<string, string>, id: string): Promise<{ x: number; y: number; width: number; height: number }> {
+export async function windowGeometry(
+  env: Record<string, string>,
+  id: string,
+): Promise<{ x: number; y: number; width: number; height: number }> {
   const result = await sh(["xdotool", "getwindowgeometry", "--shell", id], env);
   const value = (key: string) => Number(new RegExp(`^${key}=(\\d+)`, "m").exec(result.stdout)?.[1] ?? NaN);
   return { x: value("X"), y: value("Y"), width: value("WIDTH"), height: value("HEIGHT") };
@@ -75,7 +92,9 @@ export async function windowGeometry(env: Record<string, string>, id: string): P
 export async function xephyrWindow(instance: string): Promise<string> {
   const pattern = `^${instance.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
   return waitFor(`the Xephyr window of ${instance}`, async () => {
-    const ids = (await sh(["xdotool", "search", "--name", pattern], { DISPLAY: HOST_DISPLAY })).stdout.split("\n").filter(Boolean);
+    const ids = (await sh(["xdotool", "search", "--name", pattern], { DISPLAY: HOST_DISPLAY })).stdout
+      .split("\n")
+      .filter(Boolean);
     return ids[0];
   });
 }
@@ -88,7 +107,10 @@ export async function containerId(instance: string): Promise<string> {
 }
 
 /** Runs a command inside the instance's container, as the app's user, like a process of the app would. */
-export async function execIn(instance: string, command: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function execIn(
+  instance: string,
+  command: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return sh(["docker", "exec", await containerId(instance), ...command]);
 }
 
@@ -100,7 +122,9 @@ export async function cookieOf(session: RunningSession): Promise<string> {
 /** What a finished instance must not leave: a container, an Xephyr, a runtime dir. Empty when clean. */
 export async function leftovers(box: Sandbox, instance: string): Promise<string[]> {
   const found: string[] = [];
-  const containers = (await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+  const containers = (
+    await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])
+  ).stdout.trim();
   if (containers) found.push(`container ${containers}`);
   const xephyrs = (await sh(["pgrep", "-f", `Xephyr .*-title ${instance} `])).stdout.trim();
   if (xephyrs) found.push(`Xephyr pid ${xephyrs}`);
@@ -138,7 +162,16 @@ export async function createAppSandbox(name: string, apps: string[] = ["attacker
 /** Mean and standard deviation of a screenshot's pixels (0..1): a blank image has deviation 0. */
 export async function imageStats(file: string, crop?: string): Promise<{ mean: number; stddev: number }> {
   // /usr/bin/convert: the real ImageMagick (a stand-in may shadow it earlier on PATH).
-  const args = ["/usr/bin/convert", file, ...(crop ? ["-crop", crop, "+repage"] : []), "-colorspace", "Gray", "-format", "%[fx:mean] %[fx:standard_deviation]", "info:"];
+  const args = [
+    "/usr/bin/convert",
+    file,
+    ...(crop ? ["-crop", crop, "+repage"] : []),
+    "-colorspace",
+    "Gray",
+    "-format",
+    "%[fx:mean] %[fx:standard_deviation]",
+    "info:",
+  ];
   const [mean, stddev] = (await sh(args)).stdout.trim().split(" ").map(Number);
   return { mean: mean ?? NaN, stddev: stddev ?? NaN };
 }

@@ -4,9 +4,19 @@
  * folders, and a path swapped for a link to ~/.ssh between the check and the container's start.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
-import { BIN, dockerInspect, expectNoStackTrace, sh, type Sandbox } from "./helpers.ts";
+import { BIN, dockerInspect, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
 import { containerId, createAppSandbox, execIn, startRun, waitFor, waitUntilClean } from "./session.ts";
 
 let box: Sandbox;
@@ -22,7 +32,11 @@ afterAll(() => box.cleanup());
 
 const appUid = process.getuid!() === 0 ? 1000 : process.getuid!();
 const configFile = () => join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml");
-const share = (instance: string, folders: string[]) => writeFileSync(configFile(), `[instances."${instance}"]\nshared = [${folders.map((f) => JSON.stringify(f)).join(", ")}]\n`);
+const share = (instance: string, folders: string[]) =>
+  writeFileSync(
+    configFile(),
+    `[instances."${instance}"]\nshared = [${folders.map((f) => JSON.stringify(f)).join(", ")}]\n`,
+  );
 
 /** A folder in the sandbox's home, with one file the app may look for, writable by the app's user. */
 function makeFolder(name: string, marker: string): string {
@@ -37,12 +51,19 @@ function makeFolder(name: string, marker: string): string {
 async function expectNothingStarted(instance: string, stderr: string): Promise<void> {
   expect(stderr).not.toContain("is running on display");
   expect(await waitUntilClean(box, instance)).toEqual([]);
-  expect((await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim()).toBe("");
+  expect(
+    (await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim(),
+  ).toBe("");
   expect(existsSync(join(box.env.XDG_DATA_HOME!, "dockercask/homes", instance))).toBe(false);
 }
 
 /** Stops a session and checks that it leaves nothing, its shared folders' volumes included. */
-async function stopAndCheckClean(instance: string, proc: { kill(signal?: number | NodeJS.Signals): void }, exited: Promise<number>, volumes: string[]) {
+async function stopAndCheckClean(
+  instance: string,
+  proc: { kill(signal?: number | NodeJS.Signals): void },
+  exited: Promise<number>,
+  volumes: string[],
+) {
   proc.kill("SIGTERM");
   await exited;
   expect(await waitUntilClean(box, instance)).toEqual([]);
@@ -64,7 +85,11 @@ describe("a legitimate shared folder", () => {
     share("xeyes#sf-ok", ["~/Projects"]);
     const session = await startRun(box, "xeyes#sf-ok");
     try {
-      const read = await execIn("xeyes#sf-ok", ["sh", "-c", "id -u; cat /home/app/Projects/marker; echo from the app > /home/app/Projects/written"]);
+      const read = await execIn("xeyes#sf-ok", [
+        "sh",
+        "-c",
+        "id -u; cat /home/app/Projects/marker; echo from the app > /home/app/Projects/written",
+      ]);
       expect(read.code).toBe(0);
       expect(read.stdout).toBe(`${appUid}\nfrom the host\n`);
       expect(readFileSync(join(dir, "written"), "utf8")).toBe("from the app\n");
@@ -84,14 +109,19 @@ describe("a shared folder is judged where it really is", () => {
     share("xeyes#sf-ssh", ["~/Downloads"]);
     const r = await box.run(["run", "xeyes#sf-ssh"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/shared folder \S+\/home\/Downloads \(it leads to \S+\/home\/\.ssh\) is refused: \S+\/home\/\.ssh holds your SSH keys/);
+    expect(r.stderr).toMatch(
+      /shared folder \S+\/home\/Downloads \(it leads to \S+\/home\/\.ssh\) is refused: \S+\/home\/\.ssh holds your SSH keys/,
+    );
     expect(r.stderr).toContain("hint:");
     expectNoStackTrace(r.stderr);
     await expectNothingStarted("xeyes#sf-ssh", r.stderr);
   });
 
   test.each([
-    ["~/.local/share", /it contains \S+\/home\/\.local\/share\/applications, which holds menu entries, whose commands the host runs/],
+    [
+      "~/.local/share",
+      /it contains \S+\/home\/\.local\/share\/applications, which holds menu entries, whose commands the host runs/,
+    ],
     ["~/.config", /it contains \S+\/home\/\.config\/autostart, which holds programs your desktop starts at login/],
     ["~/.config/autostart", /\S+\/home\/\.config\/autostart holds programs your desktop starts at login/],
   ])("%s is refused in the config file, with its line and reason", async (folder, reason) => {
@@ -105,10 +135,30 @@ describe("a shared folder is judged where it really is", () => {
   });
 
   test.each([
-    ["a link to ~/.config/autostart", "Startup", () => join(home, ".config/autostart"), /is refused: \S+\/\.config\/autostart holds programs your desktop starts at login/],
-    ["a link to ~/.local/share", "Stuff", () => join(home, ".local/share"), /is refused: it contains \S+\/\.local\/share\/applications, which holds menu entries/],
-    ["a link to dockercask's own data", "Homes", () => box.env.XDG_DATA_HOME!, /is refused: it contains \S+\/dockercask, which holds dockercask's instance homes/],
-    ["a link to dockercask's config", "Settings", () => join(box.env.XDG_CONFIG_HOME!, "dockercask"), /is refused: \S+\/dockercask holds dockercask's config and recipes/],
+    [
+      "a link to ~/.config/autostart",
+      "Startup",
+      () => join(home, ".config/autostart"),
+      /is refused: \S+\/\.config\/autostart holds programs your desktop starts at login/,
+    ],
+    [
+      "a link to ~/.local/share",
+      "Stuff",
+      () => join(home, ".local/share"),
+      /is refused: it contains \S+\/\.local\/share\/applications, which holds menu entries/,
+    ],
+    [
+      "a link to dockercask's own data",
+      "Homes",
+      () => box.env.XDG_DATA_HOME!,
+      /is refused: it contains \S+\/dockercask, which holds dockercask's instance homes/,
+    ],
+    [
+      "a link to dockercask's config",
+      "Settings",
+      () => join(box.env.XDG_CONFIG_HOME!, "dockercask"),
+      /is refused: \S+\/dockercask holds dockercask's config and recipes/,
+    ],
   ])("%s is refused when the instance starts", async (_, name, target, reason) => {
     symlinkSync(target(), join(home, name));
     share("xeyes#sf-link", [`~/${name}`]);
@@ -147,7 +197,9 @@ describe("the check holds if the path changes after it", () => {
     }
     process.kill(pid, "SIGSTOP");
     // Stopped, it can send no start: its container, if any was created yet, is not started.
-    const created = (await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();
+    const created = (
+      await sh(["docker", "ps", "-a", "-q", "--filter", `label=io.dockercask.instance=${instance}`])
+    ).stdout.trim();
     return created === "";
   }
 
@@ -190,7 +242,11 @@ describe("the check holds if the path changes after it", () => {
           },
           300_000,
         );
-        const seen = await execIn(instance, ["sh", "-c", "ls -A /home/app/Work; cat /home/app/Work/marker; echo after > /home/app/Work/after"]);
+        const seen = await execIn(instance, [
+          "sh",
+          "-c",
+          "ls -A /home/app/Work; cat /home/app/Work/marker; echo after > /home/app/Work/after",
+        ]);
         expect(seen.code).toBe(0);
         expect(seen.stdout).toBe("marker\nchecked\n");
         expect(readFileSync(join(home, "Work.checked/after"), "utf8")).toBe("after\n");

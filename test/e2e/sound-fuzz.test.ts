@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./helpers.ts";
 import { CMD, command, concat, descriptor, handshake, packet } from "./pulse-wire.ts";
-import { containerId, createAppSandbox, execIn, startRun, waitFor, type RunningSession } from "./session.ts";
-import { FORMAT, openRaw, RATE, recordWhile, SINK, startSoundServer, type SoundServer } from "./sound-helpers.ts";
+import { containerId, createAppSandbox, execIn, type RunningSession, startRun, waitFor } from "./session.ts";
+import { FORMAT, openRaw, RATE, recordWhile, SINK, type SoundServer, startSoundServer } from "./sound-helpers.ts";
 
 let box: Sandbox;
 
@@ -34,7 +34,8 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   const name = kind === "pulseaudio" ? "pa" : "pw";
   const APP = `attacker#fuzz-${name}`;
   const BYSTANDER = `attacker#fuzz-${name}-bystander`;
-  const heard = async () => (await recordWhile(500, async () => {}, { server: server.server, source: `${SINK}.monitor` })).level > 0.1;
+  const heard = async () =>
+    (await recordWhile(500, async () => {}, { server: server.server, source: `${SINK}.monitor` })).level > 0.1;
 
   /** What must hold after every malformed client: the app's session (and its socket) lives, a new client is served, the server is up. */
   async function stillServing() {
@@ -48,9 +49,18 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   beforeAll(async () => {
     server = await startSoundServer(kind, join(box.dir, kind));
     const env = { PULSE_SERVER: server.server };
-    [app, bystander] = await Promise.all([startRun(box, APP, ["--audio"], env), startRun(box, BYSTANDER, ["--audio"], env)]);
+    [app, bystander] = await Promise.all([
+      startRun(box, APP, ["--audio"], env),
+      startRun(box, BYSTANDER, ["--audio"], env),
+    ]);
     // Two minutes of noise, from before the first malformed packet to after the last.
-    playing = (await execIn(BYSTANDER, ["sh", "-c", `head -c ${2 * RATE * 120} /dev/urandom | pacat ${FORMAT.join(" ")} > /dev/null 2>&1 & echo $!`])).stdout.trim();
+    playing = (
+      await execIn(BYSTANDER, [
+        "sh",
+        "-c",
+        `head -c ${2 * RATE * 120} /dev/urandom | pacat ${FORMAT.join(" ")} > /dev/null 2>&1 & echo $!`,
+      ])
+    ).stdout.trim();
   });
   afterAll(async () => {
     for (const s of [app, bystander]) s?.proc.kill("SIGTERM");
@@ -69,8 +79,19 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   // Malformed beyond doubt: the client is cut off, not left hanging.
   const malformed: [string, () => Uint8Array][] = [
     ["a length of 0xFFFFFFFF", () => concat(descriptor(0xffffffff), randomBytes(64))],
-    ["a valid AUTH, then a garbage tagstruct", () => concat(handshake(), packet(new Uint8Array([0x4c, 0, 0, 0, 20, 0x4c, 0, 0, 0, 2, 0xff, 0xfe, 0x00, 0x4c])), packet(randomBytes(200)))],
-    ["a control packet too short for its command and tag", () => concat(handshake(), packet(new Uint8Array([0x4c, 0, 0])))],
+    [
+      "a valid AUTH, then a garbage tagstruct",
+      () =>
+        concat(
+          handshake(),
+          packet(new Uint8Array([0x4c, 0, 0, 0, 20, 0x4c, 0, 0, 0, 2, 0xff, 0xfe, 0x00, 0x4c])),
+          packet(randomBytes(200)),
+        ),
+    ],
+    [
+      "a control packet too short for its command and tag",
+      () => concat(handshake(), packet(new Uint8Array([0x4c, 0, 0]))),
+    ],
   ];
   test.each(malformed)("%s: the client is cut off, the rest keeps working", async (_what, bytes) => {
     const raw = openRaw(await containerId(APP));
@@ -110,7 +131,11 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
   });
 
   test("two hundred connections at once, then a new client is served", async () => {
-    const opened = await execIn(APP, ["sh", "-c", "for i in $(seq 200); do socat -u UNIX-CONNECT:/run/dockercask/pulse.sock /dev/null 2>/dev/null & echo $!; done"]);
+    const opened = await execIn(APP, [
+      "sh",
+      "-c",
+      "for i in $(seq 200); do socat -u UNIX-CONNECT:/run/dockercask/pulse.sock /dev/null 2>/dev/null & echo $!; done",
+    ]);
     const pids = opened.stdout.trim().split("\n");
     expect(pids).toHaveLength(200);
     await execIn(APP, ["kill", ...pids]);
@@ -129,7 +154,8 @@ describe.each(["pulseaudio", "pipewire"] as const)("%s", (kind) => {
         // A relay that refuses the frame cuts the connection: the rest of it then has nowhere to go.
         await (async () => {
           await holder.send(concat(handshake(), descriptor(huge, 0)));
-          for (let sent = 0; sent < huge - 1; sent += 1024 * 1024) await holder.send(new Uint8Array(Math.min(1024 * 1024, huge - 1 - sent)));
+          for (let sent = 0; sent < huge - 1; sent += 1024 * 1024)
+            await holder.send(new Uint8Array(Math.min(1024 * 1024, huge - 1 - sent)));
         })().catch(() => undefined);
       }
       expect({ ...(await stillServing()), heard: await heard() }).toEqual({ ...serving, heard: true });

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { sh, type CliResult } from "./helpers.ts";
-import { concat, parseAnswers, type Answer } from "./pulse-wire.ts";
+import { type CliResult, sh } from "./helpers.ts";
+import { type Answer, concat, parseAnswers } from "./pulse-wire.ts";
 import { waitFor } from "./session.ts";
 
 /** One format for playing and recording: 16-bit mono samples, `RATE` a second. */
@@ -27,7 +27,11 @@ export function levelOf(bytes: Uint8Array): { level: number; seconds: number } {
  * Records `source` (on the host) for `ms` after `play` ran; returns the RMS level and how much
  * was recorded, so that an empty recording never passes for silence.
  */
-export async function recordWhile(ms: number, play: () => Promise<unknown>, options: { server?: string; source: string }): Promise<{ level: number; seconds: number }> {
+export async function recordWhile(
+  ms: number,
+  play: () => Promise<unknown>,
+  options: { server?: string; source: string },
+): Promise<{ level: number; seconds: number }> {
   // --latency-msec: by default the server hands parec its data in chunks of up to 2 s, and
   // whatever is still held back when parec is stopped is lost, sometimes the whole noise.
   const rec = Bun.spawn(["parec", "-d", options.source, ...FORMAT, "--latency-msec=20"], {
@@ -76,11 +80,26 @@ export async function startSoundServer(kind: SoundServer["kind"], dir: string, s
   mkdirSync(runtime, { recursive: true, mode: 0o700 });
   // HOME and XDG_STATE_HOME of its own: wireplumber saves defaults there, which the shared
   // PipeWire (also run as root) would otherwise read back.
-  const env: Record<string, string | undefined> = { ...process.env, XDG_RUNTIME_DIR: runtime, HOME: dir, XDG_STATE_HOME: join(dir, "state"), XDG_CONFIG_HOME: join(dir, "config") };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    XDG_RUNTIME_DIR: runtime,
+    HOME: dir,
+    XDG_STATE_HOME: join(dir, "state"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+  };
   delete env.PULSE_SERVER;
   const command =
     kind === "pulseaudio"
-      ? ["pulseaudio", "--daemonize=no", "--use-pid-file=no", "--exit-idle-time=-1", "-n", "-F", "/dev/null", "--load=module-native-protocol-unix"]
+      ? [
+          "pulseaudio",
+          "--daemonize=no",
+          "--use-pid-file=no",
+          "--exit-idle-time=-1",
+          "-n",
+          "-F",
+          "/dev/null",
+          "--load=module-native-protocol-unix",
+        ]
       : ["dbus-run-session", "--", "sh", "-c", "pipewire & sleep 0.5; wireplumber & pipewire-pulse & wait"];
   // setsid: its own process group, so that stop() ends it and every daemon it started, and nothing else.
   const proc = Bun.spawn(["setsid", ...command], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
@@ -123,13 +142,27 @@ export async function serverInfo(s: SoundServer): Promise<Record<string, string>
 export async function tcpListeners(): Promise<number[]> {
   const text = (await sh(["cat", "/proc/net/tcp", "/proc/net/tcp6"])).stdout;
   // local_address is "ADDR:PORT" in hex; state 0A is LISTEN.
-  return [...text.matchAll(/^\s*\d+: [0-9A-F]+:([0-9A-F]{4}) [0-9A-F]+:[0-9A-F]{4} 0A /gm)].map((m) => parseInt(m[1]!, 16));
+  return [...text.matchAll(/^\s*\d+: [0-9A-F]+:([0-9A-F]{4}) [0-9A-F]+:[0-9A-F]{4} 0A /gm)].map((m) =>
+    parseInt(m[1]!, 16),
+  );
 }
 
 /** Runs a command in a container with bytes on its stdin; returns its stdout as bytes. */
-export async function execWithBytes(container: string, command: string[], input: Uint8Array): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
-  const proc = Bun.spawn(["docker", "exec", "-i", container, ...command], { stdin: new Blob([input]), stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).bytes(), new Response(proc.stderr).text()]);
+export async function execWithBytes(
+  container: string,
+  command: string[],
+  input: Uint8Array,
+): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
+  const proc = Bun.spawn(["docker", "exec", "-i", container, ...command], {
+    stdin: new Blob([input]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).bytes(),
+    new Response(proc.stderr).text(),
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -144,7 +177,11 @@ export interface RawConnection {
 }
 
 export function openRaw(container: string): RawConnection {
-  const proc = Bun.spawn(["docker", "exec", "-i", container, "socat", "-", "UNIX-CONNECT:/run/dockercask/pulse.sock"], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+  const proc = Bun.spawn(["docker", "exec", "-i", container, "socat", "-", "UNIX-CONNECT:/run/dockercask/pulse.sock"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const chunks: Uint8Array[] = [];
   let closing = false;
   const closed = (async () => {
@@ -180,7 +217,11 @@ export async function converse(container: string, input: Uint8Array, lastTag: nu
     return Array.from({ length: lastTag + 1 }, (_, tag) => tag).every((tag) => tags.has(tag));
   };
   // A bound for a hang (the answers take milliseconds), not a timing assertion.
-  await waitFor(`the answers to tags 0-${lastTag}`, async () => allAnswered() || (await Promise.race([raw.closed, Bun.sleep(50).then(() => false)])), 20_000);
+  await waitFor(
+    `the answers to tags 0-${lastTag}`,
+    async () => allAnswered() || (await Promise.race([raw.closed, Bun.sleep(50).then(() => false)])),
+    20_000,
+  );
   await raw.close();
   return raw.answers();
 }

@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "./session.ts";
-import { FORMAT, RATE, serverInfo, tcpListeners, type SoundServer } from "./sound-helpers.ts";
+import { FORMAT, RATE, type SoundServer, serverInfo, tcpListeners } from "./sound-helpers.ts";
 
 export const VICTIM = "victim-xyz";
 export const VICTIM_SINK = "victim_sink";
@@ -46,9 +46,14 @@ export function wav(seconds = 0.2): Uint8Array {
 }
 
 /** `pactl list <kind>` as blocks of "Key: value" fields plus the raw text. */
-async function listBlocks(s: SoundServer, kind: string): Promise<{ text: string; field(name: string): string | undefined }[]> {
+async function listBlocks(
+  s: SoundServer,
+  kind: string,
+): Promise<{ text: string; field(name: string): string | undefined }[]> {
   const out = (await s.pactl(["list", kind])).stdout;
-  return out.split(/\n(?=\S)/).map((text) => ({ text, field: (name: string) => new RegExp(`^\\s*${name}: (.*)$`, "m").exec(text)?.[1] }));
+  return out
+    .split(/\n(?=\S)/)
+    .map((text) => ({ text, field: (name: string) => new RegExp(`^\\s*${name}: (.*)$`, "m").exec(text)?.[1] }));
 }
 
 export async function setUpVictims(s: SoundServer, dir: string): Promise<Victims> {
@@ -58,27 +63,57 @@ export async function setUpVictims(s: SoundServer, dir: string): Promise<Victims
   // Silence, endlessly: it changes nothing anyone hears, and keeps the sink running.
   const start = () => {
     if (!player || player.exitCode !== null || player.killed)
-      player = Bun.spawn(["sh", "-c", `exec pacat ${FORMAT.join(" ")} --client-name=${VICTIM}-player --stream-name=${VICTIM}-stream -d ${s.sink} < /dev/zero`], {
-        env,
-        stdout: "ignore",
-        stderr: "ignore",
-      });
+      player = Bun.spawn(
+        [
+          "sh",
+          "-c",
+          `exec pacat ${FORMAT.join(" ")} --client-name=${VICTIM}-player --stream-name=${VICTIM}-stream -d ${s.sink} < /dev/zero`,
+        ],
+        {
+          env,
+          stdout: "ignore",
+          stderr: "ignore",
+        },
+      );
     if (!recorder || recorder.exitCode !== null || recorder.killed)
-      recorder = Bun.spawn(["parec", ...FORMAT, `--client-name=${VICTIM}-recorder`, `--stream-name=${VICTIM}-call`, "-d", `${s.sink}.monitor`], { env, stdout: "ignore", stderr: "ignore" });
+      recorder = Bun.spawn(
+        [
+          "parec",
+          ...FORMAT,
+          `--client-name=${VICTIM}-recorder`,
+          `--stream-name=${VICTIM}-call`,
+          "-d",
+          `${s.sink}.monitor`,
+        ],
+        { env, stdout: "ignore", stderr: "ignore" },
+      );
   };
   const file = join(dir, "victim.wav");
   writeFileSync(file, wav());
   const ensureFixtures = async () => {
-    if (!(await s.pactl(["list", "short", "sinks"])).stdout.includes(VICTIM_SINK)) await s.pactl(["load-module", "module-null-sink", `sink_name=${VICTIM_SINK}`]);
-    if (!(await s.pactl(["list", "short", "sources"])).stdout.includes(MIC)) await s.pactl(["load-module", "module-remap-source", `master=${s.sink}.monitor`, `source_name=${MIC}`]);
-    if (!(await s.pactl(["list", "short", "samples"])).stdout.includes(VICTIM_SAMPLE)) await s.pactl(["upload-sample", file, VICTIM_SAMPLE]);
+    if (!(await s.pactl(["list", "short", "sinks"])).stdout.includes(VICTIM_SINK))
+      await s.pactl(["load-module", "module-null-sink", `sink_name=${VICTIM_SINK}`]);
+    if (!(await s.pactl(["list", "short", "sources"])).stdout.includes(MIC))
+      await s.pactl(["load-module", "module-remap-source", `master=${s.sink}.monitor`, `source_name=${MIC}`]);
+    if (!(await s.pactl(["list", "short", "samples"])).stdout.includes(VICTIM_SAMPLE))
+      await s.pactl(["upload-sample", file, VICTIM_SAMPLE]);
   };
   const ids = async () => {
-    const client = (await listBlocks(s, "clients")).find((b) => b.text.includes(`"${VICTIM}-player"`))?.text.match(/^Client #(\d+)/)?.[1];
-    const recClient = (await listBlocks(s, "clients")).find((b) => b.text.includes(`"${VICTIM}-recorder"`))?.text.match(/^Client #(\d+)/)?.[1];
-    const sinkInput = (await listBlocks(s, "sink-inputs")).find((b) => b.field("Client") === client)?.text.match(/^Sink Input #(\d+)/)?.[1];
-    const sourceOutput = (await listBlocks(s, "source-outputs")).find((b) => b.field("Client") === recClient)?.text.match(/^Source Output #(\d+)/)?.[1];
-    const sinkModule = (await listBlocks(s, "sinks")).find((b) => b.field("Name") === VICTIM_SINK)?.field("Owner Module");
+    const client = (await listBlocks(s, "clients"))
+      .find((b) => b.text.includes(`"${VICTIM}-player"`))
+      ?.text.match(/^Client #(\d+)/)?.[1];
+    const recClient = (await listBlocks(s, "clients"))
+      .find((b) => b.text.includes(`"${VICTIM}-recorder"`))
+      ?.text.match(/^Client #(\d+)/)?.[1];
+    const sinkInput = (await listBlocks(s, "sink-inputs"))
+      .find((b) => b.field("Client") === client)
+      ?.text.match(/^Sink Input #(\d+)/)?.[1];
+    const sourceOutput = (await listBlocks(s, "source-outputs"))
+      .find((b) => b.field("Client") === recClient)
+      ?.text.match(/^Source Output #(\d+)/)?.[1];
+    const sinkModule = (await listBlocks(s, "sinks"))
+      .find((b) => b.field("Name") === VICTIM_SINK)
+      ?.field("Owner Module");
     if (client && sinkInput && sourceOutput && sinkModule) return { client, sinkInput, sourceOutput, sinkModule };
     return undefined;
   };
@@ -107,15 +142,28 @@ export async function setUpVictims(s: SoundServer, dir: string): Promise<Victims
  * the sink's volume, mute and running state, the victim's streams and client, the sample cache,
  * and the two host-side traces of module loads (a TCP listener, a FIFO).
  */
-export async function hostState(s: SoundServer, traces: { port: number; fifo: string }): Promise<Record<string, unknown>> {
+export async function hostState(
+  s: SoundServer,
+  traces: { port: number; fifo: string },
+): Promise<Record<string, unknown>> {
   const info = await serverInfo(s);
-  const pick = (b: { field(name: string): string | undefined }, names: string[]) => Object.fromEntries(names.map((n) => [n, b.field(n)]));
+  const pick = (b: { field(name: string): string | undefined }, names: string[]) =>
+    Object.fromEntries(names.map((n) => [n, b.field(n)]));
   const devices = async (kind: "sinks" | "sources") =>
     (await listBlocks(s, kind))
-      .filter((b) => b.field("Name")?.startsWith(s.sink) || b.field("Name")?.startsWith(VICTIM_SINK) || b.field("Name") === MIC)
+      .filter(
+        (b) =>
+          b.field("Name")?.startsWith(s.sink) || b.field("Name")?.startsWith(VICTIM_SINK) || b.field("Name") === MIC,
+      )
       // State only where a stream keeps it steady: idle devices suspend by themselves under PipeWire.
-      .map((b) => ({ ...pick(b, ["Name", "Mute", "Volume", "Active Port"]), ...(b.field("Name")?.startsWith(s.sink) ? { State: b.field("State") } : {}) }));
-  const victimBlocks = async (kind: string) => (await listBlocks(s, kind)).filter((b) => b.text.includes(VICTIM)).map((b) => pick(b, ["Sink", "Source", "Mute", "Volume"]));
+      .map((b) => ({
+        ...pick(b, ["Name", "Mute", "Volume", "Active Port"]),
+        ...(b.field("Name")?.startsWith(s.sink) ? { State: b.field("State") } : {}),
+      }));
+  const victimBlocks = async (kind: string) =>
+    (await listBlocks(s, kind))
+      .filter((b) => b.text.includes(VICTIM))
+      .map((b) => pick(b, ["Sink", "Source", "Mute", "Volume"]));
   return {
     modules: (await s.pactl(["list", "short", "modules"])).stdout
       .split("\n")

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dockerInspect, sh, type Sandbox } from "./helpers.ts";
+import { dockerInspect, type Sandbox, sh } from "./helpers.ts";
 import { containerId, createAppSandbox, execIn, leftovers, startRun } from "./session.ts";
 import { NOISE, recordWhile as recordSink } from "./sound-helpers.ts";
 
@@ -17,9 +17,13 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 /** The test bed's null sink, recorded on the host while `play` runs. */
-const recordWhile = (ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER) => recordSink(ms, play, { server, source: `${SINK}.monitor` });
+const recordWhile = (ms: number, play: () => Promise<unknown>, server = process.env.PULSE_SERVER) =>
+  recordSink(ms, play, { server, source: `${SINK}.monitor` });
 
-const modulesFor = async (instance: string) => (await sh(["pactl", "list", "short", "modules"])).stdout.split("\n").filter((l) => l.includes(`/${instance}/pulse.sock`));
+const modulesFor = async (instance: string) =>
+  (await sh(["pactl", "list", "short", "modules"])).stdout
+    .split("\n")
+    .filter((l) => l.includes(`/${instance}/pulse.sock`));
 
 test("an instance plays through its own socket and the host hears it", async () => {
   const s = await startRun(box, "attacker#sound", ["--audio"]);
@@ -32,7 +36,11 @@ test("an instance plays through its own socket and the host hears it", async () 
     // One comparison, so a failure shows every measurement at once. The quiet recording ran
     // for 0.5 s: most of that must have arrived for it to count as silence.
     const quiet = silence.seconds > 0.4 && silence.level < 0.01;
-    expect({ ...played, silence: quiet ? "silent" : silence, level: noisy.level > 0.1 ? "heard" : noisy }).toMatchObject({
+    expect({
+      ...played,
+      silence: quiet ? "silent" : silence,
+      level: noisy.level > 0.1 ? "heard" : noisy,
+    }).toMatchObject({
       code: 0,
       stderr: "",
       silence: "silent",
@@ -45,9 +53,17 @@ test("an instance plays through its own socket and the host hears it", async () 
       "ls /run/dockercask; find / -name native -o -name 'pulse*' -path '*pulse*' 2>/dev/null | grep -v '^/usr\\|^/etc\\|^/proc\\|^/var/lib\\|^/home/app/.config/pulse'",
     ]);
     // (bus.sock is the instance's own desktop bus.)
-    expect(found.stdout.trim().split("\n")).toEqual(["Xauthority", "bus.sock", "pulse.sock", "/run/dockercask/pulse.sock"]);
+    expect(found.stdout.trim().split("\n")).toEqual([
+      "Xauthority",
+      "bus.sock",
+      "pulse.sock",
+      "/run/dockercask/pulse.sock",
+    ]);
     // Control: on the host, the main socket the container must not see does exist.
-    expect((await sh(["sh", "-c", `test -S ${(process.env.PULSE_SERVER ?? "").replace(/^unix:/, "")} && echo present`])).stdout).toContain("present");
+    expect(
+      (await sh(["sh", "-c", `test -S ${(process.env.PULSE_SERVER ?? "").replace(/^unix:/, "")} && echo present`]))
+        .stdout,
+    ).toContain("present");
   } finally {
     s.proc.kill("SIGTERM");
     await s.exited;
@@ -106,7 +122,9 @@ test("a SIGKILLed supervisor's sound socket dies with it, and the next command's
 });
 
 test("without a pulse server the app runs, silent, and says so once", async () => {
-  const r = await box.run(["run", "attacker#nopulse", "--audio", "--", "true"], { env: { PULSE_SERVER: `unix:${box.dir}/no-pulse-here` } });
+  const r = await box.run(["run", "attacker#nopulse", "--audio", "--", "true"], {
+    env: { PULSE_SERVER: `unix:${box.dir}/no-pulse-here` },
+  });
   expect(r.code).toBe(0);
   expect(r.stderr.match(/running without sound/g)).toHaveLength(1);
 });

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSandbox, dockerInspect, sh, type Sandbox } from "./helpers.ts";
-import { containerId, execIn, startRun, waitUntilClean, type RunningSession } from "./session.ts";
+import { createSandbox, dockerInspect, type Sandbox, sh } from "./helpers.ts";
+import { containerId, execIn, type RunningSession, startRun, waitUntilClean } from "./session.ts";
 
 const APP = "restale";
 let box: Sandbox;
@@ -18,7 +18,10 @@ function writeRecipe(n: number): void {
   const dir = join(box.env.XDG_CONFIG_HOME!, "dockercask/apps", APP);
   mkdirSync(dir, { recursive: true });
   const network = n === 1 ? ' io.dockercask.network="bridge"' : "";
-  writeFileSync(join(dir, "Dockerfile"), `FROM dockercask/xeyes\nRUN echo "recipe v${n}" > /etc/restale-marker\nLABEL io.dockercask.command="xeyes"${network}\n`);
+  writeFileSync(
+    join(dir, "Dockerfile"),
+    `FROM dockercask/xeyes\nRUN echo "recipe v${n}" > /etc/restale-marker\nLABEL io.dockercask.command="xeyes"${network}\n`,
+  );
 }
 
 beforeAll(async () => {
@@ -44,8 +47,15 @@ async function stop(session: RunningSession): Promise<void> {
 async function look(instance: string) {
   const marker = (await execIn(instance, ["cat", "/etc/restale-marker"])).stdout.trim();
   const network = (await dockerInspect("container", await containerId(instance))).HostConfig.NetworkMode;
-  const ps = JSON.parse((await box.run(["ps", "--json"])).stdout) as { instance: string; staleImage: boolean | undefined }[];
-  const listed = JSON.parse((await box.run(["list", "--json"])).stdout).instances as { name: string; running: boolean; staleImage?: boolean }[];
+  const ps = JSON.parse((await box.run(["ps", "--json"])).stdout) as {
+    instance: string;
+    staleImage: boolean | undefined;
+  }[];
+  const listed = JSON.parse((await box.run(["list", "--json"])).stdout).instances as {
+    name: string;
+    running: boolean;
+    staleImage?: boolean;
+  }[];
   const inList = listed.find((i) => i.name === instance);
   expect(inList?.running).toBe(true);
   expect(inList?.staleImage).toBe(ps.find((p) => p.instance === instance)?.staleImage);
@@ -67,7 +77,9 @@ describe("a recipe that changed since its image was built", () => {
     writeRecipe(2);
     const session = await startRun(box, `${APP}#a`, ["--no-build", "--clipboard", "off"]);
     try {
-      expect(session.output()).toMatch(/running the stale image dockercask\/restale \(its recipe changed since it was built\) because of --no-build/);
+      expect(session.output()).toMatch(
+        /running the stale image dockercask\/restale \(its recipe changed since it was built\) because of --no-build/,
+      );
       expect(session.output()).not.toContain("building dockercask/");
       expect(await look(`${APP}#a`)).toEqual({ marker: "recipe v1", network: "none", staleImage: true });
     } finally {

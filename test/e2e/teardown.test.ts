@@ -3,8 +3,16 @@
  * remains, and no runtime files remain"), each checked from the outside.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, HOST_DISPLAY, leftovers, startRun, waitFor, waitUntilClean, xephyrWindow } from "./session.ts";
+import { type Sandbox, sh } from "./helpers.ts";
+import {
+  createAppSandbox,
+  HOST_DISPLAY,
+  leftovers,
+  startRun,
+  waitFor,
+  waitUntilClean,
+  xephyrWindow,
+} from "./session.ts";
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -44,26 +52,35 @@ describe("teardown", () => {
   });
 
   test("a signal while the instance is still starting tears down what was started", async () => {
-    const proc = Bun.spawn([`${import.meta.dir}/../../dist/dockercask`, "run", "attacker#early"], { env: box.env, stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn([`${import.meta.dir}/../../dist/dockercask`, "run", "attacker#early"], {
+      env: box.env,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     // As soon as its runtime dir (the lock) exists, the session is under way.
-    await waitFor("the session to begin", async () => (await sh(["test", "-d", `${box.env.XDG_RUNTIME_DIR}/dockercask/attacker#early`])).code === 0);
+    await waitFor(
+      "the session to begin",
+      async () => (await sh(["test", "-d", `${box.env.XDG_RUNTIME_DIR}/dockercask/attacker#early`])).code === 0,
+    );
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(143);
     expect(await waitUntilClean(box, "attacker#early")).toEqual([]);
   });
 
-  test.each([{ command: ["ps"] }, { command: ["doctor"] }, { command: ["stop", "--all"] }, { command: ["run", "attacker#next", "--", "true"] }])(
-    "a SIGKILLed supervisor leaves things behind, and `dockercask $command` reaps them",
-    async ({ command }) => {
-      const instance = `attacker#killed-${command[0]}`;
-      const session = await startRun(box, instance);
-      session.proc.kill("SIGKILL");
-      await session.exited;
-      // Without the reaper these would stay: the container, Xephyr and the runtime dir.
-      expect((await leftovers(box, instance)).length).toBe(3);
-      const r = await box.run([...command]);
-      expect(r.stderr).toContain(`cleaned up after ${instance}`);
-      expect(await leftovers(box, instance)).toEqual([]);
-    },
-  );
+  test.each([
+    { command: ["ps"] },
+    { command: ["doctor"] },
+    { command: ["stop", "--all"] },
+    { command: ["run", "attacker#next", "--", "true"] },
+  ])("a SIGKILLed supervisor leaves things behind, and `dockercask $command` reaps them", async ({ command }) => {
+    const instance = `attacker#killed-${command[0]}`;
+    const session = await startRun(box, instance);
+    session.proc.kill("SIGKILL");
+    await session.exited;
+    // Without the reaper these would stay: the container, Xephyr and the runtime dir.
+    expect((await leftovers(box, instance)).length).toBe(3);
+    const r = await box.run([...command]);
+    expect(r.stderr).toContain(`cleaned up after ${instance}`);
+    expect(await leftovers(box, instance)).toEqual([]);
+  });
 });

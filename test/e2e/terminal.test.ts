@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, createSandbox, sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, execIn, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
+import { BIN, createSandbox, type Sandbox, sh } from "./helpers.ts";
+import { createAppSandbox, execIn, type RunningSession, startRun, waitFor, waitUntilClean } from "./session.ts";
 
 const INSTANCE = "attacker#term";
 const ESC = "\x1b";
@@ -44,7 +44,12 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** dockercask under a real pseudo-terminal: its stdout and stderr are a TTY. */
 function spawnUnderPty(box: Sandbox, args: string[]) {
-  const proc = Bun.spawn(["script", "-qec", [BIN, ...args].map(quote).join(" "), "/dev/null"], { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["script", "-qec", [BIN, ...args].map(quote).join(" "), "/dev/null"], {
+    env: box.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const chunks: Buffer[] = [];
   const drained = (async () => {
     for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) chunks.push(Buffer.from(chunk));
@@ -64,7 +69,9 @@ function expectInert(text: string): void {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is that none of these control bytes reaches the terminal.
   const live = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(text);
   if (live)
-    throw new Error(`a control byte 0x${live[0].charCodeAt(0).toString(16)} reached the terminal at ${live.index}: ${JSON.stringify(text.slice(Math.max(0, live.index - 40), live.index + 40))}`);
+    throw new Error(
+      `a control byte 0x${live[0].charCodeAt(0).toString(16)} reached the terminal at ${live.index}: ${JSON.stringify(text.slice(Math.max(0, live.index - 40), live.index + 40))}`,
+    );
   // latin1-decoded UTF-8: U+009B is C2 9B, U+202E is E2 80 AE.
   expect(text).not.toContain("\xc2\x9b");
   expect(text).not.toContain("\xe2\x80\xae");
@@ -76,7 +83,10 @@ let session: RunningSession;
 beforeAll(async () => {
   box = await createAppSandbox("terminal");
   session = await startRun(box, INSTANCE, ["--", "sh", "-c", APP]);
-  await waitFor("the app to print its escapes", async () => (await box.run(["logs", INSTANCE])).stdout.includes("ready") || undefined);
+  await waitFor(
+    "the app to print its escapes",
+    async () => (await box.run(["logs", INSTANCE])).stdout.includes("ready") || undefined,
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -129,9 +139,17 @@ describe("logs on a terminal", () => {
     try {
       await waitFor("logs -f to print what came before", () => follow.output().includes("ready") || undefined, 60_000);
       expect((await execIn(INSTANCE, ["touch", "/tmp/go"])).code).toBe(0);
-      await waitFor("logs -f to print what the app printed since", () => follow.output().includes("late:") || undefined, 60_000);
+      await waitFor(
+        "logs -f to print what the app printed since",
+        () => follow.output().includes("late:") || undefined,
+        60_000,
+      );
       // The line may still be arriving: wait for its end before judging it.
-      const out = await waitFor("the late line to end", () => (/late:[^\n]*\n/.test(follow.output()) ? follow.output() : undefined), 60_000);
+      const out = await waitFor(
+        "the late line to end",
+        () => (/late:[^\n]*\n/.test(follow.output()) ? follow.output() : undefined),
+        60_000,
+      );
       expectInert(out);
       expect(compact(out)).toContain(`late:\\e]52;c;bGF0ZQ==\\x07`);
       expect(out).toContain(`osc52:\\e]52;c;ZG9ja2VyY2Fzaw==\\x07`);
@@ -167,8 +185,14 @@ describe("labels a recipe controls", () => {
       return path;
     };
     // Nothing is built: list and the policy check read the recipe itself.
-    writeFileSync(join(dir("evildesc"), "Dockerfile"), `FROM dockercask/base\nLABEL io.dockercask.description="nice ${ESC}]52;c;ZGVzYw==${BEL} \u202etxt.exe" io.dockercask.command="true"\n`);
-    writeFileSync(join(dir("evillabel"), "Dockerfile"), `FROM dockercask/base\nLABEL io.dockercask.x${ESC}]2;pwned${BEL}="1" io.dockercask.command="true"\n`);
+    writeFileSync(
+      join(dir("evildesc"), "Dockerfile"),
+      `FROM dockercask/base\nLABEL io.dockercask.description="nice ${ESC}]52;c;ZGVzYw==${BEL} \u202etxt.exe" io.dockercask.command="true"\n`,
+    );
+    writeFileSync(
+      join(dir("evillabel"), "Dockerfile"),
+      `FROM dockercask/base\nLABEL io.dockercask.x${ESC}]2;pwned${BEL}="1" io.dockercask.command="true"\n`,
+    );
   });
   afterAll(() => labels?.cleanup());
 
@@ -195,7 +219,9 @@ describe("labels a recipe controls", () => {
 /** The container's stdout as the Engine API sends it: 8-byte-headed frames, one per log entry. */
 async function rawLogs(id: string): Promise<Buffer> {
   const socket = process.env.DOCKER_HOST?.replace("unix://", "") || "/var/run/docker.sock";
-  const proc = Bun.spawn(["curl", "-sf", "--unix-socket", socket, `http://localhost/containers/${id}/logs?stdout=1`], { stdout: "pipe" });
+  const proc = Bun.spawn(["curl", "-sf", "--unix-socket", socket, `http://localhost/containers/${id}/logs?stdout=1`], {
+    stdout: "pipe",
+  });
   const body = Buffer.from(await new Response(proc.stdout).arrayBuffer());
   expect(await proc.exited).toBe(0);
   return body;

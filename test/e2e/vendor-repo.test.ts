@@ -9,11 +9,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, createSandbox, sh, type Sandbox } from "./helpers.ts";
-import { GREETING, PACKAGE, startLocalAptRepo, type LocalAptRepo, type RepoVariant } from "./local-apt-repo.ts";
+import { ARTIFACTS, createSandbox, type Sandbox, sh } from "./helpers.ts";
+import { GREETING, type LocalAptRepo, PACKAGE, type RepoVariant, startLocalAptRepo } from "./local-apt-repo.ts";
 
 const NAME = "e2e-local";
-const APPS = { good: "vrepo-good", wrongKey: "vrepo-wrongkey", unsigned: "vrepo-unsigned", tampered: "vrepo-tampered" } as const;
+const APPS = {
+  good: "vrepo-good",
+  wrongKey: "vrepo-wrongkey",
+  unsigned: "vrepo-unsigned",
+  tampered: "vrepo-tampered",
+} as const;
 let box: Sandbox;
 let repo: LocalAptRepo;
 const recipes: Record<string, string> = {};
@@ -56,7 +61,8 @@ afterAll(async () => {
   box?.cleanup();
 }, 60_000);
 
-const inImage = (app: string, script: string) => sh(["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", `dockercask/${app}`, "-c", script]);
+const inImage = (app: string, script: string) =>
+  sh(["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", `dockercask/${app}`, "-c", script]);
 /** `dockercask build <app>`, its output kept in test-artifacts for whoever reads a failure. */
 async function build(app: string) {
   const built = await box.run(["build", app]);
@@ -79,7 +85,10 @@ describe("a vendor repository added with dockercask-add-repo", () => {
     );
     // One source, which trusts its own keyring; no key but Debian's where apt trusts a key for
     // every source; curl and gpg gone with the job, and no lists left.
-    expect(state.stdout.trim().split("\n")).toEqual([`deb [arch=${arch} signed-by=/usr/share/keyrings/${NAME}.gpg] ${repo.repoLine("signed")}`, "end"]);
+    expect(state.stdout.trim().split("\n")).toEqual([
+      `deb [arch=${arch} signed-by=/usr/share/keyrings/${NAME}.gpg] ${repo.repoLine("signed")}`,
+      "end",
+    ]);
     // The keyring holds the pinned key: apt's own gpgv checks the signed Release with it.
     const gpgv = Bun.spawn(
       [
@@ -127,7 +136,9 @@ describe("a vendor repository added with dockercask-add-repo", () => {
       const built = await build(app);
       expect(built.code).not.toBe(0);
       expect(built.stderr).toMatch(/failing step: Step \d+\/\d+ : RUN dockercask-add-repo e2e-local/);
-      expect(built.stderr).toContain(`step "check that apt accepts the repository" failed: apt refused ${repo.repoLine(variant)}`);
+      expect(built.stderr).toContain(
+        `step "check that apt accepts the repository" failed: apt refused ${repo.repoLine(variant)}`,
+      );
       expect(await imageExists(app)).toBe(false);
     },
     300_000,

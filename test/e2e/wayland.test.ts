@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { sh, type Sandbox } from "./helpers.ts";
-import { createAppSandbox, execIn, startRun, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
-import { startSway, stopProcess, windowByTitle, type WaylandSession } from "./desktops.ts";
+import { startSway, stopProcess, type WaylandSession, windowByTitle } from "./desktops.ts";
+import { type Sandbox, sh } from "./helpers.ts";
+import { createAppSandbox, execIn, type RunningSession, startRun, waitFor, waitUntilClean } from "./session.ts";
 
 const INSTANCE = "attacker#wayland";
 let wayland: WaylandSession;
@@ -45,7 +45,9 @@ describe("under sway, through XWayland", () => {
   test("the instance's window opens on XWayland", async () => {
     expect(wayland.display).toMatch(/^:\d+$/);
     const window = await windowByTitle(xenv, INSTANCE);
-    await waitFor("the window to be viewable", async () => (await sh(["xwininfo", "-id", window], xenv)).stdout.includes("IsViewable"));
+    await waitFor("the window to be viewable", async () =>
+      (await sh(["xwininfo", "-id", window], xenv)).stdout.includes("IsViewable"),
+    );
     // It runs under XWayland, not some other X server on that display.
     expect((await sh(["pgrep", "-f", `^Xwayland ${wayland.display} `])).stdout.trim()).not.toBe("");
   });
@@ -66,7 +68,11 @@ describe("under sway, through XWayland", () => {
     const text = `from-app-${crypto.randomUUID()}`;
     expect(await waylandClipboard()).not.toBe(text);
     // Its output away: the xclip that stays behind to serve the copy would hold docker exec open.
-    const copy = await execIn(INSTANCE, ["sh", "-c", `printf %s '${text}' | xclip -selection clipboard -i >/dev/null 2>&1`]);
+    const copy = await execIn(INSTANCE, [
+      "sh",
+      "-c",
+      `printf %s '${text}' | xclip -selection clipboard -i >/dev/null 2>&1`,
+    ]);
     expect(copy.code).toBe(0);
     await waitFor("the copy to reach Wayland", async () => (await waylandClipboard()) === text);
   });
@@ -74,7 +80,10 @@ describe("under sway, through XWayland", () => {
   test("doctor names the desktop: XWayland in a Wayland session", async () => {
     const doctor = await box.run(["doctor", "--json"]);
     const display = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === "display");
-    expect(display).toMatchObject({ ok: true, detail: `connected to DISPLAY=${wayland.display}: XWayland, in a Wayland session (WAYLAND_DISPLAY=${wayland.waylandDisplay})` });
+    expect(display).toMatchObject({
+      ok: true,
+      detail: `connected to DISPLAY=${wayland.display}: XWayland, in a Wayland session (WAYLAND_DISPLAY=${wayland.waylandDisplay})`,
+    });
   });
 
   test("stopping the instance leaves nothing, on the Wayland side either", async () => {
@@ -82,7 +91,10 @@ describe("under sway, through XWayland", () => {
     session.proc.kill("SIGTERM");
     expect(await session.exited).toBe(143);
     expect(await waitUntilClean(box, INSTANCE)).toEqual([]);
-    await waitFor("the window to be gone from XWayland", async () => (await sh(["xwininfo", "-id", window], xenv)).code !== 0);
+    await waitFor(
+      "the window to be gone from XWayland",
+      async () => (await sh(["xwininfo", "-id", window], xenv)).code !== 0,
+    );
   });
 
   test("sway and its XWayland go when the session ends", async () => {

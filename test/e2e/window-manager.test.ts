@@ -5,9 +5,9 @@
  * resizes the app inside.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createSandbox, sh, type Sandbox } from "./helpers.ts";
-import { leftovers, startRun, visibleWindows, waitFor, waitUntilClean, type RunningSession } from "./session.ts";
-import { startPrivateDisplay, windowByTitle, windowSize, xprop, stopProcess, type PrivateDisplay } from "./desktops.ts";
+import { type PrivateDisplay, startPrivateDisplay, stopProcess, windowByTitle, windowSize, xprop } from "./desktops.ts";
+import { createSandbox, type Sandbox, sh } from "./helpers.ts";
+import { leftovers, type RunningSession, startRun, visibleWindows, waitFor, waitUntilClean } from "./session.ts";
 
 let desktop: PrivateDisplay;
 let box: Sandbox;
@@ -52,19 +52,29 @@ describe("under openbox", () => {
     await run("xeyes#wm-raise");
     const window = hex(await windowByTitle(desktop.env, "xeyes#wm-raise"));
     // Another window over it, which the window manager activates.
-    const other = Bun.spawn(["xmessage", "-title", "wm-raise-other", "over the instance"], { env: { ...process.env, ...desktop.env }, stdout: "ignore", stderr: "ignore" });
+    const other = Bun.spawn(["xmessage", "-title", "wm-raise-other", "over the instance"], {
+      env: { ...process.env, ...desktop.env },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     try {
       const otherWindow = hex(await windowByTitle(desktop.env, "wm-raise-other"));
       const top = async () => (await xprop(desktop.env, "root", "_NET_CLIENT_LIST_STACKING")).split(", ").pop();
       const active = async () => (await xprop(desktop.env, "root", "_NET_ACTIVE_WINDOW")).replace(/^window id # /, "");
       // The positive control: the instance is covered and not active.
-      await waitFor("the other window to be on top and active", async () => (await top()) === otherWindow && (await active()) === otherWindow);
+      await waitFor(
+        "the other window to be on top and active",
+        async () => (await top()) === otherWindow && (await active()) === otherWindow,
+      );
 
       const again = await box.run(["run", "xeyes#wm-raise"]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain("is already running");
       expect(again.stderr).toContain("its window was raised");
-      await waitFor("the instance's window to be on top and active", async () => (await top()) === window && (await active()) === window);
+      await waitFor(
+        "the instance's window to be on top and active",
+        async () => (await top()) === window && (await active()) === window,
+      );
     } finally {
       await stopProcess(other);
     }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./helpers.ts";
-import { containerId, createAppSandbox, execIn, readState, startRun, type RunningSession } from "./session.ts";
+import { containerId, createAppSandbox, execIn, type RunningSession, readState, startRun } from "./session.ts";
 
 const MIB = 1024 ** 2;
 const INSTANCE = "attacker#xmem";
@@ -43,7 +43,10 @@ function xephyrResident(): number {
 /** Runs the pixmap client inside; resolves with its report and the server's growth while it holds them. */
 async function allocate(count: number): Promise<{ asked: number; refused: number; growth: number }> {
   const before = xephyrResident();
-  const proc = Bun.spawn(["docker", "exec", "-i", await containerId(INSTANCE), "perl", "-", String(count), "4096", "30"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(
+    ["docker", "exec", "-i", await containerId(INSTANCE), "perl", "-", String(count), "4096", "30"],
+    { stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+  );
   proc.stdin.write(PIXMAPS);
   await proc.stdin.end();
   try {

@@ -6,7 +6,14 @@ const text = (s: string) => new TextEncoder().encode(s);
 export const ROOT = 0x25a;
 
 /** A connection setup success reply; every screen is 1920+i x 1080 pixels, 508 x 286 mm. */
-export function setupAccepted(options: { vendor?: string; formats?: number; screens?: number; screen?: { width: number; height: number; widthMm: number; heightMm: number } } = {}): Uint8Array {
+export function setupAccepted(
+  options: {
+    vendor?: string;
+    formats?: number;
+    screens?: number;
+    screen?: { width: number; height: number; widthMm: number; heightMm: number };
+  } = {},
+): Uint8Array {
   const vendor = text(options.vendor ?? "The X.Org Foundation");
   const formats = options.formats ?? 7;
   const screens = options.screens ?? 1;
@@ -34,7 +41,12 @@ export function setupAccepted(options: { vendor?: string; formats?: number; scre
 }
 
 /** A reply to request `sequence`: 32 bytes (the given ones from offset 8 on), then `extra`. */
-export function reply(sequence: number, fields: (view: DataView, bytes: Uint8Array) => void, extra = 0, header1 = 0): Uint8Array {
+export function reply(
+  sequence: number,
+  fields: (view: DataView, bytes: Uint8Array) => void,
+  extra = 0,
+  header1 = 0,
+): Uint8Array {
   const bytes = new Uint8Array(32 + extra);
   const view = new DataView(bytes.buffer);
   bytes[0] = 1;

@@ -52,10 +52,12 @@ export function readModule(file: string, code: string): ModuleFacts {
       if (clause?.name) names.push("default");
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) names.push("*");
-      if (bindings && ts.isNamedImports(bindings)) for (const e of bindings.elements) names.push((e.propertyName ?? e.name).text);
+      if (bindings && ts.isNamedImports(bindings))
+        for (const e of bindings.elements) names.push((e.propertyName ?? e.name).text);
       take(node.moduleSpecifier.text, names);
     } else if (ts.isExportDeclaration(node)) {
-      const from = node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
+      const from =
+        node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
       const clause = node.exportClause;
       if (!clause) {
         if (from) take(from, ["*"]);
@@ -71,10 +73,17 @@ export function readModule(file: string, code: string): ModuleFacts {
       const [arg] = node.arguments;
       if (arg && ts.isStringLiteral(arg)) take(arg.text, ["*"]);
     } else if (node.parent === source && hasExport(node)) {
-      const isDefault = (ts.getModifiers(node as ts.HasModifiers) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+      const isDefault = (ts.getModifiers(node as ts.HasModifiers) ?? []).some(
+        (m) => m.kind === ts.SyntaxKind.DefaultKeyword,
+      );
       if (isDefault) exports.push("default");
-      else if (ts.isVariableStatement(node)) for (const d of node.declarationList.declarations) exports.push(d.name.getText(source));
-      else if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node)) && node.name) exports.push(node.name.text);
+      else if (ts.isVariableStatement(node))
+        for (const d of node.declarationList.declarations) exports.push(d.name.getText(source));
+      else if (
+        (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node)) &&
+        node.name
+      )
+        exports.push(node.name.text);
     }
     ts.forEachChild(node, visit);
   };
@@ -95,13 +104,18 @@ export function deadExports(modules: Map<string, ModuleFacts>, checked: string[]
   return checked.flatMap((file) => {
     const names = used.get(file) ?? new Set<string>();
     if (names.has("*")) return [];
-    return (modules.get(file)?.exports ?? []).filter((name) => !names.has(name)).map((name) => `${relative(ROOT, file)}: ${name}`);
+    return (modules.get(file)?.exports ?? [])
+      .filter((name) => !names.has(name))
+      .map((name) => `${relative(ROOT, file)}: ${name}`);
   });
 }
 
 describe("the reader", () => {
   test.each([
-    ["export function a() {}\nexport const b = 1, c = 2;\nexport interface D {}\nexport type E = 1;\nexport class F {}\nexport enum G { X }", ["a", "b", "c", "F", "G"]],
+    [
+      "export function a() {}\nexport const b = 1, c = 2;\nexport interface D {}\nexport type E = 1;\nexport class F {}\nexport enum G { X }",
+      ["a", "b", "c", "F", "G"],
+    ],
     ["type T = 1;\nconst v = 1;\nexport type { T };\nexport { type T as U, v };", ["v"]],
     ["export default defineCommand({});", ["default"]],
     ["const x = 1;\nexport { x, x as y };", ["x", "y"]],
@@ -141,10 +155,16 @@ describe("the reader", () => {
 });
 
 test("no export in src/ is dead", () => {
-  const all = [...filesUnder(join(ROOT, "src")), ...filesUnder(join(ROOT, "scripts")), ...filesUnder(join(ROOT, "test"))];
+  const all = [
+    ...filesUnder(join(ROOT, "src")),
+    ...filesUnder(join(ROOT, "scripts")),
+    ...filesUnder(join(ROOT, "test")),
+  ];
   const modules = new Map(all.map((file) => [file, readModule(file, readFileSync(file, "utf8"))]));
   // Generated and ambient files declare what others use by name; main.ts is the entry point.
-  const checked = filesUnder(join(ROOT, "src")).filter((f) => !f.endsWith(".d.ts") && !f.includes("/assets/") && !f.endsWith("/src/main.ts"));
+  const checked = filesUnder(join(ROOT, "src")).filter(
+    (f) => !f.endsWith(".d.ts") && !f.includes("/assets/") && !f.endsWith("/src/main.ts"),
+  );
   expect(checked.length).toBeGreaterThan(100);
   expect(deadExports(modules, checked)).toEqual([]);
 });

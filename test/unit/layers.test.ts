@@ -25,7 +25,8 @@ const ALLOWED: Record<Layer, Layer[]> = {
 };
 
 /** Core is pure: no module that reaches the file system, processes, the network or the host. */
-const CORE_FORBIDDEN_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|os|process|worker_threads|dgram|http|https)$|^bun$|^dockerode$/;
+const CORE_FORBIDDEN_MODULES =
+  /^(node:)?(fs|fs\/promises|child_process|net|os|process|worker_threads|dgram|http|https)$|^bun$|^dockerode$/;
 
 function layerOf(srcRelative: string): Layer {
   const top = srcRelative.split("/")[0]!;
@@ -44,9 +45,11 @@ interface Import {
 /** Every module a file imports: static, type-only, re-exports, side-effect and dynamic. */
 function importsOf(code: string): Import[] {
   const found: Import[] = [];
-  for (const m of code.matchAll(/^\s*(?:import|export)\b(\s+type\b)?[^;]*?\bfrom\s*["']([^"']+)["']/gms)) found.push({ specifier: m[2]!, typeOnly: Boolean(m[1]) });
+  for (const m of code.matchAll(/^\s*(?:import|export)\b(\s+type\b)?[^;]*?\bfrom\s*["']([^"']+)["']/gms))
+    found.push({ specifier: m[2]!, typeOnly: Boolean(m[1]) });
   for (const m of code.matchAll(/^\s*import\s*["']([^"']+)["']/gm)) found.push({ specifier: m[1]!, typeOnly: false });
-  for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push({ specifier: m[1]!, typeOnly: false, dynamic: true });
+  for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g))
+    found.push({ specifier: m[1]!, typeOnly: false, dynamic: true });
   return found;
 }
 
@@ -54,12 +57,16 @@ function importsOf(code: string): Import[] {
 function upwardImport(from: string, { specifier, typeOnly }: Import): string | undefined {
   const fromLayer = layerOf(from);
   if (!specifier.startsWith(".")) {
-    if (fromLayer === "core" && !typeOnly && CORE_FORBIDDEN_MODULES.test(specifier)) return `core is pure, yet imports ${specifier}`;
+    if (fromLayer === "core" && !typeOnly && CORE_FORBIDDEN_MODULES.test(specifier))
+      return `core is pure, yet imports ${specifier}`;
     return undefined;
   }
   const target = relative(SRC, resolve(SRC, dirname(from), specifier));
   // cli embeds the menu icon, assets embed apps/, main.ts reads package.json.
-  if (target.startsWith("..")) return ["cli", "entry", "assets"].includes(fromLayer) ? undefined : `${fromLayer} reaches outside src/ (${specifier})`;
+  if (target.startsWith(".."))
+    return ["cli", "entry", "assets"].includes(fromLayer)
+      ? undefined
+      : `${fromLayer} reaches outside src/ (${specifier})`;
   const toLayer = layerOf(target);
   if (toLayer === fromLayer || ALLOWED[fromLayer].includes(toLayer)) return undefined;
   return `${fromLayer} may not import ${toLayer} (${target})`;
@@ -96,7 +103,11 @@ describe("the rule", () => {
     ["services/list.ts", "../cli/list.ts", "services may not import cli (cli/list.ts)"],
     ["cli/run.ts", "../services/run-session.ts", undefined],
     ["cli/_context.ts", "../../packaging/icons/dockercask.svg", undefined],
-    ["services/desktop.ts", "../../packaging/icons/dockercask.svg", "services reaches outside src/ (../../packaging/icons/dockercask.svg)"],
+    [
+      "services/desktop.ts",
+      "../../packaging/icons/dockercask.svg",
+      "services reaches outside src/ (../../packaging/icons/dockercask.svg)",
+    ],
   ] as const)("%s importing %s: %p", (from, written, problem) => {
     const specifier = written.replace(/^type /, "");
     expect(upwardImport(from, { specifier, typeOnly: specifier !== written })).toBe(problem);

@@ -11,7 +11,9 @@ export interface BuildEvent {
   aux?: { ID?: string };
 }
 
-export type ProgressUpdate = { kind: "step"; step: number; total: number; instruction: string } | { kind: "output"; line: string };
+export type ProgressUpdate =
+  | { kind: "step"; step: number; total: number; instruction: string }
+  | { kind: "output"; line: string };
 
 export interface BuildOutcome {
   ok: boolean;
@@ -65,7 +67,13 @@ export function createBuildProgress() {
   function result(): BuildOutcome {
     if (partial.trim()) tail.push(partial.trim());
     if (error) return { ok: false, error, failedStep: currentStep, lastLines: tail.slice(-TAIL) };
-    if (!imageId) return { ok: false, error: "the build stream ended without an image", failedStep: currentStep, lastLines: tail.slice(-TAIL) };
+    if (!imageId)
+      return {
+        ok: false,
+        error: "the build stream ended without an image",
+        failedStep: currentStep,
+        lastLines: tail.slice(-TAIL),
+      };
     return { ok: true, imageId, lastLines: [] };
   }
 

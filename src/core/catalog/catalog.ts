@@ -1,9 +1,16 @@
 import { createHash } from "node:crypto";
-import { parseDockerfile, type DockerfileSummary } from "./dockerfile.ts";
 import { DockercaskError, UnknownAppError } from "../errors.ts";
 import { imageName, isValidAppName } from "../instance/name.ts";
-import { BUILD_LABEL, formatIgnoredLabels, ignoredLabels, parsePolicy, POLICY_PREFIX, type PolicyResult } from "./policy.ts";
 import { suggestNearest } from "../text/suggest.ts";
+import { type DockerfileSummary, parseDockerfile } from "./dockerfile.ts";
+import {
+  BUILD_LABEL,
+  formatIgnoredLabels,
+  ignoredLabels,
+  POLICY_PREFIX,
+  type PolicyResult,
+  parsePolicy,
+} from "./policy.ts";
 
 /** app name -> (path inside the app's folder -> file text). */
 export type AppFileTree = Record<string, Record<string, string>>;
@@ -89,8 +96,14 @@ export function recipeLabels(catalog: Catalog, recipe: AppRecipe): Record<string
  */
 export function appPolicy(catalog: Catalog, recipe: AppRecipe): PolicyResult {
   const { [DESCRIPTION_LABEL]: _, ...fromBase } = baseLabels(catalog, recipe);
-  const problems = [...(isBuiltOnBase(catalog, recipe) ? (catalog.apps.get(BASE_APP)?.dockerfile.problems ?? []) : []), ...recipe.dockerfile.problems];
-  const policy = parsePolicy({ ...fromBase, ...recipe.dockerfile.labels }, { requireCommand: recipe.name !== BASE_APP });
+  const problems = [
+    ...(isBuiltOnBase(catalog, recipe) ? (catalog.apps.get(BASE_APP)?.dockerfile.problems ?? []) : []),
+    ...recipe.dockerfile.problems,
+  ];
+  const policy = parsePolicy(
+    { ...fromBase, ...recipe.dockerfile.labels },
+    { requireCommand: recipe.name !== BASE_APP },
+  );
   if (problems.length === 0) return policy;
   return { ok: false, problems: [...problems, ...(policy.ok ? [] : policy.problems)] };
 }
@@ -99,11 +112,18 @@ export function appPolicy(catalog: Catalog, recipe: AppRecipe): PolicyResult {
  * What to tell the user when the image carries policy labels that its recipes do not set, or
  * undefined when it carries none. They set nothing either way; the warning says so, and names them.
  */
-export function ignoredLabelsWarning(catalog: Catalog, recipe: AppRecipe, imageLabels: Record<string, string>): string | undefined {
+export function ignoredLabelsWarning(
+  catalog: Catalog,
+  recipe: AppRecipe,
+  imageLabels: Record<string, string>,
+): string | undefined {
   const ignored = ignoredLabels(imageLabels, recipeLabels(catalog, recipe));
   if (ignored.length === 0) return undefined;
   const parent = recipe.dockerfile.from ?? "its parent image";
-  const source = imageLabels[BUILD_LABEL.hash] === recipeHash(catalog, recipe.name) ? `inherited from ${parent}` : `inherited from ${parent}, or left by the older recipe it was built from`;
+  const source =
+    imageLabels[BUILD_LABEL.hash] === recipeHash(catalog, recipe.name)
+      ? `inherited from ${parent}`
+      : `inherited from ${parent}, or left by the older recipe it was built from`;
   return (
     `${imageName(recipe.name)} carries policy labels that its recipe does not set (${source}); they are ignored: ${formatIgnoredLabels(ignored)}. ` +
     `Only the app's own Dockerfile and dockercask's base set its policy: write there what it needs.`

@@ -63,7 +63,9 @@ export interface DesktopEntryOptions {
 export function renderDesktopEntry(options: DesktopEntryOptions): string {
   const { name } = options;
   const run = buildExec([options.program, "run", name.full]);
-  const comment = options.description ? `${options.description} (dockercask)` : `${name.app} in a hardened dockercask container`;
+  const comment = options.description
+    ? `${options.description} (dockercask)`
+    : `${name.app} in a hardened dockercask container`;
   const lines = [
     "[Desktop Entry]",
     "Type=Application",
@@ -101,7 +103,12 @@ export function entryIcon(text: string): string | undefined {
  * A leading space is escaped too, since readers strip the whitespace after "=".
  */
 export function escapeString(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r").replace(/^ /, "\\s");
+  return value
+    .replace(/\\/g, "\\\\")
+    .replace(/\n/g, "\\n")
+    .replace(/\t/g, "\\t")
+    .replace(/\r/g, "\\r")
+    .replace(/^ /, "\\s");
 }
 
 export function unescapeString(value: string): string {

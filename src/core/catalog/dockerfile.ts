@@ -43,9 +43,13 @@ export function parseDockerfile(text: string): DockerfileSummary {
       const parsed = parseLabelWords(args);
       for (const { key, value, substituted } of parsed) {
         if (substituted.key) {
-          problems.push(`line ${line}: the label name ${JSON.stringify(key)} uses a variable: label names must be written out`);
+          problems.push(
+            `line ${line}: the label name ${JSON.stringify(key)} uses a variable: label names must be written out`,
+          );
         } else if (substituted.value && key.startsWith(POLICY_PREFIX)) {
-          problems.push(`line ${line}: ${key}=${JSON.stringify(value)} uses a variable: policy labels are read from the recipe's text, so write the value itself (or escape the $ as \\$)`);
+          problems.push(
+            `line ${line}: ${key}=${JSON.stringify(value)} uses a variable: policy labels are read from the recipe's text, so write the value itself (or escape the $ as \\$)`,
+          );
         }
       }
       // A LABEL before any FROM is an error for Docker; it sets nothing here either.
@@ -66,7 +70,9 @@ function unsupportedDirectives(text: string): string[] {
     const match = /^#\s*([a-zA-Z]+)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!match) break;
     if (match[1]!.toLowerCase() === "escape" && match[2] !== "\\") {
-      problems.push(`line ${index + 1}: the escape directive ${JSON.stringify(match[2])} is not supported: remove it so that \\ is the escape character`);
+      problems.push(
+        `line ${index + 1}: the escape directive ${JSON.stringify(match[2])} is not supported: remove it so that \\ is the escape character`,
+      );
     }
   }
   return problems;
@@ -120,7 +126,13 @@ function parseLabelWords(args: string): LabelWord[] {
   const words = splitWords(args);
   if (words.length > 0 && !words[0]!.text.includes("=")) {
     const [key, ...rest] = words;
-    return [{ key: key!.text, value: rest.map((w) => w.text).join(" "), substituted: { key: key!.dollarAt.length > 0, value: rest.some((w) => w.dollarAt.length > 0) } }];
+    return [
+      {
+        key: key!.text,
+        value: rest.map((w) => w.text).join(" "),
+        substituted: { key: key!.dollarAt.length > 0, value: rest.some((w) => w.dollarAt.length > 0) },
+      },
+    ];
   }
   const labels: LabelWord[] = [];
   for (const word of words) {

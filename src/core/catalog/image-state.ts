@@ -1,6 +1,9 @@
 import { BUILD_LABEL } from "./policy.ts";
 
-export type ImageState = { state: "missing" } | { state: "built"; createdAt: Date; hash: string } | { state: "stale"; createdAt: Date; hash: string; reason: string };
+export type ImageState =
+  | { state: "missing" }
+  | { state: "built"; createdAt: Date; hash: string }
+  | { state: "stale"; createdAt: Date; hash: string; reason: string };
 
 export interface ImageFacts {
   labels: Record<string, string>;

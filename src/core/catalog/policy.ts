@@ -3,12 +3,12 @@
  * image's labels at run time. Parsing is strict: an unknown io.dockercask.* key is an
  * error, so a typo cannot silently weaken an app's isolation.
  */
-import { LIMIT_KEYS, parseLimit, type LimitSettings } from "../container/limits.ts";
+import { LIMIT_KEYS, type LimitSettings, parseLimit } from "../container/limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "../container/seccomp.ts";
-import { parseSize } from "../text/size.ts";
+import { type LinksPolicy, parseLinksPolicy } from "../desktop-bus/links.ts";
 import { isOneOf } from "../one-of.ts";
+import { parseSize } from "../text/size.ts";
 import { sanitizeTerminalText } from "../text/terminal-text.ts";
-import { parseLinksPolicy, type LinksPolicy } from "../desktop-bus/links.ts";
 
 export { parseSize };
 
@@ -108,7 +108,9 @@ export function parsePolicy(labels: Record<string, string>, options: { requireCo
     }
     const field = KEYS[key];
     if (!field) {
-      problems.push(`unknown label ${label} (known: ${[...Object.keys(KEYS), ...LIMIT_KEYS].map((k) => POLICY_PREFIX + k).join(", ")})`);
+      problems.push(
+        `unknown label ${label} (known: ${[...Object.keys(KEYS), ...LIMIT_KEYS].map((k) => POLICY_PREFIX + k).join(", ")})`,
+      );
       continue;
     }
     const problem = applyField(policy, field, value);
@@ -176,7 +178,8 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       return;
     }
     case "seccomp":
-      if (!isOneOf(SECCOMP_PROFILES, value)) return `must be one of ${SECCOMP_PROFILES.join(", ")} (unconfined is never allowed)`;
+      if (!isOneOf(SECCOMP_PROFILES, value))
+        return `must be one of ${SECCOMP_PROFILES.join(", ")} (unconfined is never allowed)`;
       policy.seccomp = value;
       return;
   }
@@ -192,9 +195,15 @@ export interface IgnoredLabel {
  * base) do not set to that value: inherited from a third-party parent image, or left by an
  * older recipe. They never set policy; this names them so the user can be told.
  */
-export function ignoredLabels(imageLabels: Record<string, string>, recipeLabels: Record<string, string>): IgnoredLabel[] {
+export function ignoredLabels(
+  imageLabels: Record<string, string>,
+  recipeLabels: Record<string, string>,
+): IgnoredLabel[] {
   return Object.entries(imageLabels)
-    .filter(([label, value]) => label.startsWith(POLICY_PREFIX) && !label.startsWith(`${POLICY_PREFIX}build.`) && recipeLabels[label] !== value)
+    .filter(
+      ([label, value]) =>
+        label.startsWith(POLICY_PREFIX) && !label.startsWith(`${POLICY_PREFIX}build.`) && recipeLabels[label] !== value,
+    )
     .map(([label, value]) => ({ label, value }))
     .sort((a, b) => a.label.localeCompare(b.label));
 }

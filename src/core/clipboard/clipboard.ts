@@ -1,5 +1,5 @@
-import { sameContent, type ClipboardContent } from "./content.ts";
 import type { ClipboardPolicy } from "../catalog/policy.ts";
+import { type ClipboardContent, sameContent } from "./content.ts";
 
 export type { ClipboardContent };
 
@@ -87,7 +87,10 @@ export interface ClipboardSync {
   /** The side to read next: the one that changed last. */
   next(): Side | undefined;
   /** What `side` holds now (undefined when empty or unreadable): carry it over, or not. */
-  decide(side: Side, content: ClipboardContent | { tooLarge: number } | { malformed: string } | undefined): ClipboardDecision;
+  decide(
+    side: Side,
+    content: ClipboardContent | { tooLarge: number } | { malformed: string } | undefined,
+  ): ClipboardDecision;
 }
 
 export function createClipboardSync(policy: ClipboardPolicy, maxBytes = DEFAULT_MAX_CLIPBOARD_BYTES): ClipboardSync {

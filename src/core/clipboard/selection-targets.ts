@@ -63,9 +63,13 @@ export const SELECTION_NOTIFY = 31;
  * when the owner answered None (or named a property we did not ask for), "answered" when the
  * answer is in our property.
  */
-export function answerOf(event: SelectionNotifyEvent, pending: PendingConversion | undefined): "ignore" | "refused" | "answered" {
+export function answerOf(
+  event: SelectionNotifyEvent,
+  pending: PendingConversion | undefined,
+): "ignore" | "refused" | "answered" {
   if (!pending || event.type !== SELECTION_NOTIFY || event.requestor === undefined) return "ignore";
-  if (event.requestor !== pending.requestor || event.selection !== pending.selection || event.target !== pending.target) return "ignore";
+  if (event.requestor !== pending.requestor || event.selection !== pending.selection || event.target !== pending.target)
+    return "ignore";
   return event.property === pending.property ? "answered" : "refused";
 }
 

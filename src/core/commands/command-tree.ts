@@ -62,7 +62,9 @@ export function walkCommands(root: CommandInfo, options: { includeHidden?: boole
 
 /** Whether a boolean flag also has a documented `--no-<name>` form (citty's own rule for usage). */
 export function hasNegativeForm(arg: ArgInfo): boolean {
-  return arg.kind === "boolean" && (arg.default === true || Boolean(arg.negativeDescription)) && !/^no[-A-Z]/.test(arg.name);
+  return (
+    arg.kind === "boolean" && (arg.default === true || Boolean(arg.negativeDescription)) && !/^no[-A-Z]/.test(arg.name)
+  );
 }
 
 /** Whether a positional must be given, by citty's rule: required unless `required: false` or defaulted. */

@@ -11,9 +11,21 @@ const COMPLETE_COMMAND = "__complete";
 
 /** Where each shell's packaged completion goes, relative to /usr (Debian's and Arch's paths). */
 export const COMPLETION_INSTALL_PATHS: Record<Shell, { file: string; debian: string; arch: string }> = {
-  bash: { file: "dockercask.bash", debian: "share/bash-completion/completions/dockercask", arch: "share/bash-completion/completions/dockercask" },
-  zsh: { file: "_dockercask", debian: "share/zsh/vendor-completions/_dockercask", arch: "share/zsh/site-functions/_dockercask" },
-  fish: { file: "dockercask.fish", debian: "share/fish/vendor_completions.d/dockercask.fish", arch: "share/fish/vendor_completions.d/dockercask.fish" },
+  bash: {
+    file: "dockercask.bash",
+    debian: "share/bash-completion/completions/dockercask",
+    arch: "share/bash-completion/completions/dockercask",
+  },
+  zsh: {
+    file: "_dockercask",
+    debian: "share/zsh/vendor-completions/_dockercask",
+    arch: "share/zsh/site-functions/_dockercask",
+  },
+  fish: {
+    file: "dockercask.fish",
+    debian: "share/fish/vendor_completions.d/dockercask.fish",
+    arch: "share/fish/vendor_completions.d/dockercask.fish",
+  },
 };
 
 export function renderCompletionScript(shell: Shell): string {

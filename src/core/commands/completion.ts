@@ -5,7 +5,14 @@
  * same citty definitions as `--help`, and app and instance names from the live catalog and
  * instance store, with nothing to regenerate when either changes.
  */
-import { flags, hasNegativeForm, positionals, visibleSubcommands, type ArgInfo, type CommandInfo } from "./command-tree.ts";
+import {
+  type ArgInfo,
+  type CommandInfo,
+  flags,
+  hasNegativeForm,
+  positionals,
+  visibleSubcommands,
+} from "./command-tree.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -100,7 +107,9 @@ function takesValue(arg: ArgInfo): boolean {
 function findFlag(command: CommandInfo, globals: ArgInfo[], word: string): ArgInfo | undefined {
   const name = word.replace(/^--?/, "").split("=")[0]!;
   const all = [...flags(command), ...globals];
-  return all.find((a) => a.name === name || a.aliases.includes(name) || (a.kind === "boolean" && `no-${a.name}` === name));
+  return all.find(
+    (a) => a.name === name || a.aliases.includes(name) || (a.kind === "boolean" && `no-${a.name}` === name),
+  );
 }
 
 function flagValues(arg: ArgInfo): Candidate[] {
@@ -124,7 +133,8 @@ function completeFlag(command: CommandInfo, globals: ArgInfo[], current: string,
   const candidates: Candidate[] = [];
   for (const arg of shown) {
     candidates.push({ value: `--${arg.name}`, description: arg.description });
-    if (hasNegativeForm(arg)) candidates.push({ value: `--no-${arg.name}`, description: arg.negativeDescription ?? "" });
+    if (hasNegativeForm(arg))
+      candidates.push({ value: `--no-${arg.name}`, description: arg.negativeDescription ?? "" });
   }
   // citty answers these itself (main.ts), so they are in no command's args.
   candidates.push({ value: "--help", description: "Show this command's usage" });

@@ -3,7 +3,16 @@
  * completion: every command, argument and flag, with the same words. Only the sections
  * around them (files, environment, exit status) are prose kept here.
  */
-import { flags, hasNegativeForm, isRequiredPositional, positionals, usageLine, walkCommands, type ArgInfo, type CommandInfo } from "./command-tree.ts";
+import {
+  type ArgInfo,
+  type CommandInfo,
+  flags,
+  hasNegativeForm,
+  isRequiredPositional,
+  positionals,
+  usageLine,
+  walkCommands,
+} from "./command-tree.ts";
 
 export interface ManPageOptions {
   version: string;
@@ -55,7 +64,9 @@ export function renderManPage(root: CommandInfo, options: ManPageOptions): strin
     text('Defaults for every instance, per app ([apps.<app>]) and per instance ([instances."<instance>"]).'),
     ".TP",
     italic("$XDG_CONFIG_HOME/dockercask/apps/<app>/Dockerfile"),
-    text("Your own apps; a folder named like a built-in app overrides it. An icon.svg beside the Dockerfile is its menu icon."),
+    text(
+      "Your own apps; a folder named like a built-in app overrides it. An icon.svg beside the Dockerfile is its menu icon.",
+    ),
     ".TP",
     italic("$XDG_DATA_HOME/dockercask/homes/<instance>/"),
     text("Each instance's persistent home, mounted as /home/app in its container."),
@@ -74,7 +85,9 @@ export function renderManPage(root: CommandInfo, options: ManPageOptions): strin
     text("The Docker engine to use, as for the docker CLI; the local socket when unset."),
     ".TP",
     `${bold("XDG_CONFIG_HOME")}, ${bold("XDG_DATA_HOME")}, ${bold("XDG_RUNTIME_DIR")}`,
-    text("Where configuration, homes and menu entries, and runtime files go (~/.config, ~/.local/share and ~/.cache/dockercask/runtime when unset)."),
+    text(
+      "Where configuration, homes and menu entries, and runtime files go (~/.config, ~/.local/share and ~/.cache/dockercask/runtime when unset).",
+    ),
     ".TP",
     bold("NO_COLOR"),
     text("Turns colours off. They are also off when the output is not a terminal."),
@@ -116,7 +129,12 @@ function renderCommand(command: CommandInfo): string[] {
 
 function renderFlag(arg: ArgInfo): string[] {
   const names = [...arg.aliases.map((a) => `-${a}`), `--${arg.name}`].map(bold).join(", ");
-  const value = arg.kind === "enum" && arg.options?.length ? arg.options.join("|") : arg.kind === "string" ? (arg.valueHint ?? arg.name) : "";
+  const value =
+    arg.kind === "enum" && arg.options?.length
+      ? arg.options.join("|")
+      : arg.kind === "string"
+        ? (arg.valueHint ?? arg.name)
+        : "";
   const lines = [".TP", value ? `${names}=${italic(value)}` : names, text(withRequired(arg.description, arg.required))];
   if (hasNegativeForm(arg)) lines.push(".TP", bold(`--no-${arg.name}`), text(arg.negativeDescription ?? ""));
   return lines;

@@ -1,15 +1,14 @@
 import { parse, TomlError } from "smol-toml";
-import { type Context, describe, isTable, readNamedTables, readSettings, report, SETTING_KEYS } from "./table.ts";
 import { ENGINE_NAMES } from "../container/engine-names.ts";
 import { ConfigError } from "../errors.ts";
+import { type RefusalRules, refusalRules, type SharedFolder } from "../files/shared-folders.ts";
 import { isOneOf } from "../one-of.ts";
-import { refusalRules, type RefusalRules, type SharedFolder } from "../files/shared-folders.ts";
 import { suggestNearest } from "../text/suggest.ts";
 import type { InstanceSettings } from "./settings.ts";
+import { type Context, describe, isTable, readNamedTables, readSettings, report, SETTING_KEYS } from "./table.ts";
 import { createKeyLocator } from "./toml-lines.ts";
 
-export type { SharedFolder };
-export type { InstanceSettings };
+export type { InstanceSettings, SharedFolder };
 
 /**
  * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
@@ -81,7 +80,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): Dockerca
     if (error instanceof TomlError) {
       // The message repeats a code block after a blank line; the line number already points there.
       const problem = (error.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "");
-      throw new ConfigError(options.file, [{ line: error.line, problem: `invalid TOML: ${problem}` }], { cause: error });
+      throw new ConfigError(options.file, [{ line: error.line, problem: `invalid TOML: ${problem}` }], {
+        cause: error,
+      });
     }
     throw new ConfigError(options.file, [{ problem: `invalid TOML: ${(error as Error).message}` }], { cause: error });
   }
@@ -94,8 +95,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): Dockerca
       if (isTable(value)) config.defaults = readSettings(value, ["defaults"], ctx);
       else report(ctx, [key], `defaults must be a table, [defaults], not ${describe(value)}`);
     } else if (key === "engine") {
-      if (typeof value === "string" && (isOneOf(ENGINE_NAMES, value) || /^unix:\/\/\/./.test(value))) config.engine = value;
-      else report(ctx, [key], `engine must be one of ${ENGINE_NAMES.map((n) => `"${n}"`).join(", ")} or "unix:///path/to/socket", not ${describe(value)}`);
+      if (typeof value === "string" && (isOneOf(ENGINE_NAMES, value) || /^unix:\/\/\/./.test(value)))
+        config.engine = value;
+      else
+        report(
+          ctx,
+          [key],
+          `engine must be one of ${ENGINE_NAMES.map((n) => `"${n}"`).join(", ")} or "unix:///path/to/socket", not ${describe(value)}`,
+        );
     } else if (key === "apps" || key === "instances") {
       readNamedTables(value, key, config[key], ctx);
     } else {
@@ -137,7 +144,9 @@ function explainUnknownTopLevel(key: string, value: unknown): string {
   const known = `known: [defaults], [apps.<app>], [instances."<instance>"]`;
   const near = suggestNearest(key, [...TABLES]);
   const mean = near ? `did you mean [${near}]? ` : "";
-  return isTable(value) ? `unknown table [${key}] (${mean}${known})` : `unknown key ${key} at the top level (${mean}${known})`;
+  return isTable(value)
+    ? `unknown table [${key}] (${mean}${known})`
+    : `unknown key ${key} at the top level (${mean}${known})`;
 }
 
 function own<T>(record: Record<string, T>, key: string): T | undefined {

@@ -1,6 +1,6 @@
-import type { LinksPolicy } from "../desktop-bus/links.ts";
-import type { LimitSettings } from "../container/limits.ts";
 import type { ClipboardPolicy, Network } from "../catalog/policy.ts";
+import type { LimitSettings } from "../container/limits.ts";
+import type { LinksPolicy } from "../desktop-bus/links.ts";
 import type { SharedFolder } from "../files/shared-folders.ts";
 import type { SizeSpec } from "../x11/window-size.ts";
 

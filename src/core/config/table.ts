@@ -4,21 +4,36 @@
  * reported with its line, and an unknown key is one: a typo must not drop a setting silently.
  */
 import { TomlDate } from "smol-toml";
-import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
-import type { InstanceSettings } from "./settings.ts";
-import type { ConfigProblem } from "../errors.ts";
-import { explainInvalid, isValidAppName } from "../instance/name.ts";
-import { LIMIT_KEYS, parseLimit } from "../container/limits.ts";
-import { isOneOf } from "../one-of.ts";
-import { MAX_OPEN_MAX } from "../files/open-items.ts";
 import { CLIPBOARD_POLICIES, NETWORKS, parseSize } from "../catalog/policy.ts";
-import { parseSharedFolder, type RefusalRules, type SharedFolder } from "../files/shared-folders.ts";
-import { suggestNearest } from "../text/suggest.ts";
-import type { KeyLocator } from "./toml-lines.ts";
+import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
+import { LIMIT_KEYS, parseLimit } from "../container/limits.ts";
 import { parseLinksPolicy } from "../desktop-bus/links.ts";
+import type { ConfigProblem } from "../errors.ts";
+import { MAX_OPEN_MAX } from "../files/open-items.ts";
+import { parseSharedFolder, type RefusalRules, type SharedFolder } from "../files/shared-folders.ts";
+import { explainInvalid, isValidAppName } from "../instance/name.ts";
+import { isOneOf } from "../one-of.ts";
+import { suggestNearest } from "../text/suggest.ts";
 import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../x11/window-size.ts";
+import type { InstanceSettings } from "./settings.ts";
+import type { KeyLocator } from "./toml-lines.ts";
 
-export const SETTING_KEYS = ["size", "dpi", "network", "clipboard", "primary", "clipboard-max", "open-max", "audio", "microphone", "shared", "links", "mail", "notifications", ...LIMIT_KEYS] as const;
+export const SETTING_KEYS = [
+  "size",
+  "dpi",
+  "network",
+  "clipboard",
+  "primary",
+  "clipboard-max",
+  "open-max",
+  "audio",
+  "microphone",
+  "shared",
+  "links",
+  "mail",
+  "notifications",
+  ...LIMIT_KEYS,
+] as const;
 
 export interface Context {
   problems: ConfigProblem[];
@@ -40,7 +55,12 @@ function lineOrAncestor(locate: KeyLocator, path: string[]): number | undefined 
   return undefined;
 }
 
-export function readNamedTables(value: unknown, kind: "apps" | "instances", into: Record<string, InstanceSettings>, ctx: Context): void {
+export function readNamedTables(
+  value: unknown,
+  kind: "apps" | "instances",
+  into: Record<string, InstanceSettings>,
+  ctx: Context,
+): void {
   if (!isTable(value)) {
     report(ctx, [kind], `${kind} must hold tables such as [${kind}.<name>], not ${describe(value)}`);
     return;
@@ -83,8 +103,10 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
         break;
       }
       case "dpi":
-        if (typeof value !== "number" || !Number.isInteger(value)) bad(`must be an integer such as 96, not ${describe(value)}`);
-        else if (value < MIN_DPI || value > MAX_DPI) bad(`${value} is out of range: must be between ${MIN_DPI} and ${MAX_DPI}`);
+        if (typeof value !== "number" || !Number.isInteger(value))
+          bad(`must be an integer such as 96, not ${describe(value)}`);
+        else if (value < MIN_DPI || value > MAX_DPI)
+          bad(`${value} is out of range: must be between ${MIN_DPI} and ${MAX_DPI}`);
         else settings.dpi = value;
         break;
       case "network":
@@ -93,7 +115,8 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
         else settings.network = value;
         break;
       case "clipboard":
-        if (!isOneOf(CLIPBOARD_POLICIES, value)) bad(`must be one of ${quoteAll(CLIPBOARD_POLICIES)}, not ${describe(value)}`);
+        if (!isOneOf(CLIPBOARD_POLICIES, value))
+          bad(`must be one of ${quoteAll(CLIPBOARD_POLICIES)}, not ${describe(value)}`);
         else settings.clipboard = value;
         break;
       case "primary":
@@ -101,7 +124,11 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
         else settings.primary = value;
         break;
       case "clipboard-max":
-        settings.clipboardMaxBytes = readBytes(value, { examples: '"1m" or "256k"', max: MAX_CLIPBOARD_BYTES, maxText: "64m" }, bad);
+        settings.clipboardMaxBytes = readBytes(
+          value,
+          { examples: '"1m" or "256k"', max: MAX_CLIPBOARD_BYTES, maxText: "64m" },
+          bad,
+        );
         break;
       case "open-max":
         settings.openMaxBytes = readBytes(value, { examples: '"256m" or "1g"', max: MAX_OPEN_MAX, maxText: "4g" }, bad);
@@ -142,7 +169,11 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
 }
 
 /** A size key (clipboard-max, open-max) in bytes, from 1 to `max`; undefined, reported through `bad`, when it is not one. */
-function readBytes(value: unknown, limits: { examples: string; max: number; maxText: string }, bad: (problem: string) => void): number | undefined {
+function readBytes(
+  value: unknown,
+  limits: { examples: string; max: number; maxText: string },
+  bad: (problem: string) => void,
+): number | undefined {
   const bytes = typeof value === "string" ? parseSize(value) : undefined;
   if (bytes === undefined) bad(`must be a size such as ${limits.examples}, not ${describe(value)}`);
   else if (bytes < 1 || bytes > limits.max) bad(`${value} is out of range: at most ${limits.maxText}`);
@@ -160,7 +191,8 @@ function readShared(value: unknown, path: string[], where: string, ctx: Context)
   const byTarget = new Map<string, string>();
   let ok = true;
   for (const entry of value) {
-    const entryLine = typeof entry === "string" && keyLine !== undefined ? ctx.locate.valueLine(keyLine, entry) : keyLine;
+    const entryLine =
+      typeof entry === "string" && keyLine !== undefined ? ctx.locate.valueLine(keyLine, entry) : keyLine;
     const bad = (problem: string) => {
       ok = false;
       report(ctx, path, `shared entry ${describeEntry(entry)} in ${where}: ${problem}`, entryLine);

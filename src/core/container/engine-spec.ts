@@ -18,7 +18,11 @@ export interface EngineSpec {
   files: { path: string; content: string }[];
 }
 
-export function adaptSpecToEngine(spec: ContainerCreateOptions, engine: EngineIdentity, options: EngineSpecOptions): EngineSpec {
+export function adaptSpecToEngine(
+  spec: ContainerCreateOptions,
+  engine: EngineIdentity,
+  options: EngineSpecOptions,
+): EngineSpec {
   const hostConfig = { ...spec.HostConfig };
   const adapted: ContainerCreateOptions = { ...spec, HostConfig: hostConfig };
   const files: EngineSpec["files"] = [];

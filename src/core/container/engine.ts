@@ -8,10 +8,11 @@
  * so the session adapts its spec to the engine (core/container/engine-spec.ts) and checks what the
  * engine really applied (core/container/hardening-check.ts).
  */
+
+import type { Env } from "../config/paths.ts";
 import { UsageError } from "../errors.ts";
 import { isOneOf } from "../one-of.ts";
 import { ENGINE_FORMS, ENGINE_NAMES, type EngineName } from "./engine-names.ts";
-import type { Env } from "../config/paths.ts";
 
 export interface EngineEndpoint {
   /** The engine it is meant to be, when known from the choice; asked of the engine otherwise. */
@@ -76,7 +77,11 @@ function parseEngineValue(value: string, from: "flag" | "config", env: Env, wher
   if (value.startsWith("unix://")) return { socket: value.slice("unix://".length), from };
   if (isOneOf(ENGINE_NAMES, value)) {
     const socket = engineSocket(value, env);
-    if (!socket) throw new UsageError(`${where}: ${value} listens in $XDG_RUNTIME_DIR, which is not set`, "Log in to a desktop session, or name the socket: --engine unix:///path/to/socket");
+    if (!socket)
+      throw new UsageError(
+        `${where}: ${value} listens in $XDG_RUNTIME_DIR, which is not set`,
+        "Log in to a desktop session, or name the socket: --engine unix:///path/to/socket",
+      );
     return { name: value, socket, from };
   }
   throw new UsageError(`${where}: unknown engine "${value}"`, `Use one of ${ENGINE_FORMS}.`);
@@ -101,8 +106,16 @@ export interface EngineFacts {
 export function identifyEngine(facts: EngineFacts): EngineIdentity {
   const podman = facts.version.Components?.find((c) => /podman/i.test(c.Name ?? ""));
   const kind = podman ? "podman" : "docker";
-  const rootless = kind === "podman" ? facts.podmanRootless === true : (facts.info.SecurityOptions ?? []).some((o) => o.split(",").includes("name=rootless"));
-  return { kind, version: podman?.Version ?? facts.version.Version ?? "unknown", rootless, cgroupVersion: facts.info.CgroupVersion || undefined };
+  const rootless =
+    kind === "podman"
+      ? facts.podmanRootless === true
+      : (facts.info.SecurityOptions ?? []).some((o) => o.split(",").includes("name=rootless"));
+  return {
+    kind,
+    version: podman?.Version ?? facts.version.Version ?? "unknown",
+    rootless,
+    cgroupVersion: facts.info.CgroupVersion || undefined,
+  };
 }
 
 export function engineNameOf(identity: EngineIdentity): EngineName {

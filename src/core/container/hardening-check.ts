@@ -41,7 +41,22 @@ export interface HardeningProblem {
  * Podman reports `CapDrop: ALL` as the list of its default capabilities it dropped
  * (containers.conf default_capabilities), not as ALL.
  */
-const PODMAN_DEFAULT_CAPS = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+const PODMAN_DEFAULT_CAPS = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "NET_RAW",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+];
 
 /** The resource settings a rootless engine enforces only through a delegated cgroup v2. */
 const CGROUP_SETTINGS = ["Memory", "MemorySwap", "CpuShares", "NanoCpus", "PidsLimit"] as const;
@@ -55,9 +70,17 @@ export function settingsBeyondEngine(spec: ContainerCreateOptions, engine: Engin
   // Shared folders are local volumes bound from the descriptor of the folder we checked
   // (core/container/spec.ts). Podman 4.3's compat API takes the volume and drops its driver
   // options: the app gets an empty volume where the folder should be, and no error says so.
-  const shared = (host.Mounts ?? []).filter((m) => m.Type === "volume" && m.VolumeOptions?.DriverConfig?.Options?.type === "none");
+  const shared = (host.Mounts ?? []).filter(
+    (m) => m.Type === "volume" && m.VolumeOptions?.DriverConfig?.Options?.type === "none",
+  );
   if (engine.kind === "podman" && shared.length) {
-    return [{ setting: "Mounts (shared folders)", wanted: shared.map((m) => m.Target).join(", "), got: "an empty volume: Podman drops the bind options of a local volume" }];
+    return [
+      {
+        setting: "Mounts (shared folders)",
+        wanted: shared.map((m) => m.Target).join(", "),
+        got: "an empty volume: Podman drops the bind options of a local volume",
+      },
+    ];
   }
   if (!engine.rootless || engine.cgroupVersion !== "1") return [];
   return CGROUP_SETTINGS.filter((key) => Number(host[key] ?? 0) > 0).map((key) => ({
@@ -73,11 +96,17 @@ export function settingsBeyondEngine(spec: ContainerCreateOptions, engine: Engin
  * is refused right after connecting, before any image is built for it.
  */
 export function limitsBeyondEngine(engine: EngineIdentity): HardeningProblem[] {
-  return settingsBeyondEngine({ HostConfig: { Memory: 1, MemorySwap: 1, CpuShares: 1, PidsLimit: 1 } }, engine).map((p) => ({ ...p, wanted: "a limit" }));
+  return settingsBeyondEngine({ HostConfig: { Memory: 1, MemorySwap: 1, CpuShares: 1, PidsLimit: 1 } }, engine).map(
+    (p) => ({ ...p, wanted: "a limit" }),
+  );
 }
 
 /** Every setting the engine applied weaker than the spec asked; [] when the container is as asked. */
-export function compareHardening(spec: ContainerCreateOptions, inspected: InspectedContainer, engine: EngineIdentity): HardeningProblem[] {
+export function compareHardening(
+  spec: ContainerCreateOptions,
+  inspected: InspectedContainer,
+  engine: EngineIdentity,
+): HardeningProblem[] {
   const want = spec.HostConfig ?? {};
   const got = inspected.HostConfig ?? {};
   const problems: HardeningProblem[] = [];
@@ -87,7 +116,8 @@ export function compareHardening(spec: ContainerCreateOptions, inspected: Inspec
 
   const dropped = (got.CapDrop ?? []).map(capName);
   if ((want.CapDrop ?? []).map(capName).includes("ALL")) {
-    const all = dropped.includes("ALL") || (engine.kind === "podman" && PODMAN_DEFAULT_CAPS.every((c) => dropped.includes(c)));
+    const all =
+      dropped.includes("ALL") || (engine.kind === "podman" && PODMAN_DEFAULT_CAPS.every((c) => dropped.includes(c)));
     check("CapDrop", ["ALL"], got.CapDrop, all);
   }
   check("CapAdd", [], got.CapAdd, (got.CapAdd ?? []).length <= (want.CapAdd ?? []).length);
@@ -103,7 +133,12 @@ export function compareHardening(spec: ContainerCreateOptions, inspected: Inspec
     } else check(`SecurityOpt ${opt}`, opt, opts, opts.includes(opt));
   }
   if (!(want.SecurityOpt ?? []).some((o: string) => o.startsWith("seccomp="))) {
-    check("SecurityOpt seccomp", "the engine's default profile", opts, !opts.some((o) => /^seccomp[=:]unconfined$/.test(o)));
+    check(
+      "SecurityOpt seccomp",
+      "the engine's default profile",
+      opts,
+      !opts.some((o) => /^seccomp[=:]unconfined$/.test(o)),
+    );
   }
 
   if (want.Init) check("Init", true, got.Init, got.Init === true);
@@ -120,7 +155,13 @@ export function compareHardening(spec: ContainerCreateOptions, inspected: Inspec
   }
   // Podman's default IPC mode is "shareable": a namespace of its own, which others may join only
   // through the engine's API. As private as "private" for the app.
-  if (want.IpcMode) check("IpcMode", want.IpcMode, got.IpcMode, got.IpcMode === want.IpcMode || (want.IpcMode === "private" && got.IpcMode === "shareable"));
+  if (want.IpcMode)
+    check(
+      "IpcMode",
+      want.IpcMode,
+      got.IpcMode,
+      got.IpcMode === want.IpcMode || (want.IpcMode === "private" && got.IpcMode === "shareable"),
+    );
   if (want.NetworkMode) check("NetworkMode", want.NetworkMode, got.NetworkMode, got.NetworkMode === want.NetworkMode);
   if (want.UsernsMode) check("UsernsMode", want.UsernsMode, got.UsernsMode, got.UsernsMode === want.UsernsMode);
   if (spec.User) check("User", spec.User, inspected.Config?.User, inspected.Config?.User === spec.User);

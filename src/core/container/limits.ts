@@ -5,9 +5,9 @@
  * name. The config wins over the label; a label can only tighten a default, never loosen
  * it, so a recipe cannot grant itself the host: raising a limit is the user's call.
  */
-import { formatBytes } from "../text/size.ts";
+
 import { DockercaskError } from "../errors.ts";
-import { parseSize } from "../text/size.ts";
+import { formatBytes, parseSize } from "../text/size.ts";
 
 /** What the label or the config asked for; unset keys take the defaults. */
 export interface LimitSettings {
@@ -66,7 +66,11 @@ export function defaultTmpBytes(memoryBytes: number): number {
  * default are brought down to it; a CPU cap above the host's CPU count is brought down to
  * that count (the engine refuses more).
  */
-export function resolveLimits(input: { label: LimitSettings; configured: LimitSettings; host: HostResources }): ResourceLimits {
+export function resolveLimits(input: {
+  label: LimitSettings;
+  configured: LimitSettings;
+  host: HostResources;
+}): ResourceLimits {
   const { label, configured, host } = input;
   const memoryDefault = defaultMemoryBytes(host.memoryBytes);
   const memoryBytes = configured.memoryBytes ?? Math.min(label.memoryBytes ?? memoryDefault, memoryDefault);
@@ -99,8 +103,10 @@ export function parseLimit(key: LimitKey, value: unknown, from: "label" | "confi
     }
     case "cpu-shares": {
       const shares = toNumber(value, from);
-      if (shares === undefined || !Number.isInteger(shares)) return fail("must be a whole number such as 512 (a default container weighs 1024)");
-      if (shares < MIN_CPU_SHARES || shares > MAX_CPU_SHARES) return fail(`${shares} is out of range: from ${MIN_CPU_SHARES} to ${MAX_CPU_SHARES}`);
+      if (shares === undefined || !Number.isInteger(shares))
+        return fail("must be a whole number such as 512 (a default container weighs 1024)");
+      if (shares < MIN_CPU_SHARES || shares > MAX_CPU_SHARES)
+        return fail(`${shares} is out of range: from ${MIN_CPU_SHARES} to ${MAX_CPU_SHARES}`);
       return { ok: true, settings: { cpuShares: shares } };
     }
     case "cpus": {

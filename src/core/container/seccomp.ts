@@ -16,7 +16,9 @@ const CLONE_NEWCGROUP = 0x02000000;
 /** Namespaces a browser never needs, and whose creation opens the most kernel surface. */
 const FORBIDDEN_NAMESPACES = CLONE_NEWNS | CLONE_NEWCGROUP;
 /** MASKED_EQ(mask, 0): none of the forbidden flags is set. */
-const withoutForbiddenNamespaces = (index: number): SeccompArg[] => [{ index, value: FORBIDDEN_NAMESPACES, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ" }];
+const withoutForbiddenNamespaces = (index: number): SeccompArg[] => [
+  { index, value: FORBIDDEN_NAMESPACES, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ" },
+];
 
 /**
  * What Chromium's and Firefox's own sandboxes need on top of Docker's default, under CapDrop ALL

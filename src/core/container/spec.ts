@@ -1,7 +1,7 @@
 import type { ContainerCreateOptions } from "dockerode";
-import { containerName, imageName, type InstanceName } from "../instance/name.ts";
-import { limitsHostConfig, type ResourceLimits } from "./limits.ts";
 import type { AppPolicy, Network } from "../catalog/policy.ts";
+import { containerName, type InstanceName, imageName } from "../instance/name.ts";
+import { limitsHostConfig, type ResourceLimits } from "./limits.ts";
 import { seccompProfileJson } from "./seccomp.ts";
 
 /** Labels that identify a running instance's container. None of them carries a secret. */
@@ -45,12 +45,22 @@ export interface ContainerSocket {
 
 /** The sound relay's socket: libpulse reads PULSE_SERVER. */
 export function soundSocket(host: string): ContainerSocket {
-  return { host, container: CONTAINER_PATHS.pulseSocket, variable: "PULSE_SERVER", value: `unix:${CONTAINER_PATHS.pulseSocket}` };
+  return {
+    host,
+    container: CONTAINER_PATHS.pulseSocket,
+    variable: "PULSE_SERVER",
+    value: `unix:${CONTAINER_PATHS.pulseSocket}`,
+  };
 }
 
 /** The instance's own bus (served by its dbus-daemon, never the host's). */
 export function busSocket(host: string): ContainerSocket {
-  return { host, container: CONTAINER_PATHS.busSocket, variable: "DBUS_SESSION_BUS_ADDRESS", value: `unix:path=${CONTAINER_PATHS.busSocket}` };
+  return {
+    host,
+    container: CONTAINER_PATHS.busSocket,
+    variable: "DBUS_SESSION_BUS_ADDRESS",
+    value: `unix:path=${CONTAINER_PATHS.busSocket}`,
+  };
 }
 
 export interface ContainerSpecInput {
@@ -107,9 +117,16 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Type: "volume" as const,
     Source: "",
     Target: s.target,
-    VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o: s.readOnly ? "bind,ro" : "bind", device: s.source } } },
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: {},
+      DriverConfig: { Name: "local", Options: { type: "none", o: s.readOnly ? "bind,ro" : "bind", device: s.source } },
+    },
   }));
-  const mounts = [...(typeof input.home === "string" ? [] : [disposableHome(input.home.tmpfsBytes, input.user)]), ...shared];
+  const mounts = [
+    ...(typeof input.home === "string" ? [] : [disposableHome(input.home.tmpfsBytes, input.user)]),
+    ...shared,
+  ];
   return {
     name: containerName(instance),
     Image: imageName(instance.app),
@@ -118,7 +135,11 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Hostname: instance.app,
     User: `${input.user.uid}:${input.user.gid}`,
     WorkingDir: CONTAINER_PATHS.home,
-    Env: [`DISPLAY=:${display}`, `HOME=${CONTAINER_PATHS.home}`, ...(input.sockets ?? []).map((s) => `${s.variable}=${s.value}`)],
+    Env: [
+      `DISPLAY=:${display}`,
+      `HOME=${CONTAINER_PATHS.home}`,
+      ...(input.sockets ?? []).map((s) => `${s.variable}=${s.value}`),
+    ],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,
       [CONTAINER_LABEL.supervisorPid]: String(input.supervisor.pid),
@@ -170,7 +191,14 @@ function disposableHome(bytes: number, user: { uid: number; gid: number }) {
     VolumeOptions: {
       NoCopy: true,
       Labels: {},
-      DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: `size=${bytes},uid=${user.uid},gid=${user.gid},mode=0700,nosuid,nodev` } },
+      DriverConfig: {
+        Name: "local",
+        Options: {
+          type: "tmpfs",
+          device: "tmpfs",
+          o: `size=${bytes},uid=${user.uid},gid=${user.gid},mode=0700,nosuid,nodev`,
+        },
+      },
     },
   };
 }
@@ -181,7 +209,13 @@ function disposableHome(bytes: number, user: { uid: number; gid: number }) {
  * The app's argv stays positional parameters ("$@"): nothing of it is parsed by the shell.
  */
 function gatedStart(marker: string): string[] {
-  return ["/bin/sh", "-c", 'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"', "dockercask-gate", marker];
+  return [
+    "/bin/sh",
+    "-c",
+    'm=$1; shift; while [ ! -e "$m" ]; do sleep 0.05; done; rm -f -- "$m"; exec "$@"',
+    "dockercask-gate",
+    marker,
+  ];
 }
 
 /** The uid:gid the app runs as: the host user's, so files in the home are theirs; never root. */

@@ -22,7 +22,11 @@ const ALLOWED: { destination: string; interface: string; members?: string[] }[] 
   { destination: "org.freedesktop.DBus", interface: "org.freedesktop.DBus" },
   { destination: "org.freedesktop.DBus", interface: "org.freedesktop.DBus.Peer" },
   { destination: PORTAL_NAME, interface: OPEN_URI_INTERFACE, members: ["OpenURI", "SchemeSupported"] },
-  { destination: NOTIFICATIONS_NAME, interface: NOTIFICATIONS_NAME, members: ["Notify", "GetCapabilities", "GetServerInformation", "CloseNotification"] },
+  {
+    destination: NOTIFICATIONS_NAME,
+    interface: NOTIFICATIONS_NAME,
+    members: ["Notify", "GetCapabilities", "GetServerInformation", "CloseNotification"],
+  },
   // Clients read the portal's version property and introspect before calling.
   { destination: PORTAL_NAME, interface: "org.freedesktop.DBus.Properties", members: ["Get", "GetAll"] },
   { destination: PORTAL_NAME, interface: "org.freedesktop.DBus.Introspectable" },
@@ -32,7 +36,8 @@ const ALLOWED: { destination: string; interface: string; members?: string[] }[] 
 export function buildBusConfig(socketPath: string): string {
   const allows = ALLOWED.flatMap((rule) =>
     (rule.members ?? [undefined]).map(
-      (member) => `    <allow send_destination="${rule.destination}" send_interface="${rule.interface}"${member ? ` send_member="${member}"` : ""} send_type="method_call"/>`,
+      (member) =>
+        `    <allow send_destination="${rule.destination}" send_interface="${rule.interface}"${member ? ` send_member="${member}"` : ""} send_type="method_call"/>`,
     ),
   );
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -102,5 +107,6 @@ function escapeXml(text: string): string {
 export const BUS_LEFTOVER: LeftoverProcess = {
   what: "the desktop bus",
   recorded: (state) => (state.busPid ? { pid: state.busPid, start: state.busStart } : undefined),
-  isOurs: (argv, runtimeRoot) => /(^|\/)dbus-daemon$/.test(argv[0] ?? "") && argv.some((a) => a.startsWith(`--config-file=${runtimeRoot}/`)),
+  isOurs: (argv, runtimeRoot) =>
+    /(^|\/)dbus-daemon$/.test(argv[0] ?? "") && argv.some((a) => a.startsWith(`--config-file=${runtimeRoot}/`)),
 };

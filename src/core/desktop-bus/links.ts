@@ -5,21 +5,32 @@
  */
 import { explainInvalid } from "../instance/name.ts";
 
-export type LinksPolicy = { kind: "self" } | { kind: "host" } | { kind: "ask" } | { kind: "off" } | { kind: "instance"; instance: string } | { kind: "disposable"; app: string };
+export type LinksPolicy =
+  | { kind: "self" }
+  | { kind: "host" }
+  | { kind: "ask" }
+  | { kind: "off" }
+  | { kind: "instance"; instance: string }
+  | { kind: "disposable"; app: string };
 
 /** What a help text or an error lists as the forms a policy takes. */
 export const LINKS_FORMS = "self, host, ask, off, <instance> (such as firefox#work) or disposable:<app>";
 
 export function parseLinksPolicy(text: string): { ok: true; policy: LinksPolicy } | { ok: false; problem: string } {
   const value = text.trim();
-  if (value === "self" || value === "host" || value === "ask" || value === "off") return { ok: true, policy: { kind: value } };
+  if (value === "self" || value === "host" || value === "ask" || value === "off")
+    return { ok: true, policy: { kind: value } };
   if (value.startsWith("disposable:")) {
     const app = value.slice("disposable:".length);
-    const reason = explainInvalid(app) ?? (app.includes("#") ? "a disposable instance is named after its app alone" : undefined);
-    return reason ? { ok: false, problem: `"${app}" is not an app name: ${reason}` } : { ok: true, policy: { kind: "disposable", app } };
+    const reason =
+      explainInvalid(app) ?? (app.includes("#") ? "a disposable instance is named after its app alone" : undefined);
+    return reason
+      ? { ok: false, problem: `"${app}" is not an app name: ${reason}` }
+      : { ok: true, policy: { kind: "disposable", app } };
   }
   const reason = explainInvalid(value);
-  if (reason) return { ok: false, problem: `must be one of ${LINKS_FORMS}; "${value}" is not an instance name: ${reason}` };
+  if (reason)
+    return { ok: false, problem: `must be one of ${LINKS_FORMS}; "${value}" is not an instance name: ${reason}` };
   return { ok: true, policy: { kind: "instance", instance: value } };
 }
 
@@ -47,7 +58,9 @@ const STAYS_INSIDE = new Set<LinksPolicy["kind"]>(["self", "ask", "off"]);
 
 /** Where a mailto goes when the config names no `mail` target: the thunderbird instance, if there is one. */
 export function defaultMailTarget(instances: string[]): LinksPolicy | undefined {
-  const thunderbird = instances.includes("thunderbird") ? "thunderbird" : instances.find((i) => i.startsWith("thunderbird#"));
+  const thunderbird = instances.includes("thunderbird")
+    ? "thunderbird"
+    : instances.find((i) => i.startsWith("thunderbird#"));
   return thunderbird ? { kind: "instance", instance: thunderbird } : undefined;
 }
 
@@ -73,7 +86,10 @@ export function linkDestination(url: string): { label: string; value: string } {
         );
       else if (address.trim()) domains.add("(an address without a domain)");
     }
-  return { label: domains.size > 1 ? "Mail to the domains" : "Mail to the domain", value: domains.size ? [...domains].join(", ") : "(no address: the mail app asks)" };
+  return {
+    label: domains.size > 1 ? "Mail to the domains" : "Mail to the domain",
+    value: domains.size ? [...domains].join(", ") : "(no address: the mail app asks)",
+  };
 }
 
 function decodeOrKeep(text: string): string {
@@ -109,7 +125,11 @@ export interface RouteInput {
 /** The route one URL takes. A mailto follows the mail target; every other link the links policy. */
 export function routeLink(input: RouteInput): LinkRoute {
   const policy = input.scheme === "mailto" ? input.mail : input.links;
-  if (!policy) return { kind: "refuse", reason: 'a mailto link has no mail target: set mail = "thunderbird" (or another instance) in config.toml' };
+  if (!policy)
+    return {
+      kind: "refuse",
+      reason: 'a mailto link has no mail target: set mail = "thunderbird" (or another instance) in config.toml',
+    };
   switch (policy.kind) {
     case "off":
       return { kind: "refuse", reason: `the links policy of ${input.from} is off` };
@@ -157,14 +177,21 @@ export const ASK_SHOWN_CHARS = 1920;
  */
 export function askQuestionText(from: string, url: string): string {
   const chars = [...url];
-  const lines = (part: string[]) => Array.from({ length: Math.ceil(part.length / ASK_LINE_CHARS) }, (_, i) => part.slice(i * ASK_LINE_CHARS, (i + 1) * ASK_LINE_CHARS).join(""));
+  const lines = (part: string[]) =>
+    Array.from({ length: Math.ceil(part.length / ASK_LINE_CHARS) }, (_, i) =>
+      part.slice(i * ASK_LINE_CHARS, (i + 1) * ASK_LINE_CHARS).join(""),
+    );
   let shown: string[];
   if (chars.length <= ASK_SHOWN_CHARS) shown = lines(chars);
   else {
     const head = (ASK_SHOWN_CHARS * 3) / 4;
     const tail = ASK_SHOWN_CHARS / 4;
     const hidden = chars.length - head - tail;
-    shown = [...lines(chars.slice(0, head)), `[… ${hidden} more characters: this link is ${chars.length} characters long …]`, ...lines(chars.slice(-tail))];
+    shown = [
+      ...lines(chars.slice(0, head)),
+      `[… ${hidden} more characters: this link is ${chars.length} characters long …]`,
+      ...lines(chars.slice(-tail)),
+    ];
   }
   const destination = linkDestination(url);
   return `${from} wants to open this link:\n\n${destination.label}: ${destination.value}\n\n${shown.join("\n")}\n\nWhere should it open?`;

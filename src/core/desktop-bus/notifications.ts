@@ -36,7 +36,11 @@ const MAX_BODY_CHARS = 4000;
 const MAX_EXPIRE_MS = 60_000;
 
 /** `replaced` holds the host ids this instance was given: it may replace only its own notifications. */
-export function toHostNotification(instance: string, note: AppNotification, replaced: ReadonlySet<number>): HostNotification {
+export function toHostNotification(
+  instance: string,
+  note: AppNotification,
+  replaced: ReadonlySet<number>,
+): HostNotification {
   const urgency = urgencyOf(note.hints.urgency);
   return {
     appName: `dockercask ${instance}`,
@@ -52,7 +56,8 @@ export function toHostNotification(instance: string, note: AppNotification, repl
 
 function urgencyOf(value: unknown): 0 | 1 {
   // A hint arrives as a variant; dbus-next hands its value over unwrapped or as { value }.
-  const raw = typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
+  const raw =
+    typeof value === "object" && value !== null && "value" in value ? (value as { value: unknown }).value : value;
   return raw === 0 ? 0 : 1;
 }
 

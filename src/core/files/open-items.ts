@@ -4,8 +4,9 @@
  * from where they are, so no host path reaches the app); URLs are passed to the app as one
  * argv element each, never through a shell.
  */
-import { DockercaskError } from "../errors.ts";
+
 import { formatSizeValue } from "../container/limits.ts";
+import { DockercaskError } from "../errors.ts";
 import { formatBytes } from "../text/size.ts";
 import { CARRIED_SCHEMES, checkUrl, MAX_URL_BYTES } from "../url.ts";
 
@@ -40,9 +41,14 @@ export function openableUrl(url: string): string {
   const checked = checkUrl(url);
   if (checked.ok) return url;
   if (new TextEncoder().encode(url).length > MAX_URL_BYTES)
-    throw new OpenRefusedError("a URL", `it is ${formatBytes(new TextEncoder().encode(url).length)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`);
+    throw new OpenRefusedError(
+      "a URL",
+      `it is ${formatBytes(new TextEncoder().encode(url).length)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`,
+    );
   const shown = JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
-  const hint = checked.scheme ? `Only ${CARRIED_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf` : undefined;
+  const hint = checked.scheme
+    ? `Only ${CARRIED_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf`
+    : undefined;
   throw new OpenRefusedError(`the URL ${shown}`, checked.reason, hint);
 }
 
@@ -50,17 +56,23 @@ export function openableUrl(url: string): string {
 export function explainUnsafeFileName(name: string): string | undefined {
   if (name === "" || name === "." || name === "..") return "it has no file name";
   if (name.includes("/")) return "it contains '/'";
-  if (new TextEncoder().encode(name).length > MAX_FILE_NAME_BYTES) return `its name is longer than ${MAX_FILE_NAME_BYTES} bytes`;
+  if (new TextEncoder().encode(name).length > MAX_FILE_NAME_BYTES)
+    return `its name is longer than ${MAX_FILE_NAME_BYTES} bytes`;
   if (firstControl(name) !== undefined) return "its name contains a control character";
   // Right-to-left overrides and isolates make a name read differently from what it is ("gpj.exe").
   if (/[\u202a-\u202e\u2066-\u2069]/u.test(name)) return "its name contains a bidirectional override";
   if (name.includes("\ufffd")) return "its name is not valid UTF-8";
-  if (name.startsWith(RESERVED_NAME_PREFIX)) return `names starting with "${RESERVED_NAME_PREFIX}" are dockercask's own`;
+  if (name.startsWith(RESERVED_NAME_PREFIX))
+    return `names starting with "${RESERVED_NAME_PREFIX}" are dockercask's own`;
   return undefined;
 }
 
 /** `report.pdf`, then `report-1.pdf`, `report-2.pdf`...: the first that `isTaken` does not claim. */
-export async function pickFreeName(name: string, isTaken: (candidate: string) => boolean | Promise<boolean>, max = 999): Promise<string> {
+export async function pickFreeName(
+  name: string,
+  isTaken: (candidate: string) => boolean | Promise<boolean>,
+  max = 999,
+): Promise<string> {
   const dot = name.indexOf(".", 1);
   const stem = dot === -1 ? name : name.slice(0, dot);
   const extension = dot === -1 ? "" : name.slice(dot);
@@ -69,11 +81,17 @@ export async function pickFreeName(name: string, isTaken: (candidate: string) =>
     if (new TextEncoder().encode(candidate).length > MAX_FILE_NAME_BYTES) break;
     if (!(await isTaken(candidate))) return candidate;
   }
-  throw new OpenRefusedError(name, "~/Inbox has too many files of that name", "Move some out of ~/Inbox inside the instance.");
+  throw new OpenRefusedError(
+    name,
+    "~/Inbox has too many files of that name",
+    "Move some out of ~/Inbox inside the instance.",
+  );
 }
 
 /** What a refused special file is, in words. */
-export function describeFileKind(kind: "directory" | "fifo" | "socket" | "character-device" | "block-device" | "other"): string {
+export function describeFileKind(
+  kind: "directory" | "fifo" | "socket" | "character-device" | "block-device" | "other",
+): string {
   return {
     directory: "it is a folder (give the files in it, or a shared folder in config.toml for a whole folder)",
     fifo: "it is a FIFO (named pipe), not a regular file",

@@ -84,18 +84,34 @@ export function refusalRules(host: HostPlaces): RefusalRules {
     { path: inHome(".ssh"), reason: "holds your SSH keys" },
     { path: inHome(".gnupg"), reason: "holds your GnuPG keys" },
     { path: data, reason: "holds dockercask's instance homes: an app could read every other instance's files" },
-    { path: config, reason: "holds dockercask's config and recipes: an app could widen its own policy for the next run" },
-    ...(host.runtime ? [{ path: cleanPath(host.runtime), reason: "holds dockercask's runtime files: every running instance's X cookie and sound socket" }] : []),
+    {
+      path: config,
+      reason: "holds dockercask's config and recipes: an app could widen its own policy for the next run",
+    },
+    ...(host.runtime
+      ? [
+          {
+            path: cleanPath(host.runtime),
+            reason: "holds dockercask's runtime files: every running instance's X cookie and sound socket",
+          },
+        ]
+      : []),
     ...configHomes.flatMap((dir) => [
       { path: posix.join(dir, "autostart"), reason: "holds programs your desktop starts at login" },
       { path: posix.join(dir, "systemd"), reason: "holds systemd user units, which the host runs" },
       { path: posix.join(dir, "environment.d"), reason: "sets the environment of every program of your session" },
       { path: posix.join(dir, "fish"), reason: "holds fish's start-up files, which your shell runs" },
     ]),
-    ...dataHomes.map((dir) => ({ path: posix.join(dir, "applications"), reason: "holds menu entries, whose commands the host runs" })),
+    ...dataHomes.map((dir) => ({
+      path: posix.join(dir, "applications"),
+      reason: "holds menu entries, whose commands the host runs",
+    })),
     { path: inHome(".local/bin"), reason: "holds programs on your PATH, which the host runs" },
     { path: inHome("bin"), reason: "holds programs on your PATH, which the host runs" },
-    ...SHELL_START_UP_FILES.map((file) => ({ path: inHome(file), reason: "is a shell start-up file, which the host runs" })),
+    ...SHELL_START_UP_FILES.map((file) => ({
+      path: inHome(file),
+      reason: "is a shell start-up file, which the host runs",
+    })),
     // The whole point of Xephyr is that the app never reaches the real display's socket.
     { path: "/tmp/.X11-unix", reason: "holds the sockets of your real X displays" },
     { path: "/etc", reason: "holds the host's configuration and password hashes" },
@@ -120,7 +136,9 @@ export function withRealPaths(rules: RefusalRules, realPathOf: (path: string) =>
   const homes = unique(rules.homes.flatMap((home) => [home, real(home) ?? home]));
   const places = rules.places.flatMap((place) => {
     const where = real(place.path);
-    return where === undefined || where === place.path ? [place] : [place, { ...place, path: where, via: place.via ?? place.path }];
+    return where === undefined || where === place.path
+      ? [place]
+      : [place, { ...place, path: where, via: place.via ?? place.path }];
   });
   return { homes, places };
 }
@@ -129,7 +147,8 @@ export function withRealPaths(rules: RefusalRules, realPathOf: (path: string) =>
 export function explainRefusedFolder(host: string, rules: RefusalRules): string | undefined {
   const path = cleanPath(host);
   if (path === "/") return "that is the host's whole file system";
-  if (rules.homes.includes(path)) return "that is your whole home folder, with your keys and browser profiles; share a folder inside it";
+  if (rules.homes.includes(path))
+    return "that is your whole home folder, with your keys and browser profiles; share a folder inside it";
   const home = rules.homes.find((h) => isInside(h, path));
   if (home) return `it contains your home folder ${home}`;
   // Being one beats containing one: /run is refused as /run, not for the Docker socket inside it.
@@ -144,7 +163,11 @@ function describePlace(place: ProtectedPlace): string {
 }
 
 /** One `shared` entry: `~/Music`, `/srv/photos:ro`, `~/Downloads:rw` (read-write is the default). */
-export function parseSharedFolder(entry: string, home: string, rules: RefusalRules = refusalRules({ home })): SharedFolderResult {
+export function parseSharedFolder(
+  entry: string,
+  home: string,
+  rules: RefusalRules = refusalRules({ home }),
+): SharedFolderResult {
   const fail = (problem: string): SharedFolderResult => ({ ok: false, problem });
   let spec = entry;
   let readOnly = false;

@@ -24,7 +24,11 @@ export function isDisposableName(name: Pick<InstanceName, "id">): boolean {
  * Takes the first free name, tmp-1 upwards. `take` is the runtime dir's atomic acquire: of two
  * starts racing for tmp-1 exactly one wins it, and the other goes on to tmp-2.
  */
-export function allocateDisposable<T>(app: string, take: (name: InstanceName) => T | undefined, max = MAX_DISPOSABLE): { name: InstanceName; taken: T } {
+export function allocateDisposable<T>(
+  app: string,
+  take: (name: InstanceName) => T | undefined,
+  max = MAX_DISPOSABLE,
+): { name: InstanceName; taken: T } {
   for (let n = 1; n <= max; n++) {
     const name = disposableName(app, n);
     const taken = take(name);

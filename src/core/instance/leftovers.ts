@@ -21,13 +21,18 @@ export interface LeftoverProcess {
 export function leftoversToEnd(
   state: SessionState,
   kinds: readonly LeftoverProcess[],
-  host: { runtimeRoot: string; isAlive(pid: number, start: string | undefined): boolean; commandLine(pid: number): string[] },
+  host: {
+    runtimeRoot: string;
+    isAlive(pid: number, start: string | undefined): boolean;
+    commandLine(pid: number): string[];
+  },
 ): { pid: number; what: string }[] {
   const toEnd: { pid: number; what: string }[] = [];
   for (const kind of kinds) {
     const recorded = kind.recorded(state);
     if (!recorded || !host.isAlive(recorded.pid, recorded.start)) continue;
-    if (kind.isOurs(host.commandLine(recorded.pid), host.runtimeRoot)) toEnd.push({ pid: recorded.pid, what: kind.what });
+    if (kind.isOurs(host.commandLine(recorded.pid), host.runtimeRoot))
+      toEnd.push({ pid: recorded.pid, what: kind.what });
   }
   return toEnd;
 }

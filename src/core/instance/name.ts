@@ -50,7 +50,8 @@ export function isValidAppName(input: string): boolean {
 /** Why `input` is not a valid instance name, or undefined when it is. */
 export function explainInvalid(input: string): string | undefined {
   if (input.length === 0) return "it is empty";
-  if (input.length > MAX_INSTANCE_NAME) return `it is ${input.length} characters long; the limit is ${MAX_INSTANCE_NAME}`;
+  if (input.length > MAX_INSTANCE_NAME)
+    return `it is ${input.length} characters long; the limit is ${MAX_INSTANCE_NAME}`;
   for (const [index, char] of [...input].entries()) {
     const code = char.codePointAt(0) ?? 0;
     if (code >= 0x7f || code < 0x20) {
@@ -99,6 +100,10 @@ export type RunTarget = { disposable: false; name: InstanceName } | { disposable
 export function parseRunTarget(input: string, disposable: boolean | undefined): RunTarget {
   const name = parseInstanceName(input);
   if (!disposable) return { disposable: false, name };
-  if (name.id) throw new UsageError(`--disposable takes an app, not an instance: "${name.full}"`, `Its name is chosen for it: dockercask run ${name.app} --disposable`);
+  if (name.id)
+    throw new UsageError(
+      `--disposable takes an app, not an instance: "${name.full}"`,
+      `Its name is chosen for it: dockercask run ${name.app} --disposable`,
+    );
   return { disposable: true, app: name.app };
 }

@@ -1,9 +1,9 @@
 import { join } from "node:path";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
+import type { Env } from "../config/paths.ts";
 import type { ResourceLimits } from "../container/limits.ts";
 import { isOneOf } from "../one-of.ts";
-import type { Env } from "../config/paths.ts";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../catalog/policy.ts";
 
 /**
  * A running instance keeps its private files in a runtime dir (0700): the cookie files, the
@@ -71,7 +71,8 @@ export function readSessionState(text: string): SessionStateRead {
   } catch {
     return { ok: false, problem: "it is not JSON" };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, problem: "it is not a JSON object" };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { ok: false, problem: "it is not a JSON object" };
   const state = value as Record<string, unknown>;
   const problem = explainSessionState(state);
   return problem ? { ok: false, problem } : { ok: true, state: state as unknown as SessionState };
@@ -80,9 +81,18 @@ export function readSessionState(text: string): SessionStateRead {
 function explainSessionState(state: Record<string, unknown>): string | undefined {
   if (typeof state.instance !== "string") return "its instance is not a string";
   if (!isWholeNumber(state.pid) || state.pid < 1) return "its pid is not a positive whole number";
-  if (state.display !== undefined && !isWholeNumber(state.display)) return "its display is not a non-negative whole number";
-  if (state.clipboard !== undefined && !isOneOf(CLIPBOARD_POLICIES, state.clipboard)) return `its clipboard is not one of ${CLIPBOARD_POLICIES.join(", ")}`;
-  if (state.clipboardMaxBytes !== undefined && !(isWholeNumber(state.clipboardMaxBytes) && state.clipboardMaxBytes >= 1 && state.clipboardMaxBytes <= MAX_CLIPBOARD_BYTES))
+  if (state.display !== undefined && !isWholeNumber(state.display))
+    return "its display is not a non-negative whole number";
+  if (state.clipboard !== undefined && !isOneOf(CLIPBOARD_POLICIES, state.clipboard))
+    return `its clipboard is not one of ${CLIPBOARD_POLICIES.join(", ")}`;
+  if (
+    state.clipboardMaxBytes !== undefined &&
+    !(
+      isWholeNumber(state.clipboardMaxBytes) &&
+      state.clipboardMaxBytes >= 1 &&
+      state.clipboardMaxBytes <= MAX_CLIPBOARD_BYTES
+    )
+  )
     return `its clipboardMaxBytes is not a whole number from 1 to ${MAX_CLIPBOARD_BYTES}`;
   return undefined;
 }

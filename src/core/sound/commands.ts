@@ -159,16 +159,33 @@ export const CLIENT_COMMAND_RULES: ReadonlyMap<number, CommandRule> = new Map<nu
 ]);
 
 /** The commands that name a source output (a record stream) rather than a sink input. */
-export const SOURCE_OUTPUT_COMMANDS: ReadonlySet<number> = new Set([C.GET_SOURCE_OUTPUT_INFO, C.SET_SOURCE_OUTPUT_VOLUME, C.SET_SOURCE_OUTPUT_MUTE]);
+export const SOURCE_OUTPUT_COMMANDS: ReadonlySet<number> = new Set([
+  C.GET_SOURCE_OUTPUT_INFO,
+  C.SET_SOURCE_OUTPUT_VOLUME,
+  C.SET_SOURCE_OUTPUT_MUTE,
+]);
 
 /** Subscription facilities (pa_subscription_event_type_t & 0x0F). */
-export const FACILITY = { SINK: 0, SOURCE: 1, SINK_INPUT: 2, SOURCE_OUTPUT: 3, MODULE: 4, CLIENT: 5, SAMPLE_CACHE: 6, SERVER: 7, AUTOLOAD: 8, CARD: 9 } as const;
+export const FACILITY = {
+  SINK: 0,
+  SOURCE: 1,
+  SINK_INPUT: 2,
+  SOURCE_OUTPUT: 3,
+  MODULE: 4,
+  CLIENT: 5,
+  SAMPLE_CACHE: 6,
+  SERVER: 7,
+  AUTOLOAD: 8,
+  CARD: 9,
+} as const;
 
 /** The protocol version word of AUTH carries these capability bits above the version (v13+, memfd v31+). */
 export const AUTH_SHM_BIT = 0x80000000;
 export const AUTH_MEMFD_BIT = 0x40000000;
 
-const NAMES = new Map<number, string>(Object.entries(COMMAND).map(([name, n]) => [n, name.toLowerCase().replaceAll("_", "-")]));
+const NAMES = new Map<number, string>(
+  Object.entries(COMMAND).map(([name, n]) => [n, name.toLowerCase().replaceAll("_", "-")]),
+);
 /** For log lines: `load-module`, or the number of a command this table does not know. */
 export function commandName(command: number): string {
   return NAMES.get(command) ?? `command ${command}`;

@@ -6,8 +6,28 @@
  */
 import { AUTH_MEMFD_BIT, AUTH_SHM_BIT, COMMAND, FACILITY } from "./commands.ts";
 import { answerProbe, type ClientStep } from "./filter-record.ts";
-import { emptyResult, type FilterResult, type FilterState, forget, ownIndices, type Pending, RELAY_TAG_SERVER_INFO, RELAY_TAG_SOURCE_INFO } from "./filter-state.ts";
-import { CONTROL_CHANNEL, controlPacket, encodePacket, encodeString, encodeU32, type Packet, parseTagstruct, readU32, replaceItems, type TagItem } from "./protocol.ts";
+import {
+  emptyResult,
+  type FilterResult,
+  type FilterState,
+  forget,
+  ownIndices,
+  type Pending,
+  RELAY_TAG_SERVER_INFO,
+  RELAY_TAG_SOURCE_INFO,
+} from "./filter-state.ts";
+import {
+  CONTROL_CHANNEL,
+  controlPacket,
+  encodePacket,
+  encodeString,
+  encodeU32,
+  type Packet,
+  parseTagstruct,
+  readU32,
+  replaceItems,
+  type TagItem,
+} from "./protocol.ts";
 
 export function fromServer(state: FilterState, packet: Packet, fromClient: ClientStep): FilterResult {
   const out = emptyResult();
@@ -19,7 +39,8 @@ export function fromServer(state: FilterState, packet: Packet, fromClient: Clien
   // Most server packets pass untouched: read their leading u32s in place, without walking them.
   const command = leadingU32(p, 0);
   const tag = leadingU32(p, 1);
-  if (tag === RELAY_TAG_SERVER_INFO || tag === RELAY_TAG_SOURCE_INFO) return answerProbe(state, command, tag, p, fromClient);
+  if (tag === RELAY_TAG_SERVER_INFO || tag === RELAY_TAG_SOURCE_INFO)
+    return answerProbe(state, command, tag, p, fromClient);
   // Shared memory is off: nothing of it may reach the client.
   if (command === COMMAND.ENABLE_SRBCHANNEL || command === COMMAND.REGISTER_MEMFD_SHMID) return out;
   if (command === COMMAND.SUBSCRIBE_EVENT) {
@@ -99,7 +120,8 @@ function rewriteReply(state: FilterState, kind: Pending, p: Uint8Array): Uint8Ar
     case "record": {
       const channel = readU32(p, items[2]);
       const index = readU32(p, items[3]);
-      if (channel !== undefined && index !== undefined) (kind === "playback" ? state.playback : state.record).set(channel, index);
+      if (channel !== undefined && index !== undefined)
+        (kind === "playback" ? state.playback : state.record).set(channel, index);
       return p;
     }
   }

@@ -8,10 +8,26 @@
  * command is answered, as the server would, with PA_ERR_ACCESS for its tag, so the app sees
  * "Access denied" and goes on. A client that breaks the protocol is cut off.
  */
-import { AUTH_MEMFD_BIT, AUTH_SHM_BIT, CLIENT_COMMAND_RULES, COMMAND, commandName, SOURCE_OUTPUT_COMMANDS } from "./commands.ts";
+import {
+  AUTH_MEMFD_BIT,
+  AUTH_SHM_BIT,
+  CLIENT_COMMAND_RULES,
+  COMMAND,
+  commandName,
+  SOURCE_OUTPUT_COMMANDS,
+} from "./commands.ts";
 import { startProbe } from "./filter-record.ts";
 import { fromServer } from "./filter-server.ts";
-import { createFilterState, emptyResult, FIRST_RELAY_TAG, type FilterResult, forget, ownIndices, type PulseFilterOptions, refuse } from "./filter-state.ts";
+import {
+  createFilterState,
+  emptyResult,
+  FIRST_RELAY_TAG,
+  type FilterResult,
+  forget,
+  ownIndices,
+  type PulseFilterOptions,
+  refuse,
+} from "./filter-state.ts";
 import {
   CONTROL_CHANNEL,
   controlPacket,
@@ -20,8 +36,8 @@ import {
   encodeU32,
   INVALID_INDEX,
   type Packet,
-  parseTagstruct,
   type ProtocolError,
+  parseTagstruct,
   readString,
   readU32,
   replaceItems,
@@ -44,7 +60,8 @@ export function createPulseFilter(options: PulseFilterOptions) {
       state.probe.held.push(packet);
       return out;
     }
-    if (packet.flags & SHM_FLAG_MASK) return { ...out, cutOff: "it sent shared-memory blocks, which the relay never agreed to" };
+    if (packet.flags & SHM_FLAG_MASK)
+      return { ...out, cutOff: "it sent shared-memory blocks, which the relay never agreed to" };
     if (packet.channel !== CONTROL_CHANNEL) {
       // Audio for one of its own playback streams; anything else the server would drop anyway.
       if (state.authorized && state.playback.has(packet.channel)) out.toServer.push(encodePacket(packet));
@@ -59,10 +76,12 @@ export function createPulseFilter(options: PulseFilterOptions) {
     const p = packet.payload;
     const command = readU32(p, items[0]);
     const tag = readU32(p, items[1]);
-    if (command === undefined || tag === undefined) return { ...out, cutOff: "a control packet without its command and tag" };
+    if (command === undefined || tag === undefined)
+      return { ...out, cutOff: "a control packet without its command and tag" };
     // Answers to the server's own requests (none are expected without shared memory).
     if (command === COMMAND.REPLY || command === COMMAND.ERROR) return out;
-    if (!state.authorized && command !== COMMAND.AUTH) return { ...out, cutOff: `${commandName(command)} before authenticating` };
+    if (!state.authorized && command !== COMMAND.AUTH)
+      return { ...out, cutOff: `${commandName(command)} before authenticating` };
     const rule = CLIENT_COMMAND_RULES.get(command);
     if (!rule || tag >= FIRST_RELAY_TAG || state.pending.has(tag)) {
       refuse(out, tag, command);
@@ -109,7 +128,8 @@ export function createPulseFilter(options: PulseFilterOptions) {
           refuse(out, tag, command);
           return out;
         }
-        if (args[2]?.tag !== "L" || readString(p, args[3]) === undefined) return { ...out, cutOff: "a malformed record stream" };
+        if (args[2]?.tag !== "L" || readString(p, args[3]) === undefined)
+          return { ...out, cutOff: "a malformed record stream" };
         // Ask the server which source is the default, and whether it is a monitor, before
         // the stream is made on it.
         return startProbe(state, out, tag, p, items);
@@ -117,5 +137,8 @@ export function createPulseFilter(options: PulseFilterOptions) {
     }
   }
 
-  return { fromClient: (packet: Packet) => fromClient(packet), fromServer: (packet: Packet) => fromServer(state, packet, fromClient) };
+  return {
+    fromClient: (packet: Packet) => fromClient(packet),
+    fromServer: (packet: Packet) => fromServer(state, packet, fromClient),
+  };
 }

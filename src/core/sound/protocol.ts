@@ -201,7 +201,8 @@ export const encodeU32 = (value: number): Uint8Array => {
   new DataView(out.buffer).setUint32(1, value >>> 0);
   return out;
 };
-export const encodeString = (value: string | null): Uint8Array => (value === null ? Uint8Array.of(0x4e) : Uint8Array.from([0x74, ...new TextEncoder().encode(value), 0]));
+export const encodeString = (value: string | null): Uint8Array =>
+  value === null ? Uint8Array.of(0x4e) : Uint8Array.from([0x74, ...new TextEncoder().encode(value), 0]);
 export const encodeBoolean = (value: boolean): Uint8Array => Uint8Array.of(value ? 0x31 : 0x30);
 /** An arbitrary ('x'): its length, then the bytes (the AUTH cookie, a property's value). */
 export function encodeArbitrary(bytes: Uint8Array): Uint8Array {

@@ -129,7 +129,10 @@ function sanitizeBytes(bytes: Uint8Array, final: boolean): { text: string; consu
       if (need && k < need && i + k === bytes.length && !final) break;
       if (!need || k < need) {
         // Not UTF-8: each byte of the broken part is shown, and decoding resumes after it.
-        replace(i + Math.max(k, 1), Array.from(bytes.subarray(i, i + Math.max(k, 1)), (x) => `\\x${hex(x, 2)}`).join(""));
+        replace(
+          i + Math.max(k, 1),
+          Array.from(bytes.subarray(i, i + Math.max(k, 1)), (x) => `\\x${hex(x, 2)}`).join(""),
+        );
         continue;
       }
       const escaped = escapeCodePoint(decodeSequence(bytes, i, need), false);

@@ -13,7 +13,7 @@
  * References: the X Window System Protocol ("QueryExtension", "QueryPointer", "Errors");
  * randrproto.txt ("RRQueryVersion", "RRGetMonitors").
  */
-import { encodeSetupRequest, parseSetupReply, type HostScreen } from "./setup.ts";
+import { encodeSetupRequest, type HostScreen, parseSetupReply } from "./setup.ts";
 
 export interface Monitor {
   x: number;
@@ -79,7 +79,12 @@ export function splitAnswers(bytes: Uint8Array): { answers: Answer[]; rest: Uint
     // Replies (1) and generic events (35) say how much follows their 32 bytes.
     const length = kind === 1 || (kind & 0x7f) === 35 ? 32 + view.getUint32(offset + 4, true) * 4 : 32;
     if (offset + length > bytes.length) break;
-    if (kind <= 1) answers.push({ sequence: view.getUint16(offset + 2, true), error: kind === 0, bytes: bytes.subarray(offset, offset + length) });
+    if (kind <= 1)
+      answers.push({
+        sequence: view.getUint16(offset + 2, true),
+        error: kind === 0,
+        bytes: bytes.subarray(offset, offset + length),
+      });
     offset += length;
   }
   return { answers, rest: bytes.subarray(offset) };
@@ -128,7 +133,11 @@ export function parseGetMonitors(reply: Uint8Array): Monitor[] {
  */
 export function monitorAt(monitors: Monitor[], pointer: { x: number; y: number } | undefined): Monitor | undefined {
   const usable = monitors.filter((m) => m.width > 0 && m.height > 0);
-  const inside = pointer ? usable.filter((m) => pointer.x >= m.x && pointer.x < m.x + m.width && pointer.y >= m.y && pointer.y < m.y + m.height) : [];
+  const inside = pointer
+    ? usable.filter(
+        (m) => pointer.x >= m.x && pointer.x < m.x + m.width && pointer.y >= m.y && pointer.y < m.y + m.height,
+      )
+    : [];
   inside.sort((a, b) => a.width * a.height - b.width * b.height);
   return inside[0] ?? usable.find((m) => m.primary) ?? usable[0];
 }
@@ -143,7 +152,10 @@ export function monitorAt(monitors: Monitor[], pointer: { x: number; y: number }
 export function monitorScreen(monitor: Monitor | undefined, screen: HostScreen): HostScreen {
   if (!monitor) return screen;
   const madeUp = (pixels: number, mm: number) => mm === Math.floor(pixels / (96 / 25.4) + 0.5);
-  const known = monitor.widthMm > 0 && monitor.heightMm > 0 && !(monitor.automatic && madeUp(monitor.width, monitor.widthMm) && madeUp(monitor.height, monitor.heightMm));
+  const known =
+    monitor.widthMm > 0 &&
+    monitor.heightMm > 0 &&
+    !(monitor.automatic && madeUp(monitor.width, monitor.widthMm) && madeUp(monitor.height, monitor.heightMm));
   return {
     width: monitor.width,
     height: monitor.height,
@@ -152,7 +164,9 @@ export function monitorScreen(monitor: Monitor | undefined, screen: HostScreen):
   };
 }
 
-export type QueryStep = { status: "waiting"; send?: Uint8Array } | { status: "done"; screen: HostScreen | undefined; refused?: string };
+export type QueryStep =
+  | { status: "waiting"; send?: Uint8Array }
+  | { status: "done"; screen: HostScreen | undefined; refused?: string };
 
 /**
  * The conversation that finds the host's monitor: `start()` gives the first bytes to send,

@@ -17,7 +17,9 @@ export interface HostScreen {
 }
 
 /** Where a DISPLAY string says the server listens. */
-export type DisplayTarget = { transport: "unix"; path: string; number: string } | { transport: "tcp"; host: string; port: number; number: string };
+export type DisplayTarget =
+  | { transport: "unix"; path: string; number: string }
+  | { transport: "tcp"; host: string; port: number; number: string };
 
 /** Xauthority address families (Xauth.h). */
 export const FAMILY = { internet: 0, internet6: 6, local: 256, wild: 0xffff } as const;
@@ -81,7 +83,8 @@ export function encodeXauthority(entries: XauthEntry[]): Uint8Array {
   };
   for (const e of entries) {
     u16(e.family);
-    for (const value of [e.address, new TextEncoder().encode(e.number), new TextEncoder().encode(e.name), e.data]) field(value);
+    for (const value of [e.address, new TextEncoder().encode(e.number), new TextEncoder().encode(e.name), e.data])
+      field(value);
   }
   return Uint8Array.from(parts);
 }
@@ -91,10 +94,15 @@ export function encodeXauthority(entries: XauthEntry[]): Uint8Array {
  * MIT-MAGIC-COOKIE-1 entry whose family and address match the connection, or whose family is
  * wild, and whose display number matches or is empty.
  */
-export function pickCookie(entries: XauthEntry[], connection: { family: number; address: Uint8Array; number: string }): Uint8Array | undefined {
+export function pickCookie(
+  entries: XauthEntry[],
+  connection: { family: number; address: Uint8Array; number: string },
+): Uint8Array | undefined {
   const entry = entries.find(
     (e) =>
-      e.name === COOKIE_PROTOCOL && (e.family === FAMILY.wild || (e.family === connection.family && sameBytes(e.address, connection.address))) && (e.number === "" || e.number === connection.number),
+      e.name === COOKIE_PROTOCOL &&
+      (e.family === FAMILY.wild || (e.family === connection.family && sameBytes(e.address, connection.address))) &&
+      (e.number === "" || e.number === connection.number),
   );
   return entry?.data;
 }
@@ -104,7 +112,11 @@ export function pickCookie(entries: XauthEntry[], connection: { family: number; 
  * machine as ssh -X forwards it) is FamilyLocal with our host name, as xauth and Xlib write it;
  * otherwise the server's IP address.
  */
-export function connectionAddress(target: DisplayTarget, hostname: string, peerIp?: string): { family: number; address: Uint8Array; number: string } {
+export function connectionAddress(
+  target: DisplayTarget,
+  hostname: string,
+  peerIp?: string,
+): { family: number; address: Uint8Array; number: string } {
   const local = { family: FAMILY.local, address: new TextEncoder().encode(hostname), number: target.number };
   if (target.transport === "unix" || !peerIp || isLoopback(peerIp)) return local;
   const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(peerIp);

@@ -41,7 +41,15 @@ export function xServerMemoryBytes(instanceMemoryBytes: number): number {
  */
 export function xephyrCommand(options: XephyrOptions & { memoryBytes: number }): string[] {
   const kib = Math.floor(options.memoryBytes / 1024);
-  return ["/bin/sh", "-c", 'ulimit -d "$1" && shift && exec "$@"', "dockercask-xephyr", String(kib), "Xephyr", ...buildXephyrArgs(options)];
+  return [
+    "/bin/sh",
+    "-c",
+    'ulimit -d "$1" && shift && exec "$@"',
+    "dockercask-xephyr",
+    String(kib),
+    "Xephyr",
+    ...buildXephyrArgs(options),
+  ];
 }
 
 export function buildXephyrArgs(options: XephyrOptions): string[] {
@@ -84,7 +92,10 @@ export function parseDisplayNumber(output: string): number | undefined {
 }
 
 /** Fits a window into the host screen: at most 90% of each side, keeping at least 640x480. */
-export function defaultWindowSize(host: { width: number; height: number } | undefined): { width: number; height: number } {
+export function defaultWindowSize(host: { width: number; height: number } | undefined): {
+  width: number;
+  height: number;
+} {
   if (!host) return { width: 1280, height: 800 };
   const fit = (side: number, min: number) => Math.max(min, Math.floor((side * 0.9) / 8) * 8);
   return { width: Math.min(fit(host.width, 640), host.width), height: Math.min(fit(host.height, 480), host.height) };

@@ -1,7 +1,7 @@
-import { messageOf } from "../../core/errors.ts";
 import type { ContainerSocket } from "../../core/container/spec.ts";
-import type { SessionState } from "../../core/instance/runtime.ts";
+import { messageOf } from "../../core/errors.ts";
 import type { LeftoverProcess } from "../../core/instance/leftovers.ts";
+import type { SessionState } from "../../core/instance/runtime.ts";
 import type { SessionPlan } from "./plan.ts";
 
 /**

@@ -1,5 +1,5 @@
-import { watchesClipboard } from "../../core/clipboard/clipboard.ts";
 import type { ClipboardPolicy } from "../../core/catalog/policy.ts";
+import { watchesClipboard } from "../../core/clipboard/clipboard.ts";
 import type { SessionCapability } from "./capability.ts";
 
 /** Carries the clipboard between the host display and the instance's (services/clipboard-bridge.ts). */
@@ -31,7 +31,14 @@ export function createClipboardCapability(port: ClipboardPort): SessionCapabilit
       const { clipboard: policy, clipboardMaxBytes } = plan.clipboard;
       // `off` carries nothing, and `explicit` watches nothing: only `clip push/pull` move it.
       if (!watchesClipboard(policy) || display === undefined) return Promise.resolve(undefined);
-      const options = { policy, primary: plan.settings.primary ?? false, maxBytes: clipboardMaxBytes, display, cookie: plan.cookie, authFile: plan.authFiles.server };
+      const options = {
+        policy,
+        primary: plan.settings.primary ?? false,
+        maxBytes: clipboardMaxBytes,
+        display,
+        cookie: plan.cookie,
+        authFile: plan.authFiles.server,
+      };
       // Its stop, as soon as it is up: a teardown that began meanwhile stops it at once.
       return port.start(options).then(
         (bridge) => ({ stop: () => bridge.stop() }),

@@ -1,11 +1,11 @@
 import type { Catalog } from "../../core/catalog/catalog.ts";
-import { buildContainerSpec, type ContainerSocket, type ContainerSpecInput } from "../../core/container/spec.ts";
-import { disposableHomeBytes } from "../../core/instance/disposable.ts";
 import { describeEngine, type EngineIdentity } from "../../core/container/engine.ts";
 import { adaptSpecToEngine } from "../../core/container/engine-spec.ts";
-import { EngineCannotApplyError } from "../../core/errors.ts";
 import { compareHardening, limitsBeyondEngine, settingsBeyondEngine } from "../../core/container/hardening-check.ts";
 import type { HostResources } from "../../core/container/limits.ts";
+import { buildContainerSpec, type ContainerSocket, type ContainerSpecInput } from "../../core/container/spec.ts";
+import { EngineCannotApplyError } from "../../core/errors.ts";
+import { disposableHomeBytes } from "../../core/instance/disposable.ts";
 import type { ContainerClient, RunningContainer } from "../../ports/container-client.ts";
 import type { EngineClient } from "../../ports/engine-client.ts";
 import type { ImageClient } from "../../ports/image-client.ts";
@@ -82,7 +82,13 @@ export interface ContainerStart {
  * The container: its limits, its spec said the way this engine takes it (refused where it
  * cannot keep a promise), created, read back against the spec, and started.
  */
-export async function startContainer(plan: SessionPlan, session: SessionResources, start: ContainerStart, port: ContainerPort, context: ContainerContext): Promise<RunningContainer> {
+export async function startContainer(
+  plan: SessionPlan,
+  session: SessionResources,
+  start: ContainerStart,
+  port: ContainerPort,
+  context: ContainerContext,
+): Promise<RunningContainer> {
   const { name, policy, settings, user } = plan;
   const { engine } = start;
   const { limits } = plan;
@@ -102,9 +108,15 @@ export async function startContainer(plan: SessionPlan, session: SessionResource
     sockets: start.sockets,
     appArgs: start.appArgs,
   });
-  const adapted = adaptSpecToEngine(spec, engine, { host: context.host, seccompFile: `${session.runtime.path}/seccomp.json` });
+  const adapted = adaptSpecToEngine(spec, engine, {
+    host: context.host,
+    seccompFile: `${session.runtime.path}/seccomp.json`,
+  });
   const beyond = settingsBeyondEngine(adapted.spec, engine);
-  if (beyond.length) throw new EngineCannotApplyError(describeEngine(engine), beyond, { cgroupV1: engine.rootless && engine.cgroupVersion === "1" });
+  if (beyond.length)
+    throw new EngineCannotApplyError(describeEngine(engine), beyond, {
+      cgroupV1: engine.rootless && engine.cgroupVersion === "1",
+    });
   for (const file of adapted.files) port.writePrivateFile(file.path, file.content);
   // prepareContainer finished before the window's chain was awaited, so the client is there.
   const container = await session.docker!.runContainer(adapted.spec, {

@@ -1,6 +1,6 @@
+import { busSocket } from "../../core/container/spec.ts";
 import { BUS_LEFTOVER } from "../../core/desktop-bus/bus-config.ts";
 import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../../core/desktop-bus/links.ts";
-import { busSocket } from "../../core/container/spec.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
 import { type SessionCapability, withoutIt } from "./capability.ts";
 
@@ -38,7 +38,9 @@ export function createDesktopBusCapability(port: DesktopBusPort): SessionCapabil
         mail: settings.mail ?? defaultMailTarget(port.instances()),
         notifications: settings.notifications ?? policy.notifications,
       };
-      const bus = await port.start(options).catch(withoutIt<Awaited<ReturnType<DesktopBusPort["start"]>>>("links and notifications", log));
+      const bus = await port
+        .start(options)
+        .catch(withoutIt<Awaited<ReturnType<DesktopBusPort["start"]>>>("links and notifications", log));
       return bus && { socket: busSocket(bus.socket), state: { busPid: bus.pid }, stop: () => bus.stop() };
     },
   };

@@ -1,5 +1,5 @@
-import { allocateDisposable } from "../../core/instance/disposable.ts";
 import { AlreadyRunningError } from "../../core/errors.ts";
+import { allocateDisposable } from "../../core/instance/disposable.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
 import type { SessionState } from "../../core/instance/runtime.ts";
 import type { AcquireResult, RuntimeDir } from "../../ports/runtime-dirs.ts";
@@ -12,7 +12,11 @@ export interface LockPort {
 }
 
 /** Takes the instance's runtime dir, which is its lock; a second run raises the window instead. */
-export async function takeLock(template: InstanceName, disposable: boolean, port: LockPort): Promise<{ name: InstanceName; runtime: RuntimeDir; state: SessionState }> {
+export async function takeLock(
+  template: InstanceName,
+  disposable: boolean,
+  port: LockPort,
+): Promise<{ name: InstanceName; runtime: RuntimeDir; state: SessionState }> {
   const stateOf = (instance: InstanceName): SessionState => ({
     instance: instance.full,
     pid: port.supervisor.pid,

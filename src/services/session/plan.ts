@@ -1,11 +1,11 @@
 import type { Catalog } from "../../core/catalog/catalog.ts";
+import type { AppPolicy, ClipboardPolicy } from "../../core/catalog/policy.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard/clipboard.ts";
 import type { InstanceSettings } from "../../core/config/config.ts";
+import { type HostResources, type ResourceLimits, resolveLimits } from "../../core/container/limits.ts";
 import { containerUser } from "../../core/container/spec.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
-import type { AppPolicy, ClipboardPolicy } from "../../core/catalog/policy.ts";
 import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/instance/runtime.ts";
-import { type HostResources, resolveLimits, type ResourceLimits } from "../../core/container/limits.ts";
 import { generateCookie } from "../../core/x11/xauth.ts";
 import { xServerMemoryBytes } from "../../core/x11/xephyr.ts";
 import { recipePolicy } from "../app-policy.ts";
@@ -33,7 +33,12 @@ export interface SessionPlan {
 }
 
 /** A fresh cookie from the CSPRNG, and where its files go. */
-export function planSession(name: InstanceName, runtimeDir: string, settings: InstanceSettings, deps: { catalog: Catalog; host: { uid: number; gid: number; resources: HostResources } }): SessionPlan {
+export function planSession(
+  name: InstanceName,
+  runtimeDir: string,
+  settings: InstanceSettings,
+  deps: { catalog: Catalog; host: { uid: number; gid: number; resources: HostResources } },
+): SessionPlan {
   const policy = recipePolicy(deps.catalog, name.app);
   const user = containerUser(deps.host);
   const limits = resolveLimits({ label: policy.limits, configured: settings, host: deps.host.resources });
@@ -46,7 +51,10 @@ export function planSession(name: InstanceName, runtimeDir: string, settings: In
     authFiles: { server: `${runtimeDir}/${SERVER_AUTH_FILE}`, client: `${runtimeDir}/${CLIENT_AUTH_FILE}` },
     user,
     userIsOther: user.uid !== deps.host.uid,
-    clipboard: { clipboard: settings.clipboard ?? policy.clipboard, clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES },
+    clipboard: {
+      clipboard: settings.clipboard ?? policy.clipboard,
+      clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES,
+    },
     limits,
     xMemoryBytes: xServerMemoryBytes(limits.memoryBytes),
   };

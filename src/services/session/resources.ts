@@ -40,7 +40,15 @@ export function recordState(session: SessionResources): void {
   const capabilities = session.running.map((r) => r.running.state);
   session.runtime.writeState(
     Object.assign(
-      { ...session.state, display: xephyr?.display, xephyrPid: xephyr?.pid, xephyrStart: xephyr?.pidStart, xMemoryBytes: session.xMemoryBytes, container: containerId, limits },
+      {
+        ...session.state,
+        display: xephyr?.display,
+        xephyrPid: xephyr?.pid,
+        xephyrStart: xephyr?.pidStart,
+        xMemoryBytes: session.xMemoryBytes,
+        container: containerId,
+        limits,
+      },
       ...capabilities,
       session.recorded,
     ),
@@ -54,7 +62,11 @@ export function recordState(session: SessionResources): void {
  * stopped even when one fails; the first failure surfaces after. Calling it again returns the
  * same run.
  */
-export function createTeardown(session: SessionResources, signals: SessionSignals, log: { warn(message: string): void }): () => Promise<void> {
+export function createTeardown(
+  session: SessionResources,
+  signals: SessionSignals,
+  log: { warn(message: string): void },
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const stopCapabilities = async (starts: SessionCapability["starts"], failed: unknown[]) => {
     for (const { running } of session.running.filter((r) => r.capability.starts === starts).reverse()) {
@@ -68,7 +80,10 @@ export function createTeardown(session: SessionResources, signals: SessionSignal
     signals.stop();
     const failed: unknown[] = [];
     await stopCapabilities("after-container", failed);
-    if (session.containerId && session.docker) await session.docker.removeContainer(session.containerId).catch((e) => log.warn(`removing the container: ${String(e)}`));
+    if (session.containerId && session.docker)
+      await session.docker
+        .removeContainer(session.containerId)
+        .catch((e) => log.warn(`removing the container: ${String(e)}`));
     if (session.xephyr) await session.xephyr.stop().catch((error) => failed.push(error));
     await stopCapabilities("before-container", failed);
     session.runtime.remove();

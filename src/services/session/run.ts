@@ -1,10 +1,10 @@
 import type { Catalog } from "../../core/catalog/catalog.ts";
 import type { InstanceSettings } from "../../core/config/config.ts";
 import type { EngineIdentity } from "../../core/container/engine.ts";
-import { messageOf } from "../../core/errors.ts";
-import type { InstanceName, RunTarget } from "../../core/instance/name.ts";
 import { type HostResources, OutOfMemoryError } from "../../core/container/limits.ts";
+import { messageOf } from "../../core/errors.ts";
 import type { SharedFolder } from "../../core/files/shared-folders.ts";
+import type { InstanceName, RunTarget } from "../../core/instance/name.ts";
 import type { RunningContainer } from "../../ports/container-client.ts";
 import type { InstanceStore } from "../../ports/instance-store.ts";
 import type { XephyrHandle } from "../../ports/xephyr.ts";
@@ -30,7 +30,10 @@ export interface RunSessionDeps {
    * throws, having opened nothing, when one is missing or refused. The mounts name the opened
    * folders, so they are held until the container is gone.
    */
-  openSharedFolders: (folders: SharedFolder[]) => { mounts: { source: string; target: string; readOnly: boolean }[]; close(): void };
+  openSharedFolders: (folders: SharedFolder[]) => {
+    mounts: { source: string; target: string; readOnly: boolean }[];
+    close(): void;
+  };
   lock: Omit<LockPort, "supervisor">;
   window: WindowPort;
   container: ContainerPort;
@@ -70,17 +73,28 @@ export interface RunResult {
  * ends the session (the app, the window, a signal, or a failure while starting) the same
  * teardown runs once, in the order session/resources.ts writes.
  */
-export async function runSession(target: RunTarget, deps: RunSessionDeps, options: RunOptions = {}): Promise<RunResult> {
+export async function runSession(
+  target: RunTarget,
+  deps: RunSessionDeps,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const { appArgs, configured, noBuild, inbox, onStarted, ...flags } = options;
   // A disposable instance's name is chosen once its lock is taken; until then only its app is known.
-  const template = target.disposable ? { app: checkRunnableApp(target.app, deps.catalog), id: "", full: "" } : checkRunnable(target.name, deps.catalog);
+  const template = target.disposable
+    ? { app: checkRunnableApp(target.app, deps.catalog), id: "", full: "" }
+    : checkRunnable(target.name, deps.catalog);
   deps.preflight();
   const settings: InstanceSettings = { ...configured, ...definedOnly(flags) };
   // Before anything starts: a refused folder (checked where it really is) leaves nothing behind.
   // The folders stay open until the container is gone: what is mounted is what was checked.
   const shared = settings.shared?.length ? deps.openSharedFolders(settings.shared) : undefined;
   try {
-    return await superviseSession(template, settings, { appArgs, shared: shared?.mounts, noBuild, disposable: target.disposable, inbox, onStarted }, deps);
+    return await superviseSession(
+      template,
+      settings,
+      { appArgs, shared: shared?.mounts, noBuild, disposable: target.disposable, inbox, onStarted },
+      deps,
+    );
   } finally {
     shared?.close();
   }
@@ -95,7 +109,12 @@ interface SessionExtra {
   onStarted?: RunOptions["onStarted"];
 }
 
-async function superviseSession(template: InstanceName, settings: InstanceSettings, extra: SessionExtra, deps: RunSessionDeps): Promise<RunResult> {
+async function superviseSession(
+  template: InstanceName,
+  settings: InstanceSettings,
+  extra: SessionExtra,
+  deps: RunSessionDeps,
+): Promise<RunResult> {
   const { disposable } = extra;
   // An instance that ran before almost surely has its image: its window may open while Docker is
   // still being asked. A new one waits, so no empty window sits there during a first build.
@@ -105,7 +124,10 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
   // Local leftovers first (cheap, no Docker): a dead session of this very instance must give up
   // its lock, and its Xephyr must go, before we take over.
   await deps.reapHost();
-  const { name, runtime, state } = await takeLock(template, disposable, { ...deps.lock, supervisor: deps.host.supervisor });
+  const { name, runtime, state } = await takeLock(template, disposable, {
+    ...deps.lock,
+    supervisor: deps.host.supervisor,
+  });
   const session = createSessionResources(runtime, state);
   const signals = watchSignals(deps.onTerminate);
   const teardown = createTeardown(session, signals, deps.log);
@@ -113,7 +135,12 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
 
   try {
     const plan = planSession(name, runtime.path, settings, deps);
-    const context = (display?: number): CapabilityContext => ({ plan, display, log: deps.log, isTornDown: () => session.tornDown });
+    const context = (display?: number): CapabilityContext => ({
+      plan,
+      display,
+      log: deps.log,
+      isTornDown: () => session.tornDown,
+    });
     // Three chains run side by side; the container needs all of them.
     // Docker: connect, clean up dead sessions' containers, the image (built if missing or stale).
     // Beside it, what the container mounts of ours: the capabilities that start before it.
@@ -127,7 +154,14 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
     // the Docker client takes the JS thread for a while, and Xephyr should be booting in its own
     // process meanwhile, not waiting.
     if (!known) startDockerSide();
-    const windowSide = openWindow(plan, session, signals, { after: known ? undefined : dockerSide, onSpawned: startDockerSide }, deps.window, deps.log);
+    const windowSide = openWindow(
+      plan,
+      session,
+      signals,
+      { after: known ? undefined : dockerSide, onSpawned: startDockerSide },
+      deps.window,
+      deps.log,
+    );
     // Settled, not all: whichever fails, teardown must know everything the other one started.
     const [windowResult] = await Promise.allSettled([windowSide]);
     const [dockerResult, capabilitiesResult] = await Promise.allSettled([dockerSide, capabilitiesSide]);
@@ -143,7 +177,15 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
     const container = await startContainer(
       plan,
       session,
-      { engine: dockerResult.value!, display: xephyr.display, sockets, appArgs: extra.appArgs, shared: extra.shared, startGate: extra.inbox?.marker, disposable },
+      {
+        engine: dockerResult.value!,
+        display: xephyr.display,
+        sockets,
+        appArgs: extra.appArgs,
+        shared: extra.shared,
+        startGate: extra.inbox?.marker,
+        disposable,
+      },
       deps.container,
       containerContext,
     );
@@ -160,11 +202,13 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
     const outOfMemory = end.reason === "app-exited" && (await container.oomKilled?.().catch(() => false));
     await teardown();
     if (outOfMemory && end.code !== 0) throw new OutOfMemoryError(name.full, session.limits!.memoryBytes);
-    if (outOfMemory) deps.log.warn(`a process of ${name.full} was killed for passing the memory limit; the app went on and exited`);
+    if (outOfMemory)
+      deps.log.warn(`a process of ${name.full} was killed for passing the memory limit; the app went on and exited`);
     return { instance: name.full, reason: end.reason, exitCode: end.code };
   } catch (error) {
     await teardown();
-    if (error instanceof Interrupted) return { instance: name.full, reason: "signal", exitCode: signalExitCode(error.signal) };
+    if (error instanceof Interrupted)
+      return { instance: name.full, reason: "signal", exitCode: signalExitCode(error.signal) };
     throw error;
   }
 }
@@ -174,7 +218,12 @@ async function superviseSession(template: InstanceName, settings: InstanceSettin
  * as it comes up, so a sibling's failure cannot make the teardown forget it; one that comes up
  * after the teardown began is stopped at once.
  */
-async function startCapabilities(starts: SessionCapability["starts"], capabilities: readonly SessionCapability[], context: CapabilityContext, session: SessionResources): Promise<void> {
+async function startCapabilities(
+  starts: SessionCapability["starts"],
+  capabilities: readonly SessionCapability[],
+  context: CapabilityContext,
+  session: SessionResources,
+): Promise<void> {
   const started = capabilities
     .filter((c) => c.starts === starts)
     .map((capability) =>
@@ -196,7 +245,11 @@ async function startCapabilities(starts: SessionCapability["starts"], capabiliti
 }
 
 /** Waits for the first of the app exiting, the window closing, or a signal. */
-function waitForEnd(container: RunningContainer, xephyr: XephyrHandle, signals: SessionSignals): Promise<{ reason: EndReason; code: number }> {
+function waitForEnd(
+  container: RunningContainer,
+  xephyr: XephyrHandle,
+  signals: SessionSignals,
+): Promise<{ reason: EndReason; code: number }> {
   return Promise.race([
     container.exited.then((code) => ({ reason: "app-exited" as const, code })),
     xephyr.exited.then(() => ({ reason: "window-closed" as const, code: 0 })),

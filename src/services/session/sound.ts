@@ -7,7 +7,11 @@ export interface SoundPort {
   /** The host server's socket, when one is there. */
   serverSocket(): string | undefined;
   /** Serves the instance's socket at `path`, relayed and filtered to `upstream`. */
-  relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string }; log: SessionLog }): Promise<{ stop(): void }>;
+  relay(
+    path: string,
+    upstream: string,
+    options: { microphone: boolean; identity: { user: string; host: string }; log: SessionLog },
+  ): Promise<{ stop(): void }>;
 }
 
 /** Sound: a socket of the instance's own, relayed through the filter to the host's server. */
@@ -25,7 +29,11 @@ export function createSoundCapability(port: SoundPort): SessionCapability {
       }
       const path = `${plan.runtimeDir}/${PULSE_SOCKET_FILE}`;
       // The server info names the host's user and machine; the app sees its own instead.
-      const options = { microphone: settings.microphone ?? policy.microphone, identity: { user: "app", host: name.app }, log };
+      const options = {
+        microphone: settings.microphone ?? policy.microphone,
+        identity: { user: "app", host: name.app },
+        log,
+      };
       const relay = await port.relay(path, upstream, options).catch(withoutIt<{ stop(): void }>("sound", log));
       return relay && { socket: soundSocket(path), stop: () => relay.stop() };
     },

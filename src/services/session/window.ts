@@ -9,7 +9,11 @@ import type { SessionSignals } from "./signals.ts";
 /** The window: the instance's own X server on the host display, and its cookie. */
 export interface WindowPort {
   /** Writes the server's and the client's cookie files (0600); `owner` gets the client's when the app runs as another user. */
-  writeAuthFiles: (files: { server: string; client: string }, cookie: string, owner?: { uid: number; gid: number }) => Promise<void>;
+  writeAuthFiles: (
+    files: { server: string; client: string },
+    cookie: string,
+    owner?: { uid: number; gid: number },
+  ) => Promise<void>;
   /** Starts Xephyr; `memoryBytes` bounds what its clients can make it allocate. */
   startXephyr: (options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
@@ -40,7 +44,15 @@ export async function openWindow(
   signals.throwIfReceived();
   const size = settings.size ?? defaultWindowSize(screen);
   const dpi = settings.dpi ?? hostDpi(screen);
-  const starting = port.startXephyr({ authFile: authFiles.server, title: name.full, windowClass: windowClassName(name), width: size.width, height: size.height, dpi, memoryBytes: plan.xMemoryBytes });
+  const starting = port.startXephyr({
+    authFile: authFiles.server,
+    title: name.full,
+    windowClass: windowClassName(name),
+    width: size.width,
+    height: size.height,
+    dpi,
+    memoryBytes: plan.xMemoryBytes,
+  });
   options.onSpawned();
   const xephyr = await starting;
   session.xephyr = xephyr;

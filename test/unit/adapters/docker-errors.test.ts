@@ -23,7 +23,12 @@ describe("translateDockerError", () => {
       "container create: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory",
       /apt-get install catatonit/,
     ],
-    ["any other engine message is kept as it is, without a hint", "(HTTP code 409) Conflict. The container name is already in use", "Conflict. The container name is already in use", undefined],
+    [
+      "any other engine message is kept as it is, without a hint",
+      "(HTTP code 409) Conflict. The container name is already in use",
+      "Conflict. The container name is already in use",
+      undefined,
+    ],
   ])("%s", (_, raw, kept, hint) => {
     const error = translateDockerError(Object.assign(new Error(raw), { statusCode: 500 }), socket) as DockercaskError;
     expect(error.message).toBe(`Docker API error: ${kept}`);

@@ -37,7 +37,10 @@ test.each([
   [{}, ""],
   [{ force: true, v: true }, "?force=true&v=true"],
   [{ name: "dockercask-xeyes", platform: undefined }, "?name=dockercask-xeyes"],
-  [{ all: true, filters: { label: ["io.dockercask.instance"] } }, `?all=true&filters=${encodeURIComponent('{"label":["io.dockercask.instance"]}')}`],
+  [
+    { all: true, filters: { label: ["io.dockercask.instance"] } },
+    `?all=true&filters=${encodeURIComponent('{"label":["io.dockercask.instance"]}')}`,
+  ],
 ])("engineQuery(%j) is %s", (query, expected) => {
   expect(engineQuery(query)).toBe(expected);
 });
@@ -53,7 +56,9 @@ test("create sends the name in the query and the whole spec as JSON, as docker-m
 });
 
 test("a refusal carries the engine's status and message; ping takes the plain-text OK", async () => {
-  const { ops } = engine((_, url) => (url.pathname === "/_ping" ? new Response("OK") : json({ message: "No such container: nope" }, 404)));
+  const { ops } = engine((_, url) =>
+    url.pathname === "/_ping" ? new Response("OK") : json({ message: "No such container: nope" }, 404),
+  );
   await ops.ping();
   const error = await ops.inspectContainer("nope").catch((e: unknown) => e);
   expect(error).toBeInstanceOf(EngineHttpError);

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, syml
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInstanceStore, removeInside } from "../../../src/adapters/instance-store.ts";
+import { resolvePaths } from "../../../src/core/config/paths.ts";
 import { UnsafePathError } from "../../../src/core/errors.ts";
 import { parseInstanceName } from "../../../src/core/instance/name.ts";
-import { resolvePaths } from "../../../src/core/config/paths.ts";
 
 let dir: string;
 beforeEach(() => {

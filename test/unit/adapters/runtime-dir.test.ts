@@ -1,11 +1,25 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processStartTime } from "../../../src/adapters/process.ts";
 import { createRuntimeDirs } from "../../../src/adapters/runtime-dir.ts";
 import { parseInstanceName } from "../../../src/core/instance/name.ts";
 import type { SessionState } from "../../../src/core/instance/runtime.ts";
-import { processStartTime } from "../../../src/adapters/process.ts";
 
 let base: string;
 let env: Record<string, string>;
@@ -15,7 +29,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-const me: SessionState = { instance: "xeyes#a", pid: process.pid, pidStart: processStartTime(process.pid)!, startedAt: "2026-11-28T00:00:00.000Z" };
+const me: SessionState = {
+  instance: "xeyes#a",
+  pid: process.pid,
+  pidStart: processStartTime(process.pid)!,
+  startedAt: "2026-11-28T00:00:00.000Z",
+};
 /** A pid that is surely not running: above the kernel's pid_max. */
 const DEAD_PID = 4_194_305;
 
@@ -61,7 +80,10 @@ describe("runtime dirs", () => {
   });
 
   test.each([
-    ["a dead owner's", (dir: string) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...me, pid: DEAD_PID }))],
+    [
+      "a dead owner's",
+      (dir: string) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...me, pid: DEAD_PID })),
+    ],
     ["an ownerless (empty)", () => {}],
     ["an ownerless (cookie files only)", (dir: string) => writeFileSync(join(dir, "xauth.server"), "x")],
   ])("%s dir is taken over", (_, fill) => {
@@ -184,10 +206,26 @@ describe("readOwnState: the state a command acts on", () => {
     ["the root writable by others", (root) => chmodSync(root, 0o777), "is not a private folder"],
     ["the instance's dir writable by its group", (_, dir) => chmodSync(dir, 0o770), "is not a private folder"],
     ["the instance's dir another user's", (_, dir) => chownSync(dir, 54321, 54321), "is not a private folder"],
-    ["state.json another user's", (_, dir) => chownSync(join(dir, "state.json"), 54321, 54321), "is not a private folder"],
-    ["a forged display", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, display: -1 })), "its display is not"],
-    ["a forged clipboard policy", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboard: "everything" })), "its clipboard is not"],
-    ["a forged cap", (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboardMaxBytes: 2 ** 40 })), "its clipboardMaxBytes is not"],
+    [
+      "state.json another user's",
+      (_, dir) => chownSync(join(dir, "state.json"), 54321, 54321),
+      "is not a private folder",
+    ],
+    [
+      "a forged display",
+      (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, display: -1 })),
+      "its display is not",
+    ],
+    [
+      "a forged clipboard policy",
+      (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboard: "everything" })),
+      "its clipboard is not",
+    ],
+    [
+      "a forged cap",
+      (_, dir) => writeFileSync(join(dir, "state.json"), JSON.stringify({ ...state, clipboardMaxBytes: 2 ** 40 })),
+      "its clipboardMaxBytes is not",
+    ],
   ])("refused with %s, saying so", (_, spoil, message) => {
     const { dirs, dir } = running();
     spoil(dirs.root, dir);

@@ -1,10 +1,19 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSharedFolders, realPathOf } from "../../../src/adapters/shared-folders.ts";
 import { SharedFolderError } from "../../../src/core/errors.ts";
-import { refusalRules, type RefusalRules, type SharedFolder } from "../../../src/core/files/shared-folders.ts";
+import { type RefusalRules, refusalRules, type SharedFolder } from "../../../src/core/files/shared-folders.ts";
 
 // A real tree: a home with secrets and the places the host runs, and dockercask's own folders
 // where XDG puts them (outside the home, as in the e2e sandbox).
@@ -14,18 +23,36 @@ let rules: RefusalRules;
 beforeEach(() => {
   base = realpathSync(mkdtempSync(join(tmpdir(), "dockercask-shared-")));
   home = join(base, "home");
-  for (const dir of ["home/Docs", "home/.ssh", "home/.config/autostart", "home/.local/share/applications", "home/dotfiles", "config/dockercask", "data/dockercask", "run/dockercask"]) {
+  for (const dir of [
+    "home/Docs",
+    "home/.ssh",
+    "home/.config/autostart",
+    "home/.local/share/applications",
+    "home/dotfiles",
+    "config/dockercask",
+    "data/dockercask",
+    "run/dockercask",
+  ]) {
     mkdirSync(join(base, dir), { recursive: true });
   }
   writeFileSync(join(home, "Docs/marker"), "docs");
   writeFileSync(join(home, ".ssh/id_ed25519"), "secret");
   writeFileSync(join(home, "dotfiles/bashrc"), "echo hi");
   writeFileSync(join(home, "notes.txt"), "a file");
-  rules = refusalRules({ home, config: join(base, "config/dockercask"), data: join(base, "data/dockercask"), runtime: join(base, "run/dockercask") });
+  rules = refusalRules({
+    home,
+    config: join(base, "config/dockercask"),
+    data: join(base, "data/dockercask"),
+    runtime: join(base, "run/dockercask"),
+  });
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-const folder = (path: string, readOnly = false): SharedFolder => ({ host: path, target: `/home/app/${path.split("/").pop()}`, readOnly });
+const folder = (path: string, readOnly = false): SharedFolder => ({
+  host: path,
+  target: `/home/app/${path.split("/").pop()}`,
+  readOnly,
+});
 const openFds = () => readdirSync("/proc/self/fd").length;
 
 describe("openSharedFolders", () => {
@@ -50,13 +77,48 @@ describe("openSharedFolders", () => {
 
   // [what, set up links (from, to) relative to base, shared path relative to base, refusal]
   test.each<[string, [string, string][], string, RegExp]>([
-    ["~/Downloads -> ~/.ssh", [["home/Downloads", "home/.ssh"]], "home/Downloads", /home\/Downloads \(it leads to .*\/home\/.ssh\) is refused: .*\/home\/.ssh holds your SSH keys/],
-    ["a link to ~/.config/autostart", [["home/Start", "home/.config/autostart"]], "home/Start", /leads to .*autostart\) is refused: .* holds programs your desktop starts at login/],
-    ["a refused folder through a linked parent", [["home/share", "home/.local/share"]], "home/share/applications", /is refused: .*\/home\/.local\/share\/applications holds menu entries/],
-    ["a link to ~/.local/share", [["home/stuff", "home/.local/share"]], "home/stuff", /is refused: it contains .*applications, which holds menu entries/],
-    ["a link to dockercask's data", [["home/data", "data"]], "home/data", /is refused: it contains .*\/data\/dockercask, which holds dockercask's instance homes/],
-    ["a link into the runtime root", [["home/rt", "run/dockercask"]], "home/rt", /is refused: .*\/run\/dockercask holds dockercask's runtime files/],
-    ["~/.bashrc kept in ~/dotfiles", [["home/.bashrc", "home/dotfiles/bashrc"]], "home/dotfiles", /it contains .*\/dotfiles\/bashrc \(where .*\/home\/.bashrc leads\), which is a shell start-up file/],
+    [
+      "~/Downloads -> ~/.ssh",
+      [["home/Downloads", "home/.ssh"]],
+      "home/Downloads",
+      /home\/Downloads \(it leads to .*\/home\/.ssh\) is refused: .*\/home\/.ssh holds your SSH keys/,
+    ],
+    [
+      "a link to ~/.config/autostart",
+      [["home/Start", "home/.config/autostart"]],
+      "home/Start",
+      /leads to .*autostart\) is refused: .* holds programs your desktop starts at login/,
+    ],
+    [
+      "a refused folder through a linked parent",
+      [["home/share", "home/.local/share"]],
+      "home/share/applications",
+      /is refused: .*\/home\/.local\/share\/applications holds menu entries/,
+    ],
+    [
+      "a link to ~/.local/share",
+      [["home/stuff", "home/.local/share"]],
+      "home/stuff",
+      /is refused: it contains .*applications, which holds menu entries/,
+    ],
+    [
+      "a link to dockercask's data",
+      [["home/data", "data"]],
+      "home/data",
+      /is refused: it contains .*\/data\/dockercask, which holds dockercask's instance homes/,
+    ],
+    [
+      "a link into the runtime root",
+      [["home/rt", "run/dockercask"]],
+      "home/rt",
+      /is refused: .*\/run\/dockercask holds dockercask's runtime files/,
+    ],
+    [
+      "~/.bashrc kept in ~/dotfiles",
+      [["home/.bashrc", "home/dotfiles/bashrc"]],
+      "home/dotfiles",
+      /it contains .*\/dotfiles\/bashrc \(where .*\/home\/.bashrc leads\), which is a shell start-up file/,
+    ],
     [
       "~/.ssh itself kept elsewhere, through its real place",
       [
@@ -123,7 +185,12 @@ describe("openSharedFolders", () => {
 describe("realPathOf", () => {
   test.each<[string, [string, string][], string, string]>([
     ["an existing folder through a link", [["home/ln", "home/Docs"]], "home/ln", "home/Docs"],
-    ["a path that does not exist yet, below a link", [["home/ln", "home/.config"]], "home/ln/systemd/user", "home/.config/systemd/user"],
+    [
+      "a path that does not exist yet, below a link",
+      [["home/ln", "home/.config"]],
+      "home/ln/systemd/user",
+      "home/.config/systemd/user",
+    ],
     ["a link to a place not made yet", [["home/later", "home/not-yet"]], "home/later", "home/not-yet"],
     ["a plain path", [], "home/.ssh", "home/.ssh"],
   ])("%s", (_, links, path, expected) => {

@@ -8,9 +8,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSoundRelay, type SoundRelay } from "../../../src/adapters/sound-relay.ts";
+import { type SoundRelay, startSoundRelay } from "../../../src/adapters/sound-relay.ts";
 import { COMMAND } from "../../../src/core/sound/commands.ts";
-import { controlPacket, createPacketReader, encodeArbitrary, encodeU32, parseTagstruct, readU32 } from "../../../src/core/sound/protocol.ts";
+import {
+  controlPacket,
+  createPacketReader,
+  encodeArbitrary,
+  encodeU32,
+  parseTagstruct,
+  readU32,
+} from "../../../src/core/sound/protocol.ts";
 
 let dir: string;
 let upstream: Server | undefined;
@@ -94,7 +101,9 @@ test("a client that breaks the protocol is cut off, and says so once; another cl
   const good = await client(path);
   expect((await good.ask(COMMAND.AUTH, encodeU32(35), cookie))?.[0]).toBe(COMMAND.REPLY);
   const bad = await client(path);
-  bad.socket.write(Uint8Array.from([0, 0, 0, 5, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x7a, 1, 2, 3, 4]));
+  bad.socket.write(
+    Uint8Array.from([0, 0, 0, 5, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x7a, 1, 2, 3, 4]),
+  );
   await bad.closed;
   expect(logs.filter((l) => l.includes("cut off"))).toEqual([expect.stringContaining("malformed")]);
   // Control: the first client, and a new one, are served.
@@ -121,9 +130,12 @@ test("a refused command is answered Access denied and logged once, however often
   const { path, logs } = await start();
   const c = await client(path);
   await c.ask(COMMAND.AUTH, encodeU32(35), cookie);
-  for (let i = 0; i < 20; i++) expect(await c.ask(COMMAND.UNLOAD_MODULE, encodeU32(i))).toEqual([COMMAND.ERROR, i + 1, 1]);
+  for (let i = 0; i < 20; i++)
+    expect(await c.ask(COMMAND.UNLOAD_MODULE, encodeU32(i))).toEqual([COMMAND.ERROR, i + 1, 1]);
   expect(received).toEqual([COMMAND.AUTH]);
-  expect(logs.filter((l) => l.startsWith("warn:"))).toEqual(["warn: sound: refused unload-module: the app's sound socket only plays"]);
+  expect(logs.filter((l) => l.startsWith("warn:"))).toEqual([
+    "warn: sound: refused unload-module: the app's sound socket only plays",
+  ]);
 });
 
 test("past 16 connections a new one is closed; warnings stop at five", async () => {

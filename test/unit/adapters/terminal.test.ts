@@ -16,7 +16,8 @@ function fakeOutput(isTTY: boolean) {
   return { target: target as unknown as NodeJS.WriteStream, bytes: () => Buffer.concat(written) };
 }
 
-const write = (stream: NodeJS.WritableStream, chunk: Uint8Array) => new Promise<void>((resolve) => stream.write(chunk, () => resolve()));
+const write = (stream: NodeJS.WritableStream, chunk: Uint8Array) =>
+  new Promise<void>((resolve) => stream.write(chunk, () => resolve()));
 
 const OSC52 = Buffer.from("\x1b]52;c;aGk=\x07");
 

@@ -30,7 +30,15 @@ function answerTo(serial: number, kind: "return" | "error"): Uint8Array {
   fields.push(8, 1, ...text("g"), 0, 1, ...text("s"), 0);
   if (kind === "error") pad(fields, 8).push(4, 1, ...text("s"), 0, ...u32(12), ...text("org.x.Denied"), 0);
   const body = [...u32(5), ...text("hello"), 0];
-  const header = [...text("l"), kind === "return" ? 2 : 3, 0, 1, ...u32(body.length), ...u32(99), ...u32(fields.length)];
+  const header = [
+    ...text("l"),
+    kind === "return" ? 2 : 3,
+    0,
+    1,
+    ...u32(body.length),
+    ...u32(99),
+    ...u32(fields.length),
+  ];
   return Uint8Array.from([...pad([...header, ...fields], 8), ...body]);
 }
 
@@ -62,8 +70,16 @@ async function againstBus(argv: string[], answer: Answer, options: { anonymousOn
     },
   });
   try {
-    const proc = Bun.spawn(["perl", ...argv], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}`, DOCKERCASK_SHIM: SHIM }, stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const proc = Bun.spawn(["perl", ...argv], {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}`, DOCKERCASK_SHIM: SHIM },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
     return { code, stdout, stderr, sent: received };
   } finally {
     server.stop(true);
@@ -119,7 +135,11 @@ describe("the e2e tests' D-Bus client, on the shim's wire code", () => {
   test.each<[string, Answer, { code: number; stdout: string; stderr: string }]>([
     ["a reply: its first string printed", "return", { code: 0, stdout: "hello\n", stderr: "" }],
     ["an error: its name and text on stderr", "error", { code: 1, stdout: "", stderr: "org.x.Denied: hello\n" }],
-    ["a bus that hangs up: exit 2", "hang up", { code: 2, stdout: "", stderr: "dbus-call.pl: the bus closed the connection\n" }],
+    [
+      "a bus that hangs up: exit 2",
+      "hang up",
+      { code: 2, stdout: "", stderr: "dbus-call.pl: the bus closed the connection\n" },
+    ],
   ])("%s", async (_, answer, expected) => {
     const { code, stdout, stderr } = await againstBus([DBUS_CALL, ...notify], answer);
     expect({ code, stdout, stderr }).toEqual(expected);

@@ -6,10 +6,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { builtinApps } from "../../../src/assets/apps.generated.ts";
-import { formatLinksPolicy } from "../../../src/core/desktop-bus/links.ts";
-import { CARRIED_SCHEMES } from "../../../src/core/url.ts";
 import { parseDockerfile } from "../../../src/core/catalog/dockerfile.ts";
 import { parsePolicy } from "../../../src/core/catalog/policy.ts";
+import { formatLinksPolicy } from "../../../src/core/desktop-bus/links.ts";
+import { CARRIED_SCHEMES } from "../../../src/core/url.ts";
 
 const base = builtinApps.base!;
 const apps = Object.keys(builtinApps).filter((app) => app !== "base");
@@ -19,7 +19,9 @@ function installProblems(text: string): string[] {
   const runs = parseDockerfile(text)
     .instructions.filter((i) => i.keyword === "RUN")
     .map((i) => i.args);
-  return runs.filter((r) => /\bapt-get\b|\bapt\b|\bdpkg -i\b|chmod a-s|\/var\/lib\/apt\/lists/.test(r)).map((r) => `by hand: ${r}`);
+  return runs
+    .filter((r) => /\bapt-get\b|\bapt\b|\bdpkg -i\b|chmod a-s|\/var\/lib\/apt\/lists/.test(r))
+    .map((r) => `by hand: ${r}`);
 }
 
 describe.each(apps)("%s", (app) => {
@@ -51,7 +53,11 @@ test.each([
 
 test("the check catches a recipe that installs by hand", () => {
   const good = builtinApps.xterm!.Dockerfile!;
-  for (const by of ["apt-get update && apt-get install -y --no-install-recommends xterm", "apt install xterm", "dockercask-install xterm && rm -rf /var/lib/apt/lists/*"]) {
+  for (const by of [
+    "apt-get update && apt-get install -y --no-install-recommends xterm",
+    "apt install xterm",
+    "dockercask-install xterm && rm -rf /var/lib/apt/lists/*",
+  ]) {
     const mutant = good.replace("RUN dockercask-install xterm", `RUN ${by}`);
     expect(mutant).not.toBe(good);
     expect(installProblems(mutant)).toHaveLength(1);
@@ -86,7 +92,9 @@ describe("the base image", () => {
     expect(install?.split(" ")).toContain("libnotify-bin");
     expect(installProblems(base.Dockerfile!)).toEqual([]);
     expect(args("COPY")).toContain("dockercask-open /usr/local/bin/xdg-open");
-    expect(args("RUN").join("\n")).toContain('for name in x-www-browser sensible-browser www-browser; do ln -s xdg-open "/usr/local/bin/$name"; done');
+    expect(args("RUN").join("\n")).toContain(
+      'for name in x-www-browser sensible-browser www-browser; do ln -s xdg-open "/usr/local/bin/$name"; done',
+    );
     expect(args("ENV").join("\n")).toContain("BROWSER=/usr/local/bin/x-www-browser");
     expect(base["dockercask-open"]).toStartWith("#!/usr/bin/perl\n");
     expect(labels["io.dockercask.links"]).toBeUndefined();
@@ -99,7 +107,10 @@ describe("the base image", () => {
     expect(entry).toMatch(/^Exec=\/usr\/local\/bin\/xdg-open %u$/m);
     expect(entry).toMatch(/^NoDisplay=true$/m);
     const cache = base["mimeinfo.cache"]!.split("\n").filter(Boolean);
-    expect(cache).toEqual(["[MIME Cache]", ...CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s}=dockercask-open.desktop;`)]);
+    expect(cache).toEqual([
+      "[MIME Cache]",
+      ...CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s}=dockercask-open.desktop;`),
+    ]);
     expect(entry).toContain(`MimeType=${CARRIED_SCHEMES.map((s) => `x-scheme-handler/${s};`).join("")}`);
   });
 });

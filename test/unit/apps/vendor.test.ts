@@ -21,8 +21,12 @@ function vendorProblems(text: string): string[] {
   if (from !== "dockercask/base") problems.push(`FROM ${from}: must be FROM dockercask/base`);
   const runs = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
   const all = runs.join(" && ");
-  if (/apt-key|trusted\.gpg|trusted=yes|allow-insecure|allow-unauthenticated/.test(all)) problems.push("a key is trusted outside signed-by (apt-key, trusted.gpg, trusted=yes)");
-  if (/\bapt-get\b|\bapt\b|\bdpkg -i\b|\bcurl\b|\bgpg\b/.test(all)) problems.push("apt, curl or gpg by hand: the repository goes through dockercask-add-repo, packages through dockercask-install");
+  if (/apt-key|trusted\.gpg|trusted=yes|allow-insecure|allow-unauthenticated/.test(all))
+    problems.push("a key is trusted outside signed-by (apt-key, trusted.gpg, trusted=yes)");
+  if (/\bapt-get\b|\bapt\b|\bdpkg -i\b|\bcurl\b|\bgpg\b/.test(all))
+    problems.push(
+      "apt, curl or gpg by hand: the repository goes through dockercask-add-repo, packages through dockercask-install",
+    );
   if (/http:\/\//.test(text.replace(/^#.*$/gm, ""))) problems.push("a plain http:// URL");
 
   const adds = runs.flatMap((r, i) => (r.startsWith("dockercask-add-repo") ? [i] : []));
@@ -35,7 +39,8 @@ function vendorProblems(text: string): string[] {
     }
     const [, , keyUrl, fingerprint, repo] = match;
     if (!/^https:\/\/[^/\s]+\/\S+$/.test(keyUrl!)) problems.push(`key ${keyUrl}: the key must come over HTTPS`);
-    if (!/^[0-9A-F]{40}$/.test(fingerprint!)) problems.push(`fingerprint ${fingerprint}: a full 40-digit fingerprint must be pinned`);
+    if (!/^[0-9A-F]{40}$/.test(fingerprint!))
+      problems.push(`fingerprint ${fingerprint}: a full 40-digit fingerprint must be pinned`);
     if (!/^https:\/\/\S+ \S+( \S+)*$/.test(repo!)) problems.push(`repository "${repo}": over HTTPS, with a suite`);
   }
   const install = runs.findIndex((r) => r.startsWith("dockercask-install "));
@@ -68,18 +73,62 @@ describe("the check catches a recipe that", () => {
   const good = builtinApps.chrome?.Dockerfile ?? "";
   const addRepo = /^RUN dockercask-add-repo .*$/m;
   const mutants: [string, (t: string) => string, RegExp][] = [
-    ["is not FROM the base", (t) => t.replace("FROM dockercask/base", "FROM debian:bookworm-slim"), /must be FROM dockercask\/base/],
-    ["fetches the key over plain HTTP", (t) => t.replace(" https://dl.google.com/linux/linux_signing_key.pub", " http://dl.google.com/linux/linux_signing_key.pub"), /over HTTPS/],
-    ["pins a short key id", (t) => t.replace("EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796", "D38B4796"), /40-digit fingerprint/],
-    ["uses the repository over plain HTTP", (t) => t.replace('"https://dl.google.com/linux/chrome', '"http://dl.google.com/linux/chrome'), /over HTTPS, with a suite|plain http/],
-    ["passes options (trusted=yes) in the repository line", (t) => t.replace('"https://dl.google.com/linux/chrome', '"[trusted=yes] https://dl.google.com/linux/chrome'), /trusted outside signed-by/],
+    [
+      "is not FROM the base",
+      (t) => t.replace("FROM dockercask/base", "FROM debian:bookworm-slim"),
+      /must be FROM dockercask\/base/,
+    ],
+    [
+      "fetches the key over plain HTTP",
+      (t) =>
+        t.replace(
+          " https://dl.google.com/linux/linux_signing_key.pub",
+          " http://dl.google.com/linux/linux_signing_key.pub",
+        ),
+      /over HTTPS/,
+    ],
+    [
+      "pins a short key id",
+      (t) => t.replace("EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796", "D38B4796"),
+      /40-digit fingerprint/,
+    ],
+    [
+      "uses the repository over plain HTTP",
+      (t) => t.replace('"https://dl.google.com/linux/chrome', '"http://dl.google.com/linux/chrome'),
+      /over HTTPS, with a suite|plain http/,
+    ],
+    [
+      "passes options (trusted=yes) in the repository line",
+      (t) => t.replace('"https://dl.google.com/linux/chrome', '"[trusted=yes] https://dl.google.com/linux/chrome'),
+      /trusted outside signed-by/,
+    ],
     [
       "adds the repository by hand",
-      (t) => t.replace(addRepo, 'RUN echo "deb https://dl.google.com/linux/chrome/deb/ stable main" > /etc/apt/sources.list.d/google-chrome.list'),
+      (t) =>
+        t.replace(
+          addRepo,
+          'RUN echo "deb https://dl.google.com/linux/chrome/deb/ stable main" > /etc/apt/sources.list.d/google-chrome.list',
+        ),
       /0 RUNs of dockercask-add-repo/,
     ],
-    ["adds a key with apt-key", (t) => t.replace("RUN dockercask-install google-chrome-stable", "RUN apt-key add /tmp/key && dockercask-install google-chrome-stable"), /apt-key/],
-    ["installs with apt-get", (t) => t.replace("RUN dockercask-install google-chrome-stable", "RUN apt-get update && apt-get install -y google-chrome-stable"), /apt, curl or gpg by hand/],
+    [
+      "adds a key with apt-key",
+      (t) =>
+        t.replace(
+          "RUN dockercask-install google-chrome-stable",
+          "RUN apt-key add /tmp/key && dockercask-install google-chrome-stable",
+        ),
+      /apt-key/,
+    ],
+    [
+      "installs with apt-get",
+      (t) =>
+        t.replace(
+          "RUN dockercask-install google-chrome-stable",
+          "RUN apt-get update && apt-get install -y google-chrome-stable",
+        ),
+      /apt, curl or gpg by hand/,
+    ],
     [
       "installs the package before adding the repository",
       (t) => {

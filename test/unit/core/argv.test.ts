@@ -25,13 +25,19 @@ describe("takeFlag", () => {
     [["run", "xeyes"], { found: false }],
     [["--engine", "podman", "run", "xeyes"], { found: true, value: "podman", rest: ["run", "xeyes"] }],
     [["run", "xeyes", "--engine=podman"], { found: true, value: "podman", rest: ["run", "xeyes"] }],
-    [["run", "--engine", "unix:///run/p.sock", "xeyes"], { found: true, value: "unix:///run/p.sock", rest: ["run", "xeyes"] }],
+    [
+      ["run", "--engine", "unix:///run/p.sock", "xeyes"],
+      { found: true, value: "unix:///run/p.sock", rest: ["run", "xeyes"] },
+    ],
     [["run", "xeyes", "--engine"], { found: true, missing: true }],
     [["--engine", "--verbose", "ps"], { found: true, missing: true }],
     [["--engine=", "ps"], { found: true, missing: true }],
     // After "--" it is the app's.
     [["run", "xeyes", "--", "--engine", "x"], { found: false }],
-    [["--engine", "podman", "run", "app", "--", "--engine", "x"], { found: true, value: "podman", rest: ["run", "app", "--", "--engine", "x"] }],
+    [
+      ["--engine", "podman", "run", "app", "--", "--engine", "x"],
+      { found: true, value: "podman", rest: ["run", "app", "--", "--engine", "x"] },
+    ],
     // A flag that only starts like it is not it.
     [["--engines", "x"], { found: false }],
   ])("%p", (argv, expected) => {

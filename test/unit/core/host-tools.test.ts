@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MissingToolError } from "../../../src/core/errors.ts";
-import { findHostTool, HOST_TOOLS, installCommands, type HostTool } from "../../../src/core/host-tools.ts";
+import { findHostTool, HOST_TOOLS, type HostTool, installCommands } from "../../../src/core/host-tools.ts";
 
 const tools = (...names: string[]): HostTool[] =>
   names.map((n) => {
@@ -29,7 +29,15 @@ describe("installCommands", () => {
         fedora: "sudo dnf install -y pulseaudio-utils moby-engine",
       },
     ],
-    ["one optional tool", ["xclip"], { debian: "sudo apt-get install -y xclip", arch: "sudo pacman -S --needed xclip", fedora: "sudo dnf install -y xclip" }],
+    [
+      "one optional tool",
+      ["xclip"],
+      {
+        debian: "sudo apt-get install -y xclip",
+        arch: "sudo pacman -S --needed xclip",
+        fedora: "sudo dnf install -y xclip",
+      },
+    ],
     [
       "a tool named twice appears once",
       ["xdotool", "Xephyr", "xdotool"],
@@ -45,8 +53,18 @@ describe("installCommands", () => {
   });
 
   test("tools sharing a package install it once", () => {
-    const a: HostTool = { command: "pacat", purpose: "", required: false, packages: { debian: "pulseaudio-utils", arch: "libpulse", fedora: "pulseaudio-utils" } };
-    const b: HostTool = { command: "pactl", purpose: "", required: false, packages: { debian: "pulseaudio-utils", arch: "libpulse", fedora: "pulseaudio-utils" } };
+    const a: HostTool = {
+      command: "pacat",
+      purpose: "",
+      required: false,
+      packages: { debian: "pulseaudio-utils", arch: "libpulse", fedora: "pulseaudio-utils" },
+    };
+    const b: HostTool = {
+      command: "pactl",
+      purpose: "",
+      required: false,
+      packages: { debian: "pulseaudio-utils", arch: "libpulse", fedora: "pulseaudio-utils" },
+    };
     expect(installCommands([a, b]).debian).toBe("sudo apt-get install -y pulseaudio-utils");
     expect(installCommands([a, b]).arch).toBe("sudo pacman -S --needed libpulse");
   });

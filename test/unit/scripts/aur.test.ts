@@ -22,10 +22,17 @@ describe("describeAurPackage", () => {
   const aur = describeAurPackage("9.8.7", sums);
 
   test.each([
-    ["x86_64 gets the baseline binary (Arch promises every x86-64 CPU)", "x86_64", "dockercask-9.8.7-linux-x64-baseline", hex("b")],
+    [
+      "x86_64 gets the baseline binary (Arch promises every x86-64 CPU)",
+      "x86_64",
+      "dockercask-9.8.7-linux-x64-baseline",
+      hex("b"),
+    ],
     ["aarch64 gets the arm64 binary", "aarch64", "dockercask-9.8.7-linux-arm64", hex("c")],
   ])("%s", (_, arch, file, sum) => {
-    expect(aur.archSources[arch]).toEqual([{ name: file, url: `https://github.com/dockercask/dockercask/releases/download/v9.8.7/${file}`, sha256: sum }]);
+    expect(aur.archSources[arch]).toEqual([
+      { name: file, url: `https://github.com/dockercask/dockercask/releases/download/v9.8.7/${file}`, sha256: sum },
+    ]);
   });
 
   test("the share tarball is common to both", () => {

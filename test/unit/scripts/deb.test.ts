@@ -1,8 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { changelogDate, libcDependency, renderChangelog, renderControl, renderCopyright } from "../../../scripts/lib/deb.ts";
+import {
+  changelogDate,
+  libcDependency,
+  renderChangelog,
+  renderControl,
+  renderCopyright,
+} from "../../../scripts/lib/deb.ts";
 import { HOST_TOOLS } from "../../../src/core/host-tools.ts";
 
-const control = renderControl({ version: "1.2.3", architecture: "amd64", installedSize: 115000, shlibs: "libc6 (>= 2.17)" });
+const control = renderControl({
+  version: "1.2.3",
+  architecture: "amd64",
+  installedSize: 115000,
+  shlibs: "libc6 (>= 2.17)",
+});
 const field = (name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(control)?.[1];
 
 describe("renderControl", () => {
@@ -57,12 +68,18 @@ describe("renderCopyright", () => {
 });
 
 describe("libcDependency", () => {
-  const dynamic = (...libs: string[]) => libs.map((l) => ` 0x0000000000000001 (NEEDED)             Shared library: [${l}]`).join("\n");
-  const versions = (...names: string[]) => names.map((n, i) => `  0x00${i}0:   Name: ${n}  Flags: none  Version: ${i + 2}`).join("\n");
+  const dynamic = (...libs: string[]) =>
+    libs.map((l) => ` 0x0000000000000001 (NEEDED)             Shared library: [${l}]`).join("\n");
+  const versions = (...names: string[]) =>
+    names.map((n, i) => `  0x00${i}0:   Name: ${n}  Flags: none  Version: ${i + 2}`).join("\n");
   const bunLibs = ["libc.so.6", "ld-linux-x86-64.so.2", "libpthread.so.0", "libdl.so.2", "libm.so.6"];
 
   test.each([
-    ["the newest GLIBC version wins, compared as numbers", versions("GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.9"), "libc6 (>= 2.17)"],
+    [
+      "the newest GLIBC version wins, compared as numbers",
+      versions("GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.9"),
+      "libc6 (>= 2.17)",
+    ],
     ["three-part versions", versions("GLIBC_2.2.5", "GLIBC_2.3.4"), "libc6 (>= 2.3.4)"],
     ["other version names are not glibc's", versions("GLIBC_2.14", "BUN_1.2", "GLIBC_PRIVATE"), "libc6 (>= 2.14)"],
   ])("%s", (_, versionInfo, expected) => {
@@ -70,10 +87,14 @@ describe("libcDependency", () => {
   });
 
   test("a library outside glibc is refused", () => {
-    expect(() => libcDependency(dynamic("libc.so.6", "libstdc++.so.6"), versions("GLIBC_2.17"))).toThrow(/libstdc\+\+\.so\.6/);
+    expect(() => libcDependency(dynamic("libc.so.6", "libstdc++.so.6"), versions("GLIBC_2.17"))).toThrow(
+      /libstdc\+\+\.so\.6/,
+    );
   });
 
   test("aarch64's loader is glibc's too", () => {
-    expect(libcDependency(dynamic("libc.so.6", "ld-linux-aarch64.so.1"), versions("GLIBC_2.17"))).toBe("libc6 (>= 2.17)");
+    expect(libcDependency(dynamic("libc.so.6", "ld-linux-aarch64.so.1"), versions("GLIBC_2.17"))).toBe(
+      "libc6 (>= 2.17)",
+    );
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deferModules, DOCKERODE_DEFERRALS, proxyModuleSource } from "../../../scripts/lib/defer-modules.ts";
+import { DOCKERODE_DEFERRALS, deferModules, proxyModuleSource } from "../../../scripts/lib/defer-modules.ts";
 
 /** Evaluates the stand-in as the bundle would, with a require that counts loads of `real`. */
 function standIn<T>(real: T) {
@@ -30,7 +30,12 @@ describe("the stand-in of a deferred module", () => {
   // The table's modules differ in shape: each use casts the stand-in to its own.
   test.each<[string, unknown, (m: unknown) => unknown, unknown]>([
     ["a call (docker-modem's ssh agent factory)", ssh, (m) => (m as typeof ssh)("host"), "ssh:host"],
-    ["a property read (tar-fs's pack)", { pack: () => "packed" }, (m) => (m as { pack: () => string }).pack(), "packed"],
+    [
+      "a property read (tar-fs's pack)",
+      { pack: () => "packed" },
+      (m) => (m as { pack: () => string }).pack(),
+      "packed",
+    ],
     ["new on an export (ssh2's Client)", { Client }, (m) => new (m as { Client: typeof Client }).Client("h").host, "h"],
     ["new on the module itself", Client, (m) => new (m as typeof Client)("h").host, "h"],
     ["`in`", { pack: 1 }, (m) => "pack" in (m as object) && !("unpack" in (m as object)), true],
@@ -51,12 +56,18 @@ describe("the stand-in of a deferred module", () => {
 describe("deferModules", () => {
   test("matches the dockerode that is installed, and fails the build when a deferral misses", async () => {
     const build = (extra: { specifier: string; importer: string }[]) =>
-      Bun.build({ entrypoints: [`${import.meta.dir}/../../../src/adapters/docker.ts`], target: "bun", plugins: [deferModules([...DOCKERODE_DEFERRALS, ...extra])] });
+      Bun.build({
+        entrypoints: [`${import.meta.dir}/../../../src/adapters/docker.ts`],
+        target: "bun",
+        plugins: [deferModules([...DOCKERODE_DEFERRALS, ...extra])],
+      });
     const ok = await build([]);
     expect(ok.success).toBe(true);
     const bundle = await ok.outputs[0]!.text();
     expect(bundle).toContain("new Proxy(function");
-    await expect(build([{ specifier: "./gone", importer: "dockerode/lib/docker.js" }])).rejects.toThrow(/\.\/gone from dockerode/);
+    await expect(build([{ specifier: "./gone", importer: "dockerode/lib/docker.js" }])).rejects.toThrow(
+      /\.\/gone from dockerode/,
+    );
   }, 30_000);
 
   test("a deferred module still works when used: Docker over ssh:// reaches ssh2", async () => {

@@ -3,10 +3,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import { optionalPackages, requiredPackages } from "../../../scripts/lib/project.ts";
-import { describeInstallCommands, HOST_TOOLS, installCommands, type Distro } from "../../../src/core/host-tools.ts";
+import { type Distro, describeInstallCommands, HOST_TOOLS, installCommands } from "../../../src/core/host-tools.ts";
 
 const readme = readFileSync(join(import.meta.dir, "../../../README.md"), "utf8");
-const install = readme.slice(readme.indexOf("\n## Install\n"), readme.indexOf("\n## ", readme.indexOf("\n## Install\n") + 1));
+const install = readme.slice(
+  readme.indexOf("\n## Install\n"),
+  readme.indexOf("\n## ", readme.indexOf("\n## Install\n") + 1),
+);
 
 describe("the packages' dependencies follow doctor's tool table", () => {
   test.each([
@@ -26,7 +29,11 @@ describe("README's Install section", () => {
     for (const line of describeInstallCommands(installCommands(HOST_TOOLS))) expect(install).toContain(line);
   });
 
-  test.each(HOST_TOOLS.flatMap((t) => (["debian", "arch", "fedora"] as Distro[]).map((d) => [t.command, d, t.packages[d]] as const)))("names %s's %s package (%s)", (_, __, name) => {
+  test.each(
+    HOST_TOOLS.flatMap((t) =>
+      (["debian", "arch", "fedora"] as Distro[]).map((d) => [t.command, d, t.packages[d]] as const),
+    ),
+  )("names %s's %s package (%s)", (_, __, name) => {
     expect(install).toContain(`\`${name}\``);
   });
 

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
+import {
+  binaryName,
+  debName,
+  parseChecksums,
+  RELEASE_TARGETS,
+  renderChecksums,
+  renderShareFiles,
+} from "../../../scripts/lib/release.ts";
 import { describeCommandTree } from "../../../src/cli/_command-tree.ts";
 import { main } from "../../../src/cli/index.ts";
-import { binaryName, debName, parseChecksums, RELEASE_TARGETS, renderChecksums, renderShareFiles } from "../../../scripts/lib/release.ts";
 
 describe("artifact names", () => {
   test.each(RELEASE_TARGETS.map((t) => [t.bun, t] as const))("%s", (_, target) => {

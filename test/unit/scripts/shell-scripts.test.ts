@@ -16,15 +16,26 @@ describe("which files shellcheck reads", () => {
   });
 
   test("scripts by their first line, the PKGBUILD as bash with its one exception, nothing else", () => {
-    const texts: Record<string, string> = { "apps/base/dockercask-session": "#!/bin/sh\n", "apps/base/dockercask-open": "#!/usr/bin/perl\n", "src/main.ts": "import x;\n" };
-    const runs = shellCheckRuns("/r", ["apps/base/dockercask-session", "apps/base/dockercask-open", "src/main.ts", "packaging/aur/PKGBUILD", "gone"], (path) => {
-      const text = texts[path.slice(3)];
-      if (text === undefined) throw new Error("ENOENT");
-      return text;
-    });
+    const texts: Record<string, string> = {
+      "apps/base/dockercask-session": "#!/bin/sh\n",
+      "apps/base/dockercask-open": "#!/usr/bin/perl\n",
+      "src/main.ts": "import x;\n",
+    };
+    const runs = shellCheckRuns(
+      "/r",
+      ["apps/base/dockercask-session", "apps/base/dockercask-open", "src/main.ts", "packaging/aur/PKGBUILD", "gone"],
+      (path) => {
+        const text = texts[path.slice(3)];
+        if (text === undefined) throw new Error("ENOENT");
+        return text;
+      },
+    );
     expect(runs).toEqual([
       { file: "apps/base/dockercask-session", argv: ["shellcheck", "/r/apps/base/dockercask-session"] },
-      { file: "packaging/aur/PKGBUILD", argv: ["shellcheck", "--shell=bash", "--exclude=SC2034,SC2154,SC2164", "/r/packaging/aur/PKGBUILD"] },
+      {
+        file: "packaging/aur/PKGBUILD",
+        argv: ["shellcheck", "--shell=bash", "--exclude=SC2034,SC2154,SC2164", "/r/packaging/aur/PKGBUILD"],
+      },
     ]);
   });
 });

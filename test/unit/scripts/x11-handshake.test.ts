@@ -11,7 +11,12 @@ function readVisualsOf(source: string, n: number) {
   const module = { exports: {} as Record<string, unknown> };
   // The module's own readVisuals, exported for the test; `xutil` is not used by it.
   new Function("require", "module", `${source}\nmodule.exports.readVisuals = readVisuals;`)(() => ({}), module);
-  const readVisuals = module.exports.readVisuals as (bl: unknown, visuals: Record<number, unknown>, n: number, cb: () => void) => void;
+  const readVisuals = module.exports.readVisuals as (
+    bl: unknown,
+    visuals: Record<number, unknown>,
+    n: number,
+    cb: () => void,
+  ) => void;
   let next = 0;
   const bl = {
     get(bytes: number, callback: (buf: Buffer) => void) {
@@ -41,7 +46,11 @@ describe("the x11 handshake, patched at build time", () => {
   });
 
   test("a changed package fails the build instead of shipping unpatched", () => {
-    expect(() => lineariseVisualCount(original.replace("Object.keys(visuals).length", "Object.keys(visuals).size"))).toThrow(/exactly once/);
-    expect(() => lineariseVisualCount(`${original}\n// if (Object.keys(visuals).length == n_visuals)`)).toThrow(/exactly once/);
+    expect(() =>
+      lineariseVisualCount(original.replace("Object.keys(visuals).length", "Object.keys(visuals).size")),
+    ).toThrow(/exactly once/);
+    expect(() => lineariseVisualCount(`${original}\n// if (Object.keys(visuals).length == n_visuals)`)).toThrow(
+      /exactly once/,
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { BuildImageOptions, ImageClient } from "../../../src/ports/image-client.ts";
 import type { BuildEvent } from "../../../src/core/catalog/build-progress.ts";
 import { createCatalog, recipeHash } from "../../../src/core/catalog/catalog.ts";
 import { ImageBuildError, InvalidPolicyError } from "../../../src/core/errors.ts";
-import { buildApps, ensureImage, type BuildDeps } from "../../../src/services/build.ts";
+import type { BuildImageOptions, ImageClient } from "../../../src/ports/image-client.ts";
+import { type BuildDeps, buildApps, ensureImage } from "../../../src/services/build.ts";
 
 const tree = {
   base: { Dockerfile: "FROM debian:bookworm-slim\n" },
@@ -139,7 +139,12 @@ describe("buildApps", () => {
       await buildApps(apps, deps(fake.client, createCatalog(family)));
       fake.builds.length = 0;
       await buildApps(apps, deps(fake.client, createCatalog(family)), { noCache: true, keepGoing: true });
-      expect(fake.builds.map((b) => b.tag)).toEqual(["dockercask/base", "dockercask/xeyes", "dockercask/xeyes2", "dockercask/xterm"]);
+      expect(fake.builds.map((b) => b.tag)).toEqual([
+        "dockercask/base",
+        "dockercask/xeyes",
+        "dockercask/xeyes2",
+        "dockercask/xterm",
+      ]);
     });
 
     test("anything but a failed build still stops the run", async () => {
@@ -147,7 +152,9 @@ describe("buildApps", () => {
       fake.client.buildImage = async () => {
         throw new Error("socket hang up");
       };
-      await expect(buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true })).rejects.toThrow("socket hang up");
+      await expect(buildApps(apps, deps(fake.client, createCatalog(family)), { keepGoing: true })).rejects.toThrow(
+        "socket hang up",
+      );
     });
   });
 
@@ -163,13 +170,26 @@ describe("ensureImage", () => {
   const changedBase = createCatalog({ ...tree, base: { Dockerfile: `${tree.base.Dockerfile}RUN true\n` } });
   const logger = () => {
     const lines: string[] = [];
-    return { lines, log: { info: (m: string) => void lines.push(`info: ${m}`), warn: (m: string) => void lines.push(`warn: ${m}`) } };
+    return {
+      lines,
+      log: { info: (m: string) => void lines.push(`info: ${m}`), warn: (m: string) => void lines.push(`warn: ${m}`) },
+    };
   };
 
   test.each<[string, typeof changed, string[], RegExp[]]>([
     ["an up-to-date chain: nothing is built or said", createCatalog(tree), [], []],
-    ["the app's recipe changed: the app is rebuilt, and the line says why", changed, ["xeyes"], [/^info: building dockercask\/xeyes: its recipe changed since it was built$/]],
-    ["the base's recipe changed: both are rebuilt", changedBase, ["base", "xeyes"], [/^info: building dockercask\/base: its recipe changed/, /^info: building dockercask\/xeyes: its recipe changed/]],
+    [
+      "the app's recipe changed: the app is rebuilt, and the line says why",
+      changed,
+      ["xeyes"],
+      [/^info: building dockercask\/xeyes: its recipe changed since it was built$/],
+    ],
+    [
+      "the base's recipe changed: both are rebuilt",
+      changedBase,
+      ["base", "xeyes"],
+      [/^info: building dockercask\/base: its recipe changed/, /^info: building dockercask\/xeyes: its recipe changed/],
+    ],
   ])("%s", async (_, catalog, built, said) => {
     const fake = createFakeImages();
     await buildApps(["xeyes"], deps(fake.client));
@@ -183,7 +203,10 @@ describe("ensureImage", () => {
     const fake = createFakeImages();
     const { lines, log } = logger();
     expect((await ensureImage("xeyes", deps(fake.client), { log })).map((r) => r.app)).toEqual(["base", "xeyes"]);
-    expect(lines).toEqual(["info: building dockercask/base: it is missing", "info: building dockercask/xeyes: it is missing"]);
+    expect(lines).toEqual([
+      "info: building dockercask/base: it is missing",
+      "info: building dockercask/xeyes: it is missing",
+    ]);
   });
 
   test("--no-build: a stale image is run as it is, with a warning", async () => {
@@ -193,12 +216,18 @@ describe("ensureImage", () => {
     const { lines, log } = logger();
     expect(await ensureImage("xeyes", deps(fake.client, changed), { noBuild: true, log })).toEqual([]);
     expect(fake.builds).toEqual([]);
-    expect(lines).toEqual([expect.stringMatching(/^warn: running the stale image dockercask\/xeyes \(its recipe changed since it was built\) because of --no-build/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^warn: running the stale image dockercask\/xeyes \(its recipe changed since it was built\) because of --no-build/,
+      ),
+    ]);
   });
 
   test("--no-build: a missing image is an error with a hint, and nothing is built", async () => {
     const fake = createFakeImages();
-    const error = await ensureImage("xeyes", deps(fake.client), { noBuild: true, log: logger().log }).catch((e: unknown) => e);
+    const error = await ensureImage("xeyes", deps(fake.client), { noBuild: true, log: logger().log }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: "E_IMAGE", hint: expect.stringContaining("without --no-build") });
     expect(fake.builds).toEqual([]);
   });

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { textContent, type ClipboardContent } from "../../../src/core/clipboard/content.ts";
-import type { ClipDirection } from "../../../src/core/clipboard/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/catalog/policy.ts";
+import type { ClipDirection } from "../../../src/core/clipboard/clipboard.ts";
+import { type ClipboardContent, textContent } from "../../../src/core/clipboard/content.ts";
 import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import type { ClipboardSide } from "../../../src/ports/clipboard-side.ts";
-import { clip, MAX_CLEAR_AFTER_SECONDS, parseClearAfter, type ClipDeps } from "../../../src/services/clip.ts";
+import { type ClipDeps, clip, MAX_CLEAR_AFTER_SECONDS, parseClearAfter } from "../../../src/services/clip.ts";
 
 /** One display's CLIPBOARD in memory: what it holds, and what was done to it. */
 interface FakeSide {
@@ -49,14 +49,25 @@ const running = (over: Partial<SessionState> = {}): SessionState => ({
   ...over,
 });
 
-function harness(options: { state?: SessionState | undefined; alive?: boolean; host?: ClipboardContent; app?: ClipboardContent; longWait?: boolean } = {}) {
+function harness(
+  options: {
+    state?: SessionState | undefined;
+    alive?: boolean;
+    host?: ClipboardContent;
+    app?: ClipboardContent;
+    longWait?: boolean;
+  } = {},
+) {
   const host = fakeSide(options.host);
   const app = fakeSide(options.app);
   const asked: unknown[] = [];
   const slept: number[] = [];
   let duringSleep: (() => void) | undefined;
   const deps: ClipDeps = {
-    runtime: { root: "/run/dc", readOwnState: (name) => (name === "xeyes#c" ? ("state" in options ? options.state : running()) : undefined) },
+    runtime: {
+      root: "/run/dc",
+      readOwnState: (name) => (name === "xeyes#c" ? ("state" in options ? options.state : running()) : undefined),
+    },
     isAlive: () => options.alive ?? true,
     sides: (instance) => {
       asked.push(instance);
@@ -93,7 +104,10 @@ describe("clip", () => {
     const [from, to] = direction === "push" ? [h.host, h.app] : [h.app, h.host];
     expect(to.held).toEqual(content);
     expect([from.events, to.events]).toEqual([[], [`write ${content.target} ${content.data.length}`]]);
-    expect(result).toEqual({ instance: "xeyes#c", moved: content === PNG ? "image/png (6 bytes)" : `text (${content.data.length} bytes)` });
+    expect(result).toEqual({
+      instance: "xeyes#c",
+      moved: content === PNG ? "image/png (6 bytes)" : `text (${content.data.length} bytes)`,
+    });
     expect(h.asked).toEqual([{ display: 7, runtimeDir: "/run/dc/xeyes#c" }]);
     expect(h.slept).toEqual([]);
   });
@@ -114,17 +128,38 @@ describe("clip", () => {
     const moving = clip(direction, "xeyes#c", h.deps);
     if (!refusal) return void (await moving);
     await expect(moving).rejects.toThrow(refusal);
-    await expect(moving).rejects.toMatchObject({ code: "E_CLIP", hint: expect.stringContaining("--clipboard explicit") });
+    await expect(moving).rejects.toMatchObject({
+      code: "E_CLIP",
+      hint: expect.stringContaining("--clipboard explicit"),
+    });
     expect([h.host.events, h.app.events]).toEqual([[], []]);
   });
 
   test.each<[string, Parameters<typeof harness>[0], string, RegExp, RegExp]>([
     ["not running (no state)", { state: undefined }, "xeyes#c", /xeyes#c is not running/, /dockercask run xeyes#c/],
     ["its supervisor is dead", { alive: false }, "xeyes#c", /xeyes#c is not running/, /dockercask run xeyes#c/],
-    ["still starting (no display yet)", { state: running({ display: undefined, container: undefined }) }, "xeyes#c", /still starting/, /again in a moment/],
-    ["started by an older dockercask", { state: running({ clipboard: undefined }) }, "xeyes#c", /older dockercask/, /dockercask stop xeyes#c/],
+    [
+      "still starting (no display yet)",
+      { state: running({ display: undefined, container: undefined }) },
+      "xeyes#c",
+      /still starting/,
+      /again in a moment/,
+    ],
+    [
+      "started by an older dockercask",
+      { state: running({ clipboard: undefined }) },
+      "xeyes#c",
+      /older dockercask/,
+      /dockercask stop xeyes#c/,
+    ],
     ["the desktop's clipboard is empty", {}, "xeyes#c", /the desktop's clipboard is empty/, /Copy something/],
-    ["over the instance's cap", { host: { target: "image/png", data: new Uint8Array(1025) } }, "xeyes#c", /holds more than 1 KiB, the clipboard limit of xeyes#c/, /clipboard-max/],
+    [
+      "over the instance's cap",
+      { host: { target: "image/png", data: new Uint8Array(1025) } },
+      "xeyes#c",
+      /holds more than 1 KiB, the clipboard limit of xeyes#c/,
+      /clipboard-max/,
+    ],
   ])("push refused: %s", async (_, options, instance, message, hint) => {
     const h = harness(options);
     const moving = clip("push", instance, h.deps);
@@ -137,7 +172,9 @@ describe("clip", () => {
     const h = harness({ app: PNG });
     h.app.api.read = async () => ({ malformed: "image/png" });
     const moving = clip("pull", "xeyes#c", h.deps);
-    await expect(moving).rejects.toThrow(/the clipboard of xeyes#c holds image\/png data that is not an image of that type: nothing is moved/);
+    await expect(moving).rejects.toThrow(
+      /the clipboard of xeyes#c holds image\/png data that is not an image of that type: nothing is moved/,
+    );
     expect(h.host.events).toEqual([]);
   });
 
@@ -166,18 +203,24 @@ describe("clip", () => {
   test.each<[ClipDirection, "host" | "app"]>([
     ["push", "app"],
     ["pull", "host"],
-  ])("%s --clear-after: what was put on the %s side is cleared after the time, if it still holds it", async (direction, target) => {
-    const h = harness({ host: PNG, app: PNG });
-    const result = await clip(direction, "xeyes#c", h.deps, { clearAfterSeconds: 3 });
-    expect(await result.cleared).toBe(true);
-    expect(h.slept).toEqual([3000]);
-    expect(h[target].events).toEqual(["write image/png 6", "clear"]);
-    expect(h[target].held).toBeUndefined();
-  });
+  ])(
+    "%s --clear-after: what was put on the %s side is cleared after the time, if it still holds it",
+    async (direction, target) => {
+      const h = harness({ host: PNG, app: PNG });
+      const result = await clip(direction, "xeyes#c", h.deps, { clearAfterSeconds: 3 });
+      expect(await result.cleared).toBe(true);
+      expect(h.slept).toEqual([3000]);
+      expect(h[target].events).toEqual(["write image/png 6", "clear"]);
+      expect(h[target].held).toBeUndefined();
+    },
+  );
 
   test.each<[string, ClipboardContent | undefined]>([
     ["something else copied there meanwhile", textContent("mine")],
-    ["the same type, one byte different", { target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0xfe]) }],
+    [
+      "the same type, one byte different",
+      { target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0xfe]) },
+    ],
     ["a longer value starting with ours", { target: "image/png", data: new Uint8Array([...PNG.data, 1]) }],
     ["emptied meanwhile", undefined],
   ])("--clear-after leaves the side alone when it holds %s", async (_, replacement) => {
@@ -224,12 +267,17 @@ describe("parseClearAfter", () => {
     expect(parseClearAfter(raw)).toBe(expected);
   });
 
-  test.each(["", "0", "-1", "1.5", "abc", "1e3", "30s", "0x10", String(MAX_CLEAR_AFTER_SECONDS + 1)])("%p is refused with a usage error naming the range", (raw) => {
-    expect(() => parseClearAfter(raw)).toThrow(`--clear-after takes whole seconds from 1 to ${MAX_CLEAR_AFTER_SECONDS}, not ${JSON.stringify(raw)}`);
-    try {
-      parseClearAfter(raw);
-    } catch (error) {
-      expect(error).toMatchObject({ exitCode: 2, hint: expect.stringContaining("--clear-after 30") });
-    }
-  });
+  test.each(["", "0", "-1", "1.5", "abc", "1e3", "30s", "0x10", String(MAX_CLEAR_AFTER_SECONDS + 1)])(
+    "%p is refused with a usage error naming the range",
+    (raw) => {
+      expect(() => parseClearAfter(raw)).toThrow(
+        `--clear-after takes whole seconds from 1 to ${MAX_CLEAR_AFTER_SECONDS}, not ${JSON.stringify(raw)}`,
+      );
+      try {
+        parseClearAfter(raw);
+      } catch (error) {
+        expect(error).toMatchObject({ exitCode: 2, hint: expect.stringContaining("--clear-after 30") });
+      }
+    },
+  );
 });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { TEXT_TARGET, textContent, type ClipboardContent } from "../../../src/core/clipboard/content.ts";
-import type { ClipboardSide, Selection } from "../../../src/ports/clipboard-side.ts";
-import type { Side } from "../../../src/core/clipboard/clipboard.ts";
 import type { ClipboardPolicy } from "../../../src/core/catalog/policy.ts";
+import type { Side } from "../../../src/core/clipboard/clipboard.ts";
+import { type ClipboardContent, TEXT_TARGET, textContent } from "../../../src/core/clipboard/content.ts";
+import type { ClipboardSide, Selection } from "../../../src/ports/clipboard-side.ts";
 import { startClipboardBridge } from "../../../src/services/clipboard-bridge.ts";
 
 /**
@@ -16,7 +16,11 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
   const values: Partial<Record<Selection, string>> = {};
   const hold = (selection: Selection, content: ClipboardContent | undefined) => {
     contents[selection] = content;
-    values[selection] = content && (content.target === TEXT_TARGET ? new TextDecoder().decode(content.data) : `${content.target}:${Buffer.from(content.data).toString("hex")}`);
+    values[selection] =
+      content &&
+      (content.target === TEXT_TARGET
+        ? new TextDecoder().decode(content.data)
+        : `${content.target}:${Buffer.from(content.data).toString("hex")}`);
   };
   for (const [selection, text] of Object.entries(initial)) hold(selection as Selection, textContent(text));
   const watchers: { selections: Selection[]; onChange: (selection: Selection) => void; closed: boolean }[] = [];
@@ -44,7 +48,9 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
       }
       const content = contents[selection];
       if (!content?.data.length) return undefined;
-      return content.data.length > maxBytes ? { tooLarge: content.data.length } : { target: content.target, data: new Uint8Array(content.data) };
+      return content.data.length > maxBytes
+        ? { tooLarge: content.data.length }
+        : { target: content.target, data: new Uint8Array(content.data) };
     },
     async write(selection, content) {
       const delay = writeDelaysMs.shift();
@@ -81,7 +87,13 @@ function createFakeSide(initial: Partial<Record<Selection, string>> = {}) {
 
 type FakeSide = ReturnType<typeof createFakeSide>;
 
-async function start(options: { policy: ClipboardPolicy; host?: FakeSide; app?: FakeSide; selections?: Selection[]; maxBytes?: number }) {
+async function start(options: {
+  policy: ClipboardPolicy;
+  host?: FakeSide;
+  app?: FakeSide;
+  selections?: Selection[];
+  maxBytes?: number;
+}) {
   const host = options.host ?? createFakeSide();
   const app = options.app ?? createFakeSide();
   const warnings: string[] = [];
@@ -166,7 +178,10 @@ describe("startClipboardBridge", () => {
   ])("an image copied on the %s under %p is carried byte for byte: %p", async (from, policy, carried) => {
     const { bridge, sides } = await start({ policy });
     const to = from === "host" ? sides.app : sides.host;
-    const png: ClipboardContent = { target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0xff]) };
+    const png: ClipboardContent = {
+      target: "image/png",
+      data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0xff]),
+    };
     sides[from].copy(png);
     await bridge.idle();
     expect(to.values.CLIPBOARD).toBe(carried ? "image/png:89504e470d0a1a0a00ff" : undefined);
@@ -191,7 +206,10 @@ describe("startClipboardBridge", () => {
     app.side.read = async () => ({ malformed: "image/png" });
     app.copy({ target: "image/png", data: new Uint8Array([0x3c, 0x73, 0x76, 0x67]) });
     await bridge.idle();
-    expect([host.writes, warnings]).toEqual([[], ["clipboard: not carrying the app's image/png to the host: its bytes are not an image of that type"]]);
+    expect([host.writes, warnings]).toEqual([
+      [],
+      ["clipboard: not carrying the app's image/png to the host: its bytes are not an image of that type"],
+    ]);
     app.side.read = read;
     app.copy({ target: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
     await bridge.idle();
@@ -213,7 +231,10 @@ describe("startClipboardBridge", () => {
   ])("selections %p: PRIMARY is watched and carried only when listed", async (selections, expectedPrimary) => {
     const host = createFakeSide({ CLIPBOARD: "copied", PRIMARY: "selected" });
     const { bridge, app } = await start({ policy: "both", host, selections });
-    expect([host.watchers.map((w) => w.selections), app.watchers.map((w) => w.selections)]).toEqual([[selections], [selections]]);
+    expect([host.watchers.map((w) => w.selections), app.watchers.map((w) => w.selections)]).toEqual([
+      [selections],
+      [selections],
+    ]);
     expect(app.values).toEqual({ CLIPBOARD: "copied", PRIMARY: expectedPrimary });
     host.copy("selected again", "PRIMARY");
     await bridge.idle();

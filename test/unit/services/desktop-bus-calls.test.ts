@@ -5,7 +5,14 @@ import { createDesktopBridge } from "../../../src/services/desktop-bus-calls.ts"
 import { createLinkRouter } from "../../../src/services/link-router.ts";
 import { createNotificationRelay } from "../../../src/services/notification-relay.ts";
 
-function setup(options: { links?: LinksPolicy; notifications?: boolean; notifier?: Partial<HostNotifier>; ask?: LinkOpeners["ask"] } = {}) {
+function setup(
+  options: {
+    links?: LinksPolicy;
+    notifications?: boolean;
+    notifier?: Partial<HostNotifier>;
+    ask?: LinkOpeners["ask"];
+  } = {},
+) {
   const opened: string[] = [];
   const logs: string[] = [];
   const shown: unknown[] = [];
@@ -20,17 +27,46 @@ function setup(options: { links?: LinksPolicy; notifications?: boolean; notifier
     ask: options.ask ?? (async () => "no-dialog"),
     stop() {},
   };
-  const notifier: HostNotifier = { notify: async (n) => shown.push(n), close: async () => {}, stop() {}, ...options.notifier };
+  const notifier: HostNotifier = {
+    notify: async (n) => shown.push(n),
+    close: async () => {},
+    stop() {},
+    ...options.notifier,
+  };
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`warn ${m}`), debug: () => {} };
   const clock = () => now;
   const bridge = createDesktopBridge({
-    links: createLinkRouter({ from: "slack", links: options.links ?? { kind: "host" }, instances: () => ["slack"], openers, now: clock, log }),
-    notifications: createNotificationRelay({ instance: "slack", enabled: options.notifications ?? true, notifier, now: clock, log }),
+    links: createLinkRouter({
+      from: "slack",
+      links: options.links ?? { kind: "host" },
+      instances: () => ["slack"],
+      openers,
+      now: clock,
+      log,
+    }),
+    notifications: createNotificationRelay({
+      instance: "slack",
+      enabled: options.notifications ?? true,
+      notifier,
+      now: clock,
+      log,
+    }),
   });
   const call = (path: string, iface: string, member: string, signature: string, body: unknown[]) =>
     bridge.handle({ sender: ":1.7", destination: "x", path, interface: iface, member, signature, body });
-  const openUri = (url: string) => call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenURI", "ssa{sv}", ["", url, {}]);
-  const notify = (summary: string) => call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "susssasa{sv}i", ["a", 0, "icon", summary, "b", [], {}, -1]);
+  const openUri = (url: string) =>
+    call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenURI", "ssa{sv}", ["", url, {}]);
+  const notify = (summary: string) =>
+    call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "susssasa{sv}i", [
+      "a",
+      0,
+      "icon",
+      summary,
+      "b",
+      [],
+      {},
+      -1,
+    ]);
   return { opened, logs, shown, call, openUri, notify, tick: (ms: number) => (now += ms) };
 }
 
@@ -45,7 +81,12 @@ describe("links through the bridge", () => {
   test.each([
     ["a file: URL", { kind: "host" }, "file:///etc/passwd", "file: scheme"],
     ["the off policy", { kind: "off" }, "https://example.org", "is off"],
-    ["a disposable target, not available yet", { kind: "disposable", app: "firefox" }, "https://example.org", "not available yet"],
+    [
+      "a disposable target, not available yet",
+      { kind: "disposable", app: "firefox" },
+      "https://example.org",
+      "not available yet",
+    ],
     ["ask without a dialog tool", { kind: "ask" }, "https://example.org", "neither zenity nor kdialog"],
   ] as const)("%s is refused with AccessDenied, and nothing opens", async (_, links, url, reason) => {
     const s = setup({ links: links as LinksPolicy });
@@ -62,14 +103,23 @@ describe("links through the bridge", () => {
     ["javascript", false],
   ])("SchemeSupported(%s) is %p: what OpenURI carries", async (scheme, supported) => {
     const s = setup();
-    const reply = await s.call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "SchemeSupported", "sa{sv}", [scheme, {}]);
+    const reply = await s.call(
+      "/org/freedesktop/portal/desktop",
+      "org.freedesktop.portal.OpenURI",
+      "SchemeSupported",
+      "sa{sv}",
+      [scheme, {}],
+    );
     expect(reply).toEqual({ ok: true, signature: "b", body: [supported] });
     expect(s.opened).toEqual([]);
   });
 
   test("ask carries the user's choice, and a declined link is refused", async () => {
     let answer: "host" | undefined = "host";
-    const s = setup({ links: { kind: "ask" }, ask: async (q) => q.choices.find((c) => c.choice.kind === answer)?.choice });
+    const s = setup({
+      links: { kind: "ask" },
+      ask: async (q) => q.choices.find((c) => c.choice.kind === answer)?.choice,
+    });
     expect((await s.openUri("https://example.org/1")).ok).toBe(true);
     answer = undefined;
     expect((await s.openUri("https://example.org/2")).ok).toBe(false);
@@ -89,7 +139,11 @@ describe("links through the bridge", () => {
     });
     const first = s.openUri("https://example.org/first");
     await Promise.resolve();
-    const meanwhile = await Promise.all([s.openUri("https://example.org/a"), s.openUri("https://example.org/b"), s.openUri("https://example.org/c")]);
+    const meanwhile = await Promise.all([
+      s.openUri("https://example.org/a"),
+      s.openUri("https://example.org/b"),
+      s.openUri("https://example.org/c"),
+    ]);
     expect(dialogs).toHaveLength(1);
     expect(meanwhile.map((r) => r.ok)).toEqual([false, false, false]);
     if (!meanwhile[0]!.ok) expect(meanwhile[0]!.message).toContain("already open");
@@ -125,8 +179,12 @@ describe("notifications through the bridge", () => {
     const s = setup();
     expect(await s.notify("hello")).toEqual({ ok: true, signature: "u", body: [1] });
     expect(s.shown).toMatchObject([{ summary: "slack: hello", appIcon: "", actions: [] }]);
-    expect(await s.call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "GetServerInformation", "", [])).toMatchObject({ ok: true, body: ["dockercask", "dockercask", "1", "1.2"] });
-    expect(await s.call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "GetCapabilities", "", [])).toMatchObject({ ok: true, body: [["body"]] });
+    expect(
+      await s.call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "GetServerInformation", "", []),
+    ).toMatchObject({ ok: true, body: ["dockercask", "dockercask", "1", "1.2"] });
+    expect(
+      await s.call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "GetCapabilities", "", []),
+    ).toMatchObject({ ok: true, body: [["body"]] });
   });
 
   test("off: an error, and nothing shown", async () => {
@@ -152,15 +210,30 @@ describe("notifications through the bridge", () => {
 
 describe("anything else", () => {
   test.each([
-    ["another portal interface", "/org/freedesktop/portal/desktop", "org.freedesktop.portal.FileChooser", "OpenFile", "ssa{sv}"],
-    ["OpenURI with a wrong signature", "/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenURI", "s"],
+    [
+      "another portal interface",
+      "/org/freedesktop/portal/desktop",
+      "org.freedesktop.portal.FileChooser",
+      "OpenFile",
+      "ssa{sv}",
+    ],
+    [
+      "OpenURI with a wrong signature",
+      "/org/freedesktop/portal/desktop",
+      "org.freedesktop.portal.OpenURI",
+      "OpenURI",
+      "s",
+    ],
     ["OpenURI on another path", "/", "org.freedesktop.portal.OpenURI", "OpenURI", "ssa{sv}"],
     ["Notify with a wrong signature", "/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "s"],
     ["an unknown method", "/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Frobnicate", ""],
     ["a property set", "/org/freedesktop/portal/desktop", "org.freedesktop.DBus.Properties", "Set", "ssv"],
   ])("%s is refused", async (_, path, iface, member, signature) => {
     const s = setup();
-    expect(await s.call(path, iface, member, signature, ["x", "y", {}])).toMatchObject({ ok: false, error: "org.freedesktop.DBus.Error.UnknownMethod" });
+    expect(await s.call(path, iface, member, signature, ["x", "y", {}])).toMatchObject({
+      ok: false,
+      error: "org.freedesktop.DBus.Error.UnknownMethod",
+    });
     expect(s.opened).toEqual([]);
     expect(s.shown).toEqual([]);
   });

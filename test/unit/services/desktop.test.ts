@@ -1,12 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import type { DesktopFiles } from "../../../src/ports/desktop-files.ts";
 import { createCatalog } from "../../../src/core/catalog/catalog.ts";
 import { DockercaskError, InvalidInstanceNameError, UnknownAppError } from "../../../src/core/errors.ts";
+import type { DesktopFiles } from "../../../src/ports/desktop-files.ts";
 import { installDesktopEntry, removeDesktopEntry } from "../../../src/services/desktop.ts";
 
 const catalog = createCatalog({
   base: { Dockerfile: "FROM debian\n" },
-  xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes" io.dockercask.description="Eyes"\n', "icon.svg": "<svg>eyes</svg>" },
+  xeyes: {
+    Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes" io.dockercask.description="Eyes"\n',
+    "icon.svg": "<svg>eyes</svg>",
+  },
   plain: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="plain"\n' },
 });
 
@@ -95,7 +98,10 @@ describe("removeDesktopEntry", () => {
   test("an entry written for another instance is not ours to remove under this name", () => {
     const { files, entries } = createFakeFiles();
     installDesktopEntry("xeyes", deps(files));
-    entries.set("dockercask-xeyes", entries.get("dockercask-xeyes")!.replace("X-Dockercask-Instance=xeyes", "X-Dockercask-Instance=xeyes#z"));
+    entries.set(
+      "dockercask-xeyes",
+      entries.get("dockercask-xeyes")!.replace("X-Dockercask-Instance=xeyes", "X-Dockercask-Instance=xeyes#z"),
+    );
     expect(() => removeDesktopEntry("xeyes", { files })).toThrow(DockercaskError);
   });
 });

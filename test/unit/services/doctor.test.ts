@@ -1,16 +1,23 @@
 import { describe, expect, test } from "bun:test";
 import { HOST_TOOLS } from "../../../src/core/host-tools.ts";
-import { runDoctor } from "../../../src/services/doctor.ts";
 import type { DoctorProbe } from "../../../src/ports/doctor-probe.ts";
+import { runDoctor } from "../../../src/services/doctor.ts";
 
 /** A host where everything is fine; each test breaks one thing. */
-function createFakeProbe(overrides: Partial<DoctorProbe> & { missing?: string[] } = {}): DoctorProbe & { connected: string[] } {
+function createFakeProbe(
+  overrides: Partial<DoctorProbe> & { missing?: string[] } = {},
+): DoctorProbe & { connected: string[] } {
   const connected: string[] = [];
   const { missing = [], ...rest } = overrides;
   return {
     connected,
     findExecutable: (name) => (missing.includes(name) ? undefined : `/usr/bin/${name}`),
-    dockerStatus: async () => ({ ok: true, engine: { kind: "docker", version: "27.1.0", rootless: false, cgroupVersion: "2" }, socket: "/var/run/docker.sock", root: false }),
+    dockerStatus: async () => ({
+      ok: true,
+      engine: { kind: "docker", version: "27.1.0", rootless: false, cgroupVersion: "2" },
+      socket: "/var/run/docker.sock",
+      root: false,
+    }),
     display: () => ({ DISPLAY: ":0" }),
     canConnectDisplay: async (display) => {
       connected.push(display);
@@ -46,7 +53,16 @@ describe("runDoctor", () => {
     ["unreachable", "cannot reach the Docker daemon at /var/run/docker.sock", "systemctl start docker"],
     ["permission", "permission denied on the Docker socket /var/run/docker.sock", "usermod -aG docker"],
   ] as const)("docker %s: not ok, with the matching fix", async (problem, detail, fix) => {
-    const report = await runDoctor(createFakeProbe({ dockerStatus: async () => ({ ok: false, problem, socket: "/var/run/docker.sock", message: "connect ECONNREFUSED" }) }));
+    const report = await runDoctor(
+      createFakeProbe({
+        dockerStatus: async () => ({
+          ok: false,
+          problem,
+          socket: "/var/run/docker.sock",
+          message: "connect ECONNREFUSED",
+        }),
+      }),
+    );
     expect(report.ok).toBe(false);
     const docker = check(report, "engine");
     expect(docker).toMatchObject({ ok: false, required: true });
@@ -103,7 +119,13 @@ describe("runDoctor", () => {
 
   test.each<[string, { DISPLAY?: string; WAYLAND_DISPLAY?: string }, boolean, string, string | undefined]>([
     ["an X11 desktop", { DISPLAY: ":0" }, true, "connected to DISPLAY=:0: an X11 desktop", undefined],
-    ["XWayland in a Wayland session", { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" }, true, "connected to DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)", undefined],
+    [
+      "XWayland in a Wayland session",
+      { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" },
+      true,
+      "connected to DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)",
+      undefined,
+    ],
     [
       "XWayland refusing us: the fix says who it lets in",
       { DISPLAY: ":1", WAYLAND_DISPLAY: "wayland-0" },
@@ -111,7 +133,13 @@ describe("runDoctor", () => {
       "cannot connect to the X server at DISPLAY=:1: XWayland, in a Wayland session (WAYLAND_DISPLAY=wayland-0)",
       "not through sudo",
     ],
-    ["an X11 desktop refusing us: the fix is about the cookie", { DISPLAY: ":0" }, false, "cannot connect to the X server at DISPLAY=:0: an X11 desktop", "XAUTHORITY"],
+    [
+      "an X11 desktop refusing us: the fix is about the cookie",
+      { DISPLAY: ":0" },
+      false,
+      "cannot connect to the X server at DISPLAY=:0: an X11 desktop",
+      "XAUTHORITY",
+    ],
   ])("the kind of desktop: %s", async (_, env, connects, detail, fix) => {
     const report = await runDoctor(createFakeProbe({ display: () => env, canConnectDisplay: async () => connects }));
     expect(check(report, "display").detail).toBe(detail);
@@ -119,7 +147,9 @@ describe("runDoctor", () => {
   });
 
   test("no sound server: still ok, apps run silent", async () => {
-    const report = await runDoctor(createFakeProbe({ pulseStatus: async () => ({ ok: false, message: "Connection refused" }) }));
+    const report = await runDoctor(
+      createFakeProbe({ pulseStatus: async () => ({ ok: false, message: "Connection refused" }) }),
+    );
     expect(report.ok).toBe(true);
     expect(check(report, "sound")).toMatchObject({ ok: false, required: false });
     expect(check(report, "sound").detail).toContain("Connection refused");
@@ -130,9 +160,20 @@ describe("runDoctor", () => {
 describe("runDoctor: the engine", () => {
   const status =
     (kind: "docker" | "podman", rootless: boolean, cgroupVersion: string, root = false) =>
-    async () => ({ ok: true as const, engine: { kind, version: "9.9", rootless, cgroupVersion }, socket: "/s.sock", root });
+    async () => ({
+      ok: true as const,
+      engine: { kind, version: "9.9", rootless, cgroupVersion },
+      socket: "/s.sock",
+      root,
+    });
   test.each([
-    ["rootful Docker as a user: the docker group is root on the host", status("docker", false, "2"), true, "rootful Docker 9.9 at /s.sock", "root on the host"],
+    [
+      "rootful Docker as a user: the docker group is root on the host",
+      status("docker", false, "2"),
+      true,
+      "rootful Docker 9.9 at /s.sock",
+      "root on the host",
+    ],
     ["rootful Docker as root", status("docker", false, "2", true), true, "rootful Docker 9.9", "runs as root"],
     ["rootful Podman", status("podman", false, "1"), true, "rootful Podman 9.9", "runs as root"],
     ["rootless Podman on cgroup v2", status("podman", true, "2"), true, "rootless Podman 9.9", "run as you"],

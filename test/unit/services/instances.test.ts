@@ -1,8 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
 import { createCatalog } from "../../../src/core/catalog/catalog.ts";
-import { ConfirmationRequiredError, InvalidInstanceNameError, UnknownAppError, UnknownInstanceError } from "../../../src/core/errors.ts";
+import {
+  ConfirmationRequiredError,
+  InvalidInstanceNameError,
+  UnknownAppError,
+  UnknownInstanceError,
+} from "../../../src/core/errors.ts";
 import type { InstanceName } from "../../../src/core/instance/name.ts";
+import type { InstanceRecord, InstanceStore } from "../../../src/ports/instance-store.ts";
 import { addInstance, removeInstance } from "../../../src/services/instances.ts";
 
 const catalog = createCatalog({
@@ -53,7 +58,9 @@ describe("addInstance", () => {
   ])("%p writes nothing and builds nothing", async (input, kind) => {
     const { store, calls } = createFakeStore();
     const built: string[] = [];
-    await expect(addInstance(input, { catalog, store, prepareImage: async (a) => void built.push(a) })).rejects.toBeInstanceOf(kind);
+    await expect(
+      addInstance(input, { catalog, store, prepareImage: async (a) => void built.push(a) }),
+    ).rejects.toBeInstanceOf(kind);
     expect(calls).toEqual([]);
     expect(built).toEqual([]);
   });
@@ -91,7 +98,9 @@ describe("removeInstance", () => {
     ["the user says no", async () => false, Error],
   ])("--purge with %s deletes nothing", async (_, confirm, kind) => {
     const { store, calls } = await added();
-    await expect(removeInstance("xeyes#a", { catalog, store }, { purge: true, yes: false, confirm })).rejects.toBeInstanceOf(kind);
+    await expect(
+      removeInstance("xeyes#a", { catalog, store }, { purge: true, yes: false, confirm }),
+    ).rejects.toBeInstanceOf(kind);
     expect(calls).toEqual([]);
   });
 
@@ -103,6 +112,8 @@ describe("removeInstance", () => {
 
   test("an unknown instance is an error", async () => {
     const { store } = createFakeStore();
-    await expect(removeInstance("xeyes#zz", { catalog, store }, { purge: false, yes: false })).rejects.toBeInstanceOf(UnknownInstanceError);
+    await expect(removeInstance("xeyes#zz", { catalog, store }, { purge: false, yes: false })).rejects.toBeInstanceOf(
+      UnknownInstanceError,
+    );
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { createCatalog } from "../../../src/core/catalog/catalog.ts";
+import { OpenRefusedError } from "../../../src/core/files/open-items.ts";
+import { parseRunTarget } from "../../../src/core/instance/name.ts";
 import type { ContainerClient } from "../../../src/ports/container-client.ts";
 import type { ContainerFiles, InboxFile } from "../../../src/ports/container-files.ts";
 import type { ImageClient } from "../../../src/ports/image-client.ts";
-import { createCatalog } from "../../../src/core/catalog/catalog.ts";
-import { OpenRefusedError } from "../../../src/core/files/open-items.ts";
-import { openInInstance, type OpenDeps } from "../../../src/services/open.ts";
+import { type OpenDeps, openInInstance } from "../../../src/services/open.ts";
 import type { RunSessionDeps } from "../../../src/services/session/run.ts";
-import { parseRunTarget } from "../../../src/core/instance/name.ts";
 
 const catalog = createCatalog({
   base: { Dockerfile: "FROM debian\n" },
@@ -20,7 +20,11 @@ function fakes(options: { inbox?: string[]; files?: Record<string, string> } = {
   const docker = {
     async inspectImage() {
       // What the image's labels say is not what runs: the command comes from the recipe.
-      return { id: "sha256:1", labels: { "io.dockercask.command": "evince --from-a-parent-image" }, createdAt: new Date(0) };
+      return {
+        id: "sha256:1",
+        labels: { "io.dockercask.command": "evince --from-a-parent-image" },
+        createdAt: new Date(0),
+      };
     },
     async putFiles(_id, dir, files, owner) {
       puts.push({ dir, files, owner });
@@ -36,7 +40,10 @@ function fakes(options: { inbox?: string[]; files?: Record<string, string> } = {
   const deps: OpenDeps = {
     session: { catalog, host: { uid: 0, gid: 0 } } as unknown as RunSessionDeps,
     docker: async () => docker,
-    runtime: { readState: (name) => (name === "evince#a" ? { instance: name, pid: 7, pidStart: "1", startedAt: "", container: "c9" } : undefined) },
+    runtime: {
+      readState: (name) =>
+        name === "evince#a" ? { instance: name, pid: 7, pidStart: "1", startedAt: "", container: "c9" } : undefined,
+    },
     isAlive: (pid) => pid === 7,
     readFile(path, maxBytes) {
       const text = hostFiles[path];
@@ -52,15 +59,29 @@ function fakes(options: { inbox?: string[]; files?: Record<string, string> } = {
 describe("openInInstance, a running instance", () => {
   test("files go into ~/Inbox under free names, as the app's user; the app's command runs again with paths and URLs in order", async () => {
     const { deps, puts, execs } = fakes({ inbox: ["a.pdf"], files: { "/h/a.pdf": "A", "/h/b.txt": "B" } });
-    const result = await openInInstance(parseRunTarget("evince#a", false), ["/h/a.pdf", "https://example.org/", "/h/b.txt"], deps);
-    expect(result).toEqual({ instance: "evince#a", opened: ["/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"] });
-    expect(puts.map((p) => [p.dir, p.files.map((f) => f.name), p.owner])).toEqual([[{ home: "/home/app", name: "Inbox" }, ["a-1.pdf", "b.txt"], { uid: 1000, gid: 1000 }]]);
-    expect(execs).toEqual([["evince", "--fullscreen", "/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"]]);
+    const result = await openInInstance(
+      parseRunTarget("evince#a", false),
+      ["/h/a.pdf", "https://example.org/", "/h/b.txt"],
+      deps,
+    );
+    expect(result).toEqual({
+      instance: "evince#a",
+      opened: ["/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"],
+    });
+    expect(puts.map((p) => [p.dir, p.files.map((f) => f.name), p.owner])).toEqual([
+      [{ home: "/home/app", name: "Inbox" }, ["a-1.pdf", "b.txt"], { uid: 1000, gid: 1000 }],
+    ]);
+    expect(execs).toEqual([
+      ["evince", "--fullscreen", "/home/app/Inbox/a-1.pdf", "https://example.org/", "/home/app/Inbox/b.txt"],
+    ]);
   });
 
   test("the same name twice in one call: each gets its own", async () => {
     const { deps } = fakes({ files: { "/h/x.txt": "1", "/k/x.txt": "2" } });
-    expect((await openInInstance(parseRunTarget("evince#a", false), ["/h/x.txt", "/k/x.txt"], deps)).opened).toEqual(["/home/app/Inbox/x.txt", "/home/app/Inbox/x-1.txt"]);
+    expect((await openInInstance(parseRunTarget("evince#a", false), ["/h/x.txt", "/k/x.txt"], deps)).opened).toEqual([
+      "/home/app/Inbox/x.txt",
+      "/home/app/Inbox/x-1.txt",
+    ]);
   });
 
   test("URLs only: nothing is copied", async () => {
@@ -75,7 +96,13 @@ describe("openInInstance refuses before anything is copied or started", () => {
   test.each<[string, string[], Record<string, string>, { openMaxBytes?: number }, RegExp]>([
     ["a file: URL", ["/h/a.txt", "file:///etc/shadow"], { "/h/a.txt": "A" }, {}, /file: URLs/],
     ["a missing file after a good one", ["/h/a.txt", "/h/none"], { "/h/a.txt": "A" }, {}, /no such file/],
-    ["files over the cap together", ["/h/a.txt", "/h/b.txt"], { "/h/a.txt": "AAA", "/h/b.txt": "BBB" }, { openMaxBytes: 5 }, /together come to 6 B; the limit is 5 B/],
+    [
+      "files over the cap together",
+      ["/h/a.txt", "/h/b.txt"],
+      { "/h/a.txt": "AAA", "/h/b.txt": "BBB" },
+      { openMaxBytes: 5 },
+      /together come to 6 B; the limit is 5 B/,
+    ],
   ])("%s", async (_, args, files, options, message) => {
     const { deps, puts, execs } = fakes({ files });
     expect(openInInstance(parseRunTarget("evince#a", false), args, deps, options)).rejects.toThrow(message);
@@ -87,6 +114,8 @@ describe("openInInstance refuses before anything is copied or started", () => {
   });
 
   test("a stopped instance with a reserved name is refused before it starts", async () => {
-    expect(openInInstance(parseRunTarget("evince#tmp-4", false), ["https://example.org/"], fakes().deps)).rejects.toThrow(/disposable instance's name/);
+    expect(
+      openInInstance(parseRunTarget("evince#tmp-4", false), ["https://example.org/"], fakes().deps),
+    ).rejects.toThrow(/disposable instance's name/);
   });
 });

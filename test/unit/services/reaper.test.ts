@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
 import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
-import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { BUS_LEFTOVER } from "../../../src/core/desktop-bus/bus-config.ts";
+import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { XEPHYR_LEFTOVER } from "../../../src/core/x11/xephyr.ts";
-import { reapOrphans, type ReaperDeps } from "../../../src/services/reaper.ts";
+import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
+import { type ReaperDeps, reapOrphans } from "../../../src/services/reaper.ts";
 
 /** pid -> start time of the processes that are alive. */
 type Processes = Record<number, string>;
@@ -36,7 +36,11 @@ interface World {
 }
 
 /** Plain-object fakes over a small world; every side effect lands in `events`, in order. */
-function createFakes(world: World, processes: Processes = LIVE, commandLines: Record<number, string[]> = COMMAND_LINES) {
+function createFakes(
+  world: World,
+  processes: Processes = LIVE,
+  commandLines: Record<number, string[]> = COMMAND_LINES,
+) {
   const events: string[] = [];
   const sweeps: string[] = [];
   const logs: string[] = [];
@@ -83,42 +87,113 @@ describe("reapOrphans", () => {
   test.each<[string, World, string[], string[]]>([
     [
       "a dead supervisor: its container, its Xephyr and its dir go",
-      { dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", { display: 5, xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }) }], containers: [] },
+      {
+        dirs: [
+          {
+            name: "xeyes",
+            state: state("xeyes", 300, "t300", {
+              display: 5,
+              xephyrPid: 301,
+              xephyrStart: "t301",
+              container: "c-xeyes",
+            }),
+          },
+        ],
+        containers: [],
+      },
       ["remove container c-xeyes", "kill 301 t301", "remove dir xeyes"],
       ["xeyes"],
     ],
     [
       "a pid that was reused by another process counts as dead",
-      { dirs: [{ name: "xeyes", state: state("xeyes", 100, "an-older-start", { xephyrPid: 301, xephyrStart: "t301" }) }], containers: [] },
+      {
+        dirs: [
+          { name: "xeyes", state: state("xeyes", 100, "an-older-start", { xephyrPid: 301, xephyrStart: "t301" }) },
+        ],
+        containers: [],
+      },
       ["kill 301 t301", "remove dir xeyes"],
       ["xeyes"],
     ],
-    ["a live supervisor: untouched", { dirs: [{ name: "xeyes", state: state("xeyes", 100, "t100", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }) }], containers: [] }, [], []],
-    ["a dir without state (a supervisor killed before writing it): removed", { dirs: [{ name: "gimp#2", state: undefined }], containers: [] }, ["remove dir gimp#2"], ["gimp#2"]],
-    ["a dead supervisor that died before starting Xephyr", { dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [] }, ["remove dir xeyes"], ["xeyes"]],
+    [
+      "a live supervisor: untouched",
+      {
+        dirs: [
+          {
+            name: "xeyes",
+            state: state("xeyes", 100, "t100", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }),
+          },
+        ],
+        containers: [],
+      },
+      [],
+      [],
+    ],
+    [
+      "a dir without state (a supervisor killed before writing it): removed",
+      { dirs: [{ name: "gimp#2", state: undefined }], containers: [] },
+      ["remove dir gimp#2"],
+      ["gimp#2"],
+    ],
+    [
+      "a dead supervisor that died before starting Xephyr",
+      { dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [] },
+      ["remove dir xeyes"],
+      ["xeyes"],
+    ],
     [
       "a container whose supervisor is dead and whose dir is gone: removed",
       { dirs: [], containers: [container("c1", "firefox#work", { pid: "300", start: "t300" })] },
       ["remove container c1"],
       ["firefox#work"],
     ],
-    ["a container whose supervisor pid was reused: removed", { dirs: [], containers: [container("c1", "firefox", { pid: "100", start: "an-older-start" })] }, ["remove container c1"], ["firefox"]],
-    ["a container without supervisor labels: removed", { dirs: [], containers: [container("c1", "firefox")] }, ["remove container c1"], ["firefox"]],
+    [
+      "a container whose supervisor pid was reused: removed",
+      { dirs: [], containers: [container("c1", "firefox", { pid: "100", start: "an-older-start" })] },
+      ["remove container c1"],
+      ["firefox"],
+    ],
+    [
+      "a container without supervisor labels: removed",
+      { dirs: [], containers: [container("c1", "firefox")] },
+      ["remove container c1"],
+      ["firefox"],
+    ],
     [
       "a container with a nonsense supervisor pid: removed",
-      { dirs: [], containers: [container("c1", "firefox", { pid: "-1", start: "x" }), container("c2", "gimp", { pid: "0", start: "x" })] },
+      {
+        dirs: [],
+        containers: [
+          container("c1", "firefox", { pid: "-1", start: "x" }),
+          container("c2", "gimp", { pid: "0", start: "x" }),
+        ],
+      },
       ["remove container c1", "remove container c2"],
       ["firefox", "gimp"],
     ],
-    ["a container with a live supervisor: kept", { dirs: [], containers: [container("c1", "firefox", { pid: "200", start: "t200" })] }, [], []],
+    [
+      "a container with a live supervisor: kept",
+      { dirs: [], containers: [container("c1", "firefox", { pid: "200", start: "t200" })] },
+      [],
+      [],
+    ],
     [
       "live and dead side by side: only the dead go",
       {
         dirs: [
-          { name: "live", state: state("live", 100, "t100", { xephyrPid: 101, xephyrStart: "t101", container: "c-live" }) },
-          { name: "dead", state: state("dead", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-dead" }) },
+          {
+            name: "live",
+            state: state("live", 100, "t100", { xephyrPid: 101, xephyrStart: "t101", container: "c-live" }),
+          },
+          {
+            name: "dead",
+            state: state("dead", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-dead" }),
+          },
         ],
-        containers: [container("c-live", "live", { pid: "100", start: "t100" }), container("c-dead", "dead", { pid: "300", start: "t300" })],
+        containers: [
+          container("c-live", "live", { pid: "100", start: "t100" }),
+          container("c-dead", "dead", { pid: "300", start: "t300" }),
+        ],
       },
       ["remove container c-dead", "kill 301 t301", "remove dir dead"],
       ["dead"],
@@ -132,7 +207,14 @@ describe("reapOrphans", () => {
   });
 
   test("without Docker, the host side is still cleaned and containers wait for a later reap", async () => {
-    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }) }] });
+    const fakes = createFakes({
+      dirs: [
+        {
+          name: "xeyes",
+          state: state("xeyes", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-xeyes" }),
+        },
+      ],
+    });
     expect(fakes.deps.containers).toBeUndefined();
     expect(await reapOrphans(fakes.deps)).toEqual(["xeyes"]);
     expect(fakes.events).toEqual(["kill 301 t301", "remove dir xeyes"]);
@@ -150,7 +232,11 @@ describe("reapOrphans", () => {
   test("a nonsense supervisor label is not trusted, even by a liveness check that would say yes (kill(0, 0) does)", async () => {
     const fakes = createFakes({
       dirs: [],
-      containers: [container("c1", "a", { pid: "0", start: "x" }), container("c2", "b", { pid: "-1", start: "x" }), container("c3", "c", { pid: "abc", start: "x" })],
+      containers: [
+        container("c1", "a", { pid: "0", start: "x" }),
+        container("c2", "b", { pid: "-1", start: "x" }),
+        container("c3", "c", { pid: "abc", start: "x" }),
+      ],
     });
     fakes.deps.isAlive = () => true;
     expect(await reapOrphans(fakes.deps)).toEqual(["a", "b", "c"]);
@@ -175,8 +261,16 @@ describe("reapOrphans", () => {
 });
 
 describe("reapOrphans: the host processes a dead session left", () => {
-  const dead = (more: Partial<SessionState>) => ({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", more) }], containers: [] });
-  const busDaemon = (config: string) => ["/usr/bin/dbus-daemon", "--nofork", "--print-address=3", `--config-file=${config}`];
+  const dead = (more: Partial<SessionState>) => ({
+    dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300", more) }],
+    containers: [],
+  });
+  const busDaemon = (config: string) => [
+    "/usr/bin/dbus-daemon",
+    "--nofork",
+    "--print-address=3",
+    `--config-file=${config}`,
+  ];
 
   test.each<[string, Partial<SessionState>, Processes, Record<number, string[]>, string[]]>([
     [
@@ -187,10 +281,34 @@ describe("reapOrphans: the host processes a dead session left", () => {
       ["kill 301 t301", "kill 302 t302", "remove dir xeyes"],
     ],
     ["a Xephyr already gone is not signalled", { xephyrPid: 399, xephyrStart: "t399" }, LIVE, {}, ["remove dir xeyes"]],
-    ["a recorded pid now started at another time (reused) is not signalled", { xephyrPid: 301, xephyrStart: "an-older-start" }, LIVE, {}, ["remove dir xeyes"]],
-    ["a recorded Xephyr pid that now runs another program is not signalled", { xephyrPid: 301, xephyrStart: "t301" }, LIVE, { 301: ["/usr/bin/vim"] }, ["remove dir xeyes"]],
-    ["a dbus-daemon that is not ours (another config) is not signalled", { busPid: 302 }, { ...LIVE, 302: "t302" }, { 302: busDaemon("/usr/share/dbus-1/session.conf") }, ["remove dir xeyes"]],
-    ["a dbus-daemon whose config only looks like ours is not signalled", { busPid: 302 }, { ...LIVE, 302: "t302" }, { 302: busDaemon(`${ROOT}-evil/xeyes/bus.conf`) }, ["remove dir xeyes"]],
+    [
+      "a recorded pid now started at another time (reused) is not signalled",
+      { xephyrPid: 301, xephyrStart: "an-older-start" },
+      LIVE,
+      {},
+      ["remove dir xeyes"],
+    ],
+    [
+      "a recorded Xephyr pid that now runs another program is not signalled",
+      { xephyrPid: 301, xephyrStart: "t301" },
+      LIVE,
+      { 301: ["/usr/bin/vim"] },
+      ["remove dir xeyes"],
+    ],
+    [
+      "a dbus-daemon that is not ours (another config) is not signalled",
+      { busPid: 302 },
+      { ...LIVE, 302: "t302" },
+      { 302: busDaemon("/usr/share/dbus-1/session.conf") },
+      ["remove dir xeyes"],
+    ],
+    [
+      "a dbus-daemon whose config only looks like ours is not signalled",
+      { busPid: 302 },
+      { ...LIVE, 302: "t302" },
+      { 302: busDaemon(`${ROOT}-evil/xeyes/bus.conf`) },
+      ["remove dir xeyes"],
+    ],
     ["the bus pid is a Xephyr: not ours as a bus", { busPid: 301 }, LIVE, {}, ["remove dir xeyes"]],
   ])("%s", async (_, more, processes, commandLines, events) => {
     const fakes = createFakes(dead(more), processes, { ...COMMAND_LINES, ...commandLines });
@@ -219,7 +337,12 @@ describe("reapOrphans: sound sockets", () => {
   test("a dead session's socket goes with its dir, so its module is unloaded after the dir", async () => {
     const sock = `${root}/xeyes/pulse.sock`;
     const files = [sock];
-    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [], pulse: [{ index: 27, path: sock }], files });
+    const fakes = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }],
+      containers: [],
+      pulse: [{ index: 27, path: sock }],
+      files,
+    });
     const removeDir = fakes.deps.runtime.removeDir;
     fakes.deps.runtime.removeDir = (name) => {
       removeDir(name);
@@ -245,7 +368,11 @@ describe("reapOrphans: sound sockets", () => {
     expect(await reapOrphans(fakes.deps)).toEqual(["xeyes"]);
     expect(fakes.events).toEqual(["remove dir xeyes", "unload pulse 27", "unload pulse 28"]);
 
-    const noServer = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }], containers: [], pulse: [] });
+    const noServer = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 300, "t300") }],
+      containers: [],
+      pulse: [],
+    });
     noServer.deps.pulseSockets = async () => Promise.reject(new Error("Connection refused"));
     expect(await reapOrphans(noServer.deps)).toEqual(["xeyes"]);
   });
@@ -258,7 +385,10 @@ describe("reapOrphans: a container that cannot be removed", () => {
   test("is left for a later reap; the rest is still cleaned up", async () => {
     const fakes = createFakes({
       dirs: [
-        { name: "stuck", state: state("stuck", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-stuck" }) },
+        {
+          name: "stuck",
+          state: state("stuck", 300, "t300", { xephyrPid: 301, xephyrStart: "t301", container: "c-stuck" }),
+        },
         { name: "other", state: state("other", 400, "t400", { xephyrPid: 401, xephyrStart: "t401" }) },
       ],
       containers: [],

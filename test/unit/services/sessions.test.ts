@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
-import type { EngineClient } from "../../../src/ports/engine-client.ts";
 import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
 import { DockercaskError, InvalidInstanceNameError, NotRunningError } from "../../../src/core/errors.ts";
 import type { SessionState } from "../../../src/core/instance/runtime.ts";
-import { listRunning, stopInstance, stopInstances, type SessionsDeps } from "../../../src/services/sessions.ts";
+import type { ContainerClient, InstanceContainer } from "../../../src/ports/container-client.ts";
+import type { EngineClient } from "../../../src/ports/engine-client.ts";
+import { listRunning, type SessionsDeps, stopInstance, stopInstances } from "../../../src/services/sessions.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00Z");
 
@@ -13,7 +13,13 @@ function state(instance: string, pid: number, more: Partial<SessionState> = {}):
 }
 
 function container(id: string, instance: string): InstanceContainer {
-  return { id, name: `dockercask-${instance.replace("#", ".")}`, labels: { [CONTAINER_LABEL.instance]: instance }, state: "running", createdAt: new Date(T0) };
+  return {
+    id,
+    name: `dockercask-${instance.replace("#", ".")}`,
+    labels: { [CONTAINER_LABEL.instance]: instance },
+    state: "running",
+    createdAt: new Date(T0),
+  };
 }
 
 /**
@@ -21,7 +27,13 @@ function container(id: string, instance: string): InstanceContainer {
  * advances only when the service sleeps, and a SIGTERM kills its pid after `dieAfterMs`
  * (never, when undefined).
  */
-function createFakes(options: { dirs: { name: string; state: SessionState | undefined }[]; containers?: InstanceContainer[]; alive: number[]; nowMs?: number; dieAfterMs?: number }) {
+function createFakes(options: {
+  dirs: { name: string; state: SessionState | undefined }[];
+  containers?: InstanceContainer[];
+  alive: number[];
+  nowMs?: number;
+  dieAfterMs?: number;
+}) {
   const alive = new Set(options.alive);
   const signals: string[] = [];
   const sleeps: number[] = [];
@@ -77,7 +89,12 @@ describe("listRunning", () => {
         { name: "half", state: undefined },
         {
           name: "gimp",
-          state: state("gimp", 200, { display: 5, container: "ffffffffffffffffffff", limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 }, xMemoryBytes: 1024 ** 3 }),
+          state: state("gimp", 200, {
+            display: 5,
+            container: "ffffffffffffffffffff",
+            limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
+            xMemoryBytes: 1024 ** 3,
+          }),
         },
       ],
       containers: [container("0123456789abcdef0123", "gimp"), container("9999999999999999", "dead")],
@@ -153,18 +170,28 @@ describe("listRunning", () => {
   ])("staleImage: %s", async (_, imageLabels, expected, stale) => {
     const running = container("0123456789abcdef0123", "xeyes");
     running.labels = { ...running.labels, ...imageLabels };
-    const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }], containers: [running], alive: [100] });
+    const { deps } = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 100) }],
+      containers: [running],
+      alive: [100],
+    });
     deps.expectedHash = (app) => (app === "xeyes" ? expected : undefined);
     expect((await listRunning(deps))[0]?.staleImage).toBe(stale);
   });
 
   test("a session still starting (no display, no container yet) is listed with neither", async () => {
     const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }], alive: [100] });
-    expect(await listRunning(deps)).toMatchObject([{ instance: "xeyes", display: undefined, container: undefined, containerName: undefined }]);
+    expect(await listRunning(deps)).toMatchObject([
+      { instance: "xeyes", display: undefined, container: undefined, containerName: undefined },
+    ]);
   });
 
   test("a clock behind the start time never gives a negative uptime", async () => {
-    const { deps } = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100) }], alive: [100], nowMs: T0 - 5000 });
+    const { deps } = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 100) }],
+      alive: [100],
+      nowMs: T0 - 5000,
+    });
     expect((await listRunning(deps))[0]?.uptimeSeconds).toBe(0);
   });
 });
@@ -198,7 +225,10 @@ describe("stopInstance", () => {
   });
 
   test("a pid reused by an unrelated process is not signalled", async () => {
-    const fakes = createFakes({ dirs: [{ name: "xeyes", state: state("xeyes", 100, { pidStart: "older" }) }], alive: [100] });
+    const fakes = createFakes({
+      dirs: [{ name: "xeyes", state: state("xeyes", 100, { pidStart: "older" }) }],
+      alive: [100],
+    });
     await expect(stopInstance("xeyes", fakes.deps)).rejects.toBeInstanceOf(NotRunningError);
     expect(fakes.signals).toEqual([]);
   });
@@ -215,20 +245,23 @@ describe("stopInstance", () => {
     ["never", undefined, 15_000],
     ["too late", 20_000, 15_000],
     ["past a short timeout", 3000, 2000],
-  ])("a supervisor that stops %s: an error naming the instance and the pid, after the timeout", async (_, dieAfterMs, timeoutMs) => {
-    const fakes = createFakes({ dirs, alive: [100, 200], dieAfterMs });
-    const error = await stopInstance("xeyes#work", fakes.deps, timeoutMs).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DockercaskError);
-    const { message, hint } = error as DockercaskError;
-    expect(message).toContain("xeyes#work");
-    expect(message).toContain(`${timeoutMs / 1000} s`);
-    expect(hint).toContain("pid 200");
-    expect(hint).toContain("kill -9 200");
-    expect(fakes.signals).toEqual(["SIGTERM 200"]);
-    const waited = fakes.sleeps.reduce((a, b) => a + b, 0);
-    expect(waited).toBeGreaterThanOrEqual(timeoutMs);
-    expect(waited).toBeLessThan(timeoutMs + 100);
-  });
+  ])(
+    "a supervisor that stops %s: an error naming the instance and the pid, after the timeout",
+    async (_, dieAfterMs, timeoutMs) => {
+      const fakes = createFakes({ dirs, alive: [100, 200], dieAfterMs });
+      const error = await stopInstance("xeyes#work", fakes.deps, timeoutMs).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DockercaskError);
+      const { message, hint } = error as DockercaskError;
+      expect(message).toContain("xeyes#work");
+      expect(message).toContain(`${timeoutMs / 1000} s`);
+      expect(hint).toContain("pid 200");
+      expect(hint).toContain("kill -9 200");
+      expect(fakes.signals).toEqual(["SIGTERM 200"]);
+      const waited = fakes.sleeps.reduce((a, b) => a + b, 0);
+      expect(waited).toBeGreaterThanOrEqual(timeoutMs);
+      expect(waited).toBeLessThan(timeoutMs + 100);
+    },
+  );
 });
 
 describe("stopInstances", () => {

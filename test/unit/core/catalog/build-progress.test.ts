@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createBuildProgress, type BuildEvent } from "../../../../src/core/catalog/build-progress.ts";
+import { type BuildEvent, createBuildProgress } from "../../../../src/core/catalog/build-progress.ts";
 
 test("steps and output are reported, bookkeeping lines are not", () => {
   const p = createBuildProgress();
@@ -31,13 +31,26 @@ test.each<[string, BuildEvent[], RegExp, string | undefined]>([
       { stream: "Step 2/3 : RUN echo about-to-fail && exit 3\n" },
       { stream: " ---> Running in 99\n" },
       { stream: "about-to-fail\n" },
-      { errorDetail: { message: "The command '/bin/sh -c echo about-to-fail && exit 3' returned a non-zero code: 3" }, error: "x" },
+      {
+        errorDetail: { message: "The command '/bin/sh -c echo about-to-fail && exit 3' returned a non-zero code: 3" },
+        error: "x",
+      },
     ],
     /returned a non-zero code: 3/,
     "Step 2/3 : RUN echo about-to-fail && exit 3",
   ],
-  ["a bad FROM fails before any step output", [{ error: "pull access denied for nope" }], /pull access denied/, undefined],
-  ["a stream that ends without an image is a failure", [{ stream: "Step 1/1 : FROM x\n" }], /without an image/, "Step 1/1 : FROM x"],
+  [
+    "a bad FROM fails before any step output",
+    [{ error: "pull access denied for nope" }],
+    /pull access denied/,
+    undefined,
+  ],
+  [
+    "a stream that ends without an image is a failure",
+    [{ stream: "Step 1/1 : FROM x\n" }],
+    /without an image/,
+    "Step 1/1 : FROM x",
+  ],
 ])("%s", (_, events, error, step) => {
   const p = createBuildProgress();
   for (const e of events) p.feed(e);

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { appPolicy, createCatalog, getApp, ignoredLabelsWarning, recipeHash, resolveBuildOrder, runnableApps } from "../../../../src/core/catalog/catalog.ts";
+import {
+  appPolicy,
+  createCatalog,
+  getApp,
+  ignoredLabelsWarning,
+  recipeHash,
+  resolveBuildOrder,
+  runnableApps,
+} from "../../../../src/core/catalog/catalog.ts";
 import { UnknownAppError } from "../../../../src/core/errors.ts";
 import { suggestNearest } from "../../../../src/core/text/suggest.ts";
 
@@ -57,7 +65,10 @@ describe("resolveBuildOrder", () => {
   });
 
   test("cycles are an error, not a hang", () => {
-    const cyclic = createCatalog({ a: { Dockerfile: dockerfile("dockercask/b") }, b: { Dockerfile: dockerfile("dockercask/a") } });
+    const cyclic = createCatalog({
+      a: { Dockerfile: dockerfile("dockercask/b") },
+      b: { Dockerfile: dockerfile("dockercask/a") },
+    });
     expect(() => resolveBuildOrder(cyclic, ["a"])).toThrow(/cycle: a -> b -> a/);
   });
 
@@ -101,15 +112,26 @@ test.each([
 
 describe("appPolicy and recipeLabels: only the app's own recipe and dockercask's base", () => {
   const tree = {
-    base: { Dockerfile: 'FROM debian:bookworm-slim\nLABEL io.dockercask.description="the base" io.dockercask.shm-size="128m"\n' },
+    base: {
+      Dockerfile:
+        'FROM debian:bookworm-slim\nLABEL io.dockercask.description="the base" io.dockercask.shm-size="128m"\n',
+    },
     xeyes: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="xeyes"\n' },
-    browser: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="b" io.dockercask.network="bridge" io.dockercask.seccomp="browser"\n' },
+    browser: {
+      Dockerfile:
+        'FROM dockercask/base\nLABEL io.dockercask.command="b" io.dockercask.network="bridge" io.dockercask.seccomp="browser"\n',
+    },
   };
   const user = {
     onbrowser: { Dockerfile: 'FROM dockercask/browser\nLABEL io.dockercask.command="mine"\n' },
     thirdparty: { Dockerfile: 'FROM some/image:1\nLABEL io.dockercask.command="tp"\n' },
-    ownbase: { Dockerfile: 'FROM dockercask/base\nLABEL io.dockercask.command="x" io.dockercask.shm-size="1g" io.dockercask.description="mine"\n' },
-    variable: { Dockerfile: 'FROM dockercask/base\nARG N=bridge\nLABEL io.dockercask.command="x" io.dockercask.network="$N"\n' },
+    ownbase: {
+      Dockerfile:
+        'FROM dockercask/base\nLABEL io.dockercask.command="x" io.dockercask.shm-size="1g" io.dockercask.description="mine"\n',
+    },
+    variable: {
+      Dockerfile: 'FROM dockercask/base\nARG N=bridge\nLABEL io.dockercask.command="x" io.dockercask.network="$N"\n',
+    },
   };
   const catalog = createCatalog(tree, user);
   const policyOf = (name: string) => {
@@ -127,7 +149,12 @@ describe("appPolicy and recipeLabels: only the app's own recipe and dockercask's
     ["ownbase", { network: "none", seccomp: "default", shm: 1024 ** 3, description: "mine" }],
   ])("%s", (name, expected) => {
     const policy = policyOf(name);
-    expect({ network: policy.network as string, seccomp: policy.seccomp as string, shm: policy.shmSizeBytes, description: policy.description }).toEqual(expected);
+    expect({
+      network: policy.network as string,
+      seccomp: policy.seccomp as string,
+      shm: policy.shmSizeBytes,
+      description: policy.description,
+    }).toEqual(expected);
   });
 
   test("a policy label written with a variable is refused, with its line", () => {
@@ -137,10 +164,22 @@ describe("appPolicy and recipeLabels: only the app's own recipe and dockercask's
   });
 
   test.each<[string, Record<string, string>, string[]]>([
-    ["an image as its recipes make it", { "io.dockercask.description": "the base", "io.dockercask.shm-size": "128m", "io.dockercask.command": "xeyes" }, []],
-    ["a third party's grants", { "io.dockercask.command": "xeyes", "io.dockercask.devices": "/dev/fuse", "io.dockercask.network": "bridge" }, ["io.dockercask.devices", "io.dockercask.network"]],
+    [
+      "an image as its recipes make it",
+      { "io.dockercask.description": "the base", "io.dockercask.shm-size": "128m", "io.dockercask.command": "xeyes" },
+      [],
+    ],
+    [
+      "a third party's grants",
+      { "io.dockercask.command": "xeyes", "io.dockercask.devices": "/dev/fuse", "io.dockercask.network": "bridge" },
+      ["io.dockercask.devices", "io.dockercask.network"],
+    ],
     ["a value the recipe sets differently", { "io.dockercask.command": "xeyes --evil" }, ["io.dockercask.command"]],
-    ["labels that are not policy", { "org.example": "x", "io.dockercask.build.hash": "abc", "io.dockercask.command": "xeyes" }, []],
+    [
+      "labels that are not policy",
+      { "org.example": "x", "io.dockercask.build.hash": "abc", "io.dockercask.command": "xeyes" },
+      [],
+    ],
   ])("ignoredLabelsWarning: %s", (_, labels, named) => {
     const warning = ignoredLabelsWarning(catalog, getApp(catalog, "xeyes"), labels);
     if (named.length === 0) expect(warning).toBeUndefined();
@@ -148,7 +187,10 @@ describe("appPolicy and recipeLabels: only the app's own recipe and dockercask's
   });
 
   test("the warning names the parent, and shows control characters instead of sending them", () => {
-    const warning = ignoredLabelsWarning(catalog, getApp(catalog, "thirdparty"), { "io.dockercask.command": "tp", "io.dockercask.network": "bridge\u001b]52;c;aGk=\u0007" })!;
+    const warning = ignoredLabelsWarning(catalog, getApp(catalog, "thirdparty"), {
+      "io.dockercask.command": "tp",
+      "io.dockercask.network": "bridge\u001b]52;c;aGk=\u0007",
+    })!;
     expect(warning).toContain("inherited from some/image:1");
     expect(warning).toContain('io.dockercask.network="bridge\\e]52;c;aGk=\\x07"');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is that no control character survives in the warning.

@@ -35,17 +35,23 @@ describe("buildExec", () => {
     ["the default instance", ["dockercask", "run", "xeyes"], "dockercask run xeyes"],
     ["an instance with an id", ["dockercask", "run", "firefox#work"], 'dockercask run "firefox#work"'],
     // Quoting first, then the string escapes: one backslash in the argument becomes four.
-    ["a backslash in a quoted argument is written as four", ["/opt/a b\\c/dockercask"], '"/opt/a b\\\\\\\\c/dockercask"'],
+    [
+      "a backslash in a quoted argument is written as four",
+      ["/opt/a b\\c/dockercask"],
+      '"/opt/a b\\\\\\\\c/dockercask"',
+    ],
   ])("%s", (_, argv, expected) => {
     expect(buildExec(argv)).toBe(expected);
   });
 
-  test.each([[["dockercask", "run", "firefox#work"]], [["/home/ann/My Apps/dockercask", "run", "xeyes#1"]], [['/tmp/we"ird $dir`/\\x%y', "run", "a#b"]], [["/tmp/tab\there/dockercask", "run", "x"]]])(
-    "a launcher reading the spec gets the argv back: %j",
-    (argv) => {
-      expect(parseExec(buildExec(argv))).toEqual(argv);
-    },
-  );
+  test.each([
+    [["dockercask", "run", "firefox#work"]],
+    [["/home/ann/My Apps/dockercask", "run", "xeyes#1"]],
+    [['/tmp/we"ird $dir`/\\x%y', "run", "a#b"]],
+    [["/tmp/tab\there/dockercask", "run", "x"]],
+  ])("a launcher reading the spec gets the argv back: %j", (argv) => {
+    expect(parseExec(buildExec(argv))).toEqual(argv);
+  });
 });
 
 describe("escapeString", () => {
@@ -81,7 +87,8 @@ describe("names", () => {
 });
 
 describe("renderDesktopEntry", () => {
-  const render = (instance: string, program = "dockercask", description = "A browser") => renderDesktopEntry({ name: parseInstanceName(instance), description, program, icon: "dockercask-firefox" });
+  const render = (instance: string, program = "dockercask", description = "A browser") =>
+    renderDesktopEntry({ name: parseInstanceName(instance), description, program, icon: "dockercask-firefox" });
 
   test("has every key a menu and a taskbar need", () => {
     const text = render("firefox#work");

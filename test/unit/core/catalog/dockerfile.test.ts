@@ -30,7 +30,11 @@ describe("parseDockerfile", () => {
       ].join("\n"),
     );
     expect(summary.from).toBe("dockercask/base");
-    expect(summary.labels).toEqual({ "io.dockercask.command": "xeyes", "io.dockercask.network": "none", lower: "case" });
+    expect(summary.labels).toEqual({
+      "io.dockercask.command": "xeyes",
+      "io.dockercask.network": "none",
+      lower: "case",
+    });
     expect(summary.instructions.map((i) => [i.keyword, i.line])).toEqual([
       ["FROM", 2],
       ["RUN", 3],
@@ -47,27 +51,71 @@ describe("parseDockerfile", () => {
 
 describe("parseDockerfile: the labels that set policy", () => {
   test.each<[string, string[], Record<string, string>]>([
-    ["double-quoted values", ["FROM dockercask/base", 'LABEL io.dockercask.command="xeyes -fg red"'], { "io.dockercask.command": "xeyes -fg red" }],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
-    ["single-quoted values are literal, $ included", ["FROM x", "LABEL io.dockercask.description='costs $5 ${NOT}'"], { "io.dockercask.description": "costs $5 ${NOT}" }],
-    ["several labels on one line", ["FROM x", 'LABEL a=1 io.dockercask.network="bridge" b="two words"'], { a: "1", "io.dockercask.network": "bridge", b: "two words" }],
+    [
+      "double-quoted values",
+      ["FROM dockercask/base", 'LABEL io.dockercask.command="xeyes -fg red"'],
+      { "io.dockercask.command": "xeyes -fg red" },
+    ],
+    [
+      "single-quoted values are literal, $ included",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
+      ["FROM x", "LABEL io.dockercask.description='costs $5 ${NOT}'"],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
+      { "io.dockercask.description": "costs $5 ${NOT}" },
+    ],
+    [
+      "several labels on one line",
+      ["FROM x", 'LABEL a=1 io.dockercask.network="bridge" b="two words"'],
+      { a: "1", "io.dockercask.network": "bridge", b: "two words" },
+    ],
     [
       "continuations",
-      ["FROM x", 'LABEL io.dockercask.command="xeyes" \\', '      io.dockercask.audio="true" \\', '      io.dockercask.shm-size="2g"'],
+      [
+        "FROM x",
+        'LABEL io.dockercask.command="xeyes" \\',
+        '      io.dockercask.audio="true" \\',
+        '      io.dockercask.shm-size="2g"',
+      ],
       { "io.dockercask.command": "xeyes", "io.dockercask.audio": "true", "io.dockercask.shm-size": "2g" },
     ],
-    ["the legacy form", ["FROM x", "LABEL io.dockercask.description a whole sentence"], { "io.dockercask.description": "a whole sentence" }],
-    ["an escaped $ is literal", ["FROM x", 'LABEL io.dockercask.description="5\\$ a\\\\b \\n"'], { "io.dockercask.description": "5$ a\\b \\n" }],
-    ["a $ before no name is literal", ["FROM x", 'LABEL io.dockercask.description="5 $ or $."'], { "io.dockercask.description": "5 $ or $." }],
-    ["a later LABEL wins", ["FROM x", "LABEL io.dockercask.network=bridge", "LABEL io.dockercask.network=none"], { "io.dockercask.network": "none" }],
+    [
+      "the legacy form",
+      ["FROM x", "LABEL io.dockercask.description a whole sentence"],
+      { "io.dockercask.description": "a whole sentence" },
+    ],
+    [
+      "an escaped $ is literal",
+      ["FROM x", 'LABEL io.dockercask.description="5\\$ a\\\\b \\n"'],
+      { "io.dockercask.description": "5$ a\\b \\n" },
+    ],
+    [
+      "a $ before no name is literal",
+      ["FROM x", 'LABEL io.dockercask.description="5 $ or $."'],
+      { "io.dockercask.description": "5 $ or $." },
+    ],
+    [
+      "a later LABEL wins",
+      ["FROM x", "LABEL io.dockercask.network=bridge", "LABEL io.dockercask.network=none"],
+      { "io.dockercask.network": "none" },
+    ],
     [
       "an earlier stage's labels are not the image's",
-      ["FROM debian AS build", "LABEL io.dockercask.devices=/dev/fuse", "FROM dockercask/base", "LABEL io.dockercask.command=x"],
+      [
+        "FROM debian AS build",
+        "LABEL io.dockercask.devices=/dev/fuse",
+        "FROM dockercask/base",
+        "LABEL io.dockercask.command=x",
+      ],
       { "io.dockercask.command": "x" },
     ],
     [
       "a stage built FROM an earlier one keeps what that one set",
-      ["FROM dockercask/base AS Common", "LABEL io.dockercask.audio=true", "FROM common", "LABEL io.dockercask.command=x"],
+      [
+        "FROM dockercask/base AS Common",
+        "LABEL io.dockercask.audio=true",
+        "FROM common",
+        "LABEL io.dockercask.command=x",
+      ],
       { "io.dockercask.audio": "true", "io.dockercask.command": "x" },
     ],
   ])("%s", (_, lines, labels) => {
@@ -77,14 +125,39 @@ describe("parseDockerfile: the labels that set policy", () => {
   });
 
   test.each<[string, string[], RegExp]>([
-    ["an ARG in a policy value", ["FROM x", "ARG NET=bridge", 'LABEL io.dockercask.network="$NET"'], /line 3: io\.dockercask\.network="\$NET" uses a variable/],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
-    ["${...} in a policy value", ["FROM x", "LABEL io.dockercask.devices=${DEV:-/dev/fuse}"], /line 2: io\.dockercask\.devices=.* uses a variable/],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
-    ["a variable in a continued line", ["FROM x", 'LABEL io.dockercask.command="x" \\', '  io.dockercask.seccomp="${S}"'], /line 2: io\.dockercask\.seccomp/],
-    ["a variable in a label name", ["FROM x", "ARG K=network", "LABEL io.dockercask.$K=bridge"], /line 3: the label name .* uses a variable/],
-    ["a variable in the legacy form", ["FROM x", "LABEL io.dockercask.network $NET"], /line 2: io\.dockercask\.network/],
-    ["another escape character", ["# escape=`", "FROM x", "LABEL io.dockercask.network=none"], /line 1: the escape directive "`" is not supported/],
+    [
+      "an ARG in a policy value",
+      ["FROM x", "ARG NET=bridge", 'LABEL io.dockercask.network="$NET"'],
+      /line 3: io\.dockercask\.network="\$NET" uses a variable/,
+    ],
+    [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
+      "${...} in a policy value",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
+      ["FROM x", "LABEL io.dockercask.devices=${DEV:-/dev/fuse}"],
+      /line 2: io\.dockercask\.devices=.* uses a variable/,
+    ],
+    [
+      "a variable in a continued line",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, where ${...} is the build's own variable syntax.
+      ["FROM x", 'LABEL io.dockercask.command="x" \\', '  io.dockercask.seccomp="${S}"'],
+      /line 2: io\.dockercask\.seccomp/,
+    ],
+    [
+      "a variable in a label name",
+      ["FROM x", "ARG K=network", "LABEL io.dockercask.$K=bridge"],
+      /line 3: the label name .* uses a variable/,
+    ],
+    [
+      "a variable in the legacy form",
+      ["FROM x", "LABEL io.dockercask.network $NET"],
+      /line 2: io\.dockercask\.network/,
+    ],
+    [
+      "another escape character",
+      ["# escape=`", "FROM x", "LABEL io.dockercask.network=none"],
+      /line 1: the escape directive "`" is not supported/,
+    ],
   ])("refused, not guessed: %s", (_, lines, problem) => {
     expect(parseDockerfile(lines.join("\n")).problems.join("\n")).toMatch(problem);
   });

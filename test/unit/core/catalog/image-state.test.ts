@@ -24,6 +24,10 @@ test.each([
 
 test("describeImageState", () => {
   const now = new Date(created.getTime() + 2 * 86400 * 1000);
-  expect(describeImageState(imageState({ labels: { "io.dockercask.build.hash": "abc" }, createdAt: created }, "abc"), now)).toBe("built 2 days ago");
-  expect(describeImageState(imageState({ labels: { "io.dockercask.build.hash": "x" }, createdAt: created }, "abc"), now)).toBe("stale (its recipe changed since it was built)");
+  expect(
+    describeImageState(imageState({ labels: { "io.dockercask.build.hash": "abc" }, createdAt: created }, "abc"), now),
+  ).toBe("built 2 days ago");
+  expect(
+    describeImageState(imageState({ labels: { "io.dockercask.build.hash": "x" }, createdAt: created }, "abc"), now),
+  ).toBe("stale (its recipe changed since it was built)");
 });

@@ -1,11 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_POLICY, parsePolicy, parseSize } from "../../../../src/core/catalog/policy.ts";
 
-const L = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [`io.dockercask.${k}`, v]));
+const L = (labels: Record<string, string>) =>
+  Object.fromEntries(Object.entries(labels).map(([k, v]) => [`io.dockercask.${k}`, v]));
 
 describe("parsePolicy accepts", () => {
   test("defaults with only a command", () => {
-    expect(parsePolicy(L({ command: "xeyes" }))).toEqual({ ok: true, policy: { ...DEFAULT_POLICY, command: ["xeyes"] } });
+    expect(parsePolicy(L({ command: "xeyes" }))).toEqual({
+      ok: true,
+      policy: { ...DEFAULT_POLICY, command: ["xeyes"] },
+    });
   });
   test.each([
     [{ command: " firefox-esr   --no-remote " }, { command: ["firefox-esr", "--no-remote"] }],
@@ -23,7 +27,10 @@ describe("parsePolicy accepts", () => {
     [{ command: "a", "tmp-size": "256m" }, { limits: { tmpBytes: 256 * 1024 ** 2 } }],
     [{ command: "a", "cpu-shares": "256" }, { limits: { cpuShares: 256 } }],
     [{ command: "a", cpus: "1.5" }, { limits: { cpus: 1.5 } }],
-    [{ command: "a", memory: "2g", "tmp-size": "1g", "cpu-shares": "2", cpus: "1" }, { limits: { memoryBytes: 2 * 1024 ** 3, tmpBytes: 1024 ** 3, cpuShares: 2, cpus: 1 } }],
+    [
+      { command: "a", memory: "2g", "tmp-size": "1g", "cpu-shares": "2", cpus: "1" },
+      { limits: { memoryBytes: 2 * 1024 ** 3, tmpBytes: 1024 ** 3, cpuShares: 2, cpus: 1 } },
+    ],
   ])("%p", (labels, expected) => {
     const result = parsePolicy(L(labels));
     expect(result.ok).toBe(true);

@@ -1,17 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { textContent, type ClipboardContent } from "../../../../src/core/clipboard/content.ts";
+import type { ClipboardPolicy } from "../../../../src/core/catalog/policy.ts";
 import {
   allowedDirections,
+  type ClipboardDecision,
+  type ClipDirection,
   clipAllowed,
   clipboardSelections,
   createClipboardSync,
   otherSide,
-  watchesClipboard,
-  type ClipboardDecision,
-  type ClipDirection,
   type Side,
+  watchesClipboard,
 } from "../../../../src/core/clipboard/clipboard.ts";
-import type { ClipboardPolicy } from "../../../../src/core/catalog/policy.ts";
+import { type ClipboardContent, textContent } from "../../../../src/core/clipboard/content.ts";
 
 type Content = Parameters<ReturnType<typeof createClipboardSync>["decide"]>[1];
 
@@ -19,18 +19,33 @@ type Content = Parameters<ReturnType<typeof createClipboardSync>["decide"]>[1];
  * One call on the sync and what it must answer. `changed` answers nothing; `next` and
  * `decide` carry their expected answer, so a scenario reads as a transcript.
  */
-type Step = { call: "changed"; side: Side; at: number } | { call: "next"; expect: Side | undefined } | { call: "decide"; side: Side; content: Content; expect: ClipboardDecision };
+type Step =
+  | { call: "changed"; side: Side; at: number }
+  | { call: "next"; expect: Side | undefined }
+  | { call: "decide"; side: Side; content: Content; expect: ClipboardDecision };
 
 const changed = (side: Side, at: number): Step => ({ call: "changed", side, at });
 const next = (expected: Side | undefined): Step => ({ call: "next", expect: expected });
-const decide = (side: Side, content: Content, expected: ClipboardDecision): Step => ({ call: "decide", side, content, expect: expected });
+const decide = (side: Side, content: Content, expected: ClipboardDecision): Step => ({
+  call: "decide",
+  side,
+  content,
+  expect: expected,
+});
 const text = (t: string): Content => textContent(t);
 /** Bytes of an image, and every byte value that could trip a text path: NUL, CR, LF, invalid UTF-8. */
 const image = (target: string, ...bytes: number[]): ClipboardContent => ({ target, data: new Uint8Array(bytes) });
 const PNG = image("image/png", 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe);
 
-const copy = (to: Side, t: string | ClipboardContent): ClipboardDecision => ({ action: "copy", to, content: typeof t === "string" ? textContent(t) : t });
-const ignored = (reason: "echo" | "empty" | "policy" | "deferred" | "duplicate"): ClipboardDecision => ({ action: "ignore", reason });
+const copy = (to: Side, t: string | ClipboardContent): ClipboardDecision => ({
+  action: "copy",
+  to,
+  content: typeof t === "string" ? textContent(t) : t,
+});
+const ignored = (reason: "echo" | "empty" | "policy" | "deferred" | "duplicate"): ClipboardDecision => ({
+  action: "ignore",
+  reason,
+});
 const refused = (bytes: number): ClipboardDecision => ({ action: "refuse", reason: "too-large", bytes });
 
 /** A change on `side` at `at` that is read at once and holds `t`. */
@@ -65,16 +80,46 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   // Policies: which sides are read, and where their values go.
-  { name: "both: the host is read and copied to the app", policy: "both", steps: carry("host", 1, "x", copy("app", "x")) },
-  { name: "both: the app is read and copied to the host", policy: "both", steps: carry("app", 1, "x", copy("host", "x")) },
-  { name: "to-app: the host is read and copied to the app", policy: "to-app", steps: carry("host", 1, "x", copy("app", "x")) },
-  { name: "to-app: the app is never read", policy: "to-app", steps: [changed("app", 1), next(undefined), decide("app", text("x"), ignored("policy"))] },
-  { name: "from-app: the app is read and copied to the host", policy: "from-app", steps: carry("app", 1, "x", copy("host", "x")) },
-  { name: "from-app: the host is never read", policy: "from-app", steps: [changed("host", 1), next(undefined), decide("host", text("x"), ignored("policy"))] },
+  {
+    name: "both: the host is read and copied to the app",
+    policy: "both",
+    steps: carry("host", 1, "x", copy("app", "x")),
+  },
+  {
+    name: "both: the app is read and copied to the host",
+    policy: "both",
+    steps: carry("app", 1, "x", copy("host", "x")),
+  },
+  {
+    name: "to-app: the host is read and copied to the app",
+    policy: "to-app",
+    steps: carry("host", 1, "x", copy("app", "x")),
+  },
+  {
+    name: "to-app: the app is never read",
+    policy: "to-app",
+    steps: [changed("app", 1), next(undefined), decide("app", text("x"), ignored("policy"))],
+  },
+  {
+    name: "from-app: the app is read and copied to the host",
+    policy: "from-app",
+    steps: carry("app", 1, "x", copy("host", "x")),
+  },
+  {
+    name: "from-app: the host is never read",
+    policy: "from-app",
+    steps: [changed("host", 1), next(undefined), decide("host", text("x"), ignored("policy"))],
+  },
   {
     name: "off: neither side is read",
     policy: "off",
-    steps: [changed("host", 1), changed("app", 2), next(undefined), decide("host", text("x"), ignored("policy")), decide("app", text("y"), ignored("policy"))],
+    steps: [
+      changed("host", 1),
+      changed("app", 2),
+      next(undefined),
+      decide("host", text("x"), ignored("policy")),
+      decide("app", text("y"), ignored("policy")),
+    ],
   },
   {
     name: "to-app: a change on the app is ignored, the host's is still read",
@@ -91,71 +136,165 @@ const scenarios: Scenario[] = [
   {
     name: "explicit: neither side is read",
     policy: "explicit",
-    steps: [changed("host", 1), changed("app", 2), next(undefined), decide("host", text("x"), ignored("policy")), decide("app", PNG, ignored("policy"))],
+    steps: [
+      changed("host", 1),
+      changed("app", 2),
+      next(undefined),
+      decide("host", text("x"), ignored("policy")),
+      decide("app", PNG, ignored("policy")),
+    ],
   },
 
   // Binary content: images, byte for byte.
-  { name: "an image from the host reaches the app, its bytes and type untouched", policy: "both", steps: carry("host", 1, PNG, copy("app", PNG)) },
-  { name: "an image from the app reaches the host", policy: "both", steps: carry("app", 1, image("image/jpeg", 0xff, 0xd8, 0, 0xff), copy("host", image("image/jpeg", 0xff, 0xd8, 0, 0xff))) },
-  { name: "to-app: an image in the app is never read", policy: "to-app", steps: [changed("app", 1), next(undefined), decide("app", PNG, ignored("policy"))] },
-  { name: "from-app: an image on the host is never read", policy: "from-app", steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))] },
-  { name: "off: an image is not read", policy: "off", steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))] },
-  { name: "the echo of an image written is recognised", policy: "both", steps: [...carry("host", 1, PNG, copy("app", PNG)), ...carry("app", 2, PNG, ignored("echo"))] },
+  {
+    name: "an image from the host reaches the app, its bytes and type untouched",
+    policy: "both",
+    steps: carry("host", 1, PNG, copy("app", PNG)),
+  },
+  {
+    name: "an image from the app reaches the host",
+    policy: "both",
+    steps: carry(
+      "app",
+      1,
+      image("image/jpeg", 0xff, 0xd8, 0, 0xff),
+      copy("host", image("image/jpeg", 0xff, 0xd8, 0, 0xff)),
+    ),
+  },
+  {
+    name: "to-app: an image in the app is never read",
+    policy: "to-app",
+    steps: [changed("app", 1), next(undefined), decide("app", PNG, ignored("policy"))],
+  },
+  {
+    name: "from-app: an image on the host is never read",
+    policy: "from-app",
+    steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))],
+  },
+  {
+    name: "off: an image is not read",
+    policy: "off",
+    steps: [changed("host", 1), next(undefined), decide("host", PNG, ignored("policy"))],
+  },
+  {
+    name: "the echo of an image written is recognised",
+    policy: "both",
+    steps: [...carry("host", 1, PNG, copy("app", PNG)), ...carry("app", 2, PNG, ignored("echo"))],
+  },
   {
     name: "the same bytes under another type are not an echo",
     policy: "both",
-    steps: [...carry("host", 1, PNG, copy("app", PNG)), ...carry("app", 2, { target: "image/bmp", data: PNG.data }, copy("host", { target: "image/bmp", data: PNG.data }))],
+    steps: [
+      ...carry("host", 1, PNG, copy("app", PNG)),
+      ...carry(
+        "app",
+        2,
+        { target: "image/bmp", data: PNG.data },
+        copy("host", { target: "image/bmp", data: PNG.data }),
+      ),
+    ],
   },
   {
     name: "an image differing in its last byte is not an echo",
     policy: "both",
-    steps: [...carry("host", 1, image("image/png", 1, 2, 3), copy("app", image("image/png", 1, 2, 3))), ...carry("app", 2, image("image/png", 1, 2, 4), copy("host", image("image/png", 1, 2, 4)))],
+    steps: [
+      ...carry("host", 1, image("image/png", 1, 2, 3), copy("app", image("image/png", 1, 2, 3))),
+      ...carry("app", 2, image("image/png", 1, 2, 4), copy("host", image("image/png", 1, 2, 4))),
+    ],
   },
   {
     name: "text whose bytes equal an image's is not its echo",
     policy: "both",
-    steps: [...carry("host", 1, image("image/png", 0x61), copy("app", image("image/png", 0x61))), ...carry("app", 2, "a", copy("host", "a"))],
+    steps: [
+      ...carry("host", 1, image("image/png", 0x61), copy("app", image("image/png", 0x61))),
+      ...carry("app", 2, "a", copy("host", "a")),
+    ],
   },
   {
     name: "text then an image then the text again: each is carried",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("host", 2, PNG, copy("app", PNG)), ...carry("host", 3, "x", copy("app", "x"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      ...carry("host", 2, PNG, copy("app", PNG)),
+      ...carry("host", 3, "x", copy("app", "x")),
+    ],
   },
   {
     name: "an image whose bytes are not its type is refused, naming the type, and a real one after it passes",
     policy: "both",
-    steps: [changed("app", 1), next("app"), decide("app", { malformed: "image/png" }, { action: "refuse", reason: "malformed", target: "image/png" }), ...carry("app", 2, PNG, copy("host", PNG))],
+    steps: [
+      changed("app", 1),
+      next("app"),
+      decide("app", { malformed: "image/png" }, { action: "refuse", reason: "malformed", target: "image/png" }),
+      ...carry("app", 2, PNG, copy("host", PNG)),
+    ],
   },
-  { name: "an image with no bytes is empty", policy: "both", steps: [changed("host", 1), next("host"), decide("host", image("image/png"), ignored("empty"))] },
-  { name: "an image at the limit is carried", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3), copy("host", image("image/png", 0, 1, 2, 3))) },
-  { name: "an image one byte over the limit is refused", policy: "both", maxBytes: 4, steps: carry("app", 1, image("image/png", 0, 1, 2, 3, 4), refused(5)) },
+  {
+    name: "an image with no bytes is empty",
+    policy: "both",
+    steps: [changed("host", 1), next("host"), decide("host", image("image/png"), ignored("empty"))],
+  },
+  {
+    name: "an image at the limit is carried",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("app", 1, image("image/png", 0, 1, 2, 3), copy("host", image("image/png", 0, 1, 2, 3))),
+  },
+  {
+    name: "an image one byte over the limit is refused",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("app", 1, image("image/png", 0, 1, 2, 3, 4), refused(5)),
+  },
   {
     name: "an image refused as too large leaves the way open: the next small one passes",
     policy: "both",
     maxBytes: 4,
-    steps: [changed("app", 1), next("app"), decide("app", { tooLarge: 9 }, refused(9)), ...carry("app", 2, image("image/png", 7), copy("host", image("image/png", 7)))],
+    steps: [
+      changed("app", 1),
+      next("app"),
+      decide("app", { tooLarge: 9 }, refused(9)),
+      ...carry("app", 2, image("image/png", 7), copy("host", image("image/png", 7))),
+    ],
   },
 
   // Echoes of our own writes.
   {
     name: "host -> app: the app reporting the same value is an echo; a new value after it is copied",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("app", 2, "x", ignored("echo")), ...carry("app", 3, "y", copy("host", "y")), ...carry("host", 4, "y", ignored("echo"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      ...carry("app", 2, "x", ignored("echo")),
+      ...carry("app", 3, "y", copy("host", "y")),
+      ...carry("host", 4, "y", ignored("echo")),
+    ],
   },
   {
     name: "app -> host: the host reporting the same value is an echo",
     policy: "both",
-    steps: [...carry("app", 1, "x", copy("host", "x")), ...carry("host", 2, "x", ignored("echo")), ...carry("host", 3, "z", copy("app", "z"))],
+    steps: [
+      ...carry("app", 1, "x", copy("host", "x")),
+      ...carry("host", 2, "x", ignored("echo")),
+      ...carry("host", 3, "z", copy("app", "z")),
+    ],
   },
   {
     name: "a value carried before is carried again once something else was carried in between",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("app", 2, "y", copy("host", "y")), ...carry("host", 3, "x", copy("app", "x"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      ...carry("app", 2, "y", copy("host", "y")),
+      ...carry("host", 3, "x", copy("app", "x")),
+    ],
   },
   {
     name: "the same value again from the same side, after another value went the other way",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("host", 2, "y", copy("app", "y")), ...carry("host", 3, "x", copy("app", "x"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      ...carry("host", 2, "y", copy("app", "y")),
+      ...carry("host", 3, "x", copy("app", "x")),
+    ],
   },
 
   // Empty or cleared content.
@@ -184,12 +323,42 @@ const scenarios: Scenario[] = [
   },
 
   // Size limit, in UTF-8 bytes.
-  { name: "content the adapter found too large is refused", policy: "both", maxBytes: 4, steps: [changed("host", 1), next("host"), decide("host", { tooLarge: 5000 }, refused(5000))] },
-  { name: "ASCII at the limit is carried", policy: "both", maxBytes: 4, steps: carry("host", 1, "abcd", copy("app", "abcd")) },
-  { name: "ASCII one byte over the limit is refused", policy: "both", maxBytes: 4, steps: carry("host", 1, "abcde", refused(5)) },
-  { name: "two 2-byte chars fill 4 bytes exactly", policy: "both", maxBytes: 4, steps: carry("app", 1, "éé", copy("host", "éé")) },
-  { name: "three chars but 6 bytes are refused", policy: "both", maxBytes: 4, steps: carry("app", 1, "ééé", refused(6)) },
-  { name: "one 4-byte emoji plus one char is 5 bytes: refused", policy: "both", maxBytes: 4, steps: carry("host", 1, "😀a", refused(5)) },
+  {
+    name: "content the adapter found too large is refused",
+    policy: "both",
+    maxBytes: 4,
+    steps: [changed("host", 1), next("host"), decide("host", { tooLarge: 5000 }, refused(5000))],
+  },
+  {
+    name: "ASCII at the limit is carried",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("host", 1, "abcd", copy("app", "abcd")),
+  },
+  {
+    name: "ASCII one byte over the limit is refused",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("host", 1, "abcde", refused(5)),
+  },
+  {
+    name: "two 2-byte chars fill 4 bytes exactly",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("app", 1, "éé", copy("host", "éé")),
+  },
+  {
+    name: "three chars but 6 bytes are refused",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("app", 1, "ééé", refused(6)),
+  },
+  {
+    name: "one 4-byte emoji plus one char is 5 bytes: refused",
+    policy: "both",
+    maxBytes: 4,
+    steps: carry("host", 1, "😀a", refused(5)),
+  },
   {
     // Else the echo would be copied back and replace what the user just copied on the host.
     name: "a refused value is not taken as carried: the echo of the value before it is still recognised",
@@ -216,12 +385,22 @@ const scenarios: Scenario[] = [
   {
     name: "both: once the app held something else (read), the same host value is carried again",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), ...carry("app", 2, "a", copy("host", "a")), ...carry("host", 3, "x", copy("app", "x"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      ...carry("app", 2, "a", copy("host", "a")),
+      ...carry("host", 3, "x", copy("app", "x")),
+    ],
   },
   {
     name: "both: once the app's clipboard emptied (our owner gone), the same host value is carried again",
     policy: "both",
-    steps: [...carry("host", 1, "x", copy("app", "x")), changed("app", 2), next("app"), decide("app", undefined, ignored("empty")), ...carry("host", 3, "x", copy("app", "x"))],
+    steps: [
+      ...carry("host", 1, "x", copy("app", "x")),
+      changed("app", 2),
+      next("app"),
+      decide("app", undefined, ignored("empty")),
+      ...carry("host", 3, "x", copy("app", "x")),
+    ],
   },
 
   // Changes on both sides before either was read.
@@ -229,12 +408,24 @@ const scenarios: Scenario[] = [
   {
     name: "the app changed last: it is read first, its copy supersedes the host's older change",
     policy: "both",
-    steps: [changed("host", 1), changed("app", 2), next("app"), decide("app", text("a"), copy("host", "a")), next(undefined)],
+    steps: [
+      changed("host", 1),
+      changed("app", 2),
+      next("app"),
+      decide("app", text("a"), copy("host", "a")),
+      next(undefined),
+    ],
   },
   {
     name: "the host changed last: it is read first, its copy supersedes the app's older change",
     policy: "both",
-    steps: [changed("app", 1), changed("host", 2), next("host"), decide("host", text("h"), copy("app", "h")), next(undefined)],
+    steps: [
+      changed("app", 1),
+      changed("host", 2),
+      next("host"),
+      decide("host", text("h"), copy("app", "h")),
+      next(undefined),
+    ],
   },
   {
     name: "the newer side holds only an echo: the older change on the other side is still read",
@@ -253,13 +444,28 @@ const scenarios: Scenario[] = [
   {
     name: "the newer side is empty: the older change on the other side is still read",
     policy: "both",
-    steps: [changed("host", 1), changed("app", 2), next("app"), decide("app", undefined, ignored("empty")), next("host"), decide("host", text("h"), copy("app", "h"))],
+    steps: [
+      changed("host", 1),
+      changed("app", 2),
+      next("app"),
+      decide("app", undefined, ignored("empty")),
+      next("host"),
+      decide("host", text("h"), copy("app", "h")),
+    ],
   },
   {
     // The user copied in the app while the host's older value was being read: it must not be overwritten.
     name: "a change on the other side while one is read: the read value waits, the newer other side wins",
     policy: "both",
-    steps: [changed("host", 1), next("host"), changed("app", 2), decide("host", text("h"), ignored("deferred")), next("app"), decide("app", text("a"), copy("host", "a")), next(undefined)],
+    steps: [
+      changed("host", 1),
+      next("host"),
+      changed("app", 2),
+      decide("host", text("h"), ignored("deferred")),
+      next("app"),
+      decide("app", text("a"), copy("host", "a")),
+      next(undefined),
+    ],
   },
   {
     name: "a change on the other side while one is read, which is only our own write reported late: the read side is carried on its second read",
@@ -316,7 +522,10 @@ describe("createClipboardSync", () => {
     ["from-app: copying a value in the app again reaches the host", "from-app", "app"],
   ])("%s", (_, policy, from) => {
     // Between the two copies the user copied something else on the receiving side, which is never read.
-    const steps = [...carry(from, 1, "x", copy(otherSide(from), "x")), ...carry(from, 2, "x", copy(otherSide(from), "x"))];
+    const steps = [
+      ...carry(from, 1, "x", copy(otherSide(from), "x")),
+      ...carry(from, 2, "x", copy(otherSide(from), "x")),
+    ];
     expect(run(policy, steps)).toEqual(steps);
   });
 });

@@ -1,23 +1,72 @@
 import { describe, expect, test } from "bun:test";
-import { CARRIED_TARGETS, chooseTarget, contentOf, describeContent, isTextTarget, parseTargets, sameContent, textContent, type ClipboardContent } from "../../../../src/core/clipboard/content.ts";
+import {
+  CARRIED_TARGETS,
+  type ClipboardContent,
+  chooseTarget,
+  contentOf,
+  describeContent,
+  isTextTarget,
+  parseTargets,
+  sameContent,
+  textContent,
+} from "../../../../src/core/clipboard/content.ts";
 
 describe("chooseTarget", () => {
   test.each<[string, string[], string | undefined]>([
     ["xclip serving text", ["TARGETS", "UTF8_STRING"], "UTF8_STRING"],
-    ["xterm: text targets only, UTF-8 asked for", ["TIMESTAMP", "TARGETS", "UTF8_STRING", "COMPOUND_TEXT", "TEXT", "STRING"], "UTF8_STRING"],
-    ["a GTK app's text", ["TIMESTAMP", "TARGETS", "MULTIPLE", "SAVE_TARGETS", "UTF8_STRING", "COMPOUND_TEXT", "TEXT", "STRING", "text/plain;charset=utf-8", "text/plain"], "UTF8_STRING"],
+    [
+      "xterm: text targets only, UTF-8 asked for",
+      ["TIMESTAMP", "TARGETS", "UTF8_STRING", "COMPOUND_TEXT", "TEXT", "STRING"],
+      "UTF8_STRING",
+    ],
+    [
+      "a GTK app's text",
+      [
+        "TIMESTAMP",
+        "TARGETS",
+        "MULTIPLE",
+        "SAVE_TARGETS",
+        "UTF8_STRING",
+        "COMPOUND_TEXT",
+        "TEXT",
+        "STRING",
+        "text/plain;charset=utf-8",
+        "text/plain",
+      ],
+      "UTF8_STRING",
+    ],
     ["only text/plain;charset=utf-8", ["TARGETS", "text/plain;charset=utf-8"], "text/plain;charset=utf-8"],
     ["only STRING (an old client)", ["TARGETS", "STRING"], "STRING"],
-    ["a browser's Copy Image: image/png plus text/html, no plain text: the image", ["TARGETS", "text/html", "text/_moz_htmlinfo", "image/jpeg", "image/png", "image/bmp"], "image/png"],
+    [
+      "a browser's Copy Image: image/png plus text/html, no plain text: the image",
+      ["TARGETS", "text/html", "text/_moz_htmlinfo", "image/jpeg", "image/png", "image/bmp"],
+      "image/png",
+    ],
     ["a screenshot tool: image/png only", ["TARGETS", "image/png"], "image/png"],
     ["no png: the first other image type the owner offers", ["TARGETS", "image/jpeg", "image/bmp"], "image/jpeg"],
-    ["cells offered as text and as a picture: the text", ["TARGETS", "text/plain;charset=utf-8", "text/html", "image/png", "image/bmp"], "text/plain;charset=utf-8"],
-    ["a file manager's file list: nothing carried", ["TARGETS", "x-special/gnome-copied-files", "text/uri-list"], undefined],
+    [
+      "cells offered as text and as a picture: the text",
+      ["TARGETS", "text/plain;charset=utf-8", "text/html", "image/png", "image/bmp"],
+      "text/plain;charset=utf-8",
+    ],
+    [
+      "a file manager's file list: nothing carried",
+      ["TARGETS", "x-special/gnome-copied-files", "text/uri-list"],
+      undefined,
+    ],
     ["text/html alone is not plain text: nothing carried", ["TARGETS", "text/html"], undefined],
     ["an image/ target with odd characters is not taken", ["TARGETS", 'image/png;x="1"'], undefined],
     ["an SVG is a document, not an image we carry: nothing carried", ["TARGETS", "image/svg+xml"], undefined],
-    ["a type whose decoder an app could pick (TGA, TIFF): not carried", ["TARGETS", "image/x-tga", "image/tiff"], undefined],
-    ["an uncarried type first, a carried one after it: the carried one", ["TARGETS", "image/tiff", "image/gif"], "image/gif"],
+    [
+      "a type whose decoder an app could pick (TGA, TIFF): not carried",
+      ["TARGETS", "image/x-tga", "image/tiff"],
+      undefined,
+    ],
+    [
+      "an uncarried type first, a carried one after it: the carried one",
+      ["TARGETS", "image/tiff", "image/gif"],
+      "image/gif",
+    ],
     ["nothing offered", [], undefined],
   ])("%s", (_, offered, expected) => {
     expect(chooseTarget(offered)).toBe(expected);
@@ -63,14 +112,25 @@ test.each<[ClipboardContent, string]>([
   expect(describeContent(content)).toBe(expected);
 });
 
-const bytes = (...values: (number | string)[]) => new Uint8Array(values.flatMap((v) => (typeof v === "string" ? [...new TextEncoder().encode(v)] : [v])));
+const bytes = (...values: (number | string)[]) =>
+  new Uint8Array(values.flatMap((v) => (typeof v === "string" ? [...new TextEncoder().encode(v)] : [v])));
 const PNG_START = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe("contentOf: an image is carried only when its bytes begin as its type says", () => {
   test.each<[string, string, Uint8Array, boolean]>([
     ["a PNG", "image/png", bytes(...PNG_START, 0, 0, 0, 13), true],
-    ["PNG bytes with one byte of the signature wrong", "image/png", bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b, 0), false],
-    ["an SVG document offered as image/png", "image/png", bytes('<svg xmlns="http://www.w3.org/2000/svg"><image href="http://evil.example/"/></svg>'), false],
+    [
+      "PNG bytes with one byte of the signature wrong",
+      "image/png",
+      bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b, 0),
+      false,
+    ],
+    [
+      "an SVG document offered as image/png",
+      "image/png",
+      bytes('<svg xmlns="http://www.w3.org/2000/svg"><image href="http://evil.example/"/></svg>'),
+      false,
+    ],
     ["a JPEG", "image/jpeg", bytes(0xff, 0xd8, 0xff, 0xe0, 0, 16), true],
     ["a PNG offered as image/jpeg", "image/jpeg", bytes(...PNG_START), false],
     ["a GIF89a", "image/gif", bytes("GIF89a", 1, 0, 1, 0), true],
@@ -104,5 +164,16 @@ describe("contentOf: text is carried as valid UTF-8", () => {
 });
 
 test("the carried targets: text first, then the five raster image types, and nothing else", () => {
-  expect([...CARRIED_TARGETS]).toEqual(["UTF8_STRING", "text/plain;charset=utf-8", "STRING", "text/plain", "TEXT", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"]);
+  expect([...CARRIED_TARGETS]).toEqual([
+    "UTF8_STRING",
+    "text/plain;charset=utf-8",
+    "STRING",
+    "text/plain",
+    "TEXT",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/bmp",
+    "image/webp",
+  ]);
 });

@@ -1,19 +1,36 @@
 import { describe, expect, test } from "bun:test";
-import { answerOf, ATOM_TYPE, isOwnerChange, SELECTION_NOTIFY, targetAtoms, type PropertyReply } from "../../../../src/core/clipboard/selection-targets.ts";
+import {
+  ATOM_TYPE,
+  answerOf,
+  isOwnerChange,
+  type PropertyReply,
+  SELECTION_NOTIFY,
+  targetAtoms,
+} from "../../../../src/core/clipboard/selection-targets.ts";
 
 const atomsData = (...ids: number[]) => {
   const data = new Uint8Array(ids.length * 4);
   for (const [i, id] of ids.entries()) new DataView(data.buffer).setUint32(i * 4, id, true);
   return data;
 };
-const reply = (over: Partial<PropertyReply> = {}): PropertyReply => ({ type: ATOM_TYPE, format: 32, bytesAfter: 0, data: atomsData(300, 301, 4), ...over });
+const reply = (over: Partial<PropertyReply> = {}): PropertyReply => ({
+  type: ATOM_TYPE,
+  format: 32,
+  bytesAfter: 0,
+  data: atomsData(300, 301, 4),
+  ...over,
+});
 
 describe("targetAtoms", () => {
   test.each<[string, PropertyReply, number[] | undefined]>([
     ["a list of atoms, in the owner's order", reply(), [300, 301, 4]],
     ["None and repeats dropped", reply({ data: atomsData(300, 0, 300, 301) }), [300, 301]],
     ["an empty list", reply({ data: new Uint8Array() }), []],
-    ["exactly the cap", reply({ data: atomsData(...Array.from({ length: 8 }, (_, i) => i + 100)) }), Array.from({ length: 8 }, (_, i) => i + 100)],
+    [
+      "exactly the cap",
+      reply({ data: atomsData(...Array.from({ length: 8 }, (_, i) => i + 100)) }),
+      Array.from({ length: 8 }, (_, i) => i + 100),
+    ],
     ["over the cap", reply({ data: atomsData(...Array.from({ length: 9 }, (_, i) => i + 100)) }), undefined],
     ["more than was read", reply({ bytesAfter: 4 }), undefined],
     ["INCR (or any type but ATOM)", reply({ type: 400 }), undefined],
@@ -33,7 +50,14 @@ describe("targetAtoms", () => {
 
 describe("answerOf", () => {
   const pending = { requestor: 0x200001, selection: 69, target: 70, property: 71 };
-  const notify = { type: SELECTION_NOTIFY, name: "SelectionNotify", requestor: 0x200001, selection: 69, target: 70, property: 71 };
+  const notify = {
+    type: SELECTION_NOTIFY,
+    name: "SelectionNotify",
+    requestor: 0x200001,
+    selection: 69,
+    target: 70,
+    property: 71,
+  };
   test.each<[string, object, typeof pending | undefined, ReturnType<typeof answerOf>]>([
     ["the answer, in our property", notify, pending, "answered"],
     ["refused: property None", { ...notify, property: 0 }, pending, "refused"],
@@ -42,7 +66,12 @@ describe("answerOf", () => {
     ["another window (an old one of ours)", { ...notify, requestor: 0x200002 }, pending, "ignore"],
     ["another selection", { ...notify, selection: 1 }, pending, "ignore"],
     ["another target", { ...notify, target: 31 }, pending, "ignore"],
-    ["XFixes' SelectionNotify: same name, no requestor", { type: 87, name: "SelectionNotify", selection: 69, window: 1 }, pending, "ignore"],
+    [
+      "XFixes' SelectionNotify: same name, no requestor",
+      { type: 87, name: "SelectionNotify", selection: 69, window: 1 },
+      pending,
+      "ignore",
+    ],
     ["another event type with the same fields", { ...notify, type: 30 }, pending, "ignore"],
   ])("%s", (_, event, waiting, expected) => {
     expect(answerOf(event, waiting)).toBe(expected);

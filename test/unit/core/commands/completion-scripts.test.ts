@@ -17,13 +17,17 @@ const program = join(dir, "dockercask");
 const argsFile = join(dir, "args");
 writeFileSync(program, `#!/bin/sh\nprintf '%s\\0' "$@" > "${argsFile}"\nprintf '%b' "$REPLY_LINES"\n`);
 chmodSync(program, 0o755);
-for (const shell of ["bash", "zsh", "fish"] as const) writeFileSync(join(dir, `script.${shell}`), renderCompletionScript(shell));
+for (const shell of ["bash", "zsh", "fish"] as const)
+  writeFileSync(join(dir, `script.${shell}`), renderCompletionScript(shell));
 
 const has = (cmd: string) => Bun.spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
 
 function run(argv: string[], reply: string): { out: string; args: string[] } {
   rmSync(argsFile, { force: true });
-  const proc = Bun.spawnSync(argv, { env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, REPLY_LINES: reply }, stderr: "pipe" });
+  const proc = Bun.spawnSync(argv, {
+    env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, REPLY_LINES: reply },
+    stderr: "pipe",
+  });
   if (proc.exitCode !== 0) throw new Error(`${argv[0]} failed: ${proc.stderr.toString()}`);
   let recorded = "";
   try {
@@ -34,13 +38,32 @@ function run(argv: string[], reply: string): { out: string; args: string[] } {
 
 describe("bash", () => {
   /** Runs the completion function the way bash's programmable completion does. */
-  const bash = (words: string[], reply: string) => run(["bash", "--norc", "-c", bashCompletionBody(`${dir}/script.bash`, words)], reply);
+  const bash = (words: string[], reply: string) =>
+    run(["bash", "--norc", "-c", bashCompletionBody(`${dir}/script.bash`, words)], reply);
 
   test.each([
     ["a command by prefix", [program, "ru"], "run\\tRun it\\n", ["__complete", "--", "ru"], ["run"]],
-    ["an empty word is passed on as one", [program, "run", ""], "xeyes\\nfirefox#work\\n", ["__complete", "--", "run", ""], ["xeyes", "firefox#work"]],
-    ["readline's split at = is undone, and only the part after = is offered", [program, "run", "--network", "=", "b"], "--network=bridge\\n", ["__complete", "--", "run", "--network=b"], ["bridge"]],
-    ["right after the =", [program, "run", "--network", "="], "--network=none\\n--network=bridge\\n", ["__complete", "--", "run", "--network="], ["none", "bridge"]],
+    [
+      "an empty word is passed on as one",
+      [program, "run", ""],
+      "xeyes\\nfirefox#work\\n",
+      ["__complete", "--", "run", ""],
+      ["xeyes", "firefox#work"],
+    ],
+    [
+      "readline's split at = is undone, and only the part after = is offered",
+      [program, "run", "--network", "=", "b"],
+      "--network=bridge\\n",
+      ["__complete", "--", "run", "--network=b"],
+      ["bridge"],
+    ],
+    [
+      "right after the =",
+      [program, "run", "--network", "="],
+      "--network=none\\n--network=bridge\\n",
+      ["__complete", "--", "run", "--network="],
+      ["none", "bridge"],
+    ],
     ["nothing to offer", [program, "run", "xeyes", "--", ""], "", ["__complete", "--", "run", "xeyes", "--", ""], []],
   ])("%s", (_, words, reply, expectedArgs, expected) => {
     const { out, args } = bash(words, reply);
@@ -59,7 +82,10 @@ describe.skipIf(!has("zsh"))("zsh", () => {
   const zsh = (words: string[], reply: string) => {
     const array = words.map((w) => `'${w}'`).join(" ");
     const stubs = `compdef() { :; }; _describe() { local name=\${@[-1]}; print -rl -- "\${(@P)name}"; }`;
-    return run(["zsh", "-f", "-c", `${stubs}; source ${dir}/script.zsh; words=(${array}); CURRENT=${words.length}; _dockercask`], reply);
+    return run(
+      ["zsh", "-f", "-c", `${stubs}; source ${dir}/script.zsh; words=(${array}); CURRENT=${words.length}; _dockercask`],
+      reply,
+    );
   };
 
   test("passes the words and turns each line into value:description", () => {
@@ -79,7 +105,8 @@ describe.skipIf(!has("zsh"))("zsh", () => {
 });
 
 describe.skipIf(!has("fish"))("fish", () => {
-  const fish = (line: string, reply: string) => run(["fish", "--no-config", "-c", `source ${dir}/script.fish; complete -C '${line}'`], reply);
+  const fish = (line: string, reply: string) =>
+    run(["fish", "--no-config", "-c", `source ${dir}/script.fish; complete -C '${line}'`], reply);
 
   test.each([
     ["a command by prefix", "dockercask ru", "run\\tRun it\\n", ["__complete", "--", "ru"], ["run\tRun it"]],

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { describeCommandTree } from "../../../../src/cli/_command-tree.ts";
 import { main } from "../../../../src/cli/index.ts";
-import { complete, formatCandidates, type CompletionNames } from "../../../../src/core/commands/completion.ts";
+import { type CompletionNames, complete, formatCandidates } from "../../../../src/core/commands/completion.ts";
 
 // The real command tree: these tests break when a command or flag changes, as completion does.
 const tree = await describeCommandTree(main);
@@ -24,7 +24,24 @@ describe("complete", () => {
     [
       "commands, as --help lists them, hidden ones left out",
       [""],
-      ["run", "add", "remove", "list", "build", "build-all", "update", "ps", "stop", "open", "clip", "logs", "shell", "doctor", "desktop", "completion"],
+      [
+        "run",
+        "add",
+        "remove",
+        "list",
+        "build",
+        "build-all",
+        "update",
+        "ps",
+        "stop",
+        "open",
+        "clip",
+        "logs",
+        "shell",
+        "doctor",
+        "desktop",
+        "completion",
+      ],
     ],
     ["commands by prefix", ["b"], ["build", "build-all"]],
     ["a subcommand group", ["desktop", ""], ["install", "remove"]],
@@ -72,7 +89,11 @@ describe("complete", () => {
     ["readline's split at = is put back together", ["run", "--network", "=", "b"], ["--network=bridge"]],
     ["... also right after the =", ["run", "--network", "="], ["--network=none", "--network=bridge"]],
     ["a string flag's value is free text", ["run", "--size", ""], []],
-    ["a flag's value is not taken for the instance", ["run", "--network", "none", ""], ["firefox#work", "xeyes", "firefox"]],
+    [
+      "a flag's value is not taken for the instance",
+      ["run", "--network", "none", ""],
+      ["firefox#work", "xeyes", "firefox"],
+    ],
     ["a boolean flag takes no value", ["run", "--audio", "x"], ["xeyes"]],
     ["--verbose before the command", ["--verbose", "ru"], ["run"]],
     ["after -- the words are the app's", ["run", "xeyes", "--", ""], []],

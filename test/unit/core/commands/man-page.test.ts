@@ -1,9 +1,13 @@
-import { hasNegativeForm } from "../../../../src/core/commands/command-tree.ts";
 import { describe, expect, test } from "bun:test";
-import { renderUsage, type Resolvable } from "citty";
+import { type Resolvable, renderUsage } from "citty";
 import { type AnyCommandDef, describeCommandTree } from "../../../../src/cli/_command-tree.ts";
 import { main } from "../../../../src/cli/index.ts";
-import { usageLine, walkCommands, type CommandInfo } from "../../../../src/core/commands/command-tree.ts";
+import {
+  type CommandInfo,
+  hasNegativeForm,
+  usageLine,
+  walkCommands,
+} from "../../../../src/core/commands/command-tree.ts";
 import { renderManPage, text } from "../../../../src/core/commands/man-page.ts";
 
 const tree = await describeCommandTree(main);
@@ -17,7 +21,9 @@ async function helpOf(path: string[]): Promise<string> {
   let command: AnyCommandDef = main;
   let parent: AnyCommandDef | undefined;
   for (const name of path) {
-    const subs = (await (typeof command.subCommands === "function" ? command.subCommands() : command.subCommands)) as Record<string, Resolvable<AnyCommandDef>>;
+    const subs = (await (typeof command.subCommands === "function"
+      ? command.subCommands()
+      : command.subCommands)) as Record<string, Resolvable<AnyCommandDef>>;
     const sub = subs[name]!;
     parent = command;
     command = await (typeof sub === "function" ? sub() : sub);
@@ -29,35 +35,53 @@ describe("renderManPage", () => {
   test("has the header, name and synopsis sections", () => {
     expect(page).toContain('.TH DOCKERCASK 1 "2026-01-02" "dockercask 1.2.3" "User Commands"');
     expect(page).toMatch(/^\.SH NAME\ndockercask \\- run desktop apps/m);
-    for (const section of ["SYNOPSIS", "DESCRIPTION", "OPTIONS", "COMMANDS", "FILES", "ENVIRONMENT", "EXIT STATUS", "SEE ALSO"]) {
+    for (const section of [
+      "SYNOPSIS",
+      "DESCRIPTION",
+      "OPTIONS",
+      "COMMANDS",
+      "FILES",
+      "ENVIRONMENT",
+      "EXIT STATUS",
+      "SEE ALSO",
+    ]) {
       expect(page).toContain(`.SH ${section}\n`);
     }
   });
 
   const commands = walkCommands(tree).filter((c) => c.subcommands.length === 0);
-  test.each(commands.map((c) => [c.path.join(" "), c] as [string, CommandInfo]))("documents %s as --help does", async (_, command) => {
-    const help = await helpOf(command.path);
-    expect(page).toContain(`.SS "${roff(usageLine(command))}"`);
-    expect(page).toContain(roff(command.description));
-    // Every flag and argument --help shows is in the page, with its description.
-    const flags = [...help.matchAll(/^\s+(?:-\w, )*--([a-z][a-z0-9-]*)/gm)].map((m) => m[1]!);
-    const flagArgs = command.args.filter((a) => a.kind !== "positional");
-    // A boolean with a negative form shows twice: --audio and --no-audio.
-    expect(flags.length).toBe(flagArgs.length + flagArgs.filter(hasNegativeForm).length);
-    for (const flag of flags) expect(page).toContain(`\\fB\\-\\-${roff(flag)}\\fR`);
-    for (const arg of command.args) expect(page).toContain(roff(arg.description));
-  });
+  test.each(commands.map((c) => [c.path.join(" "), c] as [string, CommandInfo]))(
+    "documents %s as --help does",
+    async (_, command) => {
+      const help = await helpOf(command.path);
+      expect(page).toContain(`.SS "${roff(usageLine(command))}"`);
+      expect(page).toContain(roff(command.description));
+      // Every flag and argument --help shows is in the page, with its description.
+      const flags = [...help.matchAll(/^\s+(?:-\w, )*--([a-z][a-z0-9-]*)/gm)].map((m) => m[1]!);
+      const flagArgs = command.args.filter((a) => a.kind !== "positional");
+      // A boolean with a negative form shows twice: --audio and --no-audio.
+      expect(flags.length).toBe(flagArgs.length + flagArgs.filter(hasNegativeForm).length);
+      for (const flag of flags) expect(page).toContain(`\\fB\\-\\-${roff(flag)}\\fR`);
+      for (const arg of command.args) expect(page).toContain(roff(arg.description));
+    },
+  );
 
   test("leaves hidden commands out", () => {
     expect(page).not.toContain("__complete");
     expect(walkCommands(tree, { includeHidden: true }).some((c) => c.hidden)).toBe(true);
   });
 
-  test.skipIf(Bun.spawnSync(["sh", "-c", "command -v groff"]).exitCode !== 0)("groff renders it without a warning", () => {
-    const proc = Bun.spawnSync(["groff", "-man", "-Tutf8", "-ww", "-z"], { stdin: new TextEncoder().encode(page), stderr: "pipe" });
-    expect(proc.stderr.toString()).toBe("");
-    expect(proc.exitCode).toBe(0);
-  });
+  test.skipIf(Bun.spawnSync(["sh", "-c", "command -v groff"]).exitCode !== 0)(
+    "groff renders it without a warning",
+    () => {
+      const proc = Bun.spawnSync(["groff", "-man", "-Tutf8", "-ww", "-z"], {
+        stdin: new TextEncoder().encode(page),
+        stderr: "pipe",
+      });
+      expect(proc.stderr.toString()).toBe("");
+      expect(proc.exitCode).toBe(0);
+    },
+  );
 });
 
 describe("text", () => {

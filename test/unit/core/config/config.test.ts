@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfig, settingsFor, settingsForApp, type DockercaskConfig } from "../../../../src/core/config/config.ts";
-import { explainInvalidSize, parseSizeSpec } from "../../../../src/core/x11/window-size.ts";
+import { type DockercaskConfig, parseConfig, settingsFor, settingsForApp } from "../../../../src/core/config/config.ts";
 import { ConfigError } from "../../../../src/core/errors.ts";
 import { refusalRules } from "../../../../src/core/files/shared-folders.ts";
+import { explainInvalidSize, parseSizeSpec } from "../../../../src/core/x11/window-size.ts";
 
 const HOME = "/home/u";
 const OPTIONS = { file: "/c/config.toml", home: HOME };
@@ -52,15 +52,33 @@ describe("parseConfig accepts", () => {
   test.each<[string, string, DockercaskConfig]>([
     ["an empty file", "", { defaults: {}, apps: {}, instances: {} }],
     ["only comments", "# nothing yet\n\n", { defaults: {}, apps: {}, instances: {} }],
-    ["an engine by name", 'engine = "podman-rootless"\n', { engine: "podman-rootless", defaults: {}, apps: {}, instances: {} }],
-    ["an engine by socket", 'engine = "unix:///srv/podman.sock"\n', { engine: "unix:///srv/podman.sock", defaults: {}, apps: {}, instances: {} }],
+    [
+      "an engine by name",
+      'engine = "podman-rootless"\n',
+      { engine: "podman-rootless", defaults: {}, apps: {}, instances: {} },
+    ],
+    [
+      "an engine by socket",
+      'engine = "unix:///srv/podman.sock"\n',
+      { engine: "unix:///srv/podman.sock", defaults: {}, apps: {}, instances: {} },
+    ],
     [
       "every key in every table kind",
       FULL,
       {
-        defaults: { size: { width: 1280, height: 800 }, dpi: 96, network: "none", clipboard: "both", audio: false, shared: [DOWNLOADS, MUSIC] },
+        defaults: {
+          size: { width: 1280, height: 800 },
+          dpi: 96,
+          network: "none",
+          clipboard: "both",
+          audio: false,
+          shared: [DOWNLOADS, MUSIC],
+        },
         apps: { firefox: { network: "bridge", dpi: 120, shared: [PHOTOS] } },
-        instances: { "firefox#work": { size: { width: 1920, height: 1080 }, clipboard: "to-app", shared: [] }, "xeyes#1": { audio: true } },
+        instances: {
+          "firefox#work": { size: { width: 1920, height: 1080 }, clipboard: "to-app", shared: [] },
+          "xeyes#1": { audio: true },
+        },
       },
     ],
     [
@@ -71,18 +89,36 @@ describe("parseConfig accepts", () => {
     [
       "a multi-line shared list with a literal string",
       lines("[defaults]", "shared = [", "  '~/Downloads:rw',", '  "/mnt/data/",', "]"),
-      { defaults: { shared: [DOWNLOADS, { host: "/mnt/data", target: "/home/app/data", readOnly: false }] }, apps: {}, instances: {} },
+      {
+        defaults: { shared: [DOWNLOADS, { host: "/mnt/data", target: "/home/app/data", readOnly: false }] },
+        apps: {},
+        instances: {},
+      },
     ],
     [
       "resource limits, by table",
-      lines("[defaults]", 'memory = "4g"', 'tmp-size = "256m"', "cpu-shares = 256", "[apps.a]", "cpus = 1.5", '[instances."a#b"]', 'memory = "64m"', "cpus = 2"),
+      lines(
+        "[defaults]",
+        'memory = "4g"',
+        'tmp-size = "256m"',
+        "cpu-shares = 256",
+        "[apps.a]",
+        "cpus = 1.5",
+        '[instances."a#b"]',
+        'memory = "64m"',
+        "cpus = 2",
+      ),
       {
         defaults: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 256 * 1024 ** 2, cpuShares: 256 },
         apps: { a: { cpus: 1.5 } },
         instances: { "a#b": { memoryBytes: 64 * 1024 ** 2, cpus: 2 } },
       },
     ],
-    ["open-max", lines("[defaults]", 'open-max = "16m"', "[apps.a]", 'open-max = "1k"'), { defaults: { openMaxBytes: 16 * 1024 ** 2 }, apps: { a: { openMaxBytes: 1024 } }, instances: {} }],
+    [
+      "open-max",
+      lines("[defaults]", 'open-max = "16m"', "[apps.a]", 'open-max = "1k"'),
+      { defaults: { openMaxBytes: 16 * 1024 ** 2 }, apps: { a: { openMaxBytes: 1024 } }, instances: {} },
+    ],
   ])("%s", (_, text, expected) => {
     expect(parse(text)).toEqual(expected);
   });
@@ -93,13 +129,28 @@ describe("settingsFor merges instance > app > defaults", () => {
   const defaults = config.defaults;
   test.each<[string, { app: string; full: string }, object]>([
     ["an app with no table gets the defaults", { app: "gimp", full: "gimp" }, defaults],
-    ["the app table overrides key by key", { app: "firefox", full: "firefox" }, { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] }],
+    [
+      "the app table overrides key by key",
+      { app: "firefox", full: "firefox" },
+      { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] },
+    ],
     [
       "an instance table overrides the app's, and shared = [] shares nothing",
       { app: "firefox", full: "firefox#work" },
-      { ...defaults, network: "bridge", dpi: 120, size: { width: 1920, height: 1080 }, clipboard: "to-app", shared: [] },
+      {
+        ...defaults,
+        network: "bridge",
+        dpi: 120,
+        size: { width: 1920, height: 1080 },
+        clipboard: "to-app",
+        shared: [],
+      },
     ],
-    ["another instance of the app gets only the app's table", { app: "firefox", full: "firefox#home" }, { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] }],
+    [
+      "another instance of the app gets only the app's table",
+      { app: "firefox", full: "firefox#home" },
+      { ...defaults, network: "bridge", dpi: 120, shared: [PHOTOS] },
+    ],
     ["an instance table applies to its instance only", { app: "xeyes", full: "xeyes#1" }, { ...defaults, audio: true }],
     ["a name that is an Object.prototype key finds nothing", { app: "constructor", full: "constructor" }, defaults],
   ])("%s", (_, instance, expected) => {
@@ -116,51 +167,203 @@ describe("settingsFor merges instance > app > defaults", () => {
 describe("parseConfig rejects, naming the file and line", () => {
   test.each<[string, string, string]>([
     ["bad TOML", lines("[defaults]", "dpi = ", ""), "/c/config.toml:2: invalid TOML"],
-    ["an unknown engine", lines("", 'engine = "lxd"'), ':2: engine must be one of "docker", "docker-rootless", "podman", "podman-rootless" or "unix:///path/to/socket"'],
+    [
+      "an unknown engine",
+      lines("", 'engine = "lxd"'),
+      ':2: engine must be one of "docker", "docker-rootless", "podman", "podman-rootless" or "unix:///path/to/socket"',
+    ],
     ["a duplicate key", lines("[defaults]", "dpi = 96", "dpi = 97"), "/c/config.toml:3: invalid TOML"],
-    ["an unknown table", lines("", "[default]", "dpi = 96"), "/c/config.toml:2: unknown table [default] (did you mean [defaults]?"],
-    ["an unknown top-level key", lines("[apps.a]", "[colour]", "x = 1", "", "verbose = true"), ":2: unknown table [colour]"],
-    ["a setting outside any table", lines("# top", "dpi = 96"), ":2: dpi is outside any table; put it under [defaults]"],
-    ["an unknown key in [defaults]", lines("[defaults]", "dpi = 96", "dpy = 96"), ":3: unknown key dpy in [defaults] (did you mean dpi?"],
-    ["an unknown key in [apps.x]", lines("[apps.firefox]", "", "netwrok = 'none'"), ":3: unknown key netwrok in [apps.firefox] (did you mean network?"],
-    ["an unknown key in [instances.x]", lines('[instances."firefox#work"]', "colour = 1"), ':2: unknown key colour in [instances."firefox#work"]'],
+    [
+      "an unknown table",
+      lines("", "[default]", "dpi = 96"),
+      "/c/config.toml:2: unknown table [default] (did you mean [defaults]?",
+    ],
+    [
+      "an unknown top-level key",
+      lines("[apps.a]", "[colour]", "x = 1", "", "verbose = true"),
+      ":2: unknown table [colour]",
+    ],
+    [
+      "a setting outside any table",
+      lines("# top", "dpi = 96"),
+      ":2: dpi is outside any table; put it under [defaults]",
+    ],
+    [
+      "an unknown key in [defaults]",
+      lines("[defaults]", "dpi = 96", "dpy = 96"),
+      ":3: unknown key dpy in [defaults] (did you mean dpi?",
+    ],
+    [
+      "an unknown key in [apps.x]",
+      lines("[apps.firefox]", "", "netwrok = 'none'"),
+      ":3: unknown key netwrok in [apps.firefox] (did you mean network?",
+    ],
+    [
+      "an unknown key in [instances.x]",
+      lines('[instances."firefox#work"]', "colour = 1"),
+      ':2: unknown key colour in [instances."firefox#work"]',
+    ],
     ["an unknown sub-table", lines("[defaults]", "[defaults.extra]", "a = 1"), ":2: unknown key extra in [defaults]"],
     ["a dotted unknown key", lines("defaults.sise = '1x1'"), ":1: unknown key sise in [defaults] (did you mean size?"],
-    ["dpi as a string", lines("[defaults]", 'dpi = "96"'), ':2: dpi in [defaults]: must be an integer such as 96, not the string "96"'],
-    ["dpi as a float", lines("[defaults]", "dpi = 96.5"), ":2: dpi in [defaults]: must be an integer such as 96, not the number 96.5"],
-    ["audio as a string", lines("[apps.a]", 'audio = "yes"'), ':2: audio in [apps.a]: must be true or false, not the string "yes"'],
+    [
+      "dpi as a string",
+      lines("[defaults]", 'dpi = "96"'),
+      ':2: dpi in [defaults]: must be an integer such as 96, not the string "96"',
+    ],
+    [
+      "dpi as a float",
+      lines("[defaults]", "dpi = 96.5"),
+      ":2: dpi in [defaults]: must be an integer such as 96, not the number 96.5",
+    ],
+    [
+      "audio as a string",
+      lines("[apps.a]", 'audio = "yes"'),
+      ':2: audio in [apps.a]: must be true or false, not the string "yes"',
+    ],
     ["size as a number", lines("[defaults]", "size = 1280"), ":2: size in [defaults]: must be a string WxH"],
     ["size without a height", lines("[defaults]", 'size = "1280"'), ":2: size in [defaults]: must be a string WxH"],
-    ["shared as a string", lines("[defaults]", 'shared = "~/a"'), ":2: shared in [defaults]: must be a list of folders"],
-    ["a shared entry that is not a string", lines("[defaults]", "shared = [1]"), ":2: shared entry the integer 1 in [defaults]: must be a string"],
-    ["network as a number", lines("[defaults]", "network = 1"), ':2: network in [defaults]: must be one of "none", "bridge", not the integer 1'],
-    ["an unknown network", lines("[defaults]", "network = 'internet'"), ':2: network in [defaults]: must be one of "none", "bridge"'],
-    ["an unknown clipboard", lines("[defaults]", "clipboard = 'sometimes'"), ':2: clipboard in [defaults]: must be one of "both", "to-app", "from-app", "explicit", "off"'],
-    ["dpi too low", lines("[defaults]", "dpi = 10"), ":2: dpi in [defaults]: 10 is out of range: must be between 24 and 960"],
+    [
+      "shared as a string",
+      lines("[defaults]", 'shared = "~/a"'),
+      ":2: shared in [defaults]: must be a list of folders",
+    ],
+    [
+      "a shared entry that is not a string",
+      lines("[defaults]", "shared = [1]"),
+      ":2: shared entry the integer 1 in [defaults]: must be a string",
+    ],
+    [
+      "network as a number",
+      lines("[defaults]", "network = 1"),
+      ':2: network in [defaults]: must be one of "none", "bridge", not the integer 1',
+    ],
+    [
+      "an unknown network",
+      lines("[defaults]", "network = 'internet'"),
+      ':2: network in [defaults]: must be one of "none", "bridge"',
+    ],
+    [
+      "an unknown clipboard",
+      lines("[defaults]", "clipboard = 'sometimes'"),
+      ':2: clipboard in [defaults]: must be one of "both", "to-app", "from-app", "explicit", "off"',
+    ],
+    [
+      "dpi too low",
+      lines("[defaults]", "dpi = 10"),
+      ":2: dpi in [defaults]: 10 is out of range: must be between 24 and 960",
+    ],
     ["dpi too high", lines("[apps.a]", "dpi = 961"), ":2: dpi in [apps.a]: 961 is out of range"],
-    ["a window too narrow", lines("[defaults]", "size = '100x800'"), ":2: size in [defaults]: 100x800: each side must be between 200 and 16384 pixels"],
-    ["a window too tall", lines("[defaults]", "size = '1280x16385'"), ":2: size in [defaults]: 1280x16385: each side must be between 200 and 16384"],
-    ["host network", lines("", '[instances."a#b"]', "network = 'host'"), ':3: network in [instances."a#b"]: host networking is never allowed'],
-    ["an upper-case instance name", lines("[defaults]", '[instances."Firefox#work"]', "dpi = 96"), ':2: invalid instance name in [instances."Firefox#work"]: names are lower case'],
-    ["an instance name with an empty id", lines('[instances."firefox#"]'), ":1: invalid instance name in [instances.\"firefox#\"]: the id after '#' is empty"],
-    ["a path in an instance name", lines("[instances.'../../etc']"), ':1: invalid instance name in [instances."../../etc"]: it contains a path separator'],
-    ["an app name with an id", lines('[apps."firefox#work"]'), ":1: invalid app name in [apps.\"firefox#work\"]: an app name has no '#id' part"],
-    ["an upper-case app name", lines("", "[apps.Firefox]"), ":2: invalid app name in [apps.Firefox]: names are lower case"],
-    ["an array of app tables", lines("[[apps]]", "name = 'a'"), ":1: apps must hold tables such as [apps.<name>], not a list"],
-    ["an app that is not a table", lines("[apps]", "firefox = 1"), ":2: [apps.firefox] must be a table, not the integer 1"],
-    ["defaults that is not a table", lines("defaults = 1"), ":1: defaults must be a table, [defaults], not the integer 1"],
-    ["a key in an inline table, at the enclosing line", lines("", "apps = { a = { dpi = 1 } }"), ":2: dpi in [apps.a]: 1 is out of range"],
-    ["a refused shared folder", lines("[defaults]", "shared = ['/etc']"), ':2: shared entry "/etc" in [defaults]: refused: /etc holds'],
-    ["..", lines("[defaults]", "shared = ['~/../../etc']"), ':2: shared entry "~/../../etc" in [defaults]: ".." is not allowed'],
-    ["memory as a number", lines("[defaults]", "memory = 4"), ':2: memory in [defaults]: must be a size such as "4g" or "512m", not the integer 4'],
-    ["memory too small", lines("[apps.a]", 'memory = "1m"'), ":2: memory in [apps.a]: 1m is too small: at least 16 MiB"],
-    ["open-max not a size", lines("[defaults]", "open-max = 5"), ':2: open-max in [defaults]: must be a size such as "256m" or "1g", not the integer 5'],
-    ["open-max too large", lines("[defaults]", 'open-max = "5g"'), ":2: open-max in [defaults]: 5g is out of range: at most 4g"],
-    ["tmp-size not a size", lines("[defaults]", 'tmp-size = "half"'), ':2: tmp-size in [defaults]: must be a size such as "512m" or "1g", not the string "half"'],
-    ["cpu-shares as a string", lines("[defaults]", 'cpu-shares = "512"'), ":2: cpu-shares in [defaults]: must be a whole number such as 512"],
-    ["cpu-shares out of range", lines("[defaults]", "cpu-shares = 1"), ":2: cpu-shares in [defaults]: 1 is out of range: from 2 to 262144"],
+    [
+      "a window too narrow",
+      lines("[defaults]", "size = '100x800'"),
+      ":2: size in [defaults]: 100x800: each side must be between 200 and 16384 pixels",
+    ],
+    [
+      "a window too tall",
+      lines("[defaults]", "size = '1280x16385'"),
+      ":2: size in [defaults]: 1280x16385: each side must be between 200 and 16384",
+    ],
+    [
+      "host network",
+      lines("", '[instances."a#b"]', "network = 'host'"),
+      ':3: network in [instances."a#b"]: host networking is never allowed',
+    ],
+    [
+      "an upper-case instance name",
+      lines("[defaults]", '[instances."Firefox#work"]', "dpi = 96"),
+      ':2: invalid instance name in [instances."Firefox#work"]: names are lower case',
+    ],
+    [
+      "an instance name with an empty id",
+      lines('[instances."firefox#"]'),
+      ":1: invalid instance name in [instances.\"firefox#\"]: the id after '#' is empty",
+    ],
+    [
+      "a path in an instance name",
+      lines("[instances.'../../etc']"),
+      ':1: invalid instance name in [instances."../../etc"]: it contains a path separator',
+    ],
+    [
+      "an app name with an id",
+      lines('[apps."firefox#work"]'),
+      ":1: invalid app name in [apps.\"firefox#work\"]: an app name has no '#id' part",
+    ],
+    [
+      "an upper-case app name",
+      lines("", "[apps.Firefox]"),
+      ":2: invalid app name in [apps.Firefox]: names are lower case",
+    ],
+    [
+      "an array of app tables",
+      lines("[[apps]]", "name = 'a'"),
+      ":1: apps must hold tables such as [apps.<name>], not a list",
+    ],
+    [
+      "an app that is not a table",
+      lines("[apps]", "firefox = 1"),
+      ":2: [apps.firefox] must be a table, not the integer 1",
+    ],
+    [
+      "defaults that is not a table",
+      lines("defaults = 1"),
+      ":1: defaults must be a table, [defaults], not the integer 1",
+    ],
+    [
+      "a key in an inline table, at the enclosing line",
+      lines("", "apps = { a = { dpi = 1 } }"),
+      ":2: dpi in [apps.a]: 1 is out of range",
+    ],
+    [
+      "a refused shared folder",
+      lines("[defaults]", "shared = ['/etc']"),
+      ':2: shared entry "/etc" in [defaults]: refused: /etc holds',
+    ],
+    [
+      "..",
+      lines("[defaults]", "shared = ['~/../../etc']"),
+      ':2: shared entry "~/../../etc" in [defaults]: ".." is not allowed',
+    ],
+    [
+      "memory as a number",
+      lines("[defaults]", "memory = 4"),
+      ':2: memory in [defaults]: must be a size such as "4g" or "512m", not the integer 4',
+    ],
+    [
+      "memory too small",
+      lines("[apps.a]", 'memory = "1m"'),
+      ":2: memory in [apps.a]: 1m is too small: at least 16 MiB",
+    ],
+    [
+      "open-max not a size",
+      lines("[defaults]", "open-max = 5"),
+      ':2: open-max in [defaults]: must be a size such as "256m" or "1g", not the integer 5',
+    ],
+    [
+      "open-max too large",
+      lines("[defaults]", 'open-max = "5g"'),
+      ":2: open-max in [defaults]: 5g is out of range: at most 4g",
+    ],
+    [
+      "tmp-size not a size",
+      lines("[defaults]", 'tmp-size = "half"'),
+      ':2: tmp-size in [defaults]: must be a size such as "512m" or "1g", not the string "half"',
+    ],
+    [
+      "cpu-shares as a string",
+      lines("[defaults]", 'cpu-shares = "512"'),
+      ":2: cpu-shares in [defaults]: must be a whole number such as 512",
+    ],
+    [
+      "cpu-shares out of range",
+      lines("[defaults]", "cpu-shares = 1"),
+      ":2: cpu-shares in [defaults]: 1 is out of range: from 2 to 262144",
+    ],
     ["cpus as zero", lines("[defaults]", "cpus = 0"), ":2: cpus in [defaults]: 0 is out of range: from 0.01 to 1024"],
-    ["a misspelt limit", lines("[defaults]", 'memroy = "1g"'), ":2: unknown key memroy in [defaults] (did you mean memory?"],
+    [
+      "a misspelt limit",
+      lines("[defaults]", 'memroy = "1g"'),
+      ":2: unknown key memroy in [defaults] (did you mean memory?",
+    ],
     ["a limit outside any table", lines('memory = "1g"'), ":1: memory is outside any table"],
     [
       "a refused entry in a multi-line list, at its own line",
@@ -180,7 +383,12 @@ describe("parseConfig rejects, naming the file and line", () => {
 
   test("reports every problem, one per line, in file order", () => {
     const error = errorOf(lines("[instances.a]", "dpi = 1", "[defaults]", "audio = 'yes'", "bogus = 1", "[extra]"));
-    expect(error.message.split("\n").map((line) => line.split(": ")[0])).toEqual(["/c/config.toml:2", "/c/config.toml:4", "/c/config.toml:5", "/c/config.toml:6"]);
+    expect(error.message.split("\n").map((line) => line.split(": ")[0])).toEqual([
+      "/c/config.toml:2",
+      "/c/config.toml:4",
+      "/c/config.toml:5",
+      "/c/config.toml:6",
+    ]);
     expect(error.problems).toHaveLength(4);
   });
 
@@ -223,7 +431,12 @@ describe("parseSizeSpec", () => {
 
 describe("parseConfig refuses by the host's own rules", () => {
   test("dockercask's folders where XDG puts them, given as refusals", () => {
-    const refusals = refusalRules({ home: HOME, config: "/x/conf/dockercask", data: "/x/data/dockercask", runtime: "/x/run/dockercask" });
+    const refusals = refusalRules({
+      home: HOME,
+      config: "/x/conf/dockercask",
+      data: "/x/data/dockercask",
+      runtime: "/x/run/dockercask",
+    });
     const text = lines("[defaults]", "shared = ['/x/data']");
     expect(() => parseConfig(text, { ...OPTIONS, refusals })).toThrow(
       /:2: shared entry "\/x\/data" in \[defaults\]: refused: it contains \/x\/data\/dockercask, which holds dockercask's instance homes/,

@@ -5,7 +5,12 @@ describe("findKeyLine", () => {
   test.each<[string, string, string[], number | undefined]>([
     ["a key in a table", "[defaults]\ndpi = 96", ["defaults", "dpi"], 2],
     ["a table header", "\n\n[defaults]\ndpi = 96", ["defaults"], 3],
-    ["a quoted header", '[apps.a]\n[instances."firefox#work"]\n  size = "1x1"', ["instances", "firefox#work", "size"], 3],
+    [
+      "a quoted header",
+      '[apps.a]\n[instances."firefox#work"]\n  size = "1x1"',
+      ["instances", "firefox#work", "size"],
+      3,
+    ],
     ["a spaced literal header", "[ instances . 'firefox#work' ]\ndpi=1", ["instances", "firefox#work", "dpi"], 2],
     ["a quoted key", '[defaults]\n"dpi" = 1', ["defaults", "dpi"], 2],
     ["a dotted key at the top level", "# c\ndefaults.dpi = 96", ["defaults", "dpi"], 2],

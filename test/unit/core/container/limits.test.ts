@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { defaultMemoryBytes, defaultTmpBytes, formatCpu, formatSizeValue, OutOfMemoryError, resolveLimits, type LimitSettings, type ResourceLimits } from "../../../../src/core/container/limits.ts";
+import {
+  defaultMemoryBytes,
+  defaultTmpBytes,
+  formatCpu,
+  formatSizeValue,
+  type LimitSettings,
+  OutOfMemoryError,
+  type ResourceLimits,
+  resolveLimits,
+} from "../../../../src/core/container/limits.ts";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -29,10 +38,30 @@ describe("resolveLimits: config over label over default; a label only tightens",
   const defaults: ResourceLimits = { memoryBytes: 8 * GIB, tmpBytes: 512 * MIB, cpuShares: 512 };
   test.each<[string, LimitSettings, LimitSettings, ResourceLimits]>([
     ["nothing asked: the defaults", {}, {}, defaults],
-    ["a label lowers memory, and /tmp follows it", { memoryBytes: 1 * GIB }, {}, { memoryBytes: 1 * GIB, tmpBytes: 256 * MIB, cpuShares: 512 }],
-    ["a label cannot raise memory, /tmp or shares", { memoryBytes: 64 * GIB, tmpBytes: 8 * GIB, cpuShares: 4096 }, {}, defaults],
-    ["the config raises memory past the default", { memoryBytes: 1 * GIB }, { memoryBytes: 12 * GIB }, { memoryBytes: 12 * GIB, tmpBytes: 512 * MIB, cpuShares: 512 }],
-    ["the config sets /tmp beyond its default", {}, { memoryBytes: 64 * MIB, tmpBytes: 1 * GIB }, { memoryBytes: 64 * MIB, tmpBytes: 1 * GIB, cpuShares: 512 }],
+    [
+      "a label lowers memory, and /tmp follows it",
+      { memoryBytes: 1 * GIB },
+      {},
+      { memoryBytes: 1 * GIB, tmpBytes: 256 * MIB, cpuShares: 512 },
+    ],
+    [
+      "a label cannot raise memory, /tmp or shares",
+      { memoryBytes: 64 * GIB, tmpBytes: 8 * GIB, cpuShares: 4096 },
+      {},
+      defaults,
+    ],
+    [
+      "the config raises memory past the default",
+      { memoryBytes: 1 * GIB },
+      { memoryBytes: 12 * GIB },
+      { memoryBytes: 12 * GIB, tmpBytes: 512 * MIB, cpuShares: 512 },
+    ],
+    [
+      "the config sets /tmp beyond its default",
+      {},
+      { memoryBytes: 64 * MIB, tmpBytes: 1 * GIB },
+      { memoryBytes: 64 * MIB, tmpBytes: 1 * GIB, cpuShares: 512 },
+    ],
     ["the config raises shares", { cpuShares: 100 }, { cpuShares: 2048 }, { ...defaults, cpuShares: 2048 }],
     ["a label's CPU cap", { cpus: 1.5 }, {}, { ...defaults, cpus: 1.5 }],
     ["the config's cap wins over the label's", { cpus: 1 }, { cpus: 3 }, { ...defaults, cpus: 3 }],

@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
+import { type SeccompProfile, seccompProfile, seccompProfileJson } from "../../../../src/core/container/seccomp.ts";
 import { DOCKER_DEFAULT_SECCOMP } from "../../../../src/core/container/seccomp-docker-default.ts";
-import { seccompProfile, seccompProfileJson, type SeccompProfile } from "../../../../src/core/container/seccomp.ts";
 
-const CLONE = { NEWNS: 0x00020000, NEWCGROUP: 0x02000000, NEWUTS: 0x04000000, NEWIPC: 0x08000000, NEWUSER: 0x10000000, NEWPID: 0x20000000, NEWNET: 0x40000000 };
+const CLONE = {
+  NEWNS: 0x00020000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+};
 const SIGCHLD = 17;
 
 /**
@@ -35,15 +43,39 @@ const docker = DOCKER_DEFAULT_SECCOMP;
 describe("the browser profile", () => {
   test.each([
     ["a thread or a fork", "clone", [SIGCHLD], "allow", "allow"],
-    ["Chromium's sandboxed zygote: new user, PID and net namespaces", "clone", [CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWNET | SIGCHLD], "deny", "allow"],
-    ["Firefox's content process: new user, PID, net and IPC namespaces", "clone", [CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | SIGCHLD], "deny", "allow"],
-    ["a new mount namespace, even with a user namespace", "clone", [CLONE.NEWUSER | CLONE.NEWNS | SIGCHLD], "deny", "deny"],
+    [
+      "Chromium's sandboxed zygote: new user, PID and net namespaces",
+      "clone",
+      [CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWNET | SIGCHLD],
+      "deny",
+      "allow",
+    ],
+    [
+      "Firefox's content process: new user, PID, net and IPC namespaces",
+      "clone",
+      [CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | SIGCHLD],
+      "deny",
+      "allow",
+    ],
+    [
+      "a new mount namespace, even with a user namespace",
+      "clone",
+      [CLONE.NEWUSER | CLONE.NEWNS | SIGCHLD],
+      "deny",
+      "deny",
+    ],
     ["a new cgroup namespace", "clone", [CLONE.NEWUSER | CLONE.NEWCGROUP | SIGCHLD], "deny", "deny"],
     ["unshare into a user namespace", "unshare", [CLONE.NEWUSER], "deny", "allow"],
     ["unshare into a mount namespace", "unshare", [CLONE.NEWNS], "deny", "deny"],
     ["unshare into a cgroup namespace", "unshare", [CLONE.NEWUSER | CLONE.NEWCGROUP], "deny", "deny"],
     ["chroot into an empty directory", "chroot", [], "deny", "allow"],
-    ["clone3, whose flags seccomp cannot see: ENOSYS, so glibc falls back to clone", "clone3", [], "errno 38", "errno 38"],
+    [
+      "clone3, whose flags seccomp cannot see: ENOSYS, so glibc falls back to clone",
+      "clone3",
+      [],
+      "errno 38",
+      "errno 38",
+    ],
     ["mount", "mount", [], "deny", "deny"],
     ["pivot_root", "pivot_root", [], "deny", "deny"],
     ["setns", "setns", [], "deny", "deny"],

@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { buildContainerSpec, busSocket, CONTAINER_LABEL, CONTAINER_PATHS, containerUser, soundSocket, type ContainerSpecInput } from "../../../../src/core/container/spec.ts";
-import { parseInstanceName } from "../../../../src/core/instance/name.ts";
-import { DEFAULT_POLICY, type AppPolicy } from "../../../../src/core/catalog/policy.ts";
+import { type AppPolicy, DEFAULT_POLICY } from "../../../../src/core/catalog/policy.ts";
 import { seccompProfile } from "../../../../src/core/container/seccomp.ts";
+import {
+  buildContainerSpec,
+  busSocket,
+  CONTAINER_LABEL,
+  CONTAINER_PATHS,
+  type ContainerSpecInput,
+  containerUser,
+  soundSocket,
+} from "../../../../src/core/container/spec.ts";
+import { parseInstanceName } from "../../../../src/core/instance/name.ts";
 
 const policy: AppPolicy = { ...DEFAULT_POLICY, command: ["xeyes"], devices: [] };
 
@@ -133,7 +141,11 @@ const rows: Row[] = [
   },
   {
     name: "app args follow the command",
-    input: { ...base, policy: { ...policy, command: ["firefox", "--no-remote"] }, appArgs: ["https://example.org", "--private-window"] },
+    input: {
+      ...base,
+      policy: { ...policy, command: ["firefox", "--no-remote"] },
+      appArgs: ["https://example.org", "--private-window"],
+    },
     network: "none",
     ipc: "private",
     shmSize: 64 * 1024 * 1024,
@@ -205,11 +217,18 @@ describe("buildContainerSpec", () => {
       expect(host.UsernsMode ?? "").not.toBe("host");
       expect(host.ShmSize).toBe(row.shmSize);
       // Each device at the same path inside, and nothing more.
-      expect(host.Devices).toEqual(row.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })));
+      expect(host.Devices).toEqual(
+        row.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })),
+      );
     });
 
     test("binds exactly its X socket, its cookie file and its home, plus what was asked for", () => {
-      expect(binds).toEqual([`${xSocket}:${xSocket}:ro`, `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`, `${input.home}:${CONTAINER_PATHS.home}`, ...row.extraBinds]);
+      expect(binds).toEqual([
+        `${xSocket}:${xSocket}:ro`,
+        `${input.clientAuthFile}:${CONTAINER_PATHS.xauthority}:ro`,
+        `${input.home}:${CONTAINER_PATHS.home}`,
+        ...row.extraBinds,
+      ]);
       const sources = binds.map((b) => b.split(":")[0]);
       expect(sources).not.toContain("/tmp/.X11-unix");
       expect(sources).not.toContain("/tmp/.X11-unix/");
@@ -224,7 +243,11 @@ describe("buildContainerSpec", () => {
           Type: "volume",
           Source: "",
           Target: target,
-          VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: "local", Options: { type: "none", o, device } } },
+          VolumeOptions: {
+            NoCopy: true,
+            Labels: {},
+            DriverConfig: { Name: "local", Options: { type: "none", o, device } },
+          },
         })),
       );
     });
@@ -234,8 +257,12 @@ describe("buildContainerSpec", () => {
       expect(spec.Env?.filter((e) => e.startsWith("DISPLAY="))).toHaveLength(1);
       expect(spec.Env?.some((e) => e.startsWith("XAUTHORITY=") && !e.endsWith(CONTAINER_PATHS.xauthority))).toBe(false);
       expect(JSON.stringify(spec)).not.toMatch(/[0-9a-f]{32}/);
-      expect(spec.Env?.includes(`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`)).toBe(input.sockets?.some((s) => s.container === CONTAINER_PATHS.pulseSocket) ?? false);
-      expect(spec.Env?.includes(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`)).toBe(input.sockets?.some((s) => s.container === CONTAINER_PATHS.busSocket) ?? false);
+      expect(spec.Env?.includes(`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`)).toBe(
+        input.sockets?.some((s) => s.container === CONTAINER_PATHS.pulseSocket) ?? false,
+      );
+      expect(spec.Env?.includes(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`)).toBe(
+        input.sockets?.some((s) => s.container === CONTAINER_PATHS.busSocket) ?? false,
+      );
     });
 
     test("labels the instance, its supervisor and its display", () => {
@@ -260,11 +287,26 @@ describe("buildContainerSpec", () => {
 describe("resource limits", () => {
   const MIB = 1024 ** 2;
   test.each([
-    ["no cap", { memoryBytes: 4096 * MIB, tmpBytes: 512 * MIB, cpuShares: 512 }, { Memory: 4096 * MIB, MemorySwap: 4096 * MIB, CpuShares: 512, NanoCpus: undefined }, 512 * MIB],
-    ["a cap of 1.5 CPUs", { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 100, cpus: 1.5 }, { Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 100, NanoCpus: 1_500_000_000 }, 16 * MIB],
+    [
+      "no cap",
+      { memoryBytes: 4096 * MIB, tmpBytes: 512 * MIB, cpuShares: 512 },
+      { Memory: 4096 * MIB, MemorySwap: 4096 * MIB, CpuShares: 512, NanoCpus: undefined },
+      512 * MIB,
+    ],
+    [
+      "a cap of 1.5 CPUs",
+      { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 100, cpus: 1.5 },
+      { Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 100, NanoCpus: 1_500_000_000 },
+      16 * MIB,
+    ],
   ])("%s", (_name, limits, expected, tmp) => {
     const host = buildContainerSpec({ ...base, limits }).HostConfig!;
-    expect({ Memory: host.Memory, MemorySwap: host.MemorySwap, CpuShares: host.CpuShares, NanoCpus: host.NanoCpus }).toEqual(expected);
+    expect({
+      Memory: host.Memory,
+      MemorySwap: host.MemorySwap,
+      CpuShares: host.CpuShares,
+      NanoCpus: host.NanoCpus,
+    }).toEqual(expected);
     // Swap equal to memory: no swap on top of the limit.
     expect(host.MemorySwap).toBe(host.Memory!);
     const options = `rw,nosuid,nodev,mode=1777,size=${tmp}`;
@@ -273,7 +315,8 @@ describe("resource limits", () => {
 });
 
 describe("the seccomp profile", () => {
-  const seccompOf = (spec: ReturnType<typeof buildContainerSpec>) => (spec.HostConfig!.SecurityOpt ?? []).filter((o: string) => o.startsWith("seccomp"));
+  const seccompOf = (spec: ReturnType<typeof buildContainerSpec>) =>
+    (spec.HostConfig!.SecurityOpt ?? []).filter((o: string) => o.startsWith("seccomp"));
   test("the engine's default when the app names none: nothing is sent, never unconfined", () => {
     const spec = buildContainerSpec(base);
     expect(spec.HostConfig!.SecurityOpt).toEqual(["no-new-privileges"]);
@@ -304,7 +347,12 @@ describe("containerUser", () => {
 });
 
 describe("a disposable instance's home", () => {
-  const spec = buildContainerSpec({ ...base, instance: parseInstanceName("xeyes#tmp-1"), home: { tmpfsBytes: 64 * 1024 ** 2 }, user: { uid: 1234, gid: 5678 } });
+  const spec = buildContainerSpec({
+    ...base,
+    instance: parseInstanceName("xeyes#tmp-1"),
+    home: { tmpfsBytes: 64 * 1024 ** 2 },
+    user: { uid: 1234, gid: 5678 },
+  });
 
   test("is no bind of a host folder", () => {
     expect(spec.HostConfig?.Binds?.some((b) => b.endsWith(`:${CONTAINER_PATHS.home}`))).toBe(false);
@@ -319,7 +367,14 @@ describe("a disposable instance's home", () => {
         VolumeOptions: {
           NoCopy: true,
           Labels: {},
-          DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: `size=${64 * 1024 ** 2},uid=1234,gid=5678,mode=0700,nosuid,nodev` } },
+          DriverConfig: {
+            Name: "local",
+            Options: {
+              type: "tmpfs",
+              device: "tmpfs",
+              o: `size=${64 * 1024 ** 2},uid=1234,gid=5678,mode=0700,nosuid,nodev`,
+            },
+          },
         },
       },
     ]);

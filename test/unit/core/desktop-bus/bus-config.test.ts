@@ -4,11 +4,20 @@ import { buildBusConfig, escapeAddressValue } from "../../../../src/core/desktop
 describe("buildBusConfig", () => {
   const config = buildBusConfig("/run/user/1000/dockercask/firefox#work/bus.sock");
   test.each([
-    ["listens only on the instance's socket, escaped", "<listen>unix:path=/run/user/1000/dockercask/firefox%23work/bus.sock</listen>"],
+    [
+      "listens only on the instance's socket, escaped",
+      "<listen>unix:path=/run/user/1000/dockercask/firefox%23work/bus.sock</listen>",
+    ],
     ["denies every call by default", '<deny send_type="method_call"/>'],
     ["denies eavesdropping", '<deny eavesdrop="true"/>'],
-    ["allows OpenURI", 'send_destination="org.freedesktop.portal.Desktop" send_interface="org.freedesktop.portal.OpenURI" send_member="OpenURI"'],
-    ["allows SchemeSupported (Firefox asks it first)", 'send_interface="org.freedesktop.portal.OpenURI" send_member="SchemeSupported"'],
+    [
+      "allows OpenURI",
+      'send_destination="org.freedesktop.portal.Desktop" send_interface="org.freedesktop.portal.OpenURI" send_member="OpenURI"',
+    ],
+    [
+      "allows SchemeSupported (Firefox asks it first)",
+      'send_interface="org.freedesktop.portal.OpenURI" send_member="SchemeSupported"',
+    ],
     ["allows Notify", 'send_interface="org.freedesktop.Notifications" send_member="Notify"'],
     ["caps a message", '<limit name="max_message_size">131072</limit>'],
     // GDBus asks StartServiceByName even of an owned name; with no service directories (below) nothing can start.
@@ -18,7 +27,12 @@ describe("buildBusConfig", () => {
     expect(config).toContain(line);
   });
 
-  test.each([["<servicedir"], ["standard_session_servicedirs"], ["org.freedesktop.DBus.Monitoring"], ['send_destination="*"']])("has no %s", (text) => {
+  test.each([
+    ["<servicedir"],
+    ["standard_session_servicedirs"],
+    ["org.freedesktop.DBus.Monitoring"],
+    ['send_destination="*"'],
+  ])("has no %s", (text) => {
     expect(config).not.toContain(text);
   });
 

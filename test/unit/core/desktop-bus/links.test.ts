@@ -6,10 +6,10 @@ import {
   defaultLinksPolicy,
   defaultMailTarget,
   formatLinksPolicy,
+  type LinksPolicy,
   linkDestination,
   parseLinksPolicy,
   routeLink,
-  type LinksPolicy,
 } from "../../../../src/core/desktop-bus/links.ts";
 
 describe("parseLinksPolicy", () => {
@@ -26,9 +26,12 @@ describe("parseLinksPolicy", () => {
     expect(formatLinksPolicy(policy as LinksPolicy)).toBe(text.trim());
   });
 
-  test.each([["Firefox"], ["disposable:"], ["disposable:firefox#1"], ["../etc"], ["a b"], [""]])("refuses %p", (text) => {
-    expect(parseLinksPolicy(text).ok).toBe(false);
-  });
+  test.each([["Firefox"], ["disposable:"], ["disposable:firefox#1"], ["../etc"], ["a b"], [""]])(
+    "refuses %p",
+    (text) => {
+      expect(parseLinksPolicy(text).ok).toBe(false);
+    },
+  );
 });
 
 describe("defaultLinksPolicy", () => {
@@ -68,12 +71,26 @@ describe("routeLink", () => {
   const base = { from: "slack", instances: ["slack", "firefox#work"] };
   test.each([
     ["self", "https", { kind: "self" }, undefined, { kind: "self" }],
-    ["an instance", "https", { kind: "instance", instance: "firefox#work" }, undefined, { kind: "instance", instance: "firefox#work" }],
+    [
+      "an instance",
+      "https",
+      { kind: "instance", instance: "firefox#work" },
+      undefined,
+      { kind: "instance", instance: "firefox#work" },
+    ],
     ["itself by name is self", "https", { kind: "instance", instance: "slack" }, undefined, { kind: "self" }],
     ["off", "https", { kind: "off" }, undefined, { kind: "refuse", reason: "the links policy of slack is off" }],
-    ["a mailto follows mail", "mailto", { kind: "host" }, { kind: "instance", instance: "thunderbird" }, { kind: "instance", instance: "thunderbird" }],
+    [
+      "a mailto follows mail",
+      "mailto",
+      { kind: "host" },
+      { kind: "instance", instance: "thunderbird" },
+      { kind: "instance", instance: "thunderbird" },
+    ],
   ] as const)("%s", (_, scheme, links, mail, expected) => {
-    expect(routeLink({ ...base, scheme, links: links as LinksPolicy, mail: mail as LinksPolicy | undefined })).toEqual(expected as never);
+    expect(routeLink({ ...base, scheme, links: links as LinksPolicy, mail: mail as LinksPolicy | undefined })).toEqual(
+      expected as never,
+    );
   });
 
   test("a mailto without a mail target is refused", () => {
@@ -82,7 +99,15 @@ describe("routeLink", () => {
 
   test("ask offers self, host, the other instances and a disposable browser", () => {
     const route = routeLink({ ...base, scheme: "https", links: { kind: "ask" } });
-    expect(route).toEqual({ kind: "ask", choices: [{ kind: "self" }, { kind: "host" }, { kind: "instance", instance: "firefox#work" }, { kind: "disposable", app: "firefox" }] });
+    expect(route).toEqual({
+      kind: "ask",
+      choices: [
+        { kind: "self" },
+        { kind: "host" },
+        { kind: "instance", instance: "firefox#work" },
+        { kind: "disposable", app: "firefox" },
+      ],
+    });
   });
 });
 
@@ -103,7 +128,8 @@ describe("askQuestionText", () => {
     expect(outro).toBe("Where should it open?");
     const lines = shown!.split("\n");
     expect(lines.length).toBe(lineCount);
-    for (const line of lines) expect(line.length).toBeLessThanOrEqual(cut && line.startsWith("[") ? 200 : ASK_LINE_CHARS);
+    for (const line of lines)
+      expect(line.length).toBeLessThanOrEqual(cut && line.startsWith("[") ? 200 : ASK_LINE_CHARS);
     if (cut) {
       const note = lines.find((l) => l.startsWith("[…"))!;
       expect(note).toContain(`this link is ${link.length} characters long`);
@@ -135,7 +161,11 @@ describe("linkDestination", () => {
     ["https://www.mybank.com.evil.example/", "Host", "www.mybank.com.evil.example"],
     ["mailto:someone@Example.org?subject=hi", "Mail to the domain", "example.org"],
     ["mailto:a@example.org,b@example.org", "Mail to the domain", "example.org"],
-    ["mailto:a@example.org?cc=b@example.net&bcc=c@example.com", "Mail to the domains", "example.org, example.net, example.com"],
+    [
+      "mailto:a@example.org?cc=b@example.net&bcc=c@example.com",
+      "Mail to the domains",
+      "example.org, example.net, example.com",
+    ],
     ["mailto:a%40evil.example", "Mail to the domain", "evil.example"],
     ["mailto:?subject=hi", "Mail to the domain", "(no address: the mail app asks)"],
     ["mailto:postmaster", "Mail to the domain", "(an address without a domain)"],

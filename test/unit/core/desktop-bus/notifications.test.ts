@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { toHostNotification, type AppNotification } from "../../../../src/core/desktop-bus/notifications.ts";
+import { type AppNotification, toHostNotification } from "../../../../src/core/desktop-bus/notifications.ts";
 import { createRateLimiter } from "../../../../src/core/desktop-bus/rate-limit.ts";
 
 const note = (over: Partial<AppNotification> = {}): AppNotification => ({
@@ -37,7 +37,9 @@ describe("toHostNotification", () => {
     ["a day becomes a minute", { expireTimeout: 86_400_000 }, "expireTimeout", 60_000],
     ["replacing another's notification", { replacesId: 42 }, "replacesId", 0],
   ] as const)("%s", (_, over, field, expected) => {
-    expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]))[field]).toEqual(expected as never);
+    expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]))[field]).toEqual(
+      expected as never,
+    );
   });
 
   test.each([
@@ -47,7 +49,11 @@ describe("toHostNotification", () => {
     ["embeddings and marks", "\u202Aa\u202Bb\u200Ec\u200Fd\u061Ce", "abcde"],
     ["zero-width characters", "bank\u200B\u2060\uFEFFing", "banking"],
     ["a soft hyphen and a tag", "so\u00ADft\u{E0041}", "soft"],
-    ["a newline, to a line that looks like another instance's", "hi\nfirefox#bank: log in again", "hi firefox#bank: log in again"],
+    [
+      "a newline, to a line that looks like another instance's",
+      "hi\nfirefox#bank: log in again",
+      "hi firefox#bank: log in again",
+    ],
     ["a line or paragraph separator", "hi\u2028a\u2029b", "hi a b"],
     // Positive controls: text that is not a format character passes as it is.
     ["right-to-left text itself", "שלום עולם", "שלום עולם"],

@@ -1,15 +1,18 @@
 /** The links and notifications policy where it is set: labels, config.toml, and the container it makes. */
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_POLICY, parsePolicy } from "../../../../src/core/catalog/policy.ts";
 import { parseConfig } from "../../../../src/core/config/config.ts";
 import { buildContainerSpec, busSocket, CONTAINER_PATHS } from "../../../../src/core/container/spec.ts";
 import { parseInstanceName } from "../../../../src/core/instance/name.ts";
-import { DEFAULT_POLICY, parsePolicy } from "../../../../src/core/catalog/policy.ts";
 
 const OPTIONS = { file: "/c/config.toml", home: "/home/u" };
 
 describe("labels", () => {
   test.each([
-    [{ "io.dockercask.links": "disposable:firefox" }, { links: { kind: "disposable", app: "firefox" }, notifications: true }],
+    [
+      { "io.dockercask.links": "disposable:firefox" },
+      { links: { kind: "disposable", app: "firefox" }, notifications: true },
+    ],
     [
       { "io.dockercask.links": "host", "io.dockercask.notifications": "false" },
       { links: { kind: "host" }, notifications: false },
@@ -17,18 +20,30 @@ describe("labels", () => {
     [{}, { links: undefined, notifications: true }],
   ])("%p", (labels, expected) => {
     const result = parsePolicy({ "io.dockercask.command": "app", ...labels });
-    expect(result.ok && { links: result.policy.links, notifications: result.policy.notifications }).toEqual(expected as never);
+    expect(result.ok && { links: result.policy.links, notifications: result.policy.notifications }).toEqual(
+      expected as never,
+    );
   });
 
-  test.each([[{ "io.dockercask.links": "Firefox" }], [{ "io.dockercask.notifications": "yes" }]])("refuses %p", (labels) => {
-    expect(parsePolicy({ "io.dockercask.command": "app", ...labels }).ok).toBe(false);
-  });
+  test.each([[{ "io.dockercask.links": "Firefox" }], [{ "io.dockercask.notifications": "yes" }]])(
+    "refuses %p",
+    (labels) => {
+      expect(parsePolicy({ "io.dockercask.command": "app", ...labels }).ok).toBe(false);
+    },
+  );
 });
 
 describe("config.toml", () => {
   test("links, mail and notifications", () => {
-    const config = parseConfig(`[apps.slack]\nlinks = "firefox#work"\nmail = "thunderbird"\nnotifications = false\n`, OPTIONS);
-    expect(config.apps.slack).toEqual({ links: { kind: "instance", instance: "firefox#work" }, mail: { kind: "instance", instance: "thunderbird" }, notifications: false });
+    const config = parseConfig(
+      `[apps.slack]\nlinks = "firefox#work"\nmail = "thunderbird"\nnotifications = false\n`,
+      OPTIONS,
+    );
+    expect(config.apps.slack).toEqual({
+      links: { kind: "instance", instance: "firefox#work" },
+      mail: { kind: "instance", instance: "thunderbird" },
+      notifications: false,
+    });
   });
 
   test.each([

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { classifyItem, explainUnsafeFileName, OpenRefusedError, openableUrl, pickFreeName } from "../../../../src/core/files/open-items.ts";
+import {
+  classifyItem,
+  explainUnsafeFileName,
+  OpenRefusedError,
+  openableUrl,
+  pickFreeName,
+} from "../../../../src/core/files/open-items.ts";
 import { MAX_URL_BYTES } from "../../../../src/core/url.ts";
 
 describe("classifyItem", () => {
@@ -19,7 +25,12 @@ describe("classifyItem", () => {
 });
 
 describe("openableUrl", () => {
-  test.each(["https://example.org/a?b=c#d", "http://localhost:8080/", "HTTPS://EXAMPLE.ORG/", "mailto:someone@example.org?subject=hi"])("carries %p", (url) => {
+  test.each([
+    "https://example.org/a?b=c#d",
+    "http://localhost:8080/",
+    "HTTPS://EXAMPLE.ORG/",
+    "mailto:someone@example.org?subject=hi",
+  ])("carries %p", (url) => {
     expect(openableUrl(url)).toBe(url);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { explainRefusedFolder, parseSharedFolder, refusalRules, withRealPaths } from "../../../../src/core/files/shared-folders.ts";
+import {
+  explainRefusedFolder,
+  parseSharedFolder,
+  refusalRules,
+  withRealPaths,
+} from "../../../../src/core/files/shared-folders.ts";
 
 const HOME = "/home/u";
 
@@ -15,7 +20,11 @@ describe("parseSharedFolder maps host folders into the instance's home", () => {
     // A sibling whose name starts like the home is outside it.
     ["/home/u2/share", HOME, { host: "/home/u2/share", target: "/home/app/share", readOnly: false }],
     ["/etc-backup", HOME, { host: "/etc-backup", target: "/home/app/etc-backup", readOnly: false }],
-    ["/home/u/.sshkeys-public", HOME, { host: "/home/u/.sshkeys-public", target: "/home/app/.sshkeys-public", readOnly: false }],
+    [
+      "/home/u/.sshkeys-public",
+      HOME,
+      { host: "/home/u/.sshkeys-public", target: "/home/app/.sshkeys-public", readOnly: false },
+    ],
   ])("%p (home %p)", (entry, home, expected) => {
     expect(parseSharedFolder(entry, home)).toEqual({ ok: true, folder: expected });
   });
@@ -57,7 +66,10 @@ describe("parseSharedFolder refuses", () => {
     ["/tmp", /contains \/tmp\/.X11-unix/],
     // dockercask's own folders, and what contains them.
     ["~/.local/share/dockercask", /\/home\/u\/.local\/share\/dockercask holds dockercask's instance homes/],
-    ["~/.local/share/dockercask/homes/firefox", /holds dockercask's instance homes: an app could read every other instance's files/],
+    [
+      "~/.local/share/dockercask/homes/firefox",
+      /holds dockercask's instance homes: an app could read every other instance's files/,
+    ],
     ["~/.local/share", /it contains \/home\/u\/.local\/share\/dockercask, which holds dockercask's instance homes/],
     ["~/.local", /it contains \/home\/u\/.local\/share\/dockercask/],
     ["~/.config/dockercask:ro", /holds dockercask's config and recipes: an app could widen its own policy/],
@@ -83,7 +95,12 @@ describe("parseSharedFolder refuses", () => {
 });
 
 describe("refusalRules follows XDG", () => {
-  const rules = refusalRules({ home: HOME, config: "/cfg/dockercask", data: "/dat/dockercask", runtime: "/run/user/1000/dockercask" });
+  const rules = refusalRules({
+    home: HOME,
+    config: "/cfg/dockercask",
+    data: "/dat/dockercask",
+    runtime: "/run/user/1000/dockercask",
+  });
   test.each<[string, RegExp | undefined]>([
     ["/cfg", /it contains \/cfg\/dockercask, which holds dockercask's config/],
     ["/cfg/autostart", /\/cfg\/autostart holds programs your desktop starts at login/],
@@ -136,8 +153,18 @@ describe("explainRefusedFolder judges real paths against rules resolved withReal
       "/data/cfg",
       /it contains \/data\/cfg\/dockercask \(where \/home\/u\/.config\/dockercask leads\), which holds dockercask's config/,
     ],
-    ["and what lies inside it", { "/home/u/.config": "/data/cfg" }, "/data/cfg/autostart", /\/data\/cfg\/autostart \(where \/home\/u\/.config\/autostart leads\) holds programs/],
-    ["~/.ssh kept elsewhere", { "/home/u/.ssh": "/vault/ssh" }, "/vault", /it contains \/vault\/ssh \(where \/home\/u\/.ssh leads\), which holds your SSH keys/],
+    [
+      "and what lies inside it",
+      { "/home/u/.config": "/data/cfg" },
+      "/data/cfg/autostart",
+      /\/data\/cfg\/autostart \(where \/home\/u\/.config\/autostart leads\) holds programs/,
+    ],
+    [
+      "~/.ssh kept elsewhere",
+      { "/home/u/.ssh": "/vault/ssh" },
+      "/vault",
+      /it contains \/vault\/ssh \(where \/home\/u\/.ssh leads\), which holds your SSH keys/,
+    ],
     ["a home reached through /home -> /usr/home", { "/home": "/usr/home" }, "/usr/home/u", /whole home folder/],
     ["what contains that home", { "/home": "/usr/home" }, "/usr/home", /it contains your home folder \/usr\/home\/u/],
     ["its ~/.ssh", { "/home": "/usr/home" }, "/usr/home/u/.ssh", /SSH keys/],

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { allocateDisposable, disposableHomeBytes, disposableName, isDisposableName } from "../../../../src/core/instance/disposable.ts";
 import { DockercaskError } from "../../../../src/core/errors.ts";
+import {
+  allocateDisposable,
+  disposableHomeBytes,
+  disposableName,
+  isDisposableName,
+} from "../../../../src/core/instance/disposable.ts";
 import { parseInstanceName } from "../../../../src/core/instance/name.ts";
 
 describe("allocateDisposable", () => {
@@ -28,7 +33,10 @@ describe("allocateDisposable", () => {
       locks.add(n.full);
       return n.full;
     };
-    expect([allocateDisposable("xterm", take).name.full, allocateDisposable("xterm", take).name.full]).toEqual(["xterm#tmp-1", "xterm#tmp-2"]);
+    expect([allocateDisposable("xterm", take).name.full, allocateDisposable("xterm", take).name.full]).toEqual([
+      "xterm#tmp-1",
+      "xterm#tmp-2",
+    ]);
   });
 
   test("all taken: an error with a hint, not an endless loop", () => {

@@ -17,7 +17,13 @@ import {
 } from "../../../../src/core/sound/protocol.ts";
 
 const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
-const control = (...values: Uint8Array[]): Packet => ({ channel: CONTROL_CHANNEL, offsetHigh: 0, offsetLow: 0, flags: 0, payload: concat(values) });
+const control = (...values: Uint8Array[]): Packet => ({
+  channel: CONTROL_CHANNEL,
+  offsetHigh: 0,
+  offsetLow: 0,
+  flags: 0,
+  payload: concat(values),
+});
 const command = (cmd: number, tag: number, ...args: Uint8Array[]) => control(encodeU32(cmd), encodeU32(tag), ...args);
 const reply = (tag: number, ...values: Uint8Array[]) => command(C.REPLY, tag, ...values);
 const arbitrary = (n: number, fill = 0) => encodeArbitrary(new Uint8Array(n).fill(fill));
@@ -81,7 +87,9 @@ describe("the handshake", () => {
   });
 
   test("cuts off a second auth, and shared-memory blocks", () => {
-    expect(authorized().filter.fromClient(command(C.AUTH, 1, encodeU32(35), arbitrary(256))).cutOff).toContain("second auth");
+    expect(authorized().filter.fromClient(command(C.AUTH, 1, encodeU32(35), arbitrary(256))).cutOff).toContain(
+      "second auth",
+    );
     const shm = { channel: 0, offsetHigh: 0, offsetLow: 0, flags: 0x80000000, payload: new Uint8Array(16) };
     expect(withStream().fromClient(shm).cutOff).toContain("shared-memory");
   });
@@ -118,7 +126,11 @@ describe("the allow-list", () => {
     ["another stream's volume", C.SET_SINK_INPUT_VOLUME, [encodeU32(41)]],
     ["another stream's mute", C.SET_SINK_INPUT_MUTE, [encodeU32(41), encodeBoolean(true)]],
     ["another stream's info", C.GET_SINK_INPUT_INFO, [encodeU32(41)]],
-    ["a record stream (no microphone)", C.CREATE_RECORD_STREAM, [sampleSpec, channelMap, encodeU32(INVALID_INDEX), encodeString(null)]],
+    [
+      "a record stream (no microphone)",
+      C.CREATE_RECORD_STREAM,
+      [sampleSpec, channelMap, encodeU32(INVALID_INDEX), encodeString(null)],
+    ],
   ];
   test.each(refused)("refuses %s with PA_ERR_ACCESS for its tag, and the server never sees it", (name, cmd, args) => {
     const out = withStream().fromClient(command(cmd, 77, ...args));
@@ -155,7 +167,9 @@ describe("the allow-list", () => {
   test("a deleted stream's index is no longer its own (the server may give it to another client)", () => {
     const filter = withStream();
     filter.fromClient(command(C.DELETE_PLAYBACK_STREAM, 6, encodeU32(0)));
-    expect(decode(filter.fromClient(command(C.SET_SINK_INPUT_VOLUME, 7, encodeU32(42))).toClient)).toEqual([[C.ERROR, 7, ERR_ACCESS]]);
+    expect(decode(filter.fromClient(command(C.SET_SINK_INPUT_VOLUME, 7, encodeU32(42))).toClient)).toEqual([
+      [C.ERROR, 7, ERR_ACCESS],
+    ]);
     const killed = withStream();
     killed.fromServer(command(C.PLAYBACK_STREAM_KILLED, INVALID_INDEX, encodeU32(0)));
     expect(killed.fromClient(command(C.SET_SINK_INPUT_VOLUME, 7, encodeU32(42))).toServer).toEqual([]);
@@ -170,7 +184,13 @@ describe("the allow-list", () => {
 
   test("audio passes for its own playback channel only", () => {
     const filter = withStream();
-    const block = (channel: number) => ({ channel, offsetHigh: 0, offsetLow: 0, flags: 0, payload: new Uint8Array(64) });
+    const block = (channel: number) => ({
+      channel,
+      offsetHigh: 0,
+      offsetLow: 0,
+      flags: 0,
+      payload: new Uint8Array(64),
+    });
     expect(decode(filter.fromClient(block(0)).toServer)).toEqual([["audio", 0, 64]]);
     expect(filter.fromClient(block(1)).toServer).toEqual([]);
   });
@@ -191,7 +211,9 @@ describe("what the server says", () => {
       encodeString("source"),
       encodeU32(7),
     );
-    expect(decode(filter.fromServer(info).toClient)).toEqual([[C.REPLY, 3, "pulseaudio", "16.1", "app", "xeyes", "a", "sink", "source", 7]]);
+    expect(decode(filter.fromServer(info).toClient)).toEqual([
+      [C.REPLY, 3, "pulseaudio", "16.1", "app", "xeyes", "a", "sink", "source", 7],
+    ]);
   });
 
   test.each<[string, number, number, boolean]>([
@@ -233,9 +255,30 @@ describe("the microphone", () => {
       encodeU32(directOnInput),
     );
   const serverInfo = (defaultSource: string) =>
-    reply(0xfffffff0, encodeString("pulseaudio"), encodeString("16.1"), encodeString("u"), encodeString("h"), sampleSpec, encodeString("sink"), encodeString(defaultSource), encodeU32(1));
+    reply(
+      0xfffffff0,
+      encodeString("pulseaudio"),
+      encodeString("16.1"),
+      encodeString("u"),
+      encodeString("h"),
+      sampleSpec,
+      encodeString("sink"),
+      encodeString(defaultSource),
+      encodeU32(1),
+    );
   const sourceInfo = (index: number, name: string, monitorOf: number) =>
-    reply(0xfffffff1, encodeU32(index), encodeString(name), encodeString("desc"), sampleSpec, channelMap, encodeU32(1), Uint8Array.of(0x76, 0), encodeBoolean(false), encodeU32(monitorOf));
+    reply(
+      0xfffffff1,
+      encodeU32(index),
+      encodeString(name),
+      encodeString("desc"),
+      sampleSpec,
+      channelMap,
+      encodeU32(1),
+      Uint8Array.of(0x76, 0),
+      encodeBoolean(false),
+      encodeU32(monitorOf),
+    );
 
   test("with it on, a record stream is made on the default source, pinned by name and never moved", () => {
     const filter = withStream({ microphone: true });
@@ -270,7 +313,16 @@ describe("the microphone", () => {
     const filter = withStream({ microphone: true });
     expect(decode(filter.fromClient(record(8, INVALID_INDEX, null, 41)).toClient)).toEqual([[C.ERROR, 8, ERR_ACCESS]]);
     filter.fromClient(record(9));
-    const noDefault = reply(0xfffffff0, encodeString("p"), encodeString("1"), encodeString("u"), encodeString("h"), sampleSpec, encodeString("sink"), encodeString(null));
+    const noDefault = reply(
+      0xfffffff0,
+      encodeString("p"),
+      encodeString("1"),
+      encodeString("u"),
+      encodeString("h"),
+      sampleSpec,
+      encodeString("sink"),
+      encodeString(null),
+    );
     expect(decode(filter.fromServer(noDefault).toClient)).toEqual([[C.ERROR, 9, ERR_ACCESS]]);
   });
 
@@ -305,7 +357,10 @@ describe("whatever a client sends", () => {
   /** Mostly well-typed tagstructs with a random command, sometimes with garbage or cut short. */
   const randomPayload = (): Uint8Array => {
     const parts = [encodeU32(Math.floor(random() * 110)), encodeU32(Math.floor(random() * 50))];
-    for (let i = Math.floor(random() * 12); i > 0; i--) parts.push(random() < 0.95 ? valid[Math.floor(random() * valid.length)]!() : randomBytes(1 + Math.floor(random() * 6)));
+    for (let i = Math.floor(random() * 12); i > 0; i--)
+      parts.push(
+        random() < 0.95 ? valid[Math.floor(random() * valid.length)]!() : randomBytes(1 + Math.floor(random() * 6)),
+      );
     const bytes = concat(parts);
     return random() < 0.1 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
   };
@@ -314,10 +369,17 @@ describe("whatever a client sends", () => {
     let cutOffs = 0;
     let forwarded = 0;
     for (let round = 0; round < 50; round++) {
-      const { filter } = random() < 0.8 ? authorized({ microphone: random() < 0.5 }) : { filter: createPulseFilter(OPTIONS) };
+      const { filter } =
+        random() < 0.8 ? authorized({ microphone: random() < 0.5 }) : { filter: createPulseFilter(OPTIONS) };
       for (let i = 0; i < 100; i++) {
         const channel = random() < 0.9 ? CONTROL_CHANNEL : Math.floor(random() * 4);
-        const packet = { channel, offsetHigh: 0, offsetLow: 0, flags: random() < 0.05 ? 0x80000000 : 0, payload: randomPayload() };
+        const packet = {
+          channel,
+          offsetHigh: 0,
+          offsetLow: 0,
+          flags: random() < 0.05 ? 0x80000000 : 0,
+          payload: randomPayload(),
+        };
         const out = filter.fromClient(packet);
         forwarded += out.toServer.length;
         if (out.cutOff) {

@@ -7,8 +7,8 @@ import {
   encodePacket,
   encodeString,
   encodeU32,
-  parseTagstruct,
   ProtocolError,
+  parseTagstruct,
   readBoolean,
   readString,
   readU32,
@@ -30,8 +30,21 @@ const proplist = (entries: [string, string][]) => [
 describe("parseTagstruct", () => {
   test.each<[string, Uint8Array, string[]]>([
     ["u32, string, null string", bytes([0x4c, ...u32(8)], str("abc"), [0x4e]), ["L", "t", "N"]],
-    ["booleans, u8, u64, s64, usec", bytes([0x31, 0x30, 0x42, 7], [0x52, ...Array(8).fill(1)], [0x72, ...Array(8).fill(2)], [0x55, ...Array(8).fill(3)]), ["1", "0", "B", "R", "r", "U"]],
-    ["sample spec, timeval, volume", bytes([0x61, 3, 2, ...u32(48000)], [0x54, ...u32(1), ...u32(2)], [0x56, ...u32(65536)]), ["a", "T", "V"]],
+    [
+      "booleans, u8, u64, s64, usec",
+      bytes(
+        [0x31, 0x30, 0x42, 7],
+        [0x52, ...Array(8).fill(1)],
+        [0x72, ...Array(8).fill(2)],
+        [0x55, ...Array(8).fill(3)],
+      ),
+      ["1", "0", "B", "R", "r", "U"],
+    ],
+    [
+      "sample spec, timeval, volume",
+      bytes([0x61, 3, 2, ...u32(48000)], [0x54, ...u32(1), ...u32(2)], [0x56, ...u32(65536)]),
+      ["a", "T", "V"],
+    ],
     ["arbitrary", bytes([0x78, ...u32(3), 1, 2, 3]), ["x"]],
     ["channel map and cvolume", bytes([0x6d, 2, 1, 2], [0x76, 2, ...u32(1), ...u32(2)]), ["m", "v"]],
     [
@@ -72,8 +85,18 @@ describe("reading and rewriting values", () => {
   const items = parseTagstruct(payload);
 
   test("reads each value by its type, and nothing of another type", () => {
-    expect([readU32(payload, items[0]), readString(payload, items[1]), readString(payload, items[2]), readBoolean(items[3])]).toEqual([20, "dockercask", null, true]);
-    expect([readU32(payload, items[1]), readString(payload, items[0]), readBoolean(items[0]), readU32(payload, undefined)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      readU32(payload, items[0]),
+      readString(payload, items[1]),
+      readString(payload, items[2]),
+      readBoolean(items[3]),
+    ]).toEqual([20, "dockercask", null, true]);
+    expect([
+      readU32(payload, items[1]),
+      readString(payload, items[0]),
+      readBoolean(items[0]),
+      readU32(payload, undefined),
+    ]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   test("replaces the named items and keeps every other byte", () => {
@@ -86,7 +109,12 @@ describe("reading and rewriting values", () => {
       ]),
     );
     const again = parseTagstruct(next);
-    expect([readU32(next, again[0]), readString(next, again[1]), readString(next, again[2]), readBoolean(again[3])]).toEqual([20, "x", null, false]);
+    expect([
+      readU32(next, again[0]),
+      readString(next, again[1]),
+      readString(next, again[2]),
+      readBoolean(again[3]),
+    ]).toEqual([20, "x", null, false]);
   });
 });
 

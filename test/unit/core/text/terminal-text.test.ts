@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createTerminalSanitizer, sanitizeTerminalText } from "../../../../src/core/text/terminal-text.ts";
 
-const bytes = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
+const bytes = (...parts: (string | number[])[]) =>
+  Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
 
 /** Feeds the stream in the given chunks, as `logs -f` receives it. */
 function sanitizeChunks(chunks: Uint8Array[]): string {
@@ -29,14 +30,26 @@ const streamCases: [string, Uint8Array, string][] = [
   ["C1 CSI encoded as UTF-8 (U+009B)", bytes("\u009b2J"), "\\u009b2J"],
   ["every C1 control encoded as UTF-8", bytes("\u0080\u0085\u009f"), "\\u0080\\u0085\\u009f"],
   ["C0 controls and DEL", bytes("a\x00b\x07c\x08d\x7f"), "a\\x00b\\x07c\\x08d\\x7f"],
-  ["a lone CR would overwrite the line", bytes("password: hunter2\rpassword: ********"), "password: hunter2\\rpassword: ********"],
+  [
+    "a lone CR would overwrite the line",
+    bytes("password: hunter2\rpassword: ********"),
+    "password: hunter2\\rpassword: ********",
+  ],
   ["CR LF is a line end and kept", bytes("one\r\ntwo\r\n"), "one\r\ntwo\r\n"],
   ["a CR at the very end is shown", bytes("done\r"), "done\\r"],
   ["newlines and tabs are kept", bytes("a\tb\nc\n"), "a\tb\nc\n"],
   ["plain UTF-8 is untouched", bytes("Grüße, 日本語, 🦊, עברית\n"), "Grüße, 日本語, 🦊, עברית\n"],
   ["emoji joined by ZWJ and RTL marks are untouched", bytes("👩‍💻 \u200f\u200e"), "👩‍💻 \u200f\u200e"],
-  ["bidi override (Trojan Source)", bytes("access\u202e\u2066// admin\u2069\u2066"), "access\\u202e\\u2066// admin\\u2069\\u2066"],
-  ["every bidi embedding, override and isolate", bytes("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069"],
+  [
+    "bidi override (Trojan Source)",
+    bytes("access\u202e\u2066// admin\u2069\u2066"),
+    "access\\u202e\\u2066// admin\\u2069\\u2066",
+  ],
+  [
+    "every bidi embedding, override and isolate",
+    bytes("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    "\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069",
+  ],
   ["an invalid byte", bytes("a", [0xff], "b"), "a\\xffb"],
   ["a stray continuation byte", bytes("a", [0x80], "b"), "a\\x80b"],
   ["an overlong ESC (C0 9B... as 0xC0 0x9B)", bytes([0xc0, 0x9b], "2J"), "\\xc0\\x9b2J"],
@@ -65,7 +78,11 @@ describe("createTerminalSanitizer", () => {
   });
 
   test.each<[string, Uint8Array[], string]>([
-    ["ESC in one chunk, the rest of the OSC 52 in the next", [bytes("a\x1b"), bytes("]52;c;eA==\x07b")], "a\\e]52;c;eA==\\x07b"],
+    [
+      "ESC in one chunk, the rest of the OSC 52 in the next",
+      [bytes("a\x1b"), bytes("]52;c;eA==\x07b")],
+      "a\\e]52;c;eA==\\x07b",
+    ],
     ["a 4-byte emoji cut after each byte", [bytes([0xf0]), bytes([0x9f]), bytes([0xa6]), bytes([0x8a])], "🦊"],
     ["C1 CSI as UTF-8 cut between its two bytes", [bytes([0xc2]), bytes([0x9b], "2J")], "\\u009b2J"],
     ["CR at a chunk's end, LF at the next's start", [bytes("one\r"), bytes("\ntwo")], "one\r\ntwo"],

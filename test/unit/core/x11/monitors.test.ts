@@ -3,15 +3,24 @@ import {
   createScreenQuery,
   encodeMonitorRequests,
   encodeQueryExtension,
+  type Monitor,
   monitorAt,
   monitorScreen,
   parseGetMonitors,
   parseQueryPointer,
   splitAnswers,
-  type Monitor,
 } from "../../../../src/core/x11/monitors.ts";
 import { encodeSetupRequest } from "../../../../src/core/x11/setup.ts";
-import { extensionReply, monitorsReply, pointerReply, reply, ROOT, setupAccepted, xError, type MonitorInfo } from "../../../support/x11-replies.ts";
+import {
+  extensionReply,
+  type MonitorInfo,
+  monitorsReply,
+  pointerReply,
+  ROOT,
+  reply,
+  setupAccepted,
+  xError,
+} from "../../../support/x11-replies.ts";
 
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const SCREEN = { width: 1920, height: 1080, widthMm: 508, heightMm: 286 };
@@ -34,12 +43,58 @@ const sizeOf = (m: MonitorInfo) => ({ width: m.width, height: m.height, widthMm:
 
 describe("requests", () => {
   test("QueryExtension: opcode 98, the name's length, the name padded to 4", () => {
-    expect([...encodeQueryExtension("RANDR")]).toEqual([98, 0, 4, 0, 5, 0, 0, 0, ...new TextEncoder().encode("RANDR"), 0, 0, 0]);
+    expect([...encodeQueryExtension("RANDR")]).toEqual([
+      98,
+      0,
+      4,
+      0,
+      5,
+      0,
+      0,
+      0,
+      ...new TextEncoder().encode("RANDR"),
+      0,
+      0,
+      0,
+    ]);
   });
 
   test("RRQueryVersion 1.5, QueryPointer and RRGetMonitors(active) on the root, in that order", () => {
     const bytes = encodeMonitorRequests(RANDR, 0x01020304);
-    expect([...bytes]).toEqual([RANDR, 0, 3, 0, 1, 0, 0, 0, 5, 0, 0, 0, 38, 0, 2, 0, 4, 3, 2, 1, RANDR, 42, 3, 0, 4, 3, 2, 1, 1, 0, 0, 0]);
+    expect([...bytes]).toEqual([
+      RANDR,
+      0,
+      3,
+      0,
+      1,
+      0,
+      0,
+      0,
+      5,
+      0,
+      0,
+      0,
+      38,
+      0,
+      2,
+      0,
+      4,
+      3,
+      2,
+      1,
+      RANDR,
+      42,
+      3,
+      0,
+      4,
+      3,
+      2,
+      1,
+      1,
+      0,
+      0,
+      0,
+    ]);
   });
 });
 
@@ -81,7 +136,9 @@ describe("splitAnswers", () => {
     ],
   ])("%s", (_, bytes, expected, rest) => {
     const split = splitAnswers(bytes);
-    expect(split.answers.map((a) => ({ sequence: a.sequence, error: a.error, length: a.bytes.length }))).toEqual(expected);
+    expect(split.answers.map((a) => ({ sequence: a.sequence, error: a.error, length: a.bytes.length }))).toEqual(
+      expected,
+    );
     expect(split.rest.length).toBe(rest);
   });
 });
@@ -98,11 +155,23 @@ describe("reply decoders", () => {
 
   test.each<[string, Uint8Array, Monitor[]]>([
     ["two monitors", monitorsReply(4, [LEFT, RIGHT]), [monitor(LEFT), monitor(RIGHT)]],
-    ["one the server made from an output", monitorsReply(4, [{ ...LEFT, automatic: true }]), [monitor({ ...LEFT, automatic: true })]],
-    ["a monitor with three outputs, then another", monitorsReply(4, [{ ...LEFT, outputs: 3 }, RIGHT]), [monitor(LEFT), monitor(RIGHT)]],
+    [
+      "one the server made from an output",
+      monitorsReply(4, [{ ...LEFT, automatic: true }]),
+      [monitor({ ...LEFT, automatic: true })],
+    ],
+    [
+      "a monitor with three outputs, then another",
+      monitorsReply(4, [{ ...LEFT, outputs: 3 }, RIGHT]),
+      [monitor(LEFT), monitor(RIGHT)],
+    ],
     ["a virtual monitor with no outputs", monitorsReply(4, [{ ...LEFT, outputs: 0 }]), [monitor(LEFT)]],
     ["none", monitorsReply(4, []), []],
-    ["a list cut inside its second monitor", monitorsReply(4, [LEFT, RIGHT]).subarray(0, 32 + 28 + 10), [monitor(LEFT)]],
+    [
+      "a list cut inside its second monitor",
+      monitorsReply(4, [LEFT, RIGHT]).subarray(0, 32 + 28 + 10),
+      [monitor(LEFT)],
+    ],
     ["not even a header", new Uint8Array(8), []],
   ])("RRGetMonitors: %s", (_, bytes, expected) => {
     expect(parseGetMonitors(bytes)).toEqual(expected);
@@ -118,7 +187,12 @@ describe("monitorAt", () => {
     ["the pointer on the right one", [left, right], { x: 1280, y: 899 }, right],
     ["the last column of the left one is still the left one", [left, right], { x: 1279, y: 0 }, left],
     ["overlapping: the smallest that holds the pointer", [spanning, left, right], { x: 1300, y: 5 }, right],
-    ["below the shorter right one: only the spanning one holds it", [spanning, left, right], { x: 1300, y: 1000 }, spanning],
+    [
+      "below the shorter right one: only the spanning one holds it",
+      [spanning, left, right],
+      { x: 1300, y: 1000 },
+      spanning,
+    ],
     ["pointer outside every monitor: the primary", [left, right], { x: 5000, y: 5000 }, right],
     ["pointer on another screen: the primary", [left, right], undefined, right],
     ["no primary: the first", [left, { ...right, primary: false }], undefined, left],
@@ -157,7 +231,12 @@ describe("monitorScreen", () => {
     const made = monitor({ x: 0, y: 0, width: 1280, height: 800, widthMm: 339, heightMm: 212, automatic: true });
     expect(monitorScreen(made, xvfb)).toEqual(xvfb);
     // The same sizes from a client (xrandr --setmonitor) are what the user said: kept.
-    expect(monitorScreen({ ...made, automatic: false }, xvfb)).toEqual({ width: 1280, height: 800, widthMm: 339, heightMm: 212 });
+    expect(monitorScreen({ ...made, automatic: false }, xvfb)).toEqual({
+      width: 1280,
+      height: 800,
+      widthMm: 339,
+      heightMm: 212,
+    });
   });
 });
 
@@ -166,7 +245,10 @@ describe("createScreenQuery: the conversation", () => {
   const cookie = Uint8Array.from({ length: 16 }, (_, i) => i);
 
   test("starts with the setup request and QueryExtension(RANDR), pipelined", () => {
-    expect([...createScreenQuery(cookie).start()]).toEqual([...encodeSetupRequest(cookie), ...encodeQueryExtension("RANDR")]);
+    expect([...createScreenQuery(cookie).start()]).toEqual([
+      ...encodeSetupRequest(cookie),
+      ...encodeQueryExtension("RANDR"),
+    ]);
   });
 
   type Exchange = { received: Uint8Array[]; sends: Uint8Array[]; screen: typeof SCREEN | undefined; refused?: string };
@@ -181,7 +263,10 @@ describe("createScreenQuery: the conversation", () => {
     [
       "the monitor under the pointer",
       {
-        received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 1400, y: 10 }), monitorsReply(4, [LEFT, RIGHT]))],
+        received: [
+          cat(setup, extensionReply(1, RANDR)),
+          answers(pointerReply(3, { x: 1400, y: 10 }), monitorsReply(4, [LEFT, RIGHT])),
+        ],
         sends: [encodeMonitorRequests(RANDR, ROOT)],
         screen: sizeOf(RIGHT),
       },
@@ -191,12 +276,17 @@ describe("createScreenQuery: the conversation", () => {
       {
         received: [...cat(setup, extensionReply(1, RANDR))]
           .map((b) => Uint8Array.of(b))
-          .concat([...answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, [LEFT, RIGHT]))].map((b) => Uint8Array.of(b))),
+          .concat(
+            [...answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, [LEFT, RIGHT]))].map((b) => Uint8Array.of(b)),
+          ),
         sends: [encodeMonitorRequests(RANDR, ROOT)],
         screen: sizeOf(LEFT),
       },
     ],
-    ["no RandR: the whole screen after one round trip", { received: [cat(setup, extensionReply(1, undefined))], sends: [], screen: SCREEN }],
+    [
+      "no RandR: the whole screen after one round trip",
+      { received: [cat(setup, extensionReply(1, undefined))], sends: [], screen: SCREEN },
+    ],
     [
       "RandR older than 1.5 (GetMonitors is a BadRequest): the whole screen",
       {
@@ -214,14 +304,39 @@ describe("createScreenQuery: the conversation", () => {
     ],
     [
       "no monitors: the whole screen",
-      { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, []))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: SCREEN },
+      {
+        received: [
+          cat(setup, extensionReply(1, RANDR)),
+          answers(pointerReply(3, { x: 5, y: 5 }), monitorsReply(4, [])),
+        ],
+        sends: [encodeMonitorRequests(RANDR, ROOT)],
+        screen: SCREEN,
+      },
     ],
     [
       "the pointer on another screen: the primary monitor",
-      { received: [cat(setup, extensionReply(1, RANDR)), answers(pointerReply(3, "elsewhere"), monitorsReply(4, [LEFT, RIGHT]))], sends: [encodeMonitorRequests(RANDR, ROOT)], screen: sizeOf(RIGHT) },
+      {
+        received: [
+          cat(setup, extensionReply(1, RANDR)),
+          answers(pointerReply(3, "elsewhere"), monitorsReply(4, [LEFT, RIGHT])),
+        ],
+        sends: [encodeMonitorRequests(RANDR, ROOT)],
+        screen: sizeOf(RIGHT),
+      },
     ],
-    ["refused", { received: [Uint8Array.from([0, 4, 11, 0, 0, 0, 1, 0, ...new TextEncoder().encode("nope")])], sends: [], screen: undefined, refused: "nope" }],
-    ["accepted without a screen", { received: [cat(setupAccepted({ screens: 0 }), extensionReply(1, RANDR))], sends: [], screen: undefined }],
+    [
+      "refused",
+      {
+        received: [Uint8Array.from([0, 4, 11, 0, 0, 0, 1, 0, ...new TextEncoder().encode("nope")])],
+        sends: [],
+        screen: undefined,
+        refused: "nope",
+      },
+    ],
+    [
+      "accepted without a screen",
+      { received: [cat(setupAccepted({ screens: 0 }), extensionReply(1, RANDR))], sends: [], screen: undefined },
+    ],
   ])("%s", (_, exchange) => {
     const query = createScreenQuery(cookie);
     query.start();

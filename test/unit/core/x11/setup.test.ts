@@ -19,7 +19,14 @@ const bytes = (...values: number[]) => Uint8Array.from(values);
 /** One Xauthority entry as libXau writes it: big-endian lengths, each field counted. */
 function xauthEntry(family: number, address: Uint8Array, number: string, name: string, data: Uint8Array): Uint8Array {
   const field = (value: Uint8Array) => [value.length >> 8, value.length & 0xff, ...value];
-  return Uint8Array.from([family >> 8, family & 0xff, ...field(address), ...field(text(number)), ...field(text(name)), ...field(data)]);
+  return Uint8Array.from([
+    family >> 8,
+    family & 0xff,
+    ...field(address),
+    ...field(text(number)),
+    ...field(text(name)),
+    ...field(data),
+  ]);
 }
 
 const COOKIE = bytes(...Array.from({ length: 16 }, (_, i) => i));
@@ -39,14 +46,20 @@ describe("parseDisplayName", () => {
     expect(parseDisplayName(display)).toEqual(expected as never);
   });
 
-  test.each(["", "0", ":", ":x", "host", ":0.", "decnet::0", "/tmp/launch-a/org.xquartz:0", "far:99999"])("%p is not a display we can reach", (display) => {
-    expect(parseDisplayName(display)).toBeUndefined();
-  });
+  test.each(["", "0", ":", ":x", "host", ":0.", "decnet::0", "/tmp/launch-a/org.xquartz:0", "far:99999"])(
+    "%p is not a display we can reach",
+    (display) => {
+      expect(parseDisplayName(display)).toBeUndefined();
+    },
+  );
 });
 
 describe("parseXauthority", () => {
   test("reads every entry, in order", () => {
-    const file = Uint8Array.from([...xauthEntry(FAMILY.local, text("desk"), "0", "MIT-MAGIC-COOKIE-1", COOKIE), ...xauthEntry(FAMILY.wild, bytes(), "", "MIT-MAGIC-COOKIE-1", OTHER)]);
+    const file = Uint8Array.from([
+      ...xauthEntry(FAMILY.local, text("desk"), "0", "MIT-MAGIC-COOKIE-1", COOKIE),
+      ...xauthEntry(FAMILY.wild, bytes(), "", "MIT-MAGIC-COOKIE-1", OTHER),
+    ]);
     expect(parseXauthority(file)).toEqual([
       { family: FAMILY.local, address: text("desk"), number: "0", name: "MIT-MAGIC-COOKIE-1", data: COOKIE },
       { family: FAMILY.wild, address: bytes(), number: "", name: "MIT-MAGIC-COOKIE-1", data: OTHER },
@@ -56,7 +69,11 @@ describe("parseXauthority", () => {
   test.each([
     ["an empty file", bytes(), 0],
     ["one byte", bytes(1), 0],
-    ["a whole entry, then a family alone", Uint8Array.from([...xauthEntry(FAMILY.local, text("a"), "0", "X", COOKIE), 1, 0]), 1],
+    [
+      "a whole entry, then a family alone",
+      Uint8Array.from([...xauthEntry(FAMILY.local, text("a"), "0", "X", COOKIE), 1, 0]),
+      1,
+    ],
     ["an entry cut inside its cookie", xauthEntry(FAMILY.local, text("a"), "0", "X", COOKIE).subarray(0, 20), 0],
     ["a length past the end", bytes(0xff, 0xff, 0xff, 0xff), 0],
   ])("keeps what is whole in %s", (_, file, count) => {
@@ -66,8 +83,14 @@ describe("parseXauthority", () => {
 
 describe("encodeXauthority", () => {
   test.each<[string, XauthEntry]>([
-    ["a wild entry with no address or display", { family: FAMILY.wild, address: bytes(), number: "", name: "MIT-MAGIC-COOKIE-1", data: COOKIE }],
-    ["a local entry for display 12", { family: FAMILY.local, address: text("desk"), number: "12", name: "MIT-MAGIC-COOKIE-1", data: OTHER }],
+    [
+      "a wild entry with no address or display",
+      { family: FAMILY.wild, address: bytes(), number: "", name: "MIT-MAGIC-COOKIE-1", data: COOKIE },
+    ],
+    [
+      "a local entry for display 12",
+      { family: FAMILY.local, address: text("desk"), number: "12", name: "MIT-MAGIC-COOKIE-1", data: OTHER },
+    ],
   ])("writes %s as libXau does, and parseXauthority reads it back", (_, entry) => {
     const file = encodeXauthority([entry, entry]);
     const one = xauthEntry(entry.family, entry.address, entry.number, entry.name, entry.data);
@@ -77,7 +100,13 @@ describe("encodeXauthority", () => {
 });
 
 describe("pickCookie", () => {
-  const entry = (family: number, address: string, number: string, data: Uint8Array, name = "MIT-MAGIC-COOKIE-1"): XauthEntry => ({
+  const entry = (
+    family: number,
+    address: string,
+    number: string,
+    data: Uint8Array,
+    name = "MIT-MAGIC-COOKIE-1",
+  ): XauthEntry => ({
     family,
     address: text(address),
     number,
@@ -93,8 +122,18 @@ describe("pickCookie", () => {
     ["a wild entry for any display", [entry(FAMILY.wild, "", "", COOKIE)], local("7"), COOKIE],
     ["a wild entry for another display", [entry(FAMILY.wild, "", "1", COOKIE)], local("0"), undefined],
     ["an entry without a display number", [entry(FAMILY.local, "desk", "", COOKIE)], local("3"), COOKIE],
-    ["the first match, not the last", [entry(FAMILY.local, "desk", "0", COOKIE), entry(FAMILY.wild, "", "", OTHER)], local("0"), COOKIE],
-    ["a protocol we do not speak, skipped", [entry(FAMILY.local, "desk", "0", OTHER, "XDM-AUTHORIZATION-1"), entry(FAMILY.wild, "", "", COOKIE)], local("0"), COOKIE],
+    [
+      "the first match, not the last",
+      [entry(FAMILY.local, "desk", "0", COOKIE), entry(FAMILY.wild, "", "", OTHER)],
+      local("0"),
+      COOKIE,
+    ],
+    [
+      "a protocol we do not speak, skipped",
+      [entry(FAMILY.local, "desk", "0", OTHER, "XDM-AUTHORIZATION-1"), entry(FAMILY.wild, "", "", COOKIE)],
+      local("0"),
+      COOKIE,
+    ],
     ["the same address in another family", [entry(FAMILY.internet, "desk", "0", COOKIE)], local("0"), undefined],
     ["an empty file", [], local("0"), undefined],
   ])("%s", (_, entries, connection, expected) => {
@@ -109,10 +148,22 @@ describe("connectionAddress", () => {
     ["a unix socket: our host name", unix, undefined, FAMILY.local, [...text("desk")]],
     ["TCP to loopback (ssh -X): our host name", tcp, "127.0.0.1", FAMILY.local, [...text("desk")]],
     ["TCP to ::1: our host name", tcp, "::1", FAMILY.local, [...text("desk")]],
-    ["TCP to another loopback address: that address, as libxcb does", tcp, "127.0.0.2", FAMILY.internet, [127, 0, 0, 2]],
+    [
+      "TCP to another loopback address: that address, as libxcb does",
+      tcp,
+      "127.0.0.2",
+      FAMILY.internet,
+      [127, 0, 0, 2],
+    ],
     ["TCP to another machine: its IPv4 address", tcp, "192.168.1.5", FAMILY.internet, [192, 168, 1, 5]],
     ["an IPv4-mapped peer: the IPv4 address", tcp, "::ffff:10.0.0.2", FAMILY.internet, [10, 0, 0, 2]],
-    ["TCP over IPv6: 16 bytes", tcp, "fe80::1:2", FAMILY.internet6, [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]],
+    [
+      "TCP over IPv6: 16 bytes",
+      tcp,
+      "fe80::1:2",
+      FAMILY.internet6,
+      [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2],
+    ],
   ])("%s", (_, target, peer, family, address) => {
     const result = connectionAddress(target!, "desk", peer);
     expect([result.family, [...result.address], result.number]).toEqual([family, address, "0"]);
@@ -164,7 +215,10 @@ describe("parseSetupReply", () => {
 
   test.each([
     ["a success reply with only its header", Uint8Array.from([1, 0, 11, 0, 0, 0, 0, 0])],
-    ["a success reply cut before the screen count", Uint8Array.from([1, 0, 11, 0, 0, 0, 5, 0, ...new Array(20).fill(0)])],
+    [
+      "a success reply cut before the screen count",
+      Uint8Array.from([1, 0, 11, 0, 0, 0, 5, 0, ...new Array(20).fill(0)]),
+    ],
     [
       "a screen cut short of its 40 bytes",
       (() => {
@@ -188,7 +242,11 @@ describe("parseSetupReply", () => {
   });
 
   test.each([
-    ["Failed, with its reason", Uint8Array.from([0, 22, 11, 0, 0, 0, 6, 0, ...text("Authorization required"), 0, 0]), "Authorization required"],
+    [
+      "Failed, with its reason",
+      Uint8Array.from([0, 22, 11, 0, 0, 0, 6, 0, ...text("Authorization required"), 0, 0]),
+      "Authorization required",
+    ],
     ["Authenticate, padded with zeros", Uint8Array.from([2, 0, 0, 0, 0, 0, 2, 0, ...text("more"), 0, 0, 0, 0]), "more"],
     ["Failed, without a reason", Uint8Array.from([0, 0, 11, 0, 0, 0, 0, 0]), "refused"],
   ])("a refusal: %s", (_, reply, reason) => {

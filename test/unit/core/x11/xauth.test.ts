@@ -38,7 +38,9 @@ describe("wildcardAuthEntry", () => {
   const cookie = "0123456789abcdef0123456789abcdef";
 
   test("is exactly the line `xauth nlist` prints for a FamilyWild entry without a display number", () => {
-    expect(wildcardAuthEntry(cookie)).toBe(`ffff 0000  0000  0012 4d49542d4d414749432d434f4f4b49452d31 0010 ${cookie}\n`);
+    expect(wildcardAuthEntry(cookie)).toBe(
+      `ffff 0000  0000  0012 4d49542d4d414749432d434f4f4b49452d31 0010 ${cookie}\n`,
+    );
   });
 
   test("carries the cookie it was given", () => {

@@ -1,7 +1,24 @@
 import { describe, expect, test } from "bun:test";
-import { buildXephyrArgs, defaultWindowSize, hostDpi, isXephyrCommandLine, MIN_X_MEMORY_BYTES, parseDisplayNumber, xephyrCommand, xServerMemoryBytes } from "../../../../src/core/x11/xephyr.ts";
+import {
+  buildXephyrArgs,
+  defaultWindowSize,
+  hostDpi,
+  isXephyrCommandLine,
+  MIN_X_MEMORY_BYTES,
+  parseDisplayNumber,
+  xephyrCommand,
+  xServerMemoryBytes,
+} from "../../../../src/core/x11/xephyr.ts";
 
-const options = { authFile: "/run/user/1000/dockercask/xeyes/xauth.server", title: "xeyes#work", windowClass: "dockercask-xeyes.work", width: 1024, height: 768, dpi: 120, displayFd: 7 };
+const options = {
+  authFile: "/run/user/1000/dockercask/xeyes/xauth.server",
+  title: "xeyes#work",
+  windowClass: "dockercask-xeyes.work",
+  width: 1024,
+  height: 768,
+  dpi: 120,
+  displayFd: 7,
+};
 
 /** The value that follows `flag` in argv, or undefined when the flag is absent. */
 function flagValue(args: string[], flag: string): string | undefined {
@@ -37,7 +54,12 @@ describe("buildXephyrArgs", () => {
 
   test("follows its options", () => {
     const other = buildXephyrArgs({ ...options, width: 640, height: 480, dpi: 96, displayFd: 3, title: "gimp" });
-    expect([flagValue(other, "-screen"), flagValue(other, "-dpi"), flagValue(other, "-displayfd"), flagValue(other, "-title")]).toEqual(["640x480", "96", "3", "gimp"]);
+    expect([
+      flagValue(other, "-screen"),
+      flagValue(other, "-dpi"),
+      flagValue(other, "-displayfd"),
+      flagValue(other, "-title"),
+    ]).toEqual(["640x480", "96", "3", "gimp"]);
   });
 });
 
@@ -131,9 +153,24 @@ describe("the X server's memory bound", () => {
   });
 
   test("Xephyr runs under RLIMIT_DATA, set by the shell that then execs it; the argv is positional, never parsed by the shell", () => {
-    const options = { authFile: "/run/d/x; rm -rf ~", title: "a$(b)#c", width: 800, height: 600, dpi: 96, displayFd: 1, memoryBytes: 256 * MIB };
+    const options = {
+      authFile: "/run/d/x; rm -rf ~",
+      title: "a$(b)#c",
+      width: 800,
+      height: 600,
+      dpi: 96,
+      displayFd: 1,
+      memoryBytes: 256 * MIB,
+    };
     const argv = xephyrCommand(options);
-    expect(argv.slice(0, 6)).toEqual(["/bin/sh", "-c", 'ulimit -d "$1" && shift && exec "$@"', "dockercask-xephyr", String(256 * 1024), "Xephyr"]);
+    expect(argv.slice(0, 6)).toEqual([
+      "/bin/sh",
+      "-c",
+      'ulimit -d "$1" && shift && exec "$@"',
+      "dockercask-xephyr",
+      String(256 * 1024),
+      "Xephyr",
+    ]);
     expect(argv.slice(6)).toEqual(buildXephyrArgs(options));
   });
 });

@@ -1,27 +1,37 @@
-import { parseInstanceName } from "../../../../src/core/instance/name.ts";
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
-import type { ContainerClient } from "../../../../src/ports/container-client.ts";
-import type { ImageClient } from "../../../../src/ports/image-client.ts";
-import type { InstanceRecord, InstanceStore } from "../../../../src/ports/instance-store.ts";
-import type { XephyrHandle } from "../../../../src/ports/xephyr.ts";
-import type { EngineClient } from "../../../../src/ports/engine-client.ts";
+import type { Catalog } from "../../../../src/core/catalog/catalog.ts";
+import { createCatalog } from "../../../../src/core/catalog/catalog.ts";
+import type { ClipboardPolicy } from "../../../../src/core/catalog/policy.ts";
 import type { EngineIdentity } from "../../../../src/core/container/engine.ts";
 import type { InspectedContainer } from "../../../../src/core/container/hardening-check.ts";
-import { createCatalog } from "../../../../src/core/catalog/catalog.ts";
-import { AlreadyRunningError, DockercaskError, EngineCannotApplyError, InvalidInstanceNameError, InvalidPolicyError, UnknownAppError } from "../../../../src/core/errors.ts";
+import type { HostResources } from "../../../../src/core/container/limits.ts";
+import {
+  AlreadyRunningError,
+  DockercaskError,
+  EngineCannotApplyError,
+  InvalidInstanceNameError,
+  InvalidPolicyError,
+  UnknownAppError,
+} from "../../../../src/core/errors.ts";
+import type { SharedFolder } from "../../../../src/core/files/shared-folders.ts";
+import type { InstanceName } from "../../../../src/core/instance/name.ts";
+import { parseInstanceName, parseRunTarget } from "../../../../src/core/instance/name.ts";
 import type { SessionState } from "../../../../src/core/instance/runtime.ts";
 import type { XephyrOptions } from "../../../../src/core/x11/xephyr.ts";
-import { parseRunTarget } from "../../../../src/core/instance/name.ts";
-import type { ClipboardPolicy } from "../../../../src/core/catalog/policy.ts";
-import type { SharedFolder } from "../../../../src/core/files/shared-folders.ts";
-import type { HostResources } from "../../../../src/core/container/limits.ts";
+import type { ContainerClient } from "../../../../src/ports/container-client.ts";
+import type { EngineClient } from "../../../../src/ports/engine-client.ts";
+import type { ImageClient } from "../../../../src/ports/image-client.ts";
+import type { InstanceRecord, InstanceStore } from "../../../../src/ports/instance-store.ts";
 import type { AcquireResult } from "../../../../src/ports/runtime-dirs.ts";
-import type { InstanceName } from "../../../../src/core/instance/name.ts";
-import type { Catalog } from "../../../../src/core/catalog/catalog.ts";
+import type { XephyrHandle } from "../../../../src/ports/xephyr.ts";
 import { createClipboardCapability } from "../../../../src/services/session/clipboard.ts";
 import { createDesktopBusCapability, type DesktopBusOptions } from "../../../../src/services/session/desktop-bus.ts";
-import { runSession as runParsed, type RunOptions as SessionOptions, type RunSessionDeps } from "../../../../src/services/session/run.ts";
+import {
+  type RunSessionDeps,
+  runSession as runParsed,
+  type RunOptions as SessionOptions,
+} from "../../../../src/services/session/run.ts";
 import { createSoundCapability } from "../../../../src/services/session/sound.ts";
 
 /**
@@ -37,20 +47,38 @@ interface FakePorts {
   writePrivateFile: (path: string, content: string) => void;
   reapHost: () => Promise<void>;
   reapContainers: () => Promise<void>;
-  openSharedFolders: (folders: SharedFolder[]) => { mounts: { source: string; target: string; readOnly: boolean }[]; close(): void };
+  openSharedFolders: (folders: SharedFolder[]) => {
+    mounts: { source: string; target: string; readOnly: boolean }[];
+    close(): void;
+  };
   ensureImage: (app: string, options: { noBuild?: boolean }) => Promise<void>;
   acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
   claimHome: (home: string, owner: { uid: number; gid: number }) => void;
-  writeAuthFiles: (files: { server: string; client: string }, cookie: string, owner?: { uid: number; gid: number }) => Promise<void>;
+  writeAuthFiles: (
+    files: { server: string; client: string },
+    cookie: string,
+    owner?: { uid: number; gid: number },
+  ) => Promise<void>;
   startXephyr: (options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }) => Promise<XephyrHandle>;
   queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
   raiseWindow: (title: string) => Promise<boolean>;
   pulse: {
     serverSocket(): string | undefined;
-    relay(path: string, upstream: string, options: { microphone: boolean; identity: { user: string; host: string } }): Promise<{ stop(): void }>;
+    relay(
+      path: string,
+      upstream: string,
+      options: { microphone: boolean; identity: { user: string; host: string } },
+    ): Promise<{ stop(): void }>;
   };
   startBridge?: (options: DesktopBusOptions) => Promise<{ socket: string; pid: number; stop(): void }>;
-  startClipboard: (options: { policy: ClipboardPolicy; primary: boolean; maxBytes: number; display: number; cookie: string; authFile: string }) => Promise<{ stop(): void }>;
+  startClipboard: (options: {
+    policy: ClipboardPolicy;
+    primary: boolean;
+    maxBytes: number;
+    display: number;
+    cookie: string;
+    authFile: string;
+  }) => Promise<{ stop(): void }>;
   onTerminate: (handler: (signal: string) => void) => () => void;
   host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
   log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
@@ -63,8 +91,15 @@ function toDeps(p: FakePorts): RunSessionDeps {
     preflight: () => p.preflight(),
     reapHost: () => p.reapHost(),
     openSharedFolders: (folders) => p.openSharedFolders(folders),
-    lock: { acquireRuntime: (name, state) => p.acquireRuntime(name, state), raiseWindow: (title) => p.raiseWindow(title) },
-    window: { writeAuthFiles: (...a) => p.writeAuthFiles(...a), startXephyr: (o) => p.startXephyr(o), queryHostScreen: () => p.queryHostScreen() },
+    lock: {
+      acquireRuntime: (name, state) => p.acquireRuntime(name, state),
+      raiseWindow: (title) => p.raiseWindow(title),
+    },
+    window: {
+      writeAuthFiles: (...a) => p.writeAuthFiles(...a),
+      startXephyr: (o) => p.startXephyr(o),
+      queryHostScreen: () => p.queryHostScreen(),
+    },
     container: {
       docker: () => p.docker(),
       reapContainers: () => p.reapContainers(),
@@ -73,8 +108,15 @@ function toDeps(p: FakePorts): RunSessionDeps {
       writePrivateFile: (path, content) => p.writePrivateFile(path, content),
     },
     capabilities: [
-      createSoundCapability({ serverSocket: () => p.pulse.serverSocket(), relay: (path, upstream, o) => p.pulse.relay(path, upstream, o) }),
-      createDesktopBusCapability({ available: () => p.startBridge !== undefined, start: (o) => p.startBridge!(o), instances: () => p.store.list().map((r) => r.name.full) }),
+      createSoundCapability({
+        serverSocket: () => p.pulse.serverSocket(),
+        relay: (path, upstream, o) => p.pulse.relay(path, upstream, o),
+      }),
+      createDesktopBusCapability({
+        available: () => p.startBridge !== undefined,
+        start: (o) => p.startBridge!(o),
+        instances: () => p.store.list().map((r) => r.name.full),
+      }),
       createClipboardCapability({ start: (o) => p.startClipboard(o) }),
     ],
     onTerminate: (handler) => p.onTerminate(handler),
@@ -142,7 +184,11 @@ interface Harness {
  * `labels` are the ones the app's recipe writes; the image carries them too, plus `inherited`
  * (what a parent image would hand down).
  */
-function createHarness(tweak: (h: Harness) => Partial<FakePorts> = () => ({}), labels: Record<string, string> = { "io.dockercask.command": "xeyes" }, inherited: Record<string, string> = {}): Harness {
+function createHarness(
+  tweak: (h: Harness) => Partial<FakePorts> = () => ({}),
+  labels: Record<string, string> = { "io.dockercask.command": "xeyes" },
+  inherited: Record<string, string> = {},
+): Harness {
   const catalog = catalogWith(labels);
   const events: string[] = [];
   const logs: string[] = [];
@@ -163,7 +209,10 @@ function createHarness(tweak: (h: Harness) => Partial<FakePorts> = () => ({}), l
     window: Promise.withResolvers<number>(),
     signal: (name) => handler?.(name),
     engine: { kind: "docker", version: "20.10.24", rootless: false, cgroupVersion: "2" },
-    inspect: (spec) => ({ Config: { User: spec.User }, HostConfig: spec.HostConfig as InspectedContainer["HostConfig"] }),
+    inspect: (spec) => ({
+      Config: { User: spec.User },
+      HostConfig: spec.HostConfig as InspectedContainer["HostConfig"],
+    }),
     files: new Map(),
   };
 
@@ -286,7 +335,12 @@ function createHarness(tweak: (h: Harness) => Partial<FakePorts> = () => ({}), l
         handler = undefined;
       };
     },
-    host: { uid: 1000, gid: 1000, supervisor: { pid: 4242, start: "987" }, resources: { memoryBytes: 8 * 1024 ** 3, cpus: 4 } },
+    host: {
+      uid: 1000,
+      gid: 1000,
+      supervisor: { pid: 4242, start: "987" },
+      resources: { memoryBytes: 8 * 1024 ** 3, cpus: 4 },
+    },
     log: {
       info: (m) => void logs.push(`info: ${m}`),
       warn: (m) => void logs.push(`warn: ${m}`),
@@ -387,7 +441,15 @@ describe("runSession: how a running session ends", () => {
     const h = createHarness();
     await runToAppExit(h, "xeyes#work");
     expect(h.states[0]).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987" });
-    expect(h.states.at(-1)).toMatchObject({ instance: "xeyes#work", pid: 4242, pidStart: "987", display: 7, xephyrPid: 555, xephyrStart: "66", container: "c1" });
+    expect(h.states.at(-1)).toMatchObject({
+      instance: "xeyes#work",
+      pid: 4242,
+      pidStart: "987",
+      display: 7,
+      xephyrPid: 555,
+      xephyrStart: "66",
+      container: "c1",
+    });
   });
 
   test("several end conditions at once still tear down exactly once", async () => {
@@ -409,7 +471,12 @@ describe("runSession: how a running session ends", () => {
   test("a container that cannot be removed is logged, and the rest of the teardown still runs", async () => {
     const h = createHarness((h) => {
       const base = h.deps.docker;
-      return { docker: async () => ({ ...(await base()), removeContainer: async () => Promise.reject(new Error("engine hiccup")) }) };
+      return {
+        docker: async () => ({
+          ...(await base()),
+          removeContainer: async () => Promise.reject(new Error("engine hiccup")),
+        }),
+      };
     });
     expect((await runToAppExit(h)).reason).toBe("app-exited");
     expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "stop xephyr", "remove runtime dir"]);
@@ -432,13 +499,17 @@ describe("runSession: a teardown step that fails", () => {
       };
     });
     await expect(runToAppExit(h)).rejects.toThrow("Xephyr is stuck");
-    for (const step of ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr"]) expect(h.events.filter((e) => e === step)).toEqual([step]);
+    for (const step of ["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr"])
+      expect(h.events.filter((e) => e === step)).toEqual([step]);
   });
 });
 
 describe("runSession: a signal while starting", () => {
   /** Wraps one dependency so that SIGTERM arrives while it runs. */
-  const signalDuring = (h: Harness, where: "writeAuthFiles" | "startXephyr" | "startClipboard" | "runContainer"): Partial<FakePorts> => {
+  const signalDuring = (
+    h: Harness,
+    where: "writeAuthFiles" | "startXephyr" | "startClipboard" | "runContainer",
+  ): Partial<FakePorts> => {
     const base = { ...h.deps };
     switch (where) {
       case "writeAuthFiles":
@@ -480,15 +551,33 @@ describe("runSession: a signal while starting", () => {
 
   test.each([
     ["while the cookie is written", "writeAuthFiles" as const, [], ["unsubscribe", "remove runtime dir"]],
-    ["while Xephyr starts", "startXephyr" as const, ["start xephyr"], ["unsubscribe", "stop xephyr", "remove runtime dir"]],
-    ["while the container starts", "runContainer" as const, ["start xephyr", "run container", "start clipboard"], TEARDOWN],
-    ["while the clipboard starts", "startClipboard" as const, ["start xephyr", "run container", "start clipboard"], TEARDOWN],
-  ])("%s: tears down what was started, starts nothing more, and reports the signal", async (_, where, started, teardown) => {
-    const h = createHarness((h) => signalDuring(h, where));
-    expect(await runSession("xeyes", h.deps)).toEqual({ instance: "xeyes", reason: "signal", exitCode: 143 });
-    expect(h.events.filter((e) => ["start xephyr", "run container", "start clipboard"].includes(e))).toEqual(started);
-    expect(teardownOf(h)).toEqual(teardown);
-  });
+    [
+      "while Xephyr starts",
+      "startXephyr" as const,
+      ["start xephyr"],
+      ["unsubscribe", "stop xephyr", "remove runtime dir"],
+    ],
+    [
+      "while the container starts",
+      "runContainer" as const,
+      ["start xephyr", "run container", "start clipboard"],
+      TEARDOWN,
+    ],
+    [
+      "while the clipboard starts",
+      "startClipboard" as const,
+      ["start xephyr", "run container", "start clipboard"],
+      TEARDOWN,
+    ],
+  ])(
+    "%s: tears down what was started, starts nothing more, and reports the signal",
+    async (_, where, started, teardown) => {
+      const h = createHarness((h) => signalDuring(h, where));
+      expect(await runSession("xeyes", h.deps)).toEqual({ instance: "xeyes", reason: "signal", exitCode: 143 });
+      expect(h.events.filter((e) => ["start xephyr", "run container", "start clipboard"].includes(e))).toEqual(started);
+      expect(teardownOf(h)).toEqual(teardown);
+    },
+  );
 });
 
 describe("runSession: failures while starting", () => {
@@ -527,7 +616,13 @@ describe("runSession: failures while starting", () => {
     [true, /its window was raised/],
     [false, /^(?!.*raised).*already running/],
   ])("already running (window raised: %p): raises its window and starts nothing", async (raised, message) => {
-    const owner: SessionState = { instance: "xeyes#work", pid: 999, pidStart: "1", startedAt: "2024-01-01T00:00:00Z", display: 4 };
+    const owner: SessionState = {
+      instance: "xeyes#work",
+      pid: 999,
+      pidStart: "1",
+      startedAt: "2024-01-01T00:00:00Z",
+      display: 4,
+    };
     const h = createHarness((h) => ({
       acquireRuntime: () => ({ ok: false, owner }),
       raiseWindow: async (title) => {
@@ -545,7 +640,10 @@ describe("runSession: failures while starting", () => {
 
   test("already running, and raising the window fails: still AlreadyRunningError", async () => {
     const owner: SessionState = { instance: "xeyes", pid: 999, pidStart: "1", startedAt: "2024-01-01T00:00:00Z" };
-    const h = createHarness(() => ({ acquireRuntime: () => ({ ok: false, owner }), raiseWindow: async () => Promise.reject(new Error("no wmctrl")) }));
+    const h = createHarness(() => ({
+      acquireRuntime: () => ({ ok: false, owner }),
+      raiseWindow: async () => Promise.reject(new Error("no wmctrl")),
+    }));
     await expect(runSession("xeyes", h.deps)).rejects.toBeInstanceOf(AlreadyRunningError);
     expect(startedAnything(h)).toBe(false);
   });
@@ -633,7 +731,13 @@ describe("runSession: the cookie", () => {
 
 describe("runSession: who the app runs as", () => {
   test.each([
-    ["root host", { uid: 0, gid: 0 }, [{ home: "/data/homes/xeyes", owner: { uid: 1000, gid: 1000 } }], { uid: 1000, gid: 1000 }, "1000:1000"],
+    [
+      "root host",
+      { uid: 0, gid: 0 },
+      [{ home: "/data/homes/xeyes", owner: { uid: 1000, gid: 1000 } }],
+      { uid: 1000, gid: 1000 },
+      "1000:1000",
+    ],
     ["uid 1000", { uid: 1000, gid: 1000 }, [], undefined, "1000:1000"],
     ["uid 1234", { uid: 1234, gid: 100 }, [], undefined, "1234:100"],
   ])("%s", async (_, ids, claimed, authOwner, user) => {
@@ -649,17 +753,28 @@ describe("runSession: settings", () => {
   const screen = { width: 1920, height: 1080 };
   test.each<[string, RunOptions, { size: string; dpi: number; network: string }]>([
     ["defaults: from the host screen and the app's policy", {}, { size: "1728x968", dpi: 96, network: "none" }],
-    ["the config", { configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" } }, { size: "800x600", dpi: 144, network: "bridge" }],
+    [
+      "the config",
+      { configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" } },
+      { size: "800x600", dpi: 144, network: "bridge" },
+    ],
     [
       "flags win over the config",
-      { size: { width: 1024, height: 768 }, dpi: 110, network: "none", configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" } },
+      {
+        size: { width: 1024, height: 768 },
+        dpi: 110,
+        network: "none",
+        configured: { size: { width: 800, height: 600 }, dpi: 144, network: "bridge" },
+      },
       { size: "1024x768", dpi: 110, network: "none" },
     ],
   ])("%s", async (_, options, expected) => {
     const h = createHarness(() => ({ queryHostScreen: async () => ({ ...screen, widthMm: 508, heightMm: 286 }) }));
     await runToAppExit(h, "xeyes", options);
     const x = h.xephyrOptions[0]!;
-    expect({ size: `${x.width}x${x.height}`, dpi: x.dpi, network: h.specs[0]?.HostConfig?.NetworkMode }).toEqual(expected);
+    expect({ size: `${x.width}x${x.height}`, dpi: x.dpi, network: h.specs[0]?.HostConfig?.NetworkMode }).toEqual(
+      expected,
+    );
     expect(x.title).toBe("xeyes");
   });
 
@@ -680,7 +795,10 @@ describe("runSession: shared folders", () => {
     await runToAppExit(h, "xeyes", { configured: { shared } });
     expect(h.events.slice(0, 2)).toEqual(["preflight", "open shared /home/me/Downloads"]);
     const mount = h.specs[0]?.HostConfig?.Mounts?.[0];
-    expect(mount).toMatchObject({ Target: "/home/app/Downloads", VolumeOptions: { DriverConfig: { Options: { device: "/proc/4242/fd/20", o: "bind,ro" } } } });
+    expect(mount).toMatchObject({
+      Target: "/home/app/Downloads",
+      VolumeOptions: { DriverConfig: { Options: { device: "/proc/4242/fd/20", o: "bind,ro" } } },
+    });
     // The path as written is never what the engine mounts.
     expect(JSON.stringify(h.specs[0])).not.toContain("/home/me/Downloads");
     expect(h.events.slice(-2)).toEqual(["remove runtime dir", "close shared"]);
@@ -690,7 +808,9 @@ describe("runSession: shared folders", () => {
   test("a refused folder starts nothing at all", async () => {
     const h = createHarness(() => ({
       openSharedFolders: () => {
-        throw new DockercaskError("the shared folder /home/me/Downloads (it leads to /home/me/.ssh) is refused", { code: "E_SHARED" });
+        throw new DockercaskError("the shared folder /home/me/Downloads (it leads to /home/me/.ssh) is refused", {
+          code: "E_SHARED",
+        });
       },
     }));
     await expect(runSession("xeyes", h.deps, { configured: { shared } })).rejects.toThrow(/leads to \/home\/me\/.ssh/);
@@ -723,13 +843,25 @@ describe("runSession: sound", () => {
     expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
     expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("/run/user/1000/pulse");
     expect(h.specs[0]?.Env).toContain("PULSE_SERVER=unix:/run/dockercask/pulse.sock");
-    expect(teardownOf(h)).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop relay", "remove runtime dir"]);
+    expect(teardownOf(h)).toEqual([
+      "unsubscribe",
+      "stop clipboard",
+      "remove container c1",
+      "stop xephyr",
+      "stop relay",
+      "remove runtime dir",
+    ]);
   });
 
   test.each<[string, Record<string, string>, RunOptions, boolean]>([
     ["off by default", audioApp, {}, false],
     ["the app's label", { ...audioApp, "io.dockercask.microphone": "true" }, {}, true],
-    ["the config over the label", { ...audioApp, "io.dockercask.microphone": "true" }, { configured: { microphone: false } }, false],
+    [
+      "the config over the label",
+      { ...audioApp, "io.dockercask.microphone": "true" },
+      { configured: { microphone: false } },
+      false,
+    ],
     ["the flag over the config", audioApp, { microphone: true, configured: { microphone: false } }, true],
   ])("the microphone: %s", async (_, labels, options, microphone) => {
     const h = createHarness(undefined, labels);
@@ -757,7 +889,11 @@ describe("runSession: sound", () => {
 
   test.each<[string, Partial<FakePorts["pulse"]>, string]>([
     ["no sound server is there", { serverSocket: () => undefined }, "info: no PulseAudio"],
-    ["the relay cannot start", { relay: async () => Promise.reject(new Error("EADDRINUSE")) }, "warn: running without sound: EADDRINUSE"],
+    [
+      "the relay cannot start",
+      { relay: async () => Promise.reject(new Error("EADDRINUSE")) },
+      "warn: running without sound: EADDRINUSE",
+    ],
   ])("%s: the app runs without sound, and the user is told", async (_, pulse, said) => {
     const h = createHarness((h) => ({ pulse: { ...h.deps.pulse, ...pulse } }), audioApp);
     expect((await runToAppExit(h)).reason).toBe("app-exited");
@@ -767,7 +903,10 @@ describe("runSession: sound", () => {
 
   // Regression: the sound socket was once forgotten when a sibling startup step failed.
   test("the cookie cannot be written after the relay started: the relay still stops", async () => {
-    const h = createHarness(() => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }), audioApp);
+    const h = createHarness(
+      () => ({ writeAuthFiles: async () => Promise.reject(new Error("xauth failed (exit 1)")) }),
+      audioApp,
+    );
     await expect(runSession("xeyes", h.deps)).rejects.toThrow("xauth failed");
     expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock to /run/user/1000/pulse/native");
     expect(teardownOf(h)).toEqual(["unsubscribe", "stop relay", "remove runtime dir"]);
@@ -779,31 +918,43 @@ describe("runSession: the clipboard", () => {
     const h = createHarness();
     await runToAppExit(h);
     expect(h.events.indexOf("start clipboard")).toBeGreaterThan(h.events.indexOf("run container"));
-    expect(h.clipboards).toEqual([{ policy: "both", primary: false, maxBytes: 1024 * 1024, display: 7, cookie: h.auth[0]!.cookie, authFile: "/run/dc/xeyes/xauth.server" }]);
+    expect(h.clipboards).toEqual([
+      {
+        policy: "both",
+        primary: false,
+        maxBytes: 1024 * 1024,
+        display: 7,
+        cookie: h.auth[0]!.cookie,
+        authFile: "/run/dc/xeyes/xauth.server",
+      },
+    ]);
   });
 
   test.each([
     ["comes up after the teardown: it is stopped at once", "up"],
     ["fails after the teardown (its display went away): nothing is said", "fails"],
-  ] as const)("the window closes while the clipboard is still connecting: the session ends; the clipboard %s", async (_, late) => {
-    const starting = Promise.withResolvers<{ stop(): void }>();
-    const h = createHarness((h) => ({
-      startClipboard: async () => {
-        h.events.push("start clipboard");
-        return starting.promise;
-      },
-    }));
-    const session = runSession("xeyes", h.deps);
-    await until(h, "start clipboard");
-    h.window.resolve(1);
-    expect((await session).reason).toBe("window-closed");
-    expect(teardownOf(h)).toEqual(TEARDOWN.filter((step) => step !== "stop clipboard"));
-    if (late === "up") starting.resolve({ stop: () => void h.events.push("stop clipboard") });
-    else starting.reject(new Error("the display :7 went away"));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(h.events.filter((e) => e === "stop clipboard")).toEqual(late === "up" ? ["stop clipboard"] : []);
-    expect(h.logs.filter((l) => l.startsWith("warn:"))).toEqual([]);
-  });
+  ] as const)(
+    "the window closes while the clipboard is still connecting: the session ends; the clipboard %s",
+    async (_, late) => {
+      const starting = Promise.withResolvers<{ stop(): void }>();
+      const h = createHarness((h) => ({
+        startClipboard: async () => {
+          h.events.push("start clipboard");
+          return starting.promise;
+        },
+      }));
+      const session = runSession("xeyes", h.deps);
+      await until(h, "start clipboard");
+      h.window.resolve(1);
+      expect((await session).reason).toBe("window-closed");
+      expect(teardownOf(h)).toEqual(TEARDOWN.filter((step) => step !== "stop clipboard"));
+      if (late === "up") starting.resolve({ stop: () => void h.events.push("stop clipboard") });
+      else starting.reject(new Error("the display :7 went away"));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(h.events.filter((e) => e === "stop clipboard")).toEqual(late === "up" ? ["stop clipboard"] : []);
+      expect(h.logs.filter((l) => l.startsWith("warn:"))).toEqual([]);
+    },
+  );
 
   test("fails to start while the session runs: the user is told at once, the app runs on, and there is no bridge to stop", async () => {
     const h = createHarness(() => ({ startClipboard: async () => Promise.reject(new Error('"xclip" was not found')) }));
@@ -818,12 +969,27 @@ describe("runSession: the clipboard", () => {
 
   test.each<[string, Record<string, string>, RunOptions, string | undefined]>([
     ["the app's label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, {}, "to-app"],
-    ["the config over the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" }, { configured: { clipboard: "from-app" } }, "from-app"],
-    ["the flag over the config", { "io.dockercask.command": "xeyes" }, { clipboard: "to-app", configured: { clipboard: "from-app" } }, "to-app"],
+    [
+      "the config over the label",
+      { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "to-app" },
+      { configured: { clipboard: "from-app" } },
+      "from-app",
+    ],
+    [
+      "the flag over the config",
+      { "io.dockercask.command": "xeyes" },
+      { clipboard: "to-app", configured: { clipboard: "from-app" } },
+      "to-app",
+    ],
     ["off in the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "off" }, {}, undefined],
     ["off in the config", { "io.dockercask.command": "xeyes" }, { configured: { clipboard: "off" } }, undefined],
     // explicit: nothing is watched; `clip push/pull` read the policy from the state instead.
-    ["explicit in the label", { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "explicit" }, {}, undefined],
+    [
+      "explicit in the label",
+      { "io.dockercask.command": "xeyes", "io.dockercask.clipboard": "explicit" },
+      {},
+      undefined,
+    ],
     ["explicit in the flag", { "io.dockercask.command": "xeyes" }, { clipboard: "explicit" }, undefined],
   ])("the policy comes from %s", async (_, labels, options, policy) => {
     const h = createHarness(undefined, labels);
@@ -834,13 +1000,20 @@ describe("runSession: the clipboard", () => {
 
   test.each<[string, RunOptions, { clipboard: string; clipboardMaxBytes: number }]>([
     ["the default", {}, { clipboard: "both", clipboardMaxBytes: 1024 * 1024 }],
-    ["the flag, and the config's cap", { clipboard: "explicit", configured: { clipboardMaxBytes: 4096 } }, { clipboard: "explicit", clipboardMaxBytes: 4096 }],
+    [
+      "the flag, and the config's cap",
+      { clipboard: "explicit", configured: { clipboardMaxBytes: 4096 } },
+      { clipboard: "explicit", clipboardMaxBytes: 4096 },
+    ],
     ["off in the config", { configured: { clipboard: "off" } }, { clipboard: "off", clipboardMaxBytes: 1024 * 1024 }],
-  ])("the state records the clipboard policy and cap the instance runs with (%s), for clip push/pull", async (_, options, expected) => {
-    const h = createHarness();
-    await runToAppExit(h, "xeyes", options);
-    expect(h.states.at(-1)).toMatchObject(expected);
-  });
+  ])(
+    "the state records the clipboard policy and cap the instance runs with (%s), for clip push/pull",
+    async (_, options, expected) => {
+      const h = createHarness();
+      await runToAppExit(h, "xeyes", options);
+      expect(h.states.at(-1)).toMatchObject(expected);
+    },
+  );
 
   test("primary and the size limit come from the settings", async () => {
     const h = createHarness();
@@ -874,7 +1047,11 @@ describe("runSession: resource limits", () => {
   const MIB = 1024 ** 2;
 
   test("the spec and the state carry the limits: config over label over the host's default", async () => {
-    const h = createHarness(undefined, { "io.dockercask.command": "xeyes", "io.dockercask.cpu-shares": "256", "io.dockercask.memory": "1g" });
+    const h = createHarness(undefined, {
+      "io.dockercask.command": "xeyes",
+      "io.dockercask.cpu-shares": "256",
+      "io.dockercask.memory": "1g",
+    });
     await runToAppExit(h, "xeyes", { configured: { memoryBytes: 64 * MIB } });
     const limits = { memoryBytes: 64 * MIB, tmpBytes: 16 * MIB, cpuShares: 256 };
     expect(h.specs[0]!.HostConfig).toMatchObject({ Memory: 64 * MIB, MemorySwap: 64 * MIB, CpuShares: 256 });
@@ -884,12 +1061,15 @@ describe("runSession: resource limits", () => {
   test.each([
     ["the floor, for a small instance", { memoryBytes: 64 * MIB }, 256 * MIB],
     ["a quarter of a large one", { memoryBytes: 4096 * MIB }, 1024 * MIB],
-  ])("its X server is bounded too (%s): Xephyr starts with the bound, and the state says it for ps", async (_, configured, bound) => {
-    const h = createHarness();
-    await runToAppExit(h, "xeyes", { configured });
-    expect(h.xephyrOptions[0]).toMatchObject({ memoryBytes: bound });
-    expect(h.states.at(-1)?.xMemoryBytes).toBe(bound);
-  });
+  ])(
+    "its X server is bounded too (%s): Xephyr starts with the bound, and the state says it for ps",
+    async (_, configured, bound) => {
+      const h = createHarness();
+      await runToAppExit(h, "xeyes", { configured });
+      expect(h.xephyrOptions[0]).toMatchObject({ memoryBytes: bound });
+      expect(h.states.at(-1)?.xMemoryBytes).toBe(bound);
+    },
+  );
 
   test.each([
     ["killed for memory, exit 137", true, 137, "out of memory"],
@@ -913,7 +1093,9 @@ describe("runSession: resource limits", () => {
     // Asked while the container still exists, then everything goes.
     expect(h.events.indexOf("ask oom")).toBeLessThan(h.events.indexOf("remove container c1"));
     expect(teardownOf(h)).toEqual(TEARDOWN);
-    expect(h.logs.some((l) => l.startsWith("warn:") && l.includes("killed for passing the memory limit"))).toBe(oom && code === 0);
+    expect(h.logs.some((l) => l.startsWith("warn:") && l.includes("killed for passing the memory limit"))).toBe(
+      oom && code === 0,
+    );
   });
 
   test("a closed window does not ask the engine about memory", async () => {
@@ -934,7 +1116,14 @@ describe("runSession: the policy comes from the app's recipe, never from its ima
     "io.dockercask.audio": "true",
   };
 
-  test.each<[string, Record<string, string>, Record<string, string>, { network: string; devices: string[]; seccomp: boolean; audio: boolean; warned: string[] }]>([
+  test.each<
+    [
+      string,
+      Record<string, string>,
+      Record<string, string>,
+      { network: string; devices: string[]; seccomp: boolean; audio: boolean; warned: string[] },
+    ]
+  >([
     [
       "labels inherited from a parent image grant nothing, and are named",
       { "io.dockercask.command": "xeyes" },
@@ -951,7 +1140,13 @@ describe("runSession: the policy comes from the app's recipe, never from its ima
       "a recipe overrides what it inherits, and only the rest is named",
       { "io.dockercask.command": "xeyes", "io.dockercask.network": "bridge" },
       thirdParty,
-      { network: "bridge", devices: [], seccomp: false, audio: false, warned: ["io.dockercask.audio", "io.dockercask.devices", "io.dockercask.seccomp"] },
+      {
+        network: "bridge",
+        devices: [],
+        seccomp: false,
+        audio: false,
+        warned: ["io.dockercask.audio", "io.dockercask.devices", "io.dockercask.seccomp"],
+      },
     ],
     [
       "an inherited label of a key dockercask does not know is ignored, not an error",
@@ -979,10 +1174,26 @@ describe("runSession: the policy comes from the app's recipe, never from its ima
 
 describe("runSession: the engine", () => {
   test.each<[string, EngineIdentity, { user: string; userns?: string }]>([
-    ["rootful Docker", { kind: "docker", version: "20.10", rootless: false, cgroupVersion: "1" }, { user: "1000:1000" }],
-    ["rootful Podman", { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "1" }, { user: "1000:1000" }],
-    ["rootless Podman: keep-id", { kind: "podman", version: "4.3.1", rootless: true, cgroupVersion: "2" }, { user: "1000:1000", userns: "keep-id" }],
-    ["rootless Docker: uid 0 of its namespace, the host user", { kind: "docker", version: "27", rootless: true, cgroupVersion: "2" }, { user: "0:0" }],
+    [
+      "rootful Docker",
+      { kind: "docker", version: "20.10", rootless: false, cgroupVersion: "1" },
+      { user: "1000:1000" },
+    ],
+    [
+      "rootful Podman",
+      { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "1" },
+      { user: "1000:1000" },
+    ],
+    [
+      "rootless Podman: keep-id",
+      { kind: "podman", version: "4.3.1", rootless: true, cgroupVersion: "2" },
+      { user: "1000:1000", userns: "keep-id" },
+    ],
+    [
+      "rootless Docker: uid 0 of its namespace, the host user",
+      { kind: "docker", version: "27", rootless: true, cgroupVersion: "2" },
+      { user: "0:0" },
+    ],
   ])("%s: the spec the engine gets", async (_, engine, want) => {
     const h = createHarness((h) => {
       h.engine = engine;
@@ -997,7 +1208,10 @@ describe("runSession: the engine", () => {
   test("an engine that drops a setting: refused, naming the setting and the engine, and everything torn down", async () => {
     const h = createHarness((h) => {
       h.engine = { kind: "podman", version: "4.3.1", rootless: false, cgroupVersion: "2" };
-      h.inspect = (spec) => ({ Config: { User: spec.User }, HostConfig: { ...(spec.HostConfig as InspectedContainer["HostConfig"]), PidsLimit: 0 } });
+      h.inspect = (spec) => ({
+        Config: { User: spec.User },
+        HostConfig: { ...(spec.HostConfig as InspectedContainer["HostConfig"]), PidsLimit: 0 },
+      });
       return {};
     });
     const failure = runSession("xeyes", h.deps);
@@ -1013,7 +1227,9 @@ describe("runSession: the engine", () => {
       return { host: { ...h.deps.host, uid: 1000, gid: 1000 } };
     });
     const failure = runSession("xeyes", h.deps);
-    await expect(failure).rejects.toThrow(/rootless Podman 4\.3\.1 cannot apply Memory, MemorySwap, CpuShares, PidsLimit/);
+    await expect(failure).rejects.toThrow(
+      /rootless Podman 4\.3\.1 cannot apply Memory, MemorySwap, CpuShares, PidsLimit/,
+    );
     await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining("cgroup v2") });
     expect(h.events).not.toContain("run container");
     // Not even an image is built for an engine that cannot run it.
@@ -1045,7 +1261,14 @@ describe("runSession: a disposable instance", () => {
         h.events.push(`acquire ${name.full}`);
         if (held.includes(name.full)) return { ok: false, owner: { ...state, pid: 1 } };
         h.states.push(state);
-        return { ok: true, dir: { path: `/run/dc/${name.full}`, writeState: (next) => void h.states.push(next), remove: () => void h.events.push("remove runtime dir") } };
+        return {
+          ok: true,
+          dir: {
+            path: `/run/dc/${name.full}`,
+            writeState: (next) => void h.states.push(next),
+            remove: () => void h.events.push("remove runtime dir"),
+          },
+        };
       },
     });
 
@@ -1059,7 +1282,10 @@ describe("runSession: a disposable instance", () => {
     const spec = h.specs[0]!;
     expect(spec.name).toBe("dockercask-xeyes.tmp-2");
     expect(spec.HostConfig?.Binds?.some((b) => b.includes("/data/homes"))).toBe(false);
-    expect(spec.HostConfig?.Mounts?.[0]).toMatchObject({ Target: "/home/app", VolumeOptions: { DriverConfig: { Options: { type: "tmpfs" } } } });
+    expect(spec.HostConfig?.Mounts?.[0]).toMatchObject({
+      Target: "/home/app",
+      VolumeOptions: { DriverConfig: { Options: { type: "tmpfs" } } },
+    });
     // ps reads this: the state says it is disposable, from the first write on.
     expect(h.states.every((s) => s.instance === "xeyes#tmp-2" && s.disposable === true)).toBe(true);
     expect(teardownOf(h)).toEqual(TEARDOWN);
@@ -1085,19 +1311,36 @@ describe("runSession: a disposable instance", () => {
     const session = runSession("xeyes", h.deps, {
       disposable: true,
       appArgs: ["/home/app/Inbox/a.pdf"],
-      inbox: { marker: "/home/app/Inbox/.dockercask-ready-x", deliver: async (id) => void h.events.push(`deliver to ${id}`) },
+      inbox: {
+        marker: "/home/app/Inbox/.dockercask-ready-x",
+        deliver: async (id) => void h.events.push(`deliver to ${id}`),
+      },
       onStarted: (instance) => void h.events.push(`started ${instance}`),
     });
     await until(h, "started xeyes#tmp-1");
     h.app.resolve(0);
     await session;
-    expect(h.events.filter((e) => /^(run container|deliver|started)/.test(e))).toEqual(["run container", "deliver to c1", "started xeyes#tmp-1"]);
-    expect(h.specs[0]!.Cmd).toEqual(expect.arrayContaining(["dockercask-gate", "/home/app/Inbox/.dockercask-ready-x", "xeyes", "/home/app/Inbox/a.pdf"]));
+    expect(h.events.filter((e) => /^(run container|deliver|started)/.test(e))).toEqual([
+      "run container",
+      "deliver to c1",
+      "started xeyes#tmp-1",
+    ]);
+    expect(h.specs[0]!.Cmd).toEqual(
+      expect.arrayContaining([
+        "dockercask-gate",
+        "/home/app/Inbox/.dockercask-ready-x",
+        "xeyes",
+        "/home/app/Inbox/a.pdf",
+      ]),
+    );
   });
 
   test("a delivery that fails tears the instance down and surfaces", async () => {
     const h = createHarness();
-    const session = runSession("xeyes", h.deps, { disposable: true, inbox: { marker: "/m", deliver: async () => Promise.reject(new Error("no room")) } });
+    const session = runSession("xeyes", h.deps, {
+      disposable: true,
+      inbox: { marker: "/m", deliver: async () => Promise.reject(new Error("no room")) },
+    });
     expect(session).rejects.toThrow("no room");
     await until(h, "remove runtime dir");
     expect(h.events).toContain("remove container c1");
@@ -1116,15 +1359,29 @@ describe("runSession: capabilities", () => {
   test("each hands the container its socket and variable, in the list's order, and records what the reaper needs", async () => {
     const h = createHarness(withBus, audioApp);
     await runToAppExit(h);
-    expect(h.specs[0]?.HostConfig?.Binds?.slice(-2)).toEqual(["/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock", "/run/dc/xeyes/bus.sock:/run/dockercask/bus.sock"]);
-    expect(h.specs[0]?.Env?.slice(-2)).toEqual(["PULSE_SERVER=unix:/run/dockercask/pulse.sock", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/dockercask/bus.sock"]);
+    expect(h.specs[0]?.HostConfig?.Binds?.slice(-2)).toEqual([
+      "/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock",
+      "/run/dc/xeyes/bus.sock:/run/dockercask/bus.sock",
+    ]);
+    expect(h.specs[0]?.Env?.slice(-2)).toEqual([
+      "PULSE_SERVER=unix:/run/dockercask/pulse.sock",
+      "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/dockercask/bus.sock",
+    ]);
     expect(h.states.at(-1)).toMatchObject({ busPid: 808, container: "c1", xephyrPid: 555 });
   });
 
   test("the teardown: after-container ones first, then container and window, then the mounted ones in reverse of the list, then the lock", async () => {
     const h = createHarness(withBus, audioApp);
     await runToAppExit(h);
-    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop bus", "stop relay", "remove runtime dir"]);
+    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual([
+      "unsubscribe",
+      "stop clipboard",
+      "remove container c1",
+      "stop xephyr",
+      "stop bus",
+      "stop relay",
+      "remove runtime dir",
+    ]);
   });
 
   test("one whose stop fails: the others still stop and the lock still goes; the failure surfaces after", async () => {
@@ -1142,7 +1399,15 @@ describe("runSession: capabilities", () => {
       audioApp,
     );
     await expect(runToAppExit(h)).rejects.toThrow("the bus would not stop");
-    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual(["unsubscribe", "stop clipboard", "remove container c1", "stop xephyr", "stop bus", "stop relay", "remove runtime dir"]);
+    expect(h.events.filter((e) => isTeardown(e) || e === "stop bus")).toEqual([
+      "unsubscribe",
+      "stop clipboard",
+      "remove container c1",
+      "stop xephyr",
+      "stop bus",
+      "stop relay",
+      "remove runtime dir",
+    ]);
   });
 
   test("Xephyr will not stop: the capabilities behind it and the lock still go", async () => {
@@ -1150,7 +1415,10 @@ describe("runSession: capabilities", () => {
       const base = h.deps.startXephyr;
       return {
         ...withBus(h),
-        startXephyr: async (options) => ({ ...(await base(options)), stop: async () => Promise.reject(new Error("Xephyr is stuck")) }),
+        startXephyr: async (options) => ({
+          ...(await base(options)),
+          stop: async () => Promise.reject(new Error("Xephyr is stuck")),
+        }),
       };
     }, audioApp);
     await expect(runToAppExit(h)).rejects.toThrow("Xephyr is stuck");
@@ -1164,7 +1432,10 @@ describe("runSession: capabilities", () => {
     const h = createHarness((h) => ({
       startBridge: () => bus.promise,
       ensureImage: async () => {
-        setTimeout(() => bus.resolve({ socket: "/run/dc/xeyes/bus.sock", pid: 808, stop: () => void h.events.push("stop bus") }), 0);
+        setTimeout(
+          () => bus.resolve({ socket: "/run/dc/xeyes/bus.sock", pid: 808, stop: () => void h.events.push("stop bus") }),
+          0,
+        );
         throw new Error("the build failed");
       },
     }));
