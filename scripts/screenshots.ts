@@ -1,5 +1,5 @@
 /**
- * Regenerates the README's screenshots, docs/screenshots/<app>.png, from real runs: each app
+ * Regenerates the apps page's screenshots (docs/apps.md), docs/screenshots/<app>.png, from real runs: each app
  * is built when missing, run with `dockercask run <app>#screenshot` in its own Xephyr window on
  * the desktop ($DISPLAY, Xvfb on the test bed), and photographed on the desktop once its
  * window has stopped changing. Nothing is drawn by hand.

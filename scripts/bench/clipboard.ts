@@ -292,7 +292,7 @@ attacker#bench-clip-<pid> --clipboard both\` (the e2e tests' attacker app, an xe
 is built first if missing) and, side by side, a **baseline**: a plain Xephyr of the same size (no
 app: a clipboard needs none) and a bash loop in the style of x11docker's clipboard sharing, which
 every second reads both clipboards with \`xclip -o\` and carries the one that changed with \`xclip -i\`
-(xclip, not xsel: see the README). As a reference it also starts an idle Bun process.
+(xclip, not xsel: see docs/clipboard.md). As a reference it also starts an idle Bun process.
 
 **Idle CPU**: once a first copy made on the desktop has reached both displays and 3 more seconds
 have passed (\`--settle-s\`), the script takes the CPU time (utime + stime from \`/proc/<pid>/stat\`,

@@ -109,7 +109,7 @@ export class InvalidPolicyError extends DockercaskError {
   constructor(app: string, problems: string[]) {
     super(`app "${app}" has an invalid run policy:\n  - ${problems.join("\n  - ")}`, {
       code: "E_POLICY",
-      hint: "Fix the io.dockercask.* LABEL lines in its Dockerfile; the README lists the allowed values.",
+      hint: "Fix the io.dockercask.* LABEL lines in its Dockerfile; docs/config.md lists the allowed values.",
     });
   }
 }
@@ -129,7 +129,7 @@ export class ConfigError extends DockercaskError {
     const lines = problems.map((p) => (p.line ? `${file}:${p.line}: ${p.problem}` : `${file}: ${p.problem}`));
     super(lines.join("\n"), {
       code: "E_CONFIG",
-      hint: options.hint ?? 'See "Config file" in the README for the keys each table takes.',
+      hint: options.hint ?? "See docs/config.md for the keys each table takes.",
       exitCode: 2,
       cause: options.cause,
     });

@@ -1,5 +1,5 @@
 /**
- * The security model (README.md; docs/architecture.md maps each promise to its test), attack by attack. Each test runs the attack from inside a
+ * The security model (docs/security.md; docs/architecture.md maps each promise to its test), attack by attack. Each test runs the attack from inside a
  * running instance's container, as the app's own user, like a compromised app would, and
  * most carry a positive control so that a test which cannot fail would show up as failing.
  */

@@ -11,7 +11,7 @@ import { createKeyLocator } from "./toml-lines.ts";
 export type { InstanceSettings, SharedFolder };
 
 /**
- * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in the README):
+ * The user's config file, $XDG_CONFIG_HOME/dockercask/config.toml (also in docs/config.md):
  *
  *   engine = "podman"       # docker | docker-rootless | podman | podman-rootless | "unix:///path"
  *

@@ -22,7 +22,7 @@ const withoutForbiddenNamespaces = (index: number): SeccompArg[] => [
 
 /**
  * What Chromium's and Firefox's own sandboxes need on top of Docker's default, under CapDrop ALL
- * and no-new-privileges. Each was removed in turn and the browser then failed (see README, Apps):
+ * and no-new-privileges. Each was removed in turn and the browser then failed (see docs/apps.md):
  * - clone and unshare with CLONE_NEWUSER (and the PID, net and IPC namespaces inside it): the
  *   renderer and content processes go into a user namespace of their own. Docker allows namespace
  *   flags only with CAP_SYS_ADMIN. A new mount or cgroup namespace stays refused, and mount(),

@@ -1,7 +1,7 @@
 import { InvalidInstanceNameError, UsageError } from "../errors.ts";
 
 /**
- * The instance name grammar (also in the README):
+ * The instance name grammar (also in docs/running.md):
  *
  *   instance = app [ "#" id ]
  *   app      = [a-z] [a-z0-9]* ( "-" [a-z0-9]+ )*      at most 32 characters

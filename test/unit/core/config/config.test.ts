@@ -395,7 +395,7 @@ describe("parseConfig rejects, naming the file and line", () => {
   test("is a usage-style error with a hint", () => {
     const error = errorOf("[nope]");
     expect(error).toMatchObject({ code: "E_CONFIG", exitCode: 2, file: "/c/config.toml" });
-    expect(error.hint).toContain('"Config file" in the README');
+    expect(error.hint).toContain("docs/config.md");
   });
 });
 
