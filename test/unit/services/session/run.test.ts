@@ -1,11 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ContainerCreateOptions } from "dockerode";
-import type { Catalog } from "../../../../src/core/catalog/catalog.ts";
 import { createCatalog } from "../../../../src/core/catalog/catalog.ts";
-import type { ClipboardPolicy } from "../../../../src/core/catalog/policy.ts";
 import type { EngineIdentity } from "../../../../src/core/container/engine.ts";
 import type { InspectedContainer } from "../../../../src/core/container/hardening-check.ts";
-import type { HostResources } from "../../../../src/core/container/limits.ts";
 import {
   AlreadyRunningError,
   DockercaskError,
@@ -14,8 +11,6 @@ import {
   InvalidPolicyError,
   UnknownAppError,
 } from "../../../../src/core/errors.ts";
-import type { SharedFolder } from "../../../../src/core/files/shared-folders.ts";
-import type { InstanceName } from "../../../../src/core/instance/name.ts";
 import { parseInstanceName, parseRunTarget } from "../../../../src/core/instance/name.ts";
 import type { SessionState } from "../../../../src/core/instance/runtime.ts";
 import type { XephyrOptions } from "../../../../src/core/x11/xephyr.ts";
@@ -23,66 +18,33 @@ import type { ContainerClient } from "../../../../src/ports/container-client.ts"
 import type { EngineClient } from "../../../../src/ports/engine-client.ts";
 import type { ImageClient } from "../../../../src/ports/image-client.ts";
 import type { InstanceRecord, InstanceStore } from "../../../../src/ports/instance-store.ts";
-import type { AcquireResult } from "../../../../src/ports/runtime-dirs.ts";
 import type { XephyrHandle } from "../../../../src/ports/xephyr.ts";
-import { createClipboardCapability } from "../../../../src/services/session/clipboard.ts";
-import { createDesktopBusCapability, type DesktopBusOptions } from "../../../../src/services/session/desktop-bus.ts";
+import { type ClipboardPort, createClipboardCapability } from "../../../../src/services/session/clipboard.ts";
+import { createDesktopBusCapability, type DesktopBusPort } from "../../../../src/services/session/desktop-bus.ts";
 import {
   type RunSessionDeps,
   runSession as runParsed,
   type RunOptions as SessionOptions,
 } from "../../../../src/services/session/run.ts";
-import { createSoundCapability } from "../../../../src/services/session/sound.ts";
+import { createSoundCapability, type SoundPort } from "../../../../src/services/session/sound.ts";
 
 /**
  * Every port of a session as one flat object of fakes, so a test replaces one of them by name;
  * `toDeps` puts them where the session takes them (the window's, the container's, each
  * capability's), through the real capability modules.
  */
-interface FakePorts {
-  catalog: Catalog;
-  store: InstanceStore;
-  preflight: () => void;
-  docker: () => Promise<ImageClient & ContainerClient & EngineClient>;
-  writePrivateFile: (path: string, content: string) => void;
-  reapHost: () => Promise<void>;
-  reapContainers: () => Promise<void>;
-  openSharedFolders: (folders: SharedFolder[]) => {
-    mounts: { source: string; target: string; readOnly: boolean }[];
-    close(): void;
+type FakePorts = Pick<
+  RunSessionDeps,
+  "catalog" | "store" | "preflight" | "reapHost" | "openSharedFolders" | "onTerminate" | "host" | "log"
+> &
+  RunSessionDeps["lock"] &
+  RunSessionDeps["window"] &
+  RunSessionDeps["container"] & {
+    pulse: SoundPort;
+    /** Undefined: the host has no dbus-daemon, so the instance has no bus. */
+    startBridge?: DesktopBusPort["start"];
+    startClipboard: ClipboardPort["start"];
   };
-  ensureImage: (app: string, options: { noBuild?: boolean }) => Promise<void>;
-  acquireRuntime: (name: InstanceName, state: SessionState) => AcquireResult;
-  claimHome: (home: string, owner: { uid: number; gid: number }) => void;
-  writeAuthFiles: (
-    files: { server: string; client: string },
-    cookie: string,
-    owner?: { uid: number; gid: number },
-  ) => Promise<void>;
-  startXephyr: (options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number }) => Promise<XephyrHandle>;
-  queryHostScreen: () => Promise<{ width: number; height: number; widthMm: number; heightMm: number } | undefined>;
-  raiseWindow: (title: string) => Promise<boolean>;
-  pulse: {
-    serverSocket(): string | undefined;
-    relay(
-      path: string,
-      upstream: string,
-      options: { microphone: boolean; identity: { user: string; host: string } },
-    ): Promise<{ stop(): void }>;
-  };
-  startBridge?: (options: DesktopBusOptions) => Promise<{ socket: string; pid: number; stop(): void }>;
-  startClipboard: (options: {
-    policy: ClipboardPolicy;
-    primary: boolean;
-    maxBytes: number;
-    display: number;
-    cookie: string;
-    authFile: string;
-  }) => Promise<{ stop(): void }>;
-  onTerminate: (handler: (signal: string) => void) => () => void;
-  host: { uid: number; gid: number; supervisor: { pid: number; start: string }; resources: HostResources };
-  log: { info(message: string): void; warn(message: string): void; debug(message: string): void };
-}
 
 function toDeps(p: FakePorts): RunSessionDeps {
   return {
