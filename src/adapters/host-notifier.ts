@@ -51,7 +51,17 @@ export function createHostNotifier(env: Record<string, string | undefined>): Hos
       clearTimeout(timer);
     }
   };
+  let markup: Promise<boolean> | undefined;
   return {
+    // Asked once per session; a server that does not answer is taken to render markup, so the
+    // app's text is escaped (shown with &lt; at worst), never rendered.
+    rendersMarkup: () =>
+      (markup ??= call("GetCapabilities", "", () => [])
+        .then((reply) => Array.isArray(reply?.body?.[0]) && (reply.body[0] as unknown[]).includes("body-markup"))
+        .catch(() => {
+          markup = undefined;
+          return true;
+        })),
     async notify(note: HostNotification) {
       const reply = await call("Notify", "susssasa{sv}i", (dbus) => [
         note.appName,

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { askQuestionText } from "../core/desktop-bus/links.ts";
+import { escapeMarkup } from "../core/text/markup.ts";
 import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
 import { findExecutable } from "./host-tools.ts";
 
@@ -93,11 +94,6 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
       return chosen?.choice;
     },
   };
-}
-
-/** zenity reads its text as Pango markup: a URL with & or < must show as written. */
-function escapeMarkup(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 function startDetached(argv: string[], env: Record<string, string | undefined>): void {

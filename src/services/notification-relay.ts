@@ -32,7 +32,8 @@ export function createNotificationRelay(deps: NotificationRelayDeps) {
         return { ok: false, reason };
       }
       try {
-        const id = await deps.notifier.notify(toHostNotification(deps.instance, note, given));
+        const rendersMarkup = await deps.notifier.rendersMarkup();
+        const id = await deps.notifier.notify(toHostNotification(deps.instance, note, given, { rendersMarkup }));
         given.add(id);
         return { ok: true, id };
       } catch (error) {

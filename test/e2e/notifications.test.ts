@@ -122,6 +122,23 @@ describe("an app's notification", () => {
     expect(note.summary).toBe(`${SENDER}: knab#xoferif firefox#bank: log in again`);
   }, 60_000);
 
+  // dunst renders markup (its default `markup = full`) in the summary and the body, turns an
+  // <a href> into a link it opens from its context menu, and an <img> into a picture: none of
+  // that may come from an app. What dunst received is what its history holds, as received.
+  test("with markup, a link and an image: dunst receives escaped text, so it shows the characters and opens nothing", async () => {
+    const markup = '<a href="https://evil.example/">click</a> <img src="/etc/passwd"/> <b>bold</b> &amp;';
+    const sent = await dbusCall(SENDER, notifyArgs(`<i>${"urgent"}</i>`, markup));
+    expect(sent.code).toBe(0);
+    const note = await waitFor("dunst to show it", async () =>
+      (await shown()).find((n) => n.body.includes("evil.example")),
+    );
+    expect(note.body).toBe(
+      "&lt;a href=&quot;https://evil.example/&quot;&gt;click&lt;/a&gt; &lt;img src=&quot;/etc/passwd&quot;/&gt; &lt;b&gt;bold&lt;/b&gt; &amp;amp;",
+    );
+    expect(note.summary).toBe(`${SENDER}: &lt;i&gt;urgent&lt;/i&gt;`);
+    expect(`${note.summary}${note.body}`).not.toMatch(/[<>]/);
+  }, 60_000);
+
   test("with notifications = false, nothing reaches the server", async () => {
     const sent = await dbusCall(MUTED, notifyArgs("muted", "from the muted one"));
     expect(sent.code).toBe(1);

@@ -7,6 +7,7 @@
  * app's text can neither reorder the prefix on screen nor start a line that looks like another
  * instance's notification.
  */
+import { escapeMarkup } from "../text/markup.ts";
 export interface AppNotification {
   appName: string;
   replacesId: number;
@@ -40,14 +41,20 @@ export function toHostNotification(
   instance: string,
   note: AppNotification,
   replaced: ReadonlySet<number>,
+  server: { rendersMarkup: boolean },
 ): HostNotification {
   const urgency = urgencyOf(note.hints.urgency);
+  // Text, never markup: a server that renders it (dunst, GNOME Shell, KDE's, mako) would make
+  // an <a href> a link that never passed the links policy, and an <img src> name a host file.
+  // Escaped, it shows the characters the app wrote. dunst renders the summary's markup too, so
+  // both are escaped. A server that renders none shows text as it comes, so it gets it as is.
+  const text = (value: string) => (server.rendersMarkup ? escapeMarkup(value) : value);
   return {
     appName: `dockercask ${instance}`,
     replacesId: replaced.has(note.replacesId) ? note.replacesId : 0,
     appIcon: "",
-    summary: `${instance}: ${clean(note.summary.replace(/[\n\u2028\u2029]/g, " "), MAX_SUMMARY_CHARS)}`,
-    body: clean(note.body, MAX_BODY_CHARS),
+    summary: `${instance}: ${text(clean(note.summary.replace(/[\n\u2028\u2029]/g, " "), MAX_SUMMARY_CHARS))}`,
+    body: text(clean(note.body, MAX_BODY_CHARS)),
     actions: [],
     urgency,
     expireTimeout: note.expireTimeout <= 0 ? -1 : Math.min(note.expireTimeout, MAX_EXPIRE_MS),

@@ -29,6 +29,7 @@ function setup(
   };
   const notifier: HostNotifier = {
     notify: async (n) => shown.push(n),
+    rendersMarkup: async () => true,
     close: async () => {},
     stop() {},
     ...options.notifier,

@@ -14,9 +14,13 @@ const note = (over: Partial<AppNotification> = {}): AppNotification => ({
   ...over,
 });
 
+/** A server that renders no markup (it lists no body-markup), and one that does (dunst, GNOME Shell, KDE's). */
+const PLAIN = { rendersMarkup: false };
+const MARKUP = { rendersMarkup: true };
+
 describe("toHostNotification", () => {
   test("prefixes the summary, drops icon, actions and hints, never critical", () => {
-    expect(toHostNotification("slack#work", note(), new Set())).toEqual({
+    expect(toHostNotification("slack#work", note(), new Set(), PLAIN)).toEqual({
       appName: "dockercask slack#work",
       replacesId: 0,
       appIcon: "",
@@ -37,7 +41,7 @@ describe("toHostNotification", () => {
     ["a day becomes a minute", { expireTimeout: 86_400_000 }, "expireTimeout", 60_000],
     ["replacing another's notification", { replacesId: 42 }, "replacesId", 0],
   ] as const)("%s", (_, over, field, expected) => {
-    expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]))[field]).toEqual(
+    expect(toHostNotification("slack", note(over as Partial<AppNotification>), new Set([7]), PLAIN)[field]).toEqual(
       expected as never,
     );
   });
@@ -61,7 +65,7 @@ describe("toHostNotification", () => {
     ["an emoji sequence joined by ZWJ", "👩\u200D💻 deploy", "👩\u200D💻 deploy"],
     ["a Persian word with its ZWNJ", "می\u200Cخواهم", "می\u200Cخواهم"],
   ])("the summary is cleared of %s, and the prefix stays first", (_, summary, shown) => {
-    const host = toHostNotification("slack#work", note({ summary }), new Set());
+    const host = toHostNotification("slack#work", note({ summary }), new Set(), PLAIN);
     expect(host.summary).toBe(`slack#work: ${shown}`);
     expect(host.summary).not.toMatch(/(?![\u200c\u200d])\p{Cf}|[\n\u2028\u2029]/u);
   });
@@ -72,11 +76,35 @@ describe("toHostNotification", () => {
     // Positive control: a body keeps its newlines.
     ["newlines, kept", "line one\nline two", "line one\nline two"],
   ])("the body is cleared of %s", (_, body, shown) => {
-    expect(toHostNotification("slack", note({ body }), new Set()).body).toBe(shown);
+    expect(toHostNotification("slack", note({ body }), new Set(), PLAIN).body).toBe(shown);
+  });
+
+  test.each([
+    [
+      "a link that would bypass the links policy",
+      '<a href="https://evil.example/">click</a>',
+      "&lt;a href=&quot;https://evil.example/&quot;&gt;click&lt;/a&gt;",
+    ],
+    ["an image naming a host file", '<img src="/etc/passwd"/>', "&lt;img src=&quot;/etc/passwd&quot;/&gt;"],
+    ["bold, and an entity the app wrote", "<b>bold</b> &amp; x", "&lt;b&gt;bold&lt;/b&gt; &amp;amp; x"],
+    ["a markup comment and CDATA", "<!-- x --><![CDATA[y]]>", "&lt;!-- x --&gt;&lt;![CDATA[y]]&gt;"],
+    ["quotes", `it's "quoted"`, "it&apos;s &quot;quoted&quot;"],
+    // Positive control: plain text shows as it was written.
+    ["plain text", "Tom and Jerry, 3 new", "Tom and Jerry, 3 new"],
+  ])("to a server that renders markup, %s in the body and the summary arrives as text", (_, text, escaped) => {
+    const host = toHostNotification("slack", note({ summary: text, body: text }), new Set(), MARKUP);
+    expect(host.body).toBe(escaped);
+    expect(host.summary).toBe(`slack: ${escaped}`);
+    expect(host.body).not.toMatch(/<|>/);
+  });
+
+  test("to a server that renders no markup, text goes as it is (it shows it as written)", () => {
+    const host = toHostNotification("slack", note({ body: "<b>x</b> & y" }), new Set(), PLAIN);
+    expect(host.body).toBe("<b>x</b> & y");
   });
 
   test("it may replace its own", () => {
-    expect(toHostNotification("slack", note({ replacesId: 7 }), new Set([7])).replacesId).toBe(7);
+    expect(toHostNotification("slack", note({ replacesId: 7 }), new Set([7]), PLAIN).replacesId).toBe(7);
   });
 });
 
