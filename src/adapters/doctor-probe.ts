@@ -6,6 +6,7 @@ import { createDockerClient, translateDockerError } from "./docker.ts";
 import { queryHostScreen } from "./host-display.ts";
 import { findExecutable } from "./host-tools.ts";
 import { runProgram } from "./process.ts";
+import { discoverSoundServer } from "./sound-server.ts";
 
 /** Long enough for a loaded machine, short enough that a hung server does not hang `doctor`. */
 const PULSE_TIMEOUT_MS = 2_000;
@@ -48,6 +49,11 @@ async function canConnectDisplay(display: string): Promise<boolean> {
 }
 
 async function pulseStatus(env: Record<string, string | undefined>): Promise<PulseStatus> {
+  const [discovery, answer] = await Promise.all([discoverSoundServer(env), askServer(env)]);
+  return { ...answer, discovery };
+}
+
+async function askServer(env: Record<string, string | undefined>): Promise<Omit<PulseStatus, "discovery">> {
   const pactl = findExecutable("pactl", env.PATH);
   if (!pactl) return { ok: false, message: "pactl is not installed, so the server cannot be asked" };
   // LC_ALL=C: pactl translates its labels, and we parse "Server String:".

@@ -1,5 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { clientConfPaths, type Discovery, findSoundServer, parseXpropString } from "../core/sound/discovery.ts";
+import { isSocket, listNames, readIfExists } from "./files.ts";
 import { findExecutable } from "./host-tools.ts";
 import { runProgram } from "./process.ts";
 import { type SoundRelay, startSoundRelay } from "./sound-relay.ts";
@@ -15,8 +17,8 @@ export interface SoundSocketOptions {
  * itself and relays, filtered, to the server's own socket (adapters/sound-relay.ts).
  */
 export interface SoundServer {
-  /** The host server's socket, when one is there (PulseAudio, or PipeWire's pipewire-pulse). */
-  serverSocket(): string | undefined;
+  /** The host server's socket, found as libpulse finds it, or what was tried (PulseAudio, or PipeWire's pipewire-pulse). */
+  findServer(): Promise<Discovery>;
   /** Serves the instance's socket at `path`, relayed to `upstream`; ends with stop(). */
   relay(path: string, upstream: string, options: SoundSocketOptions): Promise<SoundRelay>;
   /** Socket modules (left by dockercask before 0.2, which loaded one per instance) whose socket lies under `dir`. */
@@ -25,16 +27,31 @@ export interface SoundServer {
 }
 
 /**
- * Where libpulse would connect: `PULSE_SERVER` (its local socket), else the session's
- * `$XDG_RUNTIME_DIR/pulse/native`, which PulseAudio and pipewire-pulse both serve. A TCP
- * server is not relayed: the instance runs silent, and says so.
+ * Where the host's sound server listens, found as libpulse finds it (core/sound/discovery.ts):
+ * the environment, the X root window's property (through xprop, when the desktop has it),
+ * client.conf, the runtime dir.
  */
-function findServerSocket(env: Record<string, string | undefined>): string | undefined {
-  const fromEnv = env.PULSE_SERVER?.split(/\s+/).find((s) => s.startsWith("unix:") || s.startsWith("/"));
-  const candidates = env.PULSE_SERVER
-    ? [fromEnv?.replace(/^unix:/, "")]
-    : [env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, "pulse/native")];
-  return candidates.find((path): path is string => !!path && isSocket(path));
+export async function discoverSoundServer(env: Record<string, string | undefined>): Promise<Discovery> {
+  const clientConf = clientConfPaths(env, existsSync, listNames).flatMap((path) => {
+    const text = readIfExists(path, "utf8");
+    return text === undefined ? [] : [{ path, text }];
+  });
+  const root = await readRootProperty(env);
+  return findSoundServer({ env, clientConf, ...root, isSocket });
+}
+
+async function readRootProperty(
+  env: Record<string, string | undefined>,
+): Promise<{ rootProperty?: string; rootUnreadable?: string }> {
+  if (!env.DISPLAY) return { rootUnreadable: "the X root window was not asked: DISPLAY is not set" };
+  const xprop = findExecutable("xprop", env.PATH);
+  if (!xprop) return { rootUnreadable: "the X root window was not asked: xprop is not installed (x11-utils)" };
+  const result = await runProgram([xprop, "-root", "-display", env.DISPLAY, "PULSE_SERVER"], { env, timeoutMs: 2000 });
+  if (result.code !== 0)
+    return {
+      rootUnreadable: `the X root window could not be read (${result.stderr.trim().split("\n")[0] || `exit ${result.code}`})`,
+    };
+  return { rootProperty: parseXpropString(result.stdout) };
 }
 
 /** The cookie libpulse would send: `PULSE_COOKIE`, else ~/.config/pulse/cookie. Without one, the server knows us by our uid. */
@@ -48,14 +65,6 @@ function readCookie(env: Record<string, string | undefined>): Uint8Array | undef
   }
 }
 
-function isSocket(path: string): boolean {
-  try {
-    return statSync(path).isSocket();
-  } catch {
-    return false;
-  }
-}
-
 export function createSoundServer(env: Record<string, string | undefined>): SoundServer {
   // LC_ALL=C: pactl translates its messages, and we read its output. Without pactl on the
   // host, every call fails like a command that is not found, instead of throwing from spawn.
@@ -64,7 +73,7 @@ export function createSoundServer(env: Record<string, string | undefined>): Soun
       ? runProgram(["pactl", ...args], { env: { ...env, LC_ALL: "C" }, timeoutMs: 5000 })
       : { code: 127, stdout: "", stderr: "pactl: command not found" };
   return {
-    serverSocket: () => findServerSocket(env),
+    findServer: () => discoverSoundServer(env),
     relay: (path, upstream, options) => startSoundRelay({ ...options, path, upstream, cookie: readCookie(env) }),
     async unload(index) {
       await pactl(["unload-module", String(index)]);

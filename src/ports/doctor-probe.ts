@@ -1,3 +1,4 @@
+import type { Discovery } from "../core/sound/discovery.ts";
 // Port: what `doctor` asks of the host. adapters/doctor-probe.ts implements it.
 
 import type { EngineIdentity } from "../core/container/engine.ts";
@@ -16,6 +17,8 @@ export interface PulseStatus {
   /** The server's "Server String", usually its socket. */
   server?: string;
   message?: string;
+  /** Where dockercask finds it (core/sound/discovery.ts), or what it tried. */
+  discovery: Discovery;
 }
 
 /** What `doctor` asks of the host. The real one is adapters/doctor-probe.ts; tests pass plain objects. */

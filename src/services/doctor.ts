@@ -130,8 +130,24 @@ function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): strin
 async function checkSound(probe: DoctorProbe): Promise<DoctorCheck> {
   const name = "sound";
   const status = await probe.pulseStatus();
+  const { discovery } = status;
+  // What an instance would use is what dockercask finds, the way libpulse finds it; pactl
+  // answering says the server is up.
+  if (!discovery.found)
+    return {
+      name,
+      ok: false,
+      required: false,
+      detail: `dockercask finds no sound server: apps will run silent (tried: ${discovery.tried.join("; ")})`,
+      fix: "Start PulseAudio, or PipeWire with pipewire-pulse, in your desktop session; or name its socket in PULSE_SERVER.",
+    };
   if (status.ok)
-    return { name, ok: true, required: false, detail: `PulseAudio server ${status.server ?? "answering"}` };
+    return {
+      name,
+      ok: true,
+      required: false,
+      detail: `PulseAudio server ${status.server ?? "answering"}, found through ${discovery.via} (${discovery.socket})`,
+    };
   return {
     name,
     ok: false,

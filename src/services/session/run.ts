@@ -230,7 +230,10 @@ async function startCapabilities(
       capability.start(context).then((running) => {
         if (!running) return;
         if (session.tornDown) return running.stop();
+        // Kept in the list's order, whichever came up first: the container's sockets and the
+        // teardown follow the list, not the race.
         session.running.push({ capability, running });
+        session.running.sort((a, b) => capabilities.indexOf(a.capability) - capabilities.indexOf(b.capability));
       }),
     );
   const results = await Promise.allSettled(started);

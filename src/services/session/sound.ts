@@ -1,11 +1,12 @@
 import { soundSocket } from "../../core/container/spec.ts";
 import { PULSE_SOCKET_FILE } from "../../core/instance/runtime.ts";
+import type { Discovery } from "../../core/sound/discovery.ts";
 import { type SessionCapability, type SessionLog, withoutIt } from "./capability.ts";
 
 /** The host's sound server, reached through the instance's own filtered socket (adapters/sound-relay.ts). */
 export interface SoundPort {
-  /** The host server's socket, when one is there. */
-  serverSocket(): string | undefined;
+  /** The host server's socket, found as libpulse finds it, or what was tried. */
+  findServer(): Promise<Discovery>;
   /** Serves the instance's socket at `path`, relayed and filtered to `upstream`. */
   relay(
     path: string,
@@ -22,11 +23,16 @@ export function createSoundCapability(port: SoundPort): SessionCapability {
     async start({ plan, log }) {
       const { settings, policy, name } = plan;
       if (!(settings.audio ?? policy.audio)) return undefined;
-      const upstream = port.serverSocket();
-      if (!upstream) {
-        log.info("no PulseAudio or PipeWire sound server answered: running without sound");
+      const server = await port.findServer();
+      if (!server.found) {
+        // Asked for by the user (a flag or the config), it is news worth a warning; an app whose
+        // recipe merely wants sound runs silent with a line of information.
+        const said = `no PulseAudio or PipeWire sound server found: running without sound (tried: ${server.tried.join("; ")})`;
+        if (settings.audio === true) log.warn(said);
+        else log.info(said);
         return undefined;
       }
+      const upstream = server.socket;
       const path = `${plan.runtimeDir}/${PULSE_SOCKET_FILE}`;
       // The server info names the host's user and machine; the app sees its own instead.
       const options = {

@@ -23,7 +23,16 @@ function createFakeProbe(
       connected.push(display);
       return true;
     },
-    pulseStatus: async () => ({ ok: true, server: "/run/user/1000/pulse/native" }),
+    pulseStatus: async () => ({
+      ok: true,
+      server: "/run/user/1000/pulse/native",
+      discovery: {
+        found: true,
+        socket: "/run/user/1000/pulse/native",
+        via: "$XDG_RUNTIME_DIR/pulse/native",
+        tried: [],
+      },
+    }),
     ...rest,
   };
 }
@@ -148,12 +157,44 @@ describe("runDoctor", () => {
 
   test("no sound server: still ok, apps run silent", async () => {
     const report = await runDoctor(
-      createFakeProbe({ pulseStatus: async () => ({ ok: false, message: "Connection refused" }) }),
+      createFakeProbe({
+        pulseStatus: async () => ({
+          ok: false,
+          message: "Connection refused",
+          discovery: {
+            found: true,
+            socket: "/run/user/1000/pulse/native",
+            via: "$XDG_RUNTIME_DIR/pulse/native",
+            tried: [],
+          },
+        }),
+      }),
     );
     expect(report.ok).toBe(true);
     expect(check(report, "sound")).toMatchObject({ ok: false, required: false });
     expect(check(report, "sound").detail).toContain("Connection refused");
     expect(check(report, "sound").detail).toContain("silent");
+  });
+
+  test.each([
+    [
+      "found: says how, as a run would find it",
+      { found: true as const, socket: "/tmp/pa/native", via: "$PULSE_RUNTIME_PATH/native", tried: [] },
+      true,
+      "found through $PULSE_RUNTIME_PATH/native (/tmp/pa/native)",
+    ],
+    [
+      "not found, though pactl answers: says what was tried",
+      { found: false as const, tried: ["PULSE_SERVER is not set", "no client.conf"] },
+      false,
+      "tried: PULSE_SERVER is not set; no client.conf",
+    ],
+  ])("the sound server %s", async (_, discovery, ok, detail) => {
+    const report = await runDoctor(
+      createFakeProbe({ pulseStatus: async () => ({ ok: true, server: "x", discovery }) }),
+    );
+    expect(check(report, "sound").ok).toBe(ok);
+    expect(check(report, "sound").detail).toContain(detail);
   });
 });
 

@@ -71,7 +71,7 @@ function toDeps(p: FakePorts): RunSessionDeps {
     },
     capabilities: [
       createSoundCapability({
-        serverSocket: () => p.pulse.serverSocket(),
+        findServer: () => p.pulse.findServer(),
         relay: (path, upstream, o) => p.pulse.relay(path, upstream, o),
       }),
       createDesktopBusCapability({
@@ -277,7 +277,12 @@ function createHarness(
       return true;
     },
     pulse: {
-      serverSocket: () => "/run/user/1000/pulse/native",
+      findServer: async () => ({
+        found: true,
+        socket: "/run/user/1000/pulse/native",
+        via: "$XDG_RUNTIME_DIR/pulse/native",
+        tried: [],
+      }),
       async relay(path, upstream, options) {
         events.push(`relay pulse ${path} to ${upstream}`);
         h.relays.push(options);
@@ -850,7 +855,11 @@ describe("runSession: sound", () => {
   });
 
   test.each<[string, Partial<FakePorts["pulse"]>, string]>([
-    ["no sound server is there", { serverSocket: () => undefined }, "info: no PulseAudio"],
+    [
+      "no sound server is there",
+      { findServer: async () => ({ found: false, tried: ["PULSE_SERVER is not set"] }) },
+      "info: no PulseAudio or PipeWire sound server found: running without sound (tried: PULSE_SERVER is not set)",
+    ],
     [
       "the relay cannot start",
       { relay: async () => Promise.reject(new Error("EADDRINUSE")) },
@@ -861,6 +870,25 @@ describe("runSession: sound", () => {
     expect((await runToAppExit(h)).reason).toBe("app-exited");
     expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("pulse");
     expect(h.logs.some((l) => l.startsWith(said))).toBe(true);
+  });
+
+  test.each<[string, RunOptions, string]>([
+    ["the flag", { audio: true }, "warn"],
+    ["the config", { configured: { audio: true } }, "warn"],
+    ["only the recipe", {}, "info"],
+  ])("no sound server, and sound asked for by %s: said as a %s, with what was tried", async (_, options, level) => {
+    const tried = [
+      "PULSE_SERVER is not set",
+      "$XDG_RUNTIME_DIR/pulse/native (/run/user/1000/pulse/native) is not a socket",
+    ];
+    const h = createHarness(
+      (h) => ({ pulse: { ...h.deps.pulse, findServer: async () => ({ found: false, tried }) } }),
+      audioApp,
+    );
+    await runToAppExit(h, "xeyes", options);
+    expect(h.logs.filter((l) => l.includes("sound server"))).toEqual([
+      `${level}: no PulseAudio or PipeWire sound server found: running without sound (tried: ${tried.join("; ")})`,
+    ]);
   });
 
   // Regression: the sound socket was once forgotten when a sibling startup step failed.
