@@ -36,8 +36,14 @@ export function createLinkRouter(deps: LinkRouterDeps): { open(url: string): Pro
   // said once per dialog. The rate limit alone counts dialogs started, not dialogs open.
   let asking = false;
   let saidBusy = false;
+  // The app gets every refusal's reason in its reply; the log says at most a few per window,
+  // so a flood of bad links costs the terminal a handful of lines, not one per link.
+  const refusals = createRateLimiter(LINK_RATE);
   const refuse = (reason: string): LinkResult => {
-    deps.log.warn(`links: refused a link from ${deps.from}: ${reason}`);
+    const logged = refusals.take(deps.now());
+    if (logged === "ok") deps.log.warn(`links: refused a link from ${deps.from}: ${reason}`);
+    else if (logged === "first-drop")
+      deps.log.warn(`links: refusing more links from ${deps.from}; not saying each for a while`);
     return { ok: false, reason };
   };
   const carry = async (route: LinkChoice, url: string): Promise<LinkResult> => {

@@ -164,6 +164,17 @@ describe("links through the bridge", () => {
     expect(s.logs.filter((l) => l.includes("already open"))).toHaveLength(2);
   });
 
+  test("a flood of refused links costs a handful of log lines, not one per link", async () => {
+    const s = setup();
+    const replies = [];
+    for (let i = 0; i < 200; i++) replies.push(await s.openUri(`file:///etc/passwd#${i}`));
+    expect(s.logs.length).toBeLessThanOrEqual(6);
+    expect(s.logs.filter((l) => l.includes("not saying each"))).toHaveLength(1);
+    // Each reply still says why: the app, not the terminal, gets them all.
+    for (const reply of replies)
+      expect(reply).toMatchObject({ ok: false, message: expect.stringContaining("file: scheme") });
+  });
+
   test("a flood: 5 pass, the rest are refused with one log line; the next window passes again", async () => {
     const s = setup();
     const replies = [];
