@@ -24,7 +24,8 @@ beforeAll(async () => {
   server = await startSoundServer("pulseaudio", join(box.dir, "pa"));
   socket = server.server.replace(/^unix:/, "");
   // A desktop of this suite's own, whose root window property this suite may set.
-  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1024x768x24"], {
+  // -noreset: a root window property outlives the client that set it, as on a desktop with clients.
+  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-noreset", "-screen", "0", "1024x768x24"], {
     stdout: "pipe",
     stderr: "ignore",
   });
