@@ -36,7 +36,8 @@ export async function discoverSoundServer(env: Record<string, string | undefined
     const text = readIfExists(path, "utf8");
     return text === undefined ? [] : [{ path, text }];
   });
-  const root = await readRootProperty(env);
+  // PULSE_SERVER decides before the X property is read: no xprop to spawn when it is set.
+  const root = env.PULSE_SERVER?.trim() ? {} : await readRootProperty(env);
   return findSoundServer({ env, clientConf, ...root, isSocket });
 }
 
