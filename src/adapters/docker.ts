@@ -3,11 +3,11 @@ import type Dockerode from "dockerode";
 import type { BuildEvent } from "../core/catalog/build-progress.ts";
 import { type EngineEndpoint, type EngineIdentity, identifyEngine } from "../core/container/engine.ts";
 import type { InspectedContainer } from "../core/container/hardening-check.ts";
-import { DockercaskError, DockerPermissionError, DockerUnreachableError, messageOf } from "../core/errors.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
 import type { ContainerFiles } from "../ports/container-files.ts";
 import type { EngineClient } from "../ports/engine-client.ts";
 import type { ImageClient } from "../ports/image-client.ts";
+import { statusOf, stoppedWhileKilled, translateDockerError } from "./docker-errors.ts";
 import { createEngineOps, type EngineOps } from "./engine-http.ts";
 
 /** How long a removal someone else started may take before we stop waiting for it. */
@@ -303,39 +303,4 @@ function demux(
     (kind === 2 ? out.stderr : out.stdout).write(frame);
     offset += 8 + size;
   }
-}
-
-function stoppedWhileKilled(error: unknown): boolean {
-  return statusOf(error) === 500 && /could not be stopped.*state improper/s.test(messageOf(error));
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error && "statusCode" in error
-    ? Number((error as { statusCode: unknown }).statusCode)
-    : undefined;
-}
-
-/** Maps socket-level failures to errors with hints; anything else keeps Docker's own message. */
-export function translateDockerError(error: unknown, socket: string): Error {
-  if (error instanceof DockercaskError) return error;
-  const code = typeof error === "object" && error && "code" in error ? String((error as { code: unknown }).code) : "";
-  if (code === "EACCES" || code === "EPERM") return new DockerPermissionError(socket, error);
-  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "ECONNRESET" || code === "ENOTSOCK") {
-    return new DockerUnreachableError(socket, error);
-  }
-  const message = messageOf(error).replace(/^\(HTTP code \d+\)\s*/, "");
-  return new DockercaskError(`Docker API error: ${message}`, {
-    code: "E_DOCKER",
-    cause: error,
-    hint: hintFor(message),
-  });
-}
-
-/** Engine messages whose fix is on the host, not in dockercask. */
-function hintFor(message: string): string | undefined {
-  // Every container gets an init as pid 1 (it reaps the app's orphans); Podman's is catatonit,
-  // which Debian's podman only recommends.
-  if (/container-init binary not found/.test(message))
-    return "Podman starts its init (catatonit) as the container's first process, and it is not installed: sudo apt-get install catatonit";
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { translateDockerError } from "../../../src/adapters/docker.ts";
+import { translateDockerError } from "../../../src/adapters/docker-errors.ts";
 import { DockercaskError } from "../../../src/core/errors.ts";
 
 const socket = "/run/podman/podman.sock";
