@@ -15,7 +15,7 @@
  * the run unless test/allowed-skips.ts lists it with its reason.
  *
  *   bun scripts/test.ts            everything
- *   bun scripts/test.ts --unit     the lint and format check, and the unit tests
+ *   bun scripts/test.ts --unit     the lint and format check, shellcheck, and the unit tests
  *   bun scripts/test.ts --e2e [filter...]   only e2e (filters go to bun test)
  */
 import { readdirSync } from "node:fs";
