@@ -1,6 +1,7 @@
 /**
  * The whole test suite, as README.md and .ci/run call it (`npm test`):
  *   0. `biome ci .`: lint and format check of the whole tree (biome.jsonc), counted as one test;
+ *      `tsc --noEmit`, the type check Bun does not do, one test too;
  *      then shellcheck over every shell script (scripts/lib/shell-scripts.ts), one test too;
  *   1. set up the test bed (scripts/testbed.sh: Docker engine and the other engines, base image,
  *      Xvfb, pulse, and the tools some unit tests call: zsh, fish, groff), first, so no unit
@@ -15,7 +16,7 @@
  * the run unless test/allowed-skips.ts lists it with its reason.
  *
  *   bun scripts/test.ts            everything
- *   bun scripts/test.ts --unit     the lint and format check, and the unit tests
+ *   bun scripts/test.ts --unit     the lint and format check, the type check, shellcheck, and the unit tests
  *   bun scripts/test.ts --e2e [filter...]   only e2e (filters go to bun test)
  */
 import { readdirSync } from "node:fs";
@@ -96,17 +97,16 @@ async function bunTest(paths: string[], env: Record<string, string>, extra: stri
 }
 
 /**
- * Lint and format check, as one test: `biome ci` writes nothing and fails on any finding.
- * Quiet when clean; on failure its report is shown, and `npm run format` fixes the format part.
+ * One command as one counted test: quiet when it passes, its report shown when it fails.
+ * `failed` says what to run to see or fix it.
  */
-async function lintAndFormat(): Promise<Totals> {
+async function commandAsTest(name: string, argv: string[], clean: string, failed: string): Promise<Totals> {
   const result = (passed: boolean): Totals => ({
     passed: passed ? 1 : 0,
     failed: passed ? 0 : 1,
     skipped: 0,
     skippedTests: [],
   });
-  const argv = [join(root, "node_modules/.bin/biome"), "ci", ...(process.stderr.isTTY ? [] : ["--colors=off"]), "."];
   try {
     const proc = Bun.spawn(argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
     const [code, out, err] = await Promise.all([
@@ -115,20 +115,39 @@ async function lintAndFormat(): Promise<Totals> {
       new Response(proc.stderr).text(),
     ]);
     if (code === 0) {
-      console.error("biome ci: lint and format clean");
+      console.error(`${name}: ${clean}`);
       return result(true);
     }
     process.stderr.write(out + err);
-    console.error(
-      `biome ci failed (exit code ${code}): \`npm run lint\` lists the findings, \`npm run format\` rewrites the format`,
-    );
+    console.error(`${name} failed (exit code ${code}): ${failed}`);
   } catch (error) {
     console.error(
-      `biome ci could not run (${error instanceof Error ? error.message : String(error)}): run \`npm ci\` first`,
+      `${name} could not run (${error instanceof Error ? error.message : String(error)}): run \`npm ci\` first`,
     );
   }
   return result(false);
 }
+
+/** Lint and format check: `biome ci` writes nothing and fails on any finding. */
+const lintAndFormat = () =>
+  commandAsTest(
+    "biome ci",
+    [join(root, "node_modules/.bin/biome"), "ci", ...(process.stderr.isTTY ? [] : ["--colors=off"]), "."],
+    "lint and format clean",
+    "`npm run lint` lists the findings, `npm run format` rewrites the format",
+  );
+
+/**
+ * Type check: Bun runs and bundles TypeScript without checking its types, so without this no
+ * run would notice a type error (an error code errors.ts does not list, say).
+ */
+const typecheck = () =>
+  commandAsTest(
+    "tsc --noEmit",
+    [join(root, "node_modules/.bin/tsc"), "--noEmit", ...(process.stderr.isTTY ? [] : ["--pretty", "false"])],
+    "types check",
+    "`npm run typecheck` lists the same errors",
+  );
 
 async function setUpTestBed(): Promise<Record<string, string>> {
   const proc = Bun.spawn(["bash", join(root, "scripts/testbed.sh")], { stdout: "pipe", stderr: "inherit" });
@@ -158,6 +177,7 @@ const fail = (error: unknown) => {
 try {
   // First, and not for a focused e2e run: a format slip should not hide behind e2e minutes.
   if (!onlyE2e) add(await lintAndFormat());
+  if (!onlyE2e) add(await typecheck());
   // The test bed first when e2e runs too: it installs what some unit tests call (zsh, fish,
   // groff). The unit tests run even when it fails; the e2e tests cannot.
   const env = onlyUnit ? undefined : await setUpTestBed().catch(fail);

@@ -6,7 +6,7 @@ import { renderUsage, runCommand } from "citty";
 import type { AnyCommandDef } from "./cli/_command-tree.ts";
 import { commandNames, main } from "./cli/index.ts";
 import { splitAtDashDash, takeFlag } from "./core/argv.ts";
-import { ENGINE_FORMS } from "./core/container/engine-names.ts";
+import { ENGINE_FORMS, type EngineName } from "./core/container/engine-names.ts";
 import { isDockercaskError, messageOf, UsageError } from "./core/errors.ts";
 import { suggestNearest } from "./core/text/suggest.ts";
 import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
@@ -17,14 +17,19 @@ async function run(rawArgs: string[]): Promise<number | undefined> {
   // Flags after "--" belong to the app, not to us.
   const { ours } = splitAtDashDash(rawArgs);
   const verbose = ours.includes("--verbose");
-  // --engine is global, before or after the command: citty resolves a command by the first
-  // word that is not a flag, so `--engine podman run` would read as a command "podman". Taken
-  // out here, and handed to whatever connects as DOCKERCASK_ENGINE (the variable means the same).
+  // --engine is global, before or after the command, and citty (0.2.2) has no global flag: a
+  // command parses only the words after its name, with its own args, and is handed neither its
+  // parent's parsed args nor its data, so `run --engine podman firefox` would read "podman" as
+  // the app. Taken out here, and handed to whatever connects as DOCKERCASK_ENGINE (the variable
+  // means the same).
   const engine = takeFlag(rawArgs, "--engine");
   if (engine.found) {
     if ("missing" in engine)
       return report(
-        new UsageError("--engine needs a value", `For example: --engine podman (${ENGINE_FORMS}).`),
+        new UsageError(
+          "--engine needs a value",
+          `For example: --engine ${"podman" satisfies EngineName} (${ENGINE_FORMS}).`,
+        ),
         verbose,
       );
     process.env.DOCKERCASK_ENGINE = engine.value;

@@ -1,4 +1,4 @@
-import { ENGINE_NAMES, listEngines } from "./container/engine-names.ts";
+import { ENGINE_NAMES, engineFlags, listEngines, ROOTFUL_ENGINES } from "./container/engine-names.ts";
 import { describeInstallCommands, type HostTool, installCommands } from "./host-tools.ts";
 
 /**
@@ -272,7 +272,7 @@ export class EngineCannotApplyError extends DockercaskError {
       {
         code: "E_ENGINE_WEAKER",
         hint: options.cgroupV1
-          ? "Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (--engine docker or --engine podman)."
+          ? `Rootless engines need cgroup v2 to enforce limits: boot with systemd.unified_cgroup_hierarchy=1, or use a rootful engine (${engineFlags(ROOTFUL_ENGINES)}).`
           : `Use an engine that applies it (--engine ${listEngines(ENGINE_NAMES)}), or report the engine's version if it should.`,
       },
     );

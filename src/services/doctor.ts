@@ -1,5 +1,5 @@
 import { describeEngine } from "../core/container/engine.ts";
-import { listEngines, ROOTFUL_ENGINES, ROOTLESS_ENGINES } from "../core/container/engine-names.ts";
+import { engineFlags, listEngines, ROOTFUL_ENGINES, ROOTLESS_ENGINES } from "../core/container/engine-names.ts";
 import { DockerPermissionError, DockerUnreachableError } from "../core/errors.ts";
 import { HOST_TOOLS, type HostTool, type InstallCommands, installCommands } from "../core/host-tools.ts";
 import type { DoctorProbe } from "../ports/doctor-probe.ts";
@@ -70,7 +70,7 @@ async function checkDocker(probe: DoctorProbe): Promise<DoctorCheck> {
         ok: false,
         required: true,
         detail: `${detail}: this host runs cgroup v1, where a rootless engine cannot enforce the memory, CPU and pids limits, so dockercask refuses to run apps on it`,
-        fix: `Boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a rootful engine: ${ROOTFUL_ENGINES.map((name) => `--engine ${name}`).join(" or ")}.`,
+        fix: `Boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a rootful engine: ${engineFlags(ROOTFUL_ENGINES)}.`,
       };
     }
     const note = engine.rootless

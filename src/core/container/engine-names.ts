@@ -14,3 +14,8 @@ export const ROOTFUL_ENGINES = ENGINE_NAMES.filter((name) => !name.endsWith("-ro
 export function listEngines(names: readonly string[], last = "or"): string {
   return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} ${last} ${names.at(-1)}`;
 }
+
+/** `--engine a or --engine b`: the flags a hint offers to pick one of `names`. */
+export function engineFlags(names: readonly string[]): string {
+  return listEngines(names.map((name) => `--engine ${name}`));
+}

@@ -15,7 +15,7 @@ describe("which files shellcheck reads", () => {
     expect(isShellScript(text)).toBe(expected);
   });
 
-  test("scripts by their first line, the PKGBUILD as bash with its one exception, nothing else", () => {
+  test("scripts by their first line, and the PKGBUILD by its name, nothing else", () => {
     const texts: Record<string, string> = {
       "apps/base/dockercask-session": "#!/bin/sh\n",
       "apps/base/dockercask-open": "#!/usr/bin/perl\n",
@@ -32,10 +32,7 @@ describe("which files shellcheck reads", () => {
     );
     expect(runs).toEqual([
       { file: "apps/base/dockercask-session", argv: ["shellcheck", "/r/apps/base/dockercask-session"] },
-      {
-        file: "packaging/aur/PKGBUILD",
-        argv: ["shellcheck", "--shell=bash", "--exclude=SC2034,SC2154,SC2164", "/r/packaging/aur/PKGBUILD"],
-      },
+      { file: "packaging/aur/PKGBUILD", argv: ["shellcheck", "/r/packaging/aur/PKGBUILD"] },
     ]);
   });
 });
