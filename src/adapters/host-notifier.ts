@@ -54,7 +54,7 @@ export function createHostNotifier(env: Record<string, string | undefined>): Hos
   let markup: Promise<boolean> | undefined;
   return {
     // Asked once per session; a server that does not answer is taken to render markup, so the
-    // app's text is escaped (shown with &lt; at worst), never rendered.
+    // app's body is escaped (shown with &lt; at worst), never rendered.
     rendersMarkup: () =>
       (markup ??= call("GetCapabilities", "", () => [])
         .then((reply) => Array.isArray(reply?.body?.[0]) && (reply.body[0] as unknown[]).includes("body-markup"))

@@ -32,8 +32,8 @@ export interface HostNotifier {
   /** Shows it on the host's notification server; resolves to the server's id. Throws when there is none. */
   notify(note: HostNotification): Promise<number>;
   /**
-   * Whether the host's server renders markup in what it shows (it lists `body-markup` in its
-   * capabilities); true when that cannot be told, so text is escaped rather than rendered.
+   * Whether the host's server renders markup in a body (it lists `body-markup` in its
+   * capabilities); true when that cannot be told, so the body is escaped rather than rendered.
    */
   rendersMarkup(): Promise<boolean>;
   close(id: number): Promise<void>;

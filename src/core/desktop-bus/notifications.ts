@@ -5,7 +5,8 @@
  * bounded and cleared of control characters and of Unicode format characters (\p{Cf}: bidi
  * overrides and isolates, zero-width characters), and the summary is kept on one line: the
  * app's text can neither reorder the prefix on screen nor start a line that looks like another
- * instance's notification.
+ * instance's notification. The body reaches a server that renders markup escaped: it shows as
+ * text, never as a link or an image.
  */
 import { escapeMarkup } from "../text/markup.ts";
 export interface AppNotification {
@@ -44,17 +45,24 @@ export function toHostNotification(
   server: { rendersMarkup: boolean },
 ): HostNotification {
   const urgency = urgencyOf(note.hints.urgency);
-  // Text, never markup: a server that renders it (dunst, GNOME Shell, KDE's, mako) would make
-  // an <a href> a link that never passed the links policy, and an <img src> name a host file.
-  // Escaped, it shows the characters the app wrote. dunst renders the summary's markup too, so
-  // both are escaped. A server that renders none shows text as it comes, so it gets it as is.
-  const text = (value: string) => (server.rendersMarkup ? escapeMarkup(value) : value);
+  // The body is text, never markup. A server that lists body-markup (dunst, GNOME Shell, KDE's,
+  // mako) renders it: an <a href> would be a link that never passed the links policy, an
+  // <img src> would name a host file (KDE shows a local one; dunst offers its path to open).
+  // Escaped, it shows the characters the app wrote. A server that lists no body-markup shows
+  // the body as it comes (the spec says so, and dunst with `markup = no` quotes it itself), so
+  // escaping there would show "&lt;": it gets the text as written.
+  // The summary is plain text in the spec, and every server read shows it as such: dunst since
+  // 1.4 quotes it itself (1.9.0 checked here), GNOME Shell escapes it, KDE's is PlainText,
+  // xfce4-notifyd and swaync set it as text, mako escapes it. Escaped, "R&D" would show as
+  // "R&amp;D" on all of them, so it goes as written (cleaned). dunst before 1.4 (2018)
+  // rendered it: that one would see the app's markup there.
+  const body = clean(note.body, MAX_BODY_CHARS);
   return {
     appName: `dockercask ${instance}`,
     replacesId: replaced.has(note.replacesId) ? note.replacesId : 0,
     appIcon: "",
-    summary: `${instance}: ${text(clean(note.summary.replace(/[\n\u2028\u2029]/g, " "), MAX_SUMMARY_CHARS))}`,
-    body: text(clean(note.body, MAX_BODY_CHARS)),
+    summary: `${instance}: ${clean(note.summary.replace(/[\n\u2028\u2029]/g, " "), MAX_SUMMARY_CHARS)}`,
+    body: server.rendersMarkup ? escapeMarkup(body) : body,
     actions: [],
     urgency,
     expireTimeout: note.expireTimeout <= 0 ? -1 : Math.min(note.expireTimeout, MAX_EXPIRE_MS),

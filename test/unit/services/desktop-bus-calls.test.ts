@@ -57,13 +57,13 @@ function setup(
     bridge.handle({ sender: ":1.7", destination: "x", path, interface: iface, member, signature, body });
   const openUri = (url: string) =>
     call("/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenURI", "ssa{sv}", ["", url, {}]);
-  const notify = (summary: string) =>
+  const notify = (summary: string, body = "b") =>
     call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "Notify", "susssasa{sv}i", [
       "a",
       0,
       "icon",
       summary,
-      "b",
+      body,
       [],
       {},
       -1,
@@ -198,6 +198,18 @@ describe("notifications through the bridge", () => {
       await s.call("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "GetCapabilities", "", []),
     ).toMatchObject({ ok: true, body: [["body"]] });
   });
+
+  test.each([
+    ["renders markup (it lists body-markup)", true, "&lt;b&gt;x&lt;/b&gt; &amp; y"],
+    ["renders none", false, "<b>x</b> & y"],
+  ])(
+    "to a host server that %s, the body is text as that server reads it; the summary as written",
+    async (_, rendersMarkup, body) => {
+      const s = setup({ notifier: { rendersMarkup: async () => rendersMarkup } });
+      expect((await s.notify("R&D <i>", "<b>x</b> & y")).ok).toBe(true);
+      expect(s.shown).toMatchObject([{ summary: "slack: R&D <i>", body }]);
+    },
+  );
 
   test("off: an error, and nothing shown", async () => {
     const s = setup({ notifications: false });

@@ -79,6 +79,9 @@ describe("toHostNotification", () => {
     expect(toHostNotification("slack", note({ body }), new Set(), PLAIN).body).toBe(shown);
   });
 
+  // What the host's server shows is what the app wrote: markup in the body is escaped only for
+  // a server that renders it (one that does not would show "&lt;"); the summary is plain text
+  // to every server (the spec, dunst, GNOME Shell, KDE's, mako...), so it is never escaped.
   test.each([
     [
       "a link that would bypass the links policy",
@@ -88,19 +91,23 @@ describe("toHostNotification", () => {
     ["an image naming a host file", '<img src="/etc/passwd"/>', "&lt;img src=&quot;/etc/passwd&quot;/&gt;"],
     ["bold, and an entity the app wrote", "<b>bold</b> &amp; x", "&lt;b&gt;bold&lt;/b&gt; &amp;amp; x"],
     ["a markup comment and CDATA", "<!-- x --><![CDATA[y]]>", "&lt;!-- x --&gt;&lt;![CDATA[y]]&gt;"],
+    ["a numeric character reference", "&#60;b&#62;", "&amp;#60;b&amp;#62;"],
     ["quotes", `it's "quoted"`, "it&apos;s &quot;quoted&quot;"],
-    // Positive control: plain text shows as it was written.
+    // Positive controls: an ampersand a user wrote, and plain text.
+    ["an ampersand and a heart", "Tom & Jerry <3", "Tom &amp; Jerry &lt;3"],
     ["plain text", "Tom and Jerry, 3 new", "Tom and Jerry, 3 new"],
-  ])("to a server that renders markup, %s in the body and the summary arrives as text", (_, text, escaped) => {
-    const host = toHostNotification("slack", note({ summary: text, body: text }), new Set(), MARKUP);
-    expect(host.body).toBe(escaped);
-    expect(host.summary).toBe(`slack: ${escaped}`);
-    expect(host.body).not.toMatch(/<|>/);
+  ])("%s: escaped in the body only for a server that renders markup, as written in the summary", (_, text, escaped) => {
+    const marked = toHostNotification("slack", note({ summary: text, body: text }), new Set(), MARKUP);
+    expect(marked.body).toBe(escaped);
+    expect(marked.body).not.toMatch(/<|>/);
+    const plain = toHostNotification("slack", note({ summary: text, body: text }), new Set(), PLAIN);
+    expect(plain.body).toBe(text);
+    for (const host of [marked, plain]) expect(host.summary).toBe(`slack: ${text}`);
   });
 
-  test("to a server that renders no markup, text goes as it is (it shows it as written)", () => {
-    const host = toHostNotification("slack", note({ body: "<b>x</b> & y" }), new Set(), PLAIN);
-    expect(host.body).toBe("<b>x</b> & y");
+  test("the body is bounded before it is escaped: the cut never splits an entity", () => {
+    const host = toHostNotification("slack", note({ body: "&".repeat(5000) }), new Set(), MARKUP);
+    expect(host.body).toBe(`${"&amp;".repeat(3999)}…`);
   });
 
   test("it may replace its own", () => {
