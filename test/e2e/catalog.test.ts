@@ -1,6 +1,6 @@
 /**
  * The app catalog, app by app: every image Debian's packages can build is built and run in
- * its own window, and the demos the README makes claims about are tried for real: the
+ * its own window, and the demos docs/apps.md makes claims about are tried for real: the
  * keylogger sees only its own window's keys, Firefox keeps its profile per instance, and the
  * browsers keep their own sandboxes inside a container with no capabilities.
  *
