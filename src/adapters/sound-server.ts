@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { clientConfPaths, type Discovery, findSoundServer, parseXpropString } from "../core/sound/discovery.ts";
-import { isSocket, listNames, readIfExists } from "./files.ts";
+import {
+  type Discovery,
+  findSoundServer,
+  homeOf,
+  machineIdOf,
+  parseXpropString,
+  type RootProperty,
+  rootPropertyQuery,
+} from "../core/sound/discovery.ts";
+import { isSocket, listNames } from "./files.ts";
 import { findExecutable } from "./host-tools.ts";
 import { runProgram } from "./process.ts";
 import { type SoundRelay, startSoundRelay } from "./sound-relay.ts";
@@ -28,31 +37,52 @@ export interface SoundServer {
 
 /**
  * Where the host's sound server listens, found as libpulse finds it (core/sound/discovery.ts):
- * the environment, the X root window's property (through xprop, when the desktop has it),
- * client.conf, the runtime dir.
+ * this reads what discovery weighs (the environment, client.conf, the machine id, the X root
+ * window's property through xprop when libpulse would read it) and says which paths are sockets.
  */
 export async function discoverSoundServer(env: Record<string, string | undefined>): Promise<Discovery> {
-  const clientConf = clientConfPaths(env, existsSync, listNames).flatMap((path) => {
-    const text = readIfExists(path, "utf8");
-    return text === undefined ? [] : [{ path, text }];
-  });
   // PULSE_SERVER decides before the X property is read: no xprop to spawn when it is set.
-  const root = env.PULSE_SERVER?.trim() ? {} : await readRootProperty(env);
-  return findSoundServer({ env, clientConf, ...root, isSocket });
+  const query = env.PULSE_SERVER !== undefined ? { unread: "not read: PULSE_SERVER decides" } : rootPropertyQuery(env);
+  const root = "display" in query ? await readRootProperty(query.display, env) : query;
+  return findSoundServer({
+    env,
+    home: homeOf(env, passwdHome()),
+    machineId: machineIdOf([readText("/etc/machine-id"), readText("/var/lib/dbus/machine-id")], hostname()),
+    root,
+    read: readText,
+    list: listNames,
+    exists: existsSync,
+    isSocket,
+  });
 }
 
-async function readRootProperty(
-  env: Record<string, string | undefined>,
-): Promise<{ rootProperty?: string; rootUnreadable?: string }> {
-  if (!env.DISPLAY) return { rootUnreadable: "the X root window was not asked: DISPLAY is not set" };
+/** The user's home in the password database; undefined when the uid has no entry (as in some containers). */
+function passwdHome(): string | undefined {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file's text; undefined when it is not there or is no readable file (a folder named *.conf). */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+async function readRootProperty(display: string, env: Record<string, string | undefined>): Promise<RootProperty> {
   const xprop = findExecutable("xprop", env.PATH);
-  if (!xprop) return { rootUnreadable: "the X root window was not asked: xprop is not installed (x11-utils)" };
-  const result = await runProgram([xprop, "-root", "-display", env.DISPLAY, "PULSE_SERVER"], { env, timeoutMs: 2000 });
+  if (!xprop) return { unread: "the X root window was not asked: xprop is not installed (x11-utils)" };
+  const result = await runProgram([xprop, "-root", "-display", display, "PULSE_SERVER"], { env, timeoutMs: 2000 });
   if (result.code !== 0)
     return {
-      rootUnreadable: `the X root window could not be read (${result.stderr.trim().split("\n")[0] || `exit ${result.code}`})`,
+      unread: `the X root window could not be read (${result.stderr.trim().split("\n")[0] || `exit ${result.code}`})`,
     };
-  return { rootProperty: parseXpropString(result.stdout) };
+  return { value: parseXpropString(result.stdout) };
 }
 
 /** The cookie libpulse would send: `PULSE_COOKIE`, else ~/.config/pulse/cookie. Without one, the server knows us by our uid. */

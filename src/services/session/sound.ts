@@ -33,6 +33,8 @@ export function createSoundCapability(port: SoundPort): SessionCapability {
         return undefined;
       }
       const upstream = server.socket;
+      // Which server, and how it was found: what a user with two servers asks first.
+      log.debug(`sound: the host's server at ${upstream}, found through ${server.via}`);
       const path = `${plan.runtimeDir}/${PULSE_SOCKET_FILE}`;
       // The server info names the host's user and machine; the app sees its own instead.
       const options = {

@@ -807,6 +807,9 @@ describe("runSession: sound", () => {
     const h = createHarness(undefined, audioApp);
     await runToAppExit(h);
     expect(h.events).toContain("relay pulse /run/dc/xeyes/pulse.sock to /run/user/1000/pulse/native");
+    expect(h.logs).toContain(
+      "debug: sound: the host's server at /run/user/1000/pulse/native, found through $XDG_RUNTIME_DIR/pulse/native",
+    );
     expect(h.specs[0]?.HostConfig?.Binds).toContain("/run/dc/xeyes/pulse.sock:/run/dockercask/pulse.sock");
     expect(h.specs[0]?.HostConfig?.Binds?.join("\n")).not.toContain("/run/user/1000/pulse");
     expect(h.specs[0]?.Env).toContain("PULSE_SERVER=unix:/run/dockercask/pulse.sock");
