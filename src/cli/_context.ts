@@ -107,7 +107,9 @@ export function createContext(env: Record<string, string | undefined> = process.
 
   const execIn = (instance: string, argv: (command: string[]) => string[]) =>
     execInRunning(instance, argv, { runtime, isAlive: isSameProcessAlive, docker: connect });
-  const capabilities = () => sessionCapabilities({ env, catalog, store, sound, execIn });
+  // One list for the session and the reaper, made on first use: the reaper ends what these start.
+  let made: ReturnType<typeof sessionCapabilities> | undefined;
+  const capabilities = () => (made ??= sessionCapabilities({ env, catalog, store, sound, execIn }));
   /** What a session may leave on the host when its supervisor is killed: its window's Xephyr and each capability's own. */
   const leftoverKinds = () => [
     ...WINDOW_LEFTOVERS,

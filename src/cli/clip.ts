@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { onTerminate } from "../adapters/signals.ts";
 import type { ClipDirection } from "../core/clipboard/clipboard.ts";
-import { SIGNAL_CODES } from "../core/instance/signals.ts";
+import { signalExitCode } from "../core/instance/signals.ts";
 import { clip, parseClearAfter } from "../services/clip.ts";
 import { createContext } from "./_context.ts";
 import { instanceArg } from "./_shared.ts";
@@ -48,7 +48,7 @@ function clipCommand(direction: ClipDirection, description: string) {
         log.warn(
           `interrupted by ${signal}: ${cleared ? `cleared ${where} at once` : `${where} holds something else now: left as it is`}`,
         );
-        process.exitCode = SIGNAL_CODES[signal];
+        process.exitCode = signalExitCode(signal);
       } else if (cleared) log.success(`cleared ${where}`);
       else log.info(`${where} holds something else now: left as it is`);
     },

@@ -40,11 +40,9 @@ export function classifyItem(arg: string): OpenItem {
 export function openableUrl(url: string): string {
   const checked = checkUrl(url);
   if (checked.ok) return url;
-  if (new TextEncoder().encode(url).length > MAX_URL_BYTES)
-    throw new OpenRefusedError(
-      "a URL",
-      `it is ${formatBytes(new TextEncoder().encode(url).length)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`,
-    );
+  const bytes = new TextEncoder().encode(url).length;
+  if (bytes > MAX_URL_BYTES)
+    throw new OpenRefusedError("a URL", `it is ${formatBytes(bytes)} long; the limit is ${formatBytes(MAX_URL_BYTES)}`);
   const shown = JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
   const hint = checked.scheme
     ? `Only ${CARRIED_SCHEMES.join(", ")} URLs are; to give a file, name its path: dockercask open <instance> ./file.pdf`

@@ -5,6 +5,7 @@ import { type HostResources, OutOfMemoryError } from "../../core/container/limit
 import { messageOf } from "../../core/errors.ts";
 import type { SharedFolder } from "../../core/files/shared-folders.ts";
 import type { InstanceName, RunTarget } from "../../core/instance/name.ts";
+import { signalExitCode } from "../../core/instance/signals.ts";
 import type { RunningContainer } from "../../ports/container-client.ts";
 import type { InstanceStore } from "../../ports/instance-store.ts";
 import type { XephyrHandle } from "../../ports/xephyr.ts";
@@ -14,7 +15,7 @@ import { type ContainerPort, prepareContainer, startContainer } from "./containe
 import { type LockPort, takeLock } from "./lock.ts";
 import { planSession } from "./plan.ts";
 import { createSessionResources, createTeardown, type SessionResources } from "./resources.ts";
-import { Interrupted, type OnTerminate, type SessionSignals, signalExitCode, watchSignals } from "./signals.ts";
+import { Interrupted, type OnTerminate, type SessionSignals, watchSignals } from "./signals.ts";
 import { openWindow, type WindowPort } from "./window.ts";
 
 /** Everything a session touches, passed in so tests can drive the lifecycle with fakes. */

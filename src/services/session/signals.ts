@@ -1,5 +1,3 @@
-import { SIGNAL_CODES } from "../../core/instance/signals.ts";
-
 /** A signal that came while the session was starting: the start stops there and tears down. */
 export class Interrupted extends Error {
   constructor(readonly signal: string) {
@@ -36,9 +34,4 @@ export function watchSignals(onTerminate: OnTerminate): SessionSignals {
     received,
     stop,
   };
-}
-
-/** What a session ended by a signal exits with: 128 + its number. */
-export function signalExitCode(signal: string): number {
-  return SIGNAL_CODES[signal] ?? 1;
 }
