@@ -4,19 +4,19 @@
  */
 import { join } from "node:path";
 import { shellCheckRuns } from "./lib/shell-scripts.ts";
+import type { TestReport } from "./lib/test-report.ts";
 
 /**
  * shellcheck over every shell script, as one test: its findings shown, each file named. It runs
  * once the test bed is up (which installs shellcheck); `--unit` without it says how to get it.
  */
-export async function lintShell(
-  root: string,
-): Promise<{ passed: number; failed: number; skipped: number; skippedTests: never[] }> {
-  const result = (passed: boolean) => ({
+export async function lintShell(root: string): Promise<TestReport> {
+  const result = (passed: boolean): TestReport => ({
     passed: passed ? 1 : 0,
     failed: passed ? 0 : 1,
     skipped: 0,
-    skippedTests: [] as never[],
+    skippedTests: [],
+    failedTests: passed ? [] : [{ file: "-", test: "shellcheck" }],
   });
   const listed = Bun.spawnSync(["git", "ls-files"], { cwd: root });
   const runs = shellCheckRuns(root, new TextDecoder().decode(listed.stdout).split("\n").filter(Boolean));

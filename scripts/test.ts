@@ -24,7 +24,7 @@ import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { ALLOWED_SKIPS } from "../test/allowed-skips.ts";
 import { compile } from "./build.ts";
-import { parseBunTestOutput, type SkippedTest, summaryLine, unlistedSkips } from "./lib/test-report.ts";
+import { parseBunTestOutput, summaryLine, type TestReport, unlistedSkips } from "./lib/test-report.ts";
 import { lintShell } from "./lint-shell.ts";
 
 const root = join(import.meta.dir, "..");
@@ -61,12 +61,7 @@ const DESKTOPS: { name: string; files: string[] }[] = [
 ];
 const DESKTOP_FILES = DESKTOPS.flatMap((d) => d.files);
 
-interface Totals {
-  passed: number;
-  failed: number;
-  skipped: number;
-  skippedTests: SkippedTest[];
-}
+type Totals = TestReport;
 
 async function bunTest(paths: string[], env: Record<string, string>, extra: string[] = []): Promise<Totals> {
   const proc = Bun.spawn([process.execPath, "test", ...extra, ...paths], {
@@ -92,7 +87,10 @@ async function bunTest(paths: string[], env: Record<string, string>, extra: stri
   ]);
   const totals = parseBunTestOutput(out + err);
   // A crash before the summary (or a failing file with no tests) must not read as success.
-  if (code !== 0 && totals.failed === 0) totals.failed = 1;
+  if (code !== 0 && totals.failed === 0) {
+    totals.failed = 1;
+    totals.failedTests.push({ file: paths.join(" "), test: `bun test exited with ${code} before its summary` });
+  }
   return totals;
 }
 
@@ -106,6 +104,7 @@ async function commandAsTest(name: string, argv: string[], clean: string, failed
     failed: passed ? 0 : 1,
     skipped: 0,
     skippedTests: [],
+    failedTests: passed ? [] : [{ file: "-", test: name }],
   });
   try {
     const proc = Bun.spawn(argv, { cwd: root, stdout: "pipe", stderr: "pipe" });
@@ -161,17 +160,20 @@ async function setUpTestBed(): Promise<Record<string, string>> {
   return env;
 }
 
-const totals: Totals = { passed: 0, failed: 0, skipped: 0, skippedTests: [] };
+const totals: Totals = { passed: 0, failed: 0, skipped: 0, skippedTests: [], failedTests: [] };
 const add = (t: Totals) => {
   totals.passed += t.passed;
   totals.failed += t.failed;
   totals.skipped += t.skipped;
   totals.skippedTests.push(...t.skippedTests);
+  totals.failedTests.push(...t.failedTests);
 };
 
 const fail = (error: unknown) => {
-  console.error(`test harness: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`test harness: ${message}`);
   totals.failed += 1;
+  totals.failedTests.push({ file: "-", test: `test harness: ${message}` });
 };
 
 try {
@@ -271,7 +273,13 @@ function printMatrix(
 const unlisted = process.env.CI === "true" ? unlistedSkips(totals.skippedTests, ALLOWED_SKIPS) : [];
 for (const s of unlisted)
   console.error(`test harness: skipped in CI, and not in test/allowed-skips.ts: ${s.file}: ${s.test}`);
-if (unlisted.length) totals.failed += 1;
+if (unlisted.length) {
+  totals.failed += 1;
+  totals.failedTests.push({ file: "-", test: "skips not in test/allowed-skips.ts" });
+}
 
+// CI shows the tail of a run: name what failed right above the summary.
+if (totals.failedTests.length)
+  console.log(["failed:", ...totals.failedTests.map((t) => `  ${t.file}: ${t.test}`)].join("\n"));
 console.log(summaryLine(totals));
 process.exitCode = totals.failed > 0 ? 1 : 0;

@@ -3,7 +3,7 @@
  * harness can count skips and refuse the ones nobody chose (test/allowed-skips.ts).
  */
 
-export interface SkippedTest {
+export interface NamedTest {
   file: string;
   test: string;
 }
@@ -13,12 +13,15 @@ export interface TestReport {
   failed: number;
   /** Skipped and todo tests: neither ran. */
   skipped: number;
-  skippedTests: SkippedTest[];
+  skippedTests: NamedTest[];
+  /** The failed tests, named as the skipped ones are: CI shows only the tail of a run, so the harness repeats them last. */
+  failedTests: NamedTest[];
 }
 
 export function parseBunTestOutput(text: string): TestReport {
   const count = (word: string) => Number(new RegExp(`^\\s*(\\d+) ${word}$`, "m").exec(text)?.[1] ?? 0);
-  const skippedTests: SkippedTest[] = [];
+  const skippedTests: NamedTest[] = [];
+  const failedTests: NamedTest[] = [];
   let file = "";
   let recap = false;
   for (const line of text.split("\n")) {
@@ -29,12 +32,20 @@ export function parseBunTestOutput(text: string): TestReport {
     if (/^\d+ tests? (?:skipped|failed|todo):$/.test(line)) recap = true;
     const skipped = /^\((?:skip|todo)\) (.+?)(?: \[[\d.]+m?s\])?$/.exec(line);
     if (skipped && !recap) skippedTests.push({ file, test: skipped[1]! });
+    const failed = /^\(fail\) (.+?)(?: \[[\d.]+m?s\])?$/.exec(line);
+    if (failed && !recap) failedTests.push({ file, test: failed[1]! });
   }
-  return { passed: count("pass"), failed: count("fail"), skipped: count("skip") + count("todo"), skippedTests };
+  return {
+    passed: count("pass"),
+    failed: count("fail"),
+    skipped: count("skip") + count("todo"),
+    skippedTests,
+    failedTests,
+  };
 }
 
 /** The skipped tests that no entry of `allowed` names. */
-export function unlistedSkips(skipped: SkippedTest[], allowed: readonly SkippedTest[]): SkippedTest[] {
+export function unlistedSkips(skipped: NamedTest[], allowed: readonly NamedTest[]): NamedTest[] {
   return skipped.filter((s) => !allowed.some((a) => a.file === s.file && a.test === s.test));
 }
 

@@ -38,6 +38,26 @@ describe("parseBunTestOutput", () => {
     ]);
   });
 
+  test("names each failed test with its file, once (Bun repeats them in a recap too)", () => {
+    const text = [
+      "test/e2e/a.test.ts:",
+      "(pass) x > works [1.00ms]",
+      "(fail) x > breaks [2.00ms]",
+      "test/e2e/b.test.ts:",
+      "(fail) y > times out",
+      "",
+      "2 tests failed:",
+      "(fail) x > breaks [2.00ms]",
+      "(fail) y > times out",
+      " 1 pass",
+      " 2 fail",
+    ].join("\n");
+    expect(parseBunTestOutput(text).failedTests).toEqual([
+      { file: "test/e2e/a.test.ts", test: "x > breaks" },
+      { file: "test/e2e/b.test.ts", test: "y > times out" },
+    ]);
+  });
+
   test.each([
     ["no summary at all (a crash)", "Segmentation fault", [0, 0, 0]],
     ["failures", " 3 pass\n 2 fail\n", [3, 2, 0]],
