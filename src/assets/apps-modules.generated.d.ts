@@ -15,6 +15,10 @@ declare module "*/dockercask-firefox" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-gecko.cfg" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-install" {
   const text: string;
   export default text;
@@ -28,6 +32,10 @@ declare module "*/dockercask-open.desktop" {
   export default text;
 }
 declare module "*/dockercask-prefs.js" {
+  const text: string;
+  export default text;
+}
+declare module "*/dockercask-proxy" {
   const text: string;
   export default text;
 }

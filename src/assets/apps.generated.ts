@@ -2,87 +2,91 @@
 import f0 from "../../apps/base/Dockerfile" with { type: "text" };
 import f1 from "../../apps/base/client.conf" with { type: "text" };
 import f2 from "../../apps/base/dockercask-add-repo" with { type: "text" };
-import f3 from "../../apps/base/dockercask-install" with { type: "text" };
-import f4 from "../../apps/base/dockercask-open" with { type: "text" };
-import f5 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
-import f6 from "../../apps/base/dockercask-session" with { type: "text" };
-import f7 from "../../apps/base/mimeinfo.cache" with { type: "text" };
-import f8 from "../../apps/chrome/Dockerfile" with { type: "text" };
-import f9 from "../../apps/chromium/Dockerfile" with { type: "text" };
-import f10 from "../../apps/evince/Dockerfile" with { type: "text" };
-import f11 from "../../apps/firefox/Dockerfile" with { type: "text" };
-import f12 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
-import f13 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
-import f14 from "../../apps/gimp/Dockerfile" with { type: "text" };
-import f15 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
-import f16 from "../../apps/keylogger/Dockerfile" with { type: "text" };
-import f17 from "../../apps/keylogger/keylogger.py" with { type: "text" };
-import f18 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
-import f19 from "../../apps/slack/Dockerfile" with { type: "text" };
-import f20 from "../../apps/slack/dockercask-slack" with { type: "text" };
-import f21 from "../../apps/spotify/Dockerfile" with { type: "text" };
-import f22 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
-import f23 from "../../apps/vlc/Dockerfile" with { type: "text" };
-import f24 from "../../apps/xeyes/Dockerfile" with { type: "text" };
-import f25 from "../../apps/xeyes/icon.svg" with { type: "text" };
-import f26 from "../../apps/xterm/Dockerfile" with { type: "text" };
+import f3 from "../../apps/base/dockercask-gecko.cfg" with { type: "text" };
+import f4 from "../../apps/base/dockercask-install" with { type: "text" };
+import f5 from "../../apps/base/dockercask-open" with { type: "text" };
+import f6 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
+import f7 from "../../apps/base/dockercask-session" with { type: "text" };
+import f8 from "../../apps/base/mimeinfo.cache" with { type: "text" };
+import f9 from "../../apps/chrome/Dockerfile" with { type: "text" };
+import f10 from "../../apps/chromium/Dockerfile" with { type: "text" };
+import f11 from "../../apps/chromium/dockercask-proxy" with { type: "text" };
+import f12 from "../../apps/evince/Dockerfile" with { type: "text" };
+import f13 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f14 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f15 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f16 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f17 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f18 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f19 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f20 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f21 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f22 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f23 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f24 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f25 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f26 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f27 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f28 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   base: {
     Dockerfile: f0,
     "client.conf": f1,
     "dockercask-add-repo": f2,
-    "dockercask-install": f3,
-    "dockercask-open": f4,
-    "dockercask-open.desktop": f5,
-    "dockercask-session": f6,
-    "mimeinfo.cache": f7,
+    "dockercask-gecko.cfg": f3,
+    "dockercask-install": f4,
+    "dockercask-open": f5,
+    "dockercask-open.desktop": f6,
+    "dockercask-session": f7,
+    "mimeinfo.cache": f8,
   },
   chrome: {
-    Dockerfile: f8,
-  },
-  chromium: {
     Dockerfile: f9,
   },
-  evince: {
+  chromium: {
     Dockerfile: f10,
+    "dockercask-proxy": f11,
+  },
+  evince: {
+    Dockerfile: f12,
   },
   firefox: {
-    Dockerfile: f11,
-    "dockercask-firefox": f12,
-    "dockercask-prefs.js": f13,
+    Dockerfile: f13,
+    "dockercask-firefox": f14,
+    "dockercask-prefs.js": f15,
   },
   gimp: {
-    Dockerfile: f14,
+    Dockerfile: f16,
   },
   keepassxc: {
-    Dockerfile: f15,
+    Dockerfile: f17,
   },
   keylogger: {
-    Dockerfile: f16,
-    "keylogger.py": f17,
+    Dockerfile: f18,
+    "keylogger.py": f19,
   },
   libreoffice: {
-    Dockerfile: f18,
+    Dockerfile: f20,
   },
   slack: {
-    Dockerfile: f19,
-    "dockercask-slack": f20,
+    Dockerfile: f21,
+    "dockercask-slack": f22,
   },
   spotify: {
-    Dockerfile: f21,
-  },
-  thunderbird: {
-    Dockerfile: f22,
-  },
-  vlc: {
     Dockerfile: f23,
   },
-  xeyes: {
+  thunderbird: {
     Dockerfile: f24,
-    "icon.svg": f25,
+  },
+  vlc: {
+    Dockerfile: f25,
+  },
+  xeyes: {
+    Dockerfile: f26,
+    "icon.svg": f27,
   },
   xterm: {
-    Dockerfile: f26,
+    Dockerfile: f28,
   },
 };

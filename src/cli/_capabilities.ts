@@ -5,11 +5,14 @@ import { createHostNotifier } from "../adapters/host-notifier.ts";
 import { findExecutable, requireTools } from "../adapters/host-tools.ts";
 import { createLinkOpeners } from "../adapters/link-openers.ts";
 import { log } from "../adapters/log.ts";
+import { netLogWriter } from "../adapters/net-log-file.ts";
+import { startNetProxy } from "../adapters/net-proxy.ts";
 import { selfArgv } from "../adapters/process.ts";
 import type { SoundServer } from "../adapters/sound-server.ts";
 import type { Catalog } from "../core/catalog/catalog.ts";
 import { clipboardSelections } from "../core/clipboard/clipboard.ts";
 import { parseInstanceName } from "../core/instance/name.ts";
+import { createNetLog } from "../core/network/net-log.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import { createDesktopBridge } from "../services/desktop-bus-calls.ts";
@@ -18,6 +21,7 @@ import { createNotificationRelay } from "../services/notification-relay.ts";
 import type { SessionCapability } from "../services/session/capability.ts";
 import { type ClipboardStart, createClipboardCapability } from "../services/session/clipboard.ts";
 import { createDesktopBusCapability, type DesktopBusOptions } from "../services/session/desktop-bus.ts";
+import { createNetworkCapability, type NetworkPort } from "../services/session/network.ts";
 import { createSoundCapability } from "../services/session/sound.ts";
 
 /** What the capabilities are wired from (cli/_context.ts). */
@@ -37,6 +41,7 @@ export interface CapabilityWiring {
  */
 export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability[] {
   return [
+    createNetworkCapability({ serve: serveNetwork }),
     createSoundCapability(wiring.sound),
     createDesktopBusCapability({
       available: () => findExecutable("dbus-daemon", wiring.env.PATH) !== undefined,
@@ -46,6 +51,24 @@ export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability
     createClipboardCapability({ start: (options) => startClipboard(options, wiring.env) }),
   ];
 }
+
+/** The instance's proxy, and the snapshot of its log that `dockercask net` reads. */
+const serveNetwork: NetworkPort["serve"] = async ({ path, logPath, instance, rules, log: sessionLog }) => {
+  const netLog = createNetLog(Date.now, instance);
+  const writer = netLogWriter(logPath, instance, netLog);
+  const proxy = await startNetProxy({ path, rules, log: sessionLog, netLog, onChange: writer.changed }).catch(
+    (error: unknown) => {
+      writer.stop();
+      throw error;
+    },
+  );
+  return {
+    stop: () => {
+      proxy.stop();
+      writer.stop();
+    },
+  };
+};
 
 /** The instance's bus: a dbus-daemon of its own, and behind it the links router and the notification relay. */
 async function startDesktopBus(options: DesktopBusOptions, { env, execIn, catalog, store }: CapabilityWiring) {

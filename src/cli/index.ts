@@ -19,6 +19,7 @@ const subCommands = {
   open: lazy(() => import("./open.ts")),
   clip: lazy(() => import("./clip.ts")),
   logs: lazy(() => import("./logs.ts")),
+  net: lazy(() => import("./net.ts")),
   shell: lazy(() => import("./shell.ts")),
   doctor: lazy(() => import("./doctor.ts")),
   desktop: lazy(() => import("./desktop.ts")),

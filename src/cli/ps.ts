@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { terminalLine } from "../adapters/terminal.ts";
 import { formatCpu } from "../core/container/limits.ts";
+import { formatNetwork } from "../core/network/net-table.ts";
 import { formatBytes } from "../core/text/size.ts";
 import { renderTable } from "../core/text/table.ts";
 import { formatUptime } from "../core/text/uptime.ts";
@@ -38,10 +39,11 @@ export default defineCommand({
         r.limits ? formatBytes(r.limits.tmpBytes) : "-",
         r.limits ? formatCpu(r.limits) : "-",
         r.xMemoryBytes === undefined ? "-" : formatBytes(r.xMemoryBytes),
+        r.network ? formatNetwork(r.network) : "-",
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
     process.stdout.write(
-      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY"], rows)}\n`,
+      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY", "NETWORK"], rows)}\n`,
     );
   },
 });

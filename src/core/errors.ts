@@ -31,6 +31,7 @@ const ERROR_CODES = [
   "E_IMAGE",
   "E_INSTANCE_NAME",
   "E_MISSING_TOOL",
+  "E_NO_NET_LOG",
   "E_NOT_OURS",
   "E_NOT_RUNNABLE",
   "E_NOT_RUNNING",

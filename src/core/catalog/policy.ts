@@ -6,6 +6,7 @@
 import { LIMIT_KEYS, type LimitSettings, parseLimit } from "../container/limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "../container/seccomp.ts";
 import { type LinksPolicy, parseLinksPolicy } from "../desktop-bus/links.ts";
+import { explainInvalidAllow, explainInvalidPattern } from "../network/rules.ts";
 import { isOneOf } from "../one-of.ts";
 import { parseSize } from "../text/size.ts";
 import { sanitizeTerminalText } from "../text/terminal-text.ts";
@@ -20,7 +21,11 @@ export const BUILD_LABEL = {
   hash: "io.dockercask.build.hash",
 } as const;
 
-export const NETWORKS = ["none", "bridge"] as const;
+/**
+ * `internet`: public destinations only, through the instance's proxy (core/network/rules.ts);
+ * `bridge`: the engine's bridge, which also reaches the host's services and the LAN.
+ */
+export const NETWORKS = ["none", "internet", "bridge"] as const;
 const IPC_MODES = ["private", "shareable", "none"] as const;
 /** `explicit`: nothing flows by itself, only `clip push` and `clip pull` move it, once each time. */
 export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "explicit", "off"] as const;
@@ -50,6 +55,10 @@ export interface AppPolicy {
   links?: LinksPolicy;
   /** Whether its notifications reach the desktop. */
   notifications: boolean;
+  /** Under `internet`: destinations it adds that the public internet leaves out (core/network/rules.ts). */
+  allow: string[];
+  /** Under `internet`: the names it is limited to; empty, no limit. */
+  only: string[];
 }
 
 export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
@@ -66,6 +75,8 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   seccomp: "default",
   limits: {},
   notifications: true,
+  allow: [],
+  only: [],
 };
 
 const MIN_SHM = 1024 * 1024;
@@ -85,6 +96,8 @@ const KEYS: Record<string, Field> = {
   seccomp: "seccomp",
   links: "links",
   notifications: "notifications",
+  allow: "allow",
+  only: "only",
 };
 
 export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; problems: string[] };
@@ -95,7 +108,7 @@ export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; proble
  */
 export function parsePolicy(labels: Record<string, string>, options: { requireCommand?: boolean } = {}): PolicyResult {
   const problems: string[] = [];
-  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [], limits: {} };
+  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [], limits: {}, allow: [], only: [] };
   for (const [label, raw] of Object.entries(labels)) {
     if (!label.startsWith(POLICY_PREFIX) || label.startsWith(`${POLICY_PREFIX}build.`)) continue;
     const key = label.slice(POLICY_PREFIX.length);
@@ -175,6 +188,20 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       const bad = devices.find((d) => !/^\/dev\/[a-z0-9_][a-z0-9_/-]*$/.test(d) || d.includes(".."));
       if (bad) return `"${bad}" is not a device path under /dev`;
       policy.devices = devices;
+      return;
+    }
+    case "allow":
+    case "only": {
+      // Comma-separated, as devices: `io.dockercask.only="*.slack.com, *.slack-edge.com"`.
+      const items = value
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean);
+      for (const item of items) {
+        const problem = field === "allow" ? explainInvalidAllow(item) : explainInvalidPattern(item);
+        if (problem) return `"${item}": ${problem}`;
+      }
+      policy[field] = items;
       return;
     }
     case "seccomp":

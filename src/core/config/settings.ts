@@ -9,6 +9,10 @@ export interface InstanceSettings extends LimitSettings {
   size?: SizeSpec;
   dpi?: number;
   network?: Network;
+  /** Under `internet`: destinations added beyond the public internet (core/network/rules.ts). */
+  allow?: string[];
+  /** Under `internet`: the names the instance is limited to; widens the recipe's list. */
+  only?: string[];
   clipboard?: ClipboardPolicy;
   /** Also carry PRIMARY (select-to-paste); off unless asked for, since every selection would cross. */
   primary?: boolean;

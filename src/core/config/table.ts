@@ -12,6 +12,7 @@ import type { ConfigProblem } from "../errors.ts";
 import { MAX_OPEN_MAX } from "../files/open-items.ts";
 import { parseSharedFolder, type RefusalRules, type SharedFolder } from "../files/shared-folders.ts";
 import { explainInvalid, isValidAppName } from "../instance/name.ts";
+import { explainInvalidAllow, explainInvalidPattern } from "../network/rules.ts";
 import { isOneOf } from "../one-of.ts";
 import { suggestNearest } from "../text/suggest.ts";
 import { explainInvalidSize, MAX_DPI, MIN_DPI, parseSizeSpec } from "../x11/window-size.ts";
@@ -22,6 +23,8 @@ export const SETTING_KEYS = [
   "size",
   "dpi",
   "network",
+  "allow",
+  "only",
   "clipboard",
   "primary",
   "clipboard-max",
@@ -114,6 +117,20 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
         else if (!isOneOf(NETWORKS, value)) bad(`must be one of ${quoteAll(NETWORKS)}, not ${describe(value)}`);
         else settings.network = value;
         break;
+      case "allow":
+      case "only": {
+        const examples =
+          key === "allow" ? '["192.168.1.20:631", "nas.lan", "10.0.0.0/24"]' : '["*.slack.com", "slack.com"]';
+        if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+          bad(`must be a list of strings such as ${examples}, not ${describe(value)}`);
+          break;
+        }
+        const problems = value.map((v) => [v, key === "allow" ? explainInvalidAllow(v) : explainInvalidPattern(v)]);
+        const wrong = problems.find(([, problem]) => problem);
+        if (wrong) bad(`${JSON.stringify(wrong[0])}: ${wrong[1]}`);
+        else settings[key] = [...value];
+        break;
+      }
       case "clipboard":
         if (!isOneOf(CLIPBOARD_POLICIES, value))
           bad(`must be one of ${quoteAll(CLIPBOARD_POLICIES)}, not ${describe(value)}`);

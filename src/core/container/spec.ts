@@ -23,7 +23,15 @@ export const CONTAINER_PATHS = {
    * base image's xdg-open, $BROWSER and notify-send speak to it.
    */
   busSocket: "/run/dockercask/bus.sock",
+  /**
+   * The instance's network proxy under `internet` (adapters/net-proxy.ts). The base image's
+   * session script offers it on NET_PROXY_PORT of the container's own loopback.
+   */
+  netSocket: "/run/dockercask/net.sock",
 } as const;
+
+/** Where apps inside find the proxy: HTTP (CONNECT and plain) and SOCKS 4, 4a and 5, on one port. */
+const NET_PROXY = "127.0.0.1:3128";
 
 /** Used when the host user is root: the app must never run as root, so it runs as the base image's `app` user. */
 const UNPRIVILEGED_ID = 1000;
@@ -39,8 +47,8 @@ export interface ContainerSocket {
   host: string;
   /** Where the app finds it: one of CONTAINER_PATHS. */
   container: string;
-  variable: string;
-  value: string;
+  /** NAME=value lines that point the app at it. */
+  env: string[];
 }
 
 /** The sound relay's socket: libpulse reads PULSE_SERVER. */
@@ -48,8 +56,7 @@ export function soundSocket(host: string): ContainerSocket {
   return {
     host,
     container: CONTAINER_PATHS.pulseSocket,
-    variable: "PULSE_SERVER",
-    value: `unix:${CONTAINER_PATHS.pulseSocket}`,
+    env: [`PULSE_SERVER=unix:${CONTAINER_PATHS.pulseSocket}`],
   };
 }
 
@@ -58,9 +65,34 @@ export function busSocket(host: string): ContainerSocket {
   return {
     host,
     container: CONTAINER_PATHS.busSocket,
-    variable: "DBUS_SESSION_BUS_ADDRESS",
-    value: `unix:path=${CONTAINER_PATHS.busSocket}`,
+    env: [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`],
   };
+}
+
+/**
+ * The network proxy's socket, and the variables every proxy-aware program reads (curl, wget,
+ * Python, Go, Electron, Chromium without a desktop's settings), in both cases. `socks5h` has the
+ * proxy resolve names: the container has no resolver of its own.
+ */
+export function netSocket(host: string): ContainerSocket {
+  const http = `http://${NET_PROXY}`;
+  const socks = `socks5h://${NET_PROXY}`;
+  const noProxy = "localhost,127.0.0.1,::1";
+  const pairs = { http_proxy: http, https_proxy: http, ftp_proxy: http, all_proxy: socks, no_proxy: noProxy };
+  return {
+    host,
+    container: CONTAINER_PATHS.netSocket,
+    env: [
+      ...Object.entries(pairs).flatMap(([name, value]) => [`${name}=${value}`, `${name.toUpperCase()}=${value}`]),
+      // For the recipes' own settings: Gecko's autoconfig, Chromium's and Electron's flags.
+      `DOCKERCASK_PROXY=${NET_PROXY}`,
+    ],
+  };
+}
+
+/** The engine's network mode for a policy: under `internet` the container has none of its own. */
+function networkMode(network: Network): "none" | "bridge" {
+  return network === "bridge" ? "bridge" : "none";
 }
 
 export interface ContainerSpecInput {
@@ -135,11 +167,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Hostname: instance.app,
     User: `${input.user.uid}:${input.user.gid}`,
     WorkingDir: CONTAINER_PATHS.home,
-    Env: [
-      `DISPLAY=:${display}`,
-      `HOME=${CONTAINER_PATHS.home}`,
-      ...(input.sockets ?? []).map((s) => `${s.variable}=${s.value}`),
-    ],
+    Env: [`DISPLAY=:${display}`, `HOME=${CONTAINER_PATHS.home}`, ...(input.sockets ?? []).flatMap((s) => s.env)],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,
       [CONTAINER_LABEL.supervisorPid]: String(input.supervisor.pid),
@@ -165,8 +193,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       ShmSize: policy.shmSizeBytes,
       // A private IPC namespace unless the app's label asks otherwise (host is never allowed).
       IpcMode: policy.ipc,
-      // From the app's label or the config; host networking is never used (it exposes the host's abstract X socket).
-      NetworkMode: input.network ?? policy.network,
+      // From the app's label or the config; host networking is never used (it exposes the host's
+      // abstract X socket). Under `internet` the container has no network, only the proxy's socket.
+      NetworkMode: networkMode(input.network ?? policy.network),
       Devices: policy.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rw" })),
       // Not AutoRemove: the session removes the container itself, after asking the engine whether
       // the OOM killer ended it (an auto-removed container is gone before it can be asked).

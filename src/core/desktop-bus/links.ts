@@ -47,7 +47,7 @@ export function formatLinksPolicy(policy: LinksPolicy): string {
  * only when it keeps the link inside (self, ask, off): a link is a way to carry data out of it,
  * and only the user, through the config or a flag, may open that way.
  */
-export function defaultLinksPolicy(label: LinksPolicy | undefined, network: "none" | "bridge"): LinksPolicy {
+export function defaultLinksPolicy(label: LinksPolicy | undefined, network: string): LinksPolicy {
   if (!label) return { kind: "ask" };
   if (network === "none" && !STAYS_INSIDE.has(label.kind)) return { kind: "ask" };
   return label;

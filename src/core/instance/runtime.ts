@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy } from "../catalog/policy.ts";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy, type Network } from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
 import type { Env } from "../config/paths.ts";
 import type { ResourceLimits } from "../container/limits.ts";
@@ -32,12 +32,19 @@ export interface SessionState {
   /** The clipboard policy and cap it runs with (label, config and flag merged), for `clip push/pull`. */
   clipboard?: ClipboardPolicy;
   clipboardMaxBytes?: number;
+  /** Its network policy, and under `internet` what it adds and what it is limited to, for `ps`. */
+  network?: Network;
+  allow?: string[];
+  only?: string[];
 }
 
 export const STATE_FILE = "state.json";
 export const SERVER_AUTH_FILE = "xauth.server";
 export const CLIENT_AUTH_FILE = "xauth.client";
 export const PULSE_SOCKET_FILE = "pulse.sock";
+/** The network proxy's socket, and the snapshot of its log that `dockercask net` reads. */
+export const NET_SOCKET_FILE = "net.sock";
+export const NET_LOG_FILE = "net.json";
 
 /**
  * $XDG_RUNTIME_DIR/dockercask when the session has one (a per-user tmpfs, 0700, cleared at

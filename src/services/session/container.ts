@@ -89,7 +89,7 @@ export async function startContainer(
   port: ContainerPort,
   context: ContainerContext,
 ): Promise<RunningContainer> {
-  const { name, policy, settings, user } = plan;
+  const { name, policy, user } = plan;
   const { engine } = start;
   const { limits } = plan;
   session.limits = limits;
@@ -103,7 +103,7 @@ export async function startContainer(
     startGate: start.startGate,
     user,
     supervisor: context.host.supervisor,
-    network: settings.network,
+    network: plan.network.mode,
     shared: start.shared,
     sockets: start.sockets,
     appArgs: start.appArgs,

@@ -1,11 +1,12 @@
 import type { Catalog } from "../../core/catalog/catalog.ts";
-import type { AppPolicy, ClipboardPolicy } from "../../core/catalog/policy.ts";
+import type { AppPolicy, ClipboardPolicy, Network } from "../../core/catalog/policy.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard/clipboard.ts";
 import type { InstanceSettings } from "../../core/config/config.ts";
 import { type HostResources, type ResourceLimits, resolveLimits } from "../../core/container/limits.ts";
 import { containerUser } from "../../core/container/spec.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
 import { CLIENT_AUTH_FILE, SERVER_AUTH_FILE } from "../../core/instance/runtime.ts";
+import { combineOnly } from "../../core/network/rules.ts";
 import { generateCookie } from "../../core/x11/xauth.ts";
 import { xServerMemoryBytes } from "../../core/x11/xephyr.ts";
 import { recipePolicy } from "../app-policy.ts";
@@ -26,6 +27,11 @@ export interface SessionPlan {
   userIsOther: boolean;
   /** The clipboard policy and cap: the config's, else the recipe's policy and the default cap. */
   clipboard: { clipboard: ClipboardPolicy; clipboardMaxBytes: number };
+  /**
+   * Its network: the config's (or a flag's) policy, else the recipe's; `allow` the recipe's and
+   * the config's together; `only` the recipe's widened by the config's (core/network/rules.ts).
+   */
+  network: { mode: Network; allow: string[]; only?: string[] };
   /** The container's limits: the config's, the recipe's label, the host's default. */
   limits: ResourceLimits;
   /** What the instance's X server may allocate for its clients, in proportion to `limits` (core/x11/xephyr.ts). */
@@ -54,6 +60,11 @@ export function planSession(
     clipboard: {
       clipboard: settings.clipboard ?? policy.clipboard,
       clipboardMaxBytes: settings.clipboardMaxBytes ?? DEFAULT_MAX_CLIPBOARD_BYTES,
+    },
+    network: {
+      mode: settings.network ?? policy.network,
+      allow: [...new Set([...policy.allow, ...(settings.allow ?? [])])],
+      only: combineOnly(policy.only, settings.only),
     },
     limits,
     xMemoryBytes: xServerMemoryBytes(limits.memoryBytes),

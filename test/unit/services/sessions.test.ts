@@ -94,6 +94,9 @@ describe("listRunning", () => {
             container: "ffffffffffffffffffff",
             limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
             xMemoryBytes: 1024 ** 3,
+            network: "internet",
+            allow: ["nas.lan"],
+            only: ["*.gimp.org"],
           }),
         },
       ],
@@ -114,6 +117,7 @@ describe("listRunning", () => {
         disposable: false,
         limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
         xMemoryBytes: 1024 ** 3,
+        network: { mode: "internet", allow: ["nas.lan"], only: ["*.gimp.org"] },
         staleImage: undefined,
       },
       // A disposable instance is listed like any other, and marked.
@@ -128,6 +132,7 @@ describe("listRunning", () => {
         disposable: true,
         limits: undefined,
         xMemoryBytes: undefined,
+        network: undefined,
         staleImage: undefined,
       },
       {
@@ -141,6 +146,7 @@ describe("listRunning", () => {
         disposable: false,
         limits: undefined,
         xMemoryBytes: undefined,
+        network: undefined,
         staleImage: undefined,
       },
     ]);

@@ -235,12 +235,27 @@ describe("parseConfig rejects, naming the file and line", () => {
     [
       "network as a number",
       lines("[defaults]", "network = 1"),
-      ':2: network in [defaults]: must be one of "none", "bridge", not the integer 1',
+      ':2: network in [defaults]: must be one of "none", "internet", "bridge", not the integer 1',
     ],
     [
       "an unknown network",
-      lines("[defaults]", "network = 'internet'"),
-      ':2: network in [defaults]: must be one of "none", "bridge"',
+      lines("[defaults]", "network = 'lan'"),
+      ':2: network in [defaults]: must be one of "none", "internet", "bridge"',
+    ],
+    [
+      "allow as a string",
+      lines("[defaults]", "allow = 'nas.lan'"),
+      ':2: allow in [defaults]: must be a list of strings such as ["192.168.1.20:631", "nas.lan", "10.0.0.0/24"], not the string "nas.lan"',
+    ],
+    [
+      "an allow entry with a bad port",
+      lines("[apps.firefox]", "allow = ['nas.lan:0']"),
+      ':2: allow in [apps.firefox]: "nas.lan:0": the port must be a number from 1 to 65535, not "0"',
+    ],
+    [
+      "an only pattern with a wildcard inside",
+      lines("[apps.slack]", "only = ['slack.*.com']"),
+      ':2: only in [apps.slack]: "slack.*.com": a wildcard is allowed only as the whole first label (`*.example.com`)',
     ],
     [
       "an unknown clipboard",
