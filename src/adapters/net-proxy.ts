@@ -14,6 +14,7 @@ import { type Address, formatAddress, parseAddress } from "../core/network/addre
 import { parseFibTrieLocals, parseIfInet6 } from "../core/network/host-addresses.ts";
 import type { NetLog } from "../core/network/net-log.ts";
 import {
+  closeResponseHead,
   type Destination,
   HTTP_CONNECTED,
   httpReply,
@@ -202,7 +203,8 @@ export async function startNetProxy(options: NetProxyOptions): Promise<NetProxy>
         received += chunk.length;
       });
       client.pipe(upstream);
-      upstream.pipe(client);
+      if (head) pipeClosingHead(upstream, client);
+      else upstream.pipe(client);
       client.on("error", () => upstream.destroy());
       upstream.on("error", () => client.destroy());
       client.once("close", () => upstream.destroy());
@@ -243,6 +245,23 @@ function fromHttp(
     destination: request.destination,
     head: request.kind === "forward" ? request.head : undefined,
   };
+}
+
+/** A plain-HTTP response: its head rewritten to `Connection: close` (closeResponseHead), then the rest piped. */
+function pipeClosingHead(upstream: Socket, client: Socket): void {
+  let pending = new Uint8Array(0);
+  const onHead = (chunk: Buffer) => {
+    const joined = new Uint8Array(pending.length + chunk.length);
+    joined.set(pending);
+    joined.set(chunk, pending.length);
+    pending = joined;
+    const rewritten = closeResponseHead(pending);
+    if (!rewritten) return;
+    upstream.off("data", onHead);
+    client.write(rewritten);
+    upstream.pipe(client);
+  };
+  upstream.on("data", onHead);
 }
 
 async function resolveOnHost(name: string): Promise<Address[]> {

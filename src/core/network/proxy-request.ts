@@ -106,6 +106,26 @@ export function readHttpRequest(buffer: Uint8Array): Reading<{ request: HttpRequ
   };
 }
 
+/**
+ * A plain-HTTP response on its way back: `Connection: close` in place of whatever the server
+ * said, so the client opens a new connection for its next request, which the proxy checks again
+ * (one request per connection to the proxy: a second one on it would reach the first server).
+ * Undefined until the head is whole; the head as it came when it is not one (or is too long).
+ */
+export function closeResponseHead(buffer: Uint8Array): Uint8Array | undefined {
+  const end = indexOfHeadEnd(buffer);
+  if (end < 0) return buffer.length >= MAX_HEAD_BYTES ? buffer : undefined;
+  const text = new TextDecoder("latin1").decode(buffer.subarray(0, end));
+  const [status = "", ...fields] = text.split("\r\n");
+  if (!/^HTTP\/1\.[01] \d{3}/.test(status)) return buffer;
+  const kept = fields.filter((f) => !HOP_FIELDS.has(f.slice(0, f.indexOf(":")).trim().toLowerCase()));
+  const head = latin1([status, ...kept, "Connection: close", "", ""].join("\r\n"));
+  const out = new Uint8Array(head.length + buffer.length - end - 4);
+  out.set(head);
+  out.set(buffer.subarray(end + 4), head.length);
+  return out;
+}
+
 /** host:port, [v6]:port, or host alone when a default port is given. No user info. */
 function readAuthority(text: string, defaultPort?: number): Destination | undefined {
   const match = /^(?:\[([^\]]+)\]|([^:[\]@]+))(?::(\d+))?$/.exec(text);

@@ -83,8 +83,12 @@ export function explainInvalidAllow(text: string): string | undefined {
 
 /** `only`, on the name the app asked for, before anything is resolved. */
 export function checkAsked(rules: NetRules, asked: string, port: number): Verdict {
+  // What `allow` names passes `only` too: both are the user's explicit word.
+  const literal = parseAddress(asked);
   const allowedBy = rules.allow.find(
-    (e) => "pattern" in e.target && portMatches(e, port) && matchesPattern(e.target.pattern, asked),
+    (e) =>
+      portMatches(e, port) &&
+      ("pattern" in e.target ? matchesPattern(e.target.pattern, asked) : !!literal && inCidr(literal, e.target.cidr)),
   );
   if (allowedBy) return { allowed: true, why: `allow ${allowedBy.text}` };
   if (!rules.only) return { allowed: true, why: "internet" };

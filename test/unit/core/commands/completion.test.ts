@@ -89,7 +89,11 @@ describe("complete", () => {
     ["an enum flag's values by prefix", ["run", "--clipboard", "f"], ["from-app"]],
     ["an enum flag's values after =", ["run", "--clipboard=t"], ["--clipboard=to-app"]],
     ["readline's split at = is put back together", ["run", "--network", "=", "b"], ["--network=bridge"]],
-    ["... also right after the =", ["run", "--network", "="], ["--network=none", "--network=internet", "--network=bridge"]],
+    [
+      "... also right after the =",
+      ["run", "--network", "="],
+      ["--network=none", "--network=internet", "--network=bridge"],
+    ],
     ["a string flag's value is free text", ["run", "--size", ""], []],
     [
       "a flag's value is not taken for the instance",

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  closeResponseHead,
   MAX_HEAD_BYTES,
   protocolOf,
   readHttpRequest,
@@ -145,5 +146,23 @@ describe("SOCKS4 and 4a", () => {
     ["a bad 4a name", [4, 1, 0, 80, 0, 0, 0, 1, 0, ...bytes("a b"), 0]],
   ])("refuses %s", (_, input) => {
     expect(readSocks4Request(new Uint8Array(input)).status).toBe("bad");
+  });
+});
+
+describe("closeResponseHead", () => {
+  test("the server's keep-alive becomes close; the body follows untouched", () => {
+    const response =
+      "HTTP/1.1 302 Found\r\nLocation: http://a/\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nbody";
+    expect(text(closeResponseHead(bytes(response))!)).toBe(
+      "HTTP/1.1 302 Found\r\nLocation: http://a/\r\nConnection: close\r\n\r\nbody",
+    );
+  });
+
+  test("an incomplete head waits; a head that never ends, or is not HTTP, passes as it came", () => {
+    expect(closeResponseHead(bytes("HTTP/1.1 200 OK\r\nA: b\r\n"))).toBeUndefined();
+    const long = bytes(`HTTP/1.1 200 OK\r\nA: ${"b".repeat(MAX_HEAD_BYTES)}`);
+    expect(closeResponseHead(long)).toBe(long);
+    const other = bytes("SSH-2.0-OpenSSH\r\n\r\n");
+    expect(closeResponseHead(other)).toBe(other);
   });
 });

@@ -68,7 +68,10 @@ describe("matchesPattern", () => {
 });
 
 describe("checkAsked: `only`, on the name the app asked for", () => {
-  const rules: NetRules = { allow: entries("printer.lan:631"), only: ["*.slack.com", "slack.com", "93.184.216.34"] };
+  const rules: NetRules = {
+    allow: entries("printer.lan:631", "10.0.0.0/24:80"),
+    only: ["*.slack.com", "slack.com", "93.184.216.34"],
+  };
   test.each([
     ["a listed name", "app.slack.com", 443, true, "only *.slack.com"],
     ["the bare name", "slack.com", 443, true, "only slack.com"],
@@ -78,6 +81,8 @@ describe("checkAsked: `only`, on the name the app asked for", () => {
     ["the same address spelled as a number", "1572395042", 443, true, "only 93.184.216.34"],
     ["a name `allow` names", "printer.lan", 631, true, "allow printer.lan:631"],
     ["a name `allow` names, on another port", "printer.lan", 22, false, "not in `only`"],
+    ["an address in a range `allow` names", "10.0.0.7", 80, true, "allow 10.0.0.0/24:80"],
+    ["an address in that range, on another port", "10.0.0.7", 22, false, "an address, and `only` does not list it"],
   ])("%s", (_, asked, port, allowed, why) => {
     expect(checkAsked(rules, asked, port)).toEqual({ allowed, why } as never);
   });
