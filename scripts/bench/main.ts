@@ -32,6 +32,7 @@ const STANDALONE: Record<string, () => Promise<(argv: string[]) => Promise<numbe
   scale: async () => (await import("./scale.ts")).runScale,
   sound: async () => (await import("./sound.ts")).runSound,
   bridge: async () => (await import("./bridge.ts")).runBridgeBench,
+  network: async () => (await import("./network.ts")).runNetworkBench,
 };
 
 const ROOT = join(import.meta.dir, "../..");

@@ -179,7 +179,8 @@ export async function startNetProxy(options: NetProxyOptions): Promise<NetProxy>
       client.end(answer(protocol, false, SOCKS5_REPLY.notAllowed, 403, `${address}: ${chosen.v.why}`));
       return;
     }
-    const upstream = createConnection({ host: address, port: destination.port });
+    // No Nagle: a request's small segments go at once, as the app wrote them.
+    const upstream = createConnection({ host: address, port: destination.port, noDelay: true });
     sockets.add(upstream);
     upstream.once("close", () => sockets.delete(upstream));
     const timer = setTimeout(() => upstream.destroy(new Error("timed out")), CONNECT_TIMEOUT_MS);

@@ -15,6 +15,10 @@ declare module "*/dockercask-firefox" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-forward" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-gecko.cfg" {
   const text: string;
   export default text;

@@ -2,91 +2,93 @@
 import f0 from "../../apps/base/Dockerfile" with { type: "text" };
 import f1 from "../../apps/base/client.conf" with { type: "text" };
 import f2 from "../../apps/base/dockercask-add-repo" with { type: "text" };
-import f3 from "../../apps/base/dockercask-gecko.cfg" with { type: "text" };
-import f4 from "../../apps/base/dockercask-install" with { type: "text" };
-import f5 from "../../apps/base/dockercask-open" with { type: "text" };
-import f6 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
-import f7 from "../../apps/base/dockercask-session" with { type: "text" };
-import f8 from "../../apps/base/mimeinfo.cache" with { type: "text" };
-import f9 from "../../apps/chrome/Dockerfile" with { type: "text" };
-import f10 from "../../apps/chromium/Dockerfile" with { type: "text" };
-import f11 from "../../apps/chromium/dockercask-proxy" with { type: "text" };
-import f12 from "../../apps/evince/Dockerfile" with { type: "text" };
-import f13 from "../../apps/firefox/Dockerfile" with { type: "text" };
-import f14 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
-import f15 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
-import f16 from "../../apps/gimp/Dockerfile" with { type: "text" };
-import f17 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
-import f18 from "../../apps/keylogger/Dockerfile" with { type: "text" };
-import f19 from "../../apps/keylogger/keylogger.py" with { type: "text" };
-import f20 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
-import f21 from "../../apps/slack/Dockerfile" with { type: "text" };
-import f22 from "../../apps/slack/dockercask-slack" with { type: "text" };
-import f23 from "../../apps/spotify/Dockerfile" with { type: "text" };
-import f24 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
-import f25 from "../../apps/vlc/Dockerfile" with { type: "text" };
-import f26 from "../../apps/xeyes/Dockerfile" with { type: "text" };
-import f27 from "../../apps/xeyes/icon.svg" with { type: "text" };
-import f28 from "../../apps/xterm/Dockerfile" with { type: "text" };
+import f3 from "../../apps/base/dockercask-forward" with { type: "text" };
+import f4 from "../../apps/base/dockercask-gecko.cfg" with { type: "text" };
+import f5 from "../../apps/base/dockercask-install" with { type: "text" };
+import f6 from "../../apps/base/dockercask-open" with { type: "text" };
+import f7 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
+import f8 from "../../apps/base/dockercask-session" with { type: "text" };
+import f9 from "../../apps/base/mimeinfo.cache" with { type: "text" };
+import f10 from "../../apps/chrome/Dockerfile" with { type: "text" };
+import f11 from "../../apps/chromium/Dockerfile" with { type: "text" };
+import f12 from "../../apps/chromium/dockercask-proxy" with { type: "text" };
+import f13 from "../../apps/evince/Dockerfile" with { type: "text" };
+import f14 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f15 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f16 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f17 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f18 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f19 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f20 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f21 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f22 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f23 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f24 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f25 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f26 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f27 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f28 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f29 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   base: {
     Dockerfile: f0,
     "client.conf": f1,
     "dockercask-add-repo": f2,
-    "dockercask-gecko.cfg": f3,
-    "dockercask-install": f4,
-    "dockercask-open": f5,
-    "dockercask-open.desktop": f6,
-    "dockercask-session": f7,
-    "mimeinfo.cache": f8,
+    "dockercask-forward": f3,
+    "dockercask-gecko.cfg": f4,
+    "dockercask-install": f5,
+    "dockercask-open": f6,
+    "dockercask-open.desktop": f7,
+    "dockercask-session": f8,
+    "mimeinfo.cache": f9,
   },
   chrome: {
-    Dockerfile: f9,
+    Dockerfile: f10,
   },
   chromium: {
-    Dockerfile: f10,
-    "dockercask-proxy": f11,
+    Dockerfile: f11,
+    "dockercask-proxy": f12,
   },
   evince: {
-    Dockerfile: f12,
+    Dockerfile: f13,
   },
   firefox: {
-    Dockerfile: f13,
-    "dockercask-firefox": f14,
-    "dockercask-prefs.js": f15,
+    Dockerfile: f14,
+    "dockercask-firefox": f15,
+    "dockercask-prefs.js": f16,
   },
   gimp: {
-    Dockerfile: f16,
-  },
-  keepassxc: {
     Dockerfile: f17,
   },
-  keylogger: {
+  keepassxc: {
     Dockerfile: f18,
-    "keylogger.py": f19,
+  },
+  keylogger: {
+    Dockerfile: f19,
+    "keylogger.py": f20,
   },
   libreoffice: {
-    Dockerfile: f20,
+    Dockerfile: f21,
   },
   slack: {
-    Dockerfile: f21,
-    "dockercask-slack": f22,
+    Dockerfile: f22,
+    "dockercask-slack": f23,
   },
   spotify: {
-    Dockerfile: f23,
-  },
-  thunderbird: {
     Dockerfile: f24,
   },
-  vlc: {
+  thunderbird: {
     Dockerfile: f25,
   },
-  xeyes: {
+  vlc: {
     Dockerfile: f26,
-    "icon.svg": f27,
+  },
+  xeyes: {
+    Dockerfile: f27,
+    "icon.svg": f28,
   },
   xterm: {
-    Dockerfile: f28,
+    Dockerfile: f29,
   },
 };
