@@ -102,6 +102,17 @@ async function main(options: { mib: number; requests: number; rounds: number; wr
       speeds.bridge.push(Number(await curl(bridge, ["-w", "%{speed_download}", big])));
     }
 
+    // The same download over a 1 Gbit/s uplink, as a desktop's internet is at best: what a user sees.
+    await lan.limitRate("1gbit");
+    const linked = { internet: [] as number[], bridge: [] as number[] };
+    const linkedMib = Math.min(options.mib, 256);
+    const linkedUrl = `http://${lan.address}:${lan.port}/big?mib=${linkedMib}`;
+    for (let round = 0; round < options.rounds; round++) {
+      linked.internet.push(Number(await curl(internet, [...proxy, "-w", "%{speed_download}", linkedUrl])));
+      linked.bridge.push(Number(await curl(bridge, ["-w", "%{speed_download}", linkedUrl])));
+    }
+    await lan.limitRate("100gbit");
+
     // Time to first byte of a new connection, interleaved in batches.
     const ttfb = { internet: [] as number[], bridge: [] as number[] };
     const loop = (extra: string) =>
@@ -145,6 +156,8 @@ async function main(options: { mib: number; requests: number; rounds: number; wr
       `| bridge (the engine's own network) | ${mibs(best(speeds.bridge))} | ${speeds.bridge.map(mibs).join(", ")} |`,
       "",
       `internet / bridge: ${fixed(ratio)}; target >= ${TARGET_THROUGHPUT}: ${ratio >= TARGET_THROUGHPUT ? "PASS" : "FAIL"}`,
+      "",
+      `The same over a 1 Gbit/s link (tc on the test host's side), ${linkedMib} MiB: internet ${mibs(best(linked.internet))} MiB/s, bridge ${mibs(best(linked.bridge))} MiB/s, ratio ${fixed(best(linked.internet) / best(linked.bridge))}.`,
       "",
       `Time to first byte of a new connection (a small page), ms (${ttfb.internet.length} each, interleaved in batches):`,
       "",

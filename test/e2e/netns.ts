@@ -13,6 +13,8 @@ export interface TestHost {
   port: number;
   /** The requests the server has answered, by path. */
   hits(path: string): number;
+  /** Shapes the test host's link to `rate` (tc's spelling: "1gbit"), as a real uplink would be. */
+  limitRate(rate: string): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -81,6 +83,11 @@ export async function createTestHost(marker: string, port = 8080): Promise<TestH
     hostSide: `${subnet}.1`,
     port,
     hits: (path) => lines.filter((l) => l === `hit ${path}`).length,
+    async limitRate(rate) {
+      const tc = ["ip", "netns", "exec", ns, "tc", "qdisc", "replace", "dev", inner, "root", "tbf"];
+      const result = await sh([...tc, "rate", rate, "burst", "1mb", "latency", "50ms"]);
+      if (result.code !== 0) throw new Error(`tc: ${result.stderr}`);
+    },
     async remove() {
       server.kill();
       await server.exited;
