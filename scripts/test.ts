@@ -42,6 +42,7 @@ const E2E_TIMEOUT_MS = 10 * 60 * 1000;
  */
 const ENGINE_SUBSET = [
   "test/e2e/run.test.ts",
+  "test/e2e/network.test.ts",
   "test/e2e/teardown.test.ts",
   "test/e2e/clipboard.test.ts",
   "test/e2e/sound.test.ts",

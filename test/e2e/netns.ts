@@ -104,3 +104,17 @@ export async function bridgeGateway(): Promise<string> {
   if (!address) throw new Error(`docker0 has no IPv4 address: ${out}`);
   return address;
 }
+
+/** A service of the host's own, bound to every address (what a dev server or a database does): it counts its hits. */
+export function startHostService(): { port: number; hits(): number; stop(): void } {
+  let hits = 0;
+  const server = Bun.serve({
+    hostname: "0.0.0.0",
+    port: 0,
+    fetch: () => {
+      hits += 1;
+      return new Response("HOST SECRET");
+    },
+  });
+  return { port: server.port as number, hits: () => hits, stop: () => server.stop(true) };
+}

@@ -9,18 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./helpers.ts";
-import { bridgeGateway, createTestHost, type TestHost } from "./netns.ts";
-import {
-  containerId,
-  createAppSandbox,
-  HOST_DISPLAY,
-  imageStats,
-  type RunningSession,
-  readState,
-  startRun,
-  waitFor,
-  waitUntilClean,
-} from "./session.ts";
+import { bridgeGateway, createTestHost, startHostService, type TestHost } from "./netns.ts";
+import { containerId, createAppSandbox, type RunningSession, readState, startRun, waitUntilClean } from "./session.ts";
 
 const PROBE = readFileSync(join(import.meta.dir, "fixtures/net-probe.pl"), "utf8");
 const SHUT = "attacker#net";
@@ -33,23 +23,14 @@ const MARKER = "DOCKERCASK LAN PAGE";
 let box: Sandbox;
 let lan: TestHost;
 let gateway: string;
-let hostService: ReturnType<typeof Bun.serve>;
-let hostHits = 0;
+let hostService: ReturnType<typeof startHostService>;
 const sessions = new Map<string, RunningSession>();
 
 beforeAll(async () => {
   box = await createAppSandbox("network");
   lan = await createTestHost(MARKER);
   gateway = await bridgeGateway();
-  // A service of the host's own, on every address: what a dev server or a database does.
-  hostService = Bun.serve({
-    hostname: "0.0.0.0",
-    port: 0,
-    fetch: () => {
-      hostHits += 1;
-      return new Response("HOST SECRET");
-    },
-  });
+  hostService = startHostService();
   const config = join(box.env.XDG_CONFIG_HOME!, "dockercask");
   mkdirSync(config, { recursive: true });
   writeFileSync(
@@ -76,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await box?.run(["stop", "--all"]);
   await Promise.all([...sessions.values()].map((s) => s.exited));
-  hostService?.stop(true);
+  hostService?.stop();
   await lan?.remove();
   box?.cleanup();
 }, 120_000);
@@ -115,13 +96,13 @@ describe("positive controls: what internet and allow let through", () => {
   });
 
   test("under bridge the same host service is reached, through its own address and the gateway: the hole internet closes", async () => {
-    const before = hostHits;
+    const before = hostService.hits();
     expect(await probe(BRIDGE, "direct", lan.hostSide, hostPort())).toMatchObject({
       connected: 1,
       body: "HOST SECRET",
     });
     expect(await probe(BRIDGE, "direct", gateway, hostPort())).toMatchObject({ connected: 1, body: "HOST SECRET" });
-    expect(hostHits).toBe(before + 2);
+    expect(hostService.hits()).toBe(before + 2);
   });
 
   test("a run under bridge says once what it opens", () => {
@@ -195,7 +176,7 @@ describe("attacks from inside under internet: each refused", () => {
 
   test("none of the attacks reached the host's service or the LAN host's page", () => {
     // The bridge control counted its own two hits; every other request was refused before connecting.
-    expect(hostHits).toBe(2);
+    expect(hostService.hits()).toBe(2);
   });
 
   test("only: a name outside the list is not even resolved, and an address it does not list is refused", async () => {
@@ -285,56 +266,4 @@ describe("what it did, visible", () => {
     await sessions.get(SHUT)!.exited;
     expect(await waitUntilClean(box, SHUT)).toEqual([]);
   });
-});
-
-describe("real Firefox under internet", () => {
-  const FIREFOX = "firefox#net";
-  let firefox: RunningSession;
-
-  beforeAll(async () => {
-    const build = await box.run(["build", "firefox"]);
-    if (build.code !== 0) throw new Error(build.stderr);
-    const config = join(box.env.XDG_CONFIG_HOME!, "dockercask/config.toml");
-    writeFileSync(
-      config,
-      `${readFileSync(config, "utf8")}[instances."${FIREFOX}"]\nallow = ["${lan.address}:${lan.port}"]\n`,
-    );
-  }, 600_000);
-
-  test("loads a page from the LAN host that allow names; the page's image, redirected to the host's service, is refused", async () => {
-    const hitsBefore = lan.hits("/");
-    const hostBefore = hostHits;
-    const to = `http://${lan.hostSide}:${hostPort()}/pixel.png`;
-    firefox = await startRun(box, FIREFOX, ["--", `http://${lan.address}:${lan.port}/?img=${encodeURIComponent(to)}`]);
-    await waitFor("Firefox to fetch the page", () => lan.hits("/") > hitsBefore, 90_000);
-    const shot = join(box.dir, "firefox-net.png");
-    await waitFor(
-      "the page to show",
-      async () => {
-        await Bun.spawn(["import", "-display", HOST_DISPLAY, "-window", "root", shot]).exited;
-        // The page is dark red: most of the screen darker than a blank white page or Firefox's error page.
-        return (await imageStats(shot)).mean < 0.5;
-      },
-      60_000,
-    );
-    // The image's request: the allowed server answers 302, Firefox follows with a new request, refused.
-    await waitFor("Firefox to ask for the image", () => lan.hits("/redirect") > 0, 60_000);
-    const refused = await waitFor(
-      "the redirect's target to be refused",
-      async () => {
-        const net = JSON.parse((await box.run(["net", FIREFOX, "--json"])).stdout) as {
-          entries: { host: string; allowed: boolean; why: string }[];
-        };
-        return net.entries.find((e) => e.host === lan.hostSide);
-      },
-      30_000,
-    );
-    expect(refused).toMatchObject({ allowed: false, why: "the host's own address" });
-    expect(hostHits).toBe(hostBefore);
-  }, 240_000);
-
-  afterAll(async () => {
-    await box.run(["stop", FIREFOX]);
-    await firefox?.exited;
-  }, 60_000);
 });
