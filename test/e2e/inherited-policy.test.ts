@@ -68,9 +68,9 @@ function writeRecipe(app: string, text: string): void {
   writeFileSync(join(dir, "Dockerfile"), text);
 }
 
-/** The io.dockercask.* labels a warning line names, in order. */
+/** The io.dockercask.* labels the warning about CHILD's image names, in order (another stale image may have a line too). */
 function namedLabels(text: string): string[] {
-  const line = text.split("\n").find((l) => l.includes("they are ignored")) ?? "";
+  const line = text.split("\n").find((l) => l.includes(`dockercask/${CHILD} `) && l.includes("they are ignored")) ?? "";
   return [...line.matchAll(/(io\.dockercask\.[a-z-]+)=/g)].map((m) => m[1]!);
 }
 
