@@ -68,9 +68,9 @@ function writeRecipe(app: string, text: string): void {
   writeFileSync(join(dir, "Dockerfile"), text);
 }
 
-/** The io.dockercask.* labels the warning about CHILD's image names, in order (another stale image may have a line too). */
-function namedLabels(text: string): string[] {
-  const line = text.split("\n").find((l) => l.includes(`dockercask/${CHILD} `) && l.includes("they are ignored")) ?? "";
+/** The io.dockercask.* labels the warning about `app`'s image names, in order (another stale image may have a line too). */
+function namedLabels(text: string, app = CHILD): string[] {
+  const line = text.split("\n").find((l) => l.includes(`dockercask/${app} carries`) && l.includes("they are ignored")) ?? "";
   return [...line.matchAll(/(io\.dockercask\.[a-z-]+)=/g)].map((m) => m[1]!);
 }
 
@@ -139,7 +139,7 @@ describe("labels inherited from a third-party parent image", () => {
     const instance = `${CONTROL}#x`;
     const session = await startRun(box, instance, ["--clipboard", "off"]);
     try {
-      expect(namedLabels(session.output())).toEqual(
+      expect(namedLabels(session.output(), CONTROL)).toEqual(
         inherited.filter((k) => k !== "io.dockercask.network" && k !== "io.dockercask.devices"),
       );
       const host = (await dockerInspect("container", await containerId(instance))).HostConfig;
