@@ -70,7 +70,8 @@ function writeRecipe(app: string, text: string): void {
 
 /** The io.dockercask.* labels the warning about `app`'s image names, in order (another stale image may have a line too). */
 function namedLabels(text: string, app = CHILD): string[] {
-  const line = text.split("\n").find((l) => l.includes(`dockercask/${app} carries`) && l.includes("they are ignored")) ?? "";
+  const line =
+    text.split("\n").find((l) => l.includes(`dockercask/${app} carries`) && l.includes("they are ignored")) ?? "";
   return [...line.matchAll(/(io\.dockercask\.[a-z-]+)=/g)].map((m) => m[1]!);
 }
 
