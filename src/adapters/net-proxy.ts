@@ -10,6 +10,7 @@
 import { lookup } from "node:dns/promises";
 import { chmodSync, readFileSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
+import { concatBytes } from "../core/bytes.ts";
 import { type Address, formatAddress, parseAddress } from "../core/network/address.ts";
 import { parseFibTrieLocals, parseIfInet6 } from "../core/network/host-addresses.ts";
 import type { NetLog } from "../core/network/net-log.ts";
@@ -85,7 +86,7 @@ export async function startNetProxy(options: NetProxyOptions): Promise<NetProxy>
     const deadline = setTimeout(() => client.destroy(), REQUEST_DEADLINE_MS);
     client.once("close", () => clearTimeout(deadline));
 
-    let buffer = new Uint8Array(0);
+    let buffer: Uint8Array = new Uint8Array(0);
     let stage: "first" | "http" | "socks5-greeting" | "socks5" | "socks4" | "busy" = "first";
     const refuse = (reply: Uint8Array, why: string) => {
       log.debug(`network: a malformed request: ${why}`);
@@ -94,10 +95,7 @@ export async function startNetProxy(options: NetProxyOptions): Promise<NetProxy>
     };
     const onData = (chunk: Buffer) => {
       if (stage === "busy") return;
-      const joined = new Uint8Array(buffer.length + chunk.length);
-      joined.set(buffer);
-      joined.set(chunk, buffer.length);
-      buffer = joined;
+      buffer = concatBytes(buffer, chunk);
       if (stage === "first") {
         const protocol = protocolOf(buffer[0]!);
         if (!protocol) return refuse(httpReply(400, "Bad Request", "not a proxy request"), "an unknown protocol");
@@ -250,12 +248,9 @@ function fromHttp(
 
 /** A plain-HTTP response: its head rewritten to `Connection: close` (closeResponseHead), then the rest piped. */
 function pipeClosingHead(upstream: Socket, client: Socket): void {
-  let pending = new Uint8Array(0);
+  let pending: Uint8Array = new Uint8Array(0);
   const onHead = (chunk: Buffer) => {
-    const joined = new Uint8Array(pending.length + chunk.length);
-    joined.set(pending);
-    joined.set(chunk, pending.length);
-    pending = joined;
+    pending = concatBytes(pending, chunk);
     const rewritten = closeResponseHead(pending);
     if (!rewritten) return;
     upstream.off("data", onHead);

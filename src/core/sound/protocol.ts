@@ -8,6 +8,7 @@
  * Written here rather than taken from a library: no maintained JavaScript implementation of
  * the native protocol exists on npm, and the relay needs only framing and a tagstruct walker.
  */
+import { concatBytes } from "../bytes.ts";
 
 const DESCRIPTOR_SIZE = 20;
 export const CONTROL_CHANNEL = 0xffffffff;
@@ -213,16 +214,6 @@ export function encodeArbitrary(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** The payload with some of its items replaced by encoded values; every other byte stays as it was. */
 export function replaceItems(payload: Uint8Array, items: TagItem[], replacements: Map<number, Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -233,10 +224,10 @@ export function replaceItems(payload: Uint8Array, items: TagItem[], replacements
     at = item.end;
   }
   parts.push(payload.subarray(at));
-  return concatBytes(parts);
+  return concatBytes(...parts);
 }
 
 /** A control packet made of tagstruct values. */
 export function controlPacket(...values: Uint8Array[]): Uint8Array {
-  return encodePacket({ channel: CONTROL_CHANNEL, payload: concatBytes(values) });
+  return encodePacket({ channel: CONTROL_CHANNEL, payload: concatBytes(...values) });
 }

@@ -21,6 +21,7 @@
  * a terminal show text in an order other than the one it has. The marks (U+200E, U+200F,
  * U+061C) and the zero-width joiners are left alone: right-to-left text and emoji need them.
  */
+import { concatBytes } from "../bytes.ts";
 
 /** How a code point is shown, or undefined when it is shown as itself. */
 function escapeCodePoint(cp: number, singleLine: boolean): string | undefined {
@@ -83,7 +84,7 @@ export function createTerminalSanitizer(): TerminalSanitizer {
   let held = new Uint8Array(0);
   return {
     push(chunk) {
-      const bytes = held.length ? concat(held, chunk) : chunk;
+      const bytes = held.length ? concatBytes(held, chunk) : chunk;
       const { text, consumed } = sanitizeBytes(bytes, false);
       held = bytes.slice(consumed);
       return text;
@@ -168,11 +169,4 @@ function decodeSequence(bytes: Uint8Array, at: number, length: number): number {
   let cp = bytes[at]! & (0xff >> (length + 1));
   for (let k = 1; k < length; k++) cp = (cp << 6) | (bytes[at + k]! & 0x3f);
   return cp;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -13,6 +13,8 @@
  * References: the X Window System Protocol ("QueryExtension", "QueryPointer", "Errors");
  * randrproto.txt ("RRQueryVersion", "RRGetMonitors").
  */
+
+import { concatBytes } from "../bytes.ts";
 import { encodeSetupRequest, type HostScreen, parseSetupReply } from "./setup.ts";
 
 export interface Monitor {
@@ -179,9 +181,9 @@ export function createScreenQuery(cookie?: Uint8Array): { start(): Uint8Array; r
   let asked = false;
   const answers = new Map<number, Answer>();
   return {
-    start: () => concat(encodeSetupRequest(cookie), encodeQueryExtension("RANDR")),
+    start: () => concatBytes(encodeSetupRequest(cookie), encodeQueryExtension("RANDR")),
     receive(chunk) {
-      buffer = concat(buffer, chunk);
+      buffer = concatBytes(buffer, chunk);
       if (!setup) {
         const reply = parseSetupReply(buffer);
         if (reply.status === "incomplete") return { status: "waiting" };
@@ -213,11 +215,3 @@ export function createScreenQuery(cookie?: Uint8Array): { start(): Uint8Array; r
 }
 
 const padded = (length: number) => (length + 3) & ~3;
-
-/** Always a copy: a socket may reuse the memory of the chunk it handed us. */
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
