@@ -4,7 +4,7 @@ import { isSameProcessAlive } from "../adapters/process.ts";
 import { onTerminate, sleepUnless } from "../adapters/signals.ts";
 import { terminalLine } from "../adapters/terminal.ts";
 import { NotRunningError } from "../core/errors.ts";
-import { changedSince, NET_COLUMNS, netRow } from "../core/network/net-table.ts";
+import { changedSince, formatNetwork, NET_COLUMNS, netRow } from "../core/network/net-table.ts";
 import { renderTable } from "../core/text/table.ts";
 import { type NetDeps, netActivity } from "../services/net.ts";
 import { createContext } from "./_context.ts";
@@ -32,13 +32,8 @@ export default defineCommand({
       return;
     }
     const line = (cells: string[]) => terminalLine(cells.join("  "), process.stdout);
-    const limits = [
-      activity.only ? `only ${activity.only.join(", ")}` : "",
-      activity.allow.length ? `allow ${activity.allow.join(", ")}` : "",
-    ].filter(Boolean);
-    process.stdout.write(
-      `${terminalLine(`${activity.instance}: internet${limits.length ? `; ${limits.join("; ")}` : ""}`, process.stdout)}\n`,
-    );
+    const policy = formatNetwork({ mode: activity.network, allow: activity.allow, only: activity.only });
+    process.stdout.write(`${terminalLine(`${activity.instance}: ${policy}`, process.stdout)}\n`);
     const now = Date.now();
     const rows = activity.entries.map((e) => netRow(e, now).map((cell) => terminalLine(cell, process.stdout)));
     process.stdout.write(rows.length ? `${renderTable(NET_COLUMNS, rows)}\n` : "no connection yet\n");

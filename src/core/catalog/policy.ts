@@ -181,10 +181,7 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       policy[field] = value === "true";
       return;
     case "devices": {
-      const devices = value
-        .split(",")
-        .map((d) => d.trim())
-        .filter(Boolean);
+      const devices = commaList(value);
       const bad = devices.find((d) => !/^\/dev\/[a-z0-9_][a-z0-9_/-]*$/.test(d) || d.includes(".."));
       if (bad) return `"${bad}" is not a device path under /dev`;
       policy.devices = devices;
@@ -193,10 +190,7 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
     case "allow":
     case "only": {
       // Comma-separated, as devices: `io.dockercask.only="*.slack.com, *.slack-edge.com"`.
-      const items = value
-        .split(",")
-        .map((d) => d.trim())
-        .filter(Boolean);
+      const items = commaList(value);
       for (const item of items) {
         const problem = field === "allow" ? explainInvalidAllow(item) : explainInvalidPattern(item);
         if (problem) return `"${item}": ${problem}`;
@@ -211,6 +205,14 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       return;
   }
 }
+/** A label's comma-separated list: `"/dev/dri, /dev/snd"`. */
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 /** A policy label the image carries that its recipes do not set: where it came from is ignored. */
 export interface IgnoredLabel {
   label: string;

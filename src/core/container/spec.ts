@@ -25,7 +25,7 @@ export const CONTAINER_PATHS = {
   busSocket: "/run/dockercask/bus.sock",
   /**
    * The instance's network proxy under `internet` (adapters/net-proxy.ts). The base image's
-   * session script offers it on NET_PROXY_PORT of the container's own loopback.
+   * session script offers it at NET_PROXY, on the container's own loopback.
    */
   netSocket: "/run/dockercask/net.sock",
 } as const;

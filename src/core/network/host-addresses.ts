@@ -4,8 +4,7 @@
  * engine's bridge before its first container, which os.networkInterfaces() leaves out), and
  * /proc/net/if_inet6 every IPv6 one.
  */
-import type { Address } from "./address.ts";
-import { parseAddress } from "./address.ts";
+import { type Address, parseAddress, sameAddress } from "./address.ts";
 
 /** The addresses a `/32 host LOCAL` line follows in /proc/net/fib_trie. */
 export function parseFibTrieLocals(text: string): Address[] {
@@ -16,7 +15,7 @@ export function parseFibTrieLocals(text: string): Address[] {
     if (leaf) last = leaf[1];
     else if (last && /^\s*\/32 host LOCAL$/.test(line)) {
       const address = parseAddress(last);
-      if (address && !found.some((a) => a.every((b, i) => b === address[i]))) found.push(address);
+      if (address && !found.some((a) => sameAddress(a, address))) found.push(address);
     }
   }
   return found;

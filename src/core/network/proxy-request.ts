@@ -66,12 +66,8 @@ const HOP_FIELDS = new Set(["connection", "proxy-connection", "proxy-authorizati
 
 export function readHttpRequest(buffer: Uint8Array): Reading<{ request: HttpRequest }> {
   const end = indexOfHeadEnd(buffer);
-  if (end < 0) {
-    return buffer.length >= MAX_HEAD_BYTES
-      ? bad(431, "Request Header Fields Too Large", `a request head longer than ${MAX_HEAD_BYTES} bytes`)
-      : { status: "more" };
-  }
-  if (end > MAX_HEAD_BYTES)
+  if (end < 0 && buffer.length < MAX_HEAD_BYTES) return { status: "more" };
+  if (end < 0 || end > MAX_HEAD_BYTES)
     return bad(431, "Request Header Fields Too Large", `a request head longer than ${MAX_HEAD_BYTES} bytes`);
   const text = new TextDecoder("latin1").decode(buffer.subarray(0, end));
   const [line = "", ...fields] = text.split("\r\n");

@@ -1,7 +1,7 @@
 import { netSocket } from "../../core/container/spec.ts";
 import { NET_LOG_FILE, NET_SOCKET_FILE } from "../../core/instance/runtime.ts";
 import { type AllowEntry, type NetRules, parseAllowEntry } from "../../core/network/rules.ts";
-import type { SessionCapability, SessionLog } from "./capability.ts";
+import { type SessionCapability, type SessionLog, withoutIt } from "./capability.ts";
 
 /** The instance's proxy (adapters/net-proxy.ts): its socket, its rules, and the log `dockercask net` reads. */
 export interface NetworkPort {
@@ -37,14 +37,10 @@ export function createNetworkCapability(port: NetworkPort): SessionCapability {
       if (mode !== "internet") return undefined;
       const rules: NetRules = { allow: allow.map(entry), only };
       const path = `${plan.runtimeDir}/${NET_SOCKET_FILE}`;
+      // Without it the app is offline: the container has no network of its own (fails closed).
       const proxy = await port
         .serve({ path, logPath: `${plan.runtimeDir}/${NET_LOG_FILE}`, instance: plan.name.full, rules, log })
-        .catch((error: unknown) => {
-          log.warn(
-            `running offline: the network proxy did not start: ${error instanceof Error ? error.message : error}`,
-          );
-          return undefined;
-        });
+        .catch(withoutIt<{ stop(): void }>("the network", log));
       return proxy && { socket: netSocket(path), stop: () => proxy.stop() };
     },
   };
