@@ -27,6 +27,12 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** utime + stime of a process (all its threads), in seconds (USER_HZ is 100); fails when it is gone. */
+export function cpuSeconds(pid: number): number {
+  const f = statFields(pid) ?? fail(`pid ${pid} is gone`);
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 /** utime + stime + cutime + cstime, from statFields. */
 const cpuTicks = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
 

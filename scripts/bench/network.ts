@@ -11,12 +11,13 @@
  *
  * Needs the test bed (scripts/testbed.sh: dockerd, Xvfb) and dist/dockercask; runs as root (ip netns).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sh } from "../../test/e2e/helpers.ts";
 import { createTestHost } from "../../test/e2e/netns.ts";
 import { containerId, createAppSandbox, readState, startRun } from "../../test/e2e/session.ts";
+import { cpuSeconds } from "./cpu.ts";
 import { writeDoc } from "./report.ts";
 import { percentile } from "./stats.ts";
 
@@ -31,7 +32,6 @@ const FLAGS = {
   write: { type: "boolean", default: false },
 } as const;
 const USAGE = "usage: bun scripts/bench.ts --network [--mib N] [--requests N] [--rounds N] [--write]";
-const TICKS = 100;
 
 export async function runNetworkBench(argv: string[]): Promise<number> {
   if (argv.includes("--help")) {
@@ -55,12 +55,6 @@ export async function runNetworkBench(argv: string[]): Promise<number> {
   }
   await main(options);
   return 0;
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 async function curl(instance: string, args: string[]): Promise<string> {

@@ -27,6 +27,7 @@ import {
 } from "../../src/core/sound/protocol.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
+import { cpuSeconds } from "./cpu.ts";
 import { writeDoc } from "./report.ts";
 import { percentile } from "./stats.ts";
 
@@ -66,14 +67,6 @@ export async function runSound(argv: string[]): Promise<number> {
   }
   await main();
   return 0;
-}
-const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
-
-/** utime + stime of a process (all its threads), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 async function serverPid(): Promise<number> {
