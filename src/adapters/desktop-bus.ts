@@ -117,12 +117,17 @@ async function openEndpoint(options: BusEndpointOptions, onStop: (stop: () => vo
           if (!reply.ok)
             return connected.send(dbus.Message.newError(msg as unknown as string, reply.error, reply.message));
           connected.send(dbus.Message.newMethodReturn(msg, reply.signature, toVariants(reply.body, dbus.Variant)));
-          if (reply.signal) {
-            const { path, interface: iface, member, signature, body, destination } = reply.signal;
-            const signal = dbus.Message.newSignal(path, iface, member, signature, toVariants(body, dbus.Variant));
-            signal.destination = destination;
-            connected.send(signal);
-          }
+          if (reply.signal)
+            void Promise.resolve(reply.signal).then(
+              (later) => {
+                if (!later || stopped) return;
+                const { path, interface: iface, member, signature, body, destination } = later;
+                const signal = dbus.Message.newSignal(path, iface, member, signature, toVariants(body, dbus.Variant));
+                if (destination) signal.destination = destination;
+                connected.send(signal);
+              },
+              (error) => options.log.warn(`bus: an answer failed: ${String(error)}`),
+            );
         },
         (error) => {
           options.log.warn(`bus: a call failed: ${String(error)}`);

@@ -3,10 +3,11 @@
  * the desktop's opener, or a question to the user. The URL is always one argv element: no
  * shell sees it anywhere.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { askQuestionText } from "../core/desktop-bus/links.ts";
 import { escapeMarkup } from "../core/text/markup.ts";
 import type { LinkOpeners } from "../ports/desktop-bus-calls.ts";
+import { createDialogSet } from "./dialog-process.ts";
 import { findExecutable } from "./host-tools.ts";
 
 export interface LinkOpenerOptions {
@@ -24,13 +25,12 @@ export interface LinkOpenerOptions {
 export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
   const { env } = options;
   // The dialogs open now: a session that ends closes them, so none outlives it.
-  const dialogs = new Set<ChildProcess>();
+  const dialogs = createDialogSet(env, MAX_ANSWER_CHARS);
   let stopped = false;
   return {
     stop() {
       stopped = true;
-      for (const dialog of dialogs) dialog.kill("SIGTERM");
-      dialogs.clear();
+      dialogs.closeAll();
     },
     async self(url) {
       if (!(await options.execIn(options.from, (command) => [...command, url])))
@@ -88,7 +88,7 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
             text,
             ...labels.flatMap((l, i) => [String(i), l, i === 0 ? "on" : "off"]),
           ];
-      const answer = (await capture(argv, env, dialogs)).trim();
+      const answer = (await dialogs.show(argv)).trim();
       if (!answer) return undefined;
       const chosen = zenity ? question.choices.find((c) => c.label === answer) : question.choices[Number(answer)];
       return chosen?.choice;
@@ -96,32 +96,11 @@ export function createLinkOpeners(options: LinkOpenerOptions): LinkOpeners {
   };
 }
 
+/** A dialog's answer is a label we offered: a few hundred bytes. More is not an answer. */
+const MAX_ANSWER_CHARS = 4096;
+
 function startDetached(argv: string[], env: Record<string, string | undefined>): void {
   const child = spawn(argv[0]!, argv.slice(1), { env: env as NodeJS.ProcessEnv, stdio: "ignore", detached: true });
   child.on("error", () => undefined);
   child.unref();
 }
-
-/** A dialog's answer (its stdout when it exits 0); the child is in `open` while it runs. */
-function capture(argv: string[], env: Record<string, string | undefined>, open: Set<ChildProcess>): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      env: env as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    open.add(child);
-    let out = "";
-    // A dialog's answer is a label we offered: a few hundred bytes. More is not an answer.
-    child.stdout!.on("data", (chunk) => {
-      if (out.length < MAX_ANSWER_CHARS) out += String(chunk);
-    });
-    const done = (answer: string) => {
-      open.delete(child);
-      resolve(answer);
-    };
-    child.on("error", () => done(""));
-    child.on("close", (code) => done(code === 0 ? out : ""));
-  });
-}
-
-const MAX_ANSWER_CHARS = 4096;

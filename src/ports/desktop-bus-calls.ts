@@ -56,8 +56,12 @@ export type BridgeReply =
   | {
       ok: true;
       signature: string;
-      body: unknown[] /** A signal to send after the reply (the portal's Response). */;
-      signal?: BridgeSignal;
+      body: unknown[];
+      /**
+       * A signal to send after the reply (the portal's Response): at once, or once the promise
+       * settles (a file dialog answered). A promise that gives undefined sends nothing.
+       */
+      signal?: BridgeSignal | Promise<BridgeSignal | undefined>;
     }
   | { ok: false; error: string; message: string };
 
@@ -67,5 +71,15 @@ export interface BridgeSignal {
   member: string;
   signature: string;
   body: unknown[];
-  destination: string;
+  /** The one client it goes to; unset, every client that matches it (the app's own, on its own bus). */
+  destination?: string;
+}
+
+/**
+ * A service a session capability serves on the instance's bus beside links and notifications
+ * (the file chooser): the bus asks it first, and it answers only its own calls.
+ */
+export interface BusService {
+  /** Its answer, or undefined when the call is not one of its own. */
+  handle(call: BridgeCall): Promise<BridgeReply> | undefined;
 }

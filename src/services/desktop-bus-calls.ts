@@ -5,14 +5,17 @@ import {
   PORTAL_PATH,
 } from "../core/desktop-bus/bus-config.ts";
 import { type AppNotification, CAPABILITIES, SERVER_INFORMATION } from "../core/desktop-bus/notifications.ts";
+import { requestPath } from "../core/desktop-bus/portal-request.ts";
 import { CARRIED_SCHEMES } from "../core/url.ts";
-import type { BridgeCall, BridgeReply, BridgeSignal } from "../ports/desktop-bus-calls.ts";
+import type { BridgeCall, BridgeReply, BridgeSignal, BusService } from "../ports/desktop-bus-calls.ts";
 import type { createLinkRouter } from "./link-router.ts";
 import type { createNotificationRelay } from "./notification-relay.ts";
 
 export interface DesktopBridgeDeps {
   links: ReturnType<typeof createLinkRouter>;
   notifications: ReturnType<typeof createNotificationRelay>;
+  /** The services the session's capabilities serve on this bus while they run (the file chooser), asked first. */
+  services?: () => BusService[];
 }
 
 const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
@@ -34,6 +37,10 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
   let requests = 0;
   return {
     async handle(call) {
+      for (const service of deps.services?.() ?? []) {
+        const answer = service.handle(call);
+        if (answer) return answer;
+      }
       const key = `${call.path} ${call.interface}.${call.member}(${call.signature})`;
       switch (key) {
         case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.OpenURI(ssa{sv})`: {
@@ -103,16 +110,4 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
       }
     },
   };
-}
-
-/** /org/freedesktop/portal/desktop/request/SENDER/TOKEN, as the portal spec has clients predict it. */
-function requestPath(sender: string, token: unknown, serial: number): string {
-  const who = sender
-    .replace(/^:/, "")
-    .replace(/\./g, "_")
-    .replace(/[^A-Za-z0-9_]/g, "_");
-  const raw =
-    typeof token === "object" && token !== null && "value" in token ? (token as { value: unknown }).value : token;
-  const name = typeof raw === "string" && /^[A-Za-z0-9_]{1,64}$/.test(raw) ? raw : `dockercask${serial}`;
-  return `${PORTAL_PATH}/request/${who}/${name}`;
 }

@@ -2,11 +2,12 @@ import type { ContainerSocket } from "../../core/container/spec.ts";
 import { messageOf } from "../../core/errors.ts";
 import type { LeftoverProcess } from "../../core/instance/leftovers.ts";
 import type { SessionState } from "../../core/instance/runtime.ts";
+import type { BusService } from "../../ports/desktop-bus-calls.ts";
 import type { SessionPlan } from "./plan.ts";
 
 /**
  * A session capability: one thing an instance gets beside its window and its container (sound,
- * the desktop bus, the clipboard; next the network and files). Each is one module in this
+ * the desktop bus, the clipboard, the network, files). Each is one module in this
  * folder that says what it needs (its port, given to its factory), when it starts, what it hands
  * the container, what it records in state.json, how it stops, and what the reaper must end
  * when its supervisor died. The session runs an ordered list of them (`capabilities` in
@@ -41,12 +42,16 @@ export interface CapabilityContext {
   log: SessionLog;
   /** Whether the session is already ending: a late failure is then no news. */
   isTornDown(): boolean;
+  /** What the running capabilities serve on the instance's bus, asked at each call (the desktop bus routes to them). */
+  busServices(): BusService[];
 }
 
 /** A capability while it runs. */
 export interface RunningCapability {
   /** A socket of ours the container gets, and the variable that points the app at it. */
   socket?: ContainerSocket;
+  /** What it serves on the instance's bus while it runs (the file chooser). */
+  busService?: BusService;
   /** What `ps`, `clip` and the reaper read in state.json. */
   state?: Partial<SessionState>;
   /** Ends it: pending calls answered, helper processes ended. Safe to call once at teardown. */

@@ -2,6 +2,7 @@ import { busSocket } from "../../core/container/spec.ts";
 import { BUS_LEFTOVER } from "../../core/desktop-bus/bus-config.ts";
 import { defaultLinksPolicy, defaultMailTarget, type LinksPolicy } from "../../core/desktop-bus/links.ts";
 import type { InstanceName } from "../../core/instance/name.ts";
+import type { BusService } from "../../ports/desktop-bus-calls.ts";
 import { type SessionCapability, withoutIt } from "./capability.ts";
 
 export interface DesktopBusOptions {
@@ -10,6 +11,8 @@ export interface DesktopBusOptions {
   links: LinksPolicy;
   mail?: LinksPolicy;
   notifications: boolean;
+  /** What the other capabilities serve on this bus (session/capability.ts), asked at each call. */
+  services: () => BusService[];
 }
 
 /** The instance's own D-Bus endpoint for links and notifications (adapters/desktop-bus.ts, services/desktop-bus-calls.ts). */
@@ -27,7 +30,7 @@ export function createDesktopBusCapability(port: DesktopBusPort): SessionCapabil
     name: "desktop bus",
     starts: "before-container",
     leftovers: BUS_LEFTOVER,
-    async start({ plan, log }) {
+    async start({ plan, log, busServices }) {
       if (!port.available()) return undefined;
       const { name, settings, policy } = plan;
       const network = settings.network ?? policy.network;
@@ -37,6 +40,7 @@ export function createDesktopBusCapability(port: DesktopBusPort): SessionCapabil
         links: settings.links ?? defaultLinksPolicy(policy.links, network),
         mail: settings.mail ?? defaultMailTarget(port.instances()),
         notifications: settings.notifications ?? policy.notifications,
+        services: busServices,
       };
       const bus = await port
         .start(options)

@@ -141,6 +141,7 @@ async function superviseSession(
       display,
       log: deps.log,
       isTornDown: () => session.tornDown,
+      busServices: () => session.running.flatMap((r) => (r.running.busService ? [r.running.busService] : [])),
     });
     // Three chains run side by side; the container needs all of them.
     // Docker: connect, clean up dead sessions' containers, the image (built if missing or stale).
