@@ -1,5 +1,9 @@
+import { join } from "node:path";
 import { createClipboardSide } from "../adapters/clipboard.ts";
+import { sharedFolderRules } from "../adapters/config-file.ts";
 import { startBusEndpoint } from "../adapters/desktop-bus.ts";
+import { createDialogSet } from "../adapters/dialog-process.ts";
+import { openFilesExchange } from "../adapters/files-exchange.ts";
 import { localCookieHex } from "../adapters/host-display.ts";
 import { createHostNotifier } from "../adapters/host-notifier.ts";
 import { findExecutable, requireTools } from "../adapters/host-tools.ts";
@@ -11,16 +15,20 @@ import { selfArgv } from "../adapters/process.ts";
 import type { SoundServer } from "../adapters/sound-server.ts";
 import type { Catalog } from "../core/catalog/catalog.ts";
 import { clipboardSelections } from "../core/clipboard/clipboard.ts";
+import { type DockercaskPaths, resolvePaths } from "../core/config/paths.ts";
+import { MAX_OPEN_FILES } from "../core/files/file-chooser.ts";
 import { parseInstanceName } from "../core/instance/name.ts";
 import { createNetLog } from "../core/network/net-log.ts";
 import type { InstanceStore } from "../ports/instance-store.ts";
 import { startClipboardBridge } from "../services/clipboard-bridge.ts";
 import { createDesktopBridge } from "../services/desktop-bus-calls.ts";
+import { createFileChooser } from "../services/file-chooser.ts";
 import { createLinkRouter } from "../services/link-router.ts";
 import { createNotificationRelay } from "../services/notification-relay.ts";
 import type { SessionCapability } from "../services/session/capability.ts";
 import { type ClipboardStart, createClipboardCapability } from "../services/session/clipboard.ts";
 import { createDesktopBusCapability, type DesktopBusOptions } from "../services/session/desktop-bus.ts";
+import { createFilesCapability, type FilesPort } from "../services/session/files.ts";
 import { createNetworkCapability, type NetworkPort } from "../services/session/network.ts";
 import { createSoundCapability } from "../services/session/sound.ts";
 
@@ -49,8 +57,30 @@ export function sessionCapabilities(wiring: CapabilityWiring): SessionCapability
       instances: () => wiring.store.list().map((r) => r.name.full),
     }),
     createClipboardCapability({ start: (options) => startClipboard(options, wiring.env) }),
+    createFilesCapability({ start: (options) => startFiles(options, wiring.env) }),
   ];
 }
+
+/** The file chooser: the host's zenity, and the instance's files folder under dockercask's data. */
+const startFiles = async (
+  { instance, owner, openMaxBytes, log: sessionLog }: Parameters<FilesPort["start"]>[0],
+  env: Record<string, string | undefined>,
+) => {
+  const paths: DockercaskPaths = resolvePaths(env);
+  const home = env.HOME || "/";
+  const exchange = openFilesExchange({
+    dir: join(paths.data, "files", instance),
+    home,
+    owner,
+    rules: sharedFolderRules(paths, env),
+    configHome: env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : join(home, ".config"),
+  });
+  const zenity = findExecutable("zenity", env.PATH);
+  // A dialog's answer is its paths: a few of at most 4 KiB each.
+  const dialogs = { zenity, ...createDialogSet(env, MAX_OPEN_FILES * 4096) };
+  const chooser = createFileChooser({ instance, dialogs, exchange, openMaxBytes, now: Date.now, log: sessionLog });
+  return { folder: exchange.path, chooser };
+};
 
 /** The instance's proxy, and the snapshot of its log that `dockercask net` reads. */
 const serveNetwork: NetworkPort["serve"] = async ({ path, logPath, instance, rules, log: sessionLog }) => {
@@ -93,6 +123,7 @@ async function startDesktopBus(options: DesktopBusOptions, { env, execIn, catalo
       log,
     }),
     notifications: createNotificationRelay({ instance: from, enabled: options.notifications, notifier, now, log }),
+    services: options.services,
   });
   const endpoint = await startBusEndpoint({ runtimeDir: options.runtimeDir, handle: bridge.handle, log });
   return {

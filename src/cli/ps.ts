@@ -40,10 +40,11 @@ export default defineCommand({
         r.limits ? formatCpu(r.limits) : "-",
         r.xMemoryBytes === undefined ? "-" : formatBytes(r.xMemoryBytes),
         r.network ? formatNetwork(r.network) : "-",
+        r.files ?? "-",
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
     process.stdout.write(
-      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY", "NETWORK"], rows)}\n`,
+      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY", "NETWORK", "FILES"], rows)}\n`,
     );
   },
 });

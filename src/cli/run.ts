@@ -1,7 +1,14 @@
 import { defineCommand } from "citty";
 import { log } from "../adapters/log.ts";
 import { splitAtDashDash } from "../core/argv.ts";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy, NETWORKS, type Network } from "../core/catalog/policy.ts";
+import {
+  CLIPBOARD_POLICIES,
+  type ClipboardPolicy,
+  FILES_POLICIES,
+  type FilesPolicy,
+  NETWORKS,
+  type Network,
+} from "../core/catalog/policy.ts";
 import { LINKS_FORMS, parseLinksPolicy } from "../core/desktop-bus/links.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseRunTarget } from "../core/instance/name.ts";
@@ -25,6 +32,11 @@ export default defineCommand({
     dpi: { type: "string", valueHint: "N", description: "Screen DPI inside the window (default: your screen's)" },
     network: { type: "enum", options: [...NETWORKS], description: "Override the app's network policy" },
     clipboard: { type: "enum", options: [...CLIPBOARD_POLICIES], description: "Override the app's clipboard policy" },
+    files: {
+      type: "enum",
+      options: [...FILES_POLICIES],
+      description: "Open and Save through your desktop's own file dialog (ask), or only the app's own (off)",
+    },
     build: {
       type: "boolean",
       default: true,
@@ -62,6 +74,7 @@ export default defineCommand({
       dpi: parseDpi(args.dpi),
       network: args.network as Network | undefined,
       clipboard: args.clipboard as ClipboardPolicy | undefined,
+      files: args.files as FilesPolicy | undefined,
       audio: args.audio as boolean | undefined,
       microphone: args.microphone as boolean | undefined,
       noBuild: args.build === false,

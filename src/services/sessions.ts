@@ -1,4 +1,4 @@
-import { BUILD_LABEL, type Network } from "../core/catalog/policy.ts";
+import { BUILD_LABEL, type FilesPolicy, type Network } from "../core/catalog/policy.ts";
 import type { ResourceLimits } from "../core/container/limits.ts";
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
@@ -23,6 +23,8 @@ export interface RunningInstance {
   xMemoryBytes: number | undefined;
   /** Its network policy, and under `internet` its allow and only lists; undefined from an older dockercask. */
   network: { mode: Network; allow: string[]; only?: string[] } | undefined;
+  /** Whether Open and Save go through the host's dialog; undefined from an older dockercask. */
+  files: FilesPolicy | undefined;
   /**
    * Whether its container runs an image built from an older recipe than the current one (the
    * next run rebuilds it); undefined when that cannot be told (no container, or an app no
@@ -64,6 +66,7 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       limits: state.limits,
       xMemoryBytes: state.xMemoryBytes,
       network: state.network && { mode: state.network, allow: state.allow ?? [], only: state.only },
+      files: state.files,
       staleImage: isStale(state.instance, container?.labels, deps.expectedHash),
     });
   }

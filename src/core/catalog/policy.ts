@@ -30,7 +30,11 @@ const IPC_MODES = ["private", "shareable", "none"] as const;
 /** `explicit`: nothing flows by itself, only `clip push` and `clip pull` move it, once each time. */
 export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "explicit", "off"] as const;
 
+/** `ask`: Open and Save go through the host's dialog (core/files/file-chooser.ts); `off`: the app has only its own dialog, inside the box. */
+export const FILES_POLICIES = ["ask", "off"] as const;
+
 export type Network = (typeof NETWORKS)[number];
+export type FilesPolicy = (typeof FILES_POLICIES)[number];
 export type IpcMode = (typeof IPC_MODES)[number];
 export type ClipboardPolicy = (typeof CLIPBOARD_POLICIES)[number];
 
@@ -55,6 +59,8 @@ export interface AppPolicy {
   links?: LinksPolicy;
   /** Whether its notifications reach the desktop. */
   notifications: boolean;
+  /** `ask`: Open and Save through the host's own dialog (core/files/file-chooser.ts); `off`: its own, inside the box. */
+  files: FilesPolicy;
   /** Under `internet`: destinations it adds that the public internet leaves out (core/network/rules.ts). */
   allow: string[];
   /** Under `internet`: the names it is limited to; empty, no limit. */
@@ -75,6 +81,8 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   seccomp: "default",
   limits: {},
   notifications: true,
+  // On for the recipes whose apps open and save the user's documents, which set it.
+  files: "off",
   allow: [],
   only: [],
 };
@@ -96,6 +104,7 @@ const KEYS: Record<string, Field> = {
   seccomp: "seccomp",
   links: "links",
   notifications: "notifications",
+  files: "files",
   allow: "allow",
   only: "only",
 };
@@ -167,6 +176,10 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
     case "clipboard":
       if (!isOneOf(CLIPBOARD_POLICIES, value)) return `must be one of ${CLIPBOARD_POLICIES.join(", ")}`;
       policy.clipboard = value;
+      return;
+    case "files":
+      if (!isOneOf(FILES_POLICIES, value)) return `must be one of ${FILES_POLICIES.join(", ")}`;
+      policy.files = value;
       return;
     case "links": {
       const links = parseLinksPolicy(value);

@@ -28,6 +28,7 @@ export type { InstanceSettings, SharedFolder };
  *   links = "host"          # where its links go (core/desktop-bus/links.ts): self, host, ask, off,
  *   mail = "thunderbird"    #   <instance> or disposable:<app>; mail: where a mailto goes
  *   notifications = true    # its notifications reach the desktop
+ *   files = "ask"           # "ask": Open and Save through the host's own dialog; "off": the app's own
  *   memory = "4g"           # resource limits (limits.ts): memory, /tmp and /var/tmp size each,
  *   tmp-size = "512m"       #   CPU weight, and an optional cap in CPUs
  *   cpu-shares = 512

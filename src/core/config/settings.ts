@@ -1,4 +1,4 @@
-import type { ClipboardPolicy, Network } from "../catalog/policy.ts";
+import type { ClipboardPolicy, FilesPolicy, Network } from "../catalog/policy.ts";
 import type { LimitSettings } from "../container/limits.ts";
 import type { LinksPolicy } from "../desktop-bus/links.ts";
 import type { SharedFolder } from "../files/shared-folders.ts";
@@ -29,4 +29,6 @@ export interface InstanceSettings extends LimitSettings {
   /** Where a mailto link goes. */
   mail?: LinksPolicy;
   notifications?: boolean;
+  /** Open and Save through the host's own dialog (`ask`), or only the app's own (`off`). */
+  files?: FilesPolicy;
 }

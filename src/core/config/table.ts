@@ -4,7 +4,7 @@
  * reported with its line, and an unknown key is one: a typo must not drop a setting silently.
  */
 import { TomlDate } from "smol-toml";
-import { CLIPBOARD_POLICIES, NETWORKS, parseSize } from "../catalog/policy.ts";
+import { CLIPBOARD_POLICIES, FILES_POLICIES, NETWORKS, parseSize } from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
 import { LIMIT_KEYS, parseLimit } from "../container/limits.ts";
 import { parseLinksPolicy } from "../desktop-bus/links.ts";
@@ -35,6 +35,7 @@ export const SETTING_KEYS = [
   "links",
   "mail",
   "notifications",
+  "files",
   ...LIMIT_KEYS,
 ] as const;
 
@@ -155,6 +156,10 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
       case "notifications":
         if (typeof value !== "boolean") bad(`must be true or false, not ${describe(value)}`);
         else settings[key] = value;
+        break;
+      case "files":
+        if (!isOneOf(FILES_POLICIES, value)) bad(`must be one of ${quoteAll(FILES_POLICIES)}, not ${describe(value)}`);
+        else settings.files = value;
         break;
       case "links":
       case "mail": {

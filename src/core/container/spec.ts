@@ -28,6 +28,11 @@ export const CONTAINER_PATHS = {
    * session script offers it at NET_PROXY, on the container's own loopback.
    */
   netSocket: "/run/dockercask/net.sock",
+  /**
+   * The instance's files folder under `files = "ask"`: what the host's dialog picked is copied in
+   * here, and what the app saves through it is written here and copied out (services/file-chooser.ts).
+   */
+  files: "/run/dockercask/files",
 } as const;
 
 /** Where apps inside find the proxy: HTTP (CONNECT and plain) and SOCKS 4, 4a and 5, on one port. */
@@ -67,6 +72,15 @@ export function busSocket(host: string): ContainerSocket {
     container: CONTAINER_PATHS.busSocket,
     env: [`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`],
   };
+}
+
+/**
+ * The files folder (a folder of the instance's own on the host, not a socket), and what points
+ * the app's toolkit at the portal: GTK's native dialogs and Gecko (its autoconfig reads
+ * DOCKERCASK_FILES) then ask the instance's bus, and so the host's dialog.
+ */
+export function filesFolder(host: string): ContainerSocket {
+  return { host, container: CONTAINER_PATHS.files, env: ["GTK_USE_PORTAL=1", "DOCKERCASK_FILES=ask"] };
 }
 
 /**

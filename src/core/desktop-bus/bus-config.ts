@@ -22,6 +22,10 @@ const ALLOWED: { destination: string; interface: string; members?: string[] }[] 
   { destination: "org.freedesktop.DBus", interface: "org.freedesktop.DBus" },
   { destination: "org.freedesktop.DBus", interface: "org.freedesktop.DBus.Peer" },
   { destination: PORTAL_NAME, interface: OPEN_URI_INTERFACE, members: ["OpenURI", "SchemeSupported"] },
+  // The file chooser (core/files/file-chooser.ts), served only under `files = "ask"`, and Close of
+  // its dialog; only the request's own client may close it (services/file-chooser.ts).
+  { destination: PORTAL_NAME, interface: "org.freedesktop.portal.FileChooser", members: ["OpenFile", "SaveFile"] },
+  { destination: PORTAL_NAME, interface: "org.freedesktop.portal.Request", members: ["Close"] },
   {
     destination: NOTIFICATIONS_NAME,
     interface: NOTIFICATIONS_NAME,
@@ -65,7 +69,7 @@ export function buildBusConfig(socketPath: string): string {
     <allow receive_type="error"/>
     <allow receive_type="signal"/>
 ${allows.join("\n")}
-    <!-- The portal's answer to OpenURI, which GTK and Qt clients wait for. -->
+    <!-- The portal's answer to OpenURI and the file chooser, which GTK and Qt clients wait for. -->
     <allow send_type="signal" send_interface="org.freedesktop.portal.Request" send_member="Response"/>
     <allow own="*"/>
   </policy>

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy, type Network } from "../catalog/policy.ts";
+import { CLIPBOARD_POLICIES, type ClipboardPolicy, type FilesPolicy, type Network } from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
 import type { Env } from "../config/paths.ts";
 import type { ResourceLimits } from "../container/limits.ts";
@@ -36,6 +36,8 @@ export interface SessionState {
   network?: Network;
   allow?: string[];
   only?: string[];
+  /** Whether Open and Save go through the host's dialog, for `ps`. */
+  files?: FilesPolicy;
 }
 
 export const STATE_FILE = "state.json";

@@ -95,6 +95,7 @@ describe("listRunning", () => {
             limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
             xMemoryBytes: 1024 ** 3,
             network: "internet",
+            files: "ask",
             allow: ["nas.lan"],
             only: ["*.gimp.org"],
           }),
@@ -118,6 +119,7 @@ describe("listRunning", () => {
         limits: { memoryBytes: 4 * 1024 ** 3, tmpBytes: 512 * 1024 ** 2, cpuShares: 512 },
         xMemoryBytes: 1024 ** 3,
         network: { mode: "internet", allow: ["nas.lan"], only: ["*.gimp.org"] },
+        files: "ask",
         staleImage: undefined,
       },
       // A disposable instance is listed like any other, and marked.
@@ -133,6 +135,7 @@ describe("listRunning", () => {
         limits: undefined,
         xMemoryBytes: undefined,
         network: undefined,
+        files: undefined,
         staleImage: undefined,
       },
       {
@@ -147,6 +150,7 @@ describe("listRunning", () => {
         limits: undefined,
         xMemoryBytes: undefined,
         network: undefined,
+        files: undefined,
         staleImage: undefined,
       },
     ]);

@@ -69,6 +69,7 @@ describe("complete", () => {
         "--dpi",
         "--network",
         "--clipboard",
+        "--files",
         "--build",
         "--no-build",
         "--links",

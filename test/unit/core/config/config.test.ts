@@ -258,6 +258,11 @@ describe("parseConfig rejects, naming the file and line", () => {
       ':2: only in [apps.slack]: "slack.*.com": a wildcard is allowed only as the whole first label (`*.example.com`)',
     ],
     [
+      "an unknown files policy",
+      lines("[apps.firefox]", "files = true"),
+      ':2: files in [apps.firefox]: must be one of "ask", "off", not the boolean true',
+    ],
+    [
       "an unknown clipboard",
       lines("[defaults]", "clipboard = 'sometimes'"),
       ':2: clipboard in [defaults]: must be one of "both", "to-app", "from-app", "explicit", "off"',

@@ -19,6 +19,9 @@ describe("buildBusConfig", () => {
       'send_interface="org.freedesktop.portal.OpenURI" send_member="SchemeSupported"',
     ],
     ["allows Notify", 'send_interface="org.freedesktop.Notifications" send_member="Notify"'],
+    ["allows OpenFile", 'send_interface="org.freedesktop.portal.FileChooser" send_member="OpenFile"'],
+    ["allows SaveFile", 'send_interface="org.freedesktop.portal.FileChooser" send_member="SaveFile"'],
+    ["allows closing a request", 'send_interface="org.freedesktop.portal.Request" send_member="Close"'],
     ["caps a message", '<limit name="max_message_size">131072</limit>'],
     // GDBus asks StartServiceByName even of an owned name; with no service directories (below) nothing can start.
     ["answers StartServiceByName for an owned name", '<limit name="max_pending_service_starts">1</limit>'],
