@@ -33,6 +33,7 @@ const STANDALONE: Record<string, () => Promise<(argv: string[]) => Promise<numbe
   sound: async () => (await import("./sound.ts")).runSound,
   bridge: async () => (await import("./bridge.ts")).runBridgeBench,
   network: async () => (await import("./network.ts")).runNetworkBench,
+  files: async () => (await import("./files.ts")).runFilesBench,
 };
 
 const ROOT = join(import.meta.dir, "../..");

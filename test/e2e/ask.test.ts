@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { LINK_RATE } from "../../src/core/desktop-bus/rate-limit.ts";
 import { installRecorderApp, pathWithout, recorded, xdgOpenInside } from "./bridge-helpers.ts";
 import { ARTIFACTS, type Sandbox, sh } from "./helpers.ts";
-import { containerId, createAppSandbox, type RunningSession, startRun, waitFor, waitUntilClean } from "./session.ts";
+import {
+  containerId,
+  createAppSandbox,
+  type RunningSession,
+  startPrivateDesktop,
+  startRun,
+  waitFor,
+  waitUntilClean,
+} from "./session.ts";
 
 const TARGET = "linkrec#ak-tgt";
 const ASKING = "attacker#ak-src";
@@ -18,7 +26,7 @@ const NO_DIALOG = "attacker#ak-nodlg";
 /** An app that turns hostile under ask: floods links, and is stopped with its dialog open. */
 const FLOODER = "attacker#ak-flood";
 let box: Sandbox;
-let xvfb: ReturnType<typeof Bun.spawn>;
+let xvfb: Awaited<ReturnType<typeof startPrivateDesktop>>;
 let desktop: Record<string, string>;
 const sessions: RunningSession[] = [];
 
@@ -30,13 +38,8 @@ beforeAll(async () => {
   const built = await box.run(["build", "linkrec"]);
   if (built.code !== 0) throw new Error(built.stderr);
   // The desktop of this suite: the instances' windows and the dialog, and nothing of anyone else's.
-  xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"], {
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  const reader = (xvfb.stdout as ReadableStream<Uint8Array>).getReader();
-  desktop = { DISPLAY: `:${new TextDecoder().decode((await reader.read()).value).trim()}` };
-  reader.releaseLock();
+  xvfb = await startPrivateDesktop();
+  desktop = xvfb.env;
   sessions.push(await startRun(box, TARGET, [], desktop));
   sessions.push(await startRun(box, ASKING, ["--links", "ask"], desktop));
   // A desktop with neither zenity nor kdialog: the same programs on PATH, those two left out.
@@ -48,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sessions) s.proc.kill("SIGTERM");
   await Promise.all(sessions.map((s) => s.exited));
-  xvfb?.kill();
+  xvfb?.stop();
   box?.cleanup();
 }, 120_000);
 

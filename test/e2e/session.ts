@@ -179,3 +179,18 @@ export async function imageStats(file: string, crop?: string): Promise<{ mean: n
 export function readState(session: RunningSession): Record<string, unknown> {
   return JSON.parse(readFileSync(join(session.runtimeDir, "state.json"), "utf8"));
 }
+
+/**
+ * A desktop of a suite's own: an Xvfb on a free display, so the dialogs it reads are its own
+ * and no other suite's window covers them. `stop` ends it.
+ */
+export async function startPrivateDesktop(size = "1280x800"): Promise<{ env: Record<string, string>; stop(): void }> {
+  const xvfb = Bun.spawn(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", `${size}x24`], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const reader = (xvfb.stdout as ReadableStream<Uint8Array>).getReader();
+  const display = new TextDecoder().decode((await reader.read()).value).trim();
+  reader.releaseLock();
+  return { env: { DISPLAY: `:${display}` }, stop: () => xvfb.kill() };
+}
