@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { findExecutable } from "./host-tools.ts";
 
 /**
  * A dialog's answer (zenity's or kdialog's stdout when it exits 0, "" otherwise), at most
@@ -10,8 +11,12 @@ function dialogAnswer(
   open: Set<ChildProcess>,
   maxChars: number,
 ): Promise<string> {
+  // Under setpriv --pdeathsig (util-linux, on every distribution): a supervisor killed with
+  // SIGKILL, which cannot close its dialogs, still takes them with it.
+  const setpriv = findExecutable("setpriv", env.PATH);
+  const run = setpriv ? [setpriv, "--pdeathsig", "TERM", ...argv] : argv;
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
+    const child = spawn(run[0]!, run.slice(1), {
       env: env as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "ignore"],
     });

@@ -27,6 +27,7 @@ const HOSTILE = "filer#fc-hostile";
 const FLOOD = "filer#fc-flood";
 const ENDING = "filer#fc-end";
 const OFF = "filer#fc-off";
+const KILLED = "filer#fc-killed";
 const NO_ZENITY = "filer#fc-nozen";
 let box: Sandbox;
 let xvfb: Awaited<ReturnType<typeof startPrivateDesktop>>;
@@ -48,6 +49,7 @@ beforeAll(async () => {
     [HOSTILE, [], desktop],
     [FLOOD, [], desktop],
     [ENDING, [], desktop],
+    [KILLED, [], desktop],
     [OFF, ["--files", "off"], desktop],
     [NO_ZENITY, [], { ...desktop, PATH: path }],
   ];
@@ -311,6 +313,25 @@ describe("a hostile app and the file dialog", () => {
     expect((await sh(["pgrep", "-f", `zenity .*${ENDING} wants`])).stdout.trim()).toBe("");
     expect(existsSync(join(box.env.XDG_DATA_HOME!, "dockercask/files", ENDING, "exchange"))).toBe(false);
     expect(await waitUntilClean(box, ENDING)).toEqual([]);
+  }, 120_000);
+
+  test("a supervisor killed with SIGKILL, which cannot tear down, still takes its open dialog with it; the reaper ends the rest", async () => {
+    const pending = ask(KILLED, "OpenFile", "@a{sv} {}");
+    const window = await dialogOf(KILLED);
+    expect(await dialogsOf(KILLED)).toEqual([window]);
+    const session = sessions.get(KILLED)!;
+    session.proc.kill("SIGKILL");
+    await session.exited;
+    await waitFor(
+      "the dialog to go with its supervisor",
+      async () => (await dialogsOf(KILLED)).length === 0 || undefined,
+      30_000,
+    );
+    expect((await sh(["pgrep", "-f", `zenity .*${KILLED} wants`])).stdout.trim()).toBe("");
+    await pending.catch(() => undefined);
+    // The next command reaps the container, the window and the bus.
+    expect((await box.run(["ps"])).code).toBe(0);
+    expect(await waitUntilClean(box, KILLED)).toEqual([]);
   }, 120_000);
 
   test('under files = "off" the portal has no file chooser, and no dialog shows', async () => {
