@@ -328,10 +328,10 @@ describe("a hostile app and the file dialog", () => {
       30_000,
     );
     expect((await sh(["pgrep", "-f", `zenity .*${KILLED} wants`])).stdout.trim()).toBe("");
-    await pending.catch(() => undefined);
-    // The next command reaps the container, the window and the bus.
+    // The next command reaps the container, the window and the bus; the call inside ends with them.
     expect((await box.run(["ps"])).code).toBe(0);
     expect(await waitUntilClean(box, KILLED)).toEqual([]);
+    await pending.catch(() => undefined);
   }, 120_000);
 
   test('under files = "off" the portal has no file chooser, and no dialog shows', async () => {
