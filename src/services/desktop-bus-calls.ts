@@ -3,6 +3,7 @@ import {
   NOTIFICATIONS_PATH,
   OPEN_URI_INTERFACE,
   PORTAL_PATH,
+  REQUEST_INTERFACE,
 } from "../core/desktop-bus/bus-config.ts";
 import { type AppNotification, CAPABILITIES, SERVER_INFORMATION } from "../core/desktop-bus/notifications.ts";
 import { requestPath } from "../core/desktop-bus/portal-request.ts";
@@ -41,6 +42,8 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
         const answer = service.handle(call);
         if (answer) return answer;
       }
+      const property = versionProperty(call, OPEN_URI_INTERFACE, PORTAL_VERSION);
+      if (property) return property;
       const key = `${call.path} ${call.interface}.${call.member}(${call.signature})`;
       switch (key) {
         case `${PORTAL_PATH} ${OPEN_URI_INTERFACE}.OpenURI(ssa{sv})`: {
@@ -49,10 +52,10 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
           if (!result.ok)
             return { ok: false, error: ACCESS_DENIED, message: `dockercask refused the link: ${result.reason}` };
           // A portal answers with a Request object and reports on it; clients wait for its Response.
-          const handle = requestPath(call.sender, (call.body[2] as Record<string, unknown>)?.handle_token, ++requests);
+          const handle = requestPath(call.sender, call.body[2], ++requests);
           const response: BridgeSignal = {
             path: handle,
-            interface: "org.freedesktop.portal.Request",
+            interface: REQUEST_INTERFACE,
             member: "Response",
             signature: "ua{sv}",
             body: [0, {}],
@@ -67,16 +70,11 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
             signature: "b",
             body: [(CARRIED_SCHEMES as readonly string[]).includes(String(call.body[0]).toLowerCase())],
           };
+        // The portal's properties of an interface it does not serve.
         case `${PORTAL_PATH} org.freedesktop.DBus.Properties.Get(ss)`:
-          if (call.body[0] === OPEN_URI_INTERFACE && call.body[1] === "version")
-            return { ok: true, signature: "v", body: [{ signature: "u", value: PORTAL_VERSION }] };
           return { ok: false, error: INVALID_ARGS, message: "no such property" };
         case `${PORTAL_PATH} org.freedesktop.DBus.Properties.GetAll(s)`:
-          return {
-            ok: true,
-            signature: "a{sv}",
-            body: [call.body[0] === OPEN_URI_INTERFACE ? { version: { signature: "u", value: PORTAL_VERSION } } : {}],
-          };
+          return { ok: true, signature: "a{sv}", body: [{}] };
         case `${PORTAL_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
           return { ok: true, signature: "s", body: [PORTAL_INTROSPECTION] };
         case `${NOTIFICATIONS_PATH} org.freedesktop.DBus.Introspectable.Introspect()`:
@@ -110,4 +108,23 @@ export function createDesktopBridge(deps: DesktopBridgeDeps): { handle(call: Bri
       }
     },
   };
+}
+
+/**
+ * The one property a portal interface has, its `version`, as clients read it before they call
+ * (GTK asks the file chooser's, Firefox OpenURI's); undefined when the call is not for `iface`'s.
+ */
+export function versionProperty(call: BridgeCall, iface: string, version: number): Promise<BridgeReply> | undefined {
+  if (call.path !== PORTAL_PATH || call.body[0] !== iface) return undefined;
+  const value = { signature: "u", value: version };
+  const member = `${call.interface}.${call.member}(${call.signature})`;
+  if (member === "org.freedesktop.DBus.Properties.Get(ss)")
+    return Promise.resolve(
+      call.body[1] === "version"
+        ? { ok: true, signature: "v", body: [value] }
+        : { ok: false, error: INVALID_ARGS, message: "no such property" },
+    );
+  if (member === "org.freedesktop.DBus.Properties.GetAll(s)")
+    return Promise.resolve({ ok: true, signature: "a{sv}", body: [{ version: value }] });
+  return undefined;
 }

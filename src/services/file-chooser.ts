@@ -1,12 +1,11 @@
 import { posix } from "node:path";
-import { PORTAL_PATH } from "../core/desktop-bus/bus-config.ts";
+import { FILE_CHOOSER_INTERFACE, PORTAL_PATH, REQUEST_INTERFACE } from "../core/desktop-bus/bus-config.ts";
 import { requestPath } from "../core/desktop-bus/portal-request.ts";
 import { createRateLimiter } from "../core/desktop-bus/rate-limit.ts";
 import { messageOf } from "../core/errors.ts";
 import {
   type ChooserRequest,
   DIALOG_RATE,
-  FILE_CHOOSER_INTERFACE,
   FILE_CHOOSER_VERSION,
   insidePath,
   MAX_FOLLOWED_SAVES,
@@ -14,7 +13,6 @@ import {
   NAMED_SETTLE_MS,
   parseChooserRequest,
   parseDialogAnswer,
-  REQUEST_INTERFACE,
   RESPONSE,
   responseResults,
   SAVE_SETTLE_MS,
@@ -24,6 +22,7 @@ import {
 import { formatBytes } from "../core/text/size.ts";
 import type { BridgeCall, BridgeReply, BridgeSignal, BusService } from "../ports/desktop-bus-calls.ts";
 import type { FileDialogs, FileMark, FilesExchange } from "../ports/files-exchange.ts";
+import { versionProperty } from "./desktop-bus-calls.ts";
 
 export interface FileChooserDeps {
   instance: string;
@@ -215,7 +214,7 @@ export function createFileChooser(deps: FileChooserDeps): FileChooser {
       return Promise.resolve(
         refuse(NOT_SUPPORTED, "the desktop has no zenity to show the file dialog (install zenity)"),
       );
-    const handle = requestPath(call.sender, parsed.request.token, ++serial);
+    const handle = requestPath(call.sender, call.body[2], ++serial);
     const signal = answer(parsed.request, zenity, handle, call.sender).catch((error) => {
       log.warn(`files: the dialog of ${instance} failed: ${messageOf(error)}`);
       return undefined;
@@ -229,18 +228,8 @@ export function createFileChooser(deps: FileChooserDeps): FileChooser {
       const member = `${call.interface}.${call.member}(${call.signature})`;
       if (isPortal && member === `${FILE_CHOOSER_INTERFACE}.OpenFile(ssa{sv})`) return choose("open", call);
       if (isPortal && member === `${FILE_CHOOSER_INTERFACE}.SaveFile(ssa{sv})`) return choose("save", call);
-      if (isPortal && member === "org.freedesktop.DBus.Properties.Get(ss)" && call.body[0] === FILE_CHOOSER_INTERFACE)
-        return Promise.resolve(
-          call.body[1] === "version"
-            ? { ok: true, signature: "v", body: [{ signature: "u", value: FILE_CHOOSER_VERSION }] }
-            : { ok: false, error: INVALID_ARGS, message: "no such property" },
-        );
-      if (isPortal && member === "org.freedesktop.DBus.Properties.GetAll(s)" && call.body[0] === FILE_CHOOSER_INTERFACE)
-        return Promise.resolve({
-          ok: true,
-          signature: "a{sv}",
-          body: [{ version: { signature: "u", value: FILE_CHOOSER_VERSION } }],
-        });
+      const property = versionProperty(call, FILE_CHOOSER_INTERFACE, FILE_CHOOSER_VERSION);
+      if (property) return property;
       if (isPortal && call.interface === FILE_CHOOSER_INTERFACE)
         return Promise.resolve({
           ok: false,

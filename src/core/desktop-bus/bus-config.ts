@@ -10,6 +10,9 @@ import type { LeftoverProcess } from "../instance/leftovers.ts";
 export const PORTAL_NAME = "org.freedesktop.portal.Desktop";
 export const PORTAL_PATH = "/org/freedesktop/portal/desktop";
 export const OPEN_URI_INTERFACE = "org.freedesktop.portal.OpenURI";
+export const FILE_CHOOSER_INTERFACE = "org.freedesktop.portal.FileChooser";
+/** The object a portal call answers with, whose Response signal carries the result. */
+export const REQUEST_INTERFACE = "org.freedesktop.portal.Request";
 export const NOTIFICATIONS_NAME = "org.freedesktop.Notifications";
 export const NOTIFICATIONS_PATH = "/org/freedesktop/Notifications";
 
@@ -24,8 +27,8 @@ const ALLOWED: { destination: string; interface: string; members?: string[] }[] 
   { destination: PORTAL_NAME, interface: OPEN_URI_INTERFACE, members: ["OpenURI", "SchemeSupported"] },
   // The file chooser (core/files/file-chooser.ts), served only under `files = "ask"`, and Close of
   // its dialog; only the request's own client may close it (services/file-chooser.ts).
-  { destination: PORTAL_NAME, interface: "org.freedesktop.portal.FileChooser", members: ["OpenFile", "SaveFile"] },
-  { destination: PORTAL_NAME, interface: "org.freedesktop.portal.Request", members: ["Close"] },
+  { destination: PORTAL_NAME, interface: FILE_CHOOSER_INTERFACE, members: ["OpenFile", "SaveFile"] },
+  { destination: PORTAL_NAME, interface: REQUEST_INTERFACE, members: ["Close"] },
   {
     destination: NOTIFICATIONS_NAME,
     interface: NOTIFICATIONS_NAME,
@@ -70,7 +73,7 @@ export function buildBusConfig(socketPath: string): string {
     <allow receive_type="signal"/>
 ${allows.join("\n")}
     <!-- The portal's answer to OpenURI and the file chooser, which GTK and Qt clients wait for. -->
-    <allow send_type="signal" send_interface="org.freedesktop.portal.Request" send_member="Response"/>
+    <allow send_type="signal" send_interface="${REQUEST_INTERFACE}" send_member="Response"/>
     <allow own="*"/>
   </policy>
   <limit name="max_message_size">${MAX_MESSAGE_BYTES}</limit>

@@ -7,10 +7,9 @@
  */
 import { posix } from "node:path";
 import { CONTAINER_PATHS } from "../container/spec.ts";
+import { optionValue } from "../desktop-bus/portal-request.ts";
 import { RESERVED_NAME_PREFIX } from "./open-items.ts";
 
-export const FILE_CHOOSER_INTERFACE = "org.freedesktop.portal.FileChooser";
-export const REQUEST_INTERFACE = "org.freedesktop.portal.Request";
 /**
  * 2, not 3: version 3 adds choosing folders, which would copy a whole tree in. GTK asks the
  * portal for a folder only from version 3 on, and so shows its own dialog, inside the box.
@@ -40,8 +39,6 @@ export interface ChooserRequest {
   multiple: boolean;
   /** Save: the name the app suggests, made safe (`safeFileName`); only a suggestion. */
   suggestedName: string;
-  /** The client's token for its Request object path, when it gave a valid one. */
-  token?: string;
 }
 
 export type ParsedRequest = { ok: true; request: ChooserRequest } | { ok: false; problem: string };
@@ -53,23 +50,16 @@ export type ParsedRequest = { ok: true; request: ChooserRequest } | { ok: false;
  * where the app points.
  */
 export function parseChooserRequest(kind: "open" | "save", options: unknown): ParsedRequest {
-  const read = (key: string) => variantValue((options as Record<string, unknown> | undefined)?.[key]);
+  const read = (key: string) => optionValue(options, key);
   if (read("directory") === true) return { ok: false, problem: "choosing a folder is not offered: only files cross" };
-  const token = read("handle_token");
   return {
     ok: true,
     request: {
       kind,
       multiple: kind === "open" && read("multiple") === true,
       suggestedName: kind === "save" ? safeFileName(read("current_name")) : "",
-      token: typeof token === "string" && /^[A-Za-z0-9_]{1,64}$/.test(token) ? token : undefined,
     },
   };
-}
-
-/** dbus-next gives a{sv} values as `{ signature, value }`; a plain value is taken as it is. */
-function variantValue(value: unknown): unknown {
-  return value && typeof value === "object" && "value" in value ? (value as { value: unknown }).value : value;
 }
 
 const MAX_NAME_CHARS = 120;
