@@ -51,18 +51,20 @@ export function openFilesExchange(options: FilesExchangeOptions): FilesExchange 
   mkdirSync(folder, { mode: 0o700 });
   if (options.owner) chownSync(folder, options.owner.uid, options.owner.gid);
   const inFolder = (name: string) => join(folder, name);
-  const taken = (name: string) => {
+  const mark = (name: string) => {
     try {
-      lstatSync(inFolder(name));
-      return true;
+      const stat = lstatSync(inFolder(name));
+      return { regular: stat.isFile(), size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
     } catch {
-      return false;
+      return undefined;
     }
   };
-  const refused = (path: string) => {
+  const taken = (name: string) => mark(name) !== undefined;
+  /** Where a destination really leads, and why it may not be written there, if it may not. */
+  const destinationOf = (path: string) => {
     const real = realPathOf(path) ?? path;
     const reason = explainRefusedFolder(real, withRealPaths(options.rules, realPathOf));
-    return reason && real !== path ? `it leads to ${real}: ${reason}` : reason;
+    return { real, refused: reason && real !== path ? `it leads to ${real}: ${reason}` : reason };
   };
 
   return {
@@ -83,21 +85,13 @@ export function openFilesExchange(options: FilesExchangeOptions): FilesExchange 
       } finally {
         closeSync(fd);
       }
-      return name;
+      return { name, bytes: file.data.length };
     },
     freeName: (name) => pickFreeName(name, taken),
-    mark(name) {
-      try {
-        const stat = lstatSync(inFolder(name));
-        return { regular: stat.isFile(), size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
-      } catch {
-        return undefined;
-      }
-    },
+    mark,
     async copyOut(name, destination, maxBytes) {
-      const reason = refused(destination);
-      if (reason) throw new Error(`refused: ${reason}`);
-      const real = realPathOf(destination) ?? destination;
+      const { real, refused } = destinationOf(destination);
+      if (refused) throw new Error(`refused: ${refused}`);
       const source = await openFile(
         inFolder(name),
         constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
@@ -131,7 +125,7 @@ export function openFilesExchange(options: FilesExchangeOptions): FilesExchange 
         await source.close();
       }
     },
-    refusedDestination: refused,
+    refusedDestination: (path) => destinationOf(path).refused,
     startFolder: () =>
       startFolder({
         home: options.home,

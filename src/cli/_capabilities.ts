@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { sharedFolderRules } from "../adapters/config-file.ts";
 import { startBusEndpoint } from "../adapters/desktop-bus.ts";
@@ -15,7 +15,7 @@ import { selfArgv } from "../adapters/process.ts";
 import type { SoundServer } from "../adapters/sound-server.ts";
 import type { Catalog } from "../core/catalog/catalog.ts";
 import { clipboardSelections } from "../core/clipboard/clipboard.ts";
-import { type DockercaskPaths, resolvePaths } from "../core/config/paths.ts";
+import { resolvePaths } from "../core/config/paths.ts";
 import { MAX_OPEN_FILES } from "../core/files/file-chooser.ts";
 import { parseInstanceName } from "../core/instance/name.ts";
 import { createNetLog } from "../core/network/net-log.ts";
@@ -66,14 +66,14 @@ const startFiles = async (
   { instance, owner, openMaxBytes, log: sessionLog }: Parameters<FilesPort["start"]>[0],
   env: Record<string, string | undefined>,
 ) => {
-  const paths: DockercaskPaths = resolvePaths(env);
-  const home = env.HOME || "/";
+  const paths = resolvePaths(env);
   const exchange = openFilesExchange({
     dir: join(paths.data, "files", instance),
-    home,
+    home: env.HOME || "/",
     owner,
     rules: sharedFolderRules(paths, env),
-    configHome: env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : join(home, ".config"),
+    // $XDG_CONFIG_HOME as resolvePaths read it: the folder that holds dockercask's own.
+    configHome: dirname(paths.config),
   });
   const zenity = findExecutable("zenity", env.PATH);
   // A dialog's answer is its paths: a few of at most 4 KiB each.

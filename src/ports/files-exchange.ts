@@ -24,9 +24,9 @@ export interface FilesExchange {
   /**
    * Copies a host file the user picked into the folder, under a name of its own there (the
    * file's, made free), as `dockercask open` reads one: regular files only, by descriptor,
-   * at most `maxBytes`. Resolves to that name; throws an Error that says why not.
+   * at most `maxBytes`. Resolves to that name and the bytes copied; throws an Error that says why not.
    */
-  copyIn(hostPath: string, maxBytes: number): Promise<string>;
+  copyIn(hostPath: string, maxBytes: number): Promise<{ name: string; bytes: number }>;
   /** A name like `name` that nothing in the folder has yet. */
   freeName(name: string): Promise<string>;
   /** The entry's mark (a link is not followed), or undefined when there is none. */

@@ -165,9 +165,9 @@ export function createFileChooser(deps: FileChooserDeps): FileChooser {
     let budget = deps.openMaxBytes;
     for (const path of picked) {
       try {
-        const name = await exchange.copyIn(path, budget);
-        budget -= exchange.mark(name)?.size ?? 0;
-        inside.push(insidePath(name));
+        const copied = await exchange.copyIn(path, budget);
+        budget -= copied.bytes;
+        inside.push(insidePath(copied.name));
       } catch (error) {
         log.warn(`files: ${path} was not given to ${instance}: ${messageOf(error)}`);
       }
@@ -200,26 +200,21 @@ export function createFileChooser(deps: FileChooserDeps): FileChooser {
     return response(RESPONSE.done, responseResults([insidePath(name)]));
   }
 
-  function choose(kind: "open" | "save", call: BridgeCall): Promise<BridgeReply> {
+  async function choose(kind: "open" | "save", call: BridgeCall): Promise<BridgeReply> {
     const parsed = parseChooserRequest(kind, call.body[2]);
-    if (!parsed.ok) return Promise.resolve(refuse(NOT_SUPPORTED, parsed.problem));
-    if (stopping) return Promise.resolve(refuse(ACCESS_DENIED, `${instance} is stopping`));
-    if (open) return Promise.resolve(refuse(ACCESS_DENIED, `a file dialog of ${instance} is already open`));
+    if (!parsed.ok) return refuse(NOT_SUPPORTED, parsed.problem);
+    if (stopping) return refuse(ACCESS_DENIED, `${instance} is stopping`);
+    if (open) return refuse(ACCESS_DENIED, `a file dialog of ${instance} is already open`);
     if (limiter.take(deps.now()) !== "ok")
-      return Promise.resolve(
-        refuse(ACCESS_DENIED, `more than ${DIALOG_RATE.max} file dialogs in ${DIALOG_RATE.windowMs / 1000} s`),
-      );
+      return refuse(ACCESS_DENIED, `more than ${DIALOG_RATE.max} file dialogs in ${DIALOG_RATE.windowMs / 1000} s`);
     const zenity = dialogs.zenity;
-    if (!zenity)
-      return Promise.resolve(
-        refuse(NOT_SUPPORTED, "the desktop has no zenity to show the file dialog (install zenity)"),
-      );
+    if (!zenity) return refuse(NOT_SUPPORTED, "the desktop has no zenity to show the file dialog (install zenity)");
     const handle = requestPath(call.sender, call.body[2], ++serial);
     const signal = answer(parsed.request, zenity, handle, call.sender).catch((error) => {
       log.warn(`files: the dialog of ${instance} failed: ${messageOf(error)}`);
       return undefined;
     });
-    return Promise.resolve({ ok: true, signature: "o", body: [handle], signal });
+    return { ok: true, signature: "o", body: [handle], signal };
   }
 
   return {

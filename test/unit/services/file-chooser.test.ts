@@ -35,7 +35,7 @@ function setup(options: { zenity?: string | undefined; refused?: (path: string) 
       if (path.includes("fifo")) throw new Error("it is a FIFO (named pipe), not a regular file");
       const name = path.split("/").pop()!;
       files.set(name, { regular: true, size: 3, mtimeMs: 1, ino: files.size + 1 });
-      return name;
+      return { name, bytes: 3 };
     },
     freeName: async (name) => (files.has(name) ? `x-${name}` : name),
     mark: (name) => files.get(name),
