@@ -4,7 +4,7 @@
  * or a Wayland compositor. Each is started by the suite's beforeAll and stopped by pid in its
  * afterAll, so no display outlives the file that made it.
  */
-import { type CliResult, sh } from "./helpers.ts";
+import { type CliResult, escapeRegex, sh } from "./helpers.ts";
 import { waitFor } from "./session.ts";
 
 export interface PrivateDisplay {
@@ -95,7 +95,7 @@ export async function xprop(env: Record<string, string>, window: string | "root"
 
 /** The window id (decimal, as xdotool prints it) whose exact title is `title`, once it exists. */
 export async function windowByTitle(env: Record<string, string>, title: string): Promise<string> {
-  const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+  const pattern = `^${escapeRegex(title)}$`;
   return waitFor(
     `a window titled ${title} on ${env.DISPLAY}`,
     async () => (await sh(["xdotool", "search", "--name", pattern], env)).stdout.split("\n").filter(Boolean)[0],

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileDialogsOn } from "./file-dialogs.ts";
 import { ARTIFACTS, type Sandbox, sh } from "./helpers.ts";
 import {
   createAppSandbox,
@@ -23,12 +24,14 @@ const TITLE = "Picked on the host";
 let box: Sandbox;
 let xvfb: Awaited<ReturnType<typeof startPrivateDesktop>>;
 let desktop: Record<string, string>;
+let dialogs: ReturnType<typeof fileDialogsOn>;
 let firefox: RunningSession;
 
 beforeAll(async () => {
   box = await createAppSandbox("files-firefox", ["firefox"]);
   xvfb = await startPrivateDesktop();
   desktop = xvfb.env;
+  dialogs = fileDialogsOn(desktop);
   mkdirSync(join(box.env.HOME!, "Downloads"), { recursive: true });
   firefox = await startRun(box, FIREFOX, ["--", "about:blank"], desktop);
 }, 600_000);
@@ -62,27 +65,8 @@ async function press(keys: string): Promise<void> {
     (await sh(["xdotool", "windowfocus", "--sync", window, "key", "--clearmodifiers", keys], firefox.xenv)).code,
   ).toBe(0);
 }
-/** The host's dialog of the instance on the desktop: the only place it may show. */
-const hostDialog = () =>
-  waitFor(
-    "the host's file dialog",
-    async () =>
-      (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${FIREFOX} wants to `], desktop)).stdout
-        .split("\n")
-        .find(Boolean),
-    60_000,
-  );
-async function answer(window: string, path?: string): Promise<void> {
-  if (path) {
-    const typed = await sh(
-      ["xdotool", "windowfocus", "--sync", window, "key", "ctrl+a", "type", "--delay", "15", path],
-      desktop,
-    );
-    expect(typed.code).toBe(0);
-    await Bun.sleep(400);
-  }
-  expect((await sh(["xdotool", "windowfocus", "--sync", window, "key", "Return"], desktop)).code).toBe(0);
-}
+/** The host's dialog of the instance on the desktop: the only place it may show (test/e2e/file-dialogs.ts). */
+const hostDialog = () => dialogs.first(FIREFOX);
 
 describe("real Firefox with the host's file dialog", () => {
   test("Open File shows the host's dialog, and Firefox shows the page picked on the host", async () => {
@@ -95,12 +79,12 @@ describe("real Firefox with the host's file dialog", () => {
     await firefoxWindow();
     await press("ctrl+o");
     const dialog = await hostDialog();
-    expect(await windowName(dialog, desktop)).toBe(`${FIREFOX} wants to open a file`);
+    expect(await dialogs.title(dialog)).toBe(`${FIREFOX} wants to open a file`);
     // Not a window of the instance's own display: the app can neither see nor draw it.
     expect(
       (await sh(["xdotool", "search", "--onlyvisible", "--name", "wants to open"], firefox.xenv)).stdout.trim(),
     ).toBe("");
-    await answer(dialog, page);
+    await dialogs.answer(dialog, page);
     const shown = await waitFor("Firefox to show the picked page", async () => {
       const name = await windowName(await firefoxWindow(), firefox.xenv);
       return name.startsWith(TITLE) ? name : undefined;
@@ -115,8 +99,8 @@ describe("real Firefox with the host's file dialog", () => {
   test("Save Page As shows the host's dialog, and the page arrives where the user chose", async () => {
     await press("ctrl+s");
     const dialog = await hostDialog();
-    expect(await windowName(dialog, desktop)).toBe(`${FIREFOX} wants to save ${TITLE}.html`);
-    await answer(dialog);
+    expect(await dialogs.title(dialog)).toBe(`${FIREFOX} wants to save ${TITLE}.html`);
+    await dialogs.answer(dialog);
     const saved = join(box.env.HOME!, "Documents", `${TITLE}.html`);
     // The dialog opened where the user was last (Documents, from the Open before).
     const text = await waitFor(

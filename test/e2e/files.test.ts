@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DIALOG_RATE, MAX_SAVE_BYTES } from "../../src/core/files/file-chooser.ts";
 import { pathWithout } from "./bridge-helpers.ts";
+import { fileDialogsOn } from "./file-dialogs.ts";
 import { ARTIFACTS, type Sandbox, sh } from "./helpers.ts";
 import {
   createAppSandbox,
@@ -32,6 +33,7 @@ const NO_ZENITY = "filer#fc-nozen";
 let box: Sandbox;
 let xvfb: Awaited<ReturnType<typeof startPrivateDesktop>>;
 let desktop: Record<string, string>;
+let dialogs: ReturnType<typeof fileDialogsOn>;
 let downloads: string;
 const sessions = new Map<string, RunningSession>();
 
@@ -43,6 +45,7 @@ beforeAll(async () => {
   mkdirSync(downloads, { recursive: true });
   xvfb = await startPrivateDesktop();
   desktop = xvfb.env;
+  dialogs = fileDialogsOn(desktop);
   const path = pathWithout(join(box.dir, "path-without-zenity"), ["zenity"]);
   const starts: [string, string[], Record<string, string>][] = [
     [USER, [], desktop],
@@ -103,28 +106,6 @@ async function ask(instance: string, method: "OpenFile" | "SaveFile", options: s
   };
 }
 
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-/** The visible dialogs of an instance on this suite's desktop, by the title dockercask gives them. */
-const dialogsOf = async (instance: string) =>
-  (await sh(["xdotool", "search", "--onlyvisible", "--name", `^${escapeRegex(instance)} wants to `], desktop)).stdout
-    .split("\n")
-    .filter(Boolean);
-const dialogOf = (instance: string) =>
-  waitFor(`the file dialog of ${instance}`, async () => (await dialogsOf(instance))[0]);
-const titleOf = async (window: string) => (await sh(["xdotool", "getwindowname", window], desktop)).stdout.trim();
-
-/** Keys to the dialog, as a user types them: `path` typed (GTK reads a leading / as a location), then Enter. */
-async function answer(window: string, path?: string): Promise<void> {
-  const keys = path ? ["key", "--clearmodifiers", "ctrl+a", "type", "--delay", "15", path] : [];
-  const typed = await sh(["xdotool", "windowfocus", "--sync", window, ...keys], desktop);
-  expect(typed.code).toBe(0);
-  // The location popup of GTK's chooser completes what was typed: let it settle before Enter.
-  if (path) await Bun.sleep(400);
-  expect((await sh(["xdotool", "windowfocus", "--sync", window, "key", "Return"], desktop)).code).toBe(0);
-}
-const cancel = async (window: string) =>
-  expect((await sh(["xdotool", "windowfocus", "--sync", window, "key", "Escape"], desktop)).code).toBe(0);
-
 const inside = (uri: string) => decodeURIComponent(uri.replace(/^file:\/\//, ""));
 const hostFile = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined);
 const output = (instance: string) => sessions.get(instance)!.output();
@@ -137,9 +118,9 @@ const writeInside = async (instance: string, path: string, text: string, append 
 describe("files through the host's dialog", () => {
   test("Save: the dialog names the instance and the file and opens in ~/Downloads; what the app writes arrives there, and again when it changes", async () => {
     const asked = ask(USER, "SaveFile", "{'handle_token': <'save1'>, 'current_name': <'report.txt'>}");
-    const window = await dialogOf(USER);
-    expect(await titleOf(window)).toBe(`${USER} wants to save report.txt`);
-    await answer(window);
+    const window = await dialogs.first(USER);
+    expect(await dialogs.title(window)).toBe(`${USER} wants to save report.txt`);
+    await dialogs.answer(window);
     const got = await asked;
     expect(got.response).toBe(0);
     expect(got.uris).toEqual(["file:///run/dockercask/files/report.txt"]);
@@ -161,9 +142,9 @@ describe("files through the host's dialog", () => {
     mkdirSync(documents, { recursive: true });
     writeFileSync(join(documents, "notes 1.txt"), "notes from the host\n");
     const asked = ask(USER, "OpenFile", "{'handle_token': <'open1'>}");
-    const window = await dialogOf(USER);
-    expect(await titleOf(window)).toBe(`${USER} wants to open a file`);
-    await answer(window, join(documents, "notes 1.txt"));
+    const window = await dialogs.first(USER);
+    expect(await dialogs.title(window)).toBe(`${USER} wants to open a file`);
+    await dialogs.answer(window, join(documents, "notes 1.txt"));
     const got = await asked;
     expect(got.response).toBe(0);
     expect(got.uris).toEqual(["file:///run/dockercask/files/notes%201.txt"]);
@@ -172,7 +153,7 @@ describe("files through the host's dialog", () => {
     expect(read.stdout).toBe("notes from the host\n");
     // The next dialog opens where the user was last.
     const next = ask(USER, "OpenFile", "{'handle_token': <'open2'>}");
-    await cancel(await dialogOf(USER));
+    await dialogs.cancel(await dialogs.first(USER));
     expect((await next).response).toBe(1);
     expect(readFileSync(join(box.env.XDG_DATA_HOME!, "dockercask/files", USER, "last-folder"), "utf8").trim()).toBe(
       documents,
@@ -181,7 +162,7 @@ describe("files through the host's dialog", () => {
 
   test("cancelled, nothing crosses: the app hears 1", async () => {
     const asked = ask(USER, "SaveFile", "{'handle_token': <'cancel1'>, 'current_name': <'never.txt'>}");
-    await cancel(await dialogOf(USER));
+    await dialogs.cancel(await dialogs.first(USER));
     const got = await asked;
     expect(got.response).toBe(1);
     expect(got.uris).toEqual([]);
@@ -199,16 +180,16 @@ describe("files through the host's dialog", () => {
 describe("a hostile app and the file dialog", () => {
   test("a suggested name that is a path, with a bidirectional override, reaches the dialog as a plain name", async () => {
     const asked = ask(HOSTILE, "SaveFile", "{'current_name': <'../../.config/autostart/\u202Egpj.exe'>}");
-    const window = await dialogOf(HOSTILE);
-    expect(await titleOf(window)).toBe(`${HOSTILE} wants to save gpj.exe`);
-    await cancel(window);
+    const window = await dialogs.first(HOSTILE);
+    expect(await dialogs.title(window)).toBe(`${HOSTILE} wants to save gpj.exe`);
+    await dialogs.cancel(window);
     expect((await asked).response).toBe(1);
   }, 120_000);
 
   test("a save the user points at a shell start-up file is refused, and the file is not made", async () => {
     const bashrc = join(box.env.HOME!, ".bashrc");
     const asked = ask(HOSTILE, "SaveFile", "{'current_name': <'innocent.txt'>}");
-    await answer(await dialogOf(HOSTILE), bashrc);
+    await dialogs.answer(await dialogs.first(HOSTILE), bashrc);
     const got = await asked;
     expect(got.response).toBe(2);
     expect(got.uris).toEqual([]);
@@ -218,7 +199,7 @@ describe("a hostile app and the file dialog", () => {
 
   test("a saved file swapped for a symbolic link to a host file is not followed; the real file after it is copied", async () => {
     const asked = ask(HOSTILE, "SaveFile", "{'current_name': <'leak.txt'>}");
-    await answer(await dialogOf(HOSTILE));
+    await dialogs.answer(await dialogs.first(HOSTILE));
     const got = await asked;
     expect(got.response).toBe(0);
     const path = inside(got.uris[0]!);
@@ -239,7 +220,7 @@ describe("a hostile app and the file dialog", () => {
     const saves: string[] = [];
     for (const name of ["pipe.bin", "huge.bin", "after.txt"]) {
       const asked = ask(HOSTILE, "SaveFile", `{'current_name': <'${name}'>}`);
-      await answer(await dialogOf(HOSTILE));
+      await dialogs.answer(await dialogs.first(HOSTILE));
       const got = await asked;
       expect(got.response).toBe(0);
       saves.push(inside(got.uris[0]!));
@@ -269,12 +250,12 @@ describe("a hostile app and the file dialog", () => {
 
   test("a second dialog while one is open is refused: one window on the desktop", async () => {
     const first = ask(HOSTILE, "OpenFile", "@a{sv} {}");
-    const window = await dialogOf(HOSTILE);
+    const window = await dialogs.first(HOSTILE);
     const second = await ask(HOSTILE, "OpenFile", "@a{sv} {}");
     expect(second.code).not.toBe(0);
     expect(second.error).toContain(`a file dialog of ${HOSTILE} is already open`);
-    expect(await dialogsOf(HOSTILE)).toEqual([window]);
-    await cancel(window);
+    expect(await dialogs.of(HOSTILE)).toEqual([window]);
+    await dialogs.cancel(window);
     expect((await first).response).toBe(1);
   }, 120_000);
 
@@ -283,33 +264,33 @@ describe("a hostile app and the file dialog", () => {
     let refused: Answer | undefined;
     for (let i = 0; i < DIALOG_RATE.max + 2 && !refused; i++) {
       const asked = ask(FLOOD, "OpenFile", "@a{sv} {}");
-      const window = await Promise.race([dialogOf(FLOOD), asked.then(() => undefined)]);
+      const window = await Promise.race([dialogs.first(FLOOD), asked.then(() => undefined)]);
       if (window) {
         shown++;
-        await cancel(window);
+        await dialogs.cancel(window);
       }
       const got = await asked;
       if (got.code !== 0) refused = got;
     }
     expect(shown).toBe(DIALOG_RATE.max);
     expect(refused?.error).toContain(`more than ${DIALOG_RATE.max} file dialogs in 60 s`);
-    expect(await dialogsOf(FLOOD)).toEqual([]);
+    expect(await dialogs.of(FLOOD)).toEqual([]);
     expect(output(FLOOD).match(/more than \d+ file dialogs/g)?.length).toBe(1);
   }, 180_000);
 
   test("stopped with a dialog open and a save not yet settled: the dialog closes, the save is copied, the folder goes, nothing is left", async () => {
     const asked = ask(ENDING, "SaveFile", "{'current_name': <'last-words.txt'>}");
-    await answer(await dialogOf(ENDING));
+    await dialogs.answer(await dialogs.first(ENDING));
     const path = inside((await asked).uris[0]!);
     // Written and stopped at once, before it could settle: the last copy is the teardown's.
     const pending = ask(ENDING, "OpenFile", "@a{sv} {}");
-    await dialogOf(ENDING);
+    await dialogs.first(ENDING);
     await writeInside(ENDING, path, "written just before the end\n");
     const stopped = await box.run(["stop", ENDING]);
     expect(stopped.code).toBe(0);
     await pending.catch(() => undefined);
     expect(hostFile(join(downloads, "last-words.txt"))).toBe("written just before the end\n");
-    expect(await dialogsOf(ENDING)).toEqual([]);
+    expect(await dialogs.of(ENDING)).toEqual([]);
     expect((await sh(["pgrep", "-f", `zenity .*${ENDING} wants`])).stdout.trim()).toBe("");
     expect(existsSync(join(box.env.XDG_DATA_HOME!, "dockercask/files", ENDING, "exchange"))).toBe(false);
     expect(await waitUntilClean(box, ENDING)).toEqual([]);
@@ -317,14 +298,14 @@ describe("a hostile app and the file dialog", () => {
 
   test("a supervisor killed with SIGKILL, which cannot tear down, still takes its open dialog with it; the reaper ends the rest", async () => {
     const pending = ask(KILLED, "OpenFile", "@a{sv} {}");
-    const window = await dialogOf(KILLED);
-    expect(await dialogsOf(KILLED)).toEqual([window]);
+    const window = await dialogs.first(KILLED);
+    expect(await dialogs.of(KILLED)).toEqual([window]);
     const session = sessions.get(KILLED)!;
     session.proc.kill("SIGKILL");
     await session.exited;
     await waitFor(
       "the dialog to go with its supervisor",
-      async () => (await dialogsOf(KILLED)).length === 0 || undefined,
+      async () => (await dialogs.of(KILLED)).length === 0 || undefined,
       30_000,
     );
     expect((await sh(["pgrep", "-f", `zenity .*${KILLED} wants`])).stdout.trim()).toBe("");
@@ -338,7 +319,7 @@ describe("a hostile app and the file dialog", () => {
     const got = await ask(OFF, "OpenFile", "@a{sv} {}");
     expect(got.code).not.toBe(0);
     expect(got.error).toContain("UnknownMethod");
-    expect(await dialogsOf(OFF)).toEqual([]);
+    expect(await dialogs.of(OFF)).toEqual([]);
     // Nor is the app pointed at it.
     expect((await execIn(OFF, ["printenv", "GTK_USE_PORTAL"])).stdout.trim()).toBe("");
   }, 120_000);

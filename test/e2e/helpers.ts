@@ -104,3 +104,8 @@ export async function dockerInspect(kind: "image" | "container", name: string): 
 export function expectNoStackTrace(text: string): void {
   if (/\n\s+at .*:\d+|\$bunfs|node_modules/.test(text)) throw new Error(`output contains a stack trace:\n${text}`);
 }
+
+/** `text` as a regular expression that matches it literally (xdotool's --name takes one). */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

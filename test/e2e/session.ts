@@ -4,7 +4,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, createSandbox, type Sandbox, sh } from "./helpers.ts";
+import { BIN, createSandbox, escapeRegex, type Sandbox, sh } from "./helpers.ts";
 
 export const HOST_DISPLAY = process.env.DISPLAY ?? ":0";
 
@@ -90,7 +90,7 @@ export async function windowGeometry(
 
 /** The host-side Xephyr window of an instance (found by its exact title). */
 export async function xephyrWindow(instance: string): Promise<string> {
-  const pattern = `^${instance.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+  const pattern = `^${escapeRegex(instance)}$`;
   return waitFor(`the Xephyr window of ${instance}`, async () => {
     const ids = (await sh(["xdotool", "search", "--name", pattern], { DISPLAY: HOST_DISPLAY })).stdout
       .split("\n")
