@@ -65,6 +65,17 @@ const appScript = (how: "rename" | "in-place") => `
   done < /tmp/mon
   kill $M`;
 
+/** Presses OK in the dialog whose title has `title`, once it shows; resolves to when it was pressed. */
+async function pressOk(desktop: Record<string, string>, title: string): Promise<number> {
+  const dialog = await waitFor(`the dialog "${title}"`, async () =>
+    (await sh(["xdotool", "search", "--onlyvisible", "--name", title], desktop)).stdout.split("\n").find(Boolean),
+  );
+  await sh(["xdotool", "windowfocus", "--sync", dialog], desktop);
+  const pressed = performance.now();
+  await sh(["xdotool", "key", "Return"], desktop);
+  return pressed;
+}
+
 async function main(options: { mib: number; rounds: number; write: boolean }) {
   const box = await createAppSandbox("bench-files", ["filer"]);
   const xvfb = await startPrivateDesktop();
@@ -106,14 +117,7 @@ async function main(options: { mib: number; rounds: number; write: boolean }) {
         ],
         { env: { ...process.env, ...box.env, ...desktop }, stdout: "pipe", stderr: "ignore" },
       );
-      const hostDialog = await waitFor("the host app's dialog", async () =>
-        (await sh(["xdotool", "search", "--onlyvisible", "--name", "an app on the host wants"], desktop)).stdout
-          .split("\n")
-          .find(Boolean),
-      );
-      await sh(["xdotool", "windowfocus", "--sync", hostDialog], desktop);
-      start = performance.now();
-      await sh(["xdotool", "key", "Return"], desktop);
+      start = await pressOk(desktop, "an app on the host wants");
       const picked = (await new Response(hostApp.stdout).text()).trim();
       await sh(["cp", source, picked]);
       hostWithDialog.push(performance.now() - start);
@@ -152,15 +156,7 @@ async function main(options: { mib: number; rounds: number; write: boolean }) {
           "Save",
           `{'current_name': <'${name}'>}`,
         ]);
-        const dialog = await waitFor("the dialog", async () =>
-          (await sh(["xdotool", "search", "--onlyvisible", "--name", "wants to save"], desktop)).stdout
-            .split("\n")
-            .find(Boolean),
-        );
-        await sh(["xdotool", "windowfocus", "--sync", dialog], desktop);
-        // OK.
-        start = performance.now();
-        await sh(["xdotool", "key", "Return"], desktop);
+        start = await pressOk(desktop, "wants to save");
         // Polled every 2 ms: waitFor's 50 ms would be a good part of what is measured.
         const deadline = start + 120_000;
         while (!(existsSync(destination) && statSync(destination).size === bytes)) {
