@@ -11,12 +11,8 @@ function dialogAnswer(
   open: Set<ChildProcess>,
   maxChars: number,
 ): Promise<string> {
-  // Under setpriv --pdeathsig (util-linux, on every distribution): a supervisor killed with
-  // SIGKILL, which cannot close its dialogs, still takes them with it.
-  const setpriv = findExecutable("setpriv", env.PATH);
-  const run = setpriv ? [setpriv, "--pdeathsig", "TERM", ...argv] : argv;
   return new Promise((resolve) => {
-    const child = spawn(run[0]!, run.slice(1), {
+    const child = spawn(argv[0]!, argv.slice(1), {
       env: env as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "ignore"],
     });
@@ -39,8 +35,12 @@ function dialogAnswer(
 /** The host's dialogs of one session: each shown one at a time by its caller, all closed by `closeAll`. */
 export function createDialogSet(env: Record<string, string | undefined>, maxChars: number) {
   const open = new Set<ChildProcess>();
+  // Under setpriv --pdeathsig (util-linux, on every distribution): a supervisor killed with
+  // SIGKILL, which cannot close its dialogs, still takes them with it.
+  const setpriv = findExecutable("setpriv", env.PATH);
+  const guarded = (argv: string[]) => (setpriv ? [setpriv, "--pdeathsig", "TERM", ...argv] : argv);
   return {
-    show: (argv: string[]) => dialogAnswer(argv, env, open, maxChars),
+    show: (argv: string[]) => dialogAnswer(guarded(argv), env, open, maxChars),
     closeAll() {
       for (const dialog of open) dialog.kill("SIGTERM");
       open.clear();
