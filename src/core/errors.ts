@@ -23,6 +23,7 @@ const ERROR_CODES = [
   "E_CONFIG",
   "E_CONFIRM",
   "E_CYCLE",
+  "E_DEB",
   "E_DISPOSABLE_FULL",
   "E_DOCKER",
   "E_DOCKER_DOWN",

@@ -65,6 +65,10 @@ export interface AppPolicy {
   allow: string[];
   /** Under `internet`: the names it is limited to; empty, no limit. */
   only: string[];
+  /** What the recipe was made from, when dockercask made it: `deb:inkscape` (core/deb/target.ts). */
+  source?: string;
+  /** The MIME types the app opens, for its menu entry. */
+  mimeTypes: string[];
 }
 
 export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
@@ -85,6 +89,7 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   files: "off",
   allow: [],
   only: [],
+  mimeTypes: [],
 };
 
 const MIN_SHM = 1024 * 1024;
@@ -107,6 +112,8 @@ const KEYS: Record<string, Field> = {
   files: "files",
   allow: "allow",
   only: "only",
+  source: "source",
+  "mime-types": "mimeTypes",
 };
 
 export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; problems: string[] };
@@ -117,7 +124,15 @@ export type PolicyResult = { ok: true; policy: AppPolicy } | { ok: false; proble
  */
 export function parsePolicy(labels: Record<string, string>, options: { requireCommand?: boolean } = {}): PolicyResult {
   const problems: string[] = [];
-  const policy: AppPolicy = { ...DEFAULT_POLICY, command: [], devices: [], limits: {}, allow: [], only: [] };
+  const policy: AppPolicy = {
+    ...DEFAULT_POLICY,
+    command: [],
+    devices: [],
+    limits: {},
+    allow: [],
+    only: [],
+    mimeTypes: [],
+  };
   for (const [label, raw] of Object.entries(labels)) {
     if (!label.startsWith(POLICY_PREFIX) || label.startsWith(`${POLICY_PREFIX}build.`)) continue;
     const key = label.slice(POLICY_PREFIX.length);
@@ -209,6 +224,18 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
         if (problem) return `"${item}": ${problem}`;
       }
       policy[field] = items;
+      return;
+    }
+    case "source":
+      if (!/^deb:[a-z0-9][a-z0-9+.-]+(\/[A-Za-z0-9][A-Za-z0-9._+-]*)?$/.test(value))
+        return "must be deb:<package> or deb:<package>/<entry>";
+      policy.source = value;
+      return;
+    case "mimeTypes": {
+      const types = value.split(";").filter(Boolean);
+      const bad = types.find((t) => !/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(t));
+      if (bad) return `"${bad}" is not a MIME type`;
+      policy.mimeTypes = types;
       return;
     }
     case "seccomp":

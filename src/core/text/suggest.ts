@@ -1,16 +1,26 @@
 /** The candidate closest to `input` by edit distance, if it is close enough to be a likely typo. */
 export function suggestNearest(input: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = candidate.startsWith(input) && input.length >= 3 ? 1 : editDistance(input, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
+  return suggestSeveral(input, candidates, 1)[0];
+}
+
+/**
+ * Up to `count` candidates close enough to `input` to be what was meant, nearest first (ties by
+ * length, then in the candidates' order). A candidate `input` begins (three characters or more) counts as one edit.
+ */
+export function suggestSeveral(input: string, candidates: string[], count: number): string[] {
   const limit = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  const near: { candidate: string; distance: number; index: number }[] = [];
+  for (const [index, candidate] of candidates.entries()) {
+    const prefix = candidate.startsWith(input) && input.length >= 3;
+    // The distance is at least the difference in length: most of a long list is passed over here.
+    if (!prefix && Math.abs(candidate.length - input.length) > limit) continue;
+    const distance = prefix ? 1 : editDistance(input, candidate);
+    if (distance <= limit) near.push({ candidate, distance, index });
+  }
+  // Among equals, the one nearest in length: "inkscap" means inkscape before inkscape-textext.
+  const gap = (candidate: string) => Math.abs(candidate.length - input.length);
+  near.sort((a, b) => a.distance - b.distance || gap(a.candidate) - gap(b.candidate) || a.index - b.index);
+  return near.slice(0, count).map((n) => n.candidate);
 }
 
 /** Levenshtein distance with adjacent transpositions counted as one edit ("firfeox"). */
