@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { AppFileTree } from "../core/catalog/catalog.ts";
 import { DockercaskError } from "../core/errors.ts";
@@ -44,4 +44,24 @@ export function listFiles(dir: string): string[] {
       const path = join(dir, name);
       return statSync(path).isDirectory() ? listFiles(path) : [path];
     });
+}
+
+/**
+ * Writes a new app folder `<dir>/<app>/` holding `files`, and returns its path. An existing
+ * folder is never replaced: it is the user's.
+ */
+export function writeUserApp(dir: string, app: string, files: Record<string, string>): string {
+  const appDir = join(dir, app);
+  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(appDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    throw new DockercaskError(`the folder ${appDir} exists already`, {
+      code: "E_USER_APP",
+      hint: "It holds no usable recipe: remove it, or write its Dockerfile by hand.",
+    });
+  }
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(appDir, name), text, { flag: "wx" });
+  return appDir;
 }

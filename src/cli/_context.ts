@@ -5,6 +5,7 @@ import genericIcon from "../../packaging/icons/dockercask.svg" with { type: "tex
 import { loadCatalog } from "../adapters/catalog.ts";
 import { createClipboardSide } from "../adapters/clipboard.ts";
 import { loadConfig, sharedFolderRules } from "../adapters/config-file.ts";
+import { createDebProbe } from "../adapters/deb-probe.ts";
 import { createDesktopFiles, resolveProgram } from "../adapters/desktop-files.ts";
 import { createDockerClient, type DockerClient } from "../adapters/docker.ts";
 import { resolveEngineEndpoint } from "../adapters/engine.ts";
@@ -20,16 +21,18 @@ import { createRuntimeDirs } from "../adapters/runtime-dir.ts";
 import { openSharedFolders } from "../adapters/shared-folders.ts";
 import { onTerminate, sleepUnless } from "../adapters/signals.ts";
 import { createSoundServer } from "../adapters/sound-server.ts";
+import { writeUserApp } from "../adapters/user-catalog.ts";
 import { raiseWindow } from "../adapters/window.ts";
 import { writeAuthFiles } from "../adapters/xauth.ts";
 import { startXephyr } from "../adapters/xephyr.ts";
-import { type Catalog, recipeHash } from "../core/catalog/catalog.ts";
+import { BASE_APP, type Catalog, recipeHash } from "../core/catalog/catalog.ts";
 import { resolvePaths } from "../core/config/paths.ts";
 import { DisplayUnsetError } from "../core/errors.ts";
 import { INBOX_DIR } from "../core/files/open-items.ts";
 import { SERVER_AUTH_FILE } from "../core/instance/runtime.ts";
 import { type BuildDeps, ensureImage } from "../services/build.ts";
 import type { ClipDeps } from "../services/clip.ts";
+import { resolveAppName } from "../services/deb-app.ts";
 import type { DesktopDeps } from "../services/desktop.ts";
 import { execInRunning } from "../services/exec-in.ts";
 import type { OpenDeps } from "../services/open.ts";
@@ -193,9 +196,25 @@ export function createContext(env: Record<string, string | undefined> = process.
     };
   };
 
+  /** The instance name a command goes on with: `deb:<package>` made into the app it runs as (services/deb-app.ts). */
+  const resolveApp = (input: string) =>
+    resolveAppName(input, {
+      catalog,
+      reloadCatalog: () => {
+        loaded = undefined;
+      },
+      ensureBase: async () => {
+        await ensureImage(BASE_APP, await buildDeps(), { log });
+      },
+      probe: createDebProbe(connect),
+      writeRecipe: (app, files) => writeUserApp(paths.userApps, app, files),
+      log,
+    });
+
   return {
     env,
     paths,
+    resolveApp,
     clipDeps,
     get catalog() {
       return catalog();

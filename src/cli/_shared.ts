@@ -28,7 +28,8 @@ export function buildOptions(args: { cache: boolean; pull?: boolean; force?: boo
 export const instanceArg = {
   instance: {
     type: "positional",
-    description: "Instance: <app> or <app>#<id>, for example firefox#work",
+    description:
+      "Instance: <app> or <app>#<id>, for example firefox#work; deb:<package> makes an app of a Debian package",
     required: true,
   },
 } as const satisfies Record<string, ArgDef>;

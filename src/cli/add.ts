@@ -17,7 +17,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const ctx = createContext();
-    const { record, created } = await addInstance(args.instance, {
+    const { record, created } = await addInstance(await ctx.resolveApp(args.instance), {
       ...ctx,
       prepareImage: async (app) => {
         await ensureImage(app, await ctx.buildDeps(), { log });

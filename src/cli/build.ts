@@ -13,10 +13,11 @@ export default defineCommand({
     ...buildArgs,
   },
   async run({ args }) {
-    const apps = args._.map(parseAppName);
-    if (apps.length === 0)
+    if (args._.length === 0)
       throw new UsageError("name at least one app to build", '"dockercask build-all" builds every app.');
     const ctx = createContext();
+    const apps: string[] = [];
+    for (const name of args._) apps.push(parseAppName(await ctx.resolveApp(name)));
     reportResults(await buildApps(apps, await ctx.buildDeps(), buildOptions(args)));
   },
 });

@@ -7,8 +7,9 @@ import { instanceArg } from "./_shared.ts";
 const install = defineCommand({
   meta: { name: "install", description: "Add a menu entry (and icon) that runs the instance in its own window" },
   args: { ...instanceArg },
-  run({ args }) {
-    const result = installDesktopEntry(args.instance, createContext().desktopDeps());
+  async run({ args }) {
+    const ctx = createContext();
+    const result = installDesktopEntry(await ctx.resolveApp(args.instance), ctx.desktopDeps());
     log.success(`menu entry for ${result.name.full}: ${result.entry}`);
   },
 });

@@ -29,7 +29,7 @@ export default defineCommand({
     // it is shown, never interpreted. Names are checked, homes are ours, but cost nothing to pass.
     const cell = (text: string) => terminalLine(text, process.stdout);
     const appRows = listing.apps.map((a) =>
-      [a.name, a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description].map(cell),
+      [a.name, a.madeFrom ?? a.source, a.state ? describeImageState(a.state, now) : "unknown", a.description].map(cell),
     );
     const instanceRows = listing.instances.map((i) => [i.name, i.app, i.home].map(cell));
     const out = [

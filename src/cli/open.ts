@@ -22,8 +22,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const items = args._.slice(1);
-    const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
+    const target = parseRunTarget(await ctx.resolveApp(args.instance), args.disposable);
     const result = await openInInstance(target, items, ctx.openDeps(), {
       configured: configuredFor(ctx.config(), target),
     });

@@ -65,8 +65,8 @@ export default defineCommand({
         `Arguments for the app go after "--": dockercask run ${args.instance} -- ${extra.join(" ")}`,
       );
 
-    const target = parseRunTarget(args.instance, args.disposable);
     const ctx = createContext();
+    const target = parseRunTarget(await ctx.resolveApp(args.instance), args.disposable);
     const options: RunOptions = {
       appArgs,
       configured: configuredFor(ctx.config(), target),

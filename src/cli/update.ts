@@ -15,8 +15,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const ctx = createContext();
+    const only = args.app === undefined ? undefined : await ctx.resolveApp(args.app);
     const deps = await ctx.buildDeps();
-    const apps = await appsToUpdate(args.app, deps);
+    const apps = await appsToUpdate(only, deps);
     if (apps.length === 0) {
       log.info('no app images are built yet; "dockercask build <app>" builds one');
       return;

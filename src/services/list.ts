@@ -16,6 +16,8 @@ import type { InstanceStore } from "../ports/instance-store.ts";
 export interface AppListing {
   name: string;
   source: AppSource;
+  /** What dockercask made the recipe from (`deb:inkscape`), for a generated one. */
+  madeFrom?: string;
   description: string;
   image: string;
   /** Undefined when Docker could not be asked. */
@@ -64,6 +66,7 @@ export async function listEverything(deps: {
     apps.push({
       name: recipe.name,
       source: recipe.source,
+      ...(policy.ok && policy.policy.source ? { madeFrom: policy.policy.source } : {}),
       description: policy.ok ? policy.policy.description : "(invalid run policy)",
       image: imageName(recipe.name),
       state: images ? imageState(info, recipeHash(deps.catalog, recipe.name)) : undefined,

@@ -1,4 +1,5 @@
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
+import { PROBE_LABEL } from "../core/deb/probe.ts";
 import { type LeftoverProcess, leftoversToEnd } from "../core/instance/leftovers.ts";
 import type { SessionState } from "../core/instance/runtime.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
@@ -89,6 +90,11 @@ export async function reapContainerSide(deps: ReaperDeps, reported: Set<string>)
       continue;
     reaped.push(container.labels[CONTAINER_LABEL.instance] ?? container.name);
   }
+  // A Debian probe whose dockercask was killed before it read the answer: it has run to its end.
+  // One still running is another dockercask's, at work.
+  for (const probe of await deps.containers.listContainers(PROBE_LABEL).catch(() => []))
+    if (probe.state === "exited" || probe.state === "dead")
+      await deps.containers.removeContainer(probe.id).catch(() => {});
   report(deps, reaped, reported);
 }
 

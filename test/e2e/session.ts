@@ -59,18 +59,20 @@ export async function startRun(
     done = true;
     return code;
   });
-  const runtimeDir = join(box.env.XDG_RUNTIME_DIR!, "dockercask", instance);
-  const display = await waitFor(
+  // The instance as dockercask names it: `run deb:galculator` runs `galculator`.
+  const started = await waitFor(
     `${instance} to start`,
     () => {
       if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
-      const match = /is running on display :(\d+)/.exec(text);
-      return match ? Number(match[1]) : undefined;
+      const match = /(\S+) is running on display :(\d+)/.exec(text);
+      return match ? { name: match[1]!, display: Number(match[2]) } : undefined;
     },
     300_000,
   );
+  const { name, display } = started;
+  const runtimeDir = join(box.env.XDG_RUNTIME_DIR!, "dockercask", name);
   const xenv = { DISPLAY: `:${display}`, XAUTHORITY: join(runtimeDir, "xauth.client") };
-  return { instance, proc, output: () => text, exited, display, runtimeDir, xenv };
+  return { instance: name, proc, output: () => text, exited, display, runtimeDir, xenv };
 }
 
 /** Windows of the given class that are viewable on a display. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
+import { PROBE_LABEL } from "../../../src/core/deb/probe.ts";
 import { BUS_LEFTOVER } from "../../../src/core/desktop-bus/bus-config.ts";
 import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { XEPHYR_LEFTOVER } from "../../../src/core/x11/xephyr.ts";
@@ -403,5 +404,24 @@ describe("reapOrphans: a container that cannot be removed", () => {
     expect(fakes.events).toContain("kill 401 t401");
     expect(fakes.events).toContain("remove dir other");
     expect(reaped).toContain("other");
+  });
+});
+
+describe("Debian probes a killed dockercask left", () => {
+  const probe = (id: string, state: string): InstanceContainer => ({
+    id,
+    name: id,
+    labels: { [PROBE_LABEL]: "galculator" },
+    state,
+    createdAt: new Date(0),
+  });
+
+  test("an exited one goes; a running one is another dockercask's, at work", async () => {
+    const { deps, events } = createFakes({
+      dirs: [],
+      containers: [probe("p-done", "exited"), probe("p-dead", "dead"), probe("p-busy", "running")],
+    });
+    await reapOrphans(deps);
+    expect(events).toEqual(["remove container p-done", "remove container p-dead"]);
   });
 });
