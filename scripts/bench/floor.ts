@@ -150,6 +150,8 @@ export interface StartupSetup extends Sandbox {
   appClass: string;
   pollMs: number;
   instance: string;
+  /** What `dockercask run` is given when it is not the instance's name: `deb:galculator#bench-1`. */
+  runAs?: string;
   policy: ReturnType<typeof parsePolicy> & { ok: true };
   user: { uid: number; gid: number };
 }

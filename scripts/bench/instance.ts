@@ -23,12 +23,16 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-/** Spawns `dockercask run <instance> <extraArgs>` in the sandbox; it is torn down on Ctrl+C until stop(). */
-export function startInstance(box: Sandbox, instance: string, extraArgs: string[]): Instance {
+/**
+ * Spawns `dockercask run <runAs> <extraArgs>` in the sandbox, `runAs` being the instance's name
+ * unless it is a name dockercask resolves (`deb:galculator#x` runs `galculator#x`); it is torn
+ * down on Ctrl+C until stop().
+ */
+export function startInstance(box: Sandbox, instance: string, extraArgs: string[], runAs = instance): Instance {
   const dir = join(box.runtimeRoot, instance);
   const stateFile = join(dir, STATE_FILE);
   const t0 = now();
-  const proc = Bun.spawn([box.bin, "run", instance, ...extraArgs, ...(box.verbose ? ["--verbose"] : [])], {
+  const proc = Bun.spawn([box.bin, "run", runAs, ...extraArgs, ...(box.verbose ? ["--verbose"] : [])], {
     env: box.env,
     stdin: "ignore",
     stdout: "pipe",

@@ -34,6 +34,7 @@ const STANDALONE: Record<string, () => Promise<(argv: string[]) => Promise<numbe
   bridge: async () => (await import("./bridge.ts")).runBridgeBench,
   network: async () => (await import("./network.ts")).runNetworkBench,
   files: async () => (await import("./files.ts")).runFilesBench,
+  deb: async () => (await import("./deb.ts")).runDebBench,
 };
 
 const ROOT = join(import.meta.dir, "../..");

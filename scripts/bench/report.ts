@@ -3,11 +3,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { sh, shChecked } from "./process.ts";
+import { median, percentile } from "./stats.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const DOC_TITLE = "# Benchmarks\n";
 
 export const ms = (x: number) => x.toFixed(1);
+
+/** A row of timings under the header ["", "median", "p90", "min", "max"]. */
+export function timingRow(label: string, xs: number[]): string[] {
+  return [label, ms(median(xs)), ms(percentile(xs, 90)), ms(Math.min(...xs)), ms(Math.max(...xs))];
+}
 
 export function table(header: string[], rows: string[][]): string {
   const lines = [header, header.map((h) => "-".repeat(Math.max(3, h.length))), ...rows];

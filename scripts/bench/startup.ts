@@ -15,9 +15,9 @@ import { containerMarks, measureFloor, type Sample, type StartupSetup, watchForW
 import { startInstance } from "./instance.ts";
 import { definePart } from "./part.ts";
 import { log, now, shChecked, withTimeout } from "./process.ts";
-import { ms, table } from "./report.ts";
+import { ms, table, timingRow } from "./report.ts";
 import type { Sandbox } from "./sandbox.ts";
-import { median, percentile } from "./stats.ts";
+import { median } from "./stats.ts";
 import type { Watch } from "./x-watch.ts";
 import { readCookie } from "./x-watch.ts";
 
@@ -66,7 +66,7 @@ export const startup = definePart<StartupOptions>({
 
 export async function measureDockercask(setup: StartupSetup): Promise<Sample> {
   const cpu0 = process.cpuUsage();
-  const instance = startInstance(setup, setup.instance, []);
+  const instance = startInstance(setup, setup.instance, [], setup.runAs);
   const { t0, err, stateFile } = instance;
   let exited = false;
   const early = instance.proc.exited.then((code) => {
@@ -163,13 +163,7 @@ async function runStartup(box: Sandbox, options: StartupOptions): Promise<string
   const trueMs = await versionWallTime(["/bin/true"], 20);
 
   const totals = (kind: keyof typeof results) => results[kind].map((s) => s.total);
-  const row = (label: string, xs: number[]) => [
-    label,
-    ms(median(xs)),
-    ms(percentile(xs, 90)),
-    ms(Math.min(...xs)),
-    ms(Math.max(...xs)),
-  ];
+  const row = timingRow;
   const dc = median(totals("dockercask"));
   const floor = median(totals("floor"));
   const ratio = dc / floor;

@@ -1,0 +1,136 @@
+/**
+ * `run deb:<package>` to a window (issue "Any desktop app from Debian"), cold and warm, against
+ * the floor of the startup part (Xephyr and a plain `docker run` of the same image, by hand),
+ * measured in the same run:
+ *   - cold: no recipe and no image of the app: Debian read, the recipe written, the image built
+ *     (the base and Docker's cache of other images as they are), the app started;
+ *   - warm: the recipe and image made earlier, `run deb:<package>#...` as a user types it again,
+ *     interleaved run by run with the floor.
+ *
+ *   npx bun scripts/bench.ts --deb [--package NAME (default galculator)] [--runs N] [--write]
+ *
+ * Needs the test bed (scripts/testbed.sh), dist/dockercask and Debian's mirror.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { parsePolicy } from "../../src/core/catalog/policy.ts";
+import { containerUser } from "../../src/core/container/spec.ts";
+import { fail } from "./errors.ts";
+import { measureFloor, type Sample, type StartupSetup } from "./floor.ts";
+import { log, sh } from "./process.ts";
+import { ms, table, timingRow, writeDoc } from "./report.ts";
+import { createSandbox, removeSandbox, tearDownOnSignals } from "./sandbox.ts";
+import { measureDockercask } from "./startup.ts";
+import { median } from "./stats.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const MARKERS = ["<!-- bench-deb:start -->", "<!-- bench-deb:end -->"] as const;
+/** As the catalog's apps: the warm start within 1.15 x the floor. */
+const TARGET_RATIO = 1.15;
+const COLD_TIMEOUT_MS = 15 * 60 * 1000;
+const FLAGS = {
+  package: { type: "string", default: "galculator" },
+  runs: { type: "string", default: "10" },
+  write: { type: "boolean", default: false },
+} as const;
+const USAGE = "usage: bun scripts/bench.ts --deb [--package NAME (default galculator)] [--runs N (>= 3)] [--write]";
+
+export async function runDebBench(argv: string[]): Promise<number> {
+  if (argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let options: { pkg: string; runs: number; write: boolean };
+  try {
+    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
+    options = { pkg: values.package, runs: Number(values.runs), write: values.write };
+    if (!Number.isInteger(options.runs) || options.runs < 3)
+      throw new Error("--runs must be a whole number of at least 3");
+    if (!/^[a-z0-9][a-z0-9+.-]+$/.test(options.pkg)) throw new Error("--package must be a Debian package name");
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  await main(options);
+  return 0;
+}
+
+async function main({ pkg, runs, write }: { pkg: string; runs: number; write: boolean }) {
+  const live = new Set<() => Promise<void>>();
+  let dir: string | undefined;
+  tearDownOnSignals(live, () => dir);
+  const box = await createSandbox(join(ROOT, "dist/dockercask"), { live, verbose: false, timeoutMs: 60_000 });
+  dir = box.dir;
+  try {
+    // Made once to learn the app's name (and to build the base it stands on).
+    const made = await sh([box.bin, "build", `deb:${pkg}`], box.env);
+    if (made.code !== 0) fail(`dockercask build deb:${pkg} failed:\n${made.stderr}`);
+    const listing = JSON.parse((await sh([box.bin, "list", "--json"], box.env)).stdout) as {
+      apps: { name: string; madeFrom?: string }[];
+    };
+    const app = listing.apps.find((a) => a.madeFrom === `deb:${pkg}`)?.name ?? fail(`no app made from deb:${pkg}`);
+    const image = `dockercask/${app}`;
+    const labels = JSON.parse(
+      (await sh(["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", image])).stdout,
+    );
+    const policy = parsePolicy(labels ?? {});
+    if (!policy.ok) fail(`the labels of ${image} are not a valid policy: ${policy.problems.join("; ")}`);
+    const setup = (id: string): StartupSetup => ({
+      ...box,
+      app,
+      appClass: app,
+      pollMs: 5,
+      instance: `${app}#${id}`,
+      runAs: `deb:${pkg}#${id}`,
+      policy,
+      user: containerUser({ uid: process.getuid!(), gid: process.getgid!() }),
+    });
+
+    // Cold: the recipe and the image gone (the image's own layers with it).
+    rmSync(join(box.configHome, "dockercask/apps", app), { recursive: true, force: true });
+    await sh(["docker", "rmi", "-f", image]);
+    log(`cold: run deb:${pkg} with no recipe and no image`);
+    const cold = await measureDockercask({ ...setup(`bench-cold-${process.pid}`), timeoutMs: COLD_TIMEOUT_MS });
+    log(`  cold ${ms(cold.total)} ms`);
+
+    const results = { deb: [] as Sample[], floor: [] as Sample[] };
+    for (let i = 0; i <= runs; i++) {
+      const order = i % 2 === 0 ? (["deb", "floor"] as const) : (["floor", "deb"] as const);
+      for (const kind of order) {
+        const s = setup(`bench-${process.pid}`);
+        const sample = kind === "deb" ? await measureDockercask(s) : await measureFloor(s);
+        if (i > 0) results[kind].push(sample);
+        log(`  ${i === 0 ? "warm-up" : `run ${i}`} ${kind.padEnd(6)} ${ms(sample.total).padStart(8)} ms`);
+      }
+    }
+    const totals = (kind: keyof typeof results) => results[kind].map((s) => s.total);
+    const ratio = median(totals("deb")) / median(totals("floor"));
+    const text = [
+      `\`run deb:${pkg}\` (the app \`${app}\`) to its window mapped, ms; warm: median of ${runs} runs each after 1 warm-up, interleaved with the floor:`,
+      "",
+      table(
+        ["", "median", "p90", "min", "max"],
+        [
+          [`cold: Debian read, recipe written, image built, app started`, ms(cold.total), "", "", ""],
+          timingRow(`warm: dockercask run deb:${pkg}#bench-<pid>`, totals("deb")),
+          timingRow("floor (Xephyr + docker run, by hand)", totals("floor")),
+        ],
+      ),
+      "",
+      `warm ratio deb/floor: ${ratio.toFixed(3)}; target <= ${TARGET_RATIO} x floor: ${ratio <= TARGET_RATIO ? "PASS" : "FAIL"}`,
+      "",
+      `The cold start is the mirror's and the build's: reading the package (apt's lists and the one .deb, about 5 s) and \`dockercask-install ${pkg}\` with its dependencies. A warm \`deb:\` costs what any run of a user recipe costs: the recipe is found by its source label, and Debian is not asked.`,
+    ].join("\n");
+    process.stdout.write(`${text}\n`);
+    if (write)
+      writeDoc(
+        `${MARKERS[0]}\n${text}\n${MARKERS[1]}`,
+        MARKERS,
+        "## Apps from Debian packages: `run deb:<package>` to a window\n\nTarget: the warm start within 1.15 x the floor, as the catalog's apps. `npx bun scripts/bench.ts --deb --write`.\n",
+      );
+  } finally {
+    await Promise.allSettled([...live].map((teardown) => teardown()));
+    removeSandbox(box.dir);
+  }
+}
