@@ -17,7 +17,11 @@ export default defineCommand({
       description: "Instance (or, with --disposable, app) that opens them, for example evince or firefox#work",
       required: true,
     },
-    items: { type: "positional", description: "Files to copy in, and http, https or mailto URLs", required: true },
+    items: {
+      type: "positional",
+      description: "Files to copy in, and http, https or mailto URLs (none: the app opens, as from its menu entry)",
+      required: false,
+    },
     ...disposableArg,
   },
   async run({ args }) {

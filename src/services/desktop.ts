@@ -44,6 +44,7 @@ export function installDesktopEntry(input: string, deps: DesktopDeps): InstallRe
     description: policy.ok ? policy.policy.description : "",
     program: deps.program,
     icon,
+    mimeTypes: policy.ok ? policy.policy.mimeTypes : [],
   });
   const entry = deps.files.writeEntry(desktopFileId(name), text);
   return { name, entry, icon };

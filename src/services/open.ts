@@ -1,5 +1,5 @@
 import { CONTAINER_PATHS, containerUser } from "../core/container/spec.ts";
-import { DockercaskError, UsageError } from "../core/errors.ts";
+import { DockercaskError } from "../core/errors.ts";
 import {
   classifyItem,
   DEFAULT_OPEN_MAX,
@@ -63,11 +63,8 @@ export async function openInInstance(
   deps: OpenDeps,
   options: RunOptions = {},
 ): Promise<OpenResult> {
-  if (args.length === 0)
-    throw new UsageError(
-      "name a file or a URL to open",
-      `For example: dockercask open ${target.disposable ? `${target.app} --disposable` : target.name.full} ./report.pdf`,
-    );
+  // No items is what a menu entry's `open <instance> %F` runs when it is clicked, not given a
+  // file: the app opens as a launcher opens it (started, or its command run once more).
   const items = readItems(
     args,
     deps.readFile,

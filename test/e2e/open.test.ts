@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, BIN, expectNoStackTrace, type Sandbox, sh } from "./helpers.ts";
+import { ARTIFACTS, BIN, expectNoStackTrace, makePdf, type Sandbox, sh } from "./helpers.ts";
 import { createAppSandbox, waitFor, waitUntilClean } from "./session.ts";
 
 let box: Sandbox;
@@ -21,26 +21,6 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 /** A one-page PDF, written by hand: a large black block on a white page. */
-function makePdf(): Buffer {
-  const content = "0 0 0 rg 40 250 520 400 re f\n";
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R /Resources << >> >>",
-    `<< /Length ${content.length} >>\nstream\n${content}endstream`,
-  ];
-  let out = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, "latin1");
-}
-
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 const container = async (instance: string) =>
   (await sh(["docker", "ps", "-q", "--filter", `label=io.dockercask.instance=${instance}`])).stdout.trim();

@@ -35,13 +35,23 @@ export interface RunningSession {
 }
 
 /** Starts `dockercask run <instance> [args]` and resolves once its container runs. */
-export async function startRun(
+export function startRun(
   box: Sandbox,
   instance: string,
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<RunningSession> {
-  const proc = Bun.spawn([BIN, "run", instance, ...args], {
+  return startSession(box, ["run", instance, ...args], env);
+}
+
+/** Starts a dockercask command that runs an instance (`run`, `open`) and resolves once its container runs. */
+export async function startSession(
+  box: Sandbox,
+  command: string[],
+  env: Record<string, string> = {},
+): Promise<RunningSession> {
+  const instance = command[1]!;
+  const proc = Bun.spawn([BIN, ...command], {
     env: { ...box.env, ...env },
     stdin: "ignore",
     stdout: "pipe",
@@ -63,7 +73,7 @@ export async function startRun(
   const started = await waitFor(
     `${instance} to start`,
     () => {
-      if (done) throw new Error(`dockercask run ${instance} exited early:\n${text}`);
+      if (done) throw new Error(`dockercask ${command.join(" ")} exited early:\n${text}`);
       const match = /(\S+) is running on display :(\d+)/.exec(text);
       return match ? { name: match[1]!, display: Number(match[2]) } : undefined;
     },

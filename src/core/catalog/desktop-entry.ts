@@ -58,11 +58,21 @@ export interface DesktopEntryOptions {
   /** How the entry starts dockercask: "dockercask" when PATH finds this binary, else its absolute path. */
   program: string;
   icon: string;
+  /**
+   * The MIME types the app opens (its io.dockercask.mime-types label). With some, the entry is
+   * one the desktop's "Open With" offers for them: it runs `open <instance> %F`, which copies the
+   * files in; without any, `run <instance>`.
+   */
+  mimeTypes?: string[];
 }
 
 export function renderDesktopEntry(options: DesktopEntryOptions): string {
   const { name } = options;
-  const run = buildExec([options.program, "run", name.full]);
+  const opens = options.mimeTypes?.length ? options.mimeTypes : undefined;
+  // %F is written after the quoting, which would double its %: it is the field code, not text.
+  const run = opens
+    ? `${buildExec([options.program, "open", name.full])} %F`
+    : buildExec([options.program, "run", name.full]);
   const comment = options.description
     ? `${options.description} (dockercask)`
     : `${name.app} in a hardened dockercask container`;
@@ -78,6 +88,7 @@ export function renderDesktopEntry(options: DesktopEntryOptions): string {
     `Exec=${run}`,
     "Terminal=false",
     `Categories=${appCategories(name.app).map(escapeString).join(";")};`,
+    ...(opens ? [`MimeType=${opens.map(escapeString).join(";")};`] : []),
     `Keywords=dockercask;container;${escapeString(name.app)};`,
     // Xephyr speaks no startup notification; the window's class is how the launcher knows it appeared.
     `StartupWMClass=${escapeString(windowClassName(name))}`,

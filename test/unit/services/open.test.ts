@@ -84,6 +84,16 @@ describe("openInInstance, a running instance", () => {
     ]);
   });
 
+  test("nothing to open (a menu entry clicked): the app's command runs again, as a launcher runs it", async () => {
+    const { deps, puts, execs } = fakes();
+    expect(await openInInstance(parseRunTarget("evince#a", false), [], deps)).toEqual({
+      instance: "evince#a",
+      opened: [],
+    });
+    expect(puts).toEqual([]);
+    expect(execs).toEqual([["evince", "--fullscreen"]]);
+  });
+
   test("URLs only: nothing is copied", async () => {
     const { deps, puts, execs } = fakes();
     await openInInstance(parseRunTarget("evince#a", false), ["mailto:a@example.org"], deps);
@@ -107,10 +117,6 @@ describe("openInInstance refuses before anything is copied or started", () => {
     const { deps, puts, execs } = fakes({ files });
     expect(openInInstance(parseRunTarget("evince#a", false), args, deps, options)).rejects.toThrow(message);
     expect([puts, execs]).toEqual([[], []]);
-  });
-
-  test("nothing to open is a usage error", async () => {
-    expect(openInInstance(parseRunTarget("evince#a", false), [], fakes().deps)).rejects.toThrow(/name a file or a URL/);
   });
 
   test("a stopped instance with a reserved name is refused before it starts", async () => {

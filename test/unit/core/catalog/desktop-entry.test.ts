@@ -113,6 +113,19 @@ describe("renderDesktopEntry", () => {
     expect(key(text, "TryExec")).toBe("/home/ann/my apps/dockercask");
   });
 
+  test("an app that opens files is offered for their types, and is given them through open", () => {
+    const text = renderDesktopEntry({
+      name: parseInstanceName("xpdf#work"),
+      description: "",
+      program: "/opt/100% sure/dockercask",
+      icon: "dockercask-xpdf",
+      mimeTypes: ["application/pdf", "application/x-pdf"],
+    });
+    expect(key(text, "Exec")).toBe('"/opt/100%% sure/dockercask" open "xpdf#work" %F');
+    expect(key(text, "MimeType")).toBe("application/pdf;application/x-pdf;");
+    expect(key(render("firefox#work"), "MimeType")).toBeUndefined();
+  });
+
   test("is recognised as ours, with its instance and icon", () => {
     const text = render("firefox#work");
     expect(entryInstance(text)).toBe("firefox#work");
