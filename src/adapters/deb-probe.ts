@@ -34,6 +34,11 @@ export function createDebProbe(connect: () => Promise<ContainerClient>): (pkg: s
           code: "E_DEB",
           hint: stderr.text().trim().split("\n").slice(-3).join(" ") || "Run again with --verbose.",
         });
+      if (stdout.size() > MAX_PROBE_OUTPUT)
+        throw new DockercaskError(`reading the Debian package ${pkg} gave more than ${MAX_PROBE_OUTPUT >> 20} MiB`, {
+          code: "E_DEB",
+          hint: "No package's metadata is that large: write its recipe by hand (docs/apps.md).",
+        });
       return stdout.text();
     } finally {
       await docker.removeContainer(running.id).catch(() => {});
@@ -51,5 +56,5 @@ function cappedSink() {
       done();
     },
   });
-  return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
+  return { stream, size: () => size, text: () => Buffer.concat(chunks).toString("utf8") };
 }

@@ -1,4 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import type { AppFileTree } from "../core/catalog/catalog.ts";
 import { DockercaskError } from "../core/errors.ts";
@@ -16,6 +26,8 @@ export function readUserCatalog(dir: string): AppFileTree {
   }
   const tree: AppFileTree = {};
   for (const name of names.sort()) {
+    // A recipe being written (writeUserApp), or a hidden folder of the user's: not an app.
+    if (name.startsWith(".")) continue;
     const appDir = join(dir, name);
     if (!statSync(appDir).isDirectory()) continue;
     const files: Record<string, string> = {};
@@ -53,15 +65,21 @@ export function listFiles(dir: string): string[] {
 export function writeUserApp(dir: string, app: string, files: Record<string, string>): string {
   const appDir = join(dir, app);
   mkdirSync(dir, { recursive: true });
+  // Written aside and renamed into place whole: a failed write leaves no half a recipe, and the
+  // rename fails rather than replace a folder that appeared meanwhile (another run's).
+  const aside = mkdtempSync(join(dir, `.${app}.`));
   try {
-    mkdirSync(appDir);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(aside, name), text, { flag: "wx" });
+    if (existsSync(appDir)) throw Object.assign(new Error("exists"), { code: "EEXIST" });
+    renameSync(aside, appDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    rmSync(aside, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST" && code !== "ENOTEMPTY") throw error;
     throw new DockercaskError(`the folder ${appDir} exists already`, {
       code: "E_USER_APP",
       hint: "It holds no usable recipe: remove it, or write its Dockerfile by hand.",
     });
   }
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(appDir, name), text, { flag: "wx" });
   return appDir;
 }

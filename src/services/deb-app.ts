@@ -1,7 +1,8 @@
 import type { Catalog } from "../core/catalog/catalog.ts";
+import { parseDockerfile } from "../core/catalog/dockerfile.ts";
 import { POLICY_PREFIX } from "../core/catalog/policy.ts";
 import { parseProbeOutput } from "../core/deb/probe.ts";
-import { chooseEntry, entryIcon, generatedPolicy, renderRecipe } from "../core/deb/recipe.ts";
+import { chooseEntry, entryIcon, plain, renderRecipe } from "../core/deb/recipe.ts";
 import {
   alternateAppName,
   type DebTarget,
@@ -43,7 +44,7 @@ export async function resolveAppName(input: string, deps: DebAppDeps): Promise<s
 
   deps.log.info(`reading the Debian package ${target.package} from the package mirror`);
   await deps.ensureBase();
-  const result = parseProbeOutput(await deps.probe(target.package));
+  const result = parseProbeOutput(await deps.probe(target.package), target.package);
   if (result.kind === "error")
     throw new DockercaskError(`could not read the Debian package ${target.package}: ${result.message}`, {
       code: "E_DEB",
@@ -52,14 +53,19 @@ export async function resolveAppName(input: string, deps: DebAppDeps): Promise<s
   if (result.kind === "missing") throw unknownPackage(target.package, result.names);
   const pkg = result.package;
   const choice = chooseEntry(pkg, target);
+  // The entry as the package spells it: deb:xterm/UXTerm and deb:xterm/uxterm are one app.
+  const source = target.entry === undefined ? target.source : `deb:${target.package}/${choice.chosen.entry.id}`;
+  const earlier = generatedApp(deps.catalog(), source);
+  if (earlier) return instanceOf(earlier, target);
   const app = freeName(deps.catalog(), target);
   const icon = entryIcon(pkg, choice.chosen.entry);
-  const dockerfile = renderRecipe({ target, app, pkg, choice, icon: icon !== undefined });
+  const dockerfile = renderRecipe({ target: { source }, app, pkg, choice, icon: icon !== undefined });
   const dir = deps.writeRecipe(app, { Dockerfile: dockerfile, ...(icon !== undefined ? { "icon.svg": icon } : {}) });
   deps.reloadCatalog();
-  const policy = generatedPolicy(pkg, choice.chosen.entry).find((l) => l.key === "network");
+  // What the recipe says, read back from it, not what was meant.
+  const network = parseDockerfile(dockerfile).labels[`${POLICY_PREFIX}network`];
   deps.log.info(
-    `made the app ${app} from ${choice.chosen.entry.id}.desktop of ${pkg.package} ${pkg.version}: ${dir}/Dockerfile (network ${policy?.value})`,
+    `made the app ${app} from ${choice.chosen.entry.id}.desktop of ${pkg.package} ${plain(pkg.version, 60)}: ${dir}/Dockerfile (network ${network})`,
   );
   if (choice.others.length)
     deps.log.info(

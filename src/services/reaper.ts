@@ -1,5 +1,9 @@
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
-import { PROBE_LABEL } from "../core/deb/probe.ts";
+import { PROBE_LABEL, PROBE_TIMEOUT_MS } from "../core/deb/probe.ts";
+
+/** Past its own timeout, a probe's dockercask has given up on it, or is gone. */
+const PROBE_GRACE_MS = 60_000;
+
 import { type LeftoverProcess, leftoversToEnd } from "../core/instance/leftovers.ts";
 import type { SessionState } from "../core/instance/runtime.ts";
 import type { ContainerClient } from "../ports/container-client.ts";
@@ -13,6 +17,8 @@ export interface ReaperDeps {
   /** Undefined when Docker cannot be reached: containers are then left for a later reap. */
   containers?: ContainerClient;
   isAlive: (pid: number, start: string | undefined) => boolean;
+  /** The clock, in ms (Date.now when not given): how old a Debian probe is. */
+  now?: () => number;
   /**
    * The host processes a session may leave behind (its window's Xephyr, each capability's own:
    * cli/wiring/session.ts lists them), and how to reach them: a pid is ended only while it is
@@ -90,10 +96,15 @@ export async function reapContainerSide(deps: ReaperDeps, reported: Set<string>)
       continue;
     reaped.push(container.labels[CONTAINER_LABEL.instance] ?? container.name);
   }
-  // A Debian probe whose dockercask was killed before it read the answer: it has run to its end.
-  // One still running is another dockercask's, at work.
+  // A Debian probe whose dockercask was killed before it read the answer. One that has not ended
+  // is another dockercask's, at work, unless it is older than any probe may take.
+  const now = deps.now?.() ?? Date.now();
   for (const probe of await deps.containers.listContainers(PROBE_LABEL).catch(() => []))
-    if (probe.state === "exited" || probe.state === "dead")
+    if (
+      probe.state === "exited" ||
+      probe.state === "dead" ||
+      now - probe.createdAt.getTime() > PROBE_TIMEOUT_MS + PROBE_GRACE_MS
+    )
       await deps.containers.removeContainer(probe.id).catch(() => {});
   report(deps, reaped, reported);
 }

@@ -25,6 +25,9 @@ export const BUILD_LABEL = {
  * `internet`: public destinations only, through the instance's proxy (core/network/rules.ts);
  * `bridge`: the engine's bridge, which also reaches the host's services and the LAN.
  */
+/** A MIME type as a desktop entry writes one (RFC 6838's characters; the type in lower case). */
+export const MIME_TYPE_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/;
+
 export const NETWORKS = ["none", "internet", "bridge"] as const;
 const IPC_MODES = ["private", "shareable", "none"] as const;
 /** `explicit`: nothing flows by itself, only `clip push` and `clip pull` move it, once each time. */
@@ -233,7 +236,7 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       return;
     case "mimeTypes": {
       const types = value.split(";").filter(Boolean);
-      const bad = types.find((t) => !/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(t));
+      const bad = types.find((t) => !MIME_TYPE_RE.test(t));
       if (bad) return `"${bad}" is not a MIME type`;
       policy.mimeTypes = types;
       return;

@@ -59,7 +59,8 @@ export function parseDesktopFile(path: string, text: string): DesktopEntryFile |
     exec: keys.get("Exec") ?? "",
     tryExec: keys.get("TryExec") || undefined,
     icon: keys.get("Icon") || undefined,
-    categories: list("Categories"),
+    // Names only: a category is a word of the menu specification, never text to show.
+    categories: list("Categories").filter((c) => /^[A-Za-z0-9_-]+$/.test(c)),
     mimeTypes: list("MimeType"),
     noDisplay: bool("NoDisplay"),
     hidden: bool("Hidden"),
@@ -90,6 +91,11 @@ export function parseExec(entry: Pick<DesktopEntryFile, "exec" | "icon" | "name"
   for (const word of words.argv) {
     if (!word.quoted && FILE_CODES.has(word.text)) continue;
     if (!word.quoted && word.text === "%i") {
+      if (entry.icon && /\s/.test(entry.icon))
+        return {
+          ok: false,
+          problem: `its Exec passes the icon ${JSON.stringify(entry.icon)}, which a recipe's command cannot say`,
+        };
       if (entry.icon) argv.push("--icon", entry.icon);
       continue;
     }

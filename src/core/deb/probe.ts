@@ -26,28 +26,42 @@ mkdir -p lists/partial cache/archives/partial root
 set -- -o Dir::State::Lists=/tmp/lists -o Dir::Cache=/tmp/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=nobody
 b64() { base64 -w0; }
 say() { printf '%s %s\n' "$1" "$(printf '%s' "$2" | b64)"; }
-if ! apt-get "$@" -qq update >update.log 2>&1; then say error "$(tail -n 5 update.log)"; exit 0; fi
-if ! apt-cache "$@" show --no-all-versions "$pkg" >control 2>/dev/null || ! [ -s control ]; then
+missing() {
   say missing "$pkg"
   printf 'names %s\n' "$(apt-cache "$@" pkgnames | b64)"
+  echo end
   exit 0
+}
+if ! apt-get "$@" -qq update >update.log 2>&1; then say error "$(tail -n 5 update.log)"; exit 0; fi
+# apt reads a name it does not know as a pattern (fire.ox): only the package of that exact name counts.
+apt-cache "$@" show --no-all-versions "$pkg" >control 2>/dev/null || missing "$@"
+[ "$(sed -n '1s/^Package: //p' control)" = "$pkg" ] || missing "$@"
+say control "$(sed '/^$/q' control)"
+if ! apt-get "$@" -qq download "$pkg=$(sed -n 's/^Version: //p' control | head -n 1)" >download.log 2>&1; then
+  say error "$(tail -n 5 download.log)"; exit 0
 fi
-say control "$(cat control)"
-if ! apt-get "$@" -qq download "$pkg" >download.log 2>&1; then say error "$(tail -n 5 download.log)"; exit 0; fi
-deb=$(ls -- *.deb | head -n 1)
-printf 'listing %s\n' "$(dpkg-deb --fsys-tarfile "$deb" | tar -t | b64)"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C root --wildcards --no-wildcards-match-slash \
+set -- "$pkg"_*.deb
+[ "$#" -eq 1 ] && [ -f "$1" ] && [ "$(dpkg-deb -f "$1" Package)" = "$pkg" ] || { say error "the download is not the package $pkg"; exit 0; }
+deb=$1
+dpkg-deb --fsys-tarfile "$deb" >deb.tar || { say error "the package's archive cannot be read"; exit 0; }
+rm -f "$deb"
+tar -x -f deb.tar -C root --wildcards --no-wildcards-match-slash \
   './usr/share/applications/*.desktop' './usr/share/icons/hicolor/scalable/apps/*.svg' './usr/share/pixmaps/*.svg' 2>/dev/null || true
 for kind in entry icon; do
   case $kind in
     entry) set -- root/usr/share/applications/*.desktop ;;
     icon) set -- root/usr/share/icons/hicolor/scalable/apps/*.svg root/usr/share/pixmaps/*.svg ;;
   esac
+  n=0
   for file in "$@"; do
     [ -f "$file" ] && ! [ -L "$file" ] || continue
+    n=$((n + 1)); [ "$n" -le ${MAX_ENTRIES} ] || break
     printf '%s %s %s\n' "$kind" "$(printf '%s' "$file" | sed 's|^root||' | b64)" "$(head -c ${MAX_ICON_BYTES + 1} "$file" | b64)"
   done
 done
+# Only where programs are: what the entry's command is looked up among.
+printf 'listing %s\n' "$(tar -t -f deb.tar | grep -E '^\./(usr/)?(local/)?(s?bin|games)/[^/]+$' | head -n 4096 | b64)"
+echo end
 `;
 
 export interface ProbedPackage {
@@ -57,7 +71,7 @@ export interface ProbedPackage {
   summary: string;
   /** Every package named in Depends and Pre-Depends, alternatives included, without versions. */
   depends: string[];
-  /** The paths the .deb holds, without the leading `.`: `/usr/bin/inkscape`. */
+  /** The programs the .deb holds (in the bin and games folders), without the leading `.`: `/usr/bin/inkscape`. */
   files: string[];
   entries: { path: string; text: string }[];
   icons: { path: string; text: string }[];
@@ -68,22 +82,32 @@ export type ProbeResult =
   | { kind: "missing"; names: string[] }
   | { kind: "error"; message: string };
 
-/** Reads the probe's stdout. Anything it does not expect makes it an error, never a guess. */
-export function parseProbeOutput(output: string): ProbeResult {
+/**
+ * Reads the probe's stdout for the package `expected`. Anything it does not expect makes it an
+ * error, never a guess: a record that is not base64, one it does not know, an answer cut short
+ * (no `end`), a package of another name.
+ */
+export function parseProbeOutput(output: string, expected: string): ProbeResult {
   let control: Record<string, string> | undefined;
   let files: string[] = [];
   let missing = false;
+  let ended = false;
   let names: string[] = [];
   const entries: { path: string; text: string }[] = [];
   const icons: { path: string; text: string }[] = [];
   for (const line of output.split("\n")) {
     if (line === "") continue;
     const [kind, ...fields] = line.split(" ");
-    const decoded = fields.map(decodeBase64);
-    if (decoded.some((f) => f === undefined))
+    if (ended) return { kind: "error", message: "the probe printed past its end" };
+    const bytes = fields.map(decodeBase64);
+    if (bytes.some((f) => f === undefined))
       return { kind: "error", message: `the probe's ${kind} record is not base64` };
-    const [first = "", second = ""] = decoded as string[];
+    const [first = "", second = ""] = (bytes as Uint8Array[]).map((b) => UTF8.decode(b));
+    const secondBytes = bytes[1]?.length ?? 0;
     switch (kind) {
+      case "end":
+        ended = true;
+        break;
       case "error":
         return { kind: "error", message: first.trim() || "the package mirror could not be read" };
       case "missing":
@@ -103,17 +127,20 @@ export function parseProbeOutput(output: string): ProbeResult {
           .filter(Boolean);
         break;
       case "entry":
-        if (entries.length < MAX_ENTRIES) entries.push({ path: first, text: second });
+        if (entries.length < MAX_ENTRIES && secondBytes <= MAX_ICON_BYTES) entries.push({ path: first, text: second });
         break;
       case "icon":
-        if (second.length <= MAX_ICON_BYTES) icons.push({ path: first, text: second });
+        if (secondBytes <= MAX_ICON_BYTES) icons.push({ path: first, text: second });
         break;
       default:
         return { kind: "error", message: `the probe printed a record it should not: ${JSON.stringify(kind)}` };
     }
   }
+  if (!ended) return { kind: "error", message: "the probe's answer was cut short" };
   if (missing) return { kind: "missing", names };
   if (!control?.Package) return { kind: "error", message: "the probe said nothing of the package" };
+  if (control.Package !== expected)
+    return { kind: "error", message: `the mirror answered with the package ${JSON.stringify(control.Package)}` };
   return {
     kind: "found",
     package: {
@@ -158,9 +185,15 @@ export function dependencyNames(field: string): string[] {
     .filter(Boolean);
 }
 
-function decodeBase64(text: string): string | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  return new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
+const UTF8 = new TextDecoder();
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -179,6 +212,8 @@ export function probeContainerSpec(pkg: string, image: string) {
     Env: ["LC_ALL=C.UTF-8", "HOME=/tmp"],
     Labels: { [PROBE_LABEL]: pkg },
     HostConfig: {
+      // Its answer is read from its log: a log driver that keeps nothing would leave none.
+      LogConfig: { Type: "json-file", Config: {} },
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       ReadonlyRootfs: true,

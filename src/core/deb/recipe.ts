@@ -3,6 +3,8 @@
  * its categories and dependencies call for (strict unless they say otherwise, every choice a
  * label with the reason beside it), and the Dockerfile that says all of it.
  */
+import { parseDockerfile } from "../catalog/dockerfile.ts";
+import { MIME_TYPE_RE, POLICY_PREFIX, parsePolicy } from "../catalog/policy.ts";
 import { DockercaskError } from "../errors.ts";
 import { type DesktopEntryFile, parseDesktopFile, parseExec } from "./desktop-file.ts";
 import type { ProbedPackage } from "./probe.ts";
@@ -23,6 +25,7 @@ const APPLICATIONS = "/usr/share/applications/";
 
 /** Why an entry is not one a window can be made of, or undefined when it is. */
 function unusable(entry: DesktopEntryFile): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(entry.id)) return "its file name is not a desktop file ID";
   if (entry.type !== "Application") return `it is of type ${JSON.stringify(entry.type)}, not Application`;
   if (entry.terminal) return "it runs in a terminal (Terminal=true)";
   if (entry.hidden) return "it is marked Hidden";
@@ -45,10 +48,11 @@ export function chooseEntry(pkg: ProbedPackage, target: Pick<DebTarget, "entry" 
     const why = unusable(entry);
     const exec = why ? undefined : parseExec(entry);
     if (why || !exec?.ok) {
-      reasons.push(`${entry.id}: ${why ?? (exec && !exec.ok ? exec.problem : "")}`);
+      reasons.push(plain(`${entry.id}: ${why ?? (exec && !exec.ok ? exec.problem : "")}`, 160));
       continue;
     }
-    runnable.push({ entry, argv: located(exec.argv, pkg.files) });
+    const tryExec = entry.tryExec && located([entry.tryExec], pkg.files)[0];
+    runnable.push({ entry: { ...entry, tryExec }, argv: located(exec.argv, pkg.files) });
   }
   runnable.sort((a, b) => a.entry.id.localeCompare(b.entry.id));
   const refuse = (message: string, hint: string) => new DockercaskError(message, { code: "E_DEB", hint });
@@ -59,7 +63,7 @@ export function chooseEntry(pkg: ProbedPackage, target: Pick<DebTarget, "entry" 
     );
   if (runnable.length === 0)
     throw refuse(
-      `the Debian package ${pkg.package} has no desktop entry that opens a window (${reasons.join("; ")})`,
+      `the Debian package ${pkg.package} has no desktop entry that opens a window (${reasons.slice(0, 8).join("; ")}${reasons.length > 8 ? "; ..." : ""})`,
       "dockercask boxes graphical apps; a program that runs in a terminal is boxed by running it in the xterm app.",
     );
   if (target.entry !== undefined) {
@@ -194,6 +198,7 @@ export interface RecipeInput {
 /** The Dockerfile of a generated app: readable, editable, and built like any recipe. */
 export function renderRecipe({ target, app, pkg, choice, icon }: RecipeInput): string {
   const { entry, argv } = choice.chosen;
+  const mimeTypes = entry.mimeTypes.filter((m) => m.length <= 100 && MIME_TYPE_RE.test(m));
   const labels: GeneratedLabel[] = [
     { key: "source", value: target.source, why: "made from a Debian package: `list` shows it" },
     { key: "description", value: `${plain(entry.name, 80) || app} (Debian package ${pkg.package})`, why: "" },
@@ -202,11 +207,11 @@ export function renderRecipe({ target, app, pkg, choice, icon }: RecipeInput): s
       value: argv.join(" "),
       why: `the command of ${entry.id}.desktop (Exec=${plain(entry.exec, 200)})`,
     },
-    ...(entry.mimeTypes.length
+    ...(mimeTypes.length
       ? [
           {
             key: "mime-types",
-            value: entry.mimeTypes.map((m) => plain(m, 100)).join(";"),
+            value: mimeTypes.join(";"),
             why: "the types of file it opens, as its entry says",
           },
         ]
@@ -229,10 +234,32 @@ export function renderRecipe({ target, app, pkg, choice, icon }: RecipeInput): s
     "",
   ];
   for (const label of labels) {
-    if (label.why) lines.push(`# ${label.why}`);
+    if (label.why) lines.push(`# ${plain(label.why, 400)}`);
     lines.push(`LABEL io.dockercask.${label.key}="${labelValue(label.value)}"`);
   }
-  return `${lines.join("\n")}\n`;
+  const text = `${lines.join("\n")}\n`;
+  assertSaysOnly(text, labels);
+  return text;
+}
+
+/**
+ * The recipe read back as dockercask will read it: exactly its FROM, two RUNs and one LABEL
+ * each, and exactly the labels meant, each valid. Anything else (text of the package that became
+ * an instruction, a label or a variable) refuses it, whatever the escaping above missed.
+ */
+function assertSaysOnly(text: string, labels: GeneratedLabel[]): void {
+  const file = parseDockerfile(text);
+  const keywords = file.instructions.map((i) => i.keyword).join(" ");
+  const expected = ["FROM", "RUN", "RUN", ...labels.map(() => "LABEL")].join(" ");
+  const policy = parsePolicy(file.labels);
+  const same =
+    Object.keys(file.labels).length === labels.length &&
+    labels.every((l) => file.labels[`${POLICY_PREFIX}${l.key}`] === plain(l.value, 2000));
+  if (file.problems.length || keywords !== expected || !same || !policy.ok)
+    throw new DockercaskError("the recipe made from the package does not read back as it was written", {
+      code: "E_DEB",
+      hint: `Its metadata holds something a recipe cannot say${policy.ok ? "" : ` (${policy.problems.join("; ")})`}: write the recipe by hand (docs/apps.md).`,
+    });
 }
 
 /** The icon file an entry names, among the package's SVGs: its own path, or its name in hicolor's scalable apps or pixmaps. */

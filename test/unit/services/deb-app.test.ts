@@ -17,6 +17,7 @@ function found(pkg: string, entries: Record<string, string>, icons: Record<strin
     record("listing", `./usr/bin/${pkg}\n`),
     ...Object.entries(entries).map(([id, text]) => record("entry", `/usr/share/applications/${id}.desktop`, text)),
     ...Object.entries(icons).map(([path, text]) => record("icon", path, text)),
+    "end",
   ].join("\n");
 }
 
@@ -36,7 +37,9 @@ function harness(outputs: Record<string, string>, user: AppFileTree = {}) {
     },
     probe: async (pkg: string) => {
       calls.probes.push(pkg);
-      return outputs[pkg] ?? [record("missing", pkg), record("names", Object.keys(outputs).join("\n"))].join("\n");
+      return (
+        outputs[pkg] ?? [record("missing", pkg), record("names", Object.keys(outputs).join("\n")), "end"].join("\n")
+      );
     },
     writeRecipe: (app: string, files: Record<string, string>) => {
       if (tree[app]) throw new Error(`${app} exists`);
@@ -114,6 +117,17 @@ describe("resolveAppName: deb:<package> into the app it runs as", () => {
     expect(await resolveAppName("deb:xterm/debian-uxterm", deps)).toBe("debian-uxterm");
   });
 
+  test("an entry named in another case is the same app: its source is the package's spelling", async () => {
+    const { deps, calls, tree } = harness({
+      xterm: found("xterm", { "debian-xterm": entry("xterm"), "debian-uxterm": entry("uxterm") }),
+    });
+    expect(await resolveAppName("deb:xterm/Debian-UXTerm", deps)).toBe("debian-uxterm");
+    expect(tree["debian-uxterm"]!.Dockerfile).toContain('io.dockercask.source="deb:xterm/debian-uxterm"');
+    expect(await resolveAppName("deb:xterm/debian-uxterm", deps)).toBe("debian-uxterm");
+    expect(await resolveAppName("deb:xterm/DEBIAN-uxterm", deps)).toBe("debian-uxterm");
+    expect(calls.written).toEqual(["debian-uxterm"]);
+  });
+
   test("no name left: refused, nothing written", async () => {
     const { deps, calls } = harness(
       { xterm: found("xterm", { xterm: entry("xterm") }) },
@@ -133,12 +147,14 @@ describe("resolveAppName: deb:<package> into the app it runs as", () => {
   });
 
   test.each([
-    ["no desktop entry", found("x11-apps", {}), "has no desktop entry"],
-    ["a terminal program", found("htop", { htop: entry("htop", "Terminal=true\n") }), "runs in a terminal"],
-    ["the mirror out of reach", record("error", "E: Failed to fetch"), "E: Failed to fetch"],
-  ])("%s: refused, nothing written", async (_, output, message) => {
-    const { deps, calls } = harness({ pkg: output });
-    const error = await refusal(resolveAppName("deb:pkg", deps));
+    ["no desktop entry", "x11-apps", found("x11-apps", {}), "has no desktop entry"],
+    ["a terminal program", "htop", found("htop", { htop: entry("htop", "Terminal=true\n") }), "runs in a terminal"],
+    ["the mirror out of reach", "galculator", record("error", "E: Failed to fetch"), "E: Failed to fetch"],
+    ["the mirror answering for another package", "xterm", found("xterm-evil", { x: entry("x") }), '"xterm-evil"'],
+    ["an answer cut short", "galculator", record("control", "Package: galculator\n"), "cut short"],
+  ])("%s: refused, nothing written", async (_, name, output, message) => {
+    const { deps, calls } = harness({ [name]: output });
+    const error = await refusal(resolveAppName(`deb:${name}`, deps));
     expect(error.message).toContain(message);
     expect(error.hint).toBeTruthy();
     expect(calls.written).toEqual([]);

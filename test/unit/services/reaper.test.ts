@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CONTAINER_LABEL } from "../../../src/core/container/spec.ts";
-import { PROBE_LABEL } from "../../../src/core/deb/probe.ts";
+import { PROBE_LABEL, PROBE_TIMEOUT_MS } from "../../../src/core/deb/probe.ts";
 import { BUS_LEFTOVER } from "../../../src/core/desktop-bus/bus-config.ts";
 import type { SessionState } from "../../../src/core/instance/runtime.ts";
 import { XEPHYR_LEFTOVER } from "../../../src/core/x11/xephyr.ts";
@@ -408,20 +408,33 @@ describe("reapOrphans: a container that cannot be removed", () => {
 });
 
 describe("Debian probes a killed dockercask left", () => {
-  const probe = (id: string, state: string): InstanceContainer => ({
+  const probe = (id: string, state: string, created = 0): InstanceContainer => ({
     id,
     name: id,
     labels: { [PROBE_LABEL]: "galculator" },
     state,
-    createdAt: new Date(0),
+    createdAt: new Date(created),
   });
 
-  test("an exited one goes; a running one is another dockercask's, at work", async () => {
+  test("an exited one goes; a running one is another dockercask's, at work, until it is older than any probe may be", async () => {
     const { deps, events } = createFakes({
       dirs: [],
-      containers: [probe("p-done", "exited"), probe("p-dead", "dead"), probe("p-busy", "running")],
+      containers: [
+        probe("p-done", "exited"),
+        probe("p-dead", "dead"),
+        probe("p-busy", "running", 1_000_000 - 60_000),
+        probe("p-starting", "created", 1_000_000 - 1_000),
+        probe("p-stuck", "running", 1_000_000 - PROBE_TIMEOUT_MS - 120_000),
+        probe("p-never-started", "created", 1_000_000 - PROBE_TIMEOUT_MS - 120_000),
+      ],
     });
+    deps.now = () => 1_000_000;
     await reapOrphans(deps);
-    expect(events).toEqual(["remove container p-done", "remove container p-dead"]);
+    expect(events).toEqual([
+      "remove container p-done",
+      "remove container p-dead",
+      "remove container p-stuck",
+      "remove container p-never-started",
+    ]);
   });
 });

@@ -32,9 +32,10 @@ describe("parseProbeOutput: the probe's records, read strictly", () => {
       record("listing", "./\n./usr/\n./usr/bin/\n./usr/bin/galculator\n./usr/share/applications/galculator.desktop\n"),
       record("entry", "/usr/share/applications/galculator.desktop", "[Desktop Entry]\nExec=galculator\n"),
       record("icon", "/usr/share/pixmaps/galculator.svg", "<svg/>"),
+      "end",
       "",
     ].join("\n");
-    expect(parseProbeOutput(output)).toEqual({
+    expect(parseProbeOutput(output, "galculator")).toEqual({
       kind: "found",
       package: {
         package: "galculator",
@@ -50,24 +51,32 @@ describe("parseProbeOutput: the probe's records, read strictly", () => {
   });
 
   test("a package Debian does not have: the names to suggest from", () => {
-    const output = [record("missing", "inkscap"), record("names", "inkscape\ngimp\n")].join("\n");
-    expect(parseProbeOutput(output)).toEqual({ kind: "missing", names: ["inkscape", "gimp"] });
+    const output = [record("missing", "inkscap"), record("names", "inkscape\ngimp\n"), "end"].join("\n");
+    expect(parseProbeOutput(output, "inkscap")).toEqual({ kind: "missing", names: ["inkscape", "gimp"] });
   });
 
   test("the mirror out of reach: its last words", () => {
-    expect(parseProbeOutput(record("error", "E: Failed to fetch http://deb.debian.org\n"))).toEqual({
+    expect(parseProbeOutput(record("error", "E: Failed to fetch http://deb.debian.org\n"), "galculator")).toEqual({
       kind: "error",
       message: "E: Failed to fetch http://deb.debian.org",
     });
   });
 
   test.each([
-    ["nothing at all", "", "said nothing"],
-    ["a record that is not base64", "control !!!", "not base64"],
-    ["a record it does not know", `${record("control", CONTROL)}\n${record("exec", "rm -rf /")}`, "should not"],
-    ["a control with no Package", record("control", "Version: 1\n"), "said nothing"],
+    ["nothing at all", "", "cut short"],
+    ["an answer with no end", record("control", CONTROL), "cut short"],
+    ["an answer cut inside a record", `${record("control", CONTROL).slice(0, -3)}\nend`, "not base64"],
+    ["a record that is not base64", "control !!!\nend", "not base64"],
+    ["a record it does not know", `${record("control", CONTROL)}\n${record("exec", "rm -rf /")}\nend`, "should not"],
+    [
+      "a record after the end",
+      `${record("control", CONTROL)}\nend\n${record("listing", "./usr/bin/x\n")}`,
+      "past its end",
+    ],
+    ["a control with no Package", `${record("control", "Version: 1\n")}\nend`, "said nothing"],
+    ["another package than asked", `${record("control", CONTROL.replace("galculator", "evil"))}\nend`, '"evil"'],
   ])("%s is an error", (_, output, message) => {
-    const result = parseProbeOutput(output);
+    const result = parseProbeOutput(output, "galculator");
     expect(result.kind).toBe("error");
     if (result.kind === "error") expect(result.message).toContain(message);
   });
@@ -75,7 +84,8 @@ describe("parseProbeOutput: the probe's records, read strictly", () => {
   test("a name or text with a newline stays in its record: nothing it ships forges another", () => {
     const forged = "[Desktop Entry]\nExec=x\n\ncontrol UGFja2FnZTogZXZpbAo=\n";
     const result = parseProbeOutput(
-      [record("control", CONTROL), record("entry", "/usr/share/applications/a.desktop", forged)].join("\n"),
+      [record("control", CONTROL), record("entry", "/usr/share/applications/a.desktop", forged), "end"].join("\n"),
+      "galculator",
     );
     expect(result.kind).toBe("found");
     if (result.kind === "found") {
@@ -88,7 +98,10 @@ describe("parseProbeOutput: the probe's records, read strictly", () => {
     const lines = [record("control", CONTROL)];
     for (let i = 0; i < MAX_ENTRIES + 5; i++) lines.push(record("entry", `/usr/share/applications/${i}.desktop`, "x"));
     lines.push(record("icon", "/usr/share/pixmaps/big.svg", "x".repeat(MAX_ICON_BYTES + 1)));
-    const result = parseProbeOutput(lines.join("\n"));
+    // Counted in bytes: a character of three bytes each, a third as many characters.
+    lines.push(record("icon", "/usr/share/pixmaps/wide.svg", "€".repeat(MAX_ICON_BYTES / 3 + 1)));
+    lines.push("end");
+    const result = parseProbeOutput(lines.join("\n"), "galculator");
     if (result.kind !== "found") throw new Error(result.kind);
     expect(result.package.entries.length).toBe(MAX_ENTRIES);
     expect(result.package.icons).toEqual([]);
@@ -127,6 +140,9 @@ describe("the probe's container", () => {
 
   test("the script prints every field as base64, and reads the package from its argument alone", () => {
     expect(PROBE_SCRIPT).toContain("pkg=$1");
-    expect(PROBE_SCRIPT).not.toMatch(/\$\{?pkg\}?[^"]/);
+    // Every $pkg is inside double quotes: an odd number of quotes comes before it on its line.
+    for (const line of PROBE_SCRIPT.split("\n"))
+      for (let at = line.indexOf("$pkg"); at !== -1; at = line.indexOf("$pkg", at + 1))
+        expect([line, (line.slice(0, at).match(/"/g) ?? []).length % 2]).toEqual([line, 1]);
   });
 });

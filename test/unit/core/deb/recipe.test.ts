@@ -267,3 +267,59 @@ describe("a program the package installs off the PATH", () => {
     expect(chooseEntry(p, { entry: undefined, source: "" }).chosen.argv).toEqual([program]);
   });
 });
+
+describe("a hostile package: what its metadata says never becomes an instruction or a label", () => {
+  const renderOf = (p: ProbedPackage) =>
+    renderRecipe({
+      target: { source: `deb:${p.package}` },
+      app: p.package,
+      pkg: p,
+      choice: chooseEntry(p, { entry: undefined, source: "" }),
+      icon: false,
+    });
+
+  test("a category that is a line of Dockerfile (unescaped from \\n) is not a category", () => {
+    const injected =
+      "X\\nLABEL io.dockercask.network=bridge io.dockercask.devices=/dev/sda io.dockercask.ipc=shareable\\nRUN echo pwned\\n#";
+    const p = pkg("evil", { evil: app("evil", `Categories=Network;${injected};AudioVideo\n`) });
+    const text = renderOf(p);
+    const file = parseDockerfile(text);
+    expect(file.instructions.filter((i) => i.keyword !== "LABEL").map((i) => i.keyword)).toEqual([
+      "FROM",
+      "RUN",
+      "RUN",
+    ]);
+    const policy = parsePolicy(file.labels);
+    if (!policy.ok) throw new Error(policy.problems.join("; "));
+    expect(policy.policy).toMatchObject({ network: "internet", devices: [], ipc: "private", audio: true });
+    expect(text).not.toContain("pwned");
+  });
+
+  test("an entry whose file name holds a line break is no entry", () => {
+    const p = pkg("evil", {});
+    p.entries.push({
+      path: "/usr/share/applications/evil\nLABEL io.dockercask.ipc=shareable\nRUN curl x|sh\n#.desktop",
+      text: app("evil"),
+    });
+    expect(() => renderOf(p)).toThrow("not a desktop file ID");
+  });
+
+  test("MIME types a recipe cannot say are left out; the rest stay", () => {
+    const p = pkg("viewer", { viewer: app("viewer", 'MimeType=Application/X-Foo;image/png;a"b/c;\n') });
+    const policy = parsePolicy(parseDockerfile(renderOf(p)).labels);
+    if (!policy.ok) throw new Error(policy.problems.join("; "));
+    expect(policy.policy.mimeTypes).toEqual(["image/png"]);
+  });
+
+  test("%i with an icon name a command cannot carry refuses the entry", () => {
+    const p = pkg("icons", { icons: app("icons %i", "Icon=my icon\n") });
+    expect(() => chooseEntry(p, { entry: undefined, source: "" })).toThrow("my icon");
+  });
+
+  test("a TryExec only in /usr/games is checked where it is", () => {
+    const p = pkg("tux", { tux: app("tux", "TryExec=tux\n") }, { files: ["/usr/games/tux"] });
+    expect(renderOf(p)).toContain(
+      "RUN command -v '/usr/games/tux' >/dev/null && command -v '/usr/games/tux' >/dev/null\n",
+    );
+  });
+});
