@@ -13,11 +13,12 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { parsePolicy } from "../../src/core/catalog/policy.ts";
 import { containerUser } from "../../src/core/container/spec.ts";
+import { parseDebTarget } from "../../src/core/deb/target.ts";
 import { fail } from "./errors.ts";
 import { measureFloor, type Sample, type StartupSetup } from "./floor.ts";
+import { runStandalone } from "./part.ts";
 import { log, sh } from "./process.ts";
 import { machineLines, ms, table, timingRow, writeDoc } from "./report.ts";
 import { createSandbox, removeSandbox, tearDownOnSignals } from "./sandbox.ts";
@@ -36,24 +37,20 @@ const FLAGS = {
 } as const;
 const USAGE = "usage: bun scripts/bench.ts --deb [--package NAME (default galculator)] [--runs N (>= 3)] [--write]";
 
-export async function runDebBench(argv: string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let options: { pkg: string; runs: number; write: boolean };
-  try {
-    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
-    options = { pkg: values.package, runs: Number(values.runs), write: values.write };
-    if (!Number.isInteger(options.runs) || options.runs < 3)
-      throw new Error("--runs must be a whole number of at least 3");
-    if (!/^[a-z0-9][a-z0-9+.-]+$/.test(options.pkg)) throw new Error("--package must be a Debian package name");
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  await main(options);
-  return 0;
+export function runDebBench(argv: string[]): Promise<number> {
+  return runStandalone(argv, {
+    flags: FLAGS,
+    usage: USAGE,
+    read(values) {
+      const options = { pkg: values.package, runs: Number(values.runs), write: values.write };
+      if (!Number.isInteger(options.runs) || options.runs < 3)
+        throw new Error("--runs must be a whole number of at least 3");
+      // The rule `deb:` names a package by: its error says what is wrong with the name.
+      parseDebTarget(`deb:${options.pkg}`);
+      return options;
+    },
+    run: main,
+  });
 }
 
 async function main({ pkg, runs, write }: { pkg: string; runs: number; write: boolean }) {

@@ -12,10 +12,10 @@
  */
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { NAMED_SETTLE_MS, SAVE_SETTLE_MS } from "../../src/core/files/file-chooser.ts";
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startPrivateDesktop, startRun, waitFor } from "../../test/e2e/session.ts";
+import { runStandalone } from "./part.ts";
 import { writeDoc } from "./report.ts";
 import { percentile } from "./stats.ts";
 
@@ -29,23 +29,18 @@ const FLAGS = {
 } as const;
 const USAGE = "usage: bun scripts/bench.ts --files [--mib N] [--rounds N] [--write]";
 
-export async function runFilesBench(argv: string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let options: { mib: number; rounds: number; write: boolean };
-  try {
-    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
-    options = { mib: Number(values.mib), rounds: Number(values.rounds), write: values.write };
-    if (![options.mib, options.rounds].every((n) => Number.isInteger(n) && n > 0))
-      throw new Error("--mib and --rounds must be whole numbers above 0");
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  await main(options);
-  return 0;
+export function runFilesBench(argv: string[]): Promise<number> {
+  return runStandalone(argv, {
+    flags: FLAGS,
+    usage: USAGE,
+    read(values) {
+      const options = { mib: Number(values.mib), rounds: Number(values.rounds), write: values.write };
+      if (![options.mib, options.rounds].every((n) => Number.isInteger(n) && n > 0))
+        throw new Error("--mib and --rounds must be whole numbers above 0");
+      return options;
+    },
+    run: main,
+  });
 }
 
 /**

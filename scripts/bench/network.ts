@@ -13,11 +13,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { sh } from "../../test/e2e/helpers.ts";
 import { createTestHost } from "../../test/e2e/netns.ts";
 import { containerId, createAppSandbox, readState, startRun } from "../../test/e2e/session.ts";
 import { cpuSeconds } from "./cpu.ts";
+import { runStandalone } from "./part.ts";
 import { writeDoc } from "./report.ts";
 import { percentile } from "./stats.ts";
 
@@ -33,28 +33,23 @@ const FLAGS = {
 } as const;
 const USAGE = "usage: bun scripts/bench.ts --network [--mib N] [--requests N] [--rounds N] [--write]";
 
-export async function runNetworkBench(argv: string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let options: { mib: number; requests: number; rounds: number; write: boolean };
-  try {
-    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
-    options = {
-      mib: Number(values.mib),
-      requests: Number(values.requests),
-      rounds: Number(values.rounds),
-      write: values.write,
-    };
-    if (![options.mib, options.requests, options.rounds].every((n) => Number.isInteger(n) && n > 0))
-      throw new Error("--mib, --requests and --rounds must be whole numbers above 0");
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  await main(options);
-  return 0;
+export function runNetworkBench(argv: string[]): Promise<number> {
+  return runStandalone(argv, {
+    flags: FLAGS,
+    usage: USAGE,
+    read(values) {
+      const options = {
+        mib: Number(values.mib),
+        requests: Number(values.requests),
+        rounds: Number(values.rounds),
+        write: values.write,
+      };
+      if (![options.mib, options.requests, options.rounds].every((n) => Number.isInteger(n) && n > 0))
+        throw new Error("--mib, --requests and --rounds must be whole numbers above 0");
+      return options;
+    },
+    run: main,
+  });
 }
 
 async function curl(instance: string, args: string[]): Promise<string> {

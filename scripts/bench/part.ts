@@ -2,7 +2,7 @@
  * What a part of the benchmark is: its own flags, how it runs in the sandbox, and its section of
  * docs/benchmarks.md. scripts/bench/main.ts lists the parts (PARTS); a new one is one entry there.
  */
-import type { ParseArgsOptionsConfig } from "node:util";
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import type { Sandbox } from "./sandbox.ts";
 
 export type FlagValues = Record<string, string | boolean | undefined>;
@@ -23,3 +23,36 @@ export interface BenchPart<Options = unknown> {
 
 /** Keeps a part's option type while listing it beside others. */
 export const definePart = <Options>(part: BenchPart<Options>): BenchPart<Options> => part;
+
+type ParsedValues<Flags extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: Flags; strict: true }>
+>["values"];
+
+/**
+ * The entry of a part that runs alone (main.ts's STANDALONE): `--help` prints its usage; a bad
+ * flag, or a value `read` refuses by throwing, prints why and the usage and exits 2; else `run`
+ * runs with the options `read` made. Resolves with the exit code.
+ */
+export async function runStandalone<Flags extends ParseArgsOptionsConfig, Options>(
+  argv: string[],
+  part: {
+    flags: Flags;
+    usage: string;
+    read(values: ParsedValues<Flags>): Options;
+    run(options: Options): Promise<void>;
+  },
+): Promise<number> {
+  if (argv.includes("--help")) {
+    process.stdout.write(`${part.usage}\n`);
+    return 0;
+  }
+  let options: Options;
+  try {
+    options = part.read(parseArgs({ args: argv, options: part.flags, strict: true }).values);
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${part.usage}\n`);
+    return 2;
+  }
+  await part.run(options);
+  return 0;
+}

@@ -14,7 +14,6 @@
 import { readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { COMMAND } from "../../src/core/sound/commands.ts";
 import {
   controlPacket,
@@ -28,6 +27,7 @@ import {
 import { sh } from "../../test/e2e/helpers.ts";
 import { containerId, createAppSandbox, startRun } from "../../test/e2e/session.ts";
 import { cpuSeconds } from "./cpu.ts";
+import { runStandalone } from "./part.ts";
 import { writeDoc } from "./report.ts";
 import { percentile } from "./stats.ts";
 
@@ -48,25 +48,20 @@ let WRITE = false;
 let upstream = "";
 
 /** The sound part, as `bench.ts --sound` runs it; resolves with the exit code. */
-export async function runSound(argv: string[]): Promise<number> {
-  if (argv.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  try {
-    const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
-    [SECONDS, REQUESTS, WRITE] = [Number(values.seconds), Number(values.requests), values.write];
-    if (![SECONDS, REQUESTS].every((n) => Number.isInteger(n) && n > 0))
-      throw new Error("--seconds and --requests must be whole numbers above 0");
-    upstream = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
-    if (!upstream.startsWith("/"))
-      throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  await main();
-  return 0;
+export function runSound(argv: string[]): Promise<number> {
+  return runStandalone(argv, {
+    flags: FLAGS,
+    usage: USAGE,
+    read(values) {
+      [SECONDS, REQUESTS, WRITE] = [Number(values.seconds), Number(values.requests), values.write];
+      if (![SECONDS, REQUESTS].every((n) => Number.isInteger(n) && n > 0))
+        throw new Error("--seconds and --requests must be whole numbers above 0");
+      upstream = (process.env.PULSE_SERVER ?? "").replace(/^unix:/, "");
+      if (!upstream.startsWith("/"))
+        throw new Error("PULSE_SERVER must name the test bed's PulseAudio socket: export $(bash scripts/testbed.sh)");
+    },
+    run: main,
+  });
 }
 
 async function serverPid(): Promise<number> {
