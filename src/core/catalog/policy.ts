@@ -5,6 +5,7 @@
  */
 import { LIMIT_KEYS, type LimitSettings, parseLimit } from "../container/limits.ts";
 import { SECCOMP_PROFILES, type SeccompProfileName } from "../container/seccomp.ts";
+import { isDebSource } from "../deb/target.ts";
 import { type LinksPolicy, parseLinksPolicy } from "../desktop-bus/links.ts";
 import { explainInvalidAllow, explainInvalidPattern } from "../network/rules.ts";
 import { isOneOf } from "../one-of.ts";
@@ -230,8 +231,7 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
       return;
     }
     case "source":
-      if (!/^deb:[a-z0-9][a-z0-9+.-]+(\/[A-Za-z0-9][A-Za-z0-9._+-]*)?$/.test(value))
-        return "must be deb:<package> or deb:<package>/<entry>";
+      if (!isDebSource(value)) return "must be deb:<package> or deb:<package>/<entry>";
       policy.source = value;
       return;
     case "mimeTypes": {

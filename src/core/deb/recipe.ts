@@ -8,7 +8,7 @@ import { MIME_TYPE_RE, POLICY_PREFIX, parsePolicy } from "../catalog/policy.ts";
 import { DockercaskError } from "../errors.ts";
 import { type DesktopEntryFile, parseDesktopFile, parseExec } from "./desktop-file.ts";
 import type { ProbedPackage } from "./probe.ts";
-import type { DebTarget } from "./target.ts";
+import { type DebTarget, isDesktopFileId } from "./target.ts";
 
 export interface RunnableEntry {
   entry: DesktopEntryFile;
@@ -25,7 +25,7 @@ const APPLICATIONS = "/usr/share/applications/";
 
 /** Why an entry is not one a window can be made of, or undefined when it is. */
 function unusable(entry: DesktopEntryFile): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(entry.id)) return "its file name is not a desktop file ID";
+  if (!isDesktopFileId(entry.id)) return "its file name is not a desktop file ID";
   if (entry.type !== "Application") return `it is of type ${JSON.stringify(entry.type)}, not Application`;
   if (entry.terminal) return "it runs in a terminal (Terminal=true)";
   if (entry.hidden) return "it is marked Hidden";

@@ -27,6 +27,18 @@ const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
 const ENTRY_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const MAX_PACKAGE = 100;
 
+/** A desktop file ID's own part (its file name without `.desktop`), as an entry is named. */
+export function isDesktopFileId(id: string): boolean {
+  return ENTRY_RE.test(id);
+}
+
+/** What a generated recipe's source label may say: `deb:<package>` or `deb:<package>/<entry>`. */
+export function isDebSource(value: string): boolean {
+  if (!value.startsWith(DEB_PREFIX)) return false;
+  const [pkg = "", entry, ...rest] = value.slice(DEB_PREFIX.length).split("/");
+  return rest.length === 0 && PACKAGE_RE.test(pkg) && (entry === undefined || ENTRY_RE.test(entry));
+}
+
 export function isDebTarget(input: string): boolean {
   return input.startsWith(DEB_PREFIX);
 }

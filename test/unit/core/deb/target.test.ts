@@ -3,6 +3,7 @@ import {
   alternateAppName,
   debAppName,
   instanceOf,
+  isDebSource,
   isDebTarget,
   parseDebTarget,
 } from "../../../../src/core/deb/target.ts";
@@ -92,5 +93,24 @@ describe("debAppName: the app a package runs as", () => {
   test("the instance keeps the id written", () => {
     expect(instanceOf("inkscape", { id: "" })).toBe("inkscape");
     expect(instanceOf("inkscape", { id: "work" })).toBe("inkscape#work");
+  });
+});
+
+describe("isDebSource: what a recipe's source label may say", () => {
+  test.each([
+    ["deb:inkscape", true],
+    ["deb:xterm/debian-uxterm", true],
+    ["deb:gnome-calculator/org.gnome.Calculator", true],
+    ["deb:g++", true],
+    ["deb:", false],
+    ["deb:a", false],
+    ["deb:Inkscape", false],
+    ["deb:xterm/", false],
+    ["deb:xterm/a/b", false],
+    ["deb:xterm/a b", false],
+    ["deb:xterm#work", false],
+    ["inkscape", false],
+  ])("%s: %p", (value, ok) => {
+    expect(isDebSource(value)).toBe(ok);
   });
 });
