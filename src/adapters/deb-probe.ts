@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { BASE_APP } from "../core/catalog/catalog.ts";
 import { MAX_PROBE_OUTPUT, PROBE_TIMEOUT_MS, probeContainerSpec } from "../core/deb/probe.ts";
 import { DockercaskError } from "../core/errors.ts";
 import { imageName } from "../core/instance/name.ts";
@@ -14,7 +15,7 @@ export function createDebProbe(connect: () => Promise<ContainerClient>): (pkg: s
   return async (pkg) => {
     const docker = await connect();
     const running = await docker.runContainer(
-      probeContainerSpec(pkg, imageName("base")) as Parameters<ContainerClient["runContainer"]>[0],
+      probeContainerSpec(pkg, imageName(BASE_APP)) as Parameters<ContainerClient["runContainer"]>[0],
     );
     try {
       const code = await withTimeout(
