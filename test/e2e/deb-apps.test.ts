@@ -112,6 +112,31 @@ describe("the recipes made", () => {
     expect(completion).toContain("galculator\t");
   });
 
+  test("add and open take deb: too, as the app made from it", async () => {
+    const add = await box.run(["add", "deb:galculator#added"]);
+    expect(add.code).toBe(0);
+    expect(add.stderr).not.toContain("reading the Debian package");
+    const list = JSON.parse((await box.run(["list", "--json"])).stdout) as { instances: { name: string }[] };
+    expect(list.instances.map((i) => i.name)).toContain("galculator#added");
+    const pdf = join(box.dir, "given.pdf");
+    writeFileSync(pdf, makePdf());
+    const session = await startSession(box, ["open", "deb:xpdf#opened", pdf]);
+    try {
+      expect(session.instance).toBe("xpdf#opened");
+      await waitFor(
+        "xpdf showing the file",
+        async () =>
+          (await sh(["xdotool", "search", "--onlyvisible", "--name", "given\\.pdf"], session.xenv)).stdout.trim() ||
+          undefined,
+        120_000,
+      );
+    } finally {
+      await box.run(["stop", "xpdf#opened"]);
+      await session.exited;
+    }
+    expect(await waitUntilClean(box, "xpdf#opened")).toEqual([]);
+  }, 300_000);
+
   test("the next run is the app made then: Debian is not asked again", async () => {
     const session = await startRun(box, "deb:galculator#again");
     try {
