@@ -57,6 +57,7 @@ export async function startBaseline(box: Sandbox, clipApp: string): Promise<Base
         height: box.screen.height,
         dpi: box.screen.dpi,
         displayFd: 1,
+        mitShm: false,
       }),
     ],
     { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },

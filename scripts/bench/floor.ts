@@ -205,6 +205,7 @@ export async function measureFloor(setup: StartupSetup): Promise<Sample> {
         height: setup.screen.height,
         dpi: setup.screen.dpi,
         displayFd: 1,
+        mitShm: false,
       }),
     ],
     {

@@ -216,6 +216,7 @@ async function main() {
                 height: screen.height,
                 dpi: screen.dpi,
                 displayFd: 1,
+                mitShm: false,
               }),
             ],
             { env: box.env, stdin: "ignore", stdout: "pipe", stderr: "ignore" },

@@ -1,7 +1,7 @@
 import { DockercaskError } from "../core/errors.ts";
 import { parseDisplayNumber, type XephyrOptions, xephyrCommand } from "../core/x11/xephyr.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
-import { processStartTime } from "./process.ts";
+import { processStartTime, selfArgv } from "./process.ts";
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -14,7 +14,7 @@ export async function startXephyr(
   options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number },
   env: Record<string, string | undefined>,
 ): Promise<XephyrHandle> {
-  const proc = Bun.spawn(xephyrCommand({ ...options, displayFd: 1 }), {
+  const proc = Bun.spawn(xephyrCommand({ ...options, displayFd: 1, guard: selfArgv() }), {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

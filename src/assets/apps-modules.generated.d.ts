@@ -47,6 +47,10 @@ declare module "*/dockercask-session" {
   const text: string;
   export default text;
 }
+declare module "*/dockercask-shm.c" {
+  const text: string;
+  export default text;
+}
 declare module "*/dockercask-slack" {
   const text: string;
   export default text;

@@ -8,27 +8,28 @@ import f5 from "../../apps/base/dockercask-install" with { type: "text" };
 import f6 from "../../apps/base/dockercask-open" with { type: "text" };
 import f7 from "../../apps/base/dockercask-open.desktop" with { type: "text" };
 import f8 from "../../apps/base/dockercask-session" with { type: "text" };
-import f9 from "../../apps/base/mimeinfo.cache" with { type: "text" };
-import f10 from "../../apps/chrome/Dockerfile" with { type: "text" };
-import f11 from "../../apps/chromium/Dockerfile" with { type: "text" };
-import f12 from "../../apps/chromium/dockercask-proxy" with { type: "text" };
-import f13 from "../../apps/evince/Dockerfile" with { type: "text" };
-import f14 from "../../apps/firefox/Dockerfile" with { type: "text" };
-import f15 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
-import f16 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
-import f17 from "../../apps/gimp/Dockerfile" with { type: "text" };
-import f18 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
-import f19 from "../../apps/keylogger/Dockerfile" with { type: "text" };
-import f20 from "../../apps/keylogger/keylogger.py" with { type: "text" };
-import f21 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
-import f22 from "../../apps/slack/Dockerfile" with { type: "text" };
-import f23 from "../../apps/slack/dockercask-slack" with { type: "text" };
-import f24 from "../../apps/spotify/Dockerfile" with { type: "text" };
-import f25 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
-import f26 from "../../apps/vlc/Dockerfile" with { type: "text" };
-import f27 from "../../apps/xeyes/Dockerfile" with { type: "text" };
-import f28 from "../../apps/xeyes/icon.svg" with { type: "text" };
-import f29 from "../../apps/xterm/Dockerfile" with { type: "text" };
+import f9 from "../../apps/base/dockercask-shm.c" with { type: "text" };
+import f10 from "../../apps/base/mimeinfo.cache" with { type: "text" };
+import f11 from "../../apps/chrome/Dockerfile" with { type: "text" };
+import f12 from "../../apps/chromium/Dockerfile" with { type: "text" };
+import f13 from "../../apps/chromium/dockercask-proxy" with { type: "text" };
+import f14 from "../../apps/evince/Dockerfile" with { type: "text" };
+import f15 from "../../apps/firefox/Dockerfile" with { type: "text" };
+import f16 from "../../apps/firefox/dockercask-firefox" with { type: "text" };
+import f17 from "../../apps/firefox/dockercask-prefs.js" with { type: "text" };
+import f18 from "../../apps/gimp/Dockerfile" with { type: "text" };
+import f19 from "../../apps/keepassxc/Dockerfile" with { type: "text" };
+import f20 from "../../apps/keylogger/Dockerfile" with { type: "text" };
+import f21 from "../../apps/keylogger/keylogger.py" with { type: "text" };
+import f22 from "../../apps/libreoffice/Dockerfile" with { type: "text" };
+import f23 from "../../apps/slack/Dockerfile" with { type: "text" };
+import f24 from "../../apps/slack/dockercask-slack" with { type: "text" };
+import f25 from "../../apps/spotify/Dockerfile" with { type: "text" };
+import f26 from "../../apps/thunderbird/Dockerfile" with { type: "text" };
+import f27 from "../../apps/vlc/Dockerfile" with { type: "text" };
+import f28 from "../../apps/xeyes/Dockerfile" with { type: "text" };
+import f29 from "../../apps/xeyes/icon.svg" with { type: "text" };
+import f30 from "../../apps/xterm/Dockerfile" with { type: "text" };
 
 export const builtinApps: Record<string, Record<string, string>> = {
   base: {
@@ -41,54 +42,55 @@ export const builtinApps: Record<string, Record<string, string>> = {
     "dockercask-open": f6,
     "dockercask-open.desktop": f7,
     "dockercask-session": f8,
-    "mimeinfo.cache": f9,
+    "dockercask-shm.c": f9,
+    "mimeinfo.cache": f10,
   },
   chrome: {
-    Dockerfile: f10,
+    Dockerfile: f11,
   },
   chromium: {
-    Dockerfile: f11,
-    "dockercask-proxy": f12,
+    Dockerfile: f12,
+    "dockercask-proxy": f13,
   },
   evince: {
-    Dockerfile: f13,
+    Dockerfile: f14,
   },
   firefox: {
-    Dockerfile: f14,
-    "dockercask-firefox": f15,
-    "dockercask-prefs.js": f16,
+    Dockerfile: f15,
+    "dockercask-firefox": f16,
+    "dockercask-prefs.js": f17,
   },
   gimp: {
-    Dockerfile: f17,
-  },
-  keepassxc: {
     Dockerfile: f18,
   },
-  keylogger: {
+  keepassxc: {
     Dockerfile: f19,
-    "keylogger.py": f20,
+  },
+  keylogger: {
+    Dockerfile: f20,
+    "keylogger.py": f21,
   },
   libreoffice: {
-    Dockerfile: f21,
+    Dockerfile: f22,
   },
   slack: {
-    Dockerfile: f22,
-    "dockercask-slack": f23,
+    Dockerfile: f23,
+    "dockercask-slack": f24,
   },
   spotify: {
-    Dockerfile: f24,
-  },
-  thunderbird: {
     Dockerfile: f25,
   },
-  vlc: {
+  thunderbird: {
     Dockerfile: f26,
   },
-  xeyes: {
+  vlc: {
     Dockerfile: f27,
-    "icon.svg": f28,
+  },
+  xeyes: {
+    Dockerfile: f28,
+    "icon.svg": f29,
   },
   xterm: {
-    Dockerfile: f29,
+    Dockerfile: f30,
   },
 };

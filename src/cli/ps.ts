@@ -39,12 +39,13 @@ export default defineCommand({
         r.limits ? formatBytes(r.limits.tmpBytes) : "-",
         r.limits ? formatCpu(r.limits) : "-",
         r.xMemoryBytes === undefined ? "-" : formatBytes(r.xMemoryBytes),
+        r.mitShm ?? "-",
         r.network ? formatNetwork(r.network) : "-",
         r.files ?? "-",
       ].map((cell) => terminalLine(cell, process.stdout)),
     );
     process.stdout.write(
-      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY", "NETWORK", "FILES"], rows)}\n`,
+      `${renderTable(["INSTANCE", "DISPLAY", "CONTAINER", "IMAGE", "UPTIME", "SUPERVISOR", "MEMORY", "TMP", "CPU", "X MEMORY", "X SHM", "NETWORK", "FILES"], rows)}\n`,
     );
   },
 });

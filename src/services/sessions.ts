@@ -1,4 +1,4 @@
-import { BUILD_LABEL, type FilesPolicy, type Network } from "../core/catalog/policy.ts";
+import { BUILD_LABEL, type FilesPolicy, type MitShmPolicy, type Network } from "../core/catalog/policy.ts";
 import type { ResourceLimits } from "../core/container/limits.ts";
 import { CONTAINER_LABEL } from "../core/container/spec.ts";
 import { DockercaskError, NotRunningError } from "../core/errors.ts";
@@ -21,6 +21,8 @@ export interface RunningInstance {
   limits: ResourceLimits | undefined;
   /** What its X server may allocate for the app's windows and pixmaps; undefined while it is starting. */
   xMemoryBytes: number | undefined;
+  /** Whether its X clients share memory with its X server by descriptor; undefined while starting or from an older dockercask. */
+  mitShm: MitShmPolicy | undefined;
   /** Its network policy, and under `internet` its allow and only lists; undefined from an older dockercask. */
   network: { mode: Network; allow: string[]; only?: string[] } | undefined;
   /** Whether Open and Save go through the host's dialog; undefined from an older dockercask. */
@@ -65,6 +67,7 @@ export async function listRunning(deps: SessionsDeps): Promise<RunningInstance[]
       disposable: state.disposable === true,
       limits: state.limits,
       xMemoryBytes: state.xMemoryBytes,
+      mitShm: state.mitShm,
       network: state.network && { mode: state.network, allow: state.allow ?? [], only: state.only },
       files: state.files,
       staleImage: isStale(state.instance, container?.labels, deps.expectedHash),

@@ -37,8 +37,17 @@ export const CLIPBOARD_POLICIES = ["both", "to-app", "from-app", "explicit", "of
 /** `ask`: Open and Save go through the host's dialog (core/files/file-chooser.ts); `off`: the app has only its own dialog, inside the box. */
 export const FILES_POLICIES = ["ask", "off"] as const;
 
+/**
+ * `fd`: MIT-SHM through the instance's X server, by file descriptor only (core/x11/shm-guard.ts);
+ * `off`: no MIT-SHM, every image through the socket. Off by default: the memory an app passes
+ * is charged to whoever touches it first, and Xephyr runs outside the app's memory limit
+ * (docs/security.md, "Shared memory with the X server").
+ */
+export const MIT_SHM_POLICIES = ["off", "fd"] as const;
+
 export type Network = (typeof NETWORKS)[number];
 export type FilesPolicy = (typeof FILES_POLICIES)[number];
+export type MitShmPolicy = (typeof MIT_SHM_POLICIES)[number];
 export type IpcMode = (typeof IPC_MODES)[number];
 export type ClipboardPolicy = (typeof CLIPBOARD_POLICIES)[number];
 
@@ -65,6 +74,8 @@ export interface AppPolicy {
   notifications: boolean;
   /** `ask`: Open and Save through the host's own dialog (core/files/file-chooser.ts); `off`: its own, inside the box. */
   files: FilesPolicy;
+  /** Whether its X clients may share memory with the instance's X server, by descriptor (`fd`), or not (`off`). */
+  mitShm: MitShmPolicy;
   /** Under `internet`: destinations it adds that the public internet leaves out (core/network/rules.ts). */
   allow: string[];
   /** Under `internet`: the names it is limited to; empty, no limit. */
@@ -91,6 +102,7 @@ export const DEFAULT_POLICY: Omit<AppPolicy, "command"> = {
   notifications: true,
   // On for the recipes whose apps open and save the user's documents, which set it.
   files: "off",
+  mitShm: "off",
   allow: [],
   only: [],
   mimeTypes: [],
@@ -114,6 +126,7 @@ const KEYS: Record<string, Field> = {
   links: "links",
   notifications: "notifications",
   files: "files",
+  "mit-shm": "mitShm",
   allow: "allow",
   only: "only",
   source: "source",
@@ -199,6 +212,10 @@ function applyField(policy: AppPolicy, field: Field, value: string): string | un
     case "files":
       if (!isOneOf(FILES_POLICIES, value)) return `must be one of ${FILES_POLICIES.join(", ")}`;
       policy.files = value;
+      return;
+    case "mitShm":
+      if (!isOneOf(MIT_SHM_POLICIES, value)) return `must be one of ${MIT_SHM_POLICIES.join(", ")}`;
+      policy.mitShm = value;
       return;
     case "links": {
       const links = parseLinksPolicy(value);

@@ -29,6 +29,7 @@ export type { InstanceSettings, SharedFolder };
  *   mail = "thunderbird"    #   <instance> or disposable:<app>; mail: where a mailto goes
  *   notifications = true    # its notifications reach the desktop
  *   files = "ask"           # "ask": Open and Save through the host's own dialog; "off": the app's own
+ *   mit-shm = "fd"          # "fd": images shared with its X server by descriptor, at host speed; "off" (default)
  *   memory = "4g"           # resource limits (limits.ts): memory, /tmp and /var/tmp size each,
  *   tmp-size = "512m"       #   CPU weight, and an optional cap in CPUs
  *   cpu-shares = 512

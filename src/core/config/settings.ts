@@ -1,4 +1,4 @@
-import type { ClipboardPolicy, FilesPolicy, Network } from "../catalog/policy.ts";
+import type { ClipboardPolicy, FilesPolicy, MitShmPolicy, Network } from "../catalog/policy.ts";
 import type { LimitSettings } from "../container/limits.ts";
 import type { LinksPolicy } from "../desktop-bus/links.ts";
 import type { SharedFolder } from "../files/shared-folders.ts";
@@ -31,4 +31,6 @@ export interface InstanceSettings extends LimitSettings {
   notifications?: boolean;
   /** Open and Save through the host's own dialog (`ask`), or only the app's own (`off`). */
   files?: FilesPolicy;
+  /** MIT-SHM with the instance's X server, by descriptor (`fd`), or none (`off`). */
+  mitShm?: MitShmPolicy;
 }

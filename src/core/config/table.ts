@@ -4,7 +4,7 @@
  * reported with its line, and an unknown key is one: a typo must not drop a setting silently.
  */
 import { TomlDate } from "smol-toml";
-import { CLIPBOARD_POLICIES, FILES_POLICIES, NETWORKS, parseSize } from "../catalog/policy.ts";
+import { CLIPBOARD_POLICIES, FILES_POLICIES, MIT_SHM_POLICIES, NETWORKS, parseSize } from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
 import { LIMIT_KEYS, parseLimit } from "../container/limits.ts";
 import { parseLinksPolicy } from "../desktop-bus/links.ts";
@@ -36,6 +36,7 @@ export const SETTING_KEYS = [
   "mail",
   "notifications",
   "files",
+  "mit-shm",
   ...LIMIT_KEYS,
 ] as const;
 
@@ -160,6 +161,11 @@ export function readSettings(table: Record<string, unknown>, tablePath: string[]
       case "files":
         if (!isOneOf(FILES_POLICIES, value)) bad(`must be one of ${quoteAll(FILES_POLICIES)}, not ${describe(value)}`);
         else settings.files = value;
+        break;
+      case "mit-shm":
+        if (!isOneOf(MIT_SHM_POLICIES, value))
+          bad(`must be one of ${quoteAll(MIT_SHM_POLICIES)}, not ${describe(value)}`);
+        else settings.mitShm = value;
         break;
       case "links":
       case "mail": {

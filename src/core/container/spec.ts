@@ -131,6 +131,8 @@ export interface ContainerSpecInput {
   supervisor: { pid: number; start: string };
   /** Overrides the app's label (from config or flags). */
   network?: Network;
+  /** MIT-SHM by descriptor with its X server (plan.mitShm). */
+  mitShm?: boolean;
   /** Shared folders; `source` names the folder the supervisor checked and holds open (adapters/shared-folders.ts). */
   shared?: { source: string; target: string; readOnly: boolean }[];
   /** The sockets of ours the session's capabilities hand the app (sound, the desktop bus), in their order. */
@@ -181,7 +183,13 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Hostname: instance.app,
     User: `${input.user.uid}:${input.user.gid}`,
     WorkingDir: CONTAINER_PATHS.home,
-    Env: [`DISPLAY=:${display}`, `HOME=${CONTAINER_PATHS.home}`, ...(input.sockets ?? []).flatMap((s) => s.env)],
+    Env: [
+      `DISPLAY=:${display}`,
+      `HOME=${CONTAINER_PATHS.home}`,
+      // The base image's dockercask-shm.so makes apps' segments shareable by descriptor.
+      ...(input.mitShm ? ["DOCKERCASK_MIT_SHM=fd"] : []),
+      ...(input.sockets ?? []).flatMap((s) => s.env),
+    ],
     Labels: {
       [CONTAINER_LABEL.instance]: instance.full,
       [CONTAINER_LABEL.supervisorPid]: String(input.supervisor.pid),

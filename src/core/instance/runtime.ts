@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { CLIPBOARD_POLICIES, type ClipboardPolicy, type FilesPolicy, type Network } from "../catalog/policy.ts";
+import {
+  CLIPBOARD_POLICIES,
+  type ClipboardPolicy,
+  type FilesPolicy,
+  type MitShmPolicy,
+  type Network,
+} from "../catalog/policy.ts";
 import { MAX_CLIPBOARD_BYTES } from "../clipboard/clipboard.ts";
 import type { Env } from "../config/paths.ts";
 import type { ResourceLimits } from "../container/limits.ts";
@@ -23,6 +29,8 @@ export interface SessionState {
   xephyrStart?: string;
   /** What the instance's X server may allocate (its RLIMIT_DATA), for `ps`. */
   xMemoryBytes?: number;
+  /** Whether its X clients share memory with it by descriptor (core/x11/shm-guard.ts), for `ps`. */
+  mitShm?: MitShmPolicy;
   container?: string;
   /** The instance's own dbus-daemon (links and notifications), for the reaper. */
   busPid?: number;

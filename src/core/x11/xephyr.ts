@@ -1,4 +1,5 @@
 import type { LeftoverProcess } from "../instance/leftovers.ts";
+import { SHM_GUARD_COMMAND, SHM_OFF_ARGS } from "./shm-guard.ts";
 /** Xephyr's command line, built as data (the adapter only runs it). */
 export interface XephyrOptions {
   /** The server-side cookie file. */
@@ -12,6 +13,8 @@ export interface XephyrOptions {
   dpi: number;
   /** The fd Xephyr writes its display number to once it accepts clients. */
   displayFd: number;
+  /** MIT-SHM by descriptor, under the guard (core/x11/shm-guard.ts); otherwise no MIT-SHM at all. */
+  mitShm: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -38,10 +41,16 @@ export function xServerMemoryBytes(instanceMemoryBytes: number): number {
  * which is where pixmaps live, and works for every user on every host (a cgroup would need a
  * user slice the host may not delegate). The shell's ulimit sets it (in KiB) and execs Xephyr,
  * so the pid is Xephyr's; the argv stays positional parameters, never parsed by the shell.
+ *
+ * With MIT-SHM on, `guard` comes first: this program's own argv (adapters/process.ts's selfArgv), which installs
+ * the MIT-SHM guard (core/x11/shm-guard.ts) and execs the shell. It runs before the limit, since
+ * the JavaScript engine reserves more than a small RLIMIT_DATA allows; the filter outlives both
+ * execs, and the pid stays the one Bun spawned.
  */
-export function xephyrCommand(options: XephyrOptions & { memoryBytes: number }): string[] {
+export function xephyrCommand(options: XephyrOptions & { memoryBytes: number; guard: readonly string[] }): string[] {
   const kib = Math.floor(options.memoryBytes / 1024);
   return [
+    ...(options.mitShm ? [...options.guard, SHM_GUARD_COMMAND] : []),
     "/bin/sh",
     "-c",
     'ulimit -d "$1" && shift && exec "$@"',
@@ -75,11 +84,10 @@ export function buildXephyrArgs(options: XephyrOptions): string[] {
     `${options.width}x${options.height}`,
     "-dpi",
     String(options.dpi),
-    // The container has its own IPC namespace, so MIT-SHM images cannot be shared with this
-    // server; some apps crash with BadAccess instead of falling back. Without the extension
-    // they use plain X requests from the start.
-    "-extension",
-    "MIT-SHM",
+    // Without the guard, MIT-SHM stays off: the container has its own IPC namespace, so a System
+    // V id an app names means something else here, in the host's; some apps crash with
+    // BadAccess instead of falling back. Without the extension they use plain requests.
+    ...(options.mitShm ? [] : SHM_OFF_ARGS),
     // Keep the server (and the cookie it loaded) when the window manager or app reconnects.
     "-noreset",
   ];

@@ -36,6 +36,8 @@ export interface SessionPlan {
   limits: ResourceLimits;
   /** What the instance's X server may allocate for its clients, in proportion to `limits` (core/x11/xephyr.ts). */
   xMemoryBytes: number;
+  /** MIT-SHM by descriptor with the instance's X server: the config's, else the recipe's (core/x11/shm-guard.ts). */
+  mitShm: boolean;
 }
 
 /** A fresh cookie from the CSPRNG, and where its files go. */
@@ -68,5 +70,6 @@ export function planSession(
     },
     limits,
     xMemoryBytes: xServerMemoryBytes(limits.memoryBytes),
+    mitShm: (settings.mitShm ?? policy.mitShm) === "fd",
   };
 }

@@ -20,6 +20,8 @@ export interface SessionResources {
   xephyr?: XephyrHandle;
   /** What that X server may allocate for its clients. */
   xMemoryBytes?: number;
+  /** Whether its clients share memory with it by descriptor. */
+  mitShm?: boolean;
   containerId?: string;
   limits?: ResourceLimits;
   /** The capabilities that run, in the order they came up. */
@@ -46,6 +48,7 @@ export function recordState(session: SessionResources): void {
         xephyrPid: xephyr?.pid,
         xephyrStart: xephyr?.pidStart,
         xMemoryBytes: session.xMemoryBytes,
+        mitShm: session.mitShm === undefined ? undefined : session.mitShm ? "fd" : "off",
         container: containerId,
         limits,
       },

@@ -42,6 +42,10 @@ export async function openWindow(
     options.after,
   ]);
   signals.throwIfReceived();
+  if (plan.mitShm)
+    log.warn(
+      'mit-shm: fd shares images with the X server at host speed, but what the app hands over is host memory its X server may hold beyond the app\'s own limit; `mit-shm = "off"` is the bounded default',
+    );
   const size = settings.size ?? defaultWindowSize(screen);
   const dpi = settings.dpi ?? hostDpi(screen);
   const starting = port.startXephyr({
@@ -52,11 +56,13 @@ export async function openWindow(
     height: size.height,
     dpi,
     memoryBytes: plan.xMemoryBytes,
+    mitShm: plan.mitShm,
   });
   options.onSpawned();
   const xephyr = await starting;
   session.xephyr = xephyr;
   session.xMemoryBytes = plan.xMemoryBytes;
+  session.mitShm = plan.mitShm;
   recordState(session);
   log.debug(`Xephyr is display :${xephyr.display} (pid ${xephyr.pid})`);
   return xephyr;

@@ -263,6 +263,11 @@ describe("parseConfig rejects, naming the file and line", () => {
       ':2: files in [apps.firefox]: must be one of "ask", "off", not the boolean true',
     ],
     [
+      "an unknown mit-shm",
+      lines("[apps.firefox]", "mit-shm = 'sysv'"),
+      ':2: mit-shm in [apps.firefox]: must be one of "off", "fd", not the string "sysv"',
+    ],
+    [
       "an unknown clipboard",
       lines("[defaults]", "clipboard = 'sometimes'"),
       ':2: clipboard in [defaults]: must be one of "both", "to-app", "from-app", "explicit", "off"',

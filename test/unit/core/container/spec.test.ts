@@ -263,6 +263,9 @@ describe("buildContainerSpec", () => {
       expect(spec.Env?.includes(`DBUS_SESSION_BUS_ADDRESS=unix:path=${CONTAINER_PATHS.busSocket}`)).toBe(
         input.sockets?.some((s) => s.container === CONTAINER_PATHS.busSocket) ?? false,
       );
+      // The base image's dockercask-shm acts only when the instance has MIT-SHM by descriptor.
+      expect(spec.Env?.includes("DOCKERCASK_MIT_SHM=fd")).toBe(input.mitShm === true);
+      expect(buildContainerSpec({ ...input, mitShm: true }).Env).toContain("DOCKERCASK_MIT_SHM=fd");
     });
 
     test("labels the instance, its supervisor and its display", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { SHM_GUARD_COMMAND } from "../../../../src/core/x11/shm-guard.ts";
 import {
   buildXephyrArgs,
   defaultWindowSize,
@@ -18,6 +19,7 @@ const options = {
   height: 768,
   dpi: 120,
   displayFd: 7,
+  mitShm: false,
 };
 
 /** The value that follows `flag` in argv, or undefined when the flag is absent. */
@@ -37,9 +39,13 @@ describe("buildXephyrArgs", () => {
     ["-name", "dockercask-xeyes.work"],
     ["-screen", "1024x768"],
     ["-dpi", "120"],
-    ["-extension", "MIT-SHM"],
   ])("passes %s %s", (flag, value) => {
     expect(flagValue(args, flag)).toBe(value);
+  });
+
+  test("turns MIT-SHM off unless the instance has it by descriptor, under the guard", () => {
+    expect(flagValue(args, "-extension")).toBe("MIT-SHM");
+    expect(buildXephyrArgs({ ...options, mitShm: true })).not.toContain("-extension");
   });
 
   test.each(["-resizeable", "-no-host-grab"])("passes %s", (flag) => {
@@ -152,25 +158,34 @@ describe("the X server's memory bound", () => {
     expect(xServerMemoryBytes(memory)).toBe(expected);
   });
 
+  const command = {
+    authFile: "/run/d/x; rm -rf ~",
+    title: "a$(b)#c",
+    width: 800,
+    height: 600,
+    dpi: 96,
+    displayFd: 1,
+    memoryBytes: 256 * MIB,
+    guard: ["/usr/bin/dockercask"],
+  };
+  const shell = [
+    "/bin/sh",
+    "-c",
+    'ulimit -d "$1" && shift && exec "$@"',
+    "dockercask-xephyr",
+    String(256 * 1024),
+    "Xephyr",
+  ];
+
   test("Xephyr runs under RLIMIT_DATA, set by the shell that then execs it; the argv is positional, never parsed by the shell", () => {
-    const options = {
-      authFile: "/run/d/x; rm -rf ~",
-      title: "a$(b)#c",
-      width: 800,
-      height: 600,
-      dpi: 96,
-      displayFd: 1,
-      memoryBytes: 256 * MIB,
-    };
-    const argv = xephyrCommand(options);
-    expect(argv.slice(0, 6)).toEqual([
-      "/bin/sh",
-      "-c",
-      'ulimit -d "$1" && shift && exec "$@"',
-      "dockercask-xephyr",
-      String(256 * 1024),
-      "Xephyr",
-    ]);
-    expect(argv.slice(6)).toEqual(buildXephyrArgs(options));
+    const argv = xephyrCommand({ ...command, mitShm: false });
+    expect(argv.slice(0, 6)).toEqual(shell);
+    expect(argv.slice(6)).toEqual(buildXephyrArgs({ ...command, mitShm: false }));
+  });
+
+  test("with MIT-SHM, the guard comes first, before the limit its JavaScript engine would not start under", () => {
+    const argv = xephyrCommand({ ...command, mitShm: true });
+    expect(argv.slice(0, 8)).toEqual(["/usr/bin/dockercask", SHM_GUARD_COMMAND, ...shell]);
+    expect(argv.slice(8)).toEqual(buildXephyrArgs({ ...command, mitShm: true }));
   });
 });
