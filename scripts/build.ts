@@ -59,7 +59,8 @@ export async function sourceDateEpoch(): Promise<number> {
 
 export async function compile(options: { target?: string; outfile: string; version: string; commit: string }) {
   const result = await Bun.build({
-    entrypoints: [join(root, "src/main.ts")],
+    // The MIT-SHM guard's thread (adapters/shm-guard.ts) is a worker: an entry point of its own.
+    entrypoints: [join(root, "src/main.ts"), join(root, "src/adapters/shm-guard-worker.ts")],
     compile: {
       ...(options.target ? { target: options.target as never } : {}),
       outfile: options.outfile,

@@ -10,7 +10,6 @@ import { ENGINE_FORMS, type EngineName } from "./core/container/engine-names.ts"
 import { isDockercaskError, messageOf, UsageError } from "./core/errors.ts";
 import { suggestNearest } from "./core/text/suggest.ts";
 import { sanitizeTerminalText } from "./core/text/terminal-text.ts";
-import { SHM_GUARD_COMMAND } from "./core/x11/shm-guard.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
 /** The exit code, or undefined to keep the one the command set (run passes on the app's). */
@@ -105,9 +104,5 @@ function report(error: unknown, verbose: boolean): number {
   return 1;
 }
 
-// Xephyr's launcher (adapters/xephyr.ts): not a command, never shown, and it execs on success.
-const code =
-  process.argv[2] === SHM_GUARD_COMMAND
-    ? (await import("./adapters/shm-guard.ts")).execGuarded(process.argv.slice(3))
-    : await run(process.argv.slice(2));
+const code = await run(process.argv.slice(2));
 if (code !== undefined) process.exitCode = code;

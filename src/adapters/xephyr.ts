@@ -1,7 +1,9 @@
 import { DockercaskError } from "../core/errors.ts";
 import { parseDisplayNumber, type XephyrOptions, xephyrCommand } from "../core/x11/xephyr.ts";
 import type { XephyrHandle } from "../ports/xephyr.ts";
-import { processStartTime, selfArgv } from "./process.ts";
+import { log } from "./log.ts";
+import { processStartTime } from "./process.ts";
+import { type SpawnedProcess, spawnGuarded } from "./shm-guard.ts";
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -14,12 +16,17 @@ export async function startXephyr(
   options: Omit<XephyrOptions, "displayFd"> & { memoryBytes: number },
   env: Record<string, string | undefined>,
 ): Promise<XephyrHandle> {
-  const proc = Bun.spawn(xephyrCommand({ ...options, displayFd: 1, guard: selfArgv() }), {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: env as Record<string, string>,
-  });
+  const argv = xephyrCommand({ ...options, displayFd: 1 });
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >;
+  const proc: SpawnedProcess = options.mitShm
+    ? await spawnGuarded(argv, defined).then((guarded) => {
+        if (guarded.refused) log.warn(`mit-shm: the guard could not be installed (${guarded.refused}): MIT-SHM is off`);
+        return guarded;
+      })
+    : Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: defined });
   const stderr: string[] = [];
   void (async () => {
     const decoder = new TextDecoder();

@@ -93,8 +93,5 @@ export function guardArch(arch: string): GuardArch | undefined {
   return arch === "x64" || arch === "arm64" ? arch : undefined;
 }
 
-/** The word the dockercask binary takes as its first argument to run a program under the filter. */
-export const SHM_GUARD_COMMAND = "__shm-guard";
-
 /** Appended to Xephyr's arguments when the filter cannot be installed: MIT-SHM off, as before. */
 export const SHM_OFF_ARGS = ["-extension", "MIT-SHM"] as const;

@@ -1,5 +1,5 @@
 import type { LeftoverProcess } from "../instance/leftovers.ts";
-import { SHM_GUARD_COMMAND, SHM_OFF_ARGS } from "./shm-guard.ts";
+import { SHM_OFF_ARGS } from "./shm-guard.ts";
 /** Xephyr's command line, built as data (the adapter only runs it). */
 export interface XephyrOptions {
   /** The server-side cookie file. */
@@ -42,15 +42,12 @@ export function xServerMemoryBytes(instanceMemoryBytes: number): number {
  * user slice the host may not delegate). The shell's ulimit sets it (in KiB) and execs Xephyr,
  * so the pid is Xephyr's; the argv stays positional parameters, never parsed by the shell.
  *
- * With MIT-SHM on, `guard` comes first: this program's own argv (adapters/process.ts's selfArgv), which installs
- * the MIT-SHM guard (core/x11/shm-guard.ts) and execs the shell. It runs before the limit, since
- * the JavaScript engine reserves more than a small RLIMIT_DATA allows; the filter outlives both
- * execs, and the pid stays the one Bun spawned.
+ * With MIT-SHM on, adapters/xephyr.ts spawns it from a thread under the MIT-SHM guard
+ * (core/x11/shm-guard.ts), whose filter the shell and Xephyr inherit.
  */
-export function xephyrCommand(options: XephyrOptions & { memoryBytes: number; guard: readonly string[] }): string[] {
+export function xephyrCommand(options: XephyrOptions & { memoryBytes: number }): string[] {
   const kib = Math.floor(options.memoryBytes / 1024);
   return [
-    ...(options.mitShm ? [...options.guard, SHM_GUARD_COMMAND] : []),
     "/bin/sh",
     "-c",
     'ulimit -d "$1" && shift && exec "$@"',
