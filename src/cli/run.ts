@@ -6,6 +6,8 @@ import {
   type ClipboardPolicy,
   FILES_POLICIES,
   type FilesPolicy,
+  MIT_SHM_POLICIES,
+  type MitShmPolicy,
   NETWORKS,
   type Network,
 } from "../core/catalog/policy.ts";
@@ -36,6 +38,12 @@ export default defineCommand({
       type: "enum",
       options: [...FILES_POLICIES],
       description: "Open and Save through your desktop's own file dialog (ask), or only the app's own (off)",
+    },
+    "mit-shm": {
+      type: "enum",
+      options: [...MIT_SHM_POLICIES],
+      description:
+        "Images shared with the X server by descriptor, at host speed (fd), or through its socket (off, the default; fd lets the X server hold memory beyond the app's limit)",
     },
     build: {
       type: "boolean",
@@ -75,6 +83,7 @@ export default defineCommand({
       network: args.network as Network | undefined,
       clipboard: args.clipboard as ClipboardPolicy | undefined,
       files: args.files as FilesPolicy | undefined,
+      mitShm: args["mit-shm"] as MitShmPolicy | undefined,
       audio: args.audio as boolean | undefined,
       microphone: args.microphone as boolean | undefined,
       noBuild: args.build === false,

@@ -70,6 +70,7 @@ describe("complete", () => {
         "--network",
         "--clipboard",
         "--files",
+        "--mit-shm",
         "--build",
         "--no-build",
         "--links",
