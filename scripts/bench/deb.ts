@@ -21,7 +21,7 @@ import { measureFloor, type Sample, type StartupSetup } from "./floor.ts";
 import { runStandalone } from "./part.ts";
 import { log, sh } from "./process.ts";
 import { machineLines, ms, table, timingRow, writeDoc } from "./report.ts";
-import { createSandbox, removeSandbox, tearDownOnSignals } from "./sandbox.ts";
+import { inOwnSandbox } from "./sandbox.ts";
 import { measureDockercask } from "./startup.ts";
 import { median } from "./stats.ts";
 
@@ -54,12 +54,7 @@ export function runDebBench(argv: string[]): Promise<number> {
 }
 
 async function main({ pkg, runs, write }: { pkg: string; runs: number; write: boolean }) {
-  const live = new Set<() => Promise<void>>();
-  let dir: string | undefined;
-  tearDownOnSignals(live, () => dir);
-  const box = await createSandbox(join(ROOT, "dist/dockercask"), { live, verbose: false, timeoutMs: 60_000 });
-  dir = box.dir;
-  try {
+  await inOwnSandbox(join(ROOT, "dist/dockercask"), async (box) => {
     // Made once to learn the app's name (and to build the base it stands on).
     const made = await sh([box.bin, "build", `deb:${pkg}`], box.env);
     if (made.code !== 0) fail(`dockercask build deb:${pkg} failed:\n${made.stderr}`);
@@ -131,10 +126,7 @@ async function main({ pkg, runs, write }: { pkg: string; runs: number; write: bo
     ].join("\n");
     process.stdout.write(`${text}\n`);
     if (write) writeDoc(`${MARKERS[0]}\n${text}\n${MARKERS[1]}`, MARKERS, DOC_SECTION);
-  } finally {
-    await Promise.allSettled([...live].map((teardown) => teardown()));
-    removeSandbox(box.dir);
-  }
+  });
 }
 
 const DOC_SECTION = `## Apps from Debian packages: \`run deb:<package>\` to a window

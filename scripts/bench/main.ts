@@ -35,6 +35,7 @@ const STANDALONE: Record<string, () => Promise<(argv: string[]) => Promise<numbe
   network: async () => (await import("./network.ts")).runNetworkBench,
   files: async () => (await import("./files.ts")).runFilesBench,
   deb: async () => (await import("./deb.ts")).runDebBench,
+  pixels: async () => (await import("./pixels.ts")).runPixelsBench,
 };
 
 const ROOT = join(import.meta.dir, "../..");

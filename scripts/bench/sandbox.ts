@@ -84,3 +84,21 @@ export function tearDownOnSignals(
   }
   return state;
 }
+
+/**
+ * A part that runs alone, in a sandbox of its own with the binary of dist/: what it started is
+ * torn down and the sandbox removed when `work` ends, fails, or the run is interrupted.
+ */
+export async function inOwnSandbox<T>(binUnderTest: string, work: (box: Sandbox) => Promise<T>): Promise<T> {
+  const live = new Set<() => Promise<void>>();
+  let dir: string | undefined;
+  tearDownOnSignals(live, () => dir);
+  const box = await createSandbox(binUnderTest, { live, verbose: false, timeoutMs: 60_000 });
+  dir = box.dir;
+  try {
+    return await work(box);
+  } finally {
+    await Promise.allSettled([...live].map((teardown) => teardown()));
+    removeSandbox(box.dir);
+  }
+}
