@@ -85,14 +85,15 @@ describe("the engine runs the container with the limits", () => {
     expect(text.code).toBe(0);
     const line = text.stdout.split("\n").find((l) => l.trimStart().startsWith("attacker#limits "));
     // Its X server's bound follows: the floor, 256 MiB, for a 64 MiB instance.
-    expect(line).toMatch(/64 MiB\s+8 MiB\s+300 shares, max 1\s+256 MiB\s+none\s+off\s*$/);
+    expect(line).toMatch(/64 MiB\s+8 MiB\s+300 shares, max 1\s+256 MiB\s+off\s+none\s+off\s*$/);
     expect(text.stdout.split("\n")[0]).toMatch(/MEMORY\s+TMP\s+CPU\s+X MEMORY\s+X SHM\s+NETWORK\s+FILES\s*$/);
     const json = await box.run(["ps", "--json"]);
-    const entry = (JSON.parse(json.stdout) as { instance: string; limits: unknown; xMemoryBytes: unknown }[]).find(
-      (r) => r.instance === "attacker#limits",
-    );
+    const entry = (
+      JSON.parse(json.stdout) as { instance: string; limits: unknown; xMemoryBytes: unknown; mitShm: unknown }[]
+    ).find((r) => r.instance === "attacker#limits");
     expect(entry?.limits).toEqual({ memoryBytes: 64 * MIB, tmpBytes: 8 * MIB, cpuShares: 300, cpus: 1 });
     expect(entry?.xMemoryBytes).toBe(256 * MIB);
+    expect(entry?.mitShm).toBe("off");
   });
 });
 

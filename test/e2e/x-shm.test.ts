@@ -89,6 +89,11 @@ describe("MIT-SHM by descriptor", () => {
     expect(result.stdout).toMatch(/reps @ .*ShmPutImage 100x100 square/);
   });
 
+  test("ps says which has it", async () => {
+    const ps = JSON.parse((await box.run(["ps", "--json"])).stdout) as { instance: string; mitShm?: string }[];
+    expect(Object.fromEntries(ps.map((r) => [r.instance, r.mitShm]))).toEqual({ [FAST]: "fd", [PLAIN]: "off" });
+  });
+
   test("an instance without it has no MIT-SHM at all", async () => {
     expect(await probe(PLAIN, "fd", "4096")).toEqual({ attach: "no-extension" });
   });
