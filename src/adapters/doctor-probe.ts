@@ -7,6 +7,7 @@ import { translateDockerError } from "./docker-errors.ts";
 import { queryHostScreen } from "./host-display.ts";
 import { findExecutable } from "./host-tools.ts";
 import { runProgram } from "./process.ts";
+import { spawnGuarded } from "./shm-guard.ts";
 import { discoverSoundServer } from "./sound-server.ts";
 
 /** Long enough for a loaded machine, short enough that a hung server does not hang `doctor`. */
@@ -24,6 +25,7 @@ export function createDoctorProbe(
     display: () => ({ DISPLAY: env.DISPLAY || undefined, WAYLAND_DISPLAY: env.WAYLAND_DISPLAY || undefined }),
     canConnectDisplay,
     pulseStatus: () => pulseStatus(env),
+    shmGuardRefusal,
   };
 }
 
@@ -41,6 +43,17 @@ async function dockerStatus(endpoint: () => EngineEndpoint): Promise<DockerStatu
     // The cause says why (ECONNREFUSED, ENOENT...): the part of the story our message leaves out.
     const cause = error.cause instanceof Error ? error.cause.message : error.message;
     return { ok: false, problem, socket, message: cause };
+  }
+}
+
+/** Runs `true` the way Xephyr runs under `mit-shm = "fd"`: from the guard's thread, which installs the filter first. */
+async function shmGuardRefusal(): Promise<string | undefined> {
+  try {
+    const child = await spawnGuarded(["/bin/true"], {});
+    await child.exited;
+    return child.refused;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -29,4 +29,6 @@ export interface DoctorProbe {
   display(): { DISPLAY?: string; WAYLAND_DISPLAY?: string };
   canConnectDisplay(display: string): Promise<boolean>;
   pulseStatus(): Promise<PulseStatus>;
+  /** Whether Xephyr's MIT-SHM guard (core/x11/shm-guard.ts) installs here: undefined, or why not. */
+  shmGuardRefusal(): Promise<string | undefined>;
 }

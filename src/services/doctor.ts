@@ -29,7 +29,12 @@ export interface DoctorReport {
 /** Checks everything `dockercask run` needs from the host, without changing anything. */
 export async function runDoctor(probe: DoctorProbe): Promise<DoctorReport> {
   const env = probe.display();
-  const [docker, display, sound] = await Promise.all([checkDocker(probe), checkDisplay(probe, env), checkSound(probe)]);
+  const [docker, display, sound, mitShm] = await Promise.all([
+    checkDocker(probe),
+    checkDisplay(probe, env),
+    checkSound(probe),
+    checkMitShm(probe),
+  ]);
   const missing: HostTool[] = [];
   const tools = HOST_TOOLS.map((tool): DoctorCheck => {
     const path = probe.findExecutable(tool.command);
@@ -43,7 +48,7 @@ export async function runDoctor(probe: DoctorProbe): Promise<DoctorReport> {
       fix: describePackages(tool),
     };
   });
-  const checks = [docker, display, ...tools, sound];
+  const checks = [docker, display, ...tools, sound, mitShm];
   return {
     ok: checks.every((c) => c.ok || !c.required),
     checks,
@@ -125,6 +130,28 @@ function desktopKind(env: { DISPLAY?: string; WAYLAND_DISPLAY?: string }): strin
   return env.WAYLAND_DISPLAY
     ? `XWayland, in a Wayland session (WAYLAND_DISPLAY=${env.WAYLAND_DISPLAY})`
     : "an X11 desktop";
+}
+
+/** Whether `mit-shm = "fd"` can be had here; off by default either way. */
+async function checkMitShm(probe: DoctorProbe): Promise<DoctorCheck> {
+  const refused = await probe.shmGuardRefusal();
+  const note =
+    'off by default: `mit-shm = "fd"` turns it on for an app or instance (docs/security.md says what it costs)';
+  if (!refused)
+    return {
+      name: "mit-shm",
+      ok: true,
+      required: false,
+      detail: "Xephyr's guard installs on this host: an instance with mit-shm = \"fd\" draws at the host's speed",
+      note,
+    };
+  return {
+    name: "mit-shm",
+    ok: false,
+    required: false,
+    detail: `Xephyr's guard cannot be installed (${refused}): instances run without MIT-SHM, even with mit-shm = "fd"`,
+    fix: "The guard needs glibc, x86_64 or arm64, and a kernel with seccomp filters.",
+  };
 }
 
 async function checkSound(probe: DoctorProbe): Promise<DoctorCheck> {

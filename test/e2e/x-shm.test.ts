@@ -89,6 +89,13 @@ describe("MIT-SHM by descriptor", () => {
     expect(result.stdout).toMatch(/reps @ .*ShmPutImage 100x100 square/);
   });
 
+  test("doctor says the guard installs on this host", async () => {
+    const report = JSON.parse((await box.run(["doctor", "--json"])).stdout) as {
+      checks: { name: string; ok: boolean; required: boolean }[];
+    };
+    expect(report.checks.find((c) => c.name === "mit-shm")).toMatchObject({ ok: true, required: false });
+  });
+
   test("ps says which has it", async () => {
     const ps = JSON.parse((await box.run(["ps", "--json"])).stdout) as { instance: string; mitShm?: string }[];
     expect(Object.fromEntries(ps.map((r) => [r.instance, r.mitShm]))).toEqual({ [FAST]: "fd", [PLAIN]: "off" });

@@ -33,6 +33,7 @@ function createFakeProbe(
         tried: [],
       },
     }),
+    shmGuardRefusal: async () => undefined,
     ...rest,
   };
 }
@@ -54,8 +55,10 @@ describe("runDoctor", () => {
     expect(check(report, "engine").detail).toContain("27.1.0");
     expect(check(report, "sound").detail).toContain("/run/user/1000/pulse/native");
     expect(probe.connected).toEqual([":0"]);
-    // One check per tool in the table, plus engine, display and sound.
-    expect(report.checks).toHaveLength(HOST_TOOLS.length + 3);
+    // One check per tool in the table, plus engine, display, sound and MIT-SHM.
+    expect(report.checks).toHaveLength(HOST_TOOLS.length + 4);
+    expect(check(report, "mit-shm")).toMatchObject({ ok: true, required: false });
+    expect(check(report, "mit-shm").note).toContain("off by default");
   });
 
   test.each([
@@ -232,5 +235,13 @@ describe("runDoctor: the engine", () => {
     const engine = check(report, "engine");
     expect(engine.detail).toContain("cgroup v1");
     expect(engine.fix).toContain("cgroup v2");
+  });
+
+  test("a host where Xephyr's guard cannot be installed: MIT-SHM is said to be off, and apps still run", async () => {
+    const report = await runDoctor(createFakeProbe({ shmGuardRefusal: async () => "no filter for riscv64" }));
+    expect(report.ok).toBe(true);
+    expect(check(report, "mit-shm")).toMatchObject({ ok: false, required: false });
+    expect(check(report, "mit-shm").detail).toContain("no filter for riscv64");
+    expect(check(report, "mit-shm").fix).toContain("seccomp");
   });
 });
