@@ -4,7 +4,7 @@
  * sits next to a link that does pass the same way, so the test would fail if nothing passed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dbusCall, floodInside, installRecorderApp, PORTAL, recorded, xdgOpenInside } from "./bridge-helpers.ts";
 import { type Sandbox, sh } from "./helpers.ts";
@@ -31,10 +31,14 @@ beforeAll(async () => {
   const browser = join(box.dir, "browser");
   writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> ${browserLog}\n`);
   chmodSync(browser, 0o755);
+  // A browser installed on the machine that runs the suite would be xdg-open's scheme handler,
+  // which it asks before $BROWSER: the desktop's data dirs are an empty folder here.
+  const desktop = { BROWSER: browser, XDG_DATA_DIRS: join(box.dir, "no-applications") };
+  mkdirSync(desktop.XDG_DATA_DIRS);
   sessions.push(await startRun(box, TARGET));
   sessions.push(await startRun(box, SOURCE, ["--links", TARGET]));
-  sessions.push(await startRun(box, HOSTED, ["--links", "host"], { BROWSER: browser }));
-  sessions.push(await startRun(box, OFF, ["--links", "off"], { BROWSER: browser }));
+  sessions.push(await startRun(box, HOSTED, ["--links", "host"], desktop));
+  sessions.push(await startRun(box, OFF, ["--links", "off"], desktop));
   sessions.push(await startRun(box, DISPOSABLE, ["--links", "disposable:linkrec"]));
   sessions.push(await startRun(box, NAMES, ["--links", TARGET]));
 }, 600_000);
