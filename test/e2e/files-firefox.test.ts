@@ -90,10 +90,15 @@ describe("real Firefox with the host's file dialog", () => {
       return name.startsWith(TITLE) ? name : undefined;
     });
     expect(shown).toContain(TITLE);
-    // What the user sees: the page's dark red fills the instance's window.
+    // What the user sees: the page's dark red fills the instance's window. The title can change
+    // a frame before the page is painted, so the screenshot is taken until it shows (or the wait ends).
     const shot = join(box.dir, "files-firefox-open.png");
-    expect((await sh(["import", "-window", "root", shot], firefox.xenv)).code).toBe(0);
-    expect((await imageStats(shot)).mean).toBeLessThan(0.5);
+    const mean = await waitFor("the picked page to be painted", async () => {
+      expect((await sh(["import", "-window", "root", shot], firefox.xenv)).code).toBe(0);
+      const { mean } = await imageStats(shot);
+      return mean < 0.5 ? mean : undefined;
+    });
+    expect(mean).toBeLessThan(0.5);
   }, 240_000);
 
   test("Save Page As shows the host's dialog, and the page arrives where the user chose", async () => {
