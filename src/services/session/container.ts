@@ -104,7 +104,7 @@ export async function startContainer(
     user,
     supervisor: context.host.supervisor,
     network: plan.network.mode,
-    mitShm: plan.mitShm,
+    mitShm: plan.mitShm === "fd",
     shared: start.shared,
     sockets: start.sockets,
     appArgs: start.appArgs,

@@ -1,5 +1,5 @@
 import type { Catalog } from "../../core/catalog/catalog.ts";
-import type { AppPolicy, ClipboardPolicy, Network } from "../../core/catalog/policy.ts";
+import type { AppPolicy, ClipboardPolicy, MitShmPolicy, Network } from "../../core/catalog/policy.ts";
 import { DEFAULT_MAX_CLIPBOARD_BYTES } from "../../core/clipboard/clipboard.ts";
 import type { InstanceSettings } from "../../core/config/config.ts";
 import { type HostResources, type ResourceLimits, resolveLimits } from "../../core/container/limits.ts";
@@ -36,8 +36,8 @@ export interface SessionPlan {
   limits: ResourceLimits;
   /** What the instance's X server may allocate for its clients, in proportion to `limits` (core/x11/xephyr.ts). */
   xMemoryBytes: number;
-  /** MIT-SHM by descriptor with the instance's X server: the config's, else the recipe's (core/x11/shm-guard.ts). */
-  mitShm: boolean;
+  /** MIT-SHM with the instance's X server, by descriptor or not at all: the config's, else the recipe's (core/x11/shm-guard.ts). */
+  mitShm: MitShmPolicy;
 }
 
 /** A fresh cookie from the CSPRNG, and where its files go. */
@@ -70,6 +70,6 @@ export function planSession(
     },
     limits,
     xMemoryBytes: xServerMemoryBytes(limits.memoryBytes),
-    mitShm: (settings.mitShm ?? policy.mitShm) === "fd",
+    mitShm: settings.mitShm ?? policy.mitShm,
   };
 }

@@ -1,3 +1,4 @@
+import type { MitShmPolicy } from "../../core/catalog/policy.ts";
 import type { ResourceLimits } from "../../core/container/limits.ts";
 import type { SessionState } from "../../core/instance/runtime.ts";
 import type { ContainerClient } from "../../ports/container-client.ts";
@@ -20,8 +21,8 @@ export interface SessionResources {
   xephyr?: XephyrHandle;
   /** What that X server may allocate for its clients. */
   xMemoryBytes?: number;
-  /** Whether its clients share memory with it by descriptor. */
-  mitShm?: boolean;
+  /** Whether its clients share memory with it by descriptor (`fd`) or not (`off`). */
+  mitShm?: MitShmPolicy;
   containerId?: string;
   limits?: ResourceLimits;
   /** The capabilities that run, in the order they came up. */
@@ -48,7 +49,7 @@ export function recordState(session: SessionResources): void {
         xephyrPid: xephyr?.pid,
         xephyrStart: xephyr?.pidStart,
         xMemoryBytes: session.xMemoryBytes,
-        mitShm: session.mitShm === undefined ? undefined : session.mitShm ? "fd" : "off",
+        mitShm: session.mitShm,
         container: containerId,
         limits,
       },

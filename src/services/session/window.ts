@@ -42,7 +42,8 @@ export async function openWindow(
     options.after,
   ]);
   signals.throwIfReceived();
-  if (plan.mitShm)
+  const mitShm = plan.mitShm === "fd";
+  if (mitShm)
     log.warn(
       'mit-shm: fd shares images with the X server at host speed, but what the app hands over is host memory its X server may hold beyond the app\'s own limit; `mit-shm = "off"` is the bounded default',
     );
@@ -56,7 +57,7 @@ export async function openWindow(
     height: size.height,
     dpi,
     memoryBytes: plan.xMemoryBytes,
-    mitShm: plan.mitShm,
+    mitShm,
   });
   options.onSpawned();
   const xephyr = await starting;
