@@ -125,15 +125,7 @@ async function startClipInstance(box: Sandbox, name: string): Promise<ClipInstan
   const instance = startInstance(box, name, ["--clipboard", "both"]);
   const { proc, stateFile, err } = instance;
   try {
-    while (!instance.state?.container) {
-      if (proc.exitCode !== null || proc.signalCode !== null)
-        fail(`dockercask run ${name} exited early:\n${err.text()}`);
-      if (now() - instance.t0 > box.timeoutMs)
-        fail(`no container in ${stateFile} after ${box.timeoutMs} ms:\n${err.text()}`);
-      await Bun.sleep(20);
-      instance.read();
-    }
-    const state = instance.state;
+    const state = await instance.untilRunning();
     if (state.display === undefined || !state.xephyrPid) fail(`${stateFile} has no display or Xephyr pid`);
     const app = {
       label: "app",

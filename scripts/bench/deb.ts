@@ -18,7 +18,7 @@ import { containerUser } from "../../src/core/container/spec.ts";
 import { parseDebTarget } from "../../src/core/deb/target.ts";
 import { fail } from "./errors.ts";
 import { measureFloor, type Sample, type StartupSetup } from "./floor.ts";
-import { runStandalone } from "./part.ts";
+import { runStandalone, wholeNumber } from "./part.ts";
 import { log, sh } from "./process.ts";
 import { machineLines, ms, table, timingRow, writeDoc } from "./report.ts";
 import { inOwnSandbox } from "./sandbox.ts";
@@ -42,9 +42,7 @@ export function runDebBench(argv: string[]): Promise<number> {
     flags: FLAGS,
     usage: USAGE,
     read(values) {
-      const options = { pkg: values.package, runs: Number(values.runs), write: values.write };
-      if (!Number.isInteger(options.runs) || options.runs < 3)
-        throw new Error("--runs must be a whole number of at least 3");
+      const options = { pkg: values.package, runs: wholeNumber("runs", values.runs, 3), write: values.write };
       // The rule `deb:` names a package by: its error says what is wrong with the name.
       parseDebTarget(`deb:${options.pkg}`);
       return options;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { processStartTime } from "../../src/adapters/process.ts";
 import { CONTAINER_LABEL } from "../../src/core/container/spec.ts";
 import { parseSessionState, type SessionState, STATE_FILE } from "../../src/core/instance/runtime.ts";
+import { fail } from "./errors.ts";
 import { collect, containersLabelled, exitWithin, now, type Proc, sh, untilGone } from "./process.ts";
 import type { Sandbox } from "./sandbox.ts";
 
@@ -19,6 +20,8 @@ export interface Instance {
   readonly state: SessionState | undefined;
   /** Reads state.json; a state that parses becomes `state`. */
   read(): SessionState | undefined;
+  /** Waits until state.json names its container; fails if it exits first or takes longer than the sandbox's timeout. */
+  untilRunning(): Promise<SessionState & { container: string }>;
   /** Stops it (and what a killed supervisor left behind), then checks its container, Xephyr and runtime dir are gone. */
   stop(): Promise<void>;
 }
@@ -51,6 +54,15 @@ export function startInstance(box: Sandbox, instance: string, extraArgs: string[
     err,
     get state() {
       return state;
+    },
+    async untilRunning() {
+      while (!this.read()?.container) {
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          fail(`dockercask run ${runAs} exited early:\n${err.text()}`);
+        if (now() - t0 > box.timeoutMs) fail(`no container in ${stateFile} after ${box.timeoutMs} ms:\n${err.text()}`);
+        await Bun.sleep(20);
+      }
+      return state as SessionState & { container: string };
     },
     read() {
       let next: SessionState | undefined;

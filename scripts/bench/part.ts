@@ -56,3 +56,14 @@ export async function runStandalone<Flags extends ParseArgsOptionsConfig, Option
   await part.run(options);
   return 0;
 }
+
+/**
+ * A flag's value as a whole number of at least `min`, for a part's `read`: else it throws naming
+ * the flag. `zero` says what 0 turns off, for a flag whose least is 0.
+ */
+export function wholeNumber(flag: string, value: string | undefined, min: number, zero?: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${flag} must be a whole number ${zero === undefined ? `of at least ${min}` : `(0: ${zero})`}`);
+  return n;
+}

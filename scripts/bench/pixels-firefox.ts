@@ -208,15 +208,11 @@ export async function scrollRounds(
         await firefox.stop();
       }
     }
+    // startInstance registers its own teardown for an interrupted run.
     const instance = startInstance(box, `firefox#scroll-${kind}`, ["--", `file:///home/app/${PAGE}`]);
-    box.live.add(() => instance.stop());
     try {
-      const deadline = Date.now() + 60_000;
-      while (!instance.read()?.container) {
-        if (Date.now() > deadline) fail(`firefox#scroll-${kind} did not start:\n${instance.err.text()}`);
-        await Bun.sleep(100);
-      }
-      return await measureScroll(instanceStage(instance, instance.state!.container!), SCROLL_SECONDS);
+      const { container } = await instance.untilRunning();
+      return await measureScroll(instanceStage(instance, container), SCROLL_SECONDS);
     } finally {
       await instance.stop();
     }

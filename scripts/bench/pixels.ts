@@ -22,7 +22,7 @@ import { containerUser } from "../../src/core/container/spec.ts";
 import { fail } from "./errors.ts";
 import type { StartupSetup } from "./floor.ts";
 import { startInstance } from "./instance.ts";
-import { runStandalone } from "./part.ts";
+import { runStandalone, wholeNumber } from "./part.ts";
 import { firefoxReport, scrollRounds } from "./pixels-firefox.ts";
 import { interleave, type Kind } from "./pixels-kinds.ts";
 import { playVideos, videoReport } from "./pixels-video.ts";
@@ -64,30 +64,18 @@ export function runPixelsBench(argv: string[]): Promise<number> {
     usage: USAGE,
     read(values) {
       const options = {
-        rounds: Number(values.rounds),
-        seconds: Number(values.seconds),
-        startups: Number(values.startups),
-        videoRounds: Number(values["video-rounds"]),
-        firefoxRounds: Number(values["firefox-rounds"]),
-        videoSeconds: Number(values["video-seconds"]),
+        rounds: wholeNumber("rounds", values.rounds, 3),
+        seconds: wholeNumber("seconds", values.seconds, 1),
+        startups: wholeNumber("startups", values.startups, 3),
+        videoRounds: wholeNumber("video-rounds", values["video-rounds"], 0, "no video"),
+        firefoxRounds: wholeNumber("firefox-rounds", values["firefox-rounds"], 0, "no Firefox"),
+        videoSeconds: wholeNumber("video-seconds", values["video-seconds"], 5),
         write: values.write,
       };
-      if (!Number.isInteger(options.videoRounds) || options.videoRounds < 0)
-        throw new Error("--video-rounds must be a whole number (0: no video)");
-      if (!Number.isInteger(options.videoSeconds) || options.videoSeconds < 5)
-        throw new Error("--video-seconds must be a whole number of at least 5");
-      if (!Number.isInteger(options.firefoxRounds) || options.firefoxRounds < 0)
-        throw new Error("--firefox-rounds must be a whole number (0: no Firefox)");
       if (options.firefoxRounds > 0 && !(Bun.which("firefox-esr") ?? Bun.which("firefox")))
         throw new Error("the Firefox part needs Firefox on the host (apt-get install firefox-esr)");
       if (options.videoRounds > 0 && !Bun.which("mpv"))
         throw new Error("the video needs mpv on the host (apt-get install mpv)");
-      if (!Number.isInteger(options.rounds) || options.rounds < 3)
-        throw new Error("--rounds must be a whole number of at least 3");
-      if (!Number.isInteger(options.seconds) || options.seconds < 1)
-        throw new Error("--seconds must be a whole number of at least 1");
-      if (!Number.isInteger(options.startups) || options.startups < 3)
-        throw new Error("--startups must be a whole number of at least 3");
       return options;
     },
     run: main,
@@ -146,17 +134,12 @@ async function main({ rounds, seconds, startups, videoRounds, videoSeconds, fire
     });
     const plainDisplay = (await readDisplayNumber(plain)) ?? fail("the host's Xephyr did not start");
 
+    // startInstance registers each one's teardown for an interrupted run.
     const instances = { fd: startInstance(box, `${APP}#fd`, []), off: startInstance(box, `${APP}#off`, []) };
-    for (const instance of Object.values(instances)) live.add(() => instance.stop());
-    const containers: Record<"fd" | "off", string> = { fd: "", off: "" };
-    for (const kind of ["fd", "off"] as const) {
-      const deadline = Date.now() + 60_000;
-      while (!instances[kind].read()?.container) {
-        if (Date.now() > deadline) fail(`${APP}#${kind} did not start:\n${instances[kind].err.text()}`);
-        await Bun.sleep(100);
-      }
-      containers[kind] = instances[kind].state!.container!;
-    }
+    const containers = {
+      fd: (await instances.fd.untilRunning()).container,
+      off: (await instances.off.untilRunning()).container,
+    };
 
     const x11perf = ["x11perf", "-repeat", "2", "-time", String(seconds), "-shmput500", "-putimage500"];
     const measure = async (kind: Kind): Promise<Rates> => {
